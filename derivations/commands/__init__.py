@@ -1,0 +1,1 @@
+"""One module per ``deepderive`` subcommand, plus the argument helpers they share."""

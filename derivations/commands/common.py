@@ -1,0 +1,31 @@
+"""Argument types and options shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from symbolic.spec import ACTIVATIONS, NetworkSpec, parse_widths
+
+__all__ = ["add_spec_arguments", "spec_from_args", "add_format_argument"]
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        return parse_widths(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser, activation_required: bool = True) -> None:
+    parser.add_argument("--widths", required=True, type=_widths, metavar="W",
+                        help="widths D_i,D_1,...,D_K,D_o, e.g. 1,3,1")
+    parser.add_argument("--activation", required=activation_required, default="relu", metavar="A",
+                        help=f"activation a[.]: {', '.join(ACTIVATIONS)}")
+
+
+def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
+    return NetworkSpec(tuple(args.widths), args.activation)
+
+
+def add_format_argument(parser: argparse.ArgumentParser, choices: list[str], default: str) -> None:
+    parser.add_argument("--format", choices=choices, default=default, help=f"output format (default {default})")

@@ -1,0 +1,91 @@
+"""Data files (``--data``): CSV with a header, inputs ``x_1..x_{D_i}`` (or ``x``), targets
+``y`` (or ``y_1..y_n``). Validated: missing columns, non-numbers, NaN and inf are errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Dataset", "load_csv", "input_columns", "target_columns"]
+
+
+@dataclass
+class Dataset:
+    """Inputs X (I, D_i) and targets Y (I, n_targets) or None, float64."""
+
+    X: np.ndarray
+    Y: np.ndarray | None
+    name: str = "data"
+
+    @property
+    def I(self) -> int:  # noqa: E743 - the lecture's symbol for the number of samples
+        return self.X.shape[0]
+
+
+def input_columns(D_i: int) -> list[list[str]]:
+    """Accepted input column names: ``x`` when D_i = 1, else ``x_1..x_{D_i}``."""
+    cols = [[f"x_{i}" for i in range(1, D_i + 1)]]
+    if D_i == 1:
+        cols.insert(0, ["x"])
+    return cols
+
+
+def target_columns(n: int) -> list[list[str]]:
+    cols = [[f"y_{i}" for i in range(1, n + 1)]]
+    if n == 1:
+        cols.insert(0, ["y"])
+    return cols
+
+
+def _pick(header: list[str], options: list[list[str]], what: str, path: str) -> list[int]:
+    for names in options:
+        if all(n in header for n in names):
+            return [header.index(n) for n in names]
+    wanted = " or ".join(",".join(o) for o in options)
+    missing = [n for n in options[-1] if n not in header]
+    raise ValueError(f"data file {path!r} is missing {what} column{'s' if len(missing) > 1 else ''} "
+                     f"{', '.join(missing)} (expected {wanted}; header has {','.join(header) or 'nothing'})")
+
+
+def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
+    """Read a data CSV for a network with D_i inputs and ``n_targets`` target columns."""
+    path = Path(path)
+    name = str(path)
+    try:
+        with path.open(newline="") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise ValueError(f"data file {name!r} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read data file {name!r}: {exc}") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ValueError(f"data file {name!r} is empty (it needs a header and at least one row)")
+    header = [c.strip() for c in rows[0]]
+    x_idx = _pick(header, input_columns(D_i), "input", name)
+    y_idx = _pick(header, target_columns(n_targets), "target", name) if n_targets else []
+    body = rows[1:]
+    if not body:
+        raise ValueError(f"data file {name!r} has a header but no rows")
+    X = np.empty((len(body), len(x_idx)))
+    Y = np.empty((len(body), len(y_idx))) if y_idx else None
+    for r, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise ValueError(f"data file {name!r} line {r} has {len(row)} fields, the header has {len(header)}")
+        for targets, idx in ((X, x_idx), (Y, y_idx)):
+            for c, i in enumerate(idx):
+                text = row[i].strip()
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text!r} is not a number") from None
+                if not math.isfinite(value):
+                    raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text} is not a finite number")
+                targets[r - 2, c] = value  # type: ignore[index]
+    return Dataset(X, Y, path.name)

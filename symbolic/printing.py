@@ -1,0 +1,182 @@
+r"""Printers: LaTeX in the lecture's notation, and numpy / torch code for compilation.
+
+Symbol names follow DESIGN.md (``theta_{1,0}``, ``beta_{0,1}``, ``omega_{0,1,1}``); the
+LaTeX printer drops the commas for the shallow network's theta/phi as the lecture writes
+them (``\theta_{10}``) whenever every index is a single digit.
+
+The code printers own the printing of the package's activation classes (SymPy's stock
+torch printer would turn ``Max(0, x)`` into a failing call) and fold numeric constants
+such as ``log(2*pi)`` to floats before printing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.numpy import SciPyPrinter
+from sympy.printing.pytorch import TorchPrinter
+
+from .activations import Activation
+
+__all__ = ["latex", "NumpyCodePrinter", "TorchCodePrinter", "fold_constants", "identifier"]
+
+_INDEXED = re.compile(r"^([A-Za-z]+)('?)_\{([^{}]*)\}$")
+_COMMA_FREE = {"theta", "phi", "psi"}
+_PARAMETER_BASES = {"theta", "phi", "psi", "beta", "omega"}
+
+
+class LectureLatexPrinter(LatexPrinter):
+    """LaTeX printer with the lecture's symbol style."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        match = _INDEXED.match(expr.name)
+        if match:
+            base, prime, index = match.groups()
+            parts = [p.strip() for p in index.split(",")]
+            base_tex = (self._deal_with_super_sub(base) if base not in _GREEK else "\\" + base) + prime
+            if base in _COMMA_FREE and all(len(p) == 1 for p in parts):
+                return f"{base_tex}_{{{''.join(parts)}}}"
+            return f"{base_tex}_{{{','.join(parts)}}}"
+        return super()._print_Symbol(expr, style=style)
+
+    # The lecture writes weights before activations (phi_1 h_1) and biases first
+    # (phi_0 + phi_1 h_1 + ...): order factors and terms that way.
+    def _print_Mul(self, expr):
+        factors = sorted(expr.args, key=_factor_rank)
+        if list(factors) == list(expr.args):
+            return super()._print_Mul(expr)
+        old = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return super()._print_Mul(sp.Mul(*factors, evaluate=False))
+        finally:
+            self._settings["order"] = old
+
+    def _print_Add(self, expr, order=None):
+        terms = list(expr.as_ordered_terms())
+        if self._settings.get("order") == "none":
+            return super()._print_Add(expr, order)
+        terms = sorted(terms, key=lambda t: 0 if _is_parameter(t) else 1)
+        old = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return super()._print_Add(sp.Add(*terms, evaluate=False), "none")
+        finally:
+            self._settings["order"] = old
+
+
+def _is_parameter(expr) -> bool:
+    if not isinstance(expr, sp.Symbol):
+        return False
+    match = _INDEXED.match(expr.name)
+    return bool(match) and match.group(1) in _PARAMETER_BASES
+
+
+def _factor_rank(expr) -> int:
+    if expr.is_Number:
+        return 0
+    if _is_parameter(expr):
+        return 1
+    return 2
+
+
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "sigma", "phi",
+    "psi", "omega", "Omega", "Theta", "Phi", "Psi", "kappa", "eta", "nu", "rho", "tau", "xi",
+}
+
+
+def latex(expr, **settings) -> str:
+    r"""LaTeX of an expression in the lecture's notation.
+
+    >>> import sympy as sp
+    >>> print(latex(sp.Symbol("theta_{1,0}") + sp.Symbol("beta_{0,1}") * sp.Symbol("x_{1}")))
+    \theta_{10} + \beta_{0,1} x_{1}
+    """
+    settings.setdefault("mul_symbol", None)
+    return LectureLatexPrinter(settings).doprint(expr)
+
+
+def identifier(symbol: sp.Symbol) -> str:
+    """A Python identifier for a symbol name: ``beta_{0,1}`` -> ``beta_0_1``.
+
+    >>> import sympy as sp
+    >>> identifier(sp.Symbol("omega_{1,2,3}"))
+    'omega_1_2_3'
+    """
+    name = re.sub(r"[{}]", "", symbol.name)
+    name = re.sub(r"[^0-9A-Za-z_]", "_", name)
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name
+
+
+def fold_constants(expr: sp.Expr) -> sp.Expr:
+    """Replace every number-valued subexpression that is not a plain number by a Float.
+
+    ``log(2*pi)`` becomes ``1.8378770664093455``, so no torch function receives a Python
+    number. Rationals and integers stay exact (the printers write them as floats).
+    """
+
+    def fold(e):
+        if not isinstance(e, sp.Basic) or e.is_Atom:
+            return e
+        if e.is_number and not e.free_symbols and not isinstance(e, (sp.Rational, sp.Integer)):
+            try:
+                value = e.evalf(30)
+            except Exception:  # pragma: no cover - defensive
+                value = e
+            if value.is_Number:
+                return sp.Float(value, 17)
+        return e.func(*[fold(a) for a in e.args]) if e.args else e
+
+    return fold(expr)
+
+
+def _activation_code(printer, expr: Activation, template_attr: str) -> str:
+    args = [printer._print(a) for a in expr.args]
+    template = getattr(expr, template_attr)
+    return template.format(*[f"({a})" if i == 0 else a for i, a in enumerate(args)])
+
+
+class NumpyCodePrinter(SciPyPrinter):
+    """numpy/scipy code, with the activation classes printed from their templates."""
+
+    def _print_Function(self, expr):
+        if isinstance(expr, Activation):
+            return _activation_code(self, expr, "numpy_code")
+        return super()._print_Function(expr)
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Integer(self, expr):
+        return repr(float(expr))
+
+
+class TorchCodePrinter(TorchPrinter):
+    """torch code, with the activation classes printed from their templates."""
+
+    def _print_Function(self, expr):
+        if isinstance(expr, Activation):
+            return _activation_code(self, expr, "torch_code")
+        return super()._print_Function(expr)
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+    def _print_Integer(self, expr):
+        return repr(float(expr))
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.args
+        if exp == -1:
+            return f"1.0/({self._print(base)})"
+        if exp == 2:
+            b = self._print(base)
+            return f"(({b})*({b}))"
+        if exp == sp.S.Half:
+            return f"torch.sqrt({self._print(base)})"
+        return f"torch.pow({self._print(base)}, {self._print(exp)})"

@@ -1,0 +1,185 @@
+"""The one network spec that both the symbolic and the numeric side are built from.
+
+A deep network (lecture: "deep networks in matrix notation") is fixed by its widths
+``(D_0 = D_i, D_1, ..., D_K, D_{K+1} = D_o)`` and its activation ``a[.]``:
+
+    h_1 = a[beta_0 + Omega_0 x],  h_{k+1} = a[beta_k + Omega_k h_k],  y = beta_K + Omega_K h_K.
+
+This module is plain Python (no SymPy, no torch) so that ``numeric`` can import it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterable, Mapping
+
+__all__ = ["ACTIVATIONS", "ACTIVATION_DEFAULTS", "NetworkSpec", "parse_widths"]
+
+#: Activation names accepted everywhere (CLI, spec, both realisations).
+ACTIVATIONS: tuple[str, ...] = (
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "elu",
+    "gelu",
+    "swish",
+    "heaviside",
+    "linear",
+)
+
+#: Parameters an activation takes, with their defaults (Prince uses slope 0.1).
+ACTIVATION_DEFAULTS: dict[str, dict[str, Fraction]] = {
+    "leaky_relu": {"slope": Fraction(1, 10)},
+    "elu": {"alpha": Fraction(1)},
+}
+
+
+def _suggest(name: str, options: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_widths(text: str | Iterable[int]) -> tuple[int, ...]:
+    """Parse ``"1,3,1"`` (or a sequence of ints) into validated widths.
+
+    >>> parse_widths("2, 4, 4, 1")
+    (2, 4, 4, 1)
+    """
+    if isinstance(text, str):
+        items = [t.strip() for t in text.split(",")]
+        if any(t == "" for t in items):
+            raise ValueError(f"widths must be a comma-separated list of positive integers, got {text!r}")
+        raw: list[object] = items
+    else:
+        raw = list(text)
+    widths = []
+    for position, item in enumerate(raw, start=1):
+        value: object = item
+        if isinstance(item, str):
+            try:
+                value = int(item)
+            except ValueError:
+                raise ValueError(
+                    f"widths must be positive integers, got {item!r} at position {position}"
+                ) from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise ValueError(f"widths must be positive integers, got {item!r} at position {position}")
+        if value <= 0:
+            raise ValueError(f"widths must be positive integers, got {value} at position {position}")
+        widths.append(value)
+    if len(widths) < 2:
+        raise ValueError(
+            f"widths must list at least the input and output widths (D_i, ..., D_o), got {len(widths)} entr"
+            + ("y" if len(widths) == 1 else "ies")
+        )
+    return tuple(widths)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Widths ``(D_i, D_1, ..., D_K, D_o)`` and activation of a fully connected network.
+
+    >>> spec = NetworkSpec((1, 3, 1), "relu")
+    >>> spec.D_i, spec.D_o, spec.K, spec.hidden
+    (1, 1, 1, (3,))
+    >>> NetworkSpec((1, 0, 1), "relu")
+    Traceback (most recent call last):
+    ...
+    ValueError: widths must be positive integers, got 0 at position 2
+    """
+
+    widths: tuple[int, ...]
+    activation: str = "relu"
+    activation_params: Mapping[str, Fraction] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "widths", parse_widths(self.widths))
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {self.activation!r}{_suggest(str(self.activation), ACTIVATIONS)}; "
+                f"choose one of {', '.join(ACTIVATIONS)}"
+            )
+        defaults = ACTIVATION_DEFAULTS.get(self.activation, {})
+        params = dict(defaults)
+        for key, value in dict(self.activation_params).items():
+            if key not in defaults:
+                raise ValueError(
+                    f"activation {self.activation!r} takes no parameter {key!r}"
+                    + (f"; it takes {', '.join(defaults)}" if defaults else "")
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or not math.isfinite(value):
+                raise ValueError(f"activation parameter {key} must be a finite number, got {value!r}")
+            params[key] = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+        if self.activation == "elu" and params["alpha"] <= 0:
+            raise ValueError(f"elu alpha must be positive, got {float(params['alpha'])}")
+        object.__setattr__(self, "activation_params", params)
+
+    # The lecture's dimension names.
+    @property
+    def D_i(self) -> int:
+        """Input width D_i."""
+        return self.widths[0]
+
+    @property
+    def D_o(self) -> int:
+        """Output width D_o."""
+        return self.widths[-1]
+
+    @property
+    def K(self) -> int:
+        """Number of hidden layers K."""
+        return len(self.widths) - 2
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        """Hidden widths (D_1, ..., D_K)."""
+        return self.widths[1:-1]
+
+    @property
+    def is_shallow(self) -> bool:
+        """True for one hidden layer (the lecture's shallow network)."""
+        return self.K == 1
+
+    def tensor_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shapes of ``beta_k`` (D_{k+1},) and ``omega_k`` (D_{k+1}, D_k), k = 0..K, in JSON order.
+
+        >>> NetworkSpec((2, 3, 1)).tensor_shapes()
+        {'beta_0': (3,), 'omega_0': (3, 2), 'beta_1': (1,), 'omega_1': (1, 3)}
+        """
+        shapes: dict[str, tuple[int, ...]] = {}
+        for k in range(len(self.widths) - 1):
+            shapes[f"beta_{k}"] = (self.widths[k + 1],)
+            shapes[f"omega_{k}"] = (self.widths[k + 1], self.widths[k])
+        return shapes
+
+    @property
+    def n_parameters(self) -> int:
+        """Total number of parameters, sum_k D_{k+1} (D_k + 1)."""
+        return sum(w_out * (w_in + 1) for w_in, w_out in zip(self.widths, self.widths[1:]))
+
+    def describe(self) -> str:
+        """A one-line human description, e.g. ``1-3-1 relu``."""
+        extra = ",".join(f"{k}={float(v):g}" for k, v in self.activation_params.items())
+        return "-".join(map(str, self.widths)) + f" {self.activation}" + (f"({extra})" if extra else "")
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-friendly form (used in checkpoints and run folders)."""
+        return {
+            "widths": list(self.widths),
+            "activation": self.activation,
+            "activation_params": {k: str(v) for k, v in self.activation_params.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> "NetworkSpec":
+        params = {k: Fraction(str(v)) for k, v in dict(data.get("activation_params", {})).items()}  # type: ignore[arg-type]
+        return cls(tuple(data["widths"]), str(data["activation"]), params)  # type: ignore[arg-type]
