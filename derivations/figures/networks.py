@@ -1,0 +1,75 @@
+"""Figures of networks: the shallow network's decomposition, activation functions."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy as sp
+
+from symbolic.compile import compile_program
+
+__all__ = ["shallow_decomposition_figure", "activation_figure"]
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def shallow_decomposition_figure(net, values, x_range=(-0.5, 2.5)):
+    """Four panels per the lecture: pre-activations, activations, weighted activations, output.
+
+    ``net`` is a one-input, one-output ShallowNetwork, ``values`` maps its symbols to numbers.
+    """
+    x = net.inputs[0]
+    a_of = {s: e for s, e in net.program}
+    pre = [(net.theta[d, 0] + net.theta[d, 1] * x).subs(values) for d in range(net.D)]
+    act = [a_of[h].subs(values) for h in net.h]
+    weighted = [(net.phi[0, d + 1] * a_of[h]).subs(values) for d, h in enumerate(net.h)]
+    total = net.substituted_outputs()[0].subs(values)
+    fn = compile_program([x], [], pre + act + weighted + [total], "numpy")
+    xs = np.linspace(*x_range, 601)
+    ys = fn(xs)
+    D = net.D
+    fig, axes = plt.subplots(1, 4, figsize=(12, 2.9), sharex=True)
+    panels = [
+        (ys[:D], r"$\theta_{d0} + \theta_{d1}x$", "pre-activations"),
+        (ys[D:2 * D], r"$h_d$", "activations"),
+        (ys[2 * D:3 * D], r"$\phi_d h_d$", "weighted activations"),
+    ]
+    for ax, (curves, ylabel, title) in zip(axes, panels):
+        for d, c in enumerate(curves):
+            ax.plot(xs, c, color=COLORS[d % len(COLORS)], label=f"$d={d + 1}$")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(ylabel)
+    axes[0].legend(fontsize=8, frameon=False)
+    axes[3].plot(xs, ys[-1], color="black")
+    for d in range(D):
+        joint = -values[net.theta[d, 0]] / values[net.theta[d, 1]]
+        axes[3].axvline(float(joint), color=COLORS[d % len(COLORS)], lw=0.8, ls=":")
+    axes[3].set_title(r"output $y = \phi_0 + \sum_d \phi_d h_d$", fontsize=10)
+    for ax in axes:
+        ax.set_xlabel("$x$")
+        ax.axhline(0, color="0.8", lw=0.6, zorder=0)
+    fig.tight_layout()
+    return fig
+
+
+def activation_figure(names, spec_for):
+    """Each activation and its derivative, one panel per activation (two rows)."""
+    z = sp.Symbol("z", real=True)
+    n = len(names)
+    cols = (n + 1) // 2
+    fig, axes = plt.subplots(2, cols, figsize=(2.4 * cols, 4.6), sharex=True)
+    xs = np.linspace(-4, 4, 801)
+    for ax, name in zip(axes.flat, names):
+        a = spec_for(name)
+        expr = a(z)
+        value, slope = compile_program([z], [], [expr, sp.diff(expr, z)], "numpy")(xs)
+        ax.plot(xs, value, color=COLORS[0], label=r"$\mathrm{a}[z]$")
+        ax.plot(xs, slope, color=COLORS[1], ls="--", label=r"$\mathrm{a}'[z]$")
+        ax.set_title(name.replace("_", " "), fontsize=10)
+        ax.axhline(0, color="0.8", lw=0.6, zorder=0)
+        ax.set_ylim(-1.6, 4.2)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=8, frameon=False, loc="upper left")
+    fig.tight_layout()
+    return fig
