@@ -208,7 +208,10 @@ class Derivation:
         return all(s.check is not None and s.check.passed for s in self.steps)
 
     # ----- printing ------------------------------------------------------------------
-    def to_latex(self, environment: str = "align*") -> str:
+    def to_latex(self, environment: str = "align*", inline_width: int = 150) -> str:
+        """LaTeX ``align*``: one row per step, its reason as ``\\text{}`` on the right, or on
+        a line of its own below the step when the row would be too wide for the page
+        (estimated from the LaTeX source length, ``inline_width``)."""
         rows = []
         for step in self.steps:
             rhs = step.rhs_latex or latex(step.rhs)
@@ -219,7 +222,12 @@ class Derivation:
             mark = ""
             if step.check is not None and not step.check.passed:
                 mark = r"\quad\textbf{(CHECK FAILED)}"
-            rows.append(f"{left}{' ' if left else ''}&= {rhs} && \\text{{{_tex_text(step.reason)}}}{mark}")
+            reason = _tex_text(step.reason)
+            if len(left) + len(rhs) + 2 * len(reason) <= inline_width:
+                rows.append(f"{left}{' ' if left else ''}&= {rhs} && \\text{{{reason}}}{mark}")
+            else:
+                rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n"
+                            f"&\\qquad\\text{{\\footnotesize({reason})}}")
         return f"\\begin{{{environment}}}\n" + "\\\\\n".join(rows) + f"\n\\end{{{environment}}}"
 
     def to_text(self) -> str:

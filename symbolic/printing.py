@@ -44,6 +44,15 @@ class LectureLatexPrinter(LatexPrinter):
     # The lecture writes weights before activations (phi_1 h_1) and biases first
     # (phi_0 + phi_1 h_1 + ...): order factors and terms that way.
     def _print_Mul(self, expr):
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_Rational and not coeff.is_Integer and rest != 1 and not rest.is_Number:
+            # 7/10 h_2 rather than 7 h_2 / 10: the lecture's coefficient-first style.
+            sign = "- " if coeff < 0 else ""
+            frac = rf"\frac{{{abs(coeff.p)}}}{{{coeff.q}}}"
+            inner = self._print(rest)
+            if isinstance(rest, sp.Add):
+                inner = rf"\left({inner}\right)"
+            return f"{sign}{frac} {inner}"
         factors = sorted(expr.args, key=_factor_rank)
         if list(factors) == list(expr.args):
             return super()._print_Mul(expr)

@@ -73,3 +73,44 @@ def activation_figure(names, spec_for):
     axes.flat[0].legend(fontsize=8, frameon=False, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def shared_joints_figure(module):
+    """The outputs of a one-input ReLU network with several outputs, joints marked."""
+    import torch
+
+    xs = torch.linspace(-2.5, 2.5, 801, dtype=torch.float64).reshape(-1, 1)  # (I, 1)
+    with torch.no_grad():
+        ys = module(xs).numpy()  # (I, D_o)
+    beta, omega = module.beta_0.detach().numpy(), module.omega_0.detach().numpy()[:, 0]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for j in range(ys.shape[1]):
+        ax.plot(xs[:, 0], ys[:, j], color=COLORS[j], label=f"$y_{j + 1}$")
+    for b, w in zip(beta, omega):
+        if w != 0 and -2.5 < -b / w < 2.5:
+            ax.axvline(-b / w, color="0.5", lw=0.8, ls=":")
+    ax.set_xlabel("$x$")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def composition_figure(first, second):
+    """Three panels: y = first(x), y' = second(y), and the composition y'(x)."""
+    import torch
+
+    xs = torch.linspace(-1, 1, 1601, dtype=torch.float64).reshape(-1, 1)  # (I, 1)
+    with torch.no_grad():
+        y = first(xs)  # (I, 1)
+        y_range = torch.linspace(float(y.min()), float(y.max()), 801, dtype=torch.float64).reshape(-1, 1)
+        yp = second(y_range)
+        composed = second(y)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3))
+    axes[0].plot(xs[:, 0], y[:, 0], color=COLORS[0])
+    axes[0].set(xlabel="$x$", ylabel="$y$", title="first network")
+    axes[1].plot(y_range[:, 0], yp[:, 0], color=COLORS[1])
+    axes[1].set(xlabel="$y$", ylabel="$y'$", title="second network")
+    axes[2].plot(xs[:, 0], composed[:, 0], color="black")
+    axes[2].set(xlabel="$x$", ylabel="$y'$", title="composition")
+    fig.tight_layout()
+    return fig

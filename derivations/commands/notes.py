@@ -1,0 +1,35 @@
+"""``deepderive notes``: the whole lecture as checked, compiled lecture notes.
+
+    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "build the lecture notes: LaTeX, figures, verification.json and (with pdflatex) notes.pdf"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="notes", metavar="DIR", help="output folder (default: notes)")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                        help="where the worked examples train (default auto: CUDA when available)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip pdflatex even when it is installed")
+    parser.add_argument("--topics", metavar="T,...", default=None,
+                        help="comma-separated subset of topics, in the lecture's order (default: all)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from derivations.notes import build_notes, main_progress, parse_topics
+    from numeric.model import resolve_device
+
+    topics = parse_topics(args.topics)
+    device = str(resolve_device(args.device))
+    result = build_notes(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress)
+    failed = [r for r in result.records if not r["passed"]]
+    print(f"notes: {len(result.topics)} topics, {len(result.records)} checks, {len(failed)} failed, "
+          f"{result.seconds:.1f} s; wrote {result.out / 'notes.tex'}"
+          + (f" and {result.pdf}" if result.pdf else ""))
+    for r in failed:
+        print(f"FAILED: {r['name']} (max error {r['max_error']:.3g})")
+    return 1 if failed else 0

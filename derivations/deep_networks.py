@@ -1,0 +1,89 @@
+"""Topic: deep networks, by composition, "changing perspective", and in matrix notation.
+
+    python -m derivations.deep_networks --out DIR
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+from derivations.crosscheck import forward_check
+from derivations.figures.networks import composition_figure
+from derivations.topic import TopicContext, TopicResult, record, topic_main
+from numeric.model import DeepNetworkModule
+from symbolic.identities import composition_is_deep
+from symbolic.networks import deep_network
+from symbolic.spec import NetworkSpec
+
+TITLE = "Deep networks"
+SLUG = "deep_networks"
+
+
+def _align(lines: list[str]) -> str:
+    return "\\begin{align*}\n" + "\\\\\n".join(l.replace(" = ", " &= ", 1) for l in lines) + "\n\\end{align*}"
+
+
+def build(ctx: TopicContext) -> TopicResult:
+    records = []
+    composition = composition_is_deep(2, 2, "relu")
+    composition.check()
+    records += composition.records()
+
+    two_layer = deep_network(NetworkSpec((1, 3, 3, 1), "relu"))
+    general = deep_network(NetworkSpec((3, 4, 4, 4, 2), "relu"))
+    for net in (two_layer, general):
+        ok = net.matrix_form_check()
+        records.append(record(f"{net.spec.describe()}: matrix equations = scalar program, element by element",
+                              "derivation-step", 0.0 if ok else float("inf"), ok, "symbolic (MatrixSymbol.as_explicit)"))
+    for spec in (two_layer.spec, general.spec, NetworkSpec((2, 5, 5, 5, 5, 1), "tanh")):
+        for c in forward_check(spec, I=200, seed=ctx.seed):
+            records.append(record(f"{spec.describe()}: compiled symbolic {c.name} vs PyTorch twin", "symbolic-vs-torch",
+                                  c.max_rel, c.passed, "float64, 200 random inputs"))
+
+    # Prince's Figure 4.1 idea: the first network folds [-1, 1] onto itself three times,
+    # the second network's joints then repeat in every fold.
+    first = DeepNetworkModule(NetworkSpec((1, 3, 1), "relu")).load_tensors(
+        {"beta_0": [1, 1 / 3, -1 / 3], "omega_0": [[1], [1], [1]], "beta_1": [-1], "omega_1": [[2, -4, 4]]})
+    second = DeepNetworkModule(NetworkSpec((1, 3, 1), "relu")).load_tensors(
+        {"beta_0": [0.8, 0.3, -0.1], "omega_0": [[1], [1], [1]], "beta_1": [0], "omega_1": [[1, -2, 1.5]]})
+    figure = ctx.save_figure(composition_figure(first, second), "composition")
+
+    tex = rf"""\section{{{TITLE}}}
+\subsection*{{From shallow to deep: adding another network}}
+A simple way to extend a shallow network is to pass its output $y$ into a second shallow
+network (with parameters $\theta'$, $\phi'$). The second network folds and re-maps the
+piecewise-linear function of the first (Figure~\ref{{fig:composition}}).
+\begin{{figure}}[ht]
+\centering
+\includegraphics[width=\textwidth]{{{figure}}}
+\caption{{Composing two shallow ReLU networks: the first maps $x$ to $y$, the second maps
+$y$ to $y'$; the composition has more linear regions than either network alone.}}
+\label{{fig:composition}}
+\end{{figure}}
+
+\subsection*{{Changing perspective}}
+Inserting the first network's output into the second network's hidden units gives a deep
+network with two hidden layers (here with two hidden units each):
+{composition.to_latex()}
+The second layer's weights $\psi_{{d'd}} = \theta'_{{d'1}}\phi_d$ form a rank-one matrix: a
+general two-layer network, with all of $\boldsymbol\Omega_1$ free, is strictly more flexible.
+
+\subsection*{{Matrix notation}}
+With $\mathbf{{h}}_k$ the vector of hidden units of layer $k$, $\boldsymbol\beta_k$ the biases
+and $\boldsymbol\Omega_k$ the weights, the two-layer network is
+{_align(two_layer.matrix_equations_latex())}
+and in general, with $K$ hidden layers of widths $D_1, \dots, D_K$ (here $D_i = 3$, three layers
+of four units, $D_o = 2$):
+{_align(general.matrix_equations_latex())}
+Element by element, the two-layer network reads
+{_align(two_layer.scalar_equations_latex())}
+These matrix products are what GPUs compute fast. The matrix equations, expanded element by
+element, equal the scalar equations (checked symbolically), and each network compiled from
+SymPy agrees with the PyTorch network of the same spec (float64).
+"""
+    return TopicResult(SLUG, TITLE, tex, [figure], records)
+
+
+if __name__ == "__main__":
+    sys.exit(topic_main(build))

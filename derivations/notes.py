@@ -1,0 +1,273 @@
+"""The notes builder: every lecture topic, in the lecture's order, into one LaTeX document.
+
+    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...]
+
+Writes ``DIR/notes.tex``, ``DIR/figures/``, ``DIR/verification.json`` (a list of checks,
+each with ``name``, ``kind``, ``max_error``, ``passed``) and, when ``pdflatex`` is on the
+PATH, ``DIR/notes.pdf``. Any failed check is marked in the notes and makes the command
+exit 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .topic import TopicContext, TopicResult, record
+
+__all__ = ["TOPICS", "NotesResult", "build_notes", "parse_topics", "latex_document", "compile_pdf"]
+
+#: Topic modules (``derivations.<name>``) in the lecture's order.
+TOPICS: tuple[str, ...] = (
+    "shallow",
+    "activations",
+    "hidden_units",
+    "piecewise_linear",
+    "universal_approximation",
+    "deep_networks",
+    "counts_regions",
+    "depth",
+    "losses",
+    "gradient_descent",
+    "sgd",
+    "backprop",
+)
+
+PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "
+                 "toolchain (Debian: apt-get install texlive-latex-base texlive-latex-recommended) to get the PDF")
+
+
+def parse_topics(text: str | None) -> list[str]:
+    """``"shallow,losses"`` -> validated topic names in the lecture's order (None: all)."""
+    if text is None:
+        return list(TOPICS)
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise ValueError(f"--topics needs at least one topic; choose from {', '.join(TOPICS)}")
+    for name in names:
+        if name not in TOPICS:
+            import difflib
+
+            close = difflib.get_close_matches(name, TOPICS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown topic {name!r}{hint}; choose from {', '.join(TOPICS)}")
+    return [t for t in TOPICS if t in names]
+
+
+@dataclass
+class NotesResult:
+    out: Path
+    topics: list[TopicResult] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    pdf: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(r["passed"] for r in self.records)
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write to output folder {str(out)!r}: {exc.strerror or exc}") from None
+
+
+def _load(name: str) -> Callable[[TopicContext], TopicResult]:
+    return importlib.import_module(f"derivations.{name}").build
+
+
+def build_notes(
+    out: str | os.PathLike,
+    topics: Sequence[str] | None = None,
+    device: str = "cpu",
+    pdf: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> NotesResult:
+    """Run the topics, write notes.tex, verification.json and (with pdflatex) notes.pdf."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    out = Path(out)
+    _check_writable(out)
+    names = list(topics) if topics is not None else list(TOPICS)
+    say = progress or (lambda line: None)
+    result = NotesResult(out)
+    start = time.perf_counter()
+    ctx = TopicContext(out, device)
+    for i, name in enumerate(names, start=1):
+        t0 = time.perf_counter()
+        try:
+            topic = _load(name)(ctx)
+        except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
+            message = f"{type(exc).__name__}: {exc}"
+            topic = TopicResult(name, name, rf"\section{{{_escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
+                                + _escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
+                                                               "run", detail=message)])
+        for r in topic.records:
+            r.setdefault("topic", topic.slug)
+        result.topics.append(topic)
+        result.records += topic.records
+        failed = sum(not r["passed"] for r in topic.records)
+        status = "ok" if not failed else f"{failed} FAILED"
+        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
+    (out / "notes.tex").write_text(latex_document(result.topics, result.records))
+    (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
+    if pdf:
+        if shutil.which("pdflatex"):
+            result.pdf = compile_pdf(out / "notes.tex")
+            say(f"wrote {result.pdf}")
+        else:
+            say(PDFLATEX_HINT)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _json_default(value):
+    if isinstance(value, float):
+        return value
+    return str(value)
+
+
+# ----- LaTeX -----------------------------------------------------------------------------
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage{amsmath}
+\usepackage{amssymb}
+\usepackage{bm}
+\usepackage{booktabs}
+\usepackage{graphicx}
+\setlength{\textwidth}{15.5cm}
+\setlength{\oddsidemargin}{0.2cm}
+\setlength{\evensidemargin}{0.2cm}
+\setlength{\textheight}{22.5cm}
+\setlength{\topmargin}{-1cm}
+\allowdisplaybreaks
+\title{Deep learning: derivations, checked\\[0.3em]\large Lecture notes generated by deepderive}
+\date{}
+\begin{document}
+\maketitle
+"""
+
+
+def _escape(text: str) -> str:
+    """Escape LaTeX specials outside ``$...$`` math."""
+    parts = re.split(r"(\$[^$]*\$)", str(text))
+    out = []
+    for part in parts:
+        if part.startswith("$") and part.endswith("$") and len(part) > 1:
+            out.append(part)
+            continue
+        for ch, rep in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"),
+                        ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"), ("<", r"$<$"), (">", r"$>$")):
+            part = part.replace(ch, rep)
+        out.append(part)
+    return "".join(out)
+
+
+def _format_error(value: float) -> str:
+    if value != value or value == float("inf"):
+        return r"$\infty$"
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return rf"${mantissa}\times10^{{{int(exponent)}}}$"
+
+
+def _table_row(r: dict) -> str:
+    passed = "yes" if r["passed"] else r"\textbf{NO}"
+    method = _escape(r.get("method") or r["kind"])
+    return f"{_escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {passed} \\\\"
+
+
+def verification_tables(records: list[dict], titles: dict[str, str] | None = None, rows_per_table: int = 38) -> str:
+    """The verification appendix: one table per topic (split into chunks that fit a page)."""
+    out = [r"\section*{Verification}", r"\addcontentsline{toc}{section}{Verification}",
+           "Every derived equality and every symbolic-versus-PyTorch check behind these notes, "
+           "with its method and the largest error seen (relative, unless the method says otherwise). "
+           f"{sum(r['passed'] for r in records)} of {len(records)} checks passed."]
+    failed = [r for r in records if not r["passed"]]
+    if failed:
+        out.append(r"\par\textbf{FAILED CHECKS:} " + "; ".join(_escape(r["name"]) for r in failed) + ".")
+    titles = titles or {}
+    topics: dict[str, list[dict]] = {}
+    for r in records:
+        topics.setdefault(r.get("topic", ""), []).append(r)
+    for topic, rows in topics.items():
+        for start in range(0, len(rows), rows_per_table):
+            chunk = rows[start:start + rows_per_table]
+            body = "\n".join(_table_row(r) for r in chunk)
+            caption = _escape(titles.get(topic, topic)) + (" (continued)" if start else "")
+            out.append(
+                f"\\subsection*{{{caption}}}\n\\begin{{center}}\\scriptsize\n"
+                "\\begin{tabular}{@{}p{0.50\\textwidth}p{0.24\\textwidth}rc@{}}\n\\toprule\n"
+                "check & method & max error & passed\\\\\n\\midrule\n"
+                f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}"
+            )
+    return "\n\n".join(out)
+
+
+def _shorten(name: str, limit: int = 140) -> str:
+    """Cut long check names, never inside ``$...$`` math."""
+    if len(name) <= limit:
+        return name
+    cut = name[:limit]
+    if cut.count("$") % 2:
+        cut = cut[: cut.rindex("$")]
+    return cut.rstrip(" ,;") + "..."
+
+
+def latex_document(topics: list[TopicResult], records: list[dict]) -> str:
+    """The whole notes document: preamble, contents, every topic, the verification tables."""
+    failed = [r for r in records if not r["passed"]]
+    status = (rf"All {len(records)} checks passed." if not failed
+              else rf"\textbf{{{len(failed)} of {len(records)} checks FAILED}} (see the Verification section).")
+    intro = (r"\noindent These notes follow the lecture on deep learning: shallow networks, activation functions, "
+             r"linear regions, deep networks, loss functions from maximum likelihood, gradient descent, stochastic "
+             r"gradient descent and backpropagation. Every equation was derived by SymPy; every derivation step was "
+             r"proven equal to the next, or the result was cross-checked numerically against a PyTorch "
+             r"implementation in float64. " + status)
+    body = [PREAMBLE, intro, r"\tableofcontents", r"\clearpage"]
+    for topic in topics:
+        body.append(topic.latex)
+        body.append(r"\clearpage")
+    body.append(verification_tables(records, {t.slug: t.title for t in topics}))
+    body.append(r"\end{document}")
+    return "\n\n".join(body) + "\n"
+
+
+def compile_pdf(tex: Path, runs: int = 2) -> Path:
+    """Run pdflatex (twice, for the table of contents); raise ValueError with the first error."""
+    for _ in range(runs):
+        proc = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+            cwd=tex.parent, capture_output=True, text=True, errors="replace",
+        )
+        if proc.returncode != 0:
+            log = (tex.parent / (tex.stem + ".log"))
+            text = log.read_text(errors="replace") if log.exists() else proc.stdout
+            first = next((line for line in text.splitlines() if line.startswith("!")), "unknown error")
+            raise ValueError(f"pdflatex failed on {tex.name}: {first} (see {log})")
+    return tex.with_suffix(".pdf")
+
+
+def latex_problems(log_text: str) -> list[str]:
+    """Errors, undefined references and overfull boxes worth reporting from a pdflatex log."""
+    problems = [line for line in log_text.splitlines() if line.startswith("!")]
+    problems += [line for line in log_text.splitlines() if "undefined" in line.lower() and "Warning" in line]
+    return problems
+
+
+def main_progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
