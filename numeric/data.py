@@ -1,5 +1,7 @@
 """Data files (``--data``): CSV with a header, inputs ``x_1..x_{D_i}`` (or ``x``), targets
-``y`` (or ``y_1..y_n``). Validated: missing columns, non-numbers, NaN and inf are errors.
+``y`` (or ``y_1..y_n``). Validated: missing columns, non-numbers, NaN and inf are errors;
+:func:`validate_targets` checks that targets lie in the support of a loss's distribution
+(bernoulli 0/1, categorical class indices 0..D_o-1, poisson counts 0, 1, 2, ...).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Dataset", "load_csv", "input_columns", "target_columns"]
+__all__ = ["Dataset", "load_csv", "input_columns", "target_columns", "validate_targets"]
 
 
 @dataclass
@@ -89,3 +91,33 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
                     raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text} is not a finite number")
                 targets[r - 2, c] = value  # type: ignore[index]
     return Dataset(X, Y, path.name)
+
+
+def validate_targets(Y: np.ndarray, loss: str, D_o: int, source: str = "data", first_line: int | None = None) -> None:
+    """Raise ValueError unless every target lies in the support of the loss's distribution.
+
+    bernoulli: y in {0, 1}; categorical: y a class index in {0, ..., D_o - 1}; poisson:
+    y in {0, 1, 2, ...}; the normal losses accept any finite real. ``Y`` is (I, n_targets).
+    ``first_line`` is the file line of sample 0 (2 for a CSV with a header), used in the
+    message; without it samples are counted from 0.
+    """
+    Y = np.asarray(Y, dtype=np.float64)  # (I, n_targets)
+    if not np.all(np.isfinite(Y)):
+        i = int(np.argwhere(~np.isfinite(Y))[0][0])
+        raise ValueError(f"{source} {_where(i, first_line)}: targets must be finite numbers, got {Y[i].tolist()}")
+    if loss == "bernoulli":
+        bad, wanted = ~np.isin(Y, (0.0, 1.0)), "0 or 1 (bernoulli loss)"
+    elif loss == "categorical":
+        bad = (Y != np.round(Y)) | (Y < 0) | (Y > D_o - 1)
+        wanted = f"a class index 0..{D_o - 1} (categorical loss with D_o = {D_o} classes)"
+    elif loss == "poisson":
+        bad, wanted = (Y != np.round(Y)) | (Y < 0), "a count 0, 1, 2, ... (poisson loss)"
+    else:
+        return
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(f"{source} {_where(i, first_line)}: target must be {wanted}, got {Y[i, j]:g}")
+
+
+def _where(i: int, first_line: int | None) -> str:
+    return f"line {i + first_line}" if first_line is not None else f"sample {i}"

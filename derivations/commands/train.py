@@ -1,0 +1,88 @@
+"""``deepderive train``: train the PyTorch twin of a network on a toy data set or a CSV file.
+
+    deepderive train --widths 1,8,1 --activation relu --loss least-squares \\
+        --dataset regression-1d --optimizer sgd --lr 0.01 --batch-size 8 --epochs 200 --out runs/demo
+
+The gradient of each step is the loss *summed* over the batch (the lecture's L[phi] is a
+sum over samples). The run folder gets ``metrics.csv``, ``checkpoints/``, ``params.json``,
+``summary.json`` and ``loss_curve.png``; ``--resume`` continues from the newest checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from numeric.datasets import TOY_DATASETS, training_data
+from numeric.losses import LOSSES
+from numeric.optimizers import DEFAULT_LR, OPTIMIZERS
+from numeric.training import TrainConfig, Trainer, TrainingDiverged
+from symbolic.losses import check_loss_width
+
+from .common import add_spec_arguments, spec_from_args
+
+HELP = "train a network with gradient descent, SGD, momentum or Adam (PyTorch)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_spec_arguments(parser)
+    parser.add_argument("--loss", required=True, metavar="L", help=f"loss: {', '.join(LOSSES)}")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", metavar="NAME", help=f"a lecture toy data set: {', '.join(TOY_DATASETS)}")
+    source.add_argument("--data", metavar="D.csv", help="a data CSV (columns x_1.. and y..)")
+    parser.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS, help="update rule (default sgd)")
+    parser.add_argument("--lr", type=float, default=None, metavar="A",
+                        help="learning rate alpha (default " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
+    parser.add_argument("--batch-size", type=int, default=None, metavar="B",
+                        help="samples per step (default: all for gd, min(I, 16) otherwise)")
+    parser.add_argument("--epochs", type=int, default=100, metavar="E", help="passes over the data (default 100)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of initialisation and shuffling")
+    parser.add_argument("--out", default="runs/train", metavar="RUN_DIR", help="run folder (default runs/train)")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in RUN_DIR")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float64", "float32"],
+                        help="auto: float64 on CPU, float32 on CUDA")
+    parser.add_argument("--sigma", type=float, default=None, metavar="S", help="standard deviation of the normal loss")
+    parser.add_argument("--beta", type=float, default=0.9, help="momentum coefficient (momentum, Adam; default 0.9)")
+    parser.add_argument("--checkpoint-every", type=int, default=10, metavar="N", help="epochs between checkpoints")
+    parser.add_argument("--keep-checkpoints", type=int, default=3, metavar="N",
+                        help="newest checkpoints kept (0: all; default 3)")
+    parser.add_argument("--log-steps", action="store_true", help="also write one metrics.csv row per step")
+    parser.add_argument("--no-figure", action="store_true", help="skip loss_curve.png")
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = spec_from_args(args)
+    check_loss_width(args.loss, spec.D_o)  # the loss registry's message for an unknown loss or width
+    if args.dataset is None and args.data is None:  # pragma: no cover - argparse enforces it
+        raise ValueError("give --dataset NAME or --data D.csv")
+    if not 0 <= args.beta < 1:
+        raise ValueError(f"--beta must be in [0, 1), got {args.beta}")
+    if args.keep_checkpoints < 0:
+        raise ValueError(f"--keep-checkpoints must be 0 (keep all) or positive, got {args.keep_checkpoints}")
+    data = training_data(spec.D_i, spec.D_o, args.loss, args.dataset, args.data)
+    config = TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
+                         seed=args.seed, sigma=args.sigma, beta=args.beta, checkpoint_every=args.checkpoint_every,
+                         keep_checkpoints=args.keep_checkpoints, log_steps=args.log_steps, device=args.device,
+                         dtype=args.dtype)
+    trainer = Trainer(spec, args.loss, data, config, Path(args.out))
+    try:
+        result = trainer.run(resume=args.resume)
+    except TrainingDiverged as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    written = ["params.json", "metrics.csv", "summary.json", f"checkpoints/{trainer.last_checkpoint.name}"]
+    if not args.no_figure:
+        from derivations.figures.training import save_loss_curve
+
+        save_loss_curve(out / "metrics.csv", out / "loss_curve.png",
+                        title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
+        written.append("loss_curve.png")
+    print(f"trained {spec.describe()} ({args.loss} loss, {args.optimizer}, alpha = {trainer.lr:g}, "
+          f"B = {trainer.B} of I = {trainer.I}) on {trainer.device} {trainer.identity['dtype']}: "
+          f"{result.epochs} epochs, {result.steps} steps in {result.seconds:.2f} s")
+    print(f"final loss L[phi] = {result.loss:.10g} ({result.loss_per_sample:.6g} per sample)")
+    print(f"wrote {out}/: " + ", ".join(written))
+    return 0

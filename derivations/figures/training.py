@@ -1,0 +1,89 @@
+"""Figures of training: loss curves from ``metrics.csv``, the gradient-descent trajectory on the
+loss surface of 1-D linear regression, and a fitted 1-D network over its data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from numeric.monitoring import read_metrics
+
+__all__ = ["loss_curve_figure", "save_loss_curve", "trajectory_figure", "fit_figure"]
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+
+
+def loss_curve_figure(metrics_csv: str | os.PathLike, title: str = ""):
+    """Loss per sample against epochs (and against steps when ``metrics.csv`` has step rows)."""
+    epochs = read_metrics(metrics_csv, "epoch")
+    steps = read_metrics(metrics_csv, "step")
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    if steps:
+        per_epoch = max(1.0, epochs[-1]["step"] / epochs[-1]["epoch"]) if epochs else 1.0
+        ax.plot([r["step"] / per_epoch for r in steps], [r["loss_per_sample"] for r in steps],
+                color="0.7", lw=0.7, label="batch loss / B (per step)")
+    ax.plot([r["epoch"] for r in epochs], [r["loss_per_sample"] for r in epochs], color=COLORS[0], lw=1.6,
+            label="epoch loss / I")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss per sample")
+    if epochs and min(r["loss_per_sample"] for r in epochs) > 0:
+        ax.set_yscale("log")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def save_loss_curve(metrics_csv: str | os.PathLike, path: str | os.PathLike, title: str = "") -> Path:
+    """Write :func:`loss_curve_figure` to ``path`` (PNG or PDF by suffix)."""
+    fig = loss_curve_figure(metrics_csv, title)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
+
+
+def trajectory_figure(loss: Callable[[np.ndarray, np.ndarray], np.ndarray], iterates: np.ndarray,
+                      x: np.ndarray, y: np.ndarray):
+    """Left: contours of L[phi_0, phi_1] with the gradient-descent iterates (T + 1, 2);
+    right: the data and the lines of the first and last iterates."""
+    lo, hi = iterates.min(axis=0), iterates.max(axis=0)
+    pad = np.maximum(0.6 * (hi - lo), 0.5)
+    p0 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200)
+    p1 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200)
+    P0, P1 = np.meshgrid(p0, p1)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    levels = np.quantile(loss(P0, P1), np.linspace(0.0, 0.9, 14))
+    ax.contourf(P0, P1, loss(P0, P1), levels=np.unique(levels), cmap="Blues_r", extend="max")
+    ax.plot(iterates[:, 0], iterates[:, 1], "o-", color=COLORS[1], ms=3, lw=1)
+    ax.plot(*iterates[0], "s", color="black", ms=5, label=r"$\phi^{[0]}$")
+    ax.set_xlabel(r"intercept $\phi_0$")
+    ax.set_ylabel(r"slope $\phi_1$")
+    ax.set_title(r"$L[\phi]$ and the gradient-descent iterates", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    xs = np.linspace(x.min() - 0.2, x.max() + 0.2, 50)
+    ax2.plot(x, y, "o", color="black", ms=4, label="data")
+    for t, style in ((0, ":"), (len(iterates) - 1, "-")):
+        ax2.plot(xs, iterates[t, 0] + iterates[t, 1] * xs, style, color=COLORS[1 if t else 0],
+                 label=rf"$y = \phi_0^{{[{t}]}} + \phi_1^{{[{t}]}} x$")
+    ax2.set_xlabel("$x$")
+    ax2.set_ylabel("$y$")
+    ax2.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def fit_figure(x: np.ndarray, y: np.ndarray, xs: np.ndarray, curves: Sequence[tuple[np.ndarray, str]]):
+    """Data points (I,) and fitted curves, each (len(xs),) with a label."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    ax.plot(x, y, "o", color="black", ms=3.5, label="data")
+    for k, (curve, label) in enumerate(curves):
+        ax.plot(xs, curve, color=COLORS[k % len(COLORS)], ls="-" if k == 0 else "--", label=label)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig

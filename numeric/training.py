@@ -1,0 +1,341 @@
+r"""Training in PyTorch: gradient descent and SGD over batches and epochs, with checkpoints.
+
+The lecture's loss is a sum over samples, ``L[phi] = sum_i l_i``. One optimizer step uses
+the gradient of the loss **summed** over its batch B_t (Prince eq. 6.4), never the mean::
+
+    g_t = sum_{i in B_t} dl_i/dphi [phi_t],        phi_{t+1} = phi_t - alpha g_t   (gd, sgd)
+
+so full-batch gradient descent steps on exactly the gradient of L[phi] that the symbolic
+side derives (``symbolic.gradient_descent``), and one step of both agrees to float64
+rounding. The update rules of ``momentum`` and ``adam`` are in :mod:`numeric.optimizers`.
+
+An epoch is one pass over the training set: the I samples are shuffled without replacement
+(a fresh permutation from the run's numpy Generator) and cut into ceil(I / B) batches,
+the last one holding the I mod B remaining samples when B does not divide I. ``gd`` uses
+the whole set in its original order as its single batch.
+
+A run folder (``run_dir``) holds ``metrics.csv`` (:mod:`numeric.monitoring`),
+``checkpoints/epoch-NNNNNN.pt`` (:mod:`numeric.checkpoint`), ``params.json`` of the final
+parameters and ``summary.json``. A run killed at any moment and resumed from its newest
+checkpoint ends with bit-identical parameters on the CPU.
+
+    trainer = Trainer(NetworkSpec((1, 8, 1), "relu"), "least-squares", make_dataset("regression-1d"),
+                      TrainConfig(optimizer="sgd", batch_size=8, epochs=50), run_dir="runs/demo")
+    result = trainer.run()
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from symbolic.spec import NetworkSpec
+
+from . import checkpoint as ckpt
+from .data import Dataset
+from .datasets import data_hash, targets_for
+from .losses import LOSSES, nll
+from .model import DeepNetworkModule, resolve_device
+from .monitoring import MetricsLog, progress_bar
+from .optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from .params import save_params
+
+__all__ = ["TrainConfig", "TrainResult", "Trainer", "TrainingDiverged", "shuffled_batches", "total_loss",
+           "resolve_dtype"]
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; names the epoch and step and the last good checkpoint."""
+
+    def __init__(self, message: str, epoch: int, step: int, checkpoint: Path | None) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.checkpoint = epoch, step, checkpoint
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters of a run. ``lr`` None: :data:`numeric.optimizers.DEFAULT_LR`;
+    ``batch_size`` None: I for gd, min(I, 16) otherwise; ``dtype`` auto: float64 on CPU,
+    float32 on CUDA; ``checkpoint_every`` E: a checkpoint after every E epochs and the last."""
+
+    optimizer: str = "sgd"
+    lr: float | None = None
+    batch_size: int | None = None
+    epochs: int = 100
+    seed: int = 0
+    sigma: float | None = None
+    beta: float = 0.9  # momentum / Adam first moment
+    gamma: float = 0.999  # Adam second moment
+    epsilon: float = 1e-8  # Adam
+    checkpoint_every: int = 10
+    keep_checkpoints: int = 3
+    log_steps: bool = False
+    device: str = "auto"
+    dtype: str = "auto"
+    progress: bool | None = None  # None: a bar when stderr is a terminal
+
+
+@dataclass
+class TrainResult:
+    """What a run ends with: parameters, the full-data loss L[phi] and the history."""
+
+    params: dict[str, list]
+    loss: float  # L[phi] on the whole training set, final parameters
+    epochs: int
+    steps: int
+    seconds: float
+    I: int  # number of training samples
+    history: list[float] = field(default_factory=list)  # epoch losses (metrics.csv `loss`)
+    run_dir: Path | None = None
+
+    @property
+    def loss_per_sample(self) -> float:
+        """L[phi] / I."""
+        return self.loss / self.I
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """``auto``: float64 on CPU (exact cross-checks), float32 on CUDA."""
+    if name == "auto":
+        return torch.float64 if device.type == "cpu" else torch.float32
+    table = {"float64": torch.float64, "float32": torch.float32}
+    if name not in table:
+        raise ValueError(f"dtype must be auto, float64 or float32, got {name!r}")
+    return table[name]
+
+
+def shuffled_batches(I: int, B: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One epoch's batches: a permutation of 0..I-1 cut into ceil(I / B) pieces, the last of
+    I - B (ceil(I / B) - 1) samples. Every sample appears exactly once.
+
+    >>> [b.tolist() for b in shuffled_batches(5, 2, np.random.default_rng(0))]
+    [[4, 2], [1, 3], [0]]
+    """
+    perm = rng.permutation(I)  # (I,)
+    return [perm[start:start + B] for start in range(0, I, B)]
+
+
+def total_loss(model: torch.nn.Module, loss: str, X: torch.Tensor, Y: torch.Tensor, sigma: float | None = None) -> float:
+    """L[phi] = sum_i l_i over all samples, X (I, D_i), Y (I, n_targets), without gradients."""
+    with torch.no_grad():
+        return float(nll(loss, model(X), Y, sigma))
+
+
+def _check_positive_int(value: Any, what: str, fix: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}{fix}")
+    return int(value)
+
+
+class Trainer:
+    """Trains the torch twin of ``spec`` on ``data`` with ``loss`` (a sum over samples)."""
+
+    def __init__(self, spec: NetworkSpec, loss: str, data: Dataset, config: TrainConfig | None = None,
+                 run_dir: str | os.PathLike | None = None) -> None:
+        self.spec, self.loss, self.config = spec, loss, config or TrainConfig()
+        cfg = self.config
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        if data.Y is None or data.Y.shape[1] != targets_for(loss, spec.D_o) or data.X.shape[1] != spec.D_i:
+            raise ValueError(f"data has shapes X {data.X.shape}, Y {None if data.Y is None else data.Y.shape}; "
+                             f"loss {loss!r} with widths {spec.widths} needs (I, {spec.D_i}) and "
+                             f"(I, {targets_for(loss, spec.D_o)})")
+        if not (np.all(np.isfinite(data.X)) and np.all(np.isfinite(data.Y))):
+            raise ValueError("data holds NaN or infinite values; every input and target must be a finite number")
+        self.I = data.I
+        if cfg.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        self.lr = DEFAULT_LR[cfg.optimizer] if cfg.lr is None else float(cfg.lr)
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"learning rate --lr must be a positive number, got {cfg.lr!r}")
+        default_B = self.I if cfg.optimizer == "gd" else min(self.I, 16)
+        self.B = default_B if cfg.batch_size is None else _check_positive_int(cfg.batch_size, "batch size --batch-size", "")
+        if self.B > self.I:
+            raise ValueError(f"batch size --batch-size {self.B} is larger than the data set (I = {self.I} samples)")
+        if cfg.optimizer == "gd" and self.B != self.I:
+            raise ValueError(f"--optimizer gd uses the whole data set (I = {self.I}) in each step; "
+                             f"omit --batch-size or use --optimizer sgd for batches of {self.B}")
+        _check_positive_int(cfg.epochs, "number of epochs --epochs", "")
+        _check_positive_int(cfg.checkpoint_every, "--checkpoint-every", " (epochs between checkpoints)")
+        if loss == "normal" and (cfg.sigma is None or not cfg.sigma > 0 or not math.isfinite(cfg.sigma)):
+            raise ValueError(f"the normal loss needs --sigma, a positive standard deviation, got {cfg.sigma!r}")
+        self.sigma = float(cfg.sigma) if loss == "normal" else None
+        self.device = resolve_device(cfg.device)
+        self.dtype = resolve_dtype(cfg.dtype, self.device)
+
+        # Data resident on the device for the whole run.
+        self.X = torch.as_tensor(data.X, dtype=self.dtype, device=self.device)  # (I, D_i)
+        y_dtype = torch.long if loss == "categorical" else self.dtype
+        self.Y = torch.as_tensor(data.Y, dtype=y_dtype, device=self.device)  # (I, n_targets)
+        self.identity = {
+            "spec": spec.to_dict(), "loss": loss, "sigma": self.sigma, "data_sha256": data_hash(data),
+            "optimizer": cfg.optimizer, "lr": self.lr, "batch_size": self.B, "seed": int(cfg.seed),
+            "dtype": str(self.dtype).replace("torch.", ""), "hyper": [cfg.beta, cfg.gamma, cfg.epsilon],
+        }
+        self.model = DeepNetworkModule(spec, self.dtype, self.device, torch.Generator().manual_seed(int(cfg.seed)))
+        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), self.lr, cfg.beta, cfg.gamma,
+                                        cfg.epsilon)
+        self.rng = np.random.default_rng(int(cfg.seed))  # shuffles the batches
+        self.epoch, self.step = 0, 0
+        self.history: list[float] = []
+        self.run_dir = None if run_dir is None else Path(run_dir)
+        self.last_checkpoint: Path | None = None
+
+    # ----- one epoch ----------------------------------------------------------------------
+    def _batches(self) -> list[torch.Tensor | None]:
+        if self.config.optimizer == "gd":
+            return [None]  # the whole set, original order
+        perm = torch.from_numpy(self.rng.permutation(self.I)).to(self.device)  # (I,)
+        return list(torch.split(perm, self.B))
+
+    def _epoch(self) -> tuple[torch.Tensor, list[int]]:
+        """Run one epoch; return the batch losses (n_batches,) (still on the device) and sizes."""
+        model, opt, loss, sigma = self.model, self.optimizer, self.loss, self.sigma
+        losses, sizes = [], []
+        for idx in self._batches():
+            xb, yb = (self.X, self.Y) if idx is None else (self.X[idx], self.Y[idx])  # (B, D_i), (B, n_targets)
+            opt.zero_grad(set_to_none=True)
+            value = nll(loss, model(xb), yb, sigma)  # sum_{i in B_t} l_i
+            value.backward()
+            opt.step()
+            losses.append(value.detach())
+            sizes.append(xb.shape[0])
+        return torch.stack(losses), sizes
+
+    # ----- checkpoints --------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The checkpoint payload of the current state (tensors moved to the CPU)."""
+        def cpu(value: Any) -> Any:
+            if isinstance(value, torch.Tensor):
+                return value.detach().cpu()
+            if isinstance(value, dict):
+                return {k: cpu(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(cpu(v) for v in value)
+            return value
+
+        return {
+            "format": ckpt.FORMAT, "version": ckpt.VERSION, "identity": self.identity,
+            "epoch": self.epoch, "step": self.step,
+            "model": cpu(self.model.state_dict()), "optimizer": cpu(self.optimizer.state_dict()),
+            "rng": ckpt.rng_state(self.rng), "history": {"loss": list(self.history)},
+            "config": {k: v for k, v in asdict(self.config).items() if k not in ("progress",)},
+        }
+
+    def load_state(self, data: dict[str, Any], source: str | os.PathLike = "checkpoint") -> None:
+        """Continue from a checkpoint payload (after checking it belongs to this run)."""
+        ckpt.check_identity(data, self.identity, source)
+        try:
+            self.model.load_state_dict(data["model"])
+            self.optimizer.load_state_dict(data["optimizer"])
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise ValueError(f"checkpoint {str(source)!r} does not fit this network: {str(exc).splitlines()[0]}") from None
+        ckpt.restore_rng(data["rng"], self.rng)
+        self.epoch, self.step = int(data["epoch"]), int(data["step"])
+        self.history = [float(v) for v in data.get("history", {}).get("loss", [])]
+
+    def save_checkpoint(self) -> Path:
+        """Write ``checkpoints/epoch-NNNNNN.pt`` atomically; refuse non-finite parameters."""
+        assert self.run_dir is not None
+        for name, p in self.model.named_parameters():
+            if not bool(torch.isfinite(p).all()):
+                raise self._diverged(f"parameter {name} became non-finite during epoch {self.epoch}",
+                                     self.epoch, self.step)
+        path = ckpt.save_checkpoint(ckpt.checkpoint_path(self.run_dir, self.epoch), self.state())
+        ckpt.prune_checkpoints(self.run_dir, self.config.keep_checkpoints)
+        self.last_checkpoint = path
+        return path
+
+    def _diverged(self, what: str, epoch: int, step: int) -> TrainingDiverged:
+        where = (f"the last good checkpoint {str(self.last_checkpoint)!r} is intact"
+                 if self.last_checkpoint else "no checkpoint was written")
+        return TrainingDiverged(f"training diverged: {what} (epoch {epoch}, step {step}); {where}; "
+                                f"try a smaller --lr (now {self.lr:g})", epoch, step, self.last_checkpoint)
+
+    def _prepare_run_dir(self, resume: bool) -> None:
+        assert self.run_dir is not None
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        latest = ckpt.latest_checkpoint(self.run_dir)
+        if resume:
+            if latest is None:
+                raise ValueError(f"--resume: no checkpoint in {str(self.run_dir / 'checkpoints')!r}; "
+                                 f"run without --resume to start training")
+            ckpt.remove_temporaries(self.run_dir)
+            self.load_state(ckpt.load_checkpoint(latest), latest)
+            self.last_checkpoint = latest
+            MetricsLog.truncate(self.run_dir / "metrics.csv", self.epoch)
+        else:
+            if latest is not None:
+                raise ValueError(f"run folder {str(self.run_dir)!r} already holds checkpoints; pass --resume "
+                                 f"to continue it or choose a new --out")
+            (self.run_dir / "metrics.csv").unlink(missing_ok=True)
+
+    # ----- the loop -----------------------------------------------------------------------
+    def run(self, resume: bool = False, on_epoch: Callable[["Trainer", float], None] | None = None) -> TrainResult:
+        """Train until ``config.epochs`` epochs are complete (continuing from the newest
+        checkpoint with ``resume``); raise :class:`TrainingDiverged` on a NaN/inf loss."""
+        cfg = self.config
+        start = time.perf_counter()
+        log = None
+        if self.run_dir is not None:
+            self._prepare_run_dir(resume)
+            log = MetricsLog(self.run_dir / "metrics.csv")
+        elif resume:
+            raise ValueError("--resume needs a run folder (--out RUN_DIR)")
+        bar = progress_bar(cfg.epochs, min(self.epoch, cfg.epochs), cfg.progress)
+        steps_before = self.step
+        try:
+            while self.epoch < cfg.epochs:
+                losses, sizes = self._epoch()  # (n_batches,)
+                epoch_loss = float(losses.sum())  # one device sync per epoch
+                epoch = self.epoch + 1
+                if not math.isfinite(epoch_loss):
+                    values = losses.cpu().tolist()
+                    bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), len(values) - 1)
+                    if log is not None:
+                        log.rows(epoch, self.step + 1, values[:bad + 1], sizes[:bad + 1])
+                    raise self._diverged(f"loss is {values[bad]} at step {bad + 1} of the epoch",
+                                         epoch, self.step + bad + 1)
+                self.epoch, self.step = epoch, self.step + len(sizes)
+                self.history.append(epoch_loss)
+                if log is not None:
+                    if cfg.log_steps:
+                        log.rows(epoch, self.step - len(sizes) + 1, losses.cpu().tolist(), sizes)
+                    log.row(epoch, self.step, epoch_loss, self.I, "epoch")
+                    if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
+                        log.flush()
+                        self.save_checkpoint()
+                    else:
+                        log.maybe_flush()
+                bar.update(1)
+                if bar.disable is False:
+                    bar.set_postfix_str(f"loss {epoch_loss:.4g}", refresh=False)
+                if on_epoch is not None:
+                    on_epoch(self, epoch_loss)
+        finally:
+            bar.close()
+            if log is not None:
+                log.close()
+        seconds = time.perf_counter() - start
+        final = total_loss(self.model, self.loss, self.X, self.Y, self.sigma)
+        if not math.isfinite(final):
+            raise self._diverged(f"final loss is {final}", self.epoch, self.step)
+        result = TrainResult(self.model.tensors(), final, self.epoch, self.step, seconds, self.I,
+                             list(self.history), self.run_dir)
+        if self.run_dir is not None:
+            save_params(self.run_dir / "params.json", dict(self.model.named_parameters()))
+            summary = {"spec": self.spec.describe(), "loss": self.loss, "optimizer": cfg.optimizer, "lr": self.lr,
+                       "batch_size": self.B, "I": self.I, "epochs": self.epoch, "steps": self.step,
+                       "steps_this_session": self.step - steps_before, "seconds": seconds, "final_loss": final,
+                       "final_loss_per_sample": final / self.I, "device": str(self.device),
+                       "dtype": self.identity["dtype"], "seed": cfg.seed}
+            (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+        return result
