@@ -197,7 +197,7 @@ def shallow_twin(pl: PiecewiseLinear) -> tuple[NetworkSpec, Tensors]:
     if s[0] == 0 or s[-1] == 0:
         right = s[0] == 0  # all units face right (zero slope far left) or all face left
         sigma = [1 if right else -1] * J
-        weights = delta if right else [-dl for dl in delta]
+        weights = delta  # a unit's weight is its slope change, whichever way it faces
         # value at the last joint a unit switches on at: all units are zero there
         anchor = t[0] if right else t[-1]
         bias = pl(anchor)[0]

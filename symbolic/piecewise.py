@@ -73,6 +73,8 @@ def exact_tensors(tensors: Mapping[str, Any], spec: NetworkSpec) -> dict[str, li
                              f"for widths {','.join(map(str, spec.widths))})")
         value = tensors[name]
         value = value.tolist() if hasattr(value, "tolist") else value
+        if isinstance(value, (list, tuple)):
+            value = [v.tolist() if hasattr(v, "tolist") else v for v in value]
         rows, cols = shape[0], (shape[1] if len(shape) == 2 else None)
         if not isinstance(value, (list, tuple)) or len(value) != rows or (
                 cols is not None and any(not isinstance(r, (list, tuple)) or len(r) != cols for r in value)):
