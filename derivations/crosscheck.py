@@ -98,3 +98,97 @@ def forward_check(spec: NetworkSpec, I: int = 64, seed: int = 0, dtype=torch.flo
         got = evaluate_outputs(net, X, {k: v.detach() for k, v in tensors.items()}, compile_outputs(net, "torch"))
     tol = TOLERANCES[dtype]
     return [compare(f"output y_{j + 1}", got[:, j], reference[:, j], tol) for j in range(spec.D_o)]
+
+
+# ----- gradients: the derived backward pass vs torch autograd -----------------------------
+
+#: Gradient tolerances (relative to max(1, |reference|)). The gradient of L = sum_i l_i is a
+#: sum over I samples, accumulated in a different order by each side; float32 sums of a few
+#: hundred terms round to about 1e-5 of their largest term, hence 1e-4 (a factor 2 or a
+#: mean-versus-sum slip is still an error of order 1).
+GRADIENT_TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
+
+#: The fixed sigma of the ``normal`` loss in cross-checks.
+CHECK_SIGMA = 0.75
+
+#: Activations with a kink at 0; cross-check samples keep every pre-activation away from it.
+KINKED = ("relu", "leaky_relu", "elu", "heaviside")
+
+
+def random_targets(loss: str, spec: NetworkSpec, I: int, seed: int = 0, dtype=torch.float64, device="cpu"):
+    """Targets Y (I, n_targets) that suit a loss: reals, 0/1, class indices or counts."""
+    from symbolic.losses import n_targets
+
+    n = n_targets(loss, spec.D_o)
+    gen = torch.Generator().manual_seed(10_000 + seed)
+    if loss == "bernoulli":
+        Y = (torch.rand(I, n, generator=gen) < 0.5).to(dtype)
+    elif loss == "categorical":
+        Y = torch.randint(0, spec.D_o, (I, 1), generator=gen).to(dtype)
+    elif loss == "poisson":
+        Y = torch.poisson(torch.full((I, n), 2.0), generator=gen).to(dtype)
+    else:
+        Y = torch.randn(I, n, generator=gen, dtype=dtype)
+    return Y.to(device)
+
+
+def inputs_away_from_kinks(module, X, margin: float = 1e-4):
+    """Drop samples where some pre-activation f_k lies within ``margin`` of a kink at 0
+    (only for activations in :data:`KINKED`); returns X (I', D_i)."""
+    if module.spec.activation not in KINKED:
+        return X
+    with torch.no_grad():
+        near = torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
+        for f in module.hidden(X)[:-1]:  # f_0..f_{K-1}, (I, D_{k+1})
+            near |= (f.abs() < margin).any(dim=1)
+    return X[~near]
+
+
+def autograd_reference(module, X, Y, loss: str, sigma: float | None = CHECK_SIGMA) -> dict:
+    """The torch twin's outputs (I, D_o), per-sample losses (I,) and autograd gradient of
+    L = sum_i l_i by tensor name (zeros where no gradient flows, e.g. through heaviside)."""
+    from numeric.losses import per_sample_nll
+
+    module.zero_grad(set_to_none=True)
+    outputs = module(X)
+    losses = per_sample_nll(loss, outputs, Y, sigma)
+    losses.sum().backward()
+    gradient = {name: (p.grad.detach().clone() if p.grad is not None else torch.zeros_like(p.detach()))
+                for name, p in module.named_parameters()}
+    return {"outputs": outputs.detach(), "loss": losses.detach(), "gradient": gradient}
+
+
+def gradient_check(spec: NetworkSpec, loss: str = "least-squares", I: int = 64, seed: int = 0,
+                   dtype=torch.float64, device="cpu", paths: tuple[str, ...] = ("program", "layers"),
+                   sigma: float = CHECK_SIGMA) -> list[Comparison]:
+    """The derived backward pass vs torch autograd on the twin, on random parameters and data.
+
+    ``paths``: ``"program"`` compiles the scalar backprop program (per-sample gradients,
+    summed), ``"layers"`` its layer-wise tensor compilation. One comparison per output,
+    for the per-sample losses, and per gradient tensor.
+    """
+    from symbolic.backprop import backprop
+    from symbolic.backprop_compile import compile_backprop, compile_layers, evaluate_backprop
+
+    unknown = [p for p in paths if p not in ("program", "layers")]
+    if unknown:
+        raise ValueError(f"unknown gradient path {unknown[0]!r}; choose program or layers")
+    module, X = random_inputs(spec, 2 * I + 16, seed, dtype, device)
+    X = inputs_away_from_kinks(module, X)[:I]
+    Y = random_targets(loss, spec, X.shape[0], seed, dtype, device)
+    ref = autograd_reference(module, X, Y, loss, sigma)
+    tensors = {k: v.detach() for k, v in module.named_parameters()}
+    bp = backprop(spec, loss)
+    tol, gtol = TOLERANCES[dtype], GRADIENT_TOLERANCES[dtype]
+    out: list[Comparison] = []
+    for path in paths:
+        with torch.no_grad():
+            if path == "layers":
+                result = compile_layers(bp, "torch")(X, Y, tensors, {"sigma": sigma})
+                out += [compare(f"output y_{j + 1} [{path}]", result.outputs[:, j], ref["outputs"][:, j], tol)
+                        for j in range(spec.D_o)]
+            else:
+                result = evaluate_backprop(bp, compile_backprop(bp, "torch"), X, Y, tensors, {"sigma": sigma})
+        out.append(compare(f"loss l_i [{path}]", result.loss, ref["loss"], tol))
+        out += [compare(f"dL/d{name} [{path}]", g, ref["gradient"][name], gtol) for name, g in result.gradient.items()]
+    return out

@@ -1,0 +1,426 @@
+r"""Backpropagation as a straight-line program (lecture, "the backpropagation algorithm").
+
+The forward pass computes and stores every intermediate value; the backward pass applies
+the chain rule to them, last assignment first. For a deep network and a per-sample loss
+``l = loss[f_K, y]`` (Prince, *Understanding Deep Learning*, eqs. 7.17-7.23):
+
+    forward:   f_0 = beta_0 + Omega_0 x,   h_k = a[f_{k-1}],   f_k = beta_k + Omega_k h_k,   l
+    backward:  dl/df_K = dloss/df_K,
+               dl/dh_k = Omega_k^T dl/df_k,           dl/df_{k-1} = a'[f_{k-1}] (.) dl/dh_k,
+               dl/dbeta_k = dl/df_k,                  dl/dOmega_k = dl/df_k h_k^T.
+
+These equations are not typed in: :func:`reverse_mode` derives the backward assignments of
+*any* straight-line program from the local partial derivatives of each assignment
+(``sympy.diff`` of one small expression at a time), and :meth:`Backprop.matrix_form_check`
+checks, element by element, that for a network they are the lecture's matrix equations.
+Intermediates are never substituted into one tree; :meth:`Backprop.substituted_gradient`
+does that only for small networks, as the independent ``sympy.diff`` witness.
+
+The gradient-descent update ``phi <- phi - alpha dL/dphi`` built on these gradients is
+:func:`gradient_descent_step`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Mapping, Sequence
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .activations import activation, activation_latex
+from .losses import SampleLoss, sample_loss
+from .networks import DeepNetwork, deep_network
+from .printing import LectureLatexPrinter
+from .spec import NetworkSpec
+
+__all__ = [
+    "Backprop",
+    "adjoint_symbol",
+    "backprop",
+    "gradient_descent_step",
+    "local_partials",
+    "reverse_mode",
+    "backprop_latex",
+    "alpha",
+]
+
+Program = list[tuple[sp.Symbol, sp.Expr]]
+
+#: The learning rate alpha of gradient descent.
+alpha = sp.Symbol("alpha", positive=True)
+
+#: The per-sample loss l_i as a program symbol (printed \ell).
+LOSS_SYMBOL = sp.Symbol("l", real=True)
+
+_ADJOINT_PREFIX = "dl/d"
+
+
+def adjoint_symbol(s: sp.Symbol) -> sp.Symbol:
+    r"""The symbol ``dl/ds`` that holds the derivative of the loss with respect to ``s``.
+
+    >>> print(backprop_latex(adjoint_symbol(sp.Symbol("f_{1,2}", real=True))))
+    \frac{\partial \ell}{\partial f_{1,2}}
+    """
+    return sp.Symbol(_ADJOINT_PREFIX + s.name, real=True)
+
+
+def _is_adjoint(s: sp.Basic) -> bool:
+    return isinstance(s, sp.Symbol) and s.name.startswith(_ADJOINT_PREFIX)
+
+
+class _BackpropLatexPrinter(LectureLatexPrinter):
+    """The lecture printer, with ``dl/ds`` last in products (``h_k dl/df_k``, ``a'[f] dl/dh``)."""
+
+    def _print_Mul(self, expr):
+        factors = sorted(expr.args, key=_factor_rank)
+        if factors == list(expr.args):
+            return super()._print_Mul(expr)
+        old = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return LatexPrinter._print_Mul(self, sp.Mul(*factors, evaluate=False))
+        finally:
+            self._settings["order"] = old
+
+
+_PARAMETER_BASES = ("beta_", "omega_", "theta_", "phi_", "psi_", "alpha")
+
+
+def _factor_rank(expr: sp.Expr) -> int:
+    if expr.is_Number:
+        return 0
+    if isinstance(expr, sp.Symbol):
+        if _is_adjoint(expr):
+            return 3
+        if expr.name.startswith(_PARAMETER_BASES):
+            return 1
+    return 2
+
+
+def backprop_latex(expr: sp.Basic, **settings) -> str:
+    r"""LaTeX in the lecture's notation, with ``dl/ds`` printed as a partial derivative.
+
+    >>> print(backprop_latex(adjoint_symbol(sp.Symbol("beta_{0,1}")) * LOSS_SYMBOL))
+    \ell \frac{\partial \ell}{\partial \beta_{0,1}}
+    """
+    names = dict(settings.pop("symbol_names", {}) or {})
+    for s in expr.free_symbols if isinstance(expr, sp.Basic) else ():
+        if _is_adjoint(s):
+            inner = sp.Symbol(s.name[len(_ADJOINT_PREFIX):])
+            inner_tex = r"\ell" if inner.name == LOSS_SYMBOL.name else backprop_latex(inner)
+            names[s] = rf"\frac{{\partial \ell}}{{\partial {inner_tex}}}"
+        elif s.name == LOSS_SYMBOL.name:
+            names[s] = r"\ell"
+    settings.setdefault("mul_symbol", None)
+    return _BackpropLatexPrinter({**settings, "symbol_names": names}).doprint(expr)
+
+
+def local_partials(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
+    r"""The local partial derivatives ``d e / d s`` of one assignment's expression ``e``.
+
+    Differentiates term by term, so a layer's ``beta + sum_j omega_j h_j`` costs one
+    derivative per (term, symbol) pair rather than per (term x symbol).
+
+    >>> b, w, h = (sp.Symbol(n, real=True) for n in ("beta_{0,1}", "omega_{0,1,1}", "h_{1,1}"))
+    >>> d = local_partials(b + w * h, [b, w, h])
+    >>> print(", ".join(backprop_latex(d[s]) for s in (b, w, h)))
+    1, h_{1,1}, \omega_{0,1,1}
+    """
+    wanted = set(symbols)
+    pieces: dict[sp.Symbol, list[sp.Expr]] = {}
+    for term in sp.Add.make_args(expr):
+        for s in term.free_symbols & wanted:
+            pieces.setdefault(s, []).append(term.diff(s))
+    return {s: sp.Add(*p) for s, p in pieces.items()}
+
+
+def _independent_runs(program: Program) -> list[Program]:
+    """Split a program into maximal runs of consecutive, mutually independent assignments."""
+    runs: list[Program] = []
+    current: Program = []
+    assigned: set[sp.Symbol] = set()
+    for s, e in program:
+        if current and e.free_symbols & assigned:
+            runs.append(current)
+            current, assigned = [], set()
+        current.append((s, e))
+        assigned.add(s)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def reverse_mode(
+    program: Sequence[tuple[sp.Symbol, sp.Expr]], output: sp.Symbol, wrt: Sequence[sp.Symbol]
+) -> tuple[Program, dict[sp.Symbol, sp.Expr]]:
+    r"""Reverse-mode differentiation of a straight-line program (the chain rule, backwards):
+
+        dl/ds = sum over assignments t = e_t(..., s, ...) of (d e_t / d s) dl/dt,   dl/dl = 1.
+
+    Returns the backward assignments ``(dl/ds, ...)`` for the assigned symbols that the
+    output depends on (last layer first, units in order), and the gradient
+    ``{w: dl/dw expression}`` of every symbol in ``wrt`` (0 where ``output`` does not depend
+    on it), in terms of program and adjoint symbols.
+
+    >>> x, w, f, h, l = sp.symbols("x w f h l", real=True)
+    >>> backward, gradient = reverse_mode([(f, w * x), (h, sp.sin(f)), (l, h**2)], l, [w])
+    >>> for s, e in backward:
+    ...     print(backprop_latex(s), "=", backprop_latex(e))
+    \frac{\partial \ell}{\partial h} = 2 h
+    \frac{\partial \ell}{\partial f} = \cos{\left(f \right)} \frac{\partial \ell}{\partial h}
+    >>> print(backprop_latex(gradient[w]))
+    x \frac{\partial \ell}{\partial f}
+    """
+    program = [(s, sp.sympify(e)) for s, e in program]
+    assigned = [s for s, _ in program]
+    if output not in assigned:
+        raise ValueError(f"output {output} is not assigned by the program")
+    if len(set(assigned)) != len(assigned):
+        raise ValueError("a straight-line program assigns each symbol once")
+    wrt = list(wrt)
+    overlap = set(wrt) & set(assigned)
+    if overlap:
+        raise ValueError(f"cannot differentiate with respect to assigned symbol {sorted(map(str, overlap))[0]}")
+    differentiable = set(assigned) | set(wrt)
+    contributions: dict[sp.Symbol, list[sp.Expr]] = {}
+    backward: Program = []
+    for run in reversed(_independent_runs(program)):
+        # 1. adjoints of this run's symbols (they depend only on later assignments)
+        seeds: dict[sp.Symbol, sp.Expr] = {}
+        for s, _ in run:
+            if s == output:
+                seeds[s] = sp.S.One
+            elif contributions.get(s):
+                backward.append((adjoint_symbol(s), sp.Add(*contributions.pop(s))))
+                seeds[s] = adjoint_symbol(s)
+        # 2. propagate to the symbols each assignment reads
+        for s, e in run:
+            if s not in seeds:
+                continue  # the output does not depend on s
+            for t, d in local_partials(e, differentiable).items():
+                if d != 0:
+                    contributions.setdefault(t, []).append(d * seeds[s])
+    gradient = {w: sp.Add(*contributions.get(w, [])) for w in wrt}
+    return backward, gradient
+
+
+@dataclass
+class Backprop:
+    r"""The forward and backward pass of a network and a per-sample loss, as one program.
+
+    ``program`` is ``forward + backward``: the network's assignments, the loss ``l``, then
+    the adjoints ``dl/df_{k,i}`` and ``dl/dh_{k,i}``. ``gradient`` maps each parameter to
+    its derivative in terms of those symbols (``dl/dbeta_{k,i} = dl/df_{k,i}``,
+    ``dl/domega_{k,i,j} = dl/df_{k,i} h_{k,j}``).
+
+    >>> bp = backprop(NetworkSpec((1, 1, 1), "relu"), "least-squares")
+    >>> for line in bp.scalar_latex():
+    ...     print(line)
+    f_{0,1} = \beta_{0,1} + \omega_{0,1,1} x_{1}
+    h_{1,1} = \mathrm{ReLU}\left[f_{0,1}\right]
+    f_{1,1} = \beta_{1,1} + \omega_{1,1,1} h_{1,1}
+    \ell = \left(- f_{1,1} + y\right)^{2}
+    \frac{\partial \ell}{\partial f_{1,1}} = 2 f_{1,1} - 2 y
+    \frac{\partial \ell}{\partial h_{1,1}} = \omega_{1,1,1} \frac{\partial \ell}{\partial f_{1,1}}
+    \frac{\partial \ell}{\partial f_{0,1}} = \mathbb{I}\left[f_{0,1} > 0\right] \frac{\partial \ell}{\partial h_{1,1}}
+    \frac{\partial \ell}{\partial \beta_{0,1}} = \frac{\partial \ell}{\partial f_{0,1}}
+    \frac{\partial \ell}{\partial \omega_{0,1,1}} = x_{1} \frac{\partial \ell}{\partial f_{0,1}}
+    \frac{\partial \ell}{\partial \beta_{1,1}} = \frac{\partial \ell}{\partial f_{1,1}}
+    \frac{\partial \ell}{\partial \omega_{1,1,1}} = h_{1,1} \frac{\partial \ell}{\partial f_{1,1}}
+    """
+
+    net: DeepNetwork
+    loss: SampleLoss
+    forward: Program
+    backward: Program
+    gradient: dict[sp.Symbol, sp.Expr]
+    l: sp.Symbol = field(default=LOSS_SYMBOL)
+
+    @property
+    def spec(self) -> NetworkSpec:
+        return self.net.spec
+
+    @property
+    def program(self) -> Program:
+        """Forward then backward assignments, in order."""
+        return self.forward + self.backward
+
+    @property
+    def parameters(self) -> list[sp.Symbol]:
+        return self.net.parameter_symbols
+
+    @property
+    def targets(self) -> list[sp.Symbol]:
+        return list(self.loss.targets)
+
+    @cached_property
+    def constants(self) -> list[sp.Symbol]:
+        """Loss symbols that are neither outputs nor targets (sigma of the ``normal`` loss)."""
+        known = set(self.loss.outputs) | set(self.loss.targets)
+        return sorted((s for s in self.loss.expr.free_symbols if s not in known), key=lambda s: s.name)
+
+    @property
+    def gradient_assignments(self) -> Program:
+        """``(dl/dphi, expression)`` for every parameter phi, in the DESIGN.md order."""
+        return [(adjoint_symbol(p), self.gradient[p]) for p in self.parameters]
+
+    @cached_property
+    def adjoints(self) -> dict[sp.Symbol, sp.Expr]:
+        """Backward assignments by symbol; an absent adjoint is identically 0."""
+        return dict(self.backward)
+
+    def adjoint(self, s: sp.Symbol) -> sp.Expr:
+        """The symbol ``dl/ds`` when the program assigns it, else 0 (l does not depend on s)."""
+        a = adjoint_symbol(s)
+        return a if a in self.adjoints else sp.S.Zero
+
+    # ----- display -------------------------------------------------------------------
+    def scalar_latex(self) -> list[str]:
+        """Every assignment of the program and every parameter gradient, ``lhs = rhs``."""
+        return [f"{backprop_latex(s)} = {backprop_latex(e)}" for s, e in self.program + self.gradient_assignments]
+
+    def matrix_latex(self) -> list[str]:
+        r"""The general equations in matrix notation (checked by :meth:`matrix_form_check`).
+
+        >>> for line in backprop(NetworkSpec((1, 2, 1), "tanh")).matrix_latex()[3:]:
+        ...     print(line)
+        \frac{\partial \ell}{\partial \mathbf{h}_{k}} = \boldsymbol\Omega_{k}^{T} \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \mathbf{f}_{k-1}} = \tanh'\left[\mathbf{f}_{k-1}\right] \odot \frac{\partial \ell}{\partial \mathbf{h}_{k}} \quad (k = 1, \ldots, 1)
+        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, \ldots, 1,\ \mathbf{h}_{0} = \mathbf{x})
+        """
+        a = activation_latex(self.spec)
+        K = self.net.K
+
+        def d(v: str) -> str:
+            return r"\frac{\partial \ell}{\partial " + v + "}"
+
+        f_k, f_prev, f_K = r"\mathbf{f}_{k}", r"\mathbf{f}_{k-1}", rf"\mathbf{{f}}_{{{K}}}"
+        h_k, beta_k, omega_k = r"\mathbf{h}_{k}", r"\boldsymbol\beta_{k}", r"\boldsymbol\Omega_{k}"
+        lines = [r"\mathbf{f}_{0} = \boldsymbol\beta_{0} + \boldsymbol\Omega_{0} \mathbf{x}"]
+        if K >= 1:
+            lines.append(rf"{h_k} = {a}\left[{f_prev}\right], \quad {f_k} = {beta_k} + {omega_k} {h_k}"
+                         rf" \quad (k = 1, \ldots, {K})")
+        lines.append(rf"\ell = \mathrm{{loss}}\left[{f_K}, \mathbf{{y}}\right]")
+        if K >= 1:
+            lines.append(rf"{d(h_k)} = {omega_k}^{{T}} {d(f_k)}, \quad {d(f_prev)} = {a}'\left[{f_prev}\right]"
+                         rf" \odot {d(h_k)} \quad (k = {K}, \ldots, 1)")
+        lines.append(rf"{d(beta_k)} = {d(f_k)}, \quad {d(omega_k)} = {d(f_k)} {h_k}^{{T}}"
+                     rf" \quad (k = 0, \ldots, {K},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
+        return lines
+
+    def matrix_form_check(self) -> list[str]:
+        r"""Check the derived program against the lecture's matrix equations, elementwise.
+
+        Multiplies out ``Omega_k^T g``, ``a'[f] (.) g`` and ``g h^T`` as SymPy matrices of the
+        network's symbols and compares every element with the derived assignment (equal, or
+        ``expand`` of the difference is 0). Returns the mismatches (empty when all agree).
+        """
+        net, K = self.net, self.net.K
+        z = sp.Symbol("z", real=True)
+        a = activation(self.spec)
+        a_prime = sp.diff(a(z), z)
+        values = dict(self.program)
+        problems: list[str] = []
+
+        def same(x: sp.Expr, y: sp.Expr, what: str) -> None:
+            if x != y and sp.expand(x - y) != 0:
+                problems.append(f"{what}: derived {x} != matrix form {y}")
+
+        for k in range(K + 1):
+            rows, cols = net.omega[k].shape
+            g = sp.Matrix([self.adjoint(f) for f in net.f[k]])  # dl/df_k: (D_{k+1}, 1)
+            h = sp.Matrix(net.h[k])  # h_k: (D_k, 1), h_0 = x
+            outer = g * h.T  # dl/dOmega_k = dl/df_k h_k^T: (D_{k+1}, D_k)
+            for i in range(rows):
+                same(self.gradient[net.beta[k][i]], g[i], f"dl/dbeta_{k}[{i}]")
+                for j in range(cols):
+                    same(self.gradient[net.omega[k][i, j]], outer[i, j], f"dl/dOmega_{k}[{i},{j}]")
+            if k == 0:
+                continue
+            back = net.omega[k].T * g  # dl/dh_k = Omega_k^T dl/df_k: (D_k, 1)
+            for j in range(cols):
+                h_kj, f_prev = net.h[k][j], net.f[k - 1][j]
+                same(values.get(adjoint_symbol(h_kj), sp.S.Zero), back[j], f"dl/dh_{k}[{j}]")
+                same(values.get(h_kj), a(f_prev), f"h_{k}[{j}]")
+                same(values.get(adjoint_symbol(f_prev), sp.S.Zero),
+                     a_prime.xreplace({z: f_prev}) * self.adjoint(h_kj), f"dl/df_{k - 1}[{j}]")
+        for j, f in enumerate(net.outputs):
+            same(values.get(adjoint_symbol(f), sp.S.Zero), sp.diff(self.loss.expr, f), f"dl/df_{K}[{j}]")
+        return problems
+
+    # ----- the independent witness (small networks only) -------------------------------
+    def substituted_loss(self) -> sp.Expr:
+        """The loss as one expression in x, y and the parameters (small networks only)."""
+        outputs = self.net.substituted_outputs()
+        return self.loss.expr.xreplace(dict(zip(self.net.outputs, outputs)))
+
+    def substituted_gradient(self) -> dict[sp.Symbol, sp.Expr]:
+        """``sympy.diff`` of :meth:`substituted_loss` for every parameter (small networks only)."""
+        composed = self.substituted_loss()
+        return {p: sp.diff(composed, p) for p in self.parameters}
+
+    def evaluate(self, values: Mapping[sp.Symbol, sp.Expr], digits: int | None = None) -> dict[sp.Symbol, sp.Expr]:
+        """Run the program on numbers (exact, or to ``digits`` significant digits).
+
+        ``values`` gives x, the targets, the constants and the parameters; the result holds
+        every assigned symbol and ``dl/dphi`` for every parameter.
+        """
+        known: dict[sp.Symbol, sp.Expr] = dict(values)
+        for s, e in self.program + self.gradient_assignments:
+            v = e.xreplace(known)
+            known[s] = v.evalf(digits) if digits else v
+        return known
+
+
+def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: str = "least-squares",
+             activation_name: str = "relu") -> Backprop:
+    r"""Derive the backward pass of a network and a loss by :func:`reverse_mode`:
+
+        dl/dh_k = Omega_k^T dl/df_k,  dl/df_{k-1} = a'[f_{k-1}] (.) dl/dh_k,
+        dl/dbeta_k = dl/df_k,  dl/dOmega_k = dl/df_k h_k^T.
+
+    ``loss`` is a name of :data:`symbolic.losses.LOSSES` (the per-sample NLL of
+    :func:`symbolic.losses.sample_loss`).
+
+    >>> bp = backprop(NetworkSpec((2, 2, 1), "sigmoid"), "bernoulli")
+    >>> print(backprop_latex(bp.backward[0][1]))
+    - y + \mathrm{sig}\left[f_{1,1}\right]
+    >>> bp.matrix_form_check()
+    []
+    """
+    if isinstance(spec, DeepNetwork):
+        net = spec
+    else:
+        net = deep_network(spec if isinstance(spec, NetworkSpec) else NetworkSpec(tuple(spec), activation_name))
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a loss name, got {type(loss).__name__}")
+    sl = sample_loss(loss, net.outputs)
+    forward = list(net.program) + [(LOSS_SYMBOL, sl.expr)]
+    backward, gradient = reverse_mode(forward, LOSS_SYMBOL, net.parameter_symbols)
+    return Backprop(net, sl, forward, backward, gradient)
+
+
+def gradient_descent_step(
+    gradient: Mapping[sp.Symbol, sp.Expr], learning_rate: sp.Expr = alpha
+) -> list[tuple[sp.Symbol, sp.Expr]]:
+    r"""One gradient-descent step on every parameter (lecture, "gradient descent"):
+
+        phi <- phi - alpha dL/dphi,   with L[phi] = sum_i l_i the total loss.
+
+    ``gradient`` maps each parameter phi to dL/dphi (an expression, or a number); the
+    result is the update as assignments ``(phi, phi - alpha dL/dphi)``, in that order.
+
+    >>> b = sp.Symbol("beta_{0,1}", real=True)
+    >>> for s, e in gradient_descent_step({b: sp.Symbol("g", real=True)}):
+    ...     print(backprop_latex(s), r"\leftarrow", backprop_latex(e))
+    \beta_{0,1} \leftarrow \beta_{0,1} - \alpha g
+    >>> gradient_descent_step({b: 2}, sp.Rational(1, 4))[0][1]
+    beta_{0,1} - 1/2
+    """
+    if not isinstance(gradient, Mapping):
+        raise TypeError(f"gradient must map parameters to derivatives, got {type(gradient).__name__}")
+    learning_rate = sp.sympify(learning_rate)
+    if learning_rate.is_number and not learning_rate.is_positive:
+        raise ValueError(f"the learning rate alpha must be positive, got {learning_rate}")
+    return [(phi, phi - learning_rate * sp.sympify(g)) for phi, g in gradient.items()]
