@@ -244,7 +244,7 @@ def network_pieces(spec: NetworkSpec, tensors: Mapping[str, Any], merge: bool = 
         raise ValueError(f"exact piecewise-linear analysis needs one input (D_i = 1), got D_i = {spec.D_i}; "
                          "for two inputs use symbolic.regions.activation_pattern_map")
     if spec.activation not in PIECEWISE_LINEAR_ACTIVATIONS:
-        raise ValueError(f"exact region counting assumes a piecewise-linear activation "
+        raise ValueError(f"linear regions assume a piecewise-linear activation "
                          f"({' or '.join(PIECEWISE_LINEAR_ACTIVATIONS)}), got {spec.activation!r}; "
                          "use --activation relu")
     negative_slope = Fraction(spec.activation_params["slope"]) if spec.activation == "leaky_relu" else Fraction(0)

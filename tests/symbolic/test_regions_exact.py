@@ -195,7 +195,7 @@ def test_interpolation_bad_input():
 
 @pytest.mark.parametrize("act", ["tanh", "sigmoid", "gelu", "linear", "heaviside"])
 def test_exact_counting_rejects_other_activations(act):
-    with pytest.raises(ValueError, match=rf"^exact region counting assumes a piecewise-linear activation "
+    with pytest.raises(ValueError, match=rf"^linear regions assume a piecewise-linear activation "
                                          rf"\(relu or leaky_relu\), got '{act}'; use --activation relu$"):
         network_pieces(NetworkSpec((1, 2, 1), act), random_tensors(NetworkSpec((1, 2, 1)), 0))
 

@@ -1,0 +1,115 @@
+"""``deepderive regions``: parameter count and linear regions of a ReLU network.
+
+    deepderive regions --widths 1,3,3,1 [--params P.json] [--format text|json]
+
+Without ``--params``: the number of parameters and the maximal number of linear regions
+for the widths (``max_regions``; ``max_regions_is`` says whether that number is attained,
+"exact maximum", or only an "upper bound"), and the lecture's count where it applies.
+
+With ``--params``, the regions of that network: for one input exactly (joints found by
+propagating piecewise-linear functions in rational arithmetic, equal neighbours merged);
+for two inputs the number of distinct activation patterns on a grid (``--grid`` points a
+side over ``[-extent, extent]^2``), reported with ``"regions_exact": false``. Regions
+assume ReLU (or leaky ReLU); any other activation is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from symbolic.piecewise import PIECEWISE_LINEAR_ACTIVATIONS
+
+from .common import add_format_argument, add_spec_arguments, spec_from_args
+
+HELP = "count parameters and linear regions of a ReLU network (exactly for one input)"
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _grid(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_spec_arguments(parser, activation_required=False)
+    parser.add_argument("--params", metavar="P.json", help="parameters (DESIGN.md format): count this network's regions")
+    parser.add_argument("--extent", type=_positive_float, default=4.0, metavar="R",
+                        help="two inputs: the grid covers [-R, R]^2 (default 4)")
+    parser.add_argument("--grid", type=_grid, default=401, metavar="N",
+                        help="two inputs: N x N grid points (default 401)")
+    add_format_argument(parser, ["text", "json"], "text")
+
+
+def regions_report(args: argparse.Namespace) -> dict:
+    """The JSON document of ``deepderive regions`` (see the module docstring)."""
+    from symbolic.regions import lecture_regions, max_regions, max_regions_is_exact
+
+    spec = spec_from_args(args)
+    if spec.activation not in PIECEWISE_LINEAR_ACTIVATIONS:
+        raise ValueError(f"linear regions assume a piecewise-linear activation "
+                         f"({' or '.join(PIECEWISE_LINEAR_ACTIVATIONS)}), got {spec.activation!r}; use --activation relu")
+    report = {
+        "widths": list(spec.widths),
+        "activation": spec.activation,
+        "parameters": spec.n_parameters,
+        "max_regions": max_regions(spec.widths),
+        "max_regions_is": "exact maximum" if max_regions_is_exact(spec.widths) else "upper bound",
+        "lecture_regions": lecture_regions(spec.widths),
+    }
+    if args.params is None:
+        return report
+    if spec.D_i > 2:
+        raise ValueError(f"regions of a given network are counted for D_i = 1 (exactly) or D_i = 2 (on a grid), "
+                         f"got D_i = {spec.D_i}; drop --params for the formulas")
+    from numeric.params import load_params
+
+    tensors = load_params(args.params, spec)
+    if spec.D_i == 1:
+        from symbolic.piecewise import network_pieces
+
+        pl = network_pieces(spec, tensors)
+        report.update(regions=pl.regions, regions_exact=True,
+                      regions_counted="linear regions of the network function, exact (rational arithmetic)",
+                      joints=[float(t) for t in pl.joints])
+    else:
+        from symbolic.regions import activation_pattern_map
+
+        _, _, count = activation_pattern_map(spec, tensors, extent=args.extent, n=args.grid)
+        report.update(regions=count, regions_exact=False,
+                      regions_counted=(f"distinct activation patterns on a {args.grid} x {args.grid} grid over "
+                                       f"[-{args.extent:g}, {args.extent:g}]^2 (a lower bound on the activation "
+                                       "regions meeting that square)"))
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    report = regions_report(args)
+    if args.format == "json":
+        print(json.dumps(report))
+        return 0
+    print(f"widths {','.join(map(str, report['widths']))} ({report['activation']}): {report['parameters']} parameters")
+    print(f"max regions: {report['max_regions']} ({report['max_regions_is']})")
+    if report["lecture_regions"] is not None and report["lecture_regions"] != report["max_regions"]:
+        print(f"lecture's count (D/D_i + 1)^(D_i (K-1)) sum_j C(D, j): {report['lecture_regions']}")
+    if "regions" in report:
+        print(f"regions of this network: {report['regions']} ({report['regions_counted']})")
+        if "joints" in report:
+            shown = report["joints"][:20]
+            more = f" ... ({len(report['joints'])} in all)" if len(report["joints"]) > 20 else ""
+            print("joints: " + (", ".join(f"{t:.12g}" for t in shown) if shown else "none") + more)
+    return 0
