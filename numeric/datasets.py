@@ -8,7 +8,7 @@ name               D_i    targets   what it is (lecture example)
 =================  =====  ========  ==================================================
 regression-1d      1      y real    y = sin(2x) + x/2 + noise, x in [0, 3]   (1-D regression)
 binary-1d          1      y in 0/1  Pr(y = 1 | x) = sig[4 sin(2x)], x in [0, 3] (binary classification)
-binary-2d          2      y in 0/1  inside/outside a circle, 5% labels flipped
+binary-2d          2      y in 0/1  above/below x_2 = sin(pi x_1)/2, 5% labels flipped
 classes-3          1      y in 0..2 three classes along x in [0, 3]  (multiclass classification)
 counts-1d          1      y count   Poisson with lambda = exp(1 + sin(2x))  (counts)
 =================  =====  ========  ==================================================
@@ -59,7 +59,7 @@ def _binary_1d(rng: np.random.Generator, I: int) -> tuple[np.ndarray, np.ndarray
 
 def _binary_2d(rng: np.random.Generator, I: int) -> tuple[np.ndarray, np.ndarray]:
     x = rng.uniform(-1.0, 1.0, (I, 2))  # (I, 2)
-    y = (np.sum(x**2, axis=1) < 0.45).astype(np.float64)
+    y = (x[:, 1] > 0.5 * np.sin(np.pi * x[:, 0])).astype(np.float64)  # above a wavy boundary
     flip = rng.uniform(size=I) < 0.05
     y[flip] = 1.0 - y[flip]
     return x, y[:, None]
@@ -88,7 +88,7 @@ TOY_DATASETS: dict[str, ToyProblem] = {
     for p in (
         ToyProblem("regression-1d", 1, 1, _NORMAL, 40, 1, _regression_1d, "1-D regression, y = sin(2x) + x/2 + noise"),
         ToyProblem("binary-1d", 1, 1, ("bernoulli",), 40, 2, _binary_1d, "1-D binary classification"),
-        ToyProblem("binary-2d", 2, 1, ("bernoulli",), 60, 3, _binary_2d, "2-D binary classification (a circle)"),
+        ToyProblem("binary-2d", 2, 1, ("bernoulli",), 60, 3, _binary_2d, "2-D binary classification (a wavy boundary)"),
         ToyProblem("classes-3", 1, 1, ("categorical",), 60, 4, _classes_3, "1-D classification into 3 classes"),
         ToyProblem("counts-1d", 1, 1, ("poisson",), 40, 5, _counts_1d, "1-D counts (Poisson regression)"),
     )
