@@ -1,0 +1,112 @@
+"""Topic: activation functions and their exact derivatives.
+
+    python -m derivations.activations --out DIR
+"""
+
+from __future__ import annotations
+
+import sys
+
+import sympy as sp
+import torch
+
+from derivations.figures.networks import activation_figure
+from derivations.topic import TopicContext, TopicResult, record, topic_main
+from numeric.activations import torch_activation
+from symbolic.activations import ELUPrime, Activation, activation
+from symbolic.compile import compile_program
+from symbolic.derivation import check_equal
+from symbolic.printing import latex
+from symbolic.spec import ACTIVATIONS, NetworkSpec
+
+TITLE = "Activation functions"
+SLUG = "activations"
+
+NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU (slope 0.1)", "sigmoid": "logistic sigmoid", "tanh": "tanh",
+         "softplus": "softplus", "elu": "ELU", "gelu": "GELU", "swish": "swish (SiLU)",
+         "heaviside": "Heaviside step", "linear": "linear (identity)"}
+
+
+def _definition(expr: sp.Expr) -> sp.Expr:
+    """An activation's definition in stock SymPy (the identity stays z; tanh in exponentials)."""
+    if not isinstance(expr, Activation):
+        return expr
+    definition = type(expr).definition(*expr.args)
+    return definition.rewrite(sp.exp) if isinstance(definition, sp.tanh) else definition
+
+
+def _expand_primes(expr: sp.Expr) -> sp.Expr:
+    """Write derivative-only classes (ELU') out by their definitions, for display."""
+    return expr.replace(lambda e: isinstance(e, ELUPrime), lambda e: ELUPrime.definition(*e.args))
+
+
+def _latex(expr: sp.Expr) -> str:
+    """LaTeX of an expression in which activations may be raised to powers (``tanh[z]^2``):
+    the activation classes' printer takes no exponent, so powers are printed here."""
+    powers = {p: sp.Symbol(f"Q{chr(65 + i)}") for i, p in enumerate(
+        sorted(expr.atoms(sp.Pow), key=sp.default_sort_key)) if isinstance(p.base, Activation)}
+    text = sp.latex(expr.xreplace(powers))
+    for p, placeholder in powers.items():
+        text = text.replace(placeholder.name, rf"{sp.latex(p.base)}^{{{sp.latex(p.exp)}}}")
+    return text
+
+
+def build(ctx: TopicContext) -> TopicResult:
+    z = sp.Symbol("z", real=True)
+    records, rows = [], []
+    points = torch.tensor([-3.1, -1.7, -0.6, -0.05, 0.05, 0.4, 1.3, 2.9], dtype=torch.float64)  # away from z = 0
+    for name in ACTIVATIONS:
+        a = activation(name)
+        expr = a(z)
+        slope = sp.diff(expr, z)
+        rows.append((name, expr, _definition(expr), slope))
+        # 1. the class's derivative equals the derivative of its stock-SymPy definition
+        c = check_equal(slope, sp.diff(_definition(expr), z), {z: lambda rng: sp.Rational(rng.choice(
+            [v for v in range(-300, 301) if v]), 100)}, points=8, symbolic=False)
+        records.append(record(f"{name}: a'[z] equals d/dz of the definition", "derivative", c.max_error, c.passed,
+                              c.method))
+        # 2. the compiled derivative equals torch autograd of the twin's activation
+        zt = points.clone().requires_grad_(True)
+        value = torch_activation(NetworkSpec((1, 1), name))(zt)
+        # a step function is a constant to autograd (no graph): its gradient is 0
+        grad = torch.autograd.grad(value.sum(), zt)[0] if value.requires_grad else torch.zeros_like(points)
+        ours = torch.as_tensor(compile_program([z], [], [slope + 0 * z], "torch")(points)[0], dtype=torch.float64)
+        ours = ours.expand_as(points)
+        err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
+        records.append(record(f"{name}: compiled a'[z] vs torch autograd (8 points)", "symbolic-vs-torch", err,
+                              err <= 1e-12, "float64, relative error"))
+
+    fig = activation_figure(list(ACTIVATIONS), activation)
+    figure = ctx.save_figure(fig, "activations")
+
+    def line(name, expr, definition, slope):
+        left = latex(expr) if isinstance(expr, Activation) else r"\mathrm{a}\left[z\right]"
+        shown = _latex(definition)
+        return (rf"&\text{{{NAMES[name]}}}: & {left} &= {shown}, & "
+                rf"\frac{{d}}{{dz}}{left} &= {_latex(_expand_primes(slope))}")
+
+    body = "\\\\\n".join(line(*row) for row in rows)
+    tex = rf"""\section{{{TITLE}}}
+An activation function $\mathrm{{a}}[\cdot]$ is the nonlinearity applied to each hidden unit's
+linear combination of the inputs; without it a network of any depth is one linear function.
+The lecture's default is the rectified linear unit, $\mathrm{{ReLU}}[z] = \max(0, z)$; other common
+choices are the sigmoid, tanh and variations on ReLU. Each is written below with its exact
+derivative, which SymPy derives (the derivative of ReLU is the indicator
+$\mathbb{{I}}[z > 0]$, taken as 0 at $z = 0$ as PyTorch does).
+\begin{{alignat*}}{{3}}
+{body}
+\end{{alignat*}}
+Every derivative is checked twice: against the derivative of the function's definition
+(50-digit arithmetic at eight points), and, compiled to PyTorch, against PyTorch's autograd
+of the same activation.
+\begin{{figure}}[ht]
+\centering
+\includegraphics[width=\textwidth]{{{figure}}}
+\caption{{Activation functions $\mathrm{{a}}[z]$ (solid) and their derivatives $\mathrm{{a}}'[z]$ (dashed).}}
+\end{{figure}}
+"""
+    return TopicResult(SLUG, TITLE, tex, [figure], records)
+
+
+if __name__ == "__main__":
+    sys.exit(topic_main(build))
