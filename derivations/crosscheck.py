@@ -185,10 +185,10 @@ def gradient_check(spec: NetworkSpec, loss: str = "least-squares", I: int = 64, 
         with torch.no_grad():
             if path == "layers":
                 result = compile_layers(bp, "torch")(X, Y, tensors, {"sigma": sigma})
-                out += [compare(f"output y_{j + 1} [{path}]", result.outputs[:, j], ref["outputs"][:, j], tol)
-                        for j in range(spec.D_o)]
             else:
                 result = evaluate_backprop(bp, compile_backprop(bp, "torch"), X, Y, tensors, {"sigma": sigma})
+        out += [compare(f"output y_{j + 1} [{path}]", result.outputs[:, j], ref["outputs"][:, j], tol)
+                for j in range(spec.D_o)]
         out.append(compare(f"loss l_i [{path}]", result.loss, ref["loss"], tol))
         out += [compare(f"dL/d{name} [{path}]", g, ref["gradient"][name], gtol) for name, g in result.gradient.items()]
     return out

@@ -22,6 +22,7 @@ The gradient-descent update ``phi <- phi - alpha dL/dphi`` built on these gradie
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable, Mapping, Sequence
@@ -83,6 +84,15 @@ class _BackpropLatexPrinter(LectureLatexPrinter):
             return LatexPrinter._print_Mul(self, sp.Mul(*factors, evaluate=False))
         finally:
             self._settings["order"] = old
+
+
+    def _print_Pow(self, expr):
+        # SymPy prints f(z)^2 by calling the function's printer with an ``exp`` keyword, which
+        # the activation classes' ``_latex`` does not take: print the power here instead.
+        base, exp = expr.args
+        if isinstance(base, sp.Function) and hasattr(base, "_latex") and exp.is_Number and exp > 0:
+            return f"{self._print(base)}^{{{self._print(exp)}}}"
+        return super()._print_Pow(expr)
 
 
 _PARAMETER_BASES = ("beta_", "omega_", "theta_", "phi_", "psi_", "alpha")
@@ -286,7 +296,7 @@ class Backprop:
 
         >>> for line in backprop(NetworkSpec((1, 2, 1), "tanh")).matrix_latex()[3:]:
         ...     print(line)
-        \frac{\partial \ell}{\partial \mathbf{h}_{k}} = \boldsymbol\Omega_{k}^{T} \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \mathbf{f}_{k-1}} = \tanh'\left[\mathbf{f}_{k-1}\right] \odot \frac{\partial \ell}{\partial \mathbf{h}_{k}} \quad (k = 1, \ldots, 1)
+        \frac{\partial \ell}{\partial \mathbf{h}_{k}} = \boldsymbol\Omega_{k}^{T} \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \mathbf{f}_{k-1}} = \tanh'\left[\mathbf{f}_{k-1}\right] \odot \frac{\partial \ell}{\partial \mathbf{h}_{k}} \quad (k = 1)
         \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, \ldots, 1,\ \mathbf{h}_{0} = \mathbf{x})
         """
         a = activation_latex(self.spec)
@@ -297,17 +307,39 @@ class Backprop:
 
         f_k, f_prev, f_K = r"\mathbf{f}_{k}", r"\mathbf{f}_{k-1}", rf"\mathbf{{f}}_{{{K}}}"
         h_k, beta_k, omega_k = r"\mathbf{h}_{k}", r"\boldsymbol\beta_{k}", r"\boldsymbol\Omega_{k}"
+        up = "k = 1" if K == 1 else rf"k = 1, \ldots, {K}"
+        down = "k = 1" if K == 1 else rf"k = {K}, \ldots, 1"
         lines = [r"\mathbf{f}_{0} = \boldsymbol\beta_{0} + \boldsymbol\Omega_{0} \mathbf{x}"]
         if K >= 1:
             lines.append(rf"{h_k} = {a}\left[{f_prev}\right], \quad {f_k} = {beta_k} + {omega_k} {h_k}"
-                         rf" \quad (k = 1, \ldots, {K})")
+                         rf" \quad ({up})")
         lines.append(rf"\ell = \mathrm{{loss}}\left[{f_K}, \mathbf{{y}}\right]")
         if K >= 1:
             lines.append(rf"{d(h_k)} = {omega_k}^{{T}} {d(f_k)}, \quad {d(f_prev)} = {a}'\left[{f_prev}\right]"
-                         rf" \odot {d(h_k)} \quad (k = {K}, \ldots, 1)")
+                         rf" \odot {d(h_k)} \quad ({down})")
         lines.append(rf"{d(beta_k)} = {d(f_k)}, \quad {d(omega_k)} = {d(f_k)} {h_k}^{{T}}"
                      rf" \quad (k = 0, \ldots, {K},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
         return lines
+
+    def to_latex(self, scalar_limit: int = 120) -> str:
+        r"""The matrix form and (up to ``scalar_limit`` parameters) every scalar assignment,
+        as LaTeX ``align*`` blocks with comment headers."""
+        align = lambda lines: ("\\begin{align*}\n" + "\\\\\n".join(l.replace(" = ", " &= ", 1) for l in lines)  # noqa: E731
+                               + "\n\\end{align*}")
+        parts = [f"% backpropagation, loss {self.loss.name}: matrix form", align(self.matrix_latex())]
+        if self.spec.n_parameters <= scalar_limit:
+            parts += ["% backpropagation: every assignment (scalar form)", align(self.scalar_latex())]
+        else:
+            parts.append(f"% scalar form omitted: {len(self.program) + len(self.parameters)} assignments for "
+                         f"{self.spec.n_parameters} parameters (see --format text or json)")
+        return "\n".join(parts)
+
+    def to_text(self) -> str:
+        """Every assignment and gradient as plain text, one per line."""
+        lines = [f"backpropagation, loss {self.loss.name}: {len(self.forward)} forward and "
+                 f"{len(self.backward)} backward assignments, {len(self.parameters)} gradients"]
+        lines += [f"  {s} = {sp.sstr(e)}" for s, e in self.program + self.gradient_assignments]
+        return "\n".join(lines)
 
     def matrix_form_check(self) -> list[str]:
         r"""Check the derived program against the lecture's matrix equations, elementwise.
@@ -359,6 +391,53 @@ class Backprop:
         """``sympy.diff`` of :meth:`substituted_loss` for every parameter (small networks only)."""
         composed = self.substituted_loss()
         return {p: sp.diff(composed, p) for p in self.parameters}
+
+    def random_point(self, seed: int = 0) -> dict[sp.Symbol, sp.Rational]:
+        """Exact rational values for x, the targets, the constants and the parameters.
+
+        Inputs in [-2, 2], parameters in [-1, 1] (denominators up to 16); targets that
+        suit the loss (reals, 0/1, a one-hot class, counts); sigma = 3/4.
+        """
+        rng = random.Random(seed)
+        R = lambda lo, hi: sp.Rational(rng.randint(lo * 16, hi * 16), 16)  # noqa: E731
+        values: dict[sp.Symbol, sp.Rational] = {x: R(-2, 2) for x in self.net.inputs}
+        values.update({p: R(-1, 1) for p in self.parameters})
+        name = self.loss.name
+        if name == "categorical":
+            c = rng.randrange(len(self.targets))
+            values.update({t: sp.Integer(int(i == c)) for i, t in enumerate(self.targets)})
+        elif name == "bernoulli":
+            values.update({t: sp.Integer(rng.randint(0, 1)) for t in self.targets})
+        elif name == "poisson":
+            values.update({t: sp.Integer(rng.randint(0, 4)) for t in self.targets})
+        else:
+            values.update({t: R(-2, 2) for t in self.targets})
+        values.update({c: sp.Rational(3, 4) for c in self.constants})
+        return values
+
+    def diff_check(self, points: int = 3, seed: int = 0, digits: int = 50) -> float:
+        """The independent witness: largest relative error between the program's gradient
+        and ``sympy.diff`` of the substituted loss, at ``points`` random exact points,
+        evaluated to ``digits`` significant digits (small networks only)."""
+        witness = self.substituted_gradient()
+        worst = 0.0
+        for n in range(points):
+            point = self.random_point(seed + n)
+            got = self.evaluate(point, digits)
+            for p in self.parameters:
+                expected = witness[p].xreplace(point).evalf(digits)
+                err = abs(sp.N(got[adjoint_symbol(p)] - expected, digits))
+                worst = max(worst, float(err / max(1, abs(expected))))
+        return worst
+
+    def as_json(self) -> dict[str, object]:
+        """The program and gradient for DESIGN.md's ``derive --format json`` (``srepr`` strings)."""
+        return {
+            "targets": [t.name for t in self.targets],
+            "program": [[s.name, sp.srepr(e)] for s, e in self.program],
+            "loss": sp.srepr(self.loss.expr),
+            "gradient": {p.name: sp.srepr(self.gradient[p]) for p in self.parameters},
+        }
 
     def evaluate(self, values: Mapping[sp.Symbol, sp.Expr], digits: int | None = None) -> dict[sp.Symbol, sp.Expr]:
         """Run the program on numbers (exact, or to ``digits`` significant digits).

@@ -83,10 +83,11 @@ def target_arguments(bp: Backprop, Y: Any, constants: Mapping[str, float] | None
 
 # ----- 1. the scalar program ---------------------------------------------------------------
 def compile_backprop(bp: Backprop, backend: str = "numpy") -> CompiledProgram:
-    r"""Compile the scalar program ``x, y, (sigma), phi -> l, dl/dphi...`` with CSE.
+    r"""Compile the scalar program ``x, y, (sigma), phi -> l, f_K, dl/dphi...`` with CSE.
 
     Arguments are the inputs, the targets, the constants and the parameters (DESIGN.md
-    order); outputs are l and dl/dphi for every parameter, one value per sample.
+    order); outputs are l, the network outputs f_{K,1..D_o} and dl/dphi for every
+    parameter, one value per sample.
 
     >>> from symbolic.backprop import backprop, backprop_latex
     >>> bp = backprop((1, 1, 1), "least-squares", "linear")
@@ -94,29 +95,29 @@ def compile_backprop(bp: Backprop, backend: str = "numpy") -> CompiledProgram:
     >>> print(backprop_latex(bp.gradient[bp.parameters[-1]]))
     h_{1,1} \frac{\partial \ell}{\partial f_{1,1}}
     >>> [float(v) for v in fn(1.0, 0.0, 0.0, 1.0, 0.0, 1.0)]  # x, y, beta_0, omega_0, beta_1, omega_1
-    [1.0, 2.0, 2.0, 2.0, 2.0]
+    [1.0, 1.0, 2.0, 2.0, 2.0, 2.0]
     """
     args = bp.net.inputs + bp.targets + bp.constants + bp.parameters
-    outputs = [bp.l] + [bp.gradient[p] for p in bp.parameters]
+    outputs = [bp.l] + list(bp.net.outputs) + [bp.gradient[p] for p in bp.parameters]
     return compile_program(args, bp.program, outputs, backend)
 
 
 def evaluate_backprop(bp: Backprop, compiled: CompiledProgram, X: Any, Y: Any, tensors: Mapping[str, Any],
                       constants: Mapping[str, float] | None = None) -> GradientResult:
-    """Run a :func:`compile_backprop` function on a batch; sum the per-sample gradients.
-
-    ``outputs`` of the result is None (this program returns l and the gradients only).
-    """
+    """Run a :func:`compile_backprop` function on a batch; sum the per-sample gradients."""
     args = [X[:, i] for i in range(X.shape[1])] + target_arguments(bp, Y, constants)
     args += [tensors[p.tensor][p.index] for p in bp.net.parameters]
     values = compiled(*args)
+    D_o = len(bp.net.outputs)
+    stack = _np().stack if _backend_of(X) == "numpy" else __import__("torch").stack
+    outputs = stack(values[1:1 + D_o], 1)  # (I, D_o)
     gradient: dict[str, Any] = {}
-    for p, g in zip(bp.net.parameters, values[1:]):
+    for p, g in zip(bp.net.parameters, values[1 + D_o:]):
         if p.tensor not in gradient:
             like = tensors[p.tensor]
             gradient[p.tensor] = like * 0 if _backend_of(like) == "numpy" else like.detach() * 0
         gradient[p.tensor][p.index] = g.sum()
-    return GradientResult(None, values[0], gradient)
+    return GradientResult(outputs, values[0], gradient)
 
 
 # ----- 2. layer by layer ---------------------------------------------------------------

@@ -21,6 +21,9 @@ HELP = "derive a network's equations (LaTeX, text or JSON)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_arguments(parser)
     add_format_argument(parser, ["latex", "text", "json"], "latex")
+    parser.add_argument("--gradients", action="store_true",
+                        help="also derive the backward pass: dl/dphi for every parameter (loss: --loss, "
+                             "default least-squares)")
 
 
 def network_json(net) -> dict:
@@ -76,13 +79,47 @@ def network_text(net) -> str:
     return "\n".join(lines)
 
 
+def _backprop(args: argparse.Namespace, net):
+    """The derived backward pass (``--gradients``) for the chosen loss (least-squares by default)."""
+    from symbolic.backprop import backprop
+
+    return backprop(net, getattr(args, "loss", None) or "least-squares")
+
+
+def gradients_latex(bp) -> str:
+    """``derive --gradients`` LaTeX: the backward pass, headed by the checks it passed."""
+    from derivations.crosscheck import gradient_check
+
+    lines = []
+    problems = bp.matrix_form_check()
+    lines.append("% checked: derived backward program = matrix form, element by element (symbolic)" if not problems
+                 else f"% CHECK FAILED: derived backward program != matrix form: {problems[0]}")
+    if bp.spec.n_parameters <= 12:
+        worst = bp.diff_check(points=2)
+        lines.append(f"% checked: gradient = sympy.diff of the substituted loss at 2 random points, 50 digits, "
+                     f"max relative error {worst:.1e}")
+    comparisons = gradient_check(bp.spec, bp.loss.name, I=32, paths=("layers",))
+    worst = max(c.max_rel for c in comparisons)
+    ok = all(c.passed for c in comparisons)
+    lines.append(f"% {'checked' if ok else 'CHECK FAILED'}: compiled gradient = PyTorch autograd on 32 random "
+                 f"samples, float64, max relative error {worst:.1e}")
+    return "\n".join(lines + [bp.to_latex()])
+
+
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     net = deep_network(spec)
     if args.format == "json":
-        print(json.dumps(network_json(net), indent=1))
+        doc = network_json(net)
+        if getattr(args, "gradients", False):
+            doc.update(_backprop(args, net).as_json())
+        print(json.dumps(doc, indent=1))
     elif args.format == "text":
         print(network_text(net))
+        if getattr(args, "gradients", False):
+            print(_backprop(args, net).to_text())
     else:
         print(network_latex(net))
+        if getattr(args, "gradients", False):
+            print(gradients_latex(_backprop(args, net)))
     return 0
