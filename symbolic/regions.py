@@ -175,10 +175,9 @@ def zaslavsky_small_width_derivation() -> Derivation:
     N = sp.Symbol("N_r")
     d = Derivation("shallow regions when D <= D_i")
     d.add(shallow_region_count(), "Zaslavsky's count", lhs=N, check=False)
-    d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)), "terms with $j > D$ vanish when $D \\le D_i$",
-          check=False)
+    d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)), "terms with $j > D$ vanish when $D \\le D_i$")
     d.add(2 ** D, "binomial theorem, $(1 + 1)^D$")
-    d.domain = {D: lambda rng: rng.randint(1, 9)}
+    d.domain = {D: lambda rng: rng.randint(1, 5), D_i: lambda rng: rng.randint(5, 9)}  # D <= D_i
     return d
 
 

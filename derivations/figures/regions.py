@@ -97,7 +97,7 @@ def regions_vs_parameters_figure(series: Sequence[dict]):
     return fig
 
 
-def depth_width_figure(deep_pl, x_range, rows: Sequence[dict], title: str):
+def depth_width_figure(deep_pl, x_range, rows: Sequence[dict], title: str, ylim=None):
     """Left: the deep folding function; right: parameters needed for ``(D+1)^K`` regions,
     deep against shallow (rows with ``K``, ``regions``, ``deep_parameters``,
     ``shallow_parameters``)."""
@@ -105,6 +105,8 @@ def depth_width_figure(deep_pl, x_range, rows: Sequence[dict], title: str):
     _draw_pieces(ax1, deep_pl, x_range, samples=8001, joints=False)
     ax1.set_title(title, fontsize=10)
     ax1.set_ylabel("$y$")
+    if ylim is not None:
+        ax1.set_ylim(*ylim)
     Ks = [r["K"] for r in rows]
     ax2.semilogy(Ks, [r["deep_parameters"] for r in rows], "o-", color=COLORS[0], label="deep, $D = 3$ per layer")
     ax2.semilogy(Ks, [r["shallow_parameters"] for r in rows], "s-", color=COLORS[1],
