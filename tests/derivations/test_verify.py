@@ -1,0 +1,110 @@
+"""`deepderive verify` and `derive --gradients`: tables, JSON, exit codes, bad input."""
+
+import json
+
+import pytest
+import sympy as sp
+import torch
+
+from derivations.cli import main
+from symbolic import activations
+from symbolic.backprop import backprop
+from symbolic.losses import LogSumExp
+
+
+def test_verify_text_table_passes(capsys):
+    assert main(["verify", "--widths", "2,3,3,2", "--activation", "elu", "--loss", "categorical",
+                 "--device", "cpu", "--seed", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ["quantity", "max", "abs", "err", "max", "rel", "err", "tolerance", "ok"]
+    rows = {line.split()[0] + " " + line.split()[1]: line.split() for line in out[2:-1]}
+    for path in ("program", "layers"):
+        for name in ["dL/dbeta_0", "dL/domega_0", "dL/dbeta_2", "dL/domega_2"]:
+            assert rows[f"{name} [{path}]"][-1] == "yes"
+            assert float(rows[f"{name} [{path}]"][3]) <= 1e-10
+        assert f"output y_2 [{path}]" in " ".join(out)
+    assert out[-1] == "all checks passed"
+
+
+def test_verify_json_float32(capsys):
+    assert main(["verify", "--widths", "1,4,1", "--activation", "gelu", "--loss", "poisson", "--dtype", "float32",
+                 "--device", "cpu", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["passed"] and doc["dtype"] == "float32" and doc["device"] == "cpu"
+    names = {c["name"] for c in doc["checks"]}
+    assert {"loss l_i [layers]", "dL/domega_1 [program]", "output y_1 [program]"} <= names
+    assert all(c["max_rel_error"] <= c["tolerance"] for c in doc["checks"])
+
+
+def test_verify_exits_1_when_a_check_fails(monkeypatch, capsys):
+    """A wrong derivative (here ReLU' = 2 I[z > 0]) makes verify fail with exit code 1."""
+    monkeypatch.setattr(activations.ReLU, "fdiff", lambda self, argindex=1: 2 * activations.Indicator(self.args[0]))
+    assert main(["verify", "--widths", "1,3,1", "--activation", "relu", "--device", "cpu"]) == 1
+    out = capsys.readouterr().out
+    assert "NO" in out and out.rstrip().endswith("checks FAILED")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without CUDA")
+def test_verify_cuda_without_cuda_is_a_clear_error(capsys):
+    assert main(["verify", "--widths", "1,2,1", "--activation", "relu", "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --device cuda requested but CUDA is not available") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--loss", "categorical"], "error: categorical loss needs at least two outputs (one per class), got D_o = 1"),
+        (["--loss", "gaussian"], "error: unknown loss 'gaussian'"),
+        (["--dtype", "float16"], "error: argument --dtype: invalid choice: 'float16'"),
+        (["--samples", "0"], "error: --samples must be a positive integer, got 0"),
+        (["--loss", "normal", "--sigma", "-1"], "error: --sigma must be a positive finite number, got -1.0"),
+        (["--seed", "x"], "error: argument --seed: invalid int value: 'x'"),
+    ],
+)
+def test_verify_bad_input(argv, message, capsys):
+    assert main(["verify", "--widths", "1,2,1", "--activation", "tanh", "--device", "cpu", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_derive_gradients_json_round_trips(capsys):
+    assert main(["derive", "--widths", "2,2,3", "--activation", "sigmoid", "--gradients", "--format", "json"]
+                + (["--loss", "categorical"] if _derive_has_loss() else [])) == 0
+    doc = json.loads(capsys.readouterr().out)
+    loss = "categorical" if _derive_has_loss() else "least-squares"
+    bp = backprop((2, 2, 3), loss, "sigmoid")
+    namespace = {**vars(sp), **activations.ACTIVATION_CLASSES, "LogSumExp": LogSumExp}
+    program = [(sp.Symbol(name, real=True), eval(text, namespace)) for name, text in doc["program"]]
+    assert program == bp.program
+    assert set(doc["gradient"]) == {p.name for p in bp.parameters}
+    for p in bp.parameters:
+        assert eval(doc["gradient"][p.name], namespace) == bp.gradient[p]
+    assert doc["targets"] == [t.name for t in bp.targets]
+
+
+def _derive_has_loss() -> bool:
+    from derivations.cli import build_parser
+
+    try:
+        build_parser().parse_args(["derive", "--widths", "1,2,2", "--activation", "relu", "--loss", "categorical"])
+        return True
+    except ValueError:
+        return False
+
+
+def test_derive_gradients_latex_is_checked(capsys):
+    assert main(["derive", "--widths", "1,2,1", "--activation", "tanh", "--gradients"]) == 0
+    out = capsys.readouterr().out
+    assert "% checked: derived backward program = matrix form" in out
+    assert "% checked: gradient = sympy.diff of the substituted loss" in out
+    assert "% checked: compiled gradient = PyTorch autograd" in out
+    assert "CHECK FAILED" not in out
+    assert r"\frac{\partial \ell}{\partial \boldsymbol\Omega_{k}}" in out
+    assert r"\frac{\partial \ell}{\partial \omega_{1,1,2}} &= h_{1,2} \frac{\partial \ell}{\partial f_{1,1}}" in out
+
+
+def test_derive_gradients_text(capsys):
+    assert main(["derive", "--widths", "1,2,1", "--activation", "relu", "--gradients", "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "  dl/df_{0,1} = Indicator(f_{0,1})*dl/dh_{1,1}" in out or "dl/df_{0,1} = dl/dh_{1,1}*Indicator(f_{0,1})" in out
