@@ -150,7 +150,7 @@ def universal_approximation_figure(target: Callable, interval, fits: Sequence[tu
     ref = rows[0]["max_error"] * (Ds[0] / np.asarray(Ds, dtype=float)) ** 2
     ax.loglog(Ds, ref, ":", color="0.5", label=r"$\propto D^{-2}$")
     ax.set_xlabel("hidden units $D$")
-    ax.set_ylabel(r"max error $\max_x |f(x) - y(x)|$")
+    ax.set_ylabel(r"maximum of $|f(x) - y(x)|$")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(True, which="both", color="0.92", lw=0.6)
     fig.tight_layout()
