@@ -11,32 +11,124 @@ parameterisation made explicit:
 - ``poisson``: ``poisson_nll_loss(f, y, log_input=True, full=False) + lgamma(y + 1)``; torch's
   ``full=True`` adds only Stirling's *approximation* of log(y!) (and only for y > 1), so the
   exact constant is added here instead.
+
+Bad input raises ValueError naming the condition: an unknown loss, an output width the
+loss cannot use, targets outside the distribution's support, sigma <= 0. The messages are
+those of :mod:`symbolic.losses` (this module may not import SymPy; a test keeps them equal).
 """
 
 from __future__ import annotations
 
+import difflib
+import math
+
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "nll", "per_sample_nll"]
+__all__ = ["LOSSES", "nll", "per_sample_nll", "check_width", "check_targets", "check_sigma"]
 
 LOSSES = ("least-squares", "normal", "heteroscedastic-normal", "bernoulli", "categorical", "poisson")
 
 
-def per_sample_nll(name: str, f: torch.Tensor, y: torch.Tensor, sigma: float | None = None) -> torch.Tensor:
-    """Per-sample losses l_i, shape (I,). f: (I, D_o); y: (I, n_targets) (class index for categorical)."""
+def check_width(name: str, D_o: int, n_targets: int | None = None) -> None:
+    """ValueError unless the loss can use D_o outputs (and ``n_targets`` target columns)."""
     if name not in LOSSES:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+        close = difflib.get_close_matches(name, LOSSES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown loss {name!r}{hint}; choose one of {', '.join(LOSSES)}")
+    if name == "categorical" and D_o < 2:
+        raise ValueError(f"categorical loss needs at least two outputs (one per class), got D_o = {D_o}")
+    if name == "heteroscedastic-normal" and D_o % 2:
+        raise ValueError(
+            f"heteroscedastic-normal loss needs two outputs per target (mean and log-variance), got odd D_o = {D_o}"
+        )
+    if n_targets is None:
+        return
+    if name == "categorical":
+        if n_targets != 1:
+            raise ValueError(f"categorical loss needs one target column of class indices, got {n_targets} columns")
+    elif name == "heteroscedastic-normal":
+        if D_o != 2 * n_targets:
+            raise ValueError(f"heteroscedastic-normal loss needs two outputs per target (mean and log-variance): "
+                             f"D_o = {D_o} outputs for {n_targets} target column{'s' if n_targets != 1 else ''}")
+    elif D_o != n_targets:
+        raise ValueError(f"{name} loss needs one output per target: D_o = {D_o} outputs for {n_targets} target "
+                         f"column{'s' if n_targets != 1 else ''}")
+
+
+def check_sigma(name: str, sigma: float | None) -> float | None:
+    """The normal loss's standard deviation as a float (None for the other losses)."""
+    if name != "normal":
+        if sigma is not None:
+            raise ValueError(f"--sigma applies only to the normal loss, not to {name!r}; leave it out")
+        return None
+    if sigma is None:
+        raise ValueError("the normal loss needs its standard deviation: pass --sigma S with S > 0")
+    try:
+        number = float(sigma)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(sigma, bool) or not math.isfinite(number) or not number > 0:
+        raise ValueError(f"sigma must be a positive finite number (the normal loss's standard deviation), got {sigma!r}; "
+                         "pass --sigma S with S > 0")
+    return number
+
+
+def _column_name(n: int, j: int) -> str:
+    return "y" if n == 1 else f"y_{j + 1}"
+
+
+def check_targets(name: str, y, D_o: int) -> None:
+    """ValueError unless the targets y (I, n_targets) are finite and in the loss's support:
+    bernoulli 0 or 1, poisson nonnegative integer counts, categorical class indices 0..D_o-1."""
+    y = torch.as_tensor(y)
+    if y.ndim != 2:
+        raise ValueError(f"targets must have shape (I, n_targets), got {tuple(y.shape)}")
+    check_width(name, D_o, y.shape[1])
+    y = y.detach().double().cpu()
+    n = y.shape[1]
+
+    def first(bad: torch.Tensor, requirement: str, fix: str) -> None:
+        if bool(bad.any()):
+            i, j = (int(v) for v in torch.nonzero(bad)[0])
+            value = float(y[i, j])
+            shown = int(value) if math.isfinite(value) and value.is_integer() else value
+            raise ValueError(f"{name} targets must be {requirement}, got {shown} at sample {i} "
+                             f"(column {_column_name(n, j)}){fix}")
+
+    first(~torch.isfinite(y), "finite numbers", "")
+    if name == "bernoulli":
+        first((y != 0) & (y != 1), "0 or 1", "; encode the two classes as 0 and 1")
+    elif name == "poisson":
+        first((y < 0) | (y != torch.floor(y)), "nonnegative integer counts", "")
+    elif name == "categorical":
+        first((y < 0) | (y >= D_o) | (y != torch.floor(y)), f"class indices 0..{D_o - 1} (one per output)",
+              f"; a network with D_o = {D_o} outputs has {D_o} classes")
+
+
+def per_sample_nll(name: str, f: torch.Tensor, y: torch.Tensor, sigma: float | None = None,
+                   validate: bool = True) -> torch.Tensor:
+    """Per-sample losses l_i, shape (I,). f: (I, D_o); y: (I, n_targets) (class index for categorical).
+
+    ``validate`` checks the targets' values (one host sync; a training loop that checked
+    its data set once with :func:`check_targets` may pass False). Shapes and sigma are
+    always checked.
+    """
+    if f.ndim != 2 or y.ndim != 2 or f.shape[0] != y.shape[0]:
+        raise ValueError(f"outputs f must be (I, D_o) and targets y (I, n_targets) with the same I, "
+                         f"got {tuple(f.shape)} and {tuple(y.shape)}")
+    check_width(name, f.shape[1], y.shape[1])
+    sigma = check_sigma(name, sigma) if name == "normal" else None  # other losses ignore sigma
+    if validate:
+        check_targets(name, y, f.shape[1])
     if name == "least-squares":
         return F.mse_loss(f, y, reduction="none").sum(dim=1)
     if name == "normal":
-        if sigma is None or not sigma > 0:
-            raise ValueError(f"normal loss needs sigma > 0, got {sigma}")
         var = torch.full_like(f, float(sigma) ** 2)
         return F.gaussian_nll_loss(f, y, var, full=True, reduction="none", eps=0.0).sum(dim=1)
     if name == "heteroscedastic-normal":
         n = f.shape[1] // 2
-        mu, s = f[:, :n], f[:, n:]
+        mu, s = f[:, :n], f[:, n:]  # (I, n) each
         return F.gaussian_nll_loss(mu, y, torch.exp(s), full=True, reduction="none", eps=0.0).sum(dim=1)
     if name == "bernoulli":
         return F.binary_cross_entropy_with_logits(f, y, reduction="none").sum(dim=1)
@@ -46,11 +138,10 @@ def per_sample_nll(name: str, f: torch.Tensor, y: torch.Tensor, sigma: float | N
     return (F.poisson_nll_loss(f, y, log_input=True, full=False, reduction="none") + torch.lgamma(y + 1)).sum(dim=1)
 
 
-def nll(name: str, f: torch.Tensor, y: torch.Tensor, sigma: float | None = None, reduction: str = "sum") -> torch.Tensor:
+def nll(name: str, f: torch.Tensor, y: torch.Tensor, sigma: float | None = None, reduction: str = "sum",
+        validate: bool = True) -> torch.Tensor:
     """Total loss L[phi] = sum_i l_i (``reduction="mean"``: divided by the batch size I)."""
-    losses = per_sample_nll(name, f, y, sigma)
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "mean":
-        return losses.mean()
-    raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+    losses = per_sample_nll(name, f, y, sigma, validate)
+    return losses.sum() if reduction == "sum" else losses.mean()

@@ -200,6 +200,22 @@ def _case_atoms(expr: sp.Expr, domain: Mapping[sp.Basic, Any]) -> list[sp.Basic]
     return sorted((a for a in candidates if isinstance(_domain_of(a, domain), Cases)), key=sp.default_sort_key)
 
 
+def _separate(diff: sp.Expr) -> list[sp.Expr]:
+    """Split a sum into groups of terms that share no free symbols (e.g. one group per
+    target); the sum is identically zero when every group is."""
+    terms = sp.Add.make_args(sp.expand_log(diff, force=True))
+    if len(terms) < 2:
+        return [diff]
+    groups: list[tuple[set, list[sp.Expr]]] = []
+    for term in terms:
+        symbols = set(term.free_symbols)
+        merged = [g for g in groups if g[0] & symbols]
+        rest = [g for g in groups if not g[0] & symbols]
+        new = (symbols.union(*[g[0] for g in merged]), [t for g in merged for t in g[1]] + [term])
+        groups = rest + [new]
+    return [sp.Add(*g[1]) for g in groups]
+
+
 def _prove_zero(diff: sp.Expr, domain: Mapping[sp.Basic, Any], depth: int = 0) -> str | None:
     """A proof that ``diff`` is identically 0, as the name of the method, or None."""
     diff = _evaluate_operators(diff)
@@ -218,6 +234,11 @@ def _prove_zero(diff: sp.Expr, domain: Mapping[sp.Basic, Any], depth: int = 0) -
                 cases = sorted({m for m in methods if m != "symbolic"})
                 return "symbolic (termwise over the sum" + ("; " + "; ".join(c[10:-1] for c in cases) if cases
                                                              else "") + ")"
+    groups = _separate(diff)
+    if depth < 3 and len(groups) > 1:
+        methods = [_prove_zero(g, domain, depth + 1) for g in groups]
+        if all(methods):
+            return methods[0] if len(set(methods)) == 1 else "symbolic"
     atoms = _case_atoms(unfolded, domain)
     if depth < 3 and atoms:
         values = [sorted(_domain_of(a, domain), key=sp.default_sort_key) for a in atoms]

@@ -22,14 +22,21 @@ poisson                     lambda_j = exp(f_j)     sum_j exp(f_j) - y_j f_j + l
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import sympy as sp
 
 from .activations import Softplus
 
-__all__ = ["LOSSES", "LogSumExp", "SampleLoss", "sample_loss", "check_loss_width", "n_targets", "sigma"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .compile import CompiledProgram
+    from .networks import DeepNetwork
+    from .spec import NetworkSpec
+
+__all__ = ["LOSSES", "LogSumExp", "SampleLoss", "sample_loss", "check_loss_width", "check_sigma", "n_targets", "sigma",
+           "NetworkLoss", "network_loss"]
 
 LOSSES: tuple[str, ...] = ("least-squares", "normal", "heteroscedastic-normal", "bernoulli", "categorical", "poisson")
 
@@ -123,6 +130,32 @@ def n_targets(name: str, D_o: int) -> int:
     return D_o
 
 
+def check_sigma(name: str, value: Any) -> float | None:
+    """The normal loss's fixed standard deviation as a float (None for the other losses).
+
+    >>> check_sigma("normal", 0.5)
+    0.5
+    >>> check_sigma("normal", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be a positive finite number (the normal loss's standard deviation), got 0; pass --sigma S with S > 0
+    """
+    if name != "normal":
+        if value is not None:
+            raise ValueError(f"--sigma applies only to the normal loss, not to {name!r}; leave it out")
+        return None
+    if value is None:
+        raise ValueError("the normal loss needs its standard deviation: pass --sigma S with S > 0")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not math.isfinite(number) or not number > 0:
+        raise ValueError(f"sigma must be a positive finite number (the normal loss's standard deviation), got {value!r}; "
+                         "pass --sigma S with S > 0")
+    return number
+
+
 def _targets(n: int, prefix: str = "y", **assumptions) -> tuple[sp.Symbol, ...]:
     if n == 1 and prefix == "y":
         return (sp.Symbol("y", **assumptions),)
@@ -168,3 +201,104 @@ def sample_loss(name: str, outputs: Sequence[sp.Symbol]) -> SampleLoss:
     y = _targets(D_o, real=True, nonnegative=True)
     expr = sum((sp.exp(fj) - yj * fj + sp.loggamma(yj + 1) for yj, fj in zip(y, outputs)), sp.S.Zero)
     return SampleLoss(name, outputs, y, expr, "values")
+
+
+@dataclass
+class NetworkLoss:
+    r"""A network and a loss: ``L[phi] = sum_{i=1}^{I} l_i`` with ``l_i = loss[f[x_i, phi], y_i]``.
+
+    For display, the total is the indexed sum over samples; for compilation, the network's
+    straight-line program is extended by one assignment ``l = l_i`` (the registry's stable
+    per-sample expression in the output symbols f_{K,j}), compiled with the program.
+
+    >>> from symbolic.spec import NetworkSpec
+    >>> nl = network_loss(NetworkSpec((1, 2, 1), "relu"), "bernoulli")
+    >>> print(nl.total_latex())
+    L[\boldsymbol\phi] = \sum_{i=1}^{I} \left(- f_{1,1} y + \mathrm{softplus}\left[f_{1,1}\right]\right)_{\mathbf{x} = \mathbf{x}_i,\, y = y_i}
+    >>> [round(float(v), 12) for v in nl.evaluate([[0.0]], [[1.0]], {"beta_0": [0.0, 0.0], "omega_0": [[1.0], [1.0]],
+    ...                                                            "beta_1": [0.0], "omega_1": [[1.0, 1.0]]})[1]]
+    [0.69314718056]
+    """
+
+    net: "DeepNetwork"
+    sample: SampleLoss
+
+    #: The per-sample loss as a program symbol.
+    l = sp.Symbol("l", real=True)
+
+    @property
+    def name(self) -> str:
+        return self.sample.name
+
+    @property
+    def program(self) -> list[tuple[sp.Symbol, sp.Expr]]:
+        """The forward program, then ``l = loss[f_K, y]``."""
+        return list(self.net.program) + [(self.l, self.sample.expr)]
+
+    @property
+    def constants(self) -> list[sp.Symbol]:
+        """Symbols of the loss that are neither outputs nor targets (sigma of ``normal``)."""
+        known = set(self.sample.outputs) | set(self.sample.targets)
+        return sorted((s for s in self.sample.expr.free_symbols if s not in known), key=lambda s: s.name)
+
+    @property
+    def args(self) -> list[sp.Symbol]:
+        """Compiled arguments: x_1..x_{D_i}, the targets, the constants, the parameters."""
+        return self.net.inputs + list(self.sample.targets) + self.constants + self.net.parameter_symbols
+
+    def compile(self, backend: str = "numpy") -> "CompiledProgram":
+        """Compile ``args -> [l, f_{K,1}, ..., f_{K,D_o}]`` (one value per sample)."""
+        from .compile import compile_program
+
+        return compile_program(self.args, self.program, [self.l] + list(self.net.outputs), backend)
+
+    def target_columns(self, Y: Any) -> list[Any]:
+        """Target columns of Y (I, n_targets): one-hot t_c = [y == c] for categorical."""
+        n = self.sample.n_data_targets
+        shape = tuple(getattr(Y, "shape", ()))
+        if len(shape) != 2 or shape[1] != n:
+            raise ValueError(f"{self.name} loss needs targets of shape (I, {n}), got {shape}")
+        if self.sample.target_encoding == "one-hot":
+            return [(Y[:, 0] == c) * 1.0 for c in range(len(self.sample.targets))]
+        return [Y[:, j] for j in range(n)]
+
+    def evaluate(self, X: Any, Y: Any, tensors: Any, sigma: float | None = None,
+                 compiled: "CompiledProgram | None" = None) -> tuple[Any, Any]:
+        """Outputs (I, D_o) and per-sample losses l_i (I,) of the compiled program.
+
+        X (I, D_i) and Y (I, n_targets) are arrays (numpy, or torch for a torch-compiled
+        program); ``tensors`` the parameters by name (DESIGN.md shapes).
+        """
+        import numpy as np
+
+        is_numpy = compiled is None or compiled.backend == "numpy"
+        if is_numpy:
+            X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+            tensors = {k: np.asarray(v, dtype=float) for k, v in dict(tensors).items()}
+        compiled = compiled or self.compile("numpy")
+        values = check_sigma(self.name, sigma)
+        args = [X[:, i] for i in range(X.shape[1])] + self.target_columns(Y)
+        args += [values] if self.constants else []
+        args += [tensors[p.tensor][p.index] for p in self.net.parameters]
+        l, *outputs = compiled(*args)
+        if is_numpy:
+            return np.stack(outputs, axis=1), l
+        import torch
+
+        return torch.stack(outputs, dim=1), l
+
+    def total_latex(self) -> str:
+        """``L[phi] = sum_i (l)_{x = x_i, y = y_i}``: the indexed sum over samples."""
+        from .printing import latex
+
+        targets = r"\mathbf{y} = \mathbf{y}_i" if self.sample.n_data_targets > 1 else "y = y_i"
+        return (r"L[\boldsymbol\phi] = \sum_{i=1}^{I} \left(" + latex(self.sample.expr)
+                + r"\right)_{\mathbf{x} = \mathbf{x}_i,\, " + targets + "}")
+
+
+def network_loss(spec: "NetworkSpec | DeepNetwork", name: str) -> NetworkLoss:
+    """The network of a spec with the per-sample loss ``name`` on its outputs f_{K,j}."""
+    from .networks import DeepNetwork, deep_network
+
+    net = spec if isinstance(spec, DeepNetwork) else deep_network(spec)
+    return NetworkLoss(net, sample_loss(name, net.outputs))

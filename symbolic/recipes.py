@@ -30,10 +30,13 @@ import sympy as sp
 
 from .activations import Softplus, sig
 from .derivation import Cases, Derivation
-from .losses import LOSSES, LogSumExp, SampleLoss, check_loss_width, sample_loss, sigma
+from .losses import LOSSES, LogSumExp, SampleLoss, check_loss_width, network_loss, sample_loss, sigma
+from .networks import DeepNetwork
+from .spec import NetworkSpec
 from .printing import latex
 
-__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "RECIPE_BUILDERS"]
+__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation",
+           "RECIPE_BUILDERS"]
 
 #: Sample index i = 1..I and the number of samples I.
 i = sp.Symbol("i", integer=True, positive=True)
@@ -293,7 +296,7 @@ def _heteroscedastic() -> Recipe:
     return Recipe("heteroscedastic-normal", "normal (heteroscedastic)",
                   "a normal distribution whose mean and log-variance the network predicts",
                   "the mean y = f_1 with standard deviation exp(f_2 / 2)",
-                  pdf, y, (mu, sigma), {mu: f1, var: sp.exp(f2)}, sample, parts)
+                  pdf, y, (mu, sigma), {mu: f1, sigma: sp.exp(f2 / 2)}, sample, parts)
 
 
 def _bernoulli() -> Recipe:
@@ -478,6 +481,107 @@ def checked_recipe(name: str, D_o: int | None = None) -> Recipe:
     r = recipe(name, D_o)
     r.check()
     return r
+
+
+def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Derivation:
+    r"""The network's loss, ``L[phi] = sum_i l_i``, with ``l_i`` on the outputs f_{K,j} of a spec.
+
+    Independent targets multiply their probabilities, so ``l_i`` adds the recipe's
+    per-target loss over the targets; the last step is the registry expression that
+    :class:`symbolic.losses.NetworkLoss` compiles.
+
+    >>> d = network_loss_derivation(NetworkSpec((1, 2, 2), "relu"), "poisson")
+    >>> d.check().passed
+    True
+    >>> print(latex(d.steps[-1].rhs))
+    - f_{1,1} y_{1} - f_{1,2} y_{2} + e^{f_{1,1}} + e^{f_{1,2}} + \operatorname{loggamma}{\left(1 + y_{1} \right)} + \operatorname{loggamma}{\left(1 + y_{2} \right)}
+    """
+    nl = network_loss(spec, name)
+    outputs = list(nl.net.outputs)
+    D_o = len(outputs)
+    r = recipe(name, D_o if name == "categorical" else None)
+    registry = nl.sample
+    d = Derivation(f"the {name} loss of the {nl.net.spec.describe()} network")
+    d.add(sp.Sum(sp.IndexedBase("l")[i], (i, 1, I)), "the total loss adds the per-sample losses",
+          lhs=_L, check=False, lhs_latex=L_LATEX)
+    if name == "categorical":
+        y = r.target
+        d.domain = {y: Cases(range(D_o))}
+        d.definitions = {t: sp.KroneckerDelta(y, k) for k, t in enumerate(registry.targets)}
+        d.add(-sp.log(Softmax(y, *outputs)), "the class probabilities are the softmax of the outputs "
+              "$f_{K,c+1}$, $c = 0, \\dots, D_o - 1$", lhs=_l, check=False, lhs_latex="l_i")
+        d.add(r.per_sample_loss.xreplace(dict(zip(r.outputs, outputs))), "the recipe's stable form")
+        return d
+    per_target = 2 if name == "heteroscedastic-normal" else 1
+    n = D_o // per_target
+    groups = [outputs[j::n] for j in range(n)]  # outputs of target j: (f_j) or (mu_j, s_j)
+    renames = [{r.target: registry.targets[j], **dict(zip(r.outputs, groups[j]))} for j in range(n)]
+    if name != "least-squares":
+        parameters_of = [{p: e.xreplace(renames[j]) for p, e in r.link.items()} for j in range(n)]
+        log_probabilities = [-sp.log(r.pmf.xreplace({r.target: registry.targets[j]}).xreplace(parameters_of[j]))
+                             for j in range(n)]
+        d.add(sp.Add(*log_probabilities), "the targets are independent given $\\mathbf{x}$: their probabilities "
+              "multiply, their negative logarithms add", lhs=_l, check=False, lhs_latex="l_i")
+        if name == "poisson":
+            d.domain = {t: {0, 1, 2, 3, 7} for t in registry.targets}
+        d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
+              "the recipe's per-target loss, added over the targets")
+    else:
+        d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
+              "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex="l_i")
+    d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
+    return d
+
+
+
+@dataclass
+class LossDerivation:
+    """Everything ``deepderive derive --loss`` prints: the recipe and the network's loss, checked."""
+
+    recipe: Recipe
+    network: Derivation
+    loss: Any  # symbolic.losses.NetworkLoss
+
+    @property
+    def passed(self) -> bool:
+        return self.recipe.passed and self.network.passed
+
+    def summary(self) -> str:
+        steps = [s for d in [*self.recipe.derivations(), self.network] for s in d.steps]
+        count = {"definition": 0, "symbolic": 0, "numeric": 0}
+        for s in steps:
+            method = "unchecked" if s.check is None else s.check.method.split(" ")[0]
+            count[method] = count.get(method, 0) + 1
+        failed = sum(1 for s in steps if s.check is None or not s.check.passed)
+        return (f"{len(steps)} steps: {count['symbolic']} proven symbolically, {count['numeric']} checked "
+                f"numerically (mpmath, 50 digits), {count['definition']} definitions; "
+                + ("all checks passed" if not failed else f"{failed} CHECKS FAILED"))
+
+    def to_latex(self) -> str:
+        head = f"% loss {self.loss.name}, from maximum likelihood: {self.summary()}"
+        return "\n".join([head, self.recipe.to_latex(), "% the network's loss", self.network.to_latex()])
+
+    def to_text(self) -> str:
+        return "\n".join([f"loss {self.loss.name}: {self.summary()}", self.recipe.to_text(), self.network.to_text()])
+
+    def as_json(self) -> dict[str, Any]:
+        """DESIGN.md ``derive --format json`` fields: ``targets`` and ``loss`` (``srepr``)."""
+        return {"targets": [t.name for t in self.loss.sample.targets], "loss": sp.srepr(self.loss.sample.expr)}
+
+
+def derive_loss(spec: NetworkSpec | DeepNetwork, name: str) -> LossDerivation:
+    r"""The checked loss derivation of a network: its recipe, then ``L[phi] = sum_i l_i``.
+
+    >>> d = derive_loss(NetworkSpec((1, 3, 1), "relu"), "least-squares")
+    >>> d.passed, d.as_json()["targets"]
+    (True, ['y'])
+    """
+    nl = network_loss(spec, name)
+    D_o = len(nl.net.outputs)
+    r = checked_recipe(name, D_o if name == "categorical" else None)
+    network = network_loss_derivation(nl.net, name)
+    network.check()
+    return LossDerivation(r, network, nl)
 
 
 assert set(RECIPE_BUILDERS) == set(LOSSES)

@@ -21,6 +21,9 @@ HELP = "derive a network's equations (LaTeX, text or JSON)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_arguments(parser)
     add_format_argument(parser, ["latex", "text", "json"], "latex")
+    parser.add_argument("--loss", default=None, metavar="L",
+                        help="also derive the loss from maximum likelihood, step by step, checked: "
+                             "least-squares, normal, heteroscedastic-normal, bernoulli, categorical, poisson")
     parser.add_argument("--gradients", action="store_true",
                         help="also derive the backward pass: dl/dphi for every parameter (loss: --loss, "
                              "default least-squares)")
@@ -106,20 +109,38 @@ def gradients_latex(bp) -> str:
     return "\n".join(lines + [bp.to_latex()])
 
 
+def _loss_derivation(args: argparse.Namespace, net):
+    """``--loss L``: the checked maximum-likelihood derivation of the loss and L[phi] (None without it)."""
+    if getattr(args, "loss", None) is None:
+        return None
+    from symbolic.losses import check_loss_width
+    from symbolic.recipes import derive_loss
+
+    check_loss_width(args.loss, net.spec.D_o)
+    return derive_loss(net, args.loss)
+
+
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     net = deep_network(spec)
+    loss = _loss_derivation(args, net)
     if args.format == "json":
         doc = network_json(net)
+        if loss is not None:
+            doc.update(loss.as_json())
         if getattr(args, "gradients", False):
             doc.update(_backprop(args, net).as_json())
         print(json.dumps(doc, indent=1))
     elif args.format == "text":
         print(network_text(net))
+        if loss is not None:
+            print(loss.to_text())
         if getattr(args, "gradients", False):
             print(_backprop(args, net).to_text())
     else:
         print(network_latex(net))
+        if loss is not None:
+            print(loss.to_latex())
         if getattr(args, "gradients", False):
             print(gradients_latex(_backprop(args, net)))
-    return 0
+    return 1 if loss is not None and not loss.passed else 0

@@ -1,6 +1,7 @@
 """``deepderive evaluate``: run the compiled symbolic network on a params file and a data file.
 
     deepderive evaluate --widths 1,3,1 --activation relu --params P.json --data D.csv
+    deepderive evaluate --widths 1,3,1 --activation relu --loss normal --sigma 0.5 --params P.json --data D.csv
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import argparse
 import json
 
 from numeric.data import load_csv
+from numeric.losses import check_targets
 from numeric.params import load_params
+from symbolic.losses import check_loss_width, check_sigma, n_targets, network_loss
 from symbolic.networks import deep_network
 
 from .common import add_format_argument, add_spec_arguments, spec_from_args
@@ -21,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_arguments(parser)
     parser.add_argument("--params", required=True, metavar="P.json", help="parameters (DESIGN.md format)")
     parser.add_argument("--data", required=True, metavar="D.csv", help="data CSV with columns x_1.. (and y..)")
+    parser.add_argument("--loss", default=None, metavar="L",
+                        help="also report the loss: nll (total, a sum over samples) and loss (per sample); "
+                             "least-squares, normal, heteroscedastic-normal, bernoulli, categorical, poisson")
+    parser.add_argument("--sigma", default=None, type=float, metavar="S",
+                        help="standard deviation of the normal loss (S > 0)")
     add_format_argument(parser, ["json", "text"], "json")
 
 
@@ -28,14 +36,48 @@ def run(args: argparse.Namespace) -> int:
     from derivations.crosscheck import compile_outputs, evaluate_outputs
 
     spec = spec_from_args(args)
+    loss, sigma = _loss_options(args, spec)
     tensors = load_params(args.params, spec)
-    data = load_csv(args.data, spec.D_i, 0)
+    data = load_csv(args.data, spec.D_i, n_targets(loss, spec.D_o) if loss else 0)
     net = deep_network(spec)
     outputs = evaluate_outputs(net, data.X, tensors, compile_outputs(net, "numpy"))  # (I, D_o)
     result = {"outputs": outputs.tolist()}
+    if loss:
+        check_targets(loss, data.Y, spec.D_o)
+        _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
+        result["nll"] = float(losses.sum())  # L[phi] = sum_i l_i
+        result["loss"] = losses.tolist()
+        result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
     if args.format == "json":
         print(json.dumps(result))
     else:
         for i, row in enumerate(result["outputs"]):
-            print(f"sample {i}: outputs " + " ".join(f"{v:.12g}" for v in row))
+            line = f"sample {i}: outputs " + " ".join(f"{v:.12g}" for v in row)
+            print(line + (f"  loss {result['loss'][i]:.12g}" if loss else ""))
+        if loss:
+            print(f"nll (sum over {len(result['loss'])} samples): {result['nll']:.12g}")
+        for name, g in result.get("gradient", {}).items():
+            print(f"gradient dL/d{name}: {json.dumps(g)}")
     return 0
+
+
+def _gradient(net, loss: str, data, tensors, sigma: float | None) -> dict[str, list]:
+    """The gradient of L = sum_i l_i from the derived backward pass (its layer-wise numpy
+    compilation, checked against the scalar program), never from autograd."""
+    from symbolic.backprop import backprop
+    from symbolic.backprop_compile import compile_layers
+
+    derived = compile_layers(backprop(net, loss), "numpy")(data.X, data.Y, tensors, {"sigma": sigma})
+    return {name: g.tolist() for name, g in derived.gradient.items()}
+
+
+def _loss_options(args: argparse.Namespace, spec) -> tuple[str | None, float | None]:
+    """Validate ``--loss`` and ``--sigma`` against the network before reading any file."""
+    loss = getattr(args, "loss", None)
+    sigma = getattr(args, "sigma", None)
+    if loss is None:
+        if sigma is not None:
+            raise ValueError("--sigma needs --loss normal (it is the normal loss's standard deviation)")
+        return None, None
+    check_loss_width(loss, spec.D_o)
+    return loss, check_sigma(loss, sigma)
