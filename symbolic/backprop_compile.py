@@ -132,7 +132,7 @@ class LayerwiseGradient:
     bp: Backprop
     backend: str
     a: CompiledProgram  # z -> a[z]
-    a_prime: CompiledProgram  # z -> a'[z]
+    a_prime: CompiledProgram  # z, g -> a'[z] g (the backward step through a[.], fused)
     head: CompiledProgram  # f_K, targets, constants -> l, dl/df_K
     n_lines: int = field(default=0)
 
@@ -162,7 +162,7 @@ class LayerwiseGradient:
             gradient[f"omega_{k}"] = g.T @ h[k]  # dL/dOmega_k = sum_i dl/df_k h_k^T: (D_{k+1}, D_k)
             gradient[f"beta_{k}"] = g.sum(0)  # dL/dbeta_k: (D_{k+1},)
             if k > 0:
-                g = (g @ omega[k]) * self.a_prime(f[k - 1])[0]  # dl/df_{k-1} = a'[f_{k-1}] (.) Omega_k^T dl/df_k
+                g = self.a_prime(f[k - 1], g @ omega[k])[0]  # dl/df_{k-1} = a'[f_{k-1}] (.) Omega_k^T dl/df_k
         ordered = {name: gradient[name] for name in self.bp.spec.tensor_shapes()}
         return GradientResult(f[K], loss, ordered)
 
@@ -194,7 +194,8 @@ def compile_layers(bp: Backprop, backend: str = "torch") -> LayerwiseGradient:
     z = sp.Symbol("z", real=True)
     a_z = activation(bp.spec)(z)
     a_fn = compile_program([z], [], [a_z], backend)
-    a_prime_fn = compile_program([z], [], [sp.diff(a_z, z)], backend)
+    g = sp.Symbol("g", real=True)
+    a_prime_fn = compile_program([z, g], [], [sp.diff(a_z, z) * g], backend)
     f_K = bp.net.outputs
     head_args = list(f_K) + bp.targets + bp.constants
     head_program = [(bp.l, bp.loss.expr)] + [(adjoint_symbol(f), bp.adjoints[adjoint_symbol(f)])

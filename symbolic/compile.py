@@ -16,6 +16,7 @@ from typing import Any, Iterable, Literal, Sequence
 
 import sympy as sp
 
+from .activations import Indicator
 from .printing import NumpyCodePrinter, TorchCodePrinter, fold_constants, identifier
 
 __all__ = ["CompiledProgram", "compile_program", "Program"]
@@ -51,6 +52,29 @@ def _ordered(assignments: list[tuple[sp.Symbol, sp.Expr, int]], given: set[sp.Sy
     if len(out) != len(assignments):
         raise ValueError("program has a cyclic or undefined dependency")
     return out
+
+
+def _gated(printer, expr: sp.Mul, module: str) -> str | None:
+    """``I[z > 0] * rest`` as ``where(z > 0, rest, 0)``: one pass instead of building the
+    indicator and multiplying (the backward pass of ReLU). None when it does not apply."""
+    gates = [a for a in expr.args if isinstance(a, Indicator)]
+    if len(gates) != 1:
+        return None
+    rest = sp.Mul(*[a for a in expr.args if a is not gates[0]])
+    if not rest.free_symbols:
+        return None  # where() of two Python numbers would lose the dtype
+    z = printer._print(gates[0].args[0])
+    return f"{module}.where(({z}) > 0, {printer._print(rest)}, 0.0)"
+
+
+class _TorchProgramPrinter(TorchCodePrinter):
+    def _print_Mul(self, expr):
+        return _gated(self, expr, "torch") or super()._print_Mul(expr)
+
+
+class _NumpyProgramPrinter(NumpyCodePrinter):
+    def _print_Mul(self, expr):
+        return _gated(self, expr, "numpy") or super()._print_Mul(expr)
 
 
 @dataclass
@@ -149,7 +173,7 @@ def compile_program(
     # cse replacements may refer to program symbols: order by dependencies.
     ordered = _ordered(assignments, {names[a] for a in args})
 
-    printer = (TorchCodePrinter if backend == "torch" else NumpyCodePrinter)(
+    printer = (_TorchProgramPrinter if backend == "torch" else _NumpyProgramPrinter)(
         {"fully_qualified_modules": True, "allow_unknown_functions": False}
     )
     arg_names = [str(names[a]) for a in args]

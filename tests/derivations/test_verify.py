@@ -108,3 +108,35 @@ def test_derive_gradients_text(capsys):
     assert main(["derive", "--widths", "1,2,1", "--activation", "relu", "--gradients", "--format", "text"]) == 0
     out = capsys.readouterr().out
     assert "  dl/df_{0,1} = Indicator(f_{0,1})*dl/dh_{1,1}" in out or "dl/df_{0,1} = dl/dh_{1,1}*Indicator(f_{0,1})" in out
+
+
+@pytest.mark.parametrize("loss, activation, D_o", [("categorical", "tanh", 3), ("normal", "relu", 1),
+                                                   ("heteroscedastic-normal", "softplus", 2)])
+def test_evaluate_reports_the_derived_gradient_of_the_total_loss(tmp_path, capsys, loss, activation, D_o):
+    """`evaluate --loss` reports dL/dphi of L = sum_i l_i, equal to autograd on the twin."""
+    import numpy as np
+
+    from derivations.crosscheck import random_targets
+    from numeric.losses import nll
+    from numeric.model import DeepNetworkModule
+    from numeric.params import save_params
+    from symbolic.spec import NetworkSpec
+
+    spec = NetworkSpec((2, 4, D_o), activation)
+    module = DeepNetworkModule(spec, generator=torch.Generator().manual_seed(4))
+    save_params(tmp_path / "p.json", dict(module.named_parameters()))
+    X = np.random.default_rng(2).uniform(-2, 2, (11, 2))
+    Y = random_targets(loss, spec, 11, seed=3).numpy()
+    columns = ["y"] if Y.shape[1] == 1 else [f"y_{j + 1}" for j in range(Y.shape[1])]
+    rows = [",".join(repr(float(v)) for v in list(x) + list(y)) for x, y in zip(X, Y)]
+    (tmp_path / "d.csv").write_text("x_1,x_2," + ",".join(columns) + "\n" + "\n".join(rows) + "\n")
+    sigma = ["--sigma", "0.5"] if loss == "normal" else []
+    assert main(["evaluate", "--widths", f"2,4,{D_o}", "--activation", activation, "--loss", loss, *sigma,
+                 "--params", str(tmp_path / "p.json"), "--data", str(tmp_path / "d.csv")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    nll(loss, module(torch.tensor(X)), torch.tensor(Y), 0.5 if sigma else None).backward()
+    assert list(doc["gradient"]) == list(spec.tensor_shapes())
+    for name, p in module.named_parameters():
+        got = np.array(doc["gradient"][name])
+        assert got.shape == tuple(p.shape)
+        assert np.max(np.abs(got - p.grad.numpy()) / np.maximum(1, np.abs(p.grad.numpy()))) <= 1e-10, name

@@ -186,3 +186,28 @@ def test_random_points_suit_the_loss():
             assert sorted(point[t] for t in bp.targets) == [0, 1]
         if loss in ("poisson", "bernoulli"):
             assert all(point[t] >= 0 and point[t].is_integer for t in bp.targets)
+
+
+def test_compiled_indicator_gate_equals_the_product():
+    """compile_program prints I[z > 0] * g as where(z > 0, g, 0): same numbers, same dtype."""
+    import numpy as np
+    import torch
+
+    from symbolic.activations import Indicator
+    from symbolic.compile import compile_program
+
+    z, g, w = sp.symbols("z g w", real=True)
+    zs = np.array([-1.5, -0.0, 0.0, 1e-30, 2.0])
+    gs = np.array([3.0, 4.0, 5.0, 6.0, -7.0])
+    for backend in ("numpy", "torch"):
+        gate = compile_program([z, g, w], [], [Indicator(z) * g * w], backend)
+        scaled = compile_program([z, g, w], [], [Indicator(z) * 3], backend)
+        assert "where" in gate.source and "where" not in scaled.source  # a number times I stays a product
+        args = (zs, gs, 2.0) if backend == "numpy" else (torch.tensor(zs, dtype=torch.float32),
+                                                         torch.tensor(gs, dtype=torch.float32),
+                                                         torch.tensor(2.0, dtype=torch.float32))
+        (gated,), (constant,) = gate(*args), scaled(*args)
+        assert np.asarray(gated).tolist() == [0.0, 0.0, 0.0, 12.0, -14.0]
+        assert np.asarray(constant).tolist() == [0.0, 0.0, 0.0, 3.0, 3.0]
+        if backend == "torch":
+            assert gated.dtype == torch.float32
