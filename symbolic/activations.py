@@ -52,8 +52,9 @@ class Activation(sp.Function):
     def definition(cls, *args: sp.Expr) -> sp.Expr:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _latex(self, printer) -> str:
-        return rf"{self.latex_name}\left[{printer._print(self.args[0])}\right]"
+    def _latex(self, printer, exp=None) -> str:
+        tex = rf"{self.latex_name}\left[{printer._print(self.args[0])}\right]"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
 
     def _eval_evalf(self, prec):
         if all(arg.is_number for arg in self.args):
@@ -106,8 +107,9 @@ class Indicator(Activation):
     def definition(cls, z):
         return sp.Piecewise((1, z > 0), (0, True))
 
-    def _latex(self, printer) -> str:
-        return rf"\mathbb{{I}}\left[{printer._print(self.args[0])} > 0\right]"
+    def _latex(self, printer, exp=None) -> str:
+        tex = rf"\mathbb{{I}}\left[{printer._print(self.args[0])} > 0\right]"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
 
     def fdiff(self, argindex=1):
         return sp.S.Zero

@@ -44,8 +44,11 @@ class LectureLatexPrinter(LatexPrinter):
     # The lecture writes weights before activations (phi_1 h_1) and biases first
     # (phi_0 + phi_1 h_1 + ...): order factors and terms that way.
     def _print_Mul(self, expr):
+        if not isinstance(expr, sp.Mul):  # LatexPrinter routes x**-1 here too
+            return super()._print_Mul(expr)
         coeff, rest = expr.as_coeff_Mul()
-        if coeff.is_Rational and not coeff.is_Integer and rest != 1 and not rest.is_Number:
+        if (coeff.is_Rational and not coeff.is_Integer and rest != 1 and not rest.is_Number
+                and sp.fraction(rest)[1] == 1):
             # 7/10 h_2 rather than 7 h_2 / 10: the lecture's coefficient-first style.
             sign = "- " if coeff < 0 else ""
             frac = rf"\frac{{{abs(coeff.p)}}}{{{coeff.q}}}"
