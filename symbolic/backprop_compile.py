@@ -53,8 +53,17 @@ def _backend_of(X: Any) -> str:
 
 
 def target_arguments(bp: Backprop, Y: Any, constants: Mapping[str, float] | None = None) -> list[Any]:
-    """The loss's target columns (one-hot ``t_c`` from a class-index column for categorical),
-    then its constants (``sigma`` of the ``normal`` loss) as scalars."""
+    r"""The loss's target columns, ``t_c = I[y = c]`` (one-hot) for categorical, then its
+    constants (``sigma`` of the ``normal`` loss) as scalars.
+
+    >>> import numpy as np
+    >>> from symbolic.backprop import backprop, backprop_latex
+    >>> bp = backprop((1, 1, 3), "categorical")
+    >>> print(", ".join(backprop_latex(t) for t in bp.targets))
+    t_{0}, t_{1}, t_{2}
+    >>> [c.tolist() for c in target_arguments(bp, np.array([[2.0], [0.0]]))]
+    [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    """
     n = bp.loss.n_data_targets
     if Y is None or Y.ndim != 2 or Y.shape[1] != n:
         shape = None if Y is None else tuple(Y.shape)
@@ -104,7 +113,19 @@ def compile_backprop(bp: Backprop, backend: str = "numpy") -> CompiledProgram:
 
 def evaluate_backprop(bp: Backprop, compiled: CompiledProgram, X: Any, Y: Any, tensors: Mapping[str, Any],
                       constants: Mapping[str, float] | None = None) -> GradientResult:
-    """Run a :func:`compile_backprop` function on a batch; sum the per-sample gradients."""
+    r"""Run a :func:`compile_backprop` function on a batch and sum over the samples,
+    ``dL/dphi = sum_i dl_i/dphi``.
+
+    >>> import numpy as np
+    >>> from symbolic.backprop import backprop, backprop_latex
+    >>> bp = backprop((1, 1, 1), "least-squares", "linear")
+    >>> print(backprop_latex(bp.gradient[bp.parameters[0]]))
+    \frac{\partial \ell}{\partial f_{0,1}}
+    >>> ones = {name: np.ones(shape) for name, shape in bp.spec.tensor_shapes().items()}
+    >>> r = evaluate_backprop(bp, compile_backprop(bp), np.array([[1.0], [0.0]]), np.zeros((2, 1)), ones)
+    >>> r.gradient["beta_0"].tolist(), r.loss.tolist()  # l = (beta_1 + omega_1 (beta_0 + omega_0 x))^2
+    ([10.0], [9.0, 4.0])
+    """
     args = [X[:, i] for i in range(X.shape[1])] + target_arguments(bp, Y, constants)
     args += [tensors[p.tensor][p.index] for p in bp.net.parameters]
     values = compiled(*args)
@@ -181,8 +202,10 @@ def compile_layers(bp: Backprop, backend: str = "torch") -> LayerwiseGradient:
     after checking, element by element, that the program has exactly this form.
 
     >>> import numpy as np
-    >>> from symbolic.backprop import backprop
+    >>> from symbolic.backprop import backprop, backprop_latex
     >>> fn = compile_layers(backprop((1, 1, 1), "least-squares", "linear"), "numpy")
+    >>> print(backprop_latex(fn.bp.gradient[fn.bp.parameters[1]]))
+    x_{1} \frac{\partial \ell}{\partial f_{0,1}}
     >>> ones = {name: np.ones(shape) for name, shape in fn.bp.spec.tensor_shapes().items()}
     >>> result = fn(np.array([[1.0]]), np.array([[0.0]]), ones)
     >>> {name: g.tolist() for name, g in result.gradient.items()}
