@@ -278,6 +278,10 @@ class NetworkLoss:
         compiled = compiled or self.compile("numpy")
         values = check_sigma(self.name, sigma)
         args = [X[:, i] for i in range(X.shape[1])] + self.target_columns(Y)
+        if self.constants and not is_numpy:  # a 0-d tensor of the data's dtype: no float32 detour
+            import torch
+
+            values = torch.as_tensor(values, dtype=X.dtype, device=X.device)
         args += [values] if self.constants else []
         args += [tensors[p.tensor][p.index] for p in self.net.parameters]
         l, *outputs = compiled(*args)

@@ -71,7 +71,8 @@ class Softmax(sp.Function):
 
     def _latex(self, printer):
         c, *f = self.args
-        return rf"\mathrm{{softmax}}_{{{printer._print(c)}}}\left[" + ", ".join(printer._print(a) for a in f) + r"\right]"
+        args = ", ".join(printer._print(a) for a in f)
+        return rf"\mathrm{{softmax}}_{{{printer._print(c)}}}\left[{args}\right]"
 
     def _eval_evalf(self, prec):
         if all(a.is_number for a in self.args):
@@ -207,16 +208,16 @@ def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
                           (registry_i, "logarithm of the density: squared residual and constant"),
                       ], {}, "", total=(
                           sp.Sum((Y[i] - F[i]) ** 2, (i, 1, I)) / (2 * var) + I * sp.log(2 * sp.pi * var) / 2,
-                          "a positive multiple of the sum of squared residuals plus a constant: "
-                          "the minimising $\\boldsymbol\\phi$ does not depend on $\\sigma$"))
+                          "a positive multiple of $\\sum_i (y_i - f_i)^2$ plus a constant: "
+                          "the minimiser is free of $\\sigma$"))
     per = Derivation("normal per-sample loss")
     per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
     per.add(sample.expr if name == "normal" else (y - f) ** 2 / (2 * var) + sp.log(2 * sp.pi * var) / 2,
             "log of the density: a squared residual and a constant")
 
     pred = Derivation("normal prediction")
-    pred.add((mu - y) / var, "zero only at $y = \\mu$ and decreasing: the most likely value is "
-             "$\\hat{y} = \\mu = f[\\mathbf{x}, \\boldsymbol\\phi]$",
+    pred.add((mu - y) / var,
+             "zero only at $y = \\mu$, then negative: predict $\\hat{y} = \\mu = f[\\mathbf{x}, \\boldsymbol\\phi]$",
              lhs=sp.Derivative(sp.log(pdf), y))
     pred.add((f - y) / var, "the loss gradient is the residual over $\\sigma^2$: $\\sigma$ scales the step, "
              "not the minimiser", lhs=sp.Derivative(-sp.log(pdf.subs(mu, f)), f))
@@ -244,7 +245,7 @@ def _least_squares() -> Recipe:
     ls.add(sp.Sum(_indexed(sample, {y: Y[i], f: F[i]}), (i, 1, I)), "least squares: the sum of squared residuals",
            lhs=_L, check=False, lhs_latex=L_LATEX)
     ls.add(2 * sigma**2 * L_normal - I * sigma**2 * sp.log(2 * sp.pi * sigma**2),
-           "an increasing affine function of the normal NLL $L_{\\mathcal{N}}$: the same minimiser for every $\\sigma$")
+           "increasing in the normal NLL $L_{\\mathcal{N}}$: the same minimiser for every $\\sigma$")
     per = Derivation("least-squares per-sample loss")
     per.add(2 * sigma**2 * (-sp.log(pdf.subs(v["mu"], f))) - sigma**2 * sp.log(2 * sp.pi * sigma**2),
             "rescale the normal per-sample loss by $2\\sigma^2$ and drop its constant", lhs=_l, check=False,
@@ -252,8 +253,8 @@ def _least_squares() -> Recipe:
     per.add(sample.expr, "the squared residual")
     grad = parts["prediction"]
     grad.add(sp.Derivative(sample.expr, f) / (2 * sigma**2),
-             "the gradients are proportional: gradient descent follows the same path, the learning rate "
-             "scaled by $2\\sigma^2$", lhs=sp.Derivative(-sp.log(pdf.subs(v["mu"], f)), f))
+             "proportional gradients: the same descent path, the learning rate scaled by $2\\sigma^2$",
+             lhs=sp.Derivative(-sp.log(pdf.subs(v["mu"], f)), f))
     new_parts = {"distribution and link": parts["distribution and link"], "likelihood": parts["likelihood"],
                  "least squares": ls, "per-sample loss": per, "prediction": grad}
     return Recipe("least-squares", "normal (least squares)",
@@ -277,6 +278,7 @@ def _heteroscedastic() -> Recipe:
     dist.add(f1, "the first output predicts the mean", lhs=mu, check=False)
     dist.add(sp.exp(f2), "the second output is the log-variance, so $\\sigma^2 > 0$ for every output",
              lhs=var, check=False)
+    dist.add(sp.exp(f2 / 2), "the standard deviation", lhs=sp.sqrt(sp.exp(f2)))
 
     linked_i = _normal_pdf(Y[i], F[i, 1], sp.exp(F[i, 2]))
     lik = _likelihood("heteroscedastic likelihood and negative log-likelihood", linked_i, linked_i, {}, [
@@ -324,22 +326,24 @@ def _bernoulli() -> Recipe:
                           (-Y[i] * sp.log(sig(F[i])) - (1 - Y[i]) * sp.log(1 - sig(F[i])),
                            "logarithms of powers: the binary cross-entropy"),
                           (_indexed(sample, {y: Y[i], f: F[i]}), "the stable per-sample form derived below"),
-                      ], {Y: support}, "insert $\\lambda_i = \\mathrm{sig}[f_i]$, $f_i = f[\\mathbf{x}_i, \\boldsymbol\\phi]$")
+                      ], {Y: support},
+                      "insert $\\lambda_i = \\mathrm{sig}[f_i]$, $f_i = f[\\mathbf{x}_i, \\boldsymbol\\phi]$")
 
     per = Derivation("Bernoulli per-sample loss, stable form", domain={y: support})
     per.add(-sp.log(pmf(y, sig(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
     per.add(-y * sp.log(sig(f)) - (1 - y) * sp.log(1 - sig(f)), "the binary cross-entropy")
     per.add(y * Softplus(-f) + (1 - y) * Softplus(f),
-            "$\\log \\mathrm{sig}[f] = -\\mathrm{softplus}[-f]$, $\\log(1 - \\mathrm{sig}[f]) = -\\mathrm{softplus}[f]$")
+            "$\\log \\mathrm{sig}[f] = -\\mathrm{softplus}[-f]$, "
+            "$\\log(1 - \\mathrm{sig}[f]) = -\\mathrm{softplus}[f]$")
     per.add(sample.expr, "$\\mathrm{softplus}[-f] = \\mathrm{softplus}[f] - f$: finite for every $f$ "
-            "(the naive form is nan from $f \\approx 40$)")
+            "(the naive form fails beyond $f \\approx 37$)")
 
     pred = Derivation("Bernoulli prediction", domain={lam: _unit_interval})
     pred.add(sp.log(lam / (1 - lam)), "compare the two outcomes: the log-odds",
              lhs=sp.log(pmf(1, lam) / pmf(0, lam)),
              lhs_latex=r"\log\frac{Pr(y = 1 \mid \lambda)}{Pr(y = 0 \mid \lambda)}")
-    pred.add(f, "with $\\lambda = \\mathrm{sig}[f]$ the output is the log-odds: predict $\\hat{y} = 1$ "
-             "exactly when $\\lambda > 1/2$, i.e. $f > 0$", rename={lam: sig(f)})
+    pred.add(f, "the output is the log-odds: $\\hat{y} = 1$ exactly when $\\lambda > 1/2$, i.e. $f > 0$",
+             rename={lam: sig(f)})
     parts = {"distribution and link": dist, "likelihood": lik, "per-sample loss": per, "prediction": pred}
     return Recipe("bernoulli", "Bernoulli", "a Bernoulli distribution whose probability $\\lambda = "
                   "\\mathrm{sig}[f]$ the network predicts", "the full distribution (lambda = sig[f]), or its "
@@ -393,8 +397,7 @@ def _categorical(D_o: int = 3) -> Recipe:
 
     pred = Derivation("categorical prediction", domain={c: Cases(range(D_o))})
     pred.add(Fc[c] - sp.log(sp.Sum(sp.exp(Fc[c2]), (c2, 0, D_o - 1))),
-             "every $f_c$ is shifted by the same amount: the most likely class is "
-             "$\\hat{y} = \\mathrm{argmax}_c \\lambda_c = \\mathrm{argmax}_c f_c$",
+             "all $f_c$ shifted alike: $\\hat{y} = \\mathrm{argmax}_c \\lambda_c = \\mathrm{argmax}_c f_c$",
              lhs=sp.log(softmax_c), lhs_latex=r"\log \lambda_c")
     parts = {"distribution and link": dist, "likelihood": lik, "per-sample loss": per, "prediction": pred}
     pmf = sp.Piecewise(*[(lam[k], sp.Eq(y, k)) for k in range(D_o)])
@@ -434,8 +437,8 @@ def _poisson() -> Recipe:
     per.add(sample.expr, "$\\log y! = \\log\\Gamma(y + 1)$, which also accepts real $y$")
 
     pred = Derivation("Poisson prediction")
-    pred.add(lam / (k + 1), "the probabilities rise while $y + 1 < \\lambda$ and fall after: the most likely "
-             "count is $\\hat{y} = \\lfloor\\lambda\\rfloor = \\lfloor e^{f}\\rfloor$",
+    pred.add(lam / (k + 1), "rising while $y + 1 < \\lambda$, then falling: the most likely count is "
+             "$\\hat{y} = \\lfloor e^{f}\\rfloor$",
              lhs=pmf(k + 1, lam) / pmf(k, lam),
              lhs_latex=r"\frac{Pr(y + 1 \mid \lambda)}{Pr(y \mid \lambda)}")
     pred.add(lam, "the mean count is $\\lambda = e^{f}$", lhs=sp.Sum(k * pmf(k, lam), (k, 0, sp.oo)))
@@ -490,11 +493,11 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
     per-target loss over the targets; the last step is the registry expression that
     :class:`symbolic.losses.NetworkLoss` compiles.
 
-    >>> d = network_loss_derivation(NetworkSpec((1, 2, 2), "relu"), "poisson")
+    >>> d = network_loss_derivation(NetworkSpec((2, 3, 1), "relu"), "poisson")
     >>> d.check().passed
     True
     >>> print(latex(d.steps[-1].rhs))
-    - f_{1,1} y_{1} - f_{1,2} y_{2} + e^{f_{1,1}} + e^{f_{1,2}} + \operatorname{loggamma}{\left(1 + y_{1} \right)} + \operatorname{loggamma}{\left(1 + y_{2} \right)}
+    - f_{1,1} y + e^{f_{1,1}} + \operatorname{loggamma}{\left(1 + y \right)}
     """
     nl = network_loss(spec, name)
     outputs = list(nl.net.outputs)
@@ -520,8 +523,8 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
         parameters_of = [{p: e.xreplace(renames[j]) for p, e in r.link.items()} for j in range(n)]
         log_probabilities = [-sp.log(r.pmf.xreplace({r.target: registry.targets[j]}).xreplace(parameters_of[j]))
                              for j in range(n)]
-        d.add(sp.Add(*log_probabilities), "the targets are independent given $\\mathbf{x}$: their probabilities "
-              "multiply, their negative logarithms add", lhs=_l, check=False, lhs_latex="l_i")
+        d.add(sp.Add(*log_probabilities), "independent targets: their negative log-probabilities add",
+              lhs=_l, check=False, lhs_latex="l_i")
         if name == "poisson":
             d.domain = {t: {0, 1, 2, 3, 7} for t in registry.targets}
         d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
