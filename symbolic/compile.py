@@ -98,7 +98,12 @@ class CompiledProgram:
         if self.backend == "torch":
             import torch
 
-            tensors = [v if isinstance(v, torch.Tensor) else torch.as_tensor(v) for v in values]
+            # Python numbers take the dtype and device of the first floating tensor argument
+            # (torch.as_tensor alone would make a float32 scalar and lose float64 precision).
+            like = next((v for v in values if isinstance(v, torch.Tensor) and v.is_floating_point()), None)
+            tensors = [v if isinstance(v, torch.Tensor) else
+                       torch.as_tensor(v, dtype=like.dtype if like is not None and isinstance(v, float) else None,
+                                       device=like.device if like is not None else None) for v in values]
             results = self._function(*tensors)
             shape = torch.broadcast_shapes(*(t.shape for t in tensors)) if tensors else ()
             ref = next((t for t in tensors if t.is_floating_point()), tensors[0] if tensors else None)

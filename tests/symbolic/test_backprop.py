@@ -3,6 +3,8 @@
 
 import random
 
+import numpy as np
+
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
@@ -211,3 +213,15 @@ def test_compiled_indicator_gate_equals_the_product():
         assert np.asarray(constant).tolist() == [0.0, 0.0, 0.0, 3.0, 3.0]
         if backend == "torch":
             assert gated.dtype == torch.float32
+
+
+def test_python_float_arguments_keep_float64_in_torch_programs():
+    import torch
+
+    from symbolic.compile import compile_program
+
+    x, s = sp.symbols("x sigma", real=True)
+    fn = compile_program([x, s], [], [sp.log(2 * sp.pi * s**2) / 2 + x], "torch")
+    (out,) = fn(torch.zeros(2, dtype=torch.float64), 0.1)
+    assert out.dtype == torch.float64
+    assert abs(out[0].item() - 0.5 * np.log(2 * np.pi * 0.01)) < 1e-15
