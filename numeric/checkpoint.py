@@ -91,6 +91,7 @@ def save_checkpoint(path: str | os.PathLike, payload: Mapping[str, Any]) -> Path
             torch.save(dict(payload), fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

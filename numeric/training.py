@@ -26,6 +26,7 @@ checkpoint ends with bit-identical parameters on the CPU.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -47,6 +48,10 @@ from .model import DeepNetworkModule, resolve_device
 from .monitoring import MetricsLog, progress_bar
 from .optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from .params import save_params
+
+#: The targets are validated once, when the data is loaded; the loss need not re-check them
+#: on every step (a host sync each time) when it offers to skip that.
+_NLL_OPTIONS = {"validate": False} if "validate" in inspect.signature(nll).parameters else {}
 
 __all__ = ["TrainConfig", "TrainResult", "Trainer", "TrainingDiverged", "shuffled_batches", "total_loss",
            "resolve_dtype"]
@@ -126,7 +131,7 @@ def shuffled_batches(I: int, B: int, rng: np.random.Generator) -> list[np.ndarra
 def total_loss(model: torch.nn.Module, loss: str, X: torch.Tensor, Y: torch.Tensor, sigma: float | None = None) -> float:
     """L[phi] = sum_i l_i over all samples, X (I, D_i), Y (I, n_targets), without gradients."""
     with torch.no_grad():
-        return float(nll(loss, model(X), Y, sigma))
+        return float(nll(loss, model(X), Y, sigma, **_NLL_OPTIONS))
 
 
 def _check_positive_int(value: Any, what: str, fix: str) -> int:
@@ -198,17 +203,17 @@ class Trainer:
 
     def _epoch(self) -> tuple[torch.Tensor, list[int]]:
         """Run one epoch; return the batch losses (n_batches,) (still on the device) and sizes."""
-        model, opt, loss, sigma = self.model, self.optimizer, self.loss, self.sigma
+        model, opt, loss, sigma, options = self.model, self.optimizer, self.loss, self.sigma, _NLL_OPTIONS
         losses, sizes = [], []
         for idx in self._batches():
             xb, yb = (self.X, self.Y) if idx is None else (self.X[idx], self.Y[idx])  # (B, D_i), (B, n_targets)
             opt.zero_grad(set_to_none=True)
-            value = nll(loss, model(xb), yb, sigma)  # sum_{i in B_t} l_i
+            value = nll(loss, model(xb), yb, sigma, **options)  # sum_{i in B_t} l_i
             value.backward()
             opt.step()
             losses.append(value.detach())
             sizes.append(xb.shape[0])
-        return torch.stack(losses), sizes
+        return (losses[0].reshape(1) if len(losses) == 1 else torch.stack(losses)), sizes
 
     # ----- checkpoints --------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
