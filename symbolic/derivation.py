@@ -362,6 +362,7 @@ class Derivation:
     steps: list[Step] = field(default_factory=list)
     definitions: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
     domain: dict[sp.Symbol, Any] = field(default_factory=dict)
+    layout: str = "row"  # where reasons go in LaTeX: decided per "row" or per "block"
 
     def add(
         self,
@@ -421,19 +422,27 @@ class Derivation:
     def to_latex(self, environment: str = "align*", inline_width: int = 150) -> str:
         """LaTeX ``align*``: one row per step, its reason as ``\\text{}`` on the right, or on
         a line of its own below the step when the row would be too wide for the page
-        (estimated from the LaTeX source length, ``inline_width``)."""
-        rows = []
+        (estimated from the LaTeX source length, ``inline_width``). With ``layout="block"``
+        the choice is made once for the whole block (align* lines the reasons up after its
+        widest row, so one wide row pushes every inline reason off the page)."""
+        cells = []
         for step in self.steps:
             rhs = step.rhs_latex or latex(step.rhs)
-            if step.lhs is None:
-                left = ""
-            else:
-                left = step.lhs_latex or latex(step.lhs)
+            left = "" if step.lhs is None else (step.lhs_latex or latex(step.lhs))
             mark = ""
             if step.check is not None and not step.check.passed:
                 mark = r"\quad\textbf{(CHECK FAILED)}"
-            reason = _tex_text(step.reason)
-            if len(left) + len(rhs) + 2 * len(reason) <= inline_width:
+            cells.append((left, rhs, _tex_text(step.reason), mark))
+        widest = max((len(left) for left, _, _, _ in cells), default=0) + max(
+            (len(rhs) for _, rhs, _, _ in cells), default=0)
+        block_inline = all(widest + 2 * len(reason) <= inline_width for _, _, reason, _ in cells)
+        rows = []
+        for left, rhs, reason, mark in cells:
+            if self.layout == "block":
+                inline = block_inline
+            else:
+                inline = len(left) + len(rhs) + 2 * len(reason) <= inline_width
+            if inline:
                 rows.append(f"{left}{' ' if left else ''}&= {rhs} && \\text{{{reason}}}{mark}")
             else:
                 rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n"

@@ -100,6 +100,10 @@ class Recipe:
     sample: SampleLoss
     parts: dict[str, Derivation] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for d in self.parts.values():
+            d.layout = "block"
+
     @property
     def outputs(self) -> tuple[sp.Symbol, ...]:
         """The per-sample network outputs the loss is written in (f, or f_1, f_2, or f_0..)."""
@@ -504,7 +508,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
     D_o = len(outputs)
     r = recipe(name, D_o if name == "categorical" else None)
     registry = nl.sample
-    d = Derivation(f"the {name} loss of the {nl.net.spec.describe()} network")
+    d = Derivation(f"the {name} loss of the {nl.net.spec.describe()} network", layout="block")
     d.add(sp.Sum(sp.IndexedBase("l")[i], (i, 1, I)), "the total loss adds the per-sample losses",
           lhs=_L, check=False, lhs_latex=L_LATEX)
     if name == "categorical":

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch
 import torch.nn.functional as F
 
@@ -17,7 +19,7 @@ from symbolic.compile import compile_program
 from symbolic.losses import LOSSES, network_loss, sample_loss
 from symbolic.recipes import checked_recipe
 from symbolic.spec import NetworkSpec
-from tests.helpers import RTOL32, RTOL64, as_numpy, assert_close
+from tests.helpers import RTOL32, RTOL64, as_numpy, assert_close, specs
 
 SIGMA = 0.75
 #: Output widths that suit each loss in these tests.
@@ -126,6 +128,13 @@ def test_extreme_logits_losses_and_gradients_are_finite_and_accurate(name, dtype
     # and the numpy code
     values = compile_program(args, [], [sl.expr], "numpy")(*[rows[:, k].astype(np.float64) for k in range(len(args))])
     assert_close(values[0], ref_loss, RTOL64, f"{name} numpy loss")
+    # the torch twin (built-in losses) at the same extreme logits
+    D_o = len(sl.outputs)
+    f = torch.tensor(rows[:, :D_o], dtype=dtype)
+    y = torch.tensor(rows[:, D_o:] if name == "bernoulli" else rows[:, D_o:].argmax(axis=1)[:, None], dtype=dtype)
+    reference_twin = twin.per_sample_nll(name, f, y)
+    assert_close(reference_twin, ref_loss, tol, f"{name} twin ({dtype})")
+    assert_close(loss.detach(), reference_twin, tol, f"{name} compiled vs twin ({dtype})")
 
 
 def test_the_naive_bernoulli_form_fails_where_the_stable_form_does_not():
@@ -231,3 +240,20 @@ def test_bad_sigma_same_message_both_sides(sigma):
     assert str(numeric_error.value) == expected
     with pytest.raises(ValueError, match=r"^sigma must be a positive"):
         twin.per_sample_nll("normal", torch.zeros(1, 1), torch.zeros(1, 1), sigma=-0.5)
+
+
+@settings(max_examples=12, deadline=None)
+@given(spec=specs(max_hidden_layers=2, max_width=4), name=st.sampled_from(LOSSES), seed=st.integers(0, 1000))
+def test_any_spec_and_loss_compiled_equals_twin(spec, name, seed):
+    D_o = {"categorical": max(2, spec.D_o), "heteroscedastic-normal": 2 * spec.D_o}.get(name, spec.D_o)
+    spec = NetworkSpec(spec.widths[:-1] + (D_o,), spec.activation)
+    gen = torch.Generator().manual_seed(seed)
+    module = DeepNetworkModule(spec, generator=gen)
+    X = torch.rand(16, spec.D_i, generator=gen, dtype=torch.float64) * 4 - 2
+    Y = targets(name, 16, D_o, gen)
+    sigma = SIGMA if name == "normal" else None
+    nl = network_loss(spec, name)
+    with torch.no_grad():
+        reference = twin.per_sample_nll(name, module(X), Y, sigma)
+        _, ours = nl.evaluate(X, Y, dict(module.named_parameters()), sigma, nl.compile("torch"))
+    assert_close(ours, reference, RTOL64, f"{spec.describe()} {name}")
