@@ -72,10 +72,10 @@ and composing $K$ of them, $y = g(g(\cdots g(x)))$, repeats every fold inside ev
 $(D+1)^K$ linear regions from $3D + 1 + (K-1) D (D + 1)$ parameters. A shallow network makes at
 most one joint per hidden unit, so the same function needs at least $(D+1)^K - 1$ hidden
 units; the shallow twin built from the deep function's joints (checked equal to it) uses
-\begin{{center}}
+\begin{{center}}\small
 \begin{{tabular}}{{rrrrrr}}
 \toprule
-$K$ & deep parameters & regions $(D+1)^K$ & shallow units needed $\ge$ & shallow twin's units & its parameters \\
+$K$ & deep params. & regions $(D+1)^K$ & shallow units $\ge$ & shallow twin's units & its params. \\
 \midrule
 {table}\\
 \bottomrule

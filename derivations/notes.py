@@ -191,7 +191,21 @@ def _table_row(r: dict) -> str:
     return f"{_escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {passed} \\\\"
 
 
-def verification_tables(records: list[dict], titles: dict[str, str] | None = None, rows_per_table: int = 38) -> str:
+def _chunks(rows: list[dict], lines_per_table: int) -> list[list[dict]]:
+    """Split table rows so each table fits a page (a long check name wraps in its column)."""
+    chunks: list[list[dict]] = [[]]
+    used = 0
+    for r in rows:
+        height = max(1, -(-len(_shorten(r["name"])) // 62), -(-len(r.get("method") or r["kind"]) // 30))
+        if chunks[-1] and used + height > lines_per_table:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(r)
+        used += height
+    return chunks
+
+
+def verification_tables(records: list[dict], titles: dict[str, str] | None = None, lines_per_table: int = 64) -> str:
     """The verification appendix: one table per topic (split into chunks that fit a page)."""
     out = [r"\section*{Verification}", r"\addcontentsline{toc}{section}{Verification}",
            "Every derived equality and every symbolic-versus-PyTorch check behind these notes, "
@@ -205,8 +219,7 @@ def verification_tables(records: list[dict], titles: dict[str, str] | None = Non
     for r in records:
         topics.setdefault(r.get("topic", ""), []).append(r)
     for topic, rows in topics.items():
-        for start in range(0, len(rows), rows_per_table):
-            chunk = rows[start:start + rows_per_table]
+        for start, chunk in enumerate(_chunks(rows, lines_per_table)):
             body = "\n".join(_table_row(r) for r in chunk)
             caption = _escape(titles.get(topic, topic)) + (" (continued)" if start else "")
             out.append(

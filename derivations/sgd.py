@@ -22,7 +22,7 @@ from numeric.monitoring import read_metrics
 from numeric.training import TrainConfig, Trainer
 from symbolic.compile import compile_program
 from symbolic.networks import deep_network, shallow_network
-from symbolic.printing import latex
+from symbolic.printing import latex, latex_lines
 from symbolic.spec import NetworkSpec
 
 TITLE = "Stochastic gradient descent"
@@ -74,14 +74,15 @@ def build(ctx: TopicContext) -> TopicResult:
     shallow = shallow_network(1, SPEC.hidden[0], 1, SPEC.activation)
     rename = shallow.as_deep_parameters(deep)
     rounded = {s: sp.Float(float(values[d]), 3) for s, d in rename.items()}
-    equations = "\\\\\n".join(f"{latex(s)} &= {latex(e.xreplace(rounded))}" for s, e in shallow.program)
+    equations = "\\\\\n".join(f"{latex(s)} &= " + "\\\\\n&\\qquad ".join(latex_lines(e.xreplace(rounded)))
+                              for s, e in shallow.program)
 
     curve = ctx.save_figure(loss_curve_figure(run_dir / "metrics.csv", f"{SPEC.describe()}, SGD, B = {BATCH}"),
                             "sgd_loss_curve")
     fit = ctx.save_figure(fit_figure(data.X[:, 0], data.Y[:, 0], xs, [(y_symbolic, "trained network")]), "sgd_fit")
     n_batches = math.ceil(data.I / BATCH)
     checkpoints = ", ".join(f"\\texttt{{{p.name}}}" for p in list_checkpoints(run_dir))
-    first_rows = " & ".join(f"{r['loss_per_sample']:.3f}" for r in epochs[:5])
+    first_rows = ", ".join(f"{r['loss_per_sample']:.3f}" for r in epochs[:5])
     tex = rf"""\section{{{TITLE}}}
 The loss is a sum of one term per training sample, $L[\boldsymbol\phi] = \sum_{{i}} l_i$.
 Gradient descent uses all of them in every step; stochastic gradient descent (SGD) adds

@@ -36,7 +36,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
-from .printing import latex
+from .printing import display_width, latex, latex_lines
 
 __all__ = ["Cases", "Check", "Step", "Derivation", "check_equal"]
 
@@ -419,7 +419,7 @@ class Derivation:
         return all(s.check is not None and s.check.passed for s in self.steps)
 
     # ----- printing ------------------------------------------------------------------
-    def to_latex(self, environment: str = "align*", inline_width: int = 150) -> str:
+    def to_latex(self, environment: str = "align*", inline_width: int = 150, wrap_width: int = 66) -> str:
         """LaTeX ``align*``: one row per step, its reason as ``\\text{}`` on the right, or on
         a line of its own below the step when the row would be too wide for the page
         (estimated from the LaTeX source length, ``inline_width``). With ``layout="block"``
@@ -427,8 +427,11 @@ class Derivation:
         widest row, so one wide row pushes every inline reason off the page)."""
         cells = []
         for step in self.steps:
-            rhs = step.rhs_latex or latex(step.rhs)
             left = "" if step.lhs is None else (step.lhs_latex or latex(step.lhs))
+            if step.rhs_latex:
+                rhs = step.rhs_latex
+            else:  # long sums continue on further lines, indented under the '='
+                rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - display_width(left))))
             mark = ""
             if step.check is not None and not step.check.passed:
                 mark = r"\quad\textbf{(CHECK FAILED)}"
@@ -438,7 +441,10 @@ class Derivation:
         block_inline = all(widest + 2 * len(reason) <= inline_width for _, _, reason, _ in cells)
         rows = []
         for left, rhs, reason, mark in cells:
-            if self.layout == "block":
+            if any("\\qquad" in r for _, r, _, _ in cells):
+                # A wrapped step is wide; align* would push every inline reason past it.
+                inline = False
+            elif self.layout == "block":
                 inline = block_inline
             else:
                 inline = len(left) + len(rhs) + 2 * len(reason) <= inline_width

@@ -20,7 +20,8 @@ from sympy.printing.pytorch import TorchPrinter
 
 from .activations import Activation
 
-__all__ = ["latex", "NumpyCodePrinter", "TorchCodePrinter", "fold_constants", "identifier"]
+__all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "TorchCodePrinter", "fold_constants",
+           "identifier"]
 
 _INDEXED = re.compile(r"^([A-Za-z]+)('?)_\{([^{}]*)\}$")
 _COMMA_FREE = {"theta", "phi", "psi"}
@@ -67,16 +68,34 @@ class LectureLatexPrinter(LatexPrinter):
             self._settings["order"] = old
 
     def _print_Add(self, expr, order=None):
-        terms = list(expr.as_ordered_terms())
         if self._settings.get("order") == "none":
             return super()._print_Add(expr, order)
-        terms = sorted(terms, key=lambda t: 0 if _is_parameter(t) else 1)
+        terms = _ordered_terms(expr)
         old = self._settings.get("order")
         self._settings["order"] = "none"
         try:
             return super()._print_Add(sp.Add(*terms, evaluate=False), "none")
         finally:
             self._settings["order"] = old
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
+
+
+def _ordered_terms(expr: sp.Add) -> list:
+    """Terms in the lecture's order: biases first; terms in indexed symbols only (weights
+    times units) by natural index order, so h_{2} comes before h_{10}."""
+    # Lexicographic order already matches while every index has one digit.
+    natural = any(re.search(r"\d\d", s.name) for s in expr.free_symbols if _INDEXED.match(s.name))
+
+    def key(item):
+        position, term = item
+        rank = 0 if _is_parameter(term) else 1
+        indexed = natural and term.free_symbols and all(_INDEXED.match(s.name) for s in term.free_symbols)
+        return (rank, 0, _natural(str(term)), 0) if indexed else (rank, 1, (), position)
+
+    return [t for _, t in sorted(enumerate(expr.as_ordered_terms()), key=key)]
 
 
 def _is_parameter(expr) -> bool:
@@ -109,6 +128,54 @@ def latex(expr, **settings) -> str:
     """
     settings.setdefault("mul_symbol", None)
     return LectureLatexPrinter(settings).doprint(expr)
+
+
+_COMMAND = re.compile(r"\\(left|right|mathrm|operatorname|boldsymbol|mathbf|displaystyle)\b")
+
+
+def display_width(tex: str) -> int:
+    """Rough width of typeset math in characters, from its LaTeX source.
+
+    >>> display_width(r"\\mathrm{ReLU}\\left[\\theta_{10} + \\theta_{11} x\\right]")
+    14
+    """
+    tex = _COMMAND.sub("", tex)
+    tex = re.sub(r"\\[A-Za-z]+", "x", tex)  # a Greek letter or operator: about one glyph
+    tex = re.sub(r"[{}_^ ]", "", tex)
+    return len(tex)
+
+
+def latex_lines(expr, width: int = 62, **settings) -> list[str]:
+    r"""LaTeX of an expression broken at top-level ``+``/``-`` into lines at most ``width``
+    characters wide (by :func:`display_width`), for ``align`` environments; the lines
+    after the first start with their sign.
+
+    >>> import sympy as sp
+    >>> x = sp.symbols("x_{1:7}", real=True)
+    >>> latex_lines(sum(x), width=10)
+    ['x_{1} + x_{2} + x_{3}', '+ x_{4} + x_{5} + x_{6}']
+    """
+    whole = latex(expr, **settings)
+    if not isinstance(expr, sp.Add) or display_width(whole) <= width:
+        return [whole]
+    printer = LectureLatexPrinter({"mul_symbol": None, **settings})
+    terms = _ordered_terms(expr)
+    lines: list[str] = []
+    current = ""
+    for i, term in enumerate(terms):
+        negative = term.could_extract_minus_sign()
+        body = printer.doprint(-term if negative else term)
+        if isinstance(-term if negative else term, sp.Add):
+            body = rf"\left({body}\right)"
+        piece = (f"- {body}" if negative else body) if i == 0 else (f"- {body}" if negative else f"+ {body}")
+        candidate = f"{current} {piece}".strip()
+        if current and display_width(candidate) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
 
 
 def identifier(symbol: sp.Symbol) -> str:
