@@ -42,10 +42,10 @@ from symbolic.spec import NetworkSpec  # noqa: E402
 
 #: (name, widths, I, optimizer, batch size, epochs, lr, checkpoint every E epochs)
 CASES = [
-    ("toy gd: 1-8-1, I=40, full batch", (1, 8, 1), 40, "gd", 40, 2000, 0.002, 500),
-    ("toy sgd: 1-8-1, I=40, B=8", (1, 8, 1), 40, "sgd", 8, 400, 0.01, 100),
-    ("medium sgd: 1-64-64-1, I=4096, B=64", (1, 64, 64, 1), 4096, "sgd", 64, 8, 0.001, 4),
-    ("medium adam: 1-64-64-1, I=4096, B=64", (1, 64, 64, 1), 4096, "adam", 64, 8, 0.001, 4),
+    ("toy gd: 1-8-1, I=40, full batch", (1, 8, 1), 40, "gd", 40, 10000, 0.002, 500),
+    ("toy sgd: 1-8-1, I=40, B=8", (1, 8, 1), 40, "sgd", 8, 2000, 0.01, 100),
+    ("medium sgd: 1-64-64-1, I=4096, B=64", (1, 64, 64, 1), 4096, "sgd", 64, 32, 0.001, 4),
+    ("medium adam: 1-64-64-1, I=4096, B=64", (1, 64, 64, 1), 4096, "adam", 64, 32, 0.001, 4),
     ("large gd: 1-128-128-1, I=8192, full batch", (1, 128, 128, 1), 8192, "gd", 8192, 40, 1e-6, 10),
 ]
 

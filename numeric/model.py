@@ -55,14 +55,17 @@ class DeepNetworkModule(nn.Module):
         return self.spec.K
 
     def layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        return [(getattr(self, f"beta_{k}"), getattr(self, f"omega_{k}")) for k in range(self.K + 1)]
+        """[(beta_k, omega_k), k = 0..K] (the registered parameters themselves)."""
+        params = self._parameters
+        return [(params[f"beta_{k}"], params[f"omega_{k}"]) for k in range(self.spec.K + 1)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (I, D_i) -> y: (I, D_o)."""
         h = x  # h_0 = x, (I, D_0)
+        K = self.spec.K
         for k, (beta, omega) in enumerate(self.layers()):
-            f = beta + h @ omega.T  # f_k: (I, D_{k+1})
-            h = self.activation(f) if k < self.K else f
+            f = torch.addmm(beta, h, omega.T)  # f_k = beta_k + Omega_k h_k, batched: (I, D_{k+1})
+            h = self.activation(f) if k < K else f
         return h
 
     def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:

@@ -201,18 +201,24 @@ class Trainer:
         perm = torch.from_numpy(self.rng.permutation(self.I)).to(self.device)  # (I,)
         return list(torch.split(perm, self.B))
 
-    def _epoch(self) -> tuple[torch.Tensor, list[int]]:
-        """Run one epoch; return the batch losses (n_batches,) (still on the device) and sizes."""
+    def _epoch(self) -> tuple[list[float] | torch.Tensor, list[int]]:
+        """Run one epoch; return the batch losses and sizes. On the CPU the losses are floats
+        (reading a CPU scalar costs nothing); on a GPU they stay on the device, (n_batches,),
+        so the epoch needs only one sync."""
         model, opt, loss, sigma, options = self.model, self.optimizer, self.loss, self.sigma, _NLL_OPTIONS
-        losses, sizes = [], []
+        on_cpu = self.device.type == "cpu"
+        losses: list = []
+        sizes: list[int] = []
         for idx in self._batches():
             xb, yb = (self.X, self.Y) if idx is None else (self.X[idx], self.Y[idx])  # (B, D_i), (B, n_targets)
             opt.zero_grad(set_to_none=True)
             value = nll(loss, model(xb), yb, sigma, **options)  # sum_{i in B_t} l_i
             value.backward()
             opt.step()
-            losses.append(value.detach())
+            losses.append(value.item() if on_cpu else value.detach())
             sizes.append(xb.shape[0])
+        if on_cpu:
+            return losses, sizes
         return (losses[0].reshape(1) if len(losses) == 1 else torch.stack(losses)), sizes
 
     # ----- checkpoints --------------------------------------------------------------------
@@ -300,10 +306,14 @@ class Trainer:
         try:
             while self.epoch < cfg.epochs:
                 losses, sizes = self._epoch()  # (n_batches,)
-                epoch_loss = float(losses.sum())  # one device sync per epoch
+                if isinstance(losses, list):
+                    epoch_loss = math.fsum(losses)
+                else:
+                    epoch_loss = float(losses.sum())  # one device sync per epoch
+                    losses = losses.cpu().tolist() if not math.isfinite(epoch_loss) or cfg.log_steps else losses
                 epoch = self.epoch + 1
                 if not math.isfinite(epoch_loss):
-                    values = losses.cpu().tolist()
+                    values = list(losses)
                     bad = next((i for i, v in enumerate(values) if not math.isfinite(v)), len(values) - 1)
                     if log is not None:
                         log.rows(epoch, self.step + 1, values[:bad + 1], sizes[:bad + 1])
@@ -313,7 +323,7 @@ class Trainer:
                 self.history.append(epoch_loss)
                 if log is not None:
                     if cfg.log_steps:
-                        log.rows(epoch, self.step - len(sizes) + 1, losses.cpu().tolist(), sizes)
+                        log.rows(epoch, self.step - len(sizes) + 1, list(losses), sizes)
                     log.row(epoch, self.step, epoch_loss, self.I, "epoch")
                     if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
                         log.flush()

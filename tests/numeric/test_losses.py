@@ -257,3 +257,21 @@ def test_any_spec_and_loss_compiled_equals_twin(spec, name, seed):
         reference = twin.per_sample_nll(name, module(X), Y, sigma)
         _, ours = nl.evaluate(X, Y, dict(module.named_parameters()), sigma, nl.compile("torch"))
     assert_close(ours, reference, RTOL64, f"{spec.describe()} {name}")
+
+
+def test_fused_sum_path_equals_the_sum_of_per_sample_losses():
+    """nll(validate=False, reduction="sum") takes one fused built-in; it must agree exactly."""
+    import torch
+    from numeric.losses import nll, per_sample_nll
+
+    gen = torch.Generator().manual_seed(0)
+    f = torch.randn(50, 3, generator=gen, dtype=torch.float64) * 5
+    targets = {
+        "least-squares": torch.randn(50, 3, generator=gen, dtype=torch.float64),
+        "bernoulli": torch.randint(0, 2, (50, 3), generator=gen).double(),
+        "categorical": torch.randint(0, 3, (50, 1), generator=gen).double(),
+    }
+    for name, y in targets.items():
+        fused = nll(name, f, y, validate=False)
+        reference = per_sample_nll(name, f, y).sum()
+        assert abs(float(fused - reference)) <= 1e-12 * max(1.0, abs(float(reference))), name
