@@ -12,7 +12,7 @@ import torch
 
 from derivations.crosscheck import GRADIENT_TOLERANCES, compare, gradient_check
 from derivations.figures.backprop import gradient_tangents_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import TopicContext, TopicResult, align, record, topic_main
 from symbolic.activations import activation, activation_latex
 from symbolic.backprop import adjoint_symbol, backprop
 from symbolic.backprop_toy import chain_rule_example, toy_values
@@ -26,9 +26,6 @@ SLUG = "backprop"
 #: The small network whose every assignment is printed.
 SMALL = NetworkSpec((1, 2, 2, 1), "relu")
 
-
-def _align(lines: list[str]) -> str:
-    return "\\begin{align*}\n" + "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in lines) + "\n\\end{align*}"
 
 
 def _fmt(value) -> str:
@@ -79,9 +76,9 @@ def build(ctx: TopicContext) -> TopicResult:
                           worst, worst < 1e-25, "30 digits, absolute error"))
 
     given = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in values.items())
-    forward = _align(ex.forward_latex(numbers, _fmt))
-    factors = _align(ex.factor_latex(numbers, _fmt))
-    backward = _align(ex.backward_latex(numbers, _fmt))
+    forward = align(ex.forward_latex(numbers, _fmt))
+    factors = align(ex.factor_latex(numbers, _fmt))
+    backward = align(ex.backward_latex(numbers, _fmt))
     figure = ctx.save_figure(gradient_tangents_figure(ex, values, numbers), "backprop_tangents")
 
     # 2. A deep network: the matrix form, and every assignment of a small one.
@@ -155,11 +152,11 @@ backpropagated $\partial\ell/\partial\omega_k$.}}
 For a deep network the same two passes, written per layer, read (with
 $\odot$ the elementwise product, $\mathbf{{h}}_0 = \mathbf{{x}}$, and here
 ${a_name}'[z] = {a_prime}$, the derivative SymPy finds for the activation):
-{_align(bp_small.matrix_latex())}
+{align(bp_small.matrix_latex())}
 These are checked element by element against the derived program for the network below
 ({'passed' if not problems else 'FAILED'}). For the {SMALL.describe()} network of
 {SMALL.n_parameters} parameters with the least-squares loss, the whole program is:
-{_align(bp_small.scalar_latex())}
+{align(bp_small.scalar_latex())}
 It has {len(bp_small.program) + len(bp_small.parameters)} assignments and {n_program} operations;
 the gradients written out as expressions of $x$ and the parameters instead take {n_ops}
 operations, and the gap widens with every layer. The program's gradient equals

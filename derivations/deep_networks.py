@@ -10,7 +10,7 @@ import sys
 
 from derivations.crosscheck import forward_check
 from derivations.figures.networks import composition_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import TopicContext, TopicResult, align, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.identities import composition_is_deep
 from symbolic.networks import deep_network
@@ -19,9 +19,6 @@ from symbolic.spec import NetworkSpec
 TITLE = "Deep networks"
 SLUG = "deep_networks"
 
-
-def _align(lines: list[str]) -> str:
-    return "\\begin{align*}\n" + "\\\\\n".join(l.replace(" = ", " &= ", 1) for l in lines) + "\n\\end{align*}"
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -72,12 +69,12 @@ general two-layer network, with all of $\boldsymbol\Omega_1$ free, is strictly m
 \subsection*{{Matrix notation}}
 With $\mathbf{{h}}_k$ the vector of hidden units of layer $k$, $\boldsymbol\beta_k$ the biases
 and $\boldsymbol\Omega_k$ the weights, the two-layer network is
-{_align(two_layer.matrix_equations_latex())}
+{align(two_layer.matrix_equations_latex())}
 and in general, with $K$ hidden layers of widths $D_1, \dots, D_K$ (here $D_i = 3$, three layers
 of four units, $D_o = 2$):
-{_align(general.matrix_equations_latex())}
+{align(general.matrix_equations_latex())}
 Element by element, the two-layer network reads
-{_align(two_layer.scalar_equations_latex())}
+{align(two_layer.scalar_equations_latex())}
 These matrix products are what GPUs compute fast. The matrix equations, expanded element by
 element, equal the scalar equations (checked symbolically), and each network compiled from
 SymPy agrees with the PyTorch network of the same spec (float64).

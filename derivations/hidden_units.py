@@ -11,7 +11,7 @@ import sympy as sp
 
 from derivations.crosscheck import forward_check, random_inputs
 from derivations.figures.networks import shared_joints_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import TopicContext, TopicResult, align, record, topic_main
 from symbolic.networks import shallow_network
 from symbolic.printing import latex
 from symbolic.spec import NetworkSpec
@@ -19,9 +19,6 @@ from symbolic.spec import NetworkSpec
 TITLE = "More hidden units, multiple inputs and outputs"
 SLUG = "hidden_units"
 
-
-def _align(lines: list[str]) -> str:
-    return "\\begin{align*}\n" + "\\\\\n".join(l.replace(" = ", " &= ", 1) for l in lines) + "\n\\end{align*}"
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -45,19 +42,19 @@ def build(ctx: TopicContext) -> TopicResult:
 \subsection*{{More hidden units}}
 Adding hidden units adds more linear transformations of the input, each passed through
 the activation; the output is a linear combination of all of them. With $D$ hidden units:
-{_align(general)}
+{align(general)}
 With ReLU activations every hidden unit adds one joint, so the output is piecewise linear
 with at most $D + 1$ linear regions.
 
 \subsection*{{Multiple inputs}}
 With several inputs each hidden unit applies the activation to a linear combination of all
 inputs; the output is formed as before. Two inputs and three hidden units:
-{_align(two_inputs.equations_latex())}
+{align(two_inputs.equations_latex())}
 
 \subsection*{{Multiple outputs}}
 With several outputs the hidden units are shared and each output is its own linear
 combination of them. One input, four hidden units, two outputs:
-{_align(two_outputs.equations_latex())}
+{align(two_outputs.equations_latex())}
 Both outputs are piecewise linear with the \emph{{same}} joints, those of the shared hidden units
 (Figure~\ref{{fig:shared-joints}}).
 \begin{{figure}}[ht]

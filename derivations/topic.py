@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["TopicContext", "TopicResult", "topic_main", "record"]
+__all__ = ["TopicContext", "TopicResult", "align", "topic_main", "record"]
 
 
 @dataclass
@@ -64,6 +64,11 @@ class TopicResult:
 def record(name: str, kind: str, max_error: float, passed: bool, method: str = "", **extra: Any) -> dict[str, Any]:
     """One verification record (DESIGN.md: ``name``, ``kind``, ``max_error``, ``passed``)."""
     return {"name": name, "kind": kind, "max_error": float(max_error), "passed": bool(passed), "method": method, **extra}
+
+
+def align(lines: list[str]) -> str:
+    """An ``align*`` block of equations given as ``"lhs = rhs"`` strings (aligned at the first =)."""
+    return "\\begin{align*}\n" + "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in lines) + "\n\\end{align*}"
 
 
 def topic_main(build: Callable[[TopicContext], TopicResult], argv: list[str] | None = None) -> int:

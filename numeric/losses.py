@@ -14,34 +14,24 @@ parameterisation made explicit:
 
 Bad input raises ValueError naming the condition: an unknown loss, an output width the
 loss cannot use, targets outside the distribution's support, sigma <= 0. The messages are
-those of :mod:`symbolic.losses` (this module may not import SymPy; a test keeps them equal).
+shared with :mod:`symbolic.losses` through the plain-Python :mod:`symbolic.spec`.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "nll", "per_sample_nll", "check_width", "check_targets", "check_sigma"]
+from symbolic.spec import LOSSES, check_loss_width, check_sigma  # plain Python: no SymPy here
 
-LOSSES = ("least-squares", "normal", "heteroscedastic-normal", "bernoulli", "categorical", "poisson")
+__all__ = ["LOSSES", "nll", "per_sample_nll", "check_width", "check_targets", "check_sigma"]
 
 
 def check_width(name: str, D_o: int, n_targets: int | None = None) -> None:
     """ValueError unless the loss can use D_o outputs (and ``n_targets`` target columns)."""
-    if name not in LOSSES:
-        close = difflib.get_close_matches(name, LOSSES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown loss {name!r}{hint}; choose one of {', '.join(LOSSES)}")
-    if name == "categorical" and D_o < 2:
-        raise ValueError(f"categorical loss needs at least two outputs (one per class), got D_o = {D_o}")
-    if name == "heteroscedastic-normal" and D_o % 2:
-        raise ValueError(
-            f"heteroscedastic-normal loss needs two outputs per target (mean and log-variance), got odd D_o = {D_o}"
-        )
+    check_loss_width(name, D_o)
     if n_targets is None:
         return
     if name == "categorical":
@@ -54,24 +44,6 @@ def check_width(name: str, D_o: int, n_targets: int | None = None) -> None:
     elif D_o != n_targets:
         raise ValueError(f"{name} loss needs one output per target: D_o = {D_o} outputs for {n_targets} target "
                          f"column{'s' if n_targets != 1 else ''}")
-
-
-def check_sigma(name: str, sigma: float | None) -> float | None:
-    """The normal loss's standard deviation as a float (None for the other losses)."""
-    if name != "normal":
-        if sigma is not None:
-            raise ValueError(f"--sigma applies only to the normal loss, not to {name!r}; leave it out")
-        return None
-    if sigma is None:
-        raise ValueError("the normal loss needs its standard deviation: pass --sigma S with S > 0")
-    try:
-        number = float(sigma)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(sigma, bool) or not math.isfinite(number) or not number > 0:
-        raise ValueError(f"sigma must be a positive finite number (the normal loss's standard deviation), got {sigma!r}; "
-                         "pass --sigma S with S > 0")
-    return number
 
 
 def _column_name(n: int, j: int) -> str:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import sympy as sp
 
 from .activations import Softplus
+from .spec import LOSSES, check_loss_width, check_sigma, n_targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compile import CompiledProgram
@@ -38,7 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["LOSSES", "LogSumExp", "SampleLoss", "sample_loss", "check_loss_width", "check_sigma", "n_targets", "sigma",
            "NetworkLoss", "network_loss"]
 
-LOSSES: tuple[str, ...] = ("least-squares", "normal", "heteroscedastic-normal", "bernoulli", "categorical", "poisson")
 
 #: The fixed standard deviation of the ``normal`` loss.
 sigma = sp.Symbol("sigma", positive=True)
@@ -102,58 +102,6 @@ class SampleLoss:
     def n_data_targets(self) -> int:
         """Number of target columns in a data file."""
         return 1 if self.target_encoding == "one-hot" else len(self.targets)
-
-
-def check_loss_width(name: str, D_o: int) -> None:
-    """Raise ValueError when the network's output width D_o does not suit the loss."""
-    if name not in LOSSES:
-        import difflib
-
-        close = difflib.get_close_matches(name, LOSSES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown loss {name!r}{hint}; choose one of {', '.join(LOSSES)}")
-    if name == "categorical" and D_o < 2:
-        raise ValueError(f"categorical loss needs at least two outputs (one per class), got D_o = {D_o}")
-    if name == "heteroscedastic-normal" and D_o % 2:
-        raise ValueError(
-            f"heteroscedastic-normal loss needs two outputs per target (mean and log-variance), got odd D_o = {D_o}"
-        )
-
-
-def n_targets(name: str, D_o: int) -> int:
-    """Target columns a data file needs for this loss and output width."""
-    check_loss_width(name, D_o)
-    if name == "categorical":
-        return 1
-    if name == "heteroscedastic-normal":
-        return D_o // 2
-    return D_o
-
-
-def check_sigma(name: str, value: Any) -> float | None:
-    """The normal loss's fixed standard deviation as a float (None for the other losses).
-
-    >>> check_sigma("normal", 0.5)
-    0.5
-    >>> check_sigma("normal", 0)
-    Traceback (most recent call last):
-    ...
-    ValueError: sigma must be a positive finite number (the normal loss's standard deviation), got 0; pass --sigma S with S > 0
-    """
-    if name != "normal":
-        if value is not None:
-            raise ValueError(f"--sigma applies only to the normal loss, not to {name!r}; leave it out")
-        return None
-    if value is None:
-        raise ValueError("the normal loss needs its standard deviation: pass --sigma S with S > 0")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not math.isfinite(number) or not number > 0:
-        raise ValueError(f"sigma must be a positive finite number (the normal loss's standard deviation), got {value!r}; "
-                         "pass --sigma S with S > 0")
-    return number
 
 
 def _targets(n: int, prefix: str = "y", **assumptions) -> tuple[sp.Symbol, ...]:
