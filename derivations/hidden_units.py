@@ -25,7 +25,7 @@ def build(ctx: TopicContext) -> TopicResult:
     records = []
     d, D = sp.symbols("d D", integer=True, positive=True)
     general = [
-        rf"h_{{d}} = \mathrm{{a}}\left[\theta_{{d0}} + \theta_{{d1}} x\right], \quad d = 1, \dots, D",
+        r"h_{d} = \mathrm{a}\left[\theta_{d0} + \theta_{d1} x\right], \quad d = 1, \dots, D",
         rf"y = \phi_{{0}} + {latex(sp.Sum(sp.Symbol('phi_{d}') * sp.Symbol('h_{d}'), (d, 1, D)))}",
     ]
     two_inputs = shallow_network(2, 3, 1, "relu")

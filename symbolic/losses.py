@@ -22,7 +22,6 @@ poisson                     lambda_j = exp(f_j)     sum_j exp(f_j) - y_j f_j + l
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 

@@ -32,8 +32,8 @@ from .activations import Softplus, sig
 from .derivation import Cases, Derivation
 from .losses import LOSSES, LogSumExp, SampleLoss, check_loss_width, network_loss, sample_loss, sigma
 from .networks import DeepNetwork
+from .printing import latex  # noqa: F401  (used by the doctests)
 from .spec import NetworkSpec
-from .printing import latex
 
 __all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation",
            "RECIPE_BUILDERS"]

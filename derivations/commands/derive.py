@@ -11,7 +11,8 @@ import json
 import sympy as sp
 
 from symbolic.networks import deep_network, shallow_network
-from symbolic.printing import latex
+
+from derivations.topic import align
 
 from .common import add_format_argument, add_spec_arguments, spec_from_args
 
@@ -42,37 +43,34 @@ def network_json(net) -> dict:
     }
 
 
-def _forward_check_line(spec) -> str:
+def _check_line(ok: bool, what: str) -> str:
+    return f"% {'checked' if ok else 'CHECK FAILED'}: {what}"
+
+
+def network_latex(net, command: str = "") -> tuple[str, bool]:
+    """The network's equations as LaTeX, headed by the checks behind them; (text, all passed)."""
     from derivations.crosscheck import forward_check
+    from symbolic.identities import shallow_is_deep
 
-    worst = max(c.max_rel for c in forward_check(spec, I=32))
-    return (f"checked: compiled program = PyTorch twin on 32 random samples, float64, "
-            f"max relative error {worst:.1e}")
-
-
-def network_latex(net) -> str:
     spec = net.spec
-    parts = [f"% deepderive derive --widths {','.join(map(str, spec.widths))} --activation {spec.activation}"]
-    if net.matrix_form_check():
-        parts.append("% checked: matrix form = scalar form, element by element (symbolic)")
-    parts.append("% " + _forward_check_line(spec))
+    checks = [(net.matrix_form_check(), "matrix form = scalar form, element by element (symbolic)")]
+    forward = forward_check(spec, I=32)
+    checks.append((all(c.passed for c in forward), "compiled program = PyTorch twin on 32 random samples, float64, "
+                   f"max relative error {max(c.max_rel for c in forward):.1e}"))
+    if spec.is_shallow:
+        identity = shallow_is_deep(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
+        checks.append((identity.check().passed, "shallow (theta, phi) form = deep form with K = 1 under the renaming "
+                       "theta -> beta_0, Omega_0; phi -> beta_1, Omega_1 (symbolic)"))
+    parts = [f"% deepderive derive {command}".rstrip()] + [_check_line(ok, what) for ok, what in checks]
     if spec.is_shallow:
         shallow = shallow_network(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
         parts.append("% shallow network, lecture notation (theta, phi)")
-        parts.append("\\begin{align*}\n" + "\\\\\n".join(_align(l) for l in shallow.equations_latex())
-                     + "\n\\end{align*}")
+        parts.append(align(shallow.equations_latex()))
     parts.append("% matrix notation")
-    parts.append("\\begin{align*}\n" + "\\\\\n".join(_align(l) for l in net.matrix_equations_latex())
-                 + "\n\\end{align*}")
+    parts.append(align(net.matrix_equations_latex()))
     parts.append("% every unit (scalar form)")
-    parts.append("\\begin{align*}\n" + "\\\\\n".join(_align(l) for l in net.scalar_equations_latex())
-                 + "\n\\end{align*}")
-    return "\n".join(parts)
-
-
-def _align(line: str) -> str:
-    left, right = line.split(" = ", 1)
-    return f"{left} &= {right}"
+    parts.append(align(net.scalar_equations_latex()))
+    return "\n".join(parts), all(ok for ok, _ in checks)
 
 
 def network_text(net) -> str:
@@ -89,24 +87,22 @@ def _backprop(args: argparse.Namespace, net):
     return backprop(net, getattr(args, "loss", None) or "least-squares")
 
 
-def gradients_latex(bp) -> str:
-    """``derive --gradients`` LaTeX: the backward pass, headed by the checks it passed."""
+def gradients_latex(bp) -> tuple[str, bool]:
+    """``derive --gradients`` LaTeX: the backward pass, headed by its checks; (text, all passed)."""
     from derivations.crosscheck import gradient_check
 
-    lines = []
     problems = bp.matrix_form_check()
-    lines.append("% checked: derived backward program = matrix form, element by element (symbolic)" if not problems
-                 else f"% CHECK FAILED: derived backward program != matrix form: {problems[0]}")
+    checks = [(not problems, "derived backward program = matrix form, element by element (symbolic)"
+               + ("" if not problems else f": {problems[0]}"))]
     if bp.spec.n_parameters <= 12:
         worst = bp.diff_check(points=2)
-        lines.append(f"% checked: gradient = sympy.diff of the substituted loss at 2 random points, 50 digits, "
-                     f"max relative error {worst:.1e}")
+        checks.append((worst <= 1e-25, "gradient = sympy.diff of the substituted loss at 2 random points, "
+                       f"50 digits, max relative error {worst:.1e}"))
     comparisons = gradient_check(bp.spec, bp.loss.name, I=32, paths=("layers",))
-    worst = max(c.max_rel for c in comparisons)
-    ok = all(c.passed for c in comparisons)
-    lines.append(f"% {'checked' if ok else 'CHECK FAILED'}: compiled gradient = PyTorch autograd on 32 random "
-                 f"samples, float64, max relative error {worst:.1e}")
-    return "\n".join(lines + [bp.to_latex()])
+    checks.append((all(c.passed for c in comparisons), "compiled gradient = PyTorch autograd on 32 random samples, "
+                   f"float64, max relative error {max(c.max_rel for c in comparisons):.1e}"))
+    lines = [_check_line(ok, what) for ok, what in checks]
+    return "\n".join(lines + [bp.to_latex()]), all(ok for ok, _ in checks)
 
 
 def _loss_derivation(args: argparse.Namespace, net):
@@ -138,9 +134,17 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "gradients", False):
             print(_backprop(args, net).to_text())
     else:
-        print(network_latex(net))
+        command = f"--widths {','.join(map(str, spec.widths))} --activation {spec.activation}"
+        command += f" --loss {args.loss}" if getattr(args, "loss", None) else ""
+        command += " --gradients" if getattr(args, "gradients", False) else ""
+        text, ok = network_latex(net, command)
+        print(text)
         if loss is not None:
             print(loss.to_latex())
         if getattr(args, "gradients", False):
-            print(gradients_latex(_backprop(args, net)))
+            text, gradients_ok = gradients_latex(_backprop(args, net))
+            print(text)
+            ok = ok and gradients_ok
+        if not ok:
+            return 1
     return 1 if loss is not None and not loss.passed else 0

@@ -1,7 +1,6 @@
 """Forward equivalence: the compiled symbolic network equals the torch twin built from the
 same spec (micrograd's pattern: every value written twice, compared in float64)."""
 
-import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings

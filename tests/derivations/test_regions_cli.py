@@ -5,7 +5,6 @@ import subprocess
 import sys
 from math import comb
 
-import numpy as np
 import pytest
 
 from derivations.cli import main

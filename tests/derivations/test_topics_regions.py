@@ -20,7 +20,7 @@ def _build(name, tmp_path):
     for figure in result.figures:
         assert (tmp_path / figure).stat().st_size > 0
         assert (tmp_path / figure).with_suffix(".png").stat().st_size > 0
-        assert f"\\includegraphics[width=" in result.latex and figure in result.latex
+        assert "\\includegraphics[width=" in result.latex and figure in result.latex
     assert "CHECK FAILED" not in result.latex
     return result
 

@@ -2,7 +2,6 @@
 resume (also after a real SIGKILL), and divergence leaving the last good checkpoint intact."""
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -150,7 +149,7 @@ def test_divergence_names_epoch_and_step_and_keeps_the_last_good_checkpoint(tmp_
     exc = info.value
     good = ckpt.latest_checkpoint(tmp_path)
     assert exc.checkpoint == good and exc.epoch > int(good.stem.split("-")[1])
-    assert str(exc).startswith(f"training diverged: loss is ")
+    assert str(exc).startswith("training diverged: loss is ")
     assert f"(epoch {exc.epoch}, step {exc.step}); the last good checkpoint {str(good)!r} is intact" in str(exc)
     state = ckpt.load_checkpoint(good)
     assert all(bool(torch.isfinite(v).all()) for v in state["model"].values())

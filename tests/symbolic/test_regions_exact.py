@@ -2,7 +2,6 @@
 the PyTorch twin, and the constructions that attain the region counts."""
 
 from fractions import Fraction
-from math import comb
 
 import numpy as np
 import pytest
