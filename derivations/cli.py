@@ -60,6 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or folder the user named cannot be read or written
+        where = f" {str(exc.filename)!r}" if getattr(exc, "filename", None) else ""
+        print(f"error: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: not enough memory for this request; use smaller widths, data or --grid", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

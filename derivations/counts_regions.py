@@ -66,11 +66,9 @@ def build(ctx: TopicContext) -> TopicResult:
     records.append(record("parameter counts sum_k D_{k+1}(D_k + 1) equal numel of the PyTorch twin (6 networks)",
                           "count", worst, worst == 0, "exact"))
     # the constructions attain the formulas (exact counter)
-    rows = []
-    for d in range(1, 7):
-        n = count_regions(*shallow_construction(d))
-        rows.append(n == d + 1)
-    records.append(record("shallow construction has D + 1 regions, D = 1..6", "count", 0.0, all(rows), "exact count"))
+    misses = [abs(count_regions(*shallow_construction(d)) - (d + 1)) for d in range(1, 7)]
+    records.append(record("shallow construction has D + 1 regions, D = 1..6", "count", max(misses), max(misses) == 0,
+                          "exact count (largest miss)"))
     table = []
     for d, k in [(3, 1), (3, 2), (3, 3), (4, 2), (5, 2), (3, 4)]:
         spec, tensors = folding_network([1] + [d] * k + [1])

@@ -148,9 +148,9 @@ $\boldsymbol\phi$ that make the training outputs most probable. The recipe:
   into a minimisation).
 \end{{enumerate}}
 To predict for a new $\mathbf{{x}}$ we return the whole distribution, or its maximum. Below,
-every line is an equality that was checked: SymPy proved {proven} of the {len(steps)} steps
-symbolically, {numeric} were checked numerically (50-digit arithmetic at random points) and
-{definitions} are definitions. Each per-sample chain ends at exactly the expression that is
+each line is either a definition (the distribution, the link, a name: {definitions} of the
+{len(steps)} steps, stated, not proven) or an equality that was checked: SymPy proved {proven}
+symbolically and {numeric} were checked numerically (50-digit arithmetic at random points). Each per-sample chain ends at exactly the expression that is
 compiled for training and evaluation.
 """
     bernoulli = _section("Binary classification: the Bernoulli distribution", bern, [

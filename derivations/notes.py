@@ -186,7 +186,7 @@ def _format_error(value: float) -> str:
 
 
 def _table_row(r: dict) -> str:
-    passed = "yes" if r["passed"] else r"\textbf{NO}"
+    passed = "--" if r.get("method") == "definition" else ("yes" if r["passed"] else r"\textbf{NO}")
     method = _escape(r.get("method") or r["kind"])
     return f"{_escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {passed} \\\\"
 
@@ -210,7 +210,9 @@ def verification_tables(records: list[dict], titles: dict[str, str] | None = Non
     out = [r"\section*{Verification}", r"\addcontentsline{toc}{section}{Verification}",
            "Every derived equality and every symbolic-versus-PyTorch check behind these notes, "
            "with its method and the largest error seen (relative, unless the method says otherwise). "
-           f"{sum(r['passed'] for r in records)} of {len(records)} checks passed."]
+           f"{sum(r['passed'] for r in records if r.get('method') != 'definition')} of "
+           f"{sum(r.get('method') != 'definition' for r in records)} checks passed; rows marked "
+           "``definition'' state a definition (a distribution, a link, a name) and are not checks."]
     failed = [r for r in records if not r["passed"]]
     if failed:
         out.append(r"\par\textbf{FAILED CHECKS:} " + "; ".join(_escape(r["name"]) for r in failed) + ".")
@@ -244,8 +246,12 @@ def _shorten(name: str, limit: int = 140) -> str:
 def latex_document(topics: list[TopicResult], records: list[dict]) -> str:
     """The whole notes document: preamble, contents, every topic, the verification tables."""
     failed = [r for r in records if not r["passed"]]
-    status = (rf"All {len(records)} checks passed." if not failed
-              else rf"\textbf{{{len(failed)} of {len(records)} checks FAILED}} (see the Verification section).")
+    definitions = sum(1 for r in records if r.get("method") == "definition")
+    checked = len(records) - definitions
+    status = (rf"All {checked} checks passed" if not failed
+              else rf"\textbf{{{len(failed)} of {checked} checks FAILED}} (see the Verification section)")
+    status += (f"; {definitions} further derivation steps are definitions, stated rather than proven."
+               if definitions else ".")
     intro = (r"\noindent These notes follow the lecture on deep learning: shallow networks, activation functions, "
              r"linear regions, deep networks, loss functions from maximum likelihood, gradient descent, stochastic "
              r"gradient descent and backpropagation. Every equation was derived by SymPy; every derivation step was "

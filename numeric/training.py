@@ -273,7 +273,11 @@ class Trainer:
 
     def _prepare_run_dir(self, resume: bool) -> None:
         assert self.run_dir is not None
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"cannot create run folder {str(self.run_dir)!r}: {exc.strerror or exc}; "
+                             f"choose another --out") from None
         latest = ckpt.latest_checkpoint(self.run_dir)
         if resume:
             if latest is None:

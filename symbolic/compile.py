@@ -17,7 +17,7 @@ from typing import Any, Iterable, Literal, Sequence
 import sympy as sp
 
 from .activations import Indicator
-from .printing import NumpyCodePrinter, TorchCodePrinter, fold_constants, identifier
+from .printing import NumpyCodePrinter, fold_constants, identifier, torch_code_printer
 
 __all__ = ["CompiledProgram", "compile_program", "Program"]
 
@@ -67,9 +67,20 @@ def _gated(printer, expr: sp.Mul, module: str) -> str | None:
     return f"{module}.where(({z}) > 0, {printer._print(rest)}, 0.0)"
 
 
-class _TorchProgramPrinter(TorchCodePrinter):
+class _TorchProgramMixin:
     def _print_Mul(self, expr):
         return _gated(self, expr, "torch") or super()._print_Mul(expr)
+
+
+def _torch_program_printer() -> type:
+    """Built on first use (see :func:`symbolic.printing.torch_code_printer`)."""
+    global _TORCH_PROGRAM_PRINTER
+    if _TORCH_PROGRAM_PRINTER is None:
+        _TORCH_PROGRAM_PRINTER = type("_TorchProgramPrinter", (_TorchProgramMixin, torch_code_printer()), {})
+    return _TORCH_PROGRAM_PRINTER
+
+
+_TORCH_PROGRAM_PRINTER: type | None = None
 
 
 class _NumpyProgramPrinter(NumpyCodePrinter):
@@ -178,7 +189,7 @@ def compile_program(
     # cse replacements may refer to program symbols: order by dependencies.
     ordered = _ordered(assignments, {names[a] for a in args})
 
-    printer = (_TorchProgramPrinter if backend == "torch" else _NumpyProgramPrinter)(
+    printer = (_torch_program_printer() if backend == "torch" else _NumpyProgramPrinter)(
         {"fully_qualified_modules": True, "allow_unknown_functions": False}
     )
     arg_names = [str(names[a]) for a in args]

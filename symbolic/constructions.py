@@ -107,7 +107,7 @@ def folding_layer(D: int) -> tuple[list[Fraction], list[int], list[Fraction], Fr
     >>> x, R = sp.Symbol("x", real=True), lambda v: sp.Rational(v.numerator, v.denominator)
     >>> g = R(b) + sum(R(dl) * ReLU(sg * (x - R(td))) for td, sg, dl in zip(t, sigma, delta))
     >>> print(latex(g))
-    6 \mathrm{ReLU}\left[\frac{2}{3} - x\right] - 9 \mathrm{ReLU}\left[- \frac{1}{3} + x\right] + 12 \mathrm{ReLU}\left[- \frac{1}{6} + x\right] - 3
+    6 \mathrm{ReLU}\left[\frac{2}{3} - x\right] - 9 \mathrm{ReLU}\left[x - \frac{1}{3}\right] + 12 \mathrm{ReLU}\left[x - \frac{1}{6}\right] - 3
     >>> [g.subs(x, v) for v in [0] + [R(td) for td in t] + [1]]
     [1, 0, 1, 0, 1]
     """

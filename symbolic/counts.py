@@ -61,9 +61,11 @@ def parameter_count_derivation() -> Derivation:
     d = Derivation("parameter count of a one-input deep network")
     n = sp.Symbol("N_{\\phi}")
     general = sp.Sum(D * (D + 1), (k, 1, K - 1))
-    d.add(D * (1 + 1) + general + 1 * (D + 1), "input layer, K-1 hidden-to-hidden layers, output layer", lhs=n,
-          check=False)
-    d.add(2 * D + (K - 1) * D * (D + 1) + D + 1, "the K-1 middle layers are equal")
+    first = sp.Mul(D, sp.Add(1, 1, evaluate=False), evaluate=False)  # D units, 1 weight + 1 bias each
+    last = sp.Mul(1, D + 1, evaluate=False)  # 1 output, D weights + 1 bias
+    d.add(sp.Add(first, general, last, evaluate=False), "input layer, K-1 hidden-to-hidden layers, output layer",
+          lhs=n, check=False)
+    d.add(sp.Add(2 * D, (K - 1) * D * (D + 1), D + 1, evaluate=False), "the K-1 middle layers are equal")
     d.add(deep_parameter_count(), "collect terms")
     d.domain = {K: lambda rng: rng.randint(1, 6), D: lambda rng: rng.randint(1, 9)}
     return d

@@ -66,7 +66,7 @@ def least_squares_loss(x: Sequence[sp.Expr], y: Sequence[sp.Expr]) -> sp.Expr:
     r"""L[phi] = sum_i (phi_0 + phi_1 x_i - y_i)^2, with the data's numbers.
 
     >>> print(latex(least_squares_loss([0, 1], [1, 2])))
-    \left(-1 + \phi_{0}\right)^{2} + \left(-2 + \phi_{0} + \phi_{1}\right)^{2}
+    \left(\phi_{0} - 1\right)^{2} + \left(\phi_{0} + \phi_{1} - 2\right)^{2}
     """
     return sp.Add(*[(phi_0 + phi_1 * xi - yi) ** 2 for xi, yi in zip(x, y)])
 

@@ -16,11 +16,10 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
-from sympy.printing.pytorch import TorchPrinter
 
 from .activations import Activation
 
-__all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "TorchCodePrinter", "fold_constants",
+__all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_code_printer", "fold_constants",
            "identifier"]
 
 _INDEXED = re.compile(r"^([A-Za-z]+)('?)_\{([^{}]*)\}$")
@@ -58,25 +57,41 @@ class LectureLatexPrinter(LatexPrinter):
                 inner = rf"\left({inner}\right)"
             return f"{sign}{frac} {inner}"
         factors = sorted(expr.args, key=_factor_rank)
-        if list(factors) == list(expr.args):
-            return super()._print_Mul(expr)
-        old = self._settings.get("order")
-        self._settings["order"] = "none"
-        try:
-            return super()._print_Mul(sp.Mul(*factors, evaluate=False))
-        finally:
-            self._settings["order"] = old
+        if list(factors) == list(expr.args) or any(
+                (f.is_Pow and f.exp.is_negative) or (f.is_Rational and not f.is_Integer) for f in factors):
+            return super()._print_Mul(expr)  # already in order, or a fraction: SymPy's layout
+        # Weights before units (omega h, phi h): print the reordered product ourselves, so that
+        # the factors themselves keep their usual printing.
+        sign, number = "", None
+        if factors[0].is_Number:
+            number = factors.pop(0)
+            if number == -1:
+                sign, number = "- ", None
+            elif number < 0:
+                sign, number = "- ", -number
+        parts = [] if number is None else [self._print(number)]
+        for f in factors:
+            tex = self._print(f)
+            parts.append(rf"\left({tex}\right)" if f.is_Add else tex)
+        return sign + " ".join(parts)
 
     def _print_Add(self, expr, order=None):
         if self._settings.get("order") == "none":
             return super()._print_Add(expr, order)
-        terms = _ordered_terms(expr)
-        old = self._settings.get("order")
-        self._settings["order"] = "none"
-        try:
-            return super()._print_Add(sp.Add(*terms, evaluate=False), "none")
-        finally:
-            self._settings["order"] = old
+        tex = ""
+        for i, term in enumerate(_ordered_terms(expr)):
+            if i == 0:
+                pass
+            elif term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
 
 
 def _natural(text: str) -> tuple:
@@ -235,7 +250,7 @@ class NumpyCodePrinter(SciPyPrinter):
         return repr(float(expr))
 
 
-class TorchCodePrinter(TorchPrinter):
+class _TorchCodeMixin:
     """torch code, with the activation classes printed from their templates."""
 
     def _print_Function(self, expr):
@@ -259,3 +274,23 @@ class TorchCodePrinter(TorchPrinter):
         if exp == sp.S.Half:
             return f"torch.sqrt({self._print(base)})"
         return f"torch.pow({self._print(base)}, {self._print(exp)})"
+
+
+_TORCH_PRINTER: type | None = None
+
+
+def torch_code_printer() -> type:
+    """The torch code printer class. Built on first use: SymPy's ``sympy.printing.pytorch``
+    imports torch, and ``symbolic`` never imports torch at module level."""
+    global _TORCH_PRINTER
+    if _TORCH_PRINTER is None:
+        from sympy.printing.pytorch import TorchPrinter
+
+        _TORCH_PRINTER = type("TorchCodePrinter", (_TorchCodeMixin, TorchPrinter), {})
+    return _TORCH_PRINTER
+
+
+def __getattr__(name: str):
+    if name == "TorchCodePrinter":
+        return torch_code_printer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

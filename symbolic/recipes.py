@@ -277,12 +277,14 @@ def _heteroscedastic() -> Recipe:
     Y, F = sp.IndexedBase("y", real=True), sp.IndexedBase("f", real=True)
 
     dist = Derivation("heteroscedastic normal distribution and its link")
-    dist.add(pdf, "the normal distribution; now both $\\mu$ and $\\sigma^2$ depend on $\\mathbf{x}$",
-             lhs=sp.Symbol("Pr"), check=False, lhs_latex=r"Pr(y \mid \mu, \sigma^2)")
     dist.add(f1, "the first output predicts the mean", lhs=mu, check=False)
     dist.add(sp.exp(f2), "the second output is the log-variance, so $\\sigma^2 > 0$ for every output",
              lhs=var, check=False)
-    dist.add(sp.exp(f2 / 2), "the standard deviation", lhs=sp.sqrt(sp.exp(f2)))
+    dist.add(sp.exp(f2 / 2), "the standard deviation $\\sigma = \\sqrt{e^{f_2}}$", lhs=sigma, check=False)
+    dist.add(pdf, "the normal distribution; now both $\\mu$ and $\\sigma^2$ depend on $\\mathbf{x}$",
+             lhs=sp.Symbol("Pr"), check=False, lhs_latex=r"Pr(y \mid \mu, \sigma^2)")
+    dist.add(_normal_pdf(y, f1, sp.exp(f2)), "insert the links $\\mu = f_1$, $\\sigma = e^{f_2/2}$",
+             rename={mu: f1, sigma: sp.exp(f2 / 2)})
 
     linked_i = _normal_pdf(Y[i], F[i, 1], sp.exp(F[i, 2]))
     lik = _likelihood("heteroscedastic likelihood and negative log-likelihood", linked_i, linked_i, {}, [
@@ -501,7 +503,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
     >>> d.check().passed
     True
     >>> print(latex(d.steps[-1].rhs))
-    - f_{1,1} y + e^{f_{1,1}} + \operatorname{loggamma}{\left(1 + y \right)}
+    - f_{1,1} y + e^{f_{1,1}} + \operatorname{loggamma}{\left(y + 1 \right)}
     """
     nl = network_loss(spec, name)
     outputs = list(nl.net.outputs)
@@ -531,12 +533,16 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
               lhs=_l, check=False, lhs_latex="l_i")
         if name == "poisson":
             d.domain = {t: {0, 1, 2, 3, 7} for t in registry.targets}
-        d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
-              "the recipe's per-target loss, added over the targets")
+        added = sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)])
+        if added == registry.expr:  # one target: the recipe's loss already is the compiled one
+            d.add(registry.expr, "the recipe's per-sample loss: the expression that is compiled")
+        else:
+            d.add(added, "the recipe's per-target loss, added over the targets")
+            d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     else:
         d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
               "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex="l_i")
-    d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
+        d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     return d
 
 

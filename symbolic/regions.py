@@ -159,7 +159,8 @@ def region_count_derivation() -> Derivation:
     d = Derivation("number of linear regions of a one-input deep network")
     d.add(deep_region_count(), "K layers of D units with D_i inputs (Prince eq. 4.17)", lhs=N, check=False)
     d.add(deep_region_count().subs(D_i, 1), "one input, $D_i = 1$", rename={D_i: sp.S.One})
-    d.add((D + 1) ** (K - 1) * (sp.binomial(D, 0) + sp.binomial(D, 1)), "write out the sum over j = 0, 1")
+    d.add((D + 1) ** (K - 1) * sp.Add(sp.binomial(D, 0, evaluate=False), sp.binomial(D, 1, evaluate=False),
+                                      evaluate=False), "write out the sum over j = 0, 1")
     d.add((D + 1) ** (K - 1) * (D + 1), r"$\binom{D}{0} = 1$, $\binom{D}{1} = D$")
     d.add(one_input_region_count(), "collect the powers of $D + 1$")
     d.domain = {K: lambda rng: rng.randint(1, 6), D: lambda rng: rng.randint(1, 9)}

@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     device = str(resolve_device(args.device))
     result = build_notes(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress)
     failed = [r for r in result.records if not r["passed"]]
-    print(f"notes: {len(result.topics)} topics, {len(result.records)} checks, {len(failed)} failed, "
+    definitions = sum(1 for r in result.records if r.get("method") == "definition")
+    print(f"notes: {len(result.topics)} topics, {len(result.records) - definitions} checks "
+          f"(+{definitions} definitions), {len(failed)} failed, "
           f"{result.seconds:.1f} s; wrote {result.out / 'notes.tex'}"
           + (f" and {result.pdf}" if result.pdf else ""))
     for r in failed:

@@ -39,9 +39,9 @@ def _grid(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be an integer from 2 to 4001, got {text!r}") from None
+    if not 2 <= value <= 4001:
+        raise argparse.ArgumentTypeError(f"must be an integer from 2 to 4001 (N x N grid points), got {text!r}")
     return value
 
 

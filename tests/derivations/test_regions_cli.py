@@ -93,7 +93,7 @@ def test_random_network_never_exceeds_the_maximum(tmp_path, capsys):
          "error: regions of a given network are counted for D_i = 1 (exactly) or D_i = 2 (on a grid), got D_i = 3; "
          "drop --params for the formulas"),
         (["--widths", "1,3,1", "--params", "/no/such/file.json"], "error: params file '/no/such/file.json' not found"),
-        (["--widths", "2,3,1", "--params", "P", "--grid", "1"], "error: argument --grid: must be an integer >= 2, got '1'"),
+        (["--widths", "2,3,1", "--params", "P", "--grid", "1"], "error: argument --grid: must be an integer from 2 to 4001 (N x N grid points), got '1'"),
         (["--widths", "2,3,1", "--extent", "-1"], "error: argument --extent: must be a positive number, got '-1'"),
         (["--widths", "1,0,1"], "error: argument --widths: widths must be positive integers, got 0 at position 2"),
     ],

@@ -133,3 +133,26 @@ def test_gpu_training_reaches_the_cpu_loss(tmp_path, capsys):
         losses[device] = json.loads((tmp_path / device / "summary.json").read_text())["final_loss"]
     assert json.loads((tmp_path / "cuda" / "summary.json").read_text())["device"].startswith("cuda")
     assert abs(losses["cuda"] - losses["cpu"]) <= 1e-4 * max(1.0, abs(losses["cpu"])), losses
+
+
+def test_run_folder_that_is_a_file_is_bad_input(tmp_path, capsys):
+    from derivations.cli import main
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    code = main(["train", "--widths", "1,4,1", "--activation", "relu", "--loss", "least-squares",
+                 "--dataset", "regression-1d", "--epochs", "1", "--out", str(blocker)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"error: cannot create run folder '{blocker}': File exists; choose another --out")
+
+
+def test_unreadable_path_is_one_error_line(tmp_path, capsys):
+    """Any OSError the commands let through becomes one `error:` line with exit 2."""
+    from derivations.cli import main
+
+    (tmp_path / "d.csv").mkdir()  # a folder where a file is expected
+    code = main(["evaluate", "--widths", "1,2,1", "--activation", "relu", "--params", str(tmp_path / "d.csv"),
+                 "--data", str(tmp_path / "d.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1

@@ -1,0 +1,26 @@
+"""The package boundaries of DESIGN.md: symbolic never imports torch at module level, numeric
+never imports SymPy (it uses the plain-Python spec only)."""
+
+import subprocess
+import sys
+
+SYMBOLIC = ["symbolic", "symbolic.networks", "symbolic.backprop", "symbolic.backprop_compile", "symbolic.compile",
+            "symbolic.derivation", "symbolic.recipes", "symbolic.regions", "symbolic.piecewise",
+            "symbolic.constructions", "symbolic.gradient_descent", "symbolic.identities", "symbolic.counts"]
+NUMERIC = ["numeric", "numeric.model", "numeric.losses", "numeric.training", "numeric.checkpoint", "numeric.datasets",
+           "numeric.params", "numeric.data", "numeric.optimizers", "numeric.monitoring"]
+
+
+def _loaded_after_import(modules: list[str]) -> set[str]:
+    code = f"import sys, {', '.join(modules)}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_symbolic_does_not_import_torch():
+    assert "torch" not in _loaded_after_import(SYMBOLIC)
+
+
+def test_numeric_does_not_import_sympy():
+    loaded = _loaded_after_import(NUMERIC)
+    assert "sympy" not in loaded and "torch" in loaded  # the check would see an import
