@@ -70,6 +70,12 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
     if not rows:
         raise ValueError(f"data file {name!r} is empty (it needs a header and at least one row)")
     header = [c.strip() for c in rows[0]]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise ValueError(f"data file {name!r} has the column {repeated[0]!r} more than once; name each column once")
+    for short, long in (("x", "x_1"), ("y", "y_1")):
+        if short in header and long in header:
+            raise ValueError(f"data file {name!r} has both columns {short!r} and {long!r}; keep one of them")
     x_idx = _pick(header, input_columns(D_i), "input", name)
     y_idx = _pick(header, target_columns(n_targets), "target", name) if n_targets else []
     body = rows[1:]

@@ -23,8 +23,17 @@ def add_spec_arguments(parser: argparse.ArgumentParser, activation_required: boo
                         help=f"activation a[.]: {', '.join(ACTIVATIONS)}")
 
 
-def spec_from_args(args: argparse.Namespace) -> NetworkSpec:
-    return NetworkSpec(tuple(args.widths), args.activation)
+#: Largest network the symbolic commands (derive, evaluate, verify) build: every parameter is
+#: a SymPy symbol and every unit an assignment (the benchmark goes to 12,673 parameters).
+MAX_SYMBOLIC_PARAMETERS = 50_000
+
+
+def spec_from_args(args: argparse.Namespace, symbolic: bool = False) -> NetworkSpec:
+    spec = NetworkSpec(tuple(args.widths), args.activation)
+    if symbolic and spec.n_parameters > MAX_SYMBOLIC_PARAMETERS:
+        raise ValueError(f"widths {','.join(map(str, spec.widths))} give {spec.n_parameters} parameters; the symbolic "
+                         f"commands handle at most {MAX_SYMBOLIC_PARAMETERS}: use smaller widths")
+    return spec
 
 
 def add_format_argument(parser: argparse.ArgumentParser, choices: list[str], default: str) -> None:

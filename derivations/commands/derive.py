@@ -117,7 +117,7 @@ def _loss_derivation(args: argparse.Namespace, net):
 
 
 def run(args: argparse.Namespace) -> int:
-    spec = spec_from_args(args)
+    spec = spec_from_args(args, symbolic=True)
     net = deep_network(spec)
     loss = _loss_derivation(args, net)
     if args.format == "json":

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 from numeric.data import load_csv
 from numeric.losses import check_targets
 from numeric.params import load_params
@@ -32,22 +34,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format_argument(parser, ["json", "text"], "json")
 
 
+def _require_finite(result: dict) -> None:
+    """JSON has no inf/nan: overflowing parameters or data are reported, not printed."""
+    for key, value in result.items():
+        values = [np.ravel(v) for v in value.values()] if isinstance(value, dict) else [np.ravel(value)]
+        if not all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in values):
+            raise ValueError(f"the {key} overflow to inf or nan for these parameters and data (float64); "
+                             f"check the magnitudes in the params and data files")
+
+
 def run(args: argparse.Namespace) -> int:
     from derivations.crosscheck import compile_outputs, evaluate_outputs
 
-    spec = spec_from_args(args)
+    spec = spec_from_args(args, symbolic=True)
     loss, sigma = _loss_options(args, spec)
     tensors = load_params(args.params, spec)
     data = load_csv(args.data, spec.D_i, n_targets(loss, spec.D_o) if loss else 0)
     net = deep_network(spec)
-    outputs = evaluate_outputs(net, data.X, tensors, compile_outputs(net, "numpy"))  # (I, D_o)
+    with np.errstate(all="ignore"):  # overflow is reported as one error line, not warnings
+        outputs = evaluate_outputs(net, data.X, tensors, compile_outputs(net, "numpy"))  # (I, D_o)
     result = {"outputs": outputs.tolist()}
+    _require_finite(result)
     if loss:
         check_targets(loss, data.Y, spec.D_o)
         _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
         result["nll"] = float(losses.sum())  # L[phi] = sum_i l_i
         result["loss"] = losses.tolist()
         result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
+    _require_finite(result)
     if args.format == "json":
         print(json.dumps(result))
     else:

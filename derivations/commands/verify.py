@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from symbolic.losses import LOSSES
+from symbolic.spec import LOSSES, check_sigma
 
 from .common import add_format_argument, add_spec_arguments, spec_from_args
 
@@ -43,11 +43,13 @@ def run(args: argparse.Namespace) -> int:
     from numeric.model import resolve_device
     from symbolic.losses import check_loss_width
 
-    spec = spec_from_args(args)
+    spec = spec_from_args(args, symbolic=True)
     check_loss_width(args.loss, spec.D_o)
     device = resolve_device(args.device)
     if args.samples < 1:
         raise ValueError(f"--samples must be a positive integer, got {args.samples}")
+    if args.sigma is not None and args.loss != "normal":
+        check_sigma(args.loss, args.sigma)  # "--sigma applies only to the normal loss ..."
     sigma = CHECK_SIGMA if args.sigma is None else args.sigma
     if not sigma > 0 or sigma != sigma or sigma == float("inf"):
         raise ValueError(f"--sigma must be a positive finite number, got {args.sigma}")

@@ -36,6 +36,8 @@ def test_bad_input_is_one_error_line_without_traceback():
         (["derive", "--widths", "1,2,1", "--activation", "sigmod"], "error: unknown activation 'sigmod' (did you mean 'sigmoid'?)"),
         (["derive", "--widths", "1,2,1", "--format", "pdf"], "error: argument --format: invalid choice: 'pdf'"),
         (["frobnicate"], "error: argument COMMAND: invalid choice: 'frobnicate'"),
+        (["derive", "--widths", "1,100000,1", "--activation", "relu"], "error: widths 1,100000,1 give 300001 parameters; the symbolic commands "
+                                                "handle at most 50000: use smaller widths"),
     ],
 )
 def test_bad_arguments(argv, message, capsys):

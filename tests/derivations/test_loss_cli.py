@@ -203,3 +203,19 @@ def test_sigma_without_loss_is_an_error(tmp_path, capsys):
                  "--sigma", "1"])
     assert code == 2
     assert capsys.readouterr().err == "error: --sigma needs --loss normal (it is the normal loss's standard deviation)\n"
+
+
+def test_overflow_is_one_error_line_not_invalid_json(tmp_path, capsys):
+    """Parameters of 1e300 overflow float64: no Infinity/NaN in the JSON, one error line, exit 2."""
+    import json as _json
+
+    from derivations.cli import main
+
+    big = {"beta_0": [1e300, 1e300], "omega_0": [[1e300], [1e300]], "beta_1": [0.0], "omega_1": [[1e300, 1e300]]}
+    (tmp_path / "p.json").write_text(_json.dumps(big))
+    (tmp_path / "d.csv").write_text("x,y\n1,0\n2,1\n")
+    code = main(["evaluate", "--widths", "1,2,1", "--activation", "relu", "--params", str(tmp_path / "p.json"),
+                 "--data", str(tmp_path / "d.csv"), "--loss", "bernoulli"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.startswith("error: the outputs overflow to inf or nan") and captured.err.count("\n") == 1

@@ -156,3 +156,17 @@ def test_unreadable_path_is_one_error_line(tmp_path, capsys):
                  "--data", str(tmp_path / "d.csv")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [
+    ["train", "--widths", "1,4,1", "--activation", "relu", "--loss", "least-squares", "--dataset", "regression-1d",
+     "--sigma", "1"],
+    ["verify", "--widths", "1,2,1", "--activation", "relu", "--loss", "poisson", "--sigma", "1"],
+])
+def test_sigma_for_a_loss_without_sigma_is_rejected(command, capsys, tmp_path):
+    from derivations.cli import main
+
+    argv = command + (["--out", str(tmp_path / "run")] if command[0] == "train" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --sigma applies only to the normal loss, not to ") and err.count("\n") == 1

@@ -85,3 +85,15 @@ def test_bad_csv_is_named(tmp_path, text, message):
     with pytest.raises(ValueError) as info:
         load_csv(path, 2, 1)
     assert str(info.value) == message.format(p=path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x,y,y\n1,0,1\n", "has the column 'y' more than once; name each column once"),
+    ("x,x_1,y\n1,2,0\n", "has both columns 'x' and 'x_1'; keep one of them"),
+])
+def test_ambiguous_csv_headers_are_rejected(tmp_path, text, message):
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_csv(path, 1, 1)
+    assert str(info.value) == f"data file '{path}' {message}"
