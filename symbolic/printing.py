@@ -108,7 +108,8 @@ def _ordered_terms(expr: sp.Add) -> list:
         position, term = item
         rank = 0 if _is_parameter(term) else 1
         indexed = natural and term.free_symbols and all(_INDEXED.match(s.name) for s in term.free_symbols)
-        return (rank, 0, _natural(str(term)), 0) if indexed else (rank, 1, (), position)
+        names = " ".join(sorted((s.name for s in term.free_symbols), key=_natural)) if indexed else ""
+        return (rank, 0, _natural(names), position) if indexed else (rank, 1, (), position)
 
     return [t for _, t in sorted(enumerate(expr.as_ordered_terms()), key=key)]
 
