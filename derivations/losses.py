@@ -12,13 +12,13 @@ import numpy as np
 import sympy as sp
 import torch
 
-from derivations.crosscheck import TOLERANCES, compare
+from derivations.crosscheck import TOLERANCES, compare, random_targets
 from derivations.figures.losses import bernoulli_nll_figure, normal_likelihood_figure
 from derivations.topic import TopicContext, TopicResult, record, topic_main
 from numeric.losses import per_sample_nll
 from numeric.model import DeepNetworkModule
 from symbolic.compile import compile_program
-from symbolic.losses import LOSSES, n_targets, network_loss, sample_loss
+from symbolic.losses import LOSSES, network_loss, sample_loss
 from symbolic.printing import latex
 from symbolic.recipes import checked_recipe, network_loss_derivation
 from symbolic.spec import NetworkSpec
@@ -32,17 +32,6 @@ CHECK_WIDTHS = {"least-squares": 2, "normal": 2, "heteroscedastic-normal": 4, "b
 CHECK_SIGMA = 0.75
 
 
-def _targets(name: str, I: int, D_o: int, gen: torch.Generator) -> torch.Tensor:
-    n = n_targets(name, D_o)
-    if name == "bernoulli":
-        return (torch.rand(I, n, generator=gen) < 0.5).double()
-    if name == "categorical":
-        return torch.randint(0, D_o, (I, 1), generator=gen).double()
-    if name == "poisson":
-        return torch.randint(0, 9, (I, n), generator=gen).double()
-    return torch.randn(I, n, generator=gen, dtype=torch.float64)
-
-
 def _twin_check(name: str, seed: int) -> dict:
     """The compiled symbolic network + loss vs the torch twin (built-in losses), float64."""
     spec = NetworkSpec((2, 4, CHECK_WIDTHS[name]), "tanh")
@@ -52,7 +41,7 @@ def _twin_check(name: str, seed: int) -> dict:
         module.beta_1.mul_(8.0)
         module.omega_1.mul_(8.0)
     X = torch.rand(64, 2, generator=gen, dtype=torch.float64) * 4 - 2
-    Y = _targets(name, 64, spec.D_o, gen)
+    Y = random_targets(name, spec, 64, seed)
     sigma = CHECK_SIGMA if name == "normal" else None
     nl = network_loss(spec, name)
     with torch.no_grad():
