@@ -170,7 +170,8 @@ def _escape(text: str) -> str:
             out.append(part)
             continue
         for ch, rep in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"),
-                        ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"), ("<", r"$<$"), (">", r"$>$")):
+                        ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"), ("<=", r"$\le$"), (">=", r"$\ge$"), ("<", r"$<$"),
+                        (">", r"$>$"), ("|", r"$|$")):
             part = part.replace(ch, rep)
         out.append(part)
     return "".join(out)
