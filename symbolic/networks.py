@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 import sympy as sp
 
 from .activations import activation, activation_latex
-from .printing import latex
+from .printing import latex, latex_lines
 from .spec import NetworkSpec
 
 __all__ = ["Parameter", "DeepNetwork", "ShallowNetwork", "deep_network", "shallow_network", "lecture_1_3_1"]
@@ -152,13 +152,17 @@ class DeepNetwork:
     def scalar_equations_latex(self) -> list[str]:
         """Every hidden unit and output as a scalar equation, h_{k,i} = a[beta + sum omega h]."""
         substitute = {f: e for f, e in self.program if f not in self.outputs and f.name.startswith("f_")}
+
+        def wrap(expr: sp.Expr) -> str:  # long sums continue on indented lines in align*
+            return "\\\\\n&\\qquad ".join(latex_lines(expr))
+
         lines = []
         for s, e in self.program:
             if s.name.startswith("h_"):
-                lines.append(f"{latex(s)} = {latex(e.xreplace(substitute))}")
+                lines.append(f"{latex(s)} = " + wrap(e.xreplace(substitute)))
             elif s in self.outputs:
                 name = "y" if len(self.outputs) == 1 else f"y_{{{self.outputs.index(s) + 1}}}"
-                lines.append(f"{name} = {latex(e)}")
+                lines.append(f"{name} = " + wrap(e))
         return lines
 
     def matrix_form_check(self) -> bool:
@@ -246,7 +250,11 @@ class ShallowNetwork:
         return [values[s] for s in self.outputs]
 
     def equations_latex(self) -> list[str]:
-        return [f"{latex(s)} = {latex(e)}" for s, e in self.program]
+        """``h_d = a[...]`` and ``y_j = ...`` lines; theta/phi indices take commas in every
+        line once any index has two digits (D >= 10, D_i >= 10 or D_o >= 10)."""
+        commas = max(self.D, self.D_i, self.D_o) >= 10
+        return [f"{latex(s, commas)} = " + "\\\\\n&\\qquad ".join(latex_lines(e, commas=commas))
+                for s, e in self.program]
 
     def as_deep_parameters(self, deep: DeepNetwork) -> dict[sp.Symbol, sp.Symbol]:
         """The renaming theta -> (beta_0, Omega_0), phi -> (beta_1, Omega_1)."""

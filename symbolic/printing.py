@@ -36,7 +36,7 @@ class LectureLatexPrinter(LatexPrinter):
             base, prime, index = match.groups()
             parts = [p.strip() for p in index.split(",")]
             base_tex = (self._deal_with_super_sub(base) if base not in _GREEK else "\\" + base) + prime
-            if base in _COMMA_FREE and all(len(p) == 1 for p in parts):
+            if base in _COMMA_FREE and not getattr(self, "commas", False) and all(len(p) == 1 for p in parts):
                 return f"{base_tex}_{{{''.join(parts)}}}"
             return f"{base_tex}_{{{','.join(parts)}}}"
         return super()._print_Symbol(expr, style=style)
@@ -135,15 +135,31 @@ _GREEK = {
 }
 
 
-def latex(expr, **settings) -> str:
+def latex(expr, commas: bool | None = None, **settings) -> str:
     r"""LaTeX of an expression in the lecture's notation.
+
+    theta/phi indices are written without commas (``\theta_{10}``) unless ``commas`` is
+    True, or (``commas=None``) some index in ``expr`` has two digits: then ``\theta_{1,0}``
+    beside ``\theta_{10,0}``, never the ambiguous ``\theta_{10}`` for d = 1, i = 0.
 
     >>> import sympy as sp
     >>> print(latex(sp.Symbol("theta_{1,0}") + sp.Symbol("beta_{0,1}") * sp.Symbol("x_{1}")))
     \theta_{10} + \beta_{0,1} x_{1}
+    >>> print(latex(sp.Symbol("theta_{1,0}") + sp.Symbol("theta_{10,0}")))
+    \theta_{1,0} + \theta_{10,0}
     """
     settings.setdefault("mul_symbol", None)
-    return LectureLatexPrinter(settings).doprint(expr)
+    printer = LectureLatexPrinter(settings)
+    if commas is None:
+        commas = any(needs_commas(s.name) for s in getattr(expr, "free_symbols", ()))
+    printer.commas = commas
+    return printer.doprint(expr)
+
+
+def needs_commas(name: str) -> bool:
+    """True for a theta/phi/psi symbol with a multi-digit index (``theta_{10,0}``)."""
+    match = _INDEXED.match(name)
+    return bool(match) and match.group(1) in _COMMA_FREE and any(len(p.strip()) > 1 for p in match.group(3).split(","))
 
 
 _COMMAND = re.compile(r"\\(left|right|mathrm|operatorname|boldsymbol|mathbf|displaystyle)\b")
@@ -171,10 +187,14 @@ def latex_lines(expr, width: int = 62, **settings) -> list[str]:
     >>> latex_lines(sum(x), width=10)
     ['x_{1} + x_{2} + x_{3}', '+ x_{4} + x_{5} + x_{6}']
     """
-    whole = latex(expr, **settings)
+    commas = settings.pop("commas", None)
+    if commas is None:
+        commas = any(needs_commas(s.name) for s in getattr(expr, "free_symbols", ()))
+    whole = latex(expr, commas, **settings)
     if not isinstance(expr, sp.Add) or display_width(whole) <= width:
         return [whole]
     printer = LectureLatexPrinter({"mul_symbol": None, **settings})
+    printer.commas = commas
     terms = _ordered_terms(expr)
     lines: list[str] = []
     current = ""
