@@ -14,6 +14,7 @@ import sympy as sp
 import torch
 
 from derivations.crosscheck import TOLERANCES, compare
+from derivations.deep_classifier import deep_classifier_section
 from derivations.figures.training import fit_figure, loss_curve_figure
 from derivations.topic import TopicContext, TopicResult, record, topic_main
 from numeric.checkpoint import list_checkpoints
@@ -123,7 +124,9 @@ full numbers reproduce PyTorch's predictions to {c.max_rel:.0e}):
 {equations}
 \end{{align*}}
 """
-    return TopicResult(SLUG, TITLE, tex, [curve, fit], records)
+    classifier_tex, classifier_figures, classifier_records = deep_classifier_section(ctx)
+    return TopicResult(SLUG, TITLE, tex + "\n" + classifier_tex, [curve, fit] + classifier_figures,
+                       records + classifier_records)
 
 
 if __name__ == "__main__":

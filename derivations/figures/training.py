@@ -87,3 +87,19 @@ def fit_figure(x: np.ndarray, y: np.ndarray, xs: np.ndarray, curves: Sequence[tu
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def decision_figure(X: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray, lam: np.ndarray):
+    """Two-input binary classifier: lambda on a grid, the boundary lambda = 1/2, the data."""
+    fig, ax = plt.subplots(figsize=(4.6, 4.0))
+    shade = ax.contourf(gx, gy, lam, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
+    ax.contour(gx, gy, lam, levels=[0.5], colors="black", linewidths=1.2)
+    for label, marker, color in ((0, "o", "#1f4e99"), (1, "^", "#a11d1d")):
+        pts = X[y == label]
+        ax.scatter(pts[:, 0], pts[:, 1], s=14, marker=marker, color=color, edgecolor="white", linewidth=0.4,
+                   label=f"$y = {label}$")
+    fig.colorbar(shade, ax=ax, label=r"$\lambda = \mathrm{sig}[f]$")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", xlim=(-1, 1), ylim=(-1, 1))
+    ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
+    fig.tight_layout()
+    return fig
