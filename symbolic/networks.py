@@ -165,6 +165,11 @@ class DeepNetwork:
                 lines.append(f"{name} = " + wrap(e))
         return lines
 
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the network's matrix equations."""
+        rows = "\\\\ ".join(line.replace(" = ", " &= ", 1) for line in self.matrix_equations_latex())
+        return f"$\\displaystyle \\begin{{aligned}}{rows}\\end{{aligned}}$"
+
     def matrix_form_check(self) -> bool:
         """Check that the matrix equations, expanded element by element, equal the program.
 
@@ -255,6 +260,11 @@ class ShallowNetwork:
         commas = max(self.D, self.D_i, self.D_o) >= 10
         return [f"{latex(s, commas)} = " + "\\\\\n&\\qquad ".join(latex_lines(e, commas=commas))
                 for s, e in self.program]
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the network's equations in the lecture's theta/phi notation."""
+        rows = "\\\\ ".join(line.replace(" = ", " &= ", 1) for line in self.equations_latex())
+        return f"$\\displaystyle \\begin{{aligned}}{rows}\\end{{aligned}}$"
 
     def as_deep_parameters(self, deep: DeepNetwork) -> dict[sp.Symbol, sp.Symbol]:
         """The renaming theta -> (beta_0, Omega_0), phi -> (beta_1, Omega_1)."""

@@ -78,3 +78,11 @@ def test_module_parameter_names_follow_the_notation():
     module = DeepNetworkModule(NetworkSpec((2, 3, 1)))
     assert [n for n, _ in module.named_parameters()] == ["beta_0", "omega_0", "beta_1", "omega_1"]
     assert module.omega_0.shape == (3, 2) and module.beta_1.dtype == torch.float64
+
+
+def test_networks_show_in_jupyter():
+    shallow, deep = shallow_network(1, 2, 1), deep_network(NetworkSpec((1, 2, 2, 1), "tanh"))
+    for net, expected in ((shallow, "\\theta_{10}"), (deep, "\\boldsymbol\\Omega_{2}")):
+        tex = net._repr_latex_()
+        assert tex.startswith("$\\displaystyle \\begin{aligned}") and tex.endswith("\\end{aligned}$")
+        assert expected in tex
