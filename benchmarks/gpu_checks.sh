@@ -17,5 +17,5 @@ nvidia-smi --query-gpu=name,memory.total --format=csv > "$out/gpu_device.txt" 2>
 python -m pytest -m gpu -q -p no:cacheprovider -p no:warnings tests 2>&1 | tail -20 > "$out/gpu_tests.txt"
 python benchmarks/training_benchmark.py --device cuda --repeats 3 --out "$out" > "$out/training_cuda.log" 2>&1
 tmp=$(mktemp -d)
-{ /usr/bin/time -f "wall %e s" python -m derivations notes --out "$tmp" --device cuda --no-pdf; } > "$out/gpu_notes.txt" 2>&1
+( time python -m derivations notes --out "$tmp" --device cuda --no-pdf ) > "$out/gpu_notes.txt" 2>&1
 tail -3 "$out/gpu_tests.txt"
