@@ -18,6 +18,7 @@ import sympy as sp
 from .spec import NetworkSpec
 
 __all__ = [
+    "StockDefined",
     "Activation",
     "Indicator",
     "ReLU",
@@ -35,7 +36,20 @@ __all__ = [
 ]
 
 
-class Activation(sp.Function):
+class StockDefined:
+    """Mixin for the package's functions: evaluated at numbers, to any precision, and
+    rewritten through ``definition(*args)``, their stock-SymPy form."""
+
+    def _eval_evalf(self, prec):
+        if all(arg.is_number for arg in self.args):
+            return self.definition(*self.args)._eval_evalf(prec)
+        return None
+
+    def _eval_rewrite(self, rule, args, **hints):
+        return self.definition(*args)
+
+
+class Activation(StockDefined, sp.Function):
     """Base class: an elementwise function printed as ``name[z]``.
 
     Subclasses set ``latex_name`` and the code templates ``torch_code`` and ``numpy_code``
@@ -55,14 +69,6 @@ class Activation(sp.Function):
     def _latex(self, printer, exp=None) -> str:
         tex = rf"{self.latex_name}\left[{printer._print(self.args[0])}\right]"
         return tex if exp is None else rf"{tex}^{{{exp}}}"
-
-    def _eval_evalf(self, prec):
-        if all(arg.is_number for arg in self.args):
-            return self.definition(*self.args)._eval_evalf(prec)
-        return None
-
-    def _eval_rewrite(self, rule, args, **hints):
-        return self.definition(*args)
 
     def _eval_is_real(self):
         return self.args[0].is_real or None

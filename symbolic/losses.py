@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import sympy as sp
 
-from .activations import Softplus
+from .activations import Softplus, StockDefined
 from .spec import LOSSES, check_loss_width, check_sigma, n_targets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +43,7 @@ __all__ = ["LOSSES", "LogSumExp", "SampleLoss", "sample_loss", "check_loss_width
 sigma = sp.Symbol("sigma", positive=True)
 
 
-class LogSumExp(sp.Function):
+class LogSumExp(StockDefined, sp.Function):
     r"""``logsumexp[z_1, ..., z_n] = log sum_c exp(z_c)``, printed to ``torch.logsumexp``.
 
     Its derivative with respect to z_c is the softmax ``exp(z_c - logsumexp[z])``, which
@@ -63,16 +63,9 @@ class LogSumExp(sp.Function):
     def fdiff(self, argindex=1):
         return sp.exp(self.args[argindex - 1] - self)
 
-    def _latex(self, printer):
-        return r"\operatorname{logsumexp}\left[" + ", ".join(printer._print(a) for a in self.args) + r"\right]"
-
-    def _eval_evalf(self, prec):
-        if all(a.is_number for a in self.args):
-            return self.definition(*self.args)._eval_evalf(prec)
-        return None
-
-    def _eval_rewrite(self, rule, args, **hints):
-        return self.definition(*args)
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{logsumexp}\left[" + ", ".join(printer._print(a) for a in self.args) + r"\right]"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
 
     def _eval_is_real(self):
         return all(a.is_real for a in self.args) or None

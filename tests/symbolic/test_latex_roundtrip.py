@@ -60,3 +60,15 @@ def test_known_regressions():
     z = SYMBOLS[1]
     for expr in (1 / (1 + sp.exp(-z)), (1 - z) / 2, sp.Rational(7, 10) * SYMBOLS[2] + SYMBOLS[3]):
         assert sp.simplify(_parse(latex(expr)) - expr) == 0
+
+
+def test_package_functions_print_when_raised_to_a_power():
+    """Powers of activations and logsumexp (tanh'[z] = 1 - tanh[z]^2) used to crash the printer."""
+    from symbolic.activations import ACTIVATION_CLASSES
+    from symbolic.losses import LogSumExp
+
+    z, w = SYMBOLS[1], SYMBOLS[0]
+    for cls in ACTIVATION_CLASSES.values():
+        expr = cls(z, sp.Rational(1, 10)) if cls.nargs == {2} else cls(z)
+        assert latex(expr**2).endswith("^{2}")
+    assert latex(LogSumExp(z, w) ** 3).endswith("\\right]^{3}")
