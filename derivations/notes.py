@@ -1,10 +1,10 @@
 """The notes builder: every lecture topic, in the lecture's order, into one LaTeX document.
 
-    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...]
+    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...] [--html]
 
 Writes ``DIR/notes.tex``, ``DIR/figures/``, ``DIR/verification.json`` (a list of checks,
 each with ``name``, ``kind``, ``max_error``, ``passed``) and, when ``pdflatex`` is on the
-PATH, ``DIR/notes.pdf``. Any failed check is marked in the notes and makes the command
+PATH, ``DIR/notes.pdf``; with ``--html`` also the web pages ``DIR/html/`` (:mod:`derivations.web`). Any failed check is marked in the notes and makes the command
 exit 1.
 """
 
@@ -70,6 +70,7 @@ class NotesResult:
     topics: list[TopicResult] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
     pdf: Path | None = None
+    html: Path | None = None
     seconds: float = 0.0
 
     @property
@@ -96,8 +97,10 @@ def build_notes(
     device: str = "cpu",
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
+    html: bool = False,
 ) -> NotesResult:
-    """Run the topics, write notes.tex, verification.json and (with pdflatex) notes.pdf."""
+    """Run the topics, write notes.tex, verification.json, (with pdflatex) notes.pdf and
+    (with ``html``) the web pages ``html/index.html``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     out = Path(out)
     _check_writable(out)
@@ -105,7 +108,7 @@ def build_notes(
     say = progress or (lambda line: None)
     result = NotesResult(out)
     start = time.perf_counter()
-    ctx = TopicContext(out, device)
+    ctx = TopicContext(out, device, svg=html)
     for i, name in enumerate(names, start=1):
         t0 = time.perf_counter()
         try:
@@ -130,6 +133,11 @@ def build_notes(
             say(f"wrote {result.pdf}")
         else:
             say(PDFLATEX_HINT)
+    if html:
+        from .web import write_site
+
+        result.html = write_site(out, result.topics, result.records)
+        say(f"wrote {result.html}")
     result.seconds = time.perf_counter() - start
     return result
 
