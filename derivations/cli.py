@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. ``command``: import and add the arguments of that subcommand
-    only (the others are listed by name and help); None: of every subcommand."""
+    only (the others are listed by name and help; ``""``: of none); None: of every one."""
     parser = _Parser(
         prog="deepderive",
         description="Symbolic derivations of introductory deep learning, checked against PyTorch.",
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
-            args = build_parser(_command_of(argv)).parse_args(argv)
+            args = build_parser(_command_of(argv) or "").parse_args(argv)
             code = int(args._run(args))
             sys.stdout.flush()
     except BrokenPipeError:  # the reader went away (``| head``): not an error
