@@ -97,7 +97,7 @@ def _functions() -> dict[str, object]:
         "softplus": Softplus, "swish": Swish, "abs": sp.Abs, "erf": sp.erf, "gamma": sp.gamma,
         "loggamma": sp.loggamma, "lgamma": sp.loggamma, "heaviside": Indicator, "step": Indicator,
         "max": None,  # max(0, z) is ReLU[z]; see _apply
-        "i": Indicator, "indicator": Indicator, "e": None,
+        "i": Indicator, "indicator": Indicator, "e": None, "factorial": sp.factorial,
     }
 
 
@@ -517,7 +517,7 @@ class _Parser:
         arg = args[0]
         if key == "exp":
             _check_power(sp.E, arg)
-        if key in ("gamma",) and arg.is_number and not (arg.is_comparable and abs(arg) <= MAX_FACTORIAL):
+        if key in ("gamma", "factorial") and arg.is_number and not (arg.is_comparable and abs(arg) <= MAX_FACTORIAL):
             raise AnswerSyntaxError(f"Gamma of numbers up to {MAX_FACTORIAL} only")
         return _FUNCTIONS[key](arg) if key != "relu" else ReLU(arg)
 

@@ -63,8 +63,9 @@ class CheckResult:
         return {"correct": self.correct, "feedback": self.feedback, "method": self.method}
 
 
-class CheckTimeout(Exception):
-    """The check ran past its time limit."""
+class CheckTimeout(BaseException):
+    """The check ran past its time limit (a BaseException: SymPy's ``except Exception`` must not
+    swallow it)."""
 
 
 @contextlib.contextmanager

@@ -94,7 +94,7 @@ def _laplace(b):
 
 MODELS = {"normal": _normal, "bernoulli": _bernoulli, "poisson": _poisson, "exponential": _exponential,
           "laplace": _laplace}
-PARAMETERS = {"normal": [R(1, 2), R(1), R(2), R(3)], "laplace": [R(1, 2), R(1), R(2), R(3)]}
+PARAMETERS = {"normal": [R(1, 2), R(1), R(2), R(3)], "laplace": [R(1), R(3, 2), R(2), R(3)]}  # b = 1/2: log 2b = 0
 
 
 @functools.lru_cache(maxsize=None)
