@@ -15,7 +15,7 @@ __all__ = ["main", "build_parser", "UsageError", "COMMANDS"]
 
 #: Subcommands, in the order ``--help`` lists them; each is ``derivations.commands.<name>``
 #: with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMANDS = ["notes", "derive", "evaluate", "verify", "regions", "train"]
+COMMANDS = ["notes", "slides", "notebooks", "derive", "evaluate", "verify", "regions", "train"]
 
 
 class UsageError(ValueError):
