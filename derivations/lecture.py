@@ -229,7 +229,7 @@ LECTURE: tuple[Slide, ...] = (
           "thinking of the model as directly predicting an output $y$ given an input $x$, we shift "
           "perspective, and treat the model as predicting a conditional distribution over possible outputs, "
           "given the input (here a normal distribution):"),
-        E("losses", "normal: distribution and link", steps=(0, 1)),
+        E("losses", "normal: distribution and link", steps=(0, 2)),
         BREAK,
         T("Given this perspective, we want the loss function to encourage a high probability for the "
           "training outputs, i.e., we maximize across all samples"),
@@ -266,7 +266,7 @@ LECTURE: tuple[Slide, ...] = (
           "output space can therefore be defined as $y \\in \\{0, 1\\}$. To construct a loss function for "
           "this problem, we begin by defining a suitable probability distribution over the output space. "
           "The most natural choice for binary classification is the Bernoulli distribution:"),
-        E("losses", "bernoulli: distribution and link", steps=(0, 1)))),
+        E("losses", "bernoulli: distribution and link", steps=(0, 2)))),
     Slide("Example: Binary classification – The sigmoid function", body=(
         T("To ensure that our network output can describe such a probability, we need to force it to be "
           "between 0 and 1. To this end, we employ the sigmoid function:"),
@@ -311,7 +311,7 @@ LECTURE: tuple[Slide, ...] = (
     Slide("SGD – Training on random mini-batches at each step", body=(
         T("In general, our loss functions can be thought of as a sum of loss terms for each training sample "
           "(here the binary classification loss of a 1-3-1 network):"),
-        E("losses", "network loss", steps=(0, 1)),
+        E("losses", "network loss"),
         T("In regular gradient descent, we include all of these terms in the computation of the gradient. "
           "In SGD, we introduce randomness by only computing the gradient for a random subset of the samples "
           "at each step:"),
