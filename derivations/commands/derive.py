@@ -8,15 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import sympy as sp
-
-from symbolic.networks import deep_network, shallow_network
-
-from derivations.topic import align
-
 from .common import add_format_argument, add_spec_arguments, spec_from_args
-
-HELP = "derive a network's equations (LaTeX, text or JSON)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def network_json(net) -> dict:
+    import sympy as sp
+
     return {
         "inputs": [s.name for s in net.inputs],
         "parameters": [{"name": p.name, "tensor": p.tensor, "layer": p.layer, "index": list(p.index)}
@@ -50,7 +44,9 @@ def _check_line(ok: bool, what: str) -> str:
 def network_latex(net, command: str = "") -> tuple[str, bool]:
     """The network's equations as LaTeX, headed by the checks behind them; (text, all passed)."""
     from derivations.crosscheck import forward_check
+    from derivations.topic import align
     from symbolic.identities import shallow_is_deep
+    from symbolic.networks import shallow_network
 
     spec = net.spec
     checks = [(net.matrix_form_check(), "matrix form = scalar form, element by element (symbolic)")]
@@ -74,6 +70,8 @@ def network_latex(net, command: str = "") -> tuple[str, bool]:
 
 
 def network_text(net) -> str:
+    import sympy as sp
+
     lines = [f"network {net.spec.describe()}: K = {net.K} hidden layers, {net.spec.n_parameters} parameters"]
     lines += [f"  {s} = {sp.sstr(e)}" for s, e in net.program]
     lines.append("  outputs: " + ", ".join(s.name for s in net.outputs))
@@ -117,6 +115,8 @@ def _loss_derivation(args: argparse.Namespace, net):
 
 
 def run(args: argparse.Namespace) -> int:
+    from symbolic.networks import deep_network
+
     spec = spec_from_args(args, symbolic=True)
     net = deep_network(spec)
     loss = _loss_derivation(args, net)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "build the lecture's slides: Beamer slides.tex, figures, verification.json and (with pdflatex) slides.pdf"
+HELP = "build the lecture's slides: Beamer slides.tex, figures, verification.json and slides.pdf"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
