@@ -34,6 +34,8 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "notes": Command("derivations.commands.notes",
                      "build the lecture notes: LaTeX, figures, verification.json and (with pdflatex) notes.pdf"),
+    "slides": Command("derivations.commands.slides",
+                      "build the lecture's slides: Beamer slides.tex, figures, verification.json and slides.pdf"),
     "derive": Command("derivations.commands.derive", "derive a network's equations (LaTeX, text or JSON)"),
     "evaluate": Command("derivations.commands.evaluate",
                         "evaluate the compiled symbolic network on a params file and a data file"),
