@@ -34,6 +34,8 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "notes": Command("derivations.commands.notes",
                      "build the lecture notes: LaTeX, figures, verification.json and (with pdflatex) notes.pdf"),
+    "slides": Command("derivations.commands.slides",
+                      "build the lecture's slides: Beamer slides.tex, figures, verification.json and slides.pdf"),
     "derive": Command("derivations.commands.derive", "derive a network's equations (LaTeX, text or JSON)"),
     "evaluate": Command("derivations.commands.evaluate",
                         "evaluate the compiled symbolic network on a params file and a data file"),
@@ -43,7 +45,26 @@ COMMANDS: dict[str, Command] = {
                        "count parameters and linear regions of a ReLU network (exactly for one input)"),
     "train": Command("derivations.commands.train",
                      "train a network with gradient descent, SGD, momentum or Adam (PyTorch)"),
+    "exercises": Command("derivations.commands.exercises",
+                         "exercise sheets with checked solutions, different numbers for every student, and answers.json"),
+    "check": Command("derivations.commands.check",
+                     "check a student's answer or submission against answers.json, with feedback on typical mistakes"),
 }
+
+#: Options whose value may start with '-' (a negative answer): ``--answer -1/2`` reads as ``--answer=-1/2``.
+_DASHED_VALUES = ("--answer",)
+
+
+def _join_dashed(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _DASHED_VALUES and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
 
 
 class UsageError(ValueError):
@@ -110,7 +131,7 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (0, 1, or 2 for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_dashed(list(sys.argv[1:] if argv is None else argv))
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
