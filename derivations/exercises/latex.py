@@ -105,7 +105,7 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                          + f"): largest relative error ${_sci(worst)}$, "
                          + ("passed." if ok else r"\textbf{FAILED}."))
         if ex.mistakes:
-            items = "\n".join(f"\\item ${_mistake_latex(m, ex.kind)}$: {text}" for text, m in ex.mistakes)
+            items = "\n".join(f"\\item ${_mistake_latex(m, ex.kind)}$: {_escape(text)}" for text, m in ex.mistakes)
             parts.append("Typical mistakes the checker recognises (besides a sign error and a factor of 2):\n"
                          f"\\begin{{itemize}}\\small\n{items}\n\\end{{itemize}}")
         body.append("\n\n".join(parts))

@@ -45,7 +45,7 @@ def _plain(answer, kind: str) -> list[str]:
 
 def test_at_least_twelve_kinds_cover_every_topic():
     assert len(KINDS) >= 12
-    assert {topic for topic, _ in KINDS.values()} == set(TOPICS)
+    assert {topic for topic, _ in KINDS.values()} == set(TOPICS) - {"exercises_example"}
 
 
 def test_every_solution_check_passes(exercises):
@@ -214,3 +214,18 @@ def test_cli_exit_codes(answers_dir, capsys):
                  "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"correct": True, "feedback": "correct",
                                                    "method": "within the stated precision 0.001 (absolute)"}
+
+
+def test_a_broken_solution_step_or_twin_goes_red():
+    import random
+
+    from derivations.exercises.base import KINDS as registry
+
+    ex = registry["shallow-output"][1](random.Random("broken"))
+    derivation = next(b for b in ex.solution if not isinstance(b, str))
+    derivation.steps[-1].rhs += sp.Rational(1, 1000)  # a wrong output value
+    derivation.check()
+    ex.twin = [(what, value + 1e-6, exact) for what, value, exact in ex.twin]
+    records, _ = _check_records("s", "E01", ex)
+    failed = [r for r in records if not r["passed"]]
+    assert {r["kind"] for r in failed} == {"derivation-step", "symbolic-vs-torch"}
