@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import warnings
 from typing import NamedTuple, Sequence
@@ -129,8 +130,22 @@ def _quiet_stdout() -> None:
         pass
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks run (files closed)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0, 1, or 2 for bad input)."""
+    """Run one command; return its exit code (0, 1, or 2 for bad input; 130 after Ctrl-C,
+    143 after SIGTERM, each with one ``error:`` line)."""
+    if argv is None:  # the program itself (not a call from Python): SIGTERM ends it like Ctrl-C
+        try:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread
+            pass
     argv = _join_dashed(list(sys.argv[1:] if argv is None else argv))
     caught: list[warnings.WarningMessage] = []
     try:
@@ -158,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         return 130
+    except _Terminated:
+        sys.stderr.write("error: terminated\n")
+        return 143
     for w in caught:  # a successful command shows its warnings, one line each
         sys.stderr.write(f"warning: {_first_line(w.message)}\n")  # type: ignore[arg-type]
     return code
