@@ -11,7 +11,7 @@ import sympy as sp
 import torch
 
 from derivations.figures.networks import activation_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.activations import torch_activation
 from symbolic.activations import ELUPrime, Activation, activation
 from symbolic.compile import compile_program
@@ -53,7 +53,7 @@ def _latex(expr: sp.Expr) -> str:
 
 def build(ctx: TopicContext) -> TopicResult:
     z = sp.Symbol("z", real=True)
-    records, rows = [], []
+    records, rows, checks_of = [], [], {}
     points = torch.tensor([-3.1, -1.7, -0.6, -0.05, 0.05, 0.4, 1.3, 2.9], dtype=torch.float64)  # away from z = 0
     for name in ACTIVATIONS:
         a = activation(name)
@@ -75,15 +75,19 @@ def build(ctx: TopicContext) -> TopicResult:
         err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
         records.append(record(f"{name}: compiled a'[z] vs torch autograd (8 points)", "symbolic-vs-torch", err,
                               err <= 1e-12, "float64, relative error"))
+        checks_of[name] = records[-2:]
 
     fig = activation_figure(list(ACTIVATIONS), activation)
     figure = ctx.save_figure(fig, "activations")
 
-    def line(name, expr, definition, slope):
+    def pair(name, expr, definition, slope):
+        """``a[z] &= definition`` and ``d/dz a[z] &= derivative``."""
         left = latex(expr) if isinstance(expr, Activation) else r"\mathrm{a}\left[z\right]"
-        shown = _latex(definition)
-        return (rf"&\text{{{NAMES[name]}}}: & {left} &= {shown}, & "
-                rf"\frac{{d}}{{dz}}{left} &= {_latex(_expand_primes(slope))}")
+        return (f"{left} &= {_latex(definition)}", rf"\frac{{d}}{{dz}}{left} &= {_latex(_expand_primes(slope))}")
+
+    def line(name, *row):
+        value, derivative = pair(name, *row)
+        return rf"&\text{{{NAMES[name]}}}: & {value}, & {derivative}"
 
     body = "\\\\\n".join(line(*row) for row in rows)
     tex = rf"""\section{{{TITLE}}}
@@ -105,7 +109,11 @@ of the same activation.
 \caption{{Activation functions $\mathrm{{a}}[z]$ (solid) and their derivatives $\mathrm{{a}}'[z]$ (dashed).}}
 \end{{figure}}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    displays = {"all": Display(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)}
+    for row in rows:  # one activation: its definition and its derivative
+        value, derivative = pair(*row)
+        displays[row[0]] = Display(f"\\begin{{align*}}\n{value}\\\\\n{derivative}\n\\end{{align*}}", checks_of[row[0]])
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from derivations.figures.regions import regions_vs_parameters_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.constructions import folding_network, shallow_construction
 from symbolic.counts import deep_parameter_count, parameter_count, parameter_count_derivation
@@ -77,10 +77,12 @@ def build(ctx: TopicContext) -> TopicResult:
     records = []
     counts = parameter_count_derivation()
     counts.check()
-    records += counts.records()
+    count_records = counts.records()
+    records += count_records
     regions = region_count_derivation()
     regions.check()
-    records += regions.records()
+    region_records = regions.records()
+    records += region_records
     small = zaslavsky_small_width_derivation()
     small.check()
     records += small.records()
@@ -217,7 +219,11 @@ $D_i = 10$: Zaslavsky's count (shallow, attained) and eq.~4.17 (deep, a lower bo
 maximum for $D = 30, 50, 100$, multiples of $D_i$ with $D \ge 3 D_i$). Exact integers.}}
 \end{{figure}}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    numel = [r for r in records if r["name"].startswith("parameter counts")]
+    attained = [r for r in records if r["name"].startswith("folding network")]
+    displays = {"parameters": Display(counts.to_latex(), count_records + numel, counts),
+                "regions": Display(regions.to_latex(), region_records + attained, regions)}
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 
 from .topic import TopicContext, TopicResult, record
 
-__all__ = ["TOPICS", "NotesResult", "build_notes", "parse_topics", "latex_document", "compile_pdf"]
+__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf"]
 
 #: Topic modules (``derivations.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
@@ -41,6 +41,7 @@ TOPICS: tuple[str, ...] = (
     "gradient_descent",
     "sgd",
     "backprop",
+    "exercises_example",
 )
 
 PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "
@@ -101,11 +102,31 @@ def build_notes(
     os.environ.setdefault("MPLBACKEND", "Agg")
     out = Path(out)
     _check_writable(out)
-    names = list(topics) if topics is not None else list(TOPICS)
     say = progress or (lambda line: None)
     result = NotesResult(out)
     start = time.perf_counter()
-    ctx = TopicContext(out, device)
+    result.topics, result.records = run_topics(out, topics, device, say)
+    (out / "notes.tex").write_text(latex_document(result.topics, result.records))
+    (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
+    if pdf:
+        if shutil.which("pdflatex"):
+            result.pdf = compile_pdf(out / "notes.tex")
+            say(f"wrote {result.pdf}")
+        else:
+            say(PDFLATEX_HINT)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def run_topics(out: Path, topics: Sequence[str] | None = None, device: str = "cpu",
+               say: Callable[[str], None] = lambda line: None) -> tuple[list[TopicResult], list[dict]]:
+    """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
+    topic objects every output (notes, slides, notebooks) is made from, and all their records.
+    A topic that crashes becomes a failed record, reported, not hidden."""
+    names = list(topics) if topics is not None else list(TOPICS)
+    ctx = TopicContext(Path(out), device)
+    results: list[TopicResult] = []
+    records: list[dict] = []
     for i, name in enumerate(names, start=1):
         t0 = time.perf_counter()
         try:
@@ -117,21 +138,12 @@ def build_notes(
                                                                "run", detail=message)])
         for r in topic.records:
             r.setdefault("topic", topic.slug)
-        result.topics.append(topic)
-        result.records += topic.records
+        results.append(topic)
+        records += topic.records
         failed = sum(not r["passed"] for r in topic.records)
         status = "ok" if not failed else f"{failed} FAILED"
         say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
-    (out / "notes.tex").write_text(latex_document(result.topics, result.records))
-    (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
-    if pdf:
-        if shutil.which("pdflatex"):
-            result.pdf = compile_pdf(out / "notes.tex")
-            say(f"wrote {result.pdf}")
-        else:
-            say(PDFLATEX_HINT)
-    result.seconds = time.perf_counter() - start
-    return result
+    return results, records
 
 
 def _json_default(value):

@@ -12,7 +12,7 @@ import sympy as sp
 import torch
 
 from derivations.figures.regions import pieces_figure, region_map_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.constructions import float_tensors, tensors_from_shallow
 from symbolic.networks import lecture_1_3_1
@@ -155,7 +155,11 @@ grid could be missed, so the count is a lower bound).}}
 \label{{fig:regionmap}}
 \end{{figure}}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure_1d, figure_2d], records)
+    displays = {
+        "joints": Display(rf"\[ x = -\frac{{\theta_{{d0}}}}{{\theta_{{d1}}}}: \qquad {joint_list}. \]", records[:1]),
+        "pieces": Display(rf"\[ y = {_cases(pl, x)} \]", records[1:4]),
+    }
+    return TopicResult(SLUG, TITLE, tex, [figure_1d, figure_2d], records, displays)
 
 
 if __name__ == "__main__":

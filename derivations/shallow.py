@@ -13,11 +13,11 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare, compile_outputs, evaluate_outputs
 from derivations.figures.networks import shallow_decomposition_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.identities import shallow_is_deep
 from symbolic.networks import deep_network, lecture_1_3_1
-from symbolic.printing import latex
+from symbolic.printing import latex, latex_lines
 
 TITLE = "Shallow neural networks"
 SLUG = "shallow"
@@ -29,12 +29,12 @@ def build(ctx: TopicContext) -> TopicResult:
     records = []
 
     equations = "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in net.equations_latex())
-    numbers = "\\\\\n".join(
-        f"{latex(s)} &= {latex(e.subs(values))}" for s, e in net.program
-    )
+    number_lines = [f"{latex(s)} = {latex(e.subs(values))}" for s, e in net.program]
+    numbers = "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in number_lines)
     identity = shallow_is_deep(1, 3, 1)
     identity.check()
-    records += identity.records()
+    identity_records = identity.records()
+    records += identity_records
 
     # The same numbers through the torch twin and the compiled symbolic network.
     deep = deep_network(net.spec)
@@ -85,7 +85,20 @@ The shallow network is the deep network of the later sections with one hidden la
 ($K = 1$); the renaming is checked, not assumed:
 {identity.to_latex()}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    network_records = identity_records + [records[-2]]
+    combined = "\\begin{align*}\ny &= " + "\\\\\n&\\qquad ".join(latex_lines(net.substituted_outputs()[0], 40)) \
+        + "\n\\end{align*}"
+    displays = {
+        "network": Display(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", network_records),
+        "combined": Display(combined, network_records),
+        "numbers": Display(f"\\begin{{align*}}\n{numbers}\n\\end{{align*}}", [records[-1]]),
+        "network: hidden units": Display(align(net.equations_latex()[:net.D]), network_records),
+        "network: output": Display(align(net.equations_latex()[net.D:]), network_records),
+        "numbers: hidden units": Display(align(number_lines[:net.D]), [records[-1]]),
+        "numbers: output": Display(align(number_lines[net.D:]), [records[-1]]),
+        "identity": Display(identity.to_latex(), identity_records, identity),
+    }
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

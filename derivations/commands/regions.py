@@ -18,11 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from symbolic.piecewise import PIECEWISE_LINEAR_ACTIVATIONS
-
 from .common import add_format_argument, add_spec_arguments, spec_from_args
-
-HELP = "count parameters and linear regions of a ReLU network (exactly for one input)"
 
 
 def _positive_float(text: str) -> float:
@@ -57,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def regions_report(args: argparse.Namespace) -> dict:
     """The JSON document of ``deepderive regions`` (see the module docstring)."""
+    from symbolic.piecewise import PIECEWISE_LINEAR_ACTIVATIONS
     from symbolic.regions import lecture_regions, max_regions, max_regions_is_exact
 
     spec = spec_from_args(args)
