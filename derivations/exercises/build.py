@@ -86,6 +86,9 @@ def _kinds_for(topics: Sequence[str] | None) -> list[str]:
     load_kinds()
     order = {t: i for i, t in enumerate(TOPICS)}
     slugs = [s for s, (topic, _) in KINDS.items() if topics is None or topic in topics]
+    if not slugs:
+        raise ValueError(f"no exercise kinds for the topics {', '.join(topics or [])}; choose from "
+                         f"{', '.join(sorted({t for t, _ in KINDS.values()}, key=order.get))}")
     return sorted(slugs, key=lambda s: (order[KINDS[s][0]], list(KINDS).index(s)))
 
 
@@ -169,13 +172,14 @@ def build_exercises(out: str | Path, students: Sequence[str], seed: int = 0, top
     for k, student in enumerate(students, start=1):
         exercises = exercises_for(student, seed, topics)
         answers[student] = [exercise_record(eid, ex) for eid, ex in exercises]
-        checked = []
+        checked, mine = [], []
         for eid, ex in exercises:
             records, blocks = _check_records(student, eid, ex)
-            result.records += records
+            mine += records
             checked.append((eid, ex, blocks))
+        result.records += mine
         (out / "sheets" / f"{student}.tex").write_text(sheet_document(student, seed, checked))
-        (out / "solutions" / f"{student}.tex").write_text(solution_document(student, seed, checked, result.records))
+        (out / "solutions" / f"{student}.tex").write_text(solution_document(student, seed, checked, mine))
         if k % 25 == 0 or k == len(students):
             say(f"[{k}/{len(students)}] sheets and solutions written")
     (out / "answers.json").write_text(json.dumps({"seed": seed, "students": answers}, indent=1, sort_keys=False) + "\n")

@@ -29,8 +29,8 @@ NAMES = {"sigmoid": r"\mathrm{sig}", "tanh": r"\tanh", "softplus": r"\mathrm{sof
          "elu": r"\mathrm{ELU}", "leaky_relu": r"\mathrm{LReLU}"}
 DEFINITIONS = {"sigmoid": r"\mathrm{sig}[z] = 1/(1 + e^{-z})", "tanh": r"\tanh[z] = (e^{z} - e^{-z})/(e^{z} + e^{-z})",
                "softplus": r"\mathrm{softplus}[z] = \log(1 + e^{z})", "swish": r"\mathrm{swish}[z] = z\,\mathrm{sig}[z]",
-               "elu": r"\mathrm{ELU}[z] = z$ for $z > 0$, $e^{z} - 1$ otherwise",
-               "leaky_relu": r"\mathrm{LReLU}[z] = z$ for $z > 0$, $z/10$ otherwise"}
+               "elu": r"\mathrm{ELU}[z] = z \text{ for } z > 0,\ e^{z} - 1 \text{ otherwise}",
+               "leaky_relu": r"\mathrm{LReLU}[z] = z \text{ for } z > 0,\ z/10 \text{ otherwise}"}
 #: The activation whose derivative a student confuses with this one's.
 CONFUSED = {"sigmoid": "tanh", "tanh": "sigmoid", "softplus": "sigmoid", "swish": "sigmoid", "elu": "relu",
             "leaky_relu": "relu"}
@@ -66,7 +66,7 @@ def activation_derivative(rng: random.Random) -> Exercise:
     d = Derivation("with the given c", layout="block")
     d.add(generic.steps[1].rhs.xreplace({c: cv}), f"the proven rule with $c = {number_latex(cv)}$",
           lhs=sp.Derivative(a(cv * z), z), lhs_latex=rf"\frac{{d}}{{dz}} {NAMES[name]}\left[{latex(cv * z)}\right]")
-    mistakes = [("you dropped the inner derivative c (chain rule: d(cz)/dz = c)", derivative(name, cv * z)),
+    mistakes = [(r"you dropped the inner derivative $c$ (chain rule: $d(cz)/dz = c$)", derivative(name, cv * z)),
                 (f"that is the derivative of the wrong activation ({CONFUSED[name]}, not {name})",
                  cv * derivative(CONFUSED[name], cv * z))]
     if name == "swish":

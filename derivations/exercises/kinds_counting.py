@@ -40,7 +40,7 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
     terms = [f"{b} \\cdot ({a} + 1)" for a, b in zip(widths, widths[1:])]
     d = Derivation("parameters", layout="block")
     d.definitions[N] = parameter_count(list(widths))
-    d.add(sp.Integer(weights + biases), "layer k has D_{k+1} D_k weights and D_{k+1} biases", lhs=N,
+    d.add(sp.Integer(weights + biases), r"layer $k$ has $D_{k+1} D_k$ weights and $D_{k+1}$ biases", lhs=N,
           rhs_latex=" + ".join(terms) + f" = {weights} + {biases} = {weights + biases}")
     module = DeepNetworkModule(NetworkSpec(widths, "relu"), dtype=torch.float64)
     counted = sum(p.numel() for p in module.parameters())
@@ -51,7 +51,7 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
         solution=[r"Layer $k$ maps $D_k$ inputs to $D_{k+1}$ outputs: $\boldsymbol\Omega_k$ has $D_{k+1} D_k$ "
                   r"entries and $\boldsymbol\beta_k$ has $D_{k+1}$.", d],
         mistakes=[("you counted the weights only: every unit also has a bias", sp.Integer(weights)),
-                  ("you counted the biases only: the weight matrices have D_{k+1} D_k entries", sp.Integer(biases))],
+                  (r"you counted the biases only: the weight matrices have $D_{k+1} D_k$ entries", sp.Integer(biases))],
         twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters")
 
 
@@ -62,12 +62,12 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
     answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
     d = Derivation("regions", layout="block")
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
-    d.add(answer, "Zaslavsky: D hyperplanes in general position cut R^{D_i} into sum_j C(D, j) regions", lhs=N,
+    d.add(answer, r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,
           rhs_latex=" + ".join(f"\\binom{{{D}}}{{{j}}}" for j in range(D_i + 1)) + f" = {answer}")
     mistakes = [("you counted the joints (hyperplanes), not the regions they separate", sp.Integer(D)),
-                ("not every activation pattern is a region: D hyperplanes give fewer than 2^D regions", sp.Integer(2 ** D))]
+                (r"not every activation pattern is a region: $D$ hyperplanes give fewer than $2^D$ regions", sp.Integer(2 ** D))]
     if D_i == 1:
-        mistakes[0] = ("off by one: D joints separate D + 1 regions (you counted the joints)", sp.Integer(D))
+        mistakes[0] = (r"off by one: $D$ joints separate $D + 1$ regions (you counted the joints)", sp.Integer(D))
     twin = [("max_regions (the package's region formula)", float(max_regions((D_i, D, 1))), float(answer))]
     if D_i == 1:
         from symbolic.piecewise import count_regions
@@ -96,11 +96,11 @@ def depth_width(rng: random.Random) -> Exercise:
     deep = (1,) + (D,) * K + (1,)
     d = Derivation("depth", layout="block")
     d.definitions[N] = sp.Integer(max_regions(deep))
-    d.add(sp.Integer(regions), "each layer of D units multiplies the regions by D + 1 (folding)", lhs=N,
+    d.add(sp.Integer(regions), r"each layer of $D$ units multiplies the regions by $D + 1$ (folding)", lhs=N,
           rhs_latex=f"(D + 1)^K = {D + 1}^{{{K}}} = {regions}")
     W = sp.Symbol("W")
     d.definitions[W] = sp.Integer(max_regions((1, int(answer), 1)) - 1)
-    d.add(answer, "a shallow network with W units has at most W + 1 regions, so W = (D+1)^K - 1", lhs=W,
+    d.add(answer, r"a shallow network with $W$ units has at most $W + 1$ regions, so $W = (D+1)^K - 1$", lhs=W,
           rhs_latex=f"{regions} - 1 = {answer}")
     question = (f"A deep ReLU network with one input and $K = {K}$ hidden layers of $D = {D}$ units can have "
                 "$(D + 1)^K$ linear regions. How many hidden units does a shallow network (one input, one hidden "
@@ -108,9 +108,9 @@ def depth_width(rng: random.Random) -> Exercise:
     return Exercise(
         "depth-width", "depth", "integer", question, answer, precision=0,
         solution=[d],
-        mistakes=[("off by one: W hidden units give W joints and W + 1 regions (you counted regions as joints)",
+        mistakes=[(r"off by one: $W$ hidden units give $W$ joints and $W + 1$ regions (you counted regions as joints)",
                    sp.Integer(regions)),
-                  ("the deep network's units K D are far fewer: depth multiplies regions, width only adds",
+                  (r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them",
                    sp.Integer(K * D))],
         twin=[("max_regions of the deep widths (package formula)", float(max_regions(deep)), float(regions)),
               ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),

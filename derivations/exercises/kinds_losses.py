@@ -19,7 +19,7 @@ from symbolic.activations import Softplus, sig
 from symbolic.derivation import Cases, Derivation
 from symbolic.losses import sample_loss
 
-from .base import Exercise, R, kind, number_latex, pick
+from .base import Exercise, R, kind, number_latex, pick, tex_number
 
 f = sp.Symbol("f", real=True)
 y_real = sp.Symbol("y", real=True)
@@ -181,3 +181,47 @@ def prediction(rng: random.Random) -> Exercise:
         + [("you forgot to normalise: divide by the sum of the exponentials", unnormalised),
            ("you used the logistic sigmoid of one output: three classes need the softmax", sigmoid)],
         twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier")
+
+
+@kind("total-nll", "losses")
+def total_nll(rng: random.Random) -> Exercise:
+    import torch
+
+    from numeric.losses import nll as torch_nll
+    from symbolic.derivation import check_equal
+
+    while True:
+        fs = [pick(rng, [R(n, 2) for n in range(-4, 5) if n]) for _ in range(3)]
+        ys = [rng.randint(0, 1) for _ in range(3)]
+        per = [Softplus(v) - yv * v for v, yv in zip(fs, ys)]
+        total = sp.Add(*per)
+        swapped = sp.Add(*[Softplus(v) - (1 - yv) * v for v, yv in zip(fs, ys)])
+        values = [float(v) for v in (total, total / 3, swapped, 2 * total, total / 2)]
+        if 0 < len(set(ys)) and all(abs(a - b) > 0.01 for i, a in enumerate(values) for b in values[i + 1:]):
+            break
+    d = Derivation("total loss", layout="block")
+    for i, (v, yv, li) in enumerate(zip(fs, ys, per), start=1):
+        lam = sig(v)
+        d.add(li, rf"$l_{i} = -\log Pr(y_{i} \mid f_{i})$, Bernoulli with $\lambda = \mathrm{{sig}}[f_{i}]$",
+              lhs=-sp.log(lam**yv * (1 - lam) ** (1 - yv)), lhs_latex=f"l_{{{i}}}",
+              rhs_latex=rf"\mathrm{{softplus}}\left[{number_latex(v)}\right] - {yv} \cdot {tex_number(v)} "
+                        rf"\approx {float(li):.6f}")
+    d.add(total, r"the loss is the sum over the samples", lhs=sp.Add(*[sp.Symbol(f"l_{i}") for i in range(1, 4)]),
+          lhs_latex="L = l_1 + l_2 + l_3", rhs_latex=f"{float(total):.6f}")
+    d.definitions.update({sp.Symbol(f"l_{i}"): li for i, li in enumerate(per, start=1)})
+    for step in d.steps:  # closed expressions: one evaluation to 50 digits settles each step
+        step.check = check_equal(d._expand(step.lhs), step.rhs, points=1, symbolic=False)
+    F = torch.tensor([[float(v)] for v in fs], dtype=torch.float64)
+    Y = torch.tensor([[float(v)] for v in ys], dtype=torch.float64)
+    torch_total = float(torch_nll("bernoulli", F, Y, reduction="sum"))
+    data = ", ".join(f"(f_{i}, y_{i}) = ({number_latex(v)}, {yv})" for i, (v, yv) in enumerate(zip(fs, ys), start=1))
+    question = (r"A binary classifier predicts $Pr(y = 1 \mid f) = \mathrm{sig}[f]$. On three training samples its "
+                f"outputs and the targets are ${data}$. Compute the loss $L = -\\sum_i \\log Pr(y_i \\mid f_i)$ "
+                "to 3 decimal places.")
+    return Exercise(
+        "total-nll", "losses", "number", question, total, precision=0.001,
+        solution=[r"Per sample $l_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
+                  r"\mathrm{softplus}[f_i] - y_i f_i$; the loss adds them.", d],
+        mistakes=[("you took the mean over the samples: the loss is their sum", total / 3),
+                  (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$", swapped)],
+        twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set")

@@ -229,7 +229,7 @@ def region_slope(rng: random.Random) -> Exercise:
     values = {net.theta[k, i]: units[k][i] for k in range(3) for i in range(2)}
     values.update({net.phi[0, k]: phi[0][k] for k in range(4)})
     lhs = dydx.xreplace(values)
-    d.add(slope, "derivative of the network on this region: the active units' phi_d theta_d1", lhs=sp.Subs(lhs, x, x0),
+    d.add(slope, r"derivative on this region: the active units' $\phi_d \theta_{d1}$", lhs=sp.Subs(lhs, x, x0),
           lhs_latex=rf"\frac{{dy}}{{dx}}\Big|_{{x = {number_latex(x0)}}}",
           rhs_latex=" + ".join(f"{tex_number(w)} \\cdot {tex_number(t1)}" for w, (t0, t1), a in zip(phi[0][1:], units, active) if a)
           + f" = {number_latex(slope)}")
@@ -306,6 +306,8 @@ def composition(rng: random.Random) -> Exercise:
         y1 = run(u1, p1, x0)
         if any(abs(t0 + t1 * y1) < MARGIN for t0, t1 in u2):
             continue
+        if not (any(t0 + t1 * x0 > 0 for t0, t1 in u1) and any(t0 + t1 * y1 > 0 for t0, t1 in u2)):
+            continue  # each network passes something through its hidden units
         y2 = run(u2, p2, y1)
         wrong = run(u1, p1, run(u2, p2, x0))
         if y2 != 0 and len({y2, y1, wrong, -y2, 2 * y2}) == 5:
@@ -333,3 +335,50 @@ def composition(rng: random.Random) -> Exercise:
                   ("you gave the first network's output y, not the composition's output y'", y1)],
         twin=[("first network output (torch twin)", mid, y1), ("composed output (torch twin)", out, y2)],
         title="Composing two networks")
+
+
+@kind("two-input-output", "hidden_units")
+def two_input_output(rng: random.Random) -> Exercise:
+    net = shallow_network(2, 2, 1)
+    small = [R(n, 2) for n in range(-4, 5)]
+    while True:
+        units = [(pick(rng, HALVES), nonzero(rng, small), nonzero(rng, small)) for _ in range(2)]
+        phi = [[pick(rng, HALVES)] + [nonzero(rng, HALVES) for _ in range(2)]]
+        x0 = (pick(rng, [R(n, 2) for n in range(-3, 4)]), pick(rng, [R(n, 2) for n in range(-3, 4)]))
+        pre = [t0 + t1 * x0[0] + t2 * x0[1] for t0, t1, t2 in units]
+        if min(abs(p) for p in pre) < MARGIN or not any(p > 0 for p in pre):
+            continue
+        y = phi[0][0] + sum(w * max(p, 0) for w, p in zip(phi[0][1:], pre))
+        swapped = phi[0][0] + sum(w * max(t0 + t1 * x0[1] + t2 * x0[0], 0) for w, (t0, t1, t2) in zip(phi[0][1:], units))
+        linear = phi[0][0] + sum(w * p for w, p in zip(phi[0][1:], pre))
+        if y != 0 and len({y, swapped, linear, -y, 2 * y, y / 2}) == 6:
+            break
+    x1, x2 = net.inputs
+    d = Derivation("forward pass", layout="block")
+    values = {x1: x0[0], x2: x0[1]}
+    for k, (t0, t1, t2) in enumerate(units):
+        values.update({net.theta[k, 0]: t0, net.theta[k, 1]: t1, net.theta[k, 2]: t2})
+    values.update({net.phi[0, k]: v for k, v in enumerate(phi[0])})
+    d.definitions.update(values)
+    d.definitions.update(dict(net.program))
+    for k, (t0, t1, t2) in enumerate(units):
+        d.add(ReLU(pre[k]), "unit active: ReLU passes it" if pre[k] > 0 else "unit inactive: ReLU clips it to 0",
+              lhs=net.h[k], rhs_latex=(rf"\mathrm{{ReLU}}\left[{number_latex(t0)} + {tex_number(t1)} \cdot "
+                                       rf"{tex_number(x0[0])} + {tex_number(t2)} \cdot {tex_number(x0[1])}\right] = "
+                                       rf"{number_latex(ReLU(pre[k]))}"))
+    d.add(y, "output: bias plus weighted hidden units", lhs=net.outputs[0])
+    tensors = {"beta_0": [float(u[0]) for u in units], "omega_0": [[float(u[1]), float(u[2])] for u in units],
+               "beta_1": [float(phi[0][0])], "omega_1": [[float(v) for v in phi[0][1:]]]}
+    out = twin.forward((2, 2, 1), tensors, [list(x0)])[0][0]
+    params = ", ".join(f"{latex(net.theta[k, i])} = {number_latex(u[i])}" for k, u in enumerate(units) for i in range(3))
+    question = (r"A shallow network with two inputs, $h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x_1 + "
+                r"\theta_{d2} x_2\right]$ ($d = 1, 2$), $y = \phi_0 + \phi_1 h_1 + \phi_2 h_2$, has the parameters "
+                f"${params}$ and ${_phi_latex(net, phi)}$. Compute $y$ at $(x_1, x_2) = "
+                f"({number_latex(x0[0])}, {number_latex(x0[1])})$.")
+    return Exercise(
+        "two-input-output", "hidden_units", "number", question, y, precision=0.001,
+        solution=[r"Each unit's pre-activation is a plane over $(x_1, x_2)$; the ReLU clips it at its joint line.", d],
+        mistakes=[(r"you swapped the inputs: $\theta_{d1}$ multiplies $x_1$ and $\theta_{d2}$ multiplies $x_2$", swapped),
+                  ("you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0",
+                   linear)],
+        twin=[("network output y (torch twin)", out, y)], title="A network with two inputs")

@@ -121,3 +121,46 @@ def sgd_gradient(rng: random.Random) -> Exercise:
                   (r"you swapped the two components", g[::-1])],
         twin=[(f"batch gradient component {j} (torch autograd)", grad[j], g[j]) for j in range(2)],
         title="The gradient of a batch")
+
+
+@kind("steps-per-epoch", "sgd")
+def steps_per_epoch(rng: random.Random) -> Exercise:
+    import math
+
+    while True:
+        I = pick(rng, [50, 60, 75, 90, 100, 120, 150, 200])
+        B = pick(rng, [7, 8, 16, 20, 25, 32])
+        epochs = pick(rng, [2, 3, 5])
+        if I % B and I > B:
+            break
+    per_epoch = -(-I // B)
+    answer = sp.Integer(per_epoch * epochs)
+    N = sp.Symbol("N")
+    d = Derivation("steps", layout="block")
+    d.definitions[N] = sp.ceiling(sp.Rational(I, B)) * epochs
+    d.add(answer, r"each epoch visits every sample once, in $\lceil I / B \rceil$ batches (the last one smaller)",
+          lhs=N, rhs_latex=rf"{epochs} \cdot \left\lceil \frac{{{I}}}{{{B}}} \right\rceil = {epochs} \cdot {per_epoch} = "
+                           f"{answer}")
+    counted = _count_steps(I, B, epochs)
+    question = (f"Stochastic gradient descent runs for {epochs} epochs over $I = {I}$ training samples with batches of "
+                f"$B = {B}$ samples (shuffled without replacement each epoch; the last batch of an epoch may be "
+                "smaller). How many parameter updates does it make?")
+    return Exercise(
+        "steps-per-epoch", "sgd", "integer", question, answer, precision=0,
+        solution=[d],
+        mistakes=[("off by one per epoch: the last, smaller batch is an update too",
+                   sp.Integer((I // B) * epochs)),
+                  ("that is the number of samples seen, not the number of updates (one update per batch)",
+                   sp.Integer(I * epochs))],
+        twin=[("updates counted by the torch trainer's batching", float(counted), float(answer))],
+        title="Steps of stochastic gradient descent")
+
+
+def _count_steps(I: int, B: int, epochs: int) -> int:
+    """Updates made by the trainer's own batching (:func:`numeric.training.shuffled_batches`)."""
+    import numpy as np
+
+    from numeric.training import shuffled_batches
+
+    rng = np.random.default_rng(0)
+    return sum(len(shuffled_batches(I, B, rng)) for _ in range(epochs))

@@ -88,7 +88,8 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                 continue
             ids = next(derivations)
             failed = [i for i in ids if not by_id[i]["passed"]]
-            parts.append(f"% check: {', '.join(ids)}\n{block.to_latex()}")
+            tag = "definition" if all(by_id[i].get("method") == "definition" for i in ids) else "check"
+            parts.append(f"% {tag}: {', '.join(ids)}\n{block.to_latex()}")
             if failed:
                 parts.append(r"\textbf{CHECK FAILED:} " + _escape(", ".join(failed)))
         answer = answer_latex(ex.answer, ex.kind)
@@ -105,7 +106,7 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                          + f"): largest relative error ${_sci(worst)}$, "
                          + ("passed." if ok else r"\textbf{FAILED}."))
         if ex.mistakes:
-            items = "\n".join(f"\\item ${_mistake_latex(m, ex.kind)}$: {text}" for text, m in ex.mistakes)
+            items = "\n".join(f"\\item ${_mistake_latex(m, ex.kind)}$: {_escape(text)}" for text, m in ex.mistakes)
             parts.append("Typical mistakes the checker recognises (besides a sign error and a factor of 2):\n"
                          f"\\begin{{itemize}}\\small\n{items}\n\\end{{itemize}}")
         body.append("\n\n".join(parts))
