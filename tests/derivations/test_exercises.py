@@ -251,3 +251,32 @@ def test_hostile_answers_in_a_fresh_process(answers_dir, tmp_path):
         assert elapsed < 10  # the 2 s target is measured in benchmarks/ (a loaded CI machine starts slowly)
     assert not marker.exists()
     assert "control character" in proc.stdout and "unknown LaTeX command \\input" in proc.stdout
+
+
+def test_roster_and_topics(tmp_path, capsys):
+    roster = tmp_path / "class.csv"
+    roster.write_text("\ufeffname,id\nAda,ada-1\nAlan,turing\n")
+    out = tmp_path / "ex"
+    assert main(["exercises", "--out", str(out), "--roster", str(roster), "--topics", "counts_regions,depth",
+                 "--no-pdf"]) == 0
+    data = json.loads((out / "answers.json").read_text())
+    assert list(data["students"]) == ["ada-1", "turing"]
+    assert {e["topic"] for e in data["students"]["turing"]} == {"counts_regions", "depth"}
+    assert (out / "sheets" / "ada-1.tex").exists() and (out / "solutions" / "turing.tex").exists()
+    capsys.readouterr()
+    for text in ("name\nAda\n", "id\nAda\nAda\n", "id\n../evil\n"):
+        roster.write_text(text)
+        assert main(["exercises", "--out", str(out), "--roster", str(roster), "--no-pdf"]) == 2
+    assert main(["exercises", "--out", str(out), "--students", "2", "--topics", "exercises_example"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 4 and all(line.startswith("error:") for line in err)
+
+
+def test_tampered_answers_file_is_not_evaluated(answers_dir, tmp_path, capsys):
+    data = json.loads((answers_dir / "answers.json").read_text())
+    data["students"]["s001"][0]["answer_srepr"] = "__import__('os').getcwd()"
+    bad = tmp_path / "answers.json"
+    bad.write_text(json.dumps(data))
+    assert main(["check", "--answers", str(bad), "--student", "s001", "--exercise", "E01", "--answer", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: answer_srepr: only SymPy constructors") and len(err.splitlines()) == 1
