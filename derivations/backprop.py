@@ -12,7 +12,7 @@ import torch
 
 from derivations.crosscheck import GRADIENT_TOLERANCES, compare, gradient_check
 from derivations.figures.backprop import gradient_tangents_figure
-from derivations.topic import TopicContext, TopicResult, align, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from symbolic.activations import activation, activation_latex
 from symbolic.backprop import adjoint_symbol, backprop
 from symbolic.backprop_toy import chain_rule_example, toy_values
@@ -167,7 +167,11 @@ network for every activation and every loss (largest relative error {grid_worst:
 and layer by layer, as matrix products, for the {big.describe()} network
 ({big.n_parameters} parameters; largest relative error {big_worst:.1e}).
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    toy, deep = records[0:2], records[2:4]
+    displays = {"forward": Display(forward, toy), "factors": Display(factors, toy), "backward": Display(backward, toy),
+                "matrix": Display(align(bp_small.matrix_latex()), deep),
+                "program": Display(align(bp_small.scalar_latex()), deep)}
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 
 from derivations.crosscheck import forward_check
 from derivations.figures.networks import composition_figure
-from derivations.topic import TopicContext, TopicResult, align, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.identities import composition_is_deep
 from symbolic.networks import deep_network
@@ -21,11 +21,22 @@ SLUG = "deep_networks"
 
 
 
+def _by_layer(lines: list[str]) -> dict[str, list[str]]:
+    """Scalar equations grouped as "layer 1", "layer 2", ..., "output" (h_{k,i} lines by k)."""
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        left = line.split(" = ", 1)[0]
+        key = f"layer {left[3:].split(',')[0]}" if left.startswith("h_{") else "output"
+        groups.setdefault(key, []).append(line)
+    return groups
+
+
 def build(ctx: TopicContext) -> TopicResult:
     records = []
     composition = composition_is_deep(2, 2, "relu")
     composition.check()
-    records += composition.records()
+    composition_records = composition.records()
+    records += composition_records
 
     two_layer = deep_network(NetworkSpec((1, 3, 3, 1), "relu"))
     general = deep_network(NetworkSpec((3, 4, 4, 4, 2), "relu"))
@@ -79,7 +90,29 @@ These matrix products are what GPUs compute fast. The matrix equations, expanded
 element, equal the scalar equations (checked symbolically), and each network compiled from
 SymPy agrees with the PyTorch network of the same spec (float64).
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    def checks_of(net):
+        return [r for r in records if r["name"].startswith(net.spec.describe() + ":")]
+
+    def nested(net) -> str:  # y = beta_K + Omega_K a[... a[beta_0 + Omega_0 x]], from the matrix lines
+        lines = net.matrix_equations_latex()
+        out = lines[-1].split(" = ", 1)[1]
+        for k in range(net.K, 0, -1):
+            out = out.replace(rf"\mathbf{{h}}_{{{k}}}", lines[k - 1].split(" = ", 1)[1])
+        return rf"\[ \mathbf{{y}} = {out} \]"
+
+    matrix = two_layer.matrix_equations_latex()
+    displays = {
+        "composition": Display(composition.to_latex(), composition_records, composition),
+        "two layers": Display(align(matrix), checks_of(two_layer)),
+        "two layers: hidden layers": Display(align(matrix[:-1]), checks_of(two_layer)),
+        "two layers: output": Display(align(matrix[-1:]), checks_of(two_layer)),
+        "two layers: nested": Display(nested(two_layer), checks_of(two_layer)),
+        "two layers: scalar": Display(align(two_layer.scalar_equations_latex()), checks_of(two_layer)),
+        **{f"two layers: scalar, {name}": Display(align(lines), checks_of(two_layer))
+           for name, lines in _by_layer(two_layer.scalar_equations_latex()).items()},
+        "general": Display(align(general.matrix_equations_latex()), checks_of(general)),
+    }
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

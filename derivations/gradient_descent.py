@@ -12,7 +12,7 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare
 from derivations.figures.training import trajectory_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.datasets import make_dataset
 from numeric.training import TrainConfig, Trainer
 from symbolic.gradient_descent import (lecture_linear_regression, linear_regression_descent,
@@ -56,13 +56,15 @@ def build(ctx: TopicContext) -> TopicResult:
 
     figure = ctx.save_figure(trajectory_figure(loss, iterates, x, y), "gradient_descent_trajectory")
     final = iterates[-1]
+    gradient = r"\frac{\partial L}{\partial \boldsymbol\phi} &= \sum_{i=1}^{I} \frac{\partial l_i}{\partial \boldsymbol\phi}"
+    update = r"\boldsymbol\phi &\leftarrow \boldsymbol\phi - \alpha \frac{\partial L}{\partial \boldsymbol\phi}"
     tex = rf"""\section{{{TITLE}}}
 Having defined a loss, we need the parameters that minimise it. Gradient descent uses the
 gradient of the loss to get there, repeating two steps: compute the gradient of the loss
 with respect to the parameters, then move the parameters a small distance against it,
 \begin{{align*}}
-\frac{{\partial L}}{{\partial \boldsymbol\phi}} &= \sum_{{i=1}}^{{I}} \frac{{\partial l_i}}{{\partial \boldsymbol\phi}},
-& \boldsymbol\phi &\leftarrow \boldsymbol\phi - \alpha \frac{{\partial L}}{{\partial \boldsymbol\phi}},
+{gradient},
+& {update},
 \end{{align*}}
 where the learning rate $\alpha$ sets the size of the step. For the 1-D linear regression
 model $y = \phi_0 + \phi_1 x$ with the least-squares loss everything can be done exactly
@@ -87,7 +89,13 @@ the compiled symbolic gradient to float64 rounding (relative error
 {records[-2]['max_error']:.1e} for a 1-3-1 ReLU network with least squares and
 {records[-1]['max_error']:.1e} for a 2-3-1 tanh network with the Bernoulli loss).
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    steps = records[-2:]  # one trainer step = phi - alpha dL/dphi with the summed symbolic gradient
+    displays = {
+        "gradient": Display(f"\\begin{{align*}}\n{gradient}\n\\end{{align*}}", steps),
+        "update": Display(f"\\begin{{align*}}\n{update}\n\\end{{align*}}", steps),
+        "descent": Display(derivation.to_latex(), records[:-2], derivation),
+    }
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

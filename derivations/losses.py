@@ -14,7 +14,7 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare, random_targets
 from derivations.figures.losses import bernoulli_nll_figure, normal_likelihood_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.losses import per_sample_nll
 from numeric.model import DeepNetworkModule
 from symbolic.compile import compile_program
@@ -87,7 +87,9 @@ def _section(title: str, r, parts: list[tuple[str, str]]) -> str:
 
 def build(ctx: TopicContext) -> TopicResult:
     recipes = {name: checked_recipe(name) for name in LOSSES}
-    records = [rec for r in recipes.values() for rec in r.records()]
+    displays = {f"{name}: {title}": Display(d.to_latex(), d.records(), d)
+                for name, r in recipes.items() for title, d in r.parts.items()}
+    records = [rec for display in displays.values() for rec in display.records]
     bern, normal = recipes["bernoulli"], recipes["normal"]
 
     # Worked examples, exact.
@@ -106,7 +108,8 @@ def build(ctx: TopicContext) -> TopicResult:
     spec = NetworkSpec((1, 3, 1), "relu")
     network = network_loss_derivation(spec, "bernoulli")
     network.check()
-    records += network.records()
+    displays["network loss"] = Display(network.to_latex(), network.records(), network)
+    records += displays["network loss"].records
 
     # Compiled symbolic losses vs the torch twin; stability at extreme logits.
     records += [_twin_check(name, seed) for seed, name in enumerate(LOSSES)]
@@ -210,7 +213,7 @@ every distribution, and the stable forms and their gradients stay finite and acc
 logits up to $|f| = 10^4$ in float32 and float64.
 """
     tex = intro + bernoulli + regression + others + network_tex
-    return TopicResult(SLUG, TITLE, tex, figures, records)
+    return TopicResult(SLUG, TITLE, tex, figures, records, displays)
 
 
 if __name__ == "__main__":

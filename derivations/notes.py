@@ -4,7 +4,8 @@
 
 Writes ``DIR/notes.tex``, ``DIR/figures/``, ``DIR/verification.json`` (a list of checks,
 each with ``name``, ``kind``, ``max_error``, ``passed``) and, when ``pdflatex`` is on the
-PATH, ``DIR/notes.pdf``; with ``--html`` also the web pages ``DIR/html/`` (:mod:`derivations.web`). Any failed check is marked in the notes and makes the command
+PATH, ``DIR/notes.pdf``; with ``--html`` also the web pages ``DIR/html/``
+(:mod:`derivations.web`). Any failed check is marked in the notes and makes the command
 exit 1.
 """
 
@@ -25,7 +26,7 @@ from typing import Callable, Sequence
 
 from .topic import TopicContext, TopicResult, record
 
-__all__ = ["TOPICS", "NotesResult", "build_notes", "parse_topics", "latex_document", "compile_pdf"]
+__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf"]
 
 #: Topic modules (``derivations.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
@@ -41,6 +42,7 @@ TOPICS: tuple[str, ...] = (
     "gradient_descent",
     "sgd",
     "backprop",
+    "exercises_example",
 )
 
 PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "
@@ -104,27 +106,10 @@ def build_notes(
     os.environ.setdefault("MPLBACKEND", "Agg")
     out = Path(out)
     _check_writable(out)
-    names = list(topics) if topics is not None else list(TOPICS)
     say = progress or (lambda line: None)
     result = NotesResult(out)
     start = time.perf_counter()
-    ctx = TopicContext(out, device, svg=html)
-    for i, name in enumerate(names, start=1):
-        t0 = time.perf_counter()
-        try:
-            topic = _load(name)(ctx)
-        except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
-            message = f"{type(exc).__name__}: {exc}"
-            topic = TopicResult(name, name, rf"\section{{{_escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
-                                + _escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
-                                                               "run", detail=message)])
-        for r in topic.records:
-            r.setdefault("topic", topic.slug)
-        result.topics.append(topic)
-        result.records += topic.records
-        failed = sum(not r["passed"] for r in topic.records)
-        status = "ok" if not failed else f"{failed} FAILED"
-        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
+    result.topics, result.records = run_topics(out, topics, device, say, svg=html)
     (out / "notes.tex").write_text(latex_document(result.topics, result.records))
     (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
     if pdf:
@@ -140,6 +125,36 @@ def build_notes(
         say(f"wrote {result.html}")
     result.seconds = time.perf_counter() - start
     return result
+
+
+def run_topics(out: Path, topics: Sequence[str] | None = None, device: str = "cpu",
+               say: Callable[[str], None] = lambda line: None, svg: bool = False
+               ) -> tuple[list[TopicResult], list[dict]]:
+    """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
+    topic objects every output (notes, slides, notebooks) is made from, and all their records.
+    A topic that crashes becomes a failed record, reported, not hidden. ``svg``: figures
+    also as SVG (for the web notes)."""
+    names = list(topics) if topics is not None else list(TOPICS)
+    ctx = TopicContext(Path(out), device, svg=svg)
+    results: list[TopicResult] = []
+    records: list[dict] = []
+    for i, name in enumerate(names, start=1):
+        t0 = time.perf_counter()
+        try:
+            topic = _load(name)(ctx)
+        except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
+            message = f"{type(exc).__name__}: {exc}"
+            topic = TopicResult(name, name, rf"\section{{{_escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
+                                + _escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
+                                                               "run", detail=message)])
+        for r in topic.records:
+            r.setdefault("topic", topic.slug)
+        results.append(topic)
+        records += topic.records
+        failed = sum(not r["passed"] for r in topic.records)
+        status = "ok" if not failed else f"{failed} FAILED"
+        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
+    return results, records
 
 
 def _json_default(value):

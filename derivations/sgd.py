@@ -16,7 +16,7 @@ import torch
 from derivations.crosscheck import TOLERANCES, compare
 from derivations.deep_classifier import deep_classifier_section
 from derivations.figures.training import fit_figure, loss_curve_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.checkpoint import list_checkpoints
 from numeric.datasets import make_dataset
 from numeric.monitoring import read_metrics
@@ -84,14 +84,18 @@ def build(ctx: TopicContext) -> TopicResult:
     n_batches = math.ceil(data.I / BATCH)
     checkpoints = ", ".join(f"\\texttt{{{p.name}}}" for p in list_checkpoints(run_dir))
     first_rows = ", ".join(f"{r['loss_per_sample']:.3f}" for r in epochs[:5])
+    rule = (r"\boldsymbol\phi_{t+1} = \boldsymbol\phi_t - \alpha \sum_{i \in \mathcal{B}_t}"
+            r"\frac{\partial l_i[\boldsymbol\phi_t]}{\partial \boldsymbol\phi}")
+    definition = record("SGD update: phi_{t+1} = phi_t - alpha sum over the batch B_t of dl_i/dphi", "definition",
+                        0.0, True, "definition")
+    records.append(definition)
     tex = rf"""\section{{{TITLE}}}
 The loss is a sum of one term per training sample, $L[\boldsymbol\phi] = \sum_{{i}} l_i$.
 Gradient descent uses all of them in every step; stochastic gradient descent (SGD) adds
 noise to the optimisation by using only a random subset $\mathcal{{B}}_t$ of the samples, a
 \emph{{batch}}, in each step:
 \begin{{equation*}}
-\boldsymbol\phi_{{t+1}} = \boldsymbol\phi_t - \alpha \sum_{{i \in \mathcal{{B}}_t}}
-\frac{{\partial l_i[\boldsymbol\phi_t]}}{{\partial \boldsymbol\phi}}.
+{rule}.
 \end{{equation*}}
 The batch holds from one sample to the whole training set (then SGD is gradient descent).
 A full pass through the training set is an \emph{{epoch}}: the samples are shuffled without
@@ -124,9 +128,11 @@ full numbers reproduce PyTorch's predictions to {c.max_rel:.0e}):
 {equations}
 \end{{align*}}
 """
+    displays = {"update": Display(f"\\[ {rule} \\]", [definition]),
+                "trained": Display(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", records[2:3])}
     classifier_tex, classifier_figures, classifier_records = deep_classifier_section(ctx)
     return TopicResult(SLUG, TITLE, tex + "\n" + classifier_tex, [curve, fit] + classifier_figures,
-                       records + classifier_records)
+                       records + classifier_records, displays)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare, compile_outputs, evaluate_outputs
 from derivations.figures.networks import shallow_decomposition_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.identities import shallow_is_deep
 from symbolic.networks import deep_network, lecture_1_3_1
-from symbolic.printing import latex
+from derivations.traceability import assign_ids, tagged
+from symbolic.printing import latex, latex_lines
 
 TITLE = "Shallow neural networks"
 SLUG = "shallow"
@@ -29,12 +30,12 @@ def build(ctx: TopicContext) -> TopicResult:
     records = []
 
     equations = "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in net.equations_latex())
-    numbers = "\\\\\n".join(
-        f"{latex(s)} &= {latex(e.subs(values))}" for s, e in net.program
-    )
+    number_lines = [f"{latex(s)} = {latex(e.subs(values))}" for s, e in net.program]
+    numbers = "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in number_lines)
     identity = shallow_is_deep(1, 3, 1)
     identity.check()
-    records += identity.records()
+    identity_records = identity.records()
+    records += identity_records
 
     # The same numbers through the torch twin and the compiled symbolic network.
     deep = deep_network(net.spec)
@@ -60,19 +61,19 @@ def build(ctx: TopicContext) -> TopicResult:
     fig = shallow_decomposition_figure(net, values)
     figure = ctx.save_figure(fig, "shallow_decomposition")
 
+    assign_ids(SLUG, records)
+    twin, exact_rec = records[-2], records[-1]
+    network_tex = tagged(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", identity_records + [twin])
+    numbers_tex = tagged(f"\\begin{{align*}}\n{numbers}\n\\end{{align*}}", [exact_rec])
     tex = rf"""\section{{{TITLE}}}
 A shallow network computes linear functions of the input, passes them through an
 activation function $\mathrm{{a}}[\cdot]$ and returns a linear combination of these hidden
 units. With one input, three hidden units and the ReLU activation (the lecture's example):
-\begin{{align*}}
-{equations}
-\end{{align*}}
+{network_tex}
 The parameters $\theta_{{d0}}, \theta_{{d1}}$ set where each hidden unit switches on (its
 \emph{{joint}} at $x = -\theta_{{d0}}/\theta_{{d1}}$) and $\phi_d$ weights its contribution. With the
 worked example's numbers:
-\begin{{align*}}
-{numbers}
-\end{{align*}}
+{numbers_tex}
 \begin{{figure}}[h]
 \centering
 \includegraphics[width=\textwidth]{{{figure}}}
@@ -83,9 +84,22 @@ their sum with $\phi_0$, a piecewise-linear function with joints at $x = 1/2, 1,
 
 The shallow network is the deep network of the later sections with one hidden layer
 ($K = 1$); the renaming is checked, not assumed:
-{identity.to_latex()}
+{tagged(identity.to_latex(), identity_records)}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    network_records = identity_records + [records[-2]]
+    combined = "\\begin{align*}\ny &= " + "\\\\\n&\\qquad ".join(latex_lines(net.substituted_outputs()[0], 40)) \
+        + "\n\\end{align*}"
+    displays = {
+        "network": Display(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", network_records),
+        "combined": Display(combined, network_records),
+        "numbers": Display(f"\\begin{{align*}}\n{numbers}\n\\end{{align*}}", [records[-1]]),
+        "network: hidden units": Display(align(net.equations_latex()[:net.D]), network_records),
+        "network: output": Display(align(net.equations_latex()[net.D:]), network_records),
+        "numbers: hidden units": Display(align(number_lines[:net.D]), [records[-1]]),
+        "numbers: output": Display(align(number_lines[net.D:]), [records[-1]]),
+        "identity": Display(identity.to_latex(), identity_records, identity),
+    }
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

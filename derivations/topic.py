@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["TopicContext", "TopicResult", "align", "topic_main", "record"]
+__all__ = ["TopicContext", "TopicResult", "Display", "align", "topic_main", "record", "record_ids"]
 
 
 @dataclass
@@ -50,14 +50,60 @@ class TopicContext:
 
 
 @dataclass
+class Display:
+    """One displayed equation block of a topic and the verification records behind it.
+
+    The same object feeds every output made from a topic (notes, slides, notebooks):
+    ``latex`` is the display as the notes print it (an ``align*`` or ``\\[ \\]`` block),
+    ``records`` are the very record dicts of the topic that check (or define) it, and
+    ``derivation`` is the :class:`~symbolic.derivation.Derivation` it prints, when it is one,
+    so that an output can split its steps (a slide deck breaks long derivations).
+    """
+
+    latex: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    derivation: Any = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.records) and all(r["passed"] for r in self.records)
+
+    @property
+    def is_definition(self) -> bool:
+        """True when every record behind the display states a definition (nothing to prove)."""
+        return bool(self.records) and all(r.get("method") == "definition" for r in self.records)
+
+    def _repr_latex_(self) -> str:
+        if self.derivation is not None and hasattr(self.derivation, "_repr_latex_"):
+            return self.derivation._repr_latex_()
+        body = self.latex.strip()
+        for env, inner in (("align*", "aligned"), ("alignat*", "alignedat"), ("equation*", "")):
+            body = body.replace(f"\\begin{{{env}}}", f"\\begin{{{inner}}}" if inner else "")
+            body = body.replace(f"\\end{{{env}}}", f"\\end{{{inner}}}" if inner else "")
+        if body.startswith("\\[") and body.endswith("\\]"):
+            body = body[2:-2]
+        return "$\\displaystyle " + body + "$"
+
+
+def record_ids(records: list[dict[str, Any]]) -> list[str]:
+    """The verification ids of records (``id``; given by the output builders when missing)."""
+    return [str(r["id"]) for r in records if "id" in r]
+
+
+@dataclass
 class TopicResult:
-    """A topic's LaTeX fragment (starting with ``\\section``), figures and checks."""
+    """A topic's LaTeX fragment (starting with ``\\section``), figures and checks.
+
+    ``displays`` names the topic's displayed equations (``"network"``, ``"bernoulli: likelihood"``)
+    so that other outputs (slides, notebooks, web pages) reuse them instead of retyping them.
+    """
 
     slug: str
     title: str
     latex: str
     figures: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
+    displays: dict[str, Display] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -20,13 +20,16 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import torch
+
+from symbolic.limits import MAX_CHECKPOINT_BYTES
+
+from .files import atomic_write, open_regular_file
 
 __all__ = [
     "FORMAT",
@@ -35,6 +38,7 @@ __all__ = [
     "latest_checkpoint",
     "save_checkpoint",
     "load_checkpoint",
+    "validate_checkpoint",
     "check_identity",
     "rng_state",
     "restore_rng",
@@ -45,7 +49,6 @@ __all__ = [
 FORMAT = "deepderive-checkpoint"
 VERSION = 1
 _NAME = re.compile(r"^epoch-(\d+)\.pt$")
-_TMP_PREFIX = ".tmp-checkpoint-"
 
 
 def checkpoint_path(run_dir: str | os.PathLike, epoch: int) -> Path:
@@ -82,36 +85,26 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def save_checkpoint(path: str | os.PathLike, payload: Mapping[str, Any]) -> Path:
-    """Write ``payload`` to ``path`` atomically: temporary file, flush, fsync, ``os.replace``."""
+    """Write ``payload`` to ``path`` atomically: temporary file, flush, fsync, ``os.replace``
+    (:func:`numeric.files.atomic_write`; the file gets the umask's permissions)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".pt", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(dict(payload), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda fh: torch.save(dict(payload), fh))
     _fsync_dir(path.parent)
     return path
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True`` onto the CPU; ValueError if it is not one."""
+    """Read a checkpoint with ``weights_only=True`` onto the CPU and validate every field
+    (:func:`validate_checkpoint`); ValueError if it is not a complete deepderive checkpoint."""
     path = Path(path)
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ValueError(f"checkpoint file {str(path)!r} not found") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError,
-            AttributeError, TypeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"checkpoint file {str(path)!r} is corrupt or not a torch checkpoint ({reason[:120]})") from None
+    with open_regular_file(path, "checkpoint file", MAX_CHECKPOINT_BYTES) as fh:
+        try:
+            data = torch.load(fh, map_location="cpu", weights_only=True)
+        except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError,
+                AttributeError, TypeError, RecursionError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"checkpoint file {str(path)!r} is corrupt or not a torch checkpoint ({reason[:120]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"checkpoint file {str(path)!r} is not a deepderive checkpoint (no format {FORMAT!r})")
     if data.get("version") != VERSION:
@@ -120,7 +113,57 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     missing = [k for k in ("identity", "epoch", "step", "model", "optimizer", "rng") if k not in data]
     if missing:
         raise ValueError(f"checkpoint file {str(path)!r} is incomplete: missing {', '.join(missing)}")
+    validate_checkpoint(data, path)
     return data
+
+
+def _bad(path: str | os.PathLike, field: str, wanted: str, got: Any) -> ValueError:
+    shown = type(got).__name__ if not isinstance(got, (int, float, str)) or isinstance(got, bool) else repr(got)[:60]
+    return ValueError(f"checkpoint file {str(path)!r} field {field} must be {wanted}, got {shown}; "
+                      f"the file was changed or damaged: resume from another checkpoint or start a new --out")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "checkpoint") -> None:
+    """Check the type (and where it is fixed, the size) of every field before it is used."""
+    if not isinstance(data["identity"], dict):
+        raise _bad(path, "identity", "a dict", data["identity"])
+    for key in ("epoch", "step"):
+        if not _count(data[key]):
+            raise _bad(path, key, "an integer >= 0", data[key])
+    model = data["model"]
+    if not isinstance(model, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in model.items()):
+        raise _bad(path, "model", "a dict of named tensors", model)
+    opt = data["optimizer"]
+    if not (isinstance(opt, dict) and isinstance(opt.get("state"), dict) and isinstance(opt.get("param_groups"), list)
+            and all(isinstance(g, dict) and isinstance(g.get("params"), list) for g in opt["param_groups"])):
+        raise _bad(path, "optimizer", "an optimizer state_dict (state, param_groups)", opt)
+    for index, state in opt["state"].items():
+        if not isinstance(state, dict) or not all(isinstance(v, (torch.Tensor, int, float)) for v in state.values()):
+            raise _bad(path, f"optimizer.state[{index}]", "a dict of tensors and numbers", state)
+    rng = data["rng"]
+    if not isinstance(rng, dict):
+        raise _bad(path, "rng", "a dict", rng)
+    cpu = rng.get("torch_cpu")
+    size = torch.get_rng_state().numel()
+    if not (isinstance(cpu, torch.Tensor) and cpu.dtype == torch.uint8 and cpu.shape == (size,)):
+        got = f"a {cpu.dtype} tensor of shape {tuple(cpu.shape)}" if isinstance(cpu, torch.Tensor) else cpu
+        raise _bad(path, "rng.torch_cpu", f"a torch CPU RNG state (uint8 tensor of {size} bytes)", got)
+    cuda = rng.get("torch_cuda", [])
+    if not (isinstance(cuda, (list, tuple)) and all(isinstance(t, torch.Tensor) and t.dtype == torch.uint8 for t in cuda)):
+        raise _bad(path, "rng.torch_cuda", "a list of CUDA RNG states (uint8 tensors)", cuda)
+    state = rng.get("numpy")
+    if not (isinstance(state, dict) and isinstance(state.get("bit_generator"), str) and isinstance(state.get("state"), dict)):
+        raise _bad(path, "rng.numpy", "a numpy bit-generator state", state)
+    history = data.get("history", {"loss": []})
+    losses = history.get("loss") if isinstance(history, dict) else None
+    if not (isinstance(losses, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in losses)):
+        raise _bad(path, "history", "a dict with a list of numbers under 'loss'", history)
+    if len(losses) != data["epoch"]:
+        raise _bad(path, "history.loss", f"one loss per completed epoch ({data['epoch']})", f"{len(losses)} losses")
 
 
 #: How a mismatch of each identity field is described, with the fix.
@@ -160,13 +203,26 @@ def rng_state(generator: np.random.Generator) -> dict[str, Any]:
     }
 
 
-def restore_rng(state: Mapping[str, Any], generator: np.random.Generator) -> None:
+def restore_rng(state: Mapping[str, Any], generator: np.random.Generator, source: str | os.PathLike = "checkpoint") -> None:
     """Restore the states of :func:`rng_state` (the numpy Generator in place)."""
+    kind = type(generator.bit_generator).__name__
+    numpy_state = state["numpy"]
+    if numpy_state.get("bit_generator") != kind:
+        raise _bad(source, "rng.numpy", f"a {kind} state (the generator that shuffles the batches)",
+                   numpy_state.get("bit_generator"))
+    before = generator.bit_generator.state
+    try:
+        generator.bit_generator.state = numpy_state
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        generator.bit_generator.state = before
+        raise _bad(source, "rng.numpy", f"a valid {kind} state ({str(exc).splitlines()[0][:60]})", "another value") from None
     torch.set_rng_state(state["torch_cpu"])
     cuda = list(state.get("torch_cuda", []))
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(cuda)
-    generator.bit_generator.state = state["numpy"]
+        try:
+            torch.cuda.set_rng_state_all(cuda)
+        except RuntimeError as exc:
+            raise _bad(source, "rng.torch_cuda", "this machine's CUDA RNG states", str(exc).splitlines()[0][:60]) from None
 
 
 def prune_checkpoints(run_dir: str | os.PathLike, keep: int) -> None:
@@ -178,8 +234,8 @@ def prune_checkpoints(run_dir: str | os.PathLike, keep: int) -> None:
 
 
 def remove_temporaries(run_dir: str | os.PathLike) -> None:
-    """Remove temporary files left by a write that was killed before its ``os.replace``."""
-    folder = Path(run_dir) / "checkpoints"
-    if folder.is_dir():
-        for p in folder.glob(_TMP_PREFIX + "*"):
-            p.unlink(missing_ok=True)
+    """Remove temporary files left by writes that were killed before their ``os.replace``
+    (:func:`numeric.run_dir.remove_temporaries`)."""
+    from .run_dir import remove_temporaries as remove
+
+    remove(run_dir)

@@ -7,12 +7,20 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .files import decode_text, read_regular_file
+
+#: A number in a data cell: decimal digits, optional sign, point and exponent. Python's own
+#: literal forms (``1_000``, ``0x1f``, ``inf``, ``nan``, ``Infinity``) are not CSV numbers.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 __all__ = ["Dataset", "load_csv", "input_columns", "target_columns", "validate_targets"]
 
@@ -59,13 +67,11 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
     """Read a data CSV for a network with D_i inputs and ``n_targets`` target columns."""
     path = Path(path)
     name = str(path)
+    text = decode_text(read_regular_file(path, "data file"), "data file", path)
     try:
-        with path.open(newline="") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise ValueError(f"data file {name!r} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read data file {name!r}: {exc}") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ValueError(f"data file {name!r} is not a readable CSV: {exc}") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise ValueError(f"data file {name!r} is empty (it needs a header and at least one row)")
@@ -89,12 +95,16 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
         for targets, idx in ((X, x_idx), (Y, y_idx)):
             for c, i in enumerate(idx):
                 text = row[i].strip()
-                try:
-                    value = float(text)
-                except ValueError:
-                    raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text!r} is not a number") from None
+                if not _DECIMAL.match(text):
+                    shown = text if len(text) <= 40 else text[:40] + "..."
+                    if text.lstrip("+-").lower() in ("nan", "inf", "infinity"):
+                        raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text} is not a finite number")
+                    raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {shown!r} is not a number (a "
+                                     f"cell holds a decimal number: digits, optional sign, point and exponent, e.g. -1.5e-3)")
+                value = float(text)
                 if not math.isfinite(value):
-                    raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text} is not a finite number")
+                    raise ValueError(f"data file {name!r} line {r} column {header[i]!r}: {text} is too large for "
+                                     f"float64 (at most about 1.8e308)")
                 targets[r - 2, c] = value  # type: ignore[index]
     return Dataset(X, Y, path.name)
 

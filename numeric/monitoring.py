@@ -19,10 +19,11 @@ import csv
 import io
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Iterable
+
+from .files import atomic_write_text
 
 __all__ = ["HEADER", "MetricsLog", "read_metrics", "progress_bar"]
 
@@ -36,7 +37,8 @@ class MetricsLog:
         self.path = Path(path)
         self.flush_seconds = flush_seconds
         new = not self.path.exists() or self.path.stat().st_size == 0
-        self._fh = self.path.open("a", newline="")
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)  # never through a link
+        self._fh = os.fdopen(os.open(self.path, flags, 0o666), "a", newline="")
         if new:
             self._fh.write(",".join(HEADER) + "\n")
             self._fh.flush()
@@ -79,12 +81,7 @@ class MetricsLog:
             fields = line.split(",")
             if len(fields) == len(HEADER) and fields[0].isdigit() and int(fields[0]) <= epoch:
                 keep.append(line)
-        fd, tmp = tempfile.mkstemp(prefix=".metrics-", suffix=".csv", dir=path.parent)
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write("\n".join(keep) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write_text(path, "\n".join(keep) + "\n")
 
 
 def read_metrics(path: str | os.PathLike, kind: str = "epoch") -> list[dict[str, float]]:

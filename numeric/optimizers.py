@@ -28,9 +28,10 @@ give the book's rule (torch skips dampening on the first step).
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import torch
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 __all__ = ["OPTIMIZERS", "DEFAULT_LR", "BookMomentum", "make_optimizer"]
 
@@ -42,38 +43,57 @@ OPTIMIZERS: tuple[str, ...] = ("gd", "sgd", "momentum", "adam")
 DEFAULT_LR: dict[str, float] = {"gd": 0.005, "sgd": 0.01, "momentum": 0.01, "adam": 0.01}
 
 
-class BookMomentum(torch.optim.Optimizer):
-    """Prince eq. 6.11: ``m <- beta m + (1 - beta) g``, ``phi <- phi - alpha m`` (m starts at 0)."""
+def _book_momentum() -> type:
+    """The class :class:`BookMomentum`, built on first use (``torch`` is imported then)."""
+    global _BOOK_MOMENTUM
+    if _BOOK_MOMENTUM is None:
+        import torch
 
-    def __init__(self, params: Iterable[torch.Tensor], lr: float, beta: float = 0.9) -> None:
-        if not lr > 0:
-            raise ValueError(f"learning rate alpha must be positive, got {lr}")
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"momentum beta must be in [0, 1), got {beta}")
-        super().__init__(params, {"lr": lr, "beta": beta})
+        class BookMomentum(torch.optim.Optimizer):
+            """Prince eq. 6.11: ``m <- beta m + (1 - beta) g``, ``phi <- phi - alpha m`` (m starts at 0)."""
 
-    @torch.no_grad()
-    def step(self, closure=None):  # type: ignore[override]
-        """One update of every parameter that has a gradient."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            grads = [p.grad for p in params]
-            ms = []
-            for p in params:
-                state = self.state[p]
-                if "m" not in state:
-                    state["m"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                ms.append(state["m"])
-            torch._foreach_mul_(ms, group["beta"])  # m <- beta m
-            torch._foreach_add_(ms, grads, alpha=1.0 - group["beta"])  # ... + (1 - beta) g
-            torch._foreach_add_(params, ms, alpha=-group["lr"])  # phi <- phi - alpha m
-        return loss
+            def __init__(self, params: Iterable[torch.Tensor], lr: float, beta: float = 0.9) -> None:
+                if not lr > 0:
+                    raise ValueError(f"learning rate alpha must be positive, got {lr}")
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"momentum beta must be in [0, 1), got {beta}")
+                super().__init__(params, {"lr": lr, "beta": beta})
+
+            @torch.no_grad()
+            def step(self, closure=None):  # type: ignore[override]
+                """One update of every parameter that has a gradient."""
+                loss = None
+                if closure is not None:
+                    with torch.enable_grad():
+                        loss = closure()
+                for group in self.param_groups:
+                    params = [p for p in group["params"] if p.grad is not None]
+                    if not params:
+                        continue
+                    grads = [p.grad for p in params]
+                    ms = []
+                    for p in params:
+                        state = self.state[p]
+                        if "m" not in state:
+                            state["m"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                        ms.append(state["m"])
+                    torch._foreach_mul_(ms, group["beta"])  # m <- beta m
+                    torch._foreach_add_(ms, grads, alpha=1.0 - group["beta"])  # ... + (1 - beta) g
+                    torch._foreach_add_(params, ms, alpha=-group["lr"])  # phi <- phi - alpha m
+                return loss
+
+        BookMomentum.__qualname__ = "BookMomentum"
+        _BOOK_MOMENTUM = BookMomentum
+    return _BOOK_MOMENTUM
+
+
+_BOOK_MOMENTUM: type | None = None
+
+
+def __getattr__(name: str):
+    if name == "BookMomentum":  # importing the names OPTIMIZERS and DEFAULT_LR needs no torch
+        return _book_momentum()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: float, beta: float = 0.9,
@@ -87,8 +107,10 @@ def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: float, beta: f
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     if not lr > 0 or lr == float("inf"):
         raise ValueError(f"learning rate must be a positive finite number, got {lr}")
+    import torch
+
     if name in ("gd", "sgd"):
         return torch.optim.SGD(params, lr=lr)
     if name == "momentum":
-        return BookMomentum(params, lr=lr, beta=beta)
+        return _book_momentum()(params, lr=lr, beta=beta)
     return torch.optim.Adam(params, lr=lr, betas=(beta, gamma), eps=epsilon)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,22 +16,38 @@ import numpy as np
 
 from symbolic.spec import NetworkSpec
 
+from .files import atomic_write_text, decode_text, read_regular_file
+
 __all__ = ["params_from_json", "params_to_json", "load_params", "save_params"]
 
 
-def _shape_of(value: Any, name: str) -> tuple[int, ...]:
+def _shape_of(value: Any, name: str, depth: int = 0) -> tuple[int, ...]:
     if isinstance(value, list):
+        if depth >= 2:
+            raise ValueError(f"params tensor {name} nests lists more than two deep (beta_k is a list of numbers, "
+                             f"omega_k a list of rows of numbers)")
         if not value:
             return (0,)
-        shapes = {_shape_of(v, name) for v in value}
+        shapes = {_shape_of(v, name, depth + 1) for v in value}
         if len(shapes) != 1:
             raise ValueError(f"params tensor {name} is ragged (rows of different lengths)")
         return (len(value),) + shapes.pop()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"params tensor {name} holds a non-number {value!r}")
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise ValueError(f"params tensor {name} holds a non-number {shown}")
     if not math.isfinite(value):
         raise ValueError(f"params tensor {name} holds a non-finite number {value!r}")
     return ()
+
+
+def _json_number(text: str) -> float:
+    """JSON numbers become float64; one too large for it is refused, naming its size."""
+    value = float(text)
+    if not math.isfinite(value):
+        digits = len(text.lstrip("-").split(".")[0].split("e")[0].split("E")[0])
+        shown = text if len(text) <= 24 else f"{text[:12]}... ({digits} digits)"
+        raise ValueError(f"the number {shown} is too large for float64 (at most about 1.8e308)")
+    return value
 
 
 def params_from_json(data: Any, spec: NetworkSpec, source: str = "params") -> dict[str, np.ndarray]:
@@ -59,19 +74,20 @@ def params_from_json(data: Any, spec: NetworkSpec, source: str = "params") -> di
 
 
 def load_params(path: str | os.PathLike, spec: NetworkSpec) -> dict[str, np.ndarray]:
-    """Read and validate a params JSON file."""
-    path = Path(path)
+    """Read and validate a params JSON file (a regular UTF-8 file of at most
+    :data:`symbolic.limits.MAX_INPUT_FILE_BYTES` bytes)."""
+    what = "params file"
+    text = decode_text(read_regular_file(path, what), what, path)
     try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ValueError(f"params file {str(path)!r} not found") from None
-    except OSError as exc:
-        raise ValueError(f"cannot read params file {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_number, parse_float=_json_number)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"params file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    return params_from_json(data, spec, f"params file {path.name!r}")
+        raise ValueError(f"{what} {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise ValueError(f"{what} {str(path)!r} nests lists or objects too deeply to be a params file "
+                         f"(beta_k is a list of numbers, omega_k a list of rows)") from None
+    except ValueError as exc:
+        raise ValueError(f"{what} {str(path)!r}: {exc}") from None
+    return params_from_json(data, spec, f"{what} {Path(path).name!r}")
 
 
 def params_to_json(tensors: Mapping[str, Any]) -> dict[str, list]:
@@ -85,18 +101,7 @@ def params_to_json(tensors: Mapping[str, Any]) -> dict[str, list]:
 
 
 def save_params(path: str | os.PathLike, tensors: Mapping[str, Any]) -> None:
-    """Write a params JSON file atomically (temporary file, then ``os.replace``)."""
+    """Write a params JSON file atomically (:func:`numeric.files.atomic_write`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".params-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(params_to_json(tensors), fh, indent=1)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, json.dumps(params_to_json(tensors), indent=1) + "\n")

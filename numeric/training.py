@@ -38,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from symbolic.limits import check_seed
 from symbolic.spec import NetworkSpec
 
 from . import checkpoint as ckpt
@@ -47,7 +48,9 @@ from .losses import LOSSES, nll
 from .model import DeepNetworkModule, resolve_device
 from .monitoring import MetricsLog, progress_bar
 from .optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from .files import atomic_write_text
 from .params import save_params
+from .run_dir import check_run_dir, remove_temporaries
 
 #: The targets are validated once, when the data is loaded; the loss need not re-check them
 #: on every step (a host sync each time) when it offers to skip that.
@@ -168,6 +171,7 @@ class Trainer:
         if cfg.optimizer == "gd" and self.B != self.I:
             raise ValueError(f"--optimizer gd uses the whole data set (I = {self.I}) in each step; "
                              f"omit --batch-size or use --optimizer sgd for batches of {self.B}")
+        check_seed(cfg.seed, "seed --seed")
         _check_positive_int(cfg.epochs, "number of epochs --epochs", "")
         _check_positive_int(cfg.checkpoint_every, "--checkpoint-every", " (epochs between checkpoints)")
         if loss == "normal" and (cfg.sigma is None or not cfg.sigma > 0 or not math.isfinite(cfg.sigma)):
@@ -193,6 +197,7 @@ class Trainer:
         self.history: list[float] = []
         self.run_dir = None if run_dir is None else Path(run_dir)
         self.last_checkpoint: Path | None = None
+        self.resumed_from: int | None = None  # the checkpoint's epoch when resumed
 
     # ----- one epoch ----------------------------------------------------------------------
     def _batches(self) -> list[torch.Tensor | None]:
@@ -242,16 +247,40 @@ class Trainer:
         }
 
     def load_state(self, data: dict[str, Any], source: str | os.PathLike = "checkpoint") -> None:
-        """Continue from a checkpoint payload (after checking it belongs to this run)."""
+        """Continue from a checkpoint payload (after checking it belongs to this run and that
+        every field fits this network and optimizer)."""
         ckpt.check_identity(data, self.identity, source)
+        fresh_groups = self.optimizer.state_dict()["param_groups"]
         try:
             self.model.load_state_dict(data["model"])
             self.optimizer.load_state_dict(data["optimizer"])
-        except (RuntimeError, KeyError, ValueError) as exc:
+        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"checkpoint {str(source)!r} does not fit this network: {str(exc).splitlines()[0]}") from None
-        ckpt.restore_rng(data["rng"], self.rng)
+        self._check_optimizer_state(fresh_groups, source)
+        ckpt.restore_rng(data["rng"], self.rng, source)
         self.epoch, self.step = int(data["epoch"]), int(data["step"])
         self.history = [float(v) for v in data.get("history", {}).get("loss", [])]
+
+    def _check_optimizer_state(self, fresh_groups: list[dict[str, Any]], source: str | os.PathLike) -> None:
+        """The loaded optimizer must have this run's coefficients and, per parameter, finite
+        state tensors of that parameter's shape (else the first step would fail or be wrong)."""
+        for i, (group, fresh) in enumerate(zip(self.optimizer.param_groups, fresh_groups)):
+            for key, value in fresh.items():
+                if key != "params" and key in group and group[key] != value:
+                    raise ValueError(f"checkpoint {str(source)!r} field optimizer.param_groups[{i}].{key} is "
+                                     f"{group[key]!r}, this run's optimizer has {value!r}; resume with the original "
+                                     f"settings or use a new --out")
+        names = dict((id(p), n) for n, p in self.model.named_parameters())
+        for p, state in self.optimizer.state.items():
+            for key, value in state.items():
+                if not isinstance(value, torch.Tensor):
+                    continue
+                if value.ndim and tuple(value.shape) != tuple(p.shape):
+                    raise ValueError(f"checkpoint {str(source)!r} field optimizer state {key!r} of {names.get(id(p))} "
+                                     f"has shape {tuple(value.shape)}, the parameter has {tuple(p.shape)}")
+                if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                    raise ValueError(f"checkpoint {str(source)!r} field optimizer state {key!r} of "
+                                     f"{names.get(id(p))} holds non-finite numbers")
 
     def save_checkpoint(self) -> Path:
         """Write ``checkpoints/epoch-NNNNNN.pt`` atomically; refuse non-finite parameters."""
@@ -272,25 +301,34 @@ class Trainer:
                                 f"try a smaller --lr (now {self.lr:g})", epoch, step, self.last_checkpoint)
 
     def _prepare_run_dir(self, resume: bool) -> None:
+        """Check the whole run folder (:func:`numeric.run_dir.check_run_dir`) before touching
+        anything, then create it, clean temporary files of killed writes and resume or start."""
         assert self.run_dir is not None
+        check_run_dir(self.run_dir)
+        latest = ckpt.latest_checkpoint(self.run_dir)
+        if resume and latest is None:
+            raise ValueError(f"--resume: no checkpoint in {str(self.run_dir / 'checkpoints')!r}; "
+                             f"run without --resume to start training")
+        if not resume and latest is not None:
+            raise ValueError(f"run folder {str(self.run_dir)!r} already holds checkpoints; pass --resume "
+                             f"to continue it or choose a new --out")
+        if resume:
+            data = ckpt.load_checkpoint(latest)  # validated before anything changes
+            if data["epoch"] > self.config.epochs:
+                raise ValueError(f"--resume: the newest checkpoint {str(latest)!r} is at epoch {data['epoch']}, past "
+                                 f"--epochs {self.config.epochs}; give --epochs {data['epoch']} or more to continue")
+            self.load_state(data, latest)
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ValueError(f"cannot create run folder {str(self.run_dir)!r}: {exc.strerror or exc}; "
                              f"choose another --out") from None
-        latest = ckpt.latest_checkpoint(self.run_dir)
+        remove_temporaries(self.run_dir)
         if resume:
-            if latest is None:
-                raise ValueError(f"--resume: no checkpoint in {str(self.run_dir / 'checkpoints')!r}; "
-                                 f"run without --resume to start training")
-            ckpt.remove_temporaries(self.run_dir)
-            self.load_state(ckpt.load_checkpoint(latest), latest)
             self.last_checkpoint = latest
+            self.resumed_from = self.epoch
             MetricsLog.truncate(self.run_dir / "metrics.csv", self.epoch)
         else:
-            if latest is not None:
-                raise ValueError(f"run folder {str(self.run_dir)!r} already holds checkpoints; pass --resume "
-                                 f"to continue it or choose a new --out")
             (self.run_dir / "metrics.csv").unlink(missing_ok=True)
 
     # ----- the loop -----------------------------------------------------------------------
@@ -356,5 +394,5 @@ class Trainer:
                        "steps_this_session": self.step - steps_before, "seconds": seconds, "final_loss": final,
                        "final_loss_per_sample": final / self.I, "device": str(self.device),
                        "dtype": self.identity["dtype"], "seed": cfg.seed}
-            (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+            atomic_write_text(self.run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
         return result

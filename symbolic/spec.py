@@ -67,12 +67,11 @@ def parse_widths(text: str | Iterable[int]) -> tuple[int, ...]:
     for position, item in enumerate(raw, start=1):
         value: object = item
         if isinstance(item, str):
-            try:
-                value = int(item)
-            except ValueError:
-                raise ValueError(
-                    f"widths must be positive integers, got {item!r} at position {position}"
-                ) from None
+            digits = item.lstrip("+-")
+            if not (digits.isascii() and digits.isdigit()) or len(item) - len(digits) > 1 or len(digits) > 18:
+                shown = item if len(item) <= 20 else item[:20] + "..."
+                raise ValueError(f"widths must be positive integers, got {shown!r} at position {position}")
+            value = int(item)
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)

@@ -11,15 +11,9 @@ import json
 
 import numpy as np
 
-from numeric.data import load_csv
-from numeric.losses import check_targets
-from numeric.params import load_params
-from symbolic.losses import check_loss_width, check_sigma, n_targets, network_loss
-from symbolic.networks import deep_network
+from symbolic.spec import check_loss_width, check_sigma
 
-from .common import add_format_argument, add_spec_arguments, spec_from_args
-
-HELP = "evaluate the compiled symbolic network on a params file and a data file"
+from .common import add_format_argument, add_spec_arguments, finite_float, spec_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", default=None, metavar="L",
                         help="also report the loss: nll (total, a sum over samples) and loss (per sample); "
                              "least-squares, normal, heteroscedastic-normal, bernoulli, categorical, poisson")
-    parser.add_argument("--sigma", default=None, type=float, metavar="S",
+    parser.add_argument("--sigma", default=None, type=finite_float, metavar="S",
                         help="standard deviation of the normal loss (S > 0)")
     add_format_argument(parser, ["json", "text"], "json")
 
@@ -44,24 +38,33 @@ def _require_finite(result: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.crosscheck import compile_outputs, evaluate_outputs
+    from numeric.data import load_csv
+    from numeric.params import load_params
+    from symbolic.spec import n_targets
 
     spec = spec_from_args(args, symbolic=True)
     loss, sigma = _loss_options(args, spec)
     tensors = load_params(args.params, spec)
     data = load_csv(args.data, spec.D_i, n_targets(loss, spec.D_o) if loss else 0)
+
+    from derivations.crosscheck import compile_outputs, evaluate_outputs
+    from numeric.losses import check_targets
+    from symbolic.losses import network_loss
+    from symbolic.networks import deep_network
+
     net = deep_network(spec)
     with np.errstate(all="ignore"):  # overflow is reported as one error line, not warnings
         outputs = evaluate_outputs(net, data.X, tensors, compile_outputs(net, "numpy"))  # (I, D_o)
-    result = {"outputs": outputs.tolist()}
-    _require_finite(result)
-    if loss:
-        check_targets(loss, data.Y, spec.D_o)
-        _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
-        result["nll"] = float(losses.sum())  # L[phi] = sum_i l_i
-        result["loss"] = losses.tolist()
-        result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
-    _require_finite(result)
+        result = {"outputs": outputs.tolist()}
+        _require_finite(result)
+        if loss:
+            check_targets(loss, data.Y, spec.D_o)
+            _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
+            result["nll"] = float(losses.sum())  # L[phi] = sum_i l_i
+            result["loss"] = losses.tolist()
+            _require_finite(result)
+            result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
+        _require_finite(result)
     if args.format == "json":
         print(json.dumps(result))
     else:

@@ -14,15 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from numeric.datasets import TOY_DATASETS, training_data
-from numeric.losses import LOSSES
+from numeric.datasets import TOY_DATASETS
 from numeric.optimizers import DEFAULT_LR, OPTIMIZERS
-from numeric.training import TrainConfig, Trainer, TrainingDiverged
-from symbolic.spec import check_loss_width, check_sigma
+from symbolic.spec import LOSSES, check_loss_width, check_sigma
 
-from .common import add_spec_arguments, spec_from_args
-
-HELP = "train a network with gradient descent, SGD, momentum or Adam (PyTorch)"
+from .common import (add_seed_argument, add_spec_arguments, finite_float, nonnegative_int, positive_int,
+                     spec_from_args)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,21 +29,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--dataset", metavar="NAME", help=f"a lecture toy data set: {', '.join(TOY_DATASETS)}")
     source.add_argument("--data", metavar="D.csv", help="a data CSV (columns x_1.. and y..)")
     parser.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS, help="update rule (default sgd)")
-    parser.add_argument("--lr", type=float, default=None, metavar="A",
+    parser.add_argument("--lr", type=finite_float, default=None, metavar="A",
                         help="learning rate alpha (default " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items()) + ")")
-    parser.add_argument("--batch-size", type=int, default=None, metavar="B",
+    parser.add_argument("--batch-size", type=positive_int, default=None, metavar="B",
                         help="samples per step (default: all for gd, min(I, 16) otherwise)")
-    parser.add_argument("--epochs", type=int, default=100, metavar="E", help="passes over the data (default 100)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of initialisation and shuffling")
+    parser.add_argument("--epochs", type=positive_int, default=100, metavar="E", help="passes over the data (default 100)")
+    add_seed_argument(parser, "seed of initialisation and shuffling, 0 to 2^32 - 1 (default 0)")
     parser.add_argument("--out", default="runs/train", metavar="RUN_DIR", help="run folder (default runs/train)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in RUN_DIR")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--dtype", default="auto", choices=["auto", "float64", "float32"],
                         help="auto: float64 on CPU, float32 on CUDA")
-    parser.add_argument("--sigma", type=float, default=None, metavar="S", help="standard deviation of the normal loss")
-    parser.add_argument("--beta", type=float, default=0.9, help="momentum coefficient (momentum, Adam; default 0.9)")
-    parser.add_argument("--checkpoint-every", type=int, default=10, metavar="N", help="epochs between checkpoints")
-    parser.add_argument("--keep-checkpoints", type=int, default=3, metavar="N",
+    parser.add_argument("--sigma", type=finite_float, default=None, metavar="S", help="standard deviation of the normal loss")
+    parser.add_argument("--beta", type=finite_float, default=0.9, help="momentum coefficient (momentum, Adam; default 0.9)")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=10, metavar="N", help="epochs between checkpoints")
+    parser.add_argument("--keep-checkpoints", type=nonnegative_int, default=3, metavar="N",
                         help="newest checkpoints kept (0: all; default 3)")
     parser.add_argument("--log-steps", action="store_true", help="also write one metrics.csv row per step")
     parser.add_argument("--no-figure", action="store_true", help="skip loss_curve.png")
@@ -63,7 +60,21 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--beta must be in [0, 1), got {args.beta}")
     if args.keep_checkpoints < 0:
         raise ValueError(f"--keep-checkpoints must be 0 (keep all) or positive, got {args.keep_checkpoints}")
+    from numeric.datasets import training_data
+    from numeric.run_dir import check_run_dir
+    from symbolic.limits import check_bytes, training_bytes
+    from symbolic.spec import n_targets
+
     data = training_data(spec.D_i, spec.D_o, args.loss, args.dataset, args.data)
+    B = min(data.I, args.batch_size or data.I)
+    itemsize = 4 if args.dtype == "float32" else 8
+    check_bytes(f"train --widths {','.join(map(str, spec.widths))} on I = {data.I} samples",
+                training_bytes(spec.widths, data.I, B, n_targets(args.loss, spec.D_o), itemsize,
+                               {"adam": 2, "momentum": 1}.get(args.optimizer, 0)), "use smaller widths")
+    check_run_dir(args.out)  # before torch is imported: a bad run folder answers at once
+
+    from numeric.training import TrainConfig, Trainer, TrainingDiverged
+
     config = TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
                          seed=args.seed, sigma=args.sigma, beta=args.beta, checkpoint_every=args.checkpoint_every,
                          keep_checkpoints=args.keep_checkpoints, log_steps=args.log_steps, device=args.device,
@@ -82,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
         save_loss_curve(out / "metrics.csv", out / "loss_curve.png",
                         title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
         written.append("loss_curve.png")
+    if trainer.resumed_from is not None and trainer.resumed_from == args.epochs:
+        print(f"nothing to train: the run in {out}/ already has {args.epochs} epochs (checkpoint "
+              f"{trainer.last_checkpoint.name}); give a larger --epochs to continue it")
+    elif trainer.resumed_from is not None:
+        print(f"resumed from epoch {trainer.resumed_from} ({trainer.last_checkpoint.name})")
     print(f"trained {spec.describe()} ({args.loss} loss, {args.optimizer}, alpha = {trainer.lr:g}, "
           f"B = {trainer.B} of I = {trainer.I}) on {trainer.device} {trainer.identity['dtype']}: "
           f"{result.epochs} epochs, {result.steps} steps in {result.seconds:.2f} s")

@@ -14,45 +14,45 @@ from __future__ import annotations
 import argparse
 import json
 
-from symbolic.spec import LOSSES, check_sigma
+from symbolic.spec import LOSSES, check_loss_width, check_sigma
 
-from .common import add_format_argument, add_spec_arguments, spec_from_args
-
-HELP = "cross-check the derived outputs, losses and gradients against PyTorch autograd"
+from .common import add_format_argument, add_seed_argument, add_spec_arguments, finite_float, positive_int, spec_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_arguments(parser)
     parser.add_argument("--loss", default="least-squares", metavar="L",
                         help=f"per-sample loss: {', '.join(LOSSES)} (default least-squares)")
-    parser.add_argument("--sigma", type=float, default=None, metavar="S",
+    parser.add_argument("--sigma", type=finite_float, default=None, metavar="S",
                         help="sigma of the normal loss (default 0.75)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                         help="where to run (default auto: CUDA when available)")
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
                         help="floating-point precision (default float64)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
-    parser.add_argument("--samples", type=int, default=64, metavar="I", help="number of samples (default 64)")
+    add_seed_argument(parser)
+    parser.add_argument("--samples", type=positive_int, default=64, metavar="I", help="number of samples (default 64)")
     add_format_argument(parser, ["text", "json"], "text")
 
 
 def run(args: argparse.Namespace) -> int:
+    from symbolic.limits import check_bytes, crosscheck_bytes
+
+    spec = spec_from_args(args, symbolic=True)
+    check_loss_width(args.loss, spec.D_o)
+    if args.sigma is not None and args.loss != "normal":
+        check_sigma(args.loss, args.sigma)  # "--sigma applies only to the normal loss ..."
+    if args.sigma is not None and not args.sigma > 0:
+        raise ValueError(f"--sigma must be a positive finite number, got {args.sigma}")
+    check_bytes(f"verify --widths {','.join(map(str, spec.widths))} --samples {args.samples}",
+                crosscheck_bytes(spec.widths, args.samples, 8 if args.dtype == "float64" else 4), "use fewer --samples")
+
     import torch
 
     from derivations.crosscheck import CHECK_SIGMA, gradient_check
     from numeric.model import resolve_device
-    from symbolic.losses import check_loss_width
 
-    spec = spec_from_args(args, symbolic=True)
-    check_loss_width(args.loss, spec.D_o)
     device = resolve_device(args.device)
-    if args.samples < 1:
-        raise ValueError(f"--samples must be a positive integer, got {args.samples}")
-    if args.sigma is not None and args.loss != "normal":
-        check_sigma(args.loss, args.sigma)  # "--sigma applies only to the normal loss ..."
     sigma = CHECK_SIGMA if args.sigma is None else args.sigma
-    if not sigma > 0 or sigma != sigma or sigma == float("inf"):
-        raise ValueError(f"--sigma must be a positive finite number, got {args.sigma}")
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     checks = gradient_check(spec, args.loss, I=args.samples, seed=args.seed, dtype=dtype, device=str(device),
                             sigma=sigma)

@@ -39,10 +39,16 @@ def loss_curve_figure(metrics_csv: str | os.PathLike, title: str = ""):
 
 
 def save_loss_curve(metrics_csv: str | os.PathLike, path: str | os.PathLike, title: str = "") -> Path:
-    """Write :func:`loss_curve_figure` to ``path`` (PNG or PDF by suffix)."""
+    """Write :func:`loss_curve_figure` to ``path`` (PNG or PDF by suffix), atomically
+    (:func:`numeric.files.atomic_write`: a link at ``path`` is replaced, never followed)."""
+    from numeric.files import atomic_write
+
     fig = loss_curve_figure(metrics_csv, title)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        atomic_write(path, lambda fh: fig.savefig(fh, format=Path(path).suffix.lstrip(".") or "png", dpi=120,
+                                                  bbox_inches="tight"))
+    finally:
+        plt.close(fig)
     return Path(path)
 
 

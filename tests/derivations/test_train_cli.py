@@ -54,10 +54,10 @@ def test_resume_extends_a_run(tmp_path, capsys):
     [
         (["--lr", "0"], "learning rate --lr must be a positive number, got 0.0"),
         (["--lr", "-0.5"], "learning rate --lr must be a positive number, got -0.5"),
-        (["--batch-size", "0"], "batch size --batch-size must be a positive integer, got 0"),
+        (["--batch-size", "0"], "argument --batch-size: must be a positive integer, got 0"),
         (["--batch-size", "41"], "batch size --batch-size 41 is larger than the data set (I = 40 samples)"),
-        (["--epochs", "0"], "number of epochs --epochs must be a positive integer, got 0"),
-        (["--epochs", "-3"], "number of epochs --epochs must be a positive integer, got -3"),
+        (["--epochs", "0"], "argument --epochs: must be a positive integer, got 0"),
+        (["--epochs", "-3"], "argument --epochs: must be a positive integer, got -3"),
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
         (["--loss", "bernouli"], "unknown loss 'bernouli' (did you mean 'bernoulli'?); choose one of least-squares, "
                                  "normal, heteroscedastic-normal, bernoulli, categorical, poisson"),
@@ -144,7 +144,7 @@ def test_run_folder_that_is_a_file_is_bad_input(tmp_path, capsys):
                  "--dataset", "regression-1d", "--epochs", "1", "--out", str(blocker)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith(f"error: cannot create run folder '{blocker}': File exists; choose another --out")
+    assert err.startswith(f"error: cannot create run folder '{blocker}': it is a file, not a folder; choose another --out")
 
 
 def test_unreadable_path_is_one_error_line(tmp_path, capsys):

@@ -74,7 +74,8 @@ def test_csv_reads_inputs_and_targets(tmp_path):
     [
         ("x_1,y\n1,2\n", "data file '{p}' is missing input column x_2 (expected x_1,x_2; header has x_1,y)"),
         ("x_1,x_2\n1,2\n", "data file '{p}' is missing target column y_1 (expected y or y_1; header has x_1,x_2)"),
-        ("x_1,x_2,y\n1,abc,2\n", "data file '{p}' line 2 column 'x_2': 'abc' is not a number"),
+        ("x_1,x_2,y\n1,abc,2\n", "data file '{p}' line 2 column 'x_2': 'abc' is not a number (a cell holds a decimal number: digits, "
+                                  "optional sign, point and exponent, e.g. -1.5e-3)"),
         ("x_1,x_2,y\n1,nan,2\n", "data file '{p}' line 2 column 'x_2': nan is not a finite number"),
         ("x_1,x_2,y\n", "data file '{p}' has a header but no rows"),
     ],

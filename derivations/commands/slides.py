@@ -1,0 +1,36 @@
+"""``deepderive slides``: the lecture as a Beamer deck, its equations from the checked topics.
+
+    deepderive slides --out slides [--topics shallow,losses] [--no-pdf] [--device auto|cpu|cuda]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "build the lecture's slides: Beamer slides.tex, figures, verification.json and slides.pdf"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="slides", metavar="DIR", help="output folder (default: slides)")
+    parser.add_argument("--topics", metavar="T,...", default=None,
+                        help="only the slides that draw on these topics (default: the whole lecture)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip pdflatex even when it is installed")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                        help="where the worked examples train (default auto: CUDA when available)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from derivations.notes import main_progress, parse_topics
+    from derivations.slides import build_slides
+    from numeric.model import resolve_device
+
+    topics = None if args.topics is None else parse_topics(args.topics)
+    device = str(resolve_device(args.device))
+    result = build_slides(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress)
+    failed = [r for r in result.records if not r["passed"]]
+    print(f"slides: {len(result.slides)} lecture slides from {len(result.topics)} topics, "
+          f"{len(result.records)} records, {len(failed)} failed, {result.seconds:.1f} s; "
+          f"wrote {result.out / 'slides.tex'}" + (f" and {result.pdf}" if result.pdf else ""))
+    for r in failed:
+        print(f"FAILED: {r['name']} (max error {r['max_error']:.3g})")
+    return 1 if failed else 0

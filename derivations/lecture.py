@@ -1,0 +1,362 @@
+"""The lecture, slide by slide: its titles and words, and which topic object fills each gap.
+
+The lecture is a slide deck whose equations were images; its text survives, and every
+slide that ends with a colon had an equation there. :data:`LECTURE` lists the slides in
+the lecture's order. A slide's body mixes the lecture's own words (:class:`Text`, LaTeX
+source) with references into the topic objects (:class:`Eq` names a topic's
+:class:`~derivations.topic.Display`, :class:`Fig` one of its figures): no equation is
+typed here, so the slides (``deepderive slides``) and notebooks (``deepderive notebooks``)
+show the very equations the notes print and the checks behind them.
+
+``Eq(..., gap=True)`` marks an equation the lecture slide was missing; ``gap=False`` one
+added for teaching (the full derivation on a following page, a worked example).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+__all__ = ["Text", "Eq", "Fig", "Break", "Slide", "LECTURE", "slides_for_topic", "slide_map"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words from the lecture (LaTeX source: ``$...$`` math; lines starting ``1.`` or ``-``
+    are list items)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Eq:
+    """A topic's display ``topic.displays[display]``, optionally only ``steps`` (a slice of
+    its derivation's steps)."""
+
+    topic: str
+    display: str
+    steps: tuple[int, int] | None = None
+    gap: bool = True
+
+
+@dataclass(frozen=True)
+class Fig:
+    """A topic's figure ``figures/<stem>.pdf`` (``height``: fraction of the text height)."""
+
+    topic: str
+    stem: str
+    height: float = 0.62
+
+
+@dataclass(frozen=True)
+class Break:
+    """The frame continues on a new page (``\\framebreak``)."""
+
+
+Item = Union[Text, Eq, Fig, Break]
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One lecture slide: its title (as the lecture titles it), subtitle and body."""
+
+    title: str
+    body: tuple[Item, ...] = ()
+    subtitle: str = ""
+    section: str = ""  # a new section of the lecture starts here
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics this slide draws on, in order of first use."""
+        seen: list[str] = []
+        for item in self.body:
+            if isinstance(item, (Eq, Fig)) and item.topic not in seen:
+                seen.append(item.topic)
+        return seen
+
+    @property
+    def gaps(self) -> int:
+        """How many equations the lecture slide was missing (each filled by an ``Eq``)."""
+        return sum(1 for item in self.body if isinstance(item, Eq) and item.gap)
+
+
+T, E, F, BREAK = Text, Eq, Fig, Break()
+
+LECTURE: tuple[Slide, ...] = (
+    # ----- shallow networks -----------------------------------------------------------
+    Slide("Shallow neural networks", section="Shallow neural networks",
+          subtitle="Moving from linear regression to shallow neural networks", body=(
+              T("Shallow neural networks are machine learning models that:\n"
+                "1. Compute linear transformations of the inputs\n"
+                "2. Pass the results of these transformations through an activation function\n"
+                "3. Form outputs by taking a linear combination of these ‘activations’"),
+              E("shallow", "combined", gap=False),
+              BREAK,
+              F("shallow", "shallow_decomposition", 0.8))),
+    Slide("Activation functions – Introducing non-linearity", body=(
+        T("The activation functions are non-linear functions that allow the model to capture non-linear "
+          "relationships in the output data. There are many options, but the most common choice is the "
+          "rectified linear unit (ReLU):"),
+        E("activations", "relu"),
+        T("Other common choices include sigmoid, tanh, and variations on ReLU."),
+        BREAK,
+        F("activations", "activations", 0.8))),
+    Slide("Increasing model complexity – adding more hidden units", body=(
+        T("We can add more hidden units by adding more linear transformations of the input:"),
+        E("shallow", "network: hidden units"),
+        T("We form the output by creating a linear combination of these:"),
+        E("shallow", "network: output"))),
+    Slide("Reflection: What happens when we have more than one input or output?", body=(
+        T("Extending shallow neural networks to take multiple inputs/outputs is quite straightforward. "
+          "For multiple inputs, the hidden units would then be activations applied to linear combinations "
+          "of these inputs, e.g.:"),
+        E("hidden_units", "two inputs: hidden units"),
+        T("The output would still be formed as:"),
+        E("hidden_units", "two inputs: outputs"),
+        BREAK,
+        T("For a network with two outputs, we could, e.g., have hidden units:"),
+        E("hidden_units", "two outputs: hidden units"),
+        T("These could then be used to create two different linear combinations, forming the two outputs:"),
+        E("hidden_units", "two outputs: outputs"),
+        BREAK,
+        F("hidden_units", "two_outputs_shared_joints", 0.75))),
+    Slide("The effect of the ReLU activations – Forming piecewise linear functions", body=(
+        T("We can add more hidden units by adding more linear transformations of the input:"),
+        E("shallow", "numbers: hidden units"),
+        T("We form the output by creating a linear combination of these:"),
+        E("shallow", "numbers: output"),
+        BREAK,
+        T("Each hidden unit has a joint where its linear function crosses zero:"),
+        E("piecewise_linear", "joints", gap=False),
+        T("so the output is piecewise linear:"),
+        E("piecewise_linear", "pieces", gap=False),
+        BREAK,
+        F("piecewise_linear", "piecewise_linear_pieces", 0.75))),
+    Slide("Digression: Activations for multiple inputs", body=(
+        T("Extending shallow neural networks to take multiple inputs/outputs is quite straightforward. "
+          "For multiple inputs, the hidden units would then be activations applied to linear combinations "
+          "of these inputs, e.g.:"),
+        E("hidden_units", "two inputs: hidden units"),
+        T("The output would still be formed as:"),
+        E("hidden_units", "two inputs: outputs"),
+        BREAK,
+        F("piecewise_linear", "piecewise_linear_regions", 0.75))),
+    Slide("The universal approximation theorem", body=(
+        T("We can extend shallow neural networks to have an arbitrary number of hidden units. In a network "
+          "with $D$ hidden units, we can describe the hidden units as:"),
+        E("hidden_units", "general: hidden units"),
+        T("And the network output as:"),
+        E("hidden_units", "general: output"),
+        T("The universal approximation theorem states that for any continuous function, there exists a "
+          "shallow network that can approximate it."),
+        BREAK,
+        F("universal_approximation", "universal_approximation", 0.8))),
+    # ----- deep networks --------------------------------------------------------------
+    Slide("From shallow to deep – Adding another network", section="Deep networks", body=(
+        T("A simple way to extend our shallow network would be to pass the output through a new network. "
+          "We would then pass the output of the first network to new hidden units, and create a final, "
+          "new output:"),
+        E("deep_networks", "composition", steps=(0, 1)),
+        BREAK,
+        F("deep_networks", "composition", 0.75))),
+    Slide("From shallow to deep – Changing perspective", body=(
+        T("If we insert the original expression for the output of the first network into the expression "
+          "we had for the new hidden units, we get:"),
+        E("deep_networks", "composition", steps=(1, 4)),
+        BREAK,
+        T("We can now define a deep network with two layers, where the first hidden layer is:"),
+        E("deep_networks", "two layers: scalar, layer 1"),
+        T("The second hidden layer is:"),
+        E("deep_networks", "two layers: scalar, layer 2"),
+        T("And the final output is:"),
+        E("deep_networks", "two layers: scalar, output"))),
+    Slide("Reflection: How does the second layer modify the output of the first layer?", body=(
+        T("The second network takes the first network's output as its input: the two-layer network is "
+          "the first network's output fed through the second network, with weights "
+          "$\\psi_{d'd} = \\theta'_{d'1}\\phi_d$:"),
+        E("deep_networks", "composition", steps=(3, 5), gap=False),)),
+    Slide("Digression: Matrix notation and GPUs", body=(
+        T("Using matrix notation, we can write the hidden layers in our two-layer network as:"),
+        E("deep_networks", "two layers: hidden layers"),
+        T("And the output as:"),
+        E("deep_networks", "two layers: output"),
+        BREAK,
+        T("We write this even more compactly as:"),
+        E("deep_networks", "two layers: nested"),
+        T("GPUs are highly optimized for doing matrix operations in parallel. This is why they are so "
+          "effective at speeding up the computations needed to do deep learning."))),
+    Slide("In general, deep networks can handle any number of inputs, outputs, layers and hidden units", body=(
+        T("In general, we would express a network as:"),
+        E("deep_networks", "general"))),
+    Slide("Deep networks – Parameter counts and number of linear regions", body=(
+        T("A network with one input, $K$ layers and $D$ ($>2$) hidden units in every layer would have a "
+          "parameter count of"),
+        E("counts_regions", "parameters", steps=(2, 3)),
+        T("Such a network could create a function with"),
+        E("counts_regions", "regions", steps=(4, 5)),
+        T("linear regions."),
+        BREAK,
+        T("The parameter count, derived and checked:"),
+        E("counts_regions", "parameters", gap=False),
+        BREAK,
+        T("The number of linear regions, derived and checked:"),
+        E("counts_regions", "regions", gap=False),
+        BREAK,
+        F("counts_regions", "regions_vs_parameters", 0.8))),
+    Slide("Reflection: Why choose deep networks when the universal approximation theorem holds for shallow "
+          "networks?", body=(
+              T("- There are functions for which shallow networks need exponentially more hidden units than "
+                "deep networks to approximate them\n"
+                "- More advanced architectures that make more efficient use of the available parameters are "
+                "easier to specify with multiple layers\n"
+                "- It is often easier to train (moderately) deep networks than shallow ones\n"
+                "- Deep networks typically generalize better to new data than shallow networks"),
+              BREAK,
+              F("depth", "depth_vs_width", 0.8))),
+    # ----- training -------------------------------------------------------------------
+    Slide("Training neural networks – Tuning parameters until the model is ‘good’", section="Training neural networks",
+          body=(
+              T("On a high level, training neural networks consists of two steps:\n"
+                "1. Defining what a good model means for our problem through a loss function\n"
+                "2. Using an optimization algorithm to find parameter values that minimize the loss function"),)),
+    Slide("What is a loss function?", body=(
+        T("A loss function is a function of the model parameters that describes the mismatch between the "
+          "model predictions and their associated ground truth values. It is typically formulated such that "
+          "a smaller loss reflects better model performance. Thus, once we have defined our loss function, "
+          "we train our model by seeking parameter values that minimize the loss."),)),
+    Slide("The maximum likelihood approach for creating loss functions", body=(
+        T("A common framework for creating loss functions is the maximum likelihood approach. Instead of "
+          "thinking of the model as directly predicting an output $y$ given an input $x$, we shift "
+          "perspective, and treat the model as predicting a conditional distribution over possible outputs, "
+          "given the input (here a normal distribution):"),
+        E("losses", "normal: distribution and link", steps=(0, 2)),
+        BREAK,
+        T("Given this perspective, we want the loss function to encourage a high probability for the "
+          "training outputs, i.e., we maximize across all samples"),
+        E("losses", "normal: likelihood", steps=(0, 1)),
+        BREAK,
+        F("losses", "losses_normal", 0.75))),
+    Slide("The maximum likelihood approach – Predicting distribution parameters", body=(
+        T("Under this framework, we set the network to predict the parameters of the conditional "
+          "distribution, i.e., we set"),
+        E("losses", "normal: distribution and link", steps=(2, 3)),
+        BREAK,
+        T("For the conditional distribution"),
+        E("losses", "normal: distribution and link", steps=(0, 2), gap=False),
+        BREAK,
+        T("We then find model parameters that maximize"),
+        E("losses", "normal: likelihood", steps=(0, 1)))),
+    Slide("The maximum likelihood approach – Negative log-likelihood", body=(
+        T("Since the probabilities in the maximum likelihood criterion often become small, and thus their "
+          "product can become hard to represent with finite precision arithmetic in computers, we take the "
+          "logarithm of the previous expression. Additionally, since model fitting is framed as a "
+          "minimization problem by convention, we multiply by negative one. Thus, we get"),
+        E("losses", "normal: likelihood", steps=(1, 3)),
+        BREAK,
+        E("losses", "normal: likelihood", steps=(3, 5), gap=False))),
+    Slide("The maximum likelihood approach – A recipe for creating loss functions", body=(
+        T("1. Define a suitable probability distribution over the output space;\n"
+          "2. Set the model to predict the parameters of this distribution;\n"
+          "3. Find the model parameters that best fit the data by minimizing the negative log-likelihood "
+          "loss function"),
+        T("For predicting on a new sample $x$, we either return the full distribution, or its maximum:"),
+        E("losses", "normal: prediction", steps=(0, 1)))),
+    Slide("Example: Binary classification – The output space", body=(
+        T("In binary classification, we try to predict whether an input belongs to one of two classes. Our "
+          "output space can therefore be defined as $y \\in \\{0, 1\\}$. To construct a loss function for "
+          "this problem, we begin by defining a suitable probability distribution over the output space. "
+          "The most natural choice for binary classification is the Bernoulli distribution:"),
+        E("losses", "bernoulli: distribution and link", steps=(0, 2)))),
+    Slide("Example: Binary classification – The sigmoid function", body=(
+        T("To ensure that our network output can describe such a probability, we need to force it to be "
+          "between 0 and 1. To this end, we employ the sigmoid function:"),
+        E("losses", "bernoulli: distribution and link", steps=(2, 4)),
+        E("activations", "sigmoid", gap=False),
+        BREAK,
+        F("losses", "losses_bernoulli", 0.7))),
+    Slide("Example: Binary classification – The loss function", body=(
+        T("We can rewrite the Bernoulli probability distribution as"),
+        E("losses", "bernoulli: distribution and link", steps=(1, 2)),
+        T("With this rewrite, we can define the likelihood as"),
+        E("losses", "bernoulli: likelihood", steps=(0, 2)),
+        BREAK,
+        T("Finally, we take the negative logarithm to obtain the negative log-likelihood:"),
+        E("losses", "bernoulli: likelihood", steps=(2, 6)),
+        BREAK,
+        T("Per sample, in a form that can be computed for any network output $f$:"),
+        E("losses", "bernoulli: per-sample loss", gap=False))),
+    Slide("Fitting models – Gradient descent", body=(
+        T("We have defined the loss function, and now need to find the parameter values that minimize it. "
+          "Gradient descent is an optimization algorithm that uses the gradient of the loss function to "
+          "minimize it."),
+        F("gradient_descent", "gradient_descent_trajectory", 0.6))),
+    Slide("Gradient descent – The algorithm", body=(
+        T("The gradient descent algorithm has two simple steps:\n"
+          "1. Compute the gradient of the loss w.r.t. its parameters:"),
+        E("gradient_descent", "gradient"),
+        T("2. Update the parameter values:"),
+        E("gradient_descent", "update"),
+        T("Here, $\\alpha$ determines the rate of change, and is typically called the learning rate."),
+        BREAK,
+        T("For 1-D linear regression, $y = \\phi_0 + \\phi_1 x$ with the least-squares loss, every step is exact:"),
+        E("gradient_descent", "descent", steps=(0, 4), gap=False),
+        BREAK,
+        T("The first iterates, from $\\boldsymbol\\phi^{[0]}$:"),
+        E("gradient_descent", "descent", steps=(4, 10), gap=False))),
+    Slide("Stochastic gradient descent – Introducing noise to the optimization algorithm", body=(
+        T("Stochastic gradient descent (SGD) follows a noisy version of the gradient: each step sees only "
+          "part of the training data. The loss of each batch (grey) scatters around the loss of each "
+          "epoch (blue):"),
+        F("sgd", "sgd_loss_curve", 0.6))),
+    Slide("SGD – Training on random mini-batches at each step", body=(
+        T("In general, our loss functions can be thought of as a sum of loss terms for each training sample "
+          "(here the binary classification loss of a 1-3-1 network):"),
+        E("losses", "network loss"),
+        T("In regular gradient descent, we include all of these terms in the computation of the gradient. "
+          "In SGD, we introduce randomness by only computing the gradient for a random subset of the samples "
+          "at each step:"),
+        E("sgd", "update"))),
+    Slide("Batches, epochs, monitoring and checkpointing", body=(
+        T("The subset of training samples that we use for each update is called a batch. The number of "
+          "elements in the batches can vary from one to the entire training set, in which case we are back "
+          "at regular gradient descent."),
+        T("When we have small batch sizes, we need several iterations to cover the entire training set. A "
+          "full pass through the training set is called an epoch. In practice, we often make checkpoints, "
+          "and monitor progress at each step."),
+        BREAK,
+        T("A 1-10-1 network trained by SGD, stopped halfway and resumed from its checkpoint:"),
+        F("sgd", "sgd_fit", 0.6))),
+    Slide("Digression: The backpropagation algorithm", body=(
+        T("The backpropagation algorithm is an efficient way of computing derivatives in a neural network, "
+          "that applies the chain rule. It involves doing a forward pass, where we compute (and store) all the "
+          "intermediate values needed to calculate the loss."),
+        T("Once we have calculated the loss, we can compute derivatives of all the intermediate variables, "
+          "applying the chain rule."),
+        BREAK,
+        T("The forward pass of a small example, storing every intermediate:"),
+        E("backprop", "forward", gap=False),
+        BREAK,
+        T("The backward pass, from the loss back to the first layer:"),
+        E("backprop", "backward", gap=False),
+        BREAK,
+        T("For a deep network, layer by layer:"),
+        E("backprop", "matrix", gap=False),
+        BREAK,
+        F("backprop", "backprop_tangents", 0.7))),
+    Slide("Specialized architectures – Modifications to deal with complex inputs, etc.", body=(
+        T("We have now looked at the basic components of deep learning models, what functions they "
+          "represent and how we can train them."),
+        T("Specialized architectures have been developed to deal with task specific problems such as large "
+          "inputs, inputs of varying length and spatial or textual context. Examples of such architectures "
+          "include convolutional neural networks for image analysis and transformers for text processing."))),
+)
+
+
+def slides_for_topic(topic: str) -> list[Slide]:
+    """The lecture slides that draw on ``topic`` (for a notebook's markdown), in order."""
+    return [s for s in LECTURE if topic in s.topics]
+
+
+def slide_map() -> list[tuple[str, list[str]]]:
+    """``(slide title, [topic, ...])`` for every lecture slide, in the lecture's order."""
+    return [(s.title, s.topics) for s in LECTURE]

@@ -1,0 +1,158 @@
+"""`deepderive slides`: the lecture's slides, in order, every gap filled by a checked display."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from derivations.cli import main
+from derivations.lecture import LECTURE, Eq
+from derivations.slides import build_slides, evidence_tag, overfull_boxes, slides_document
+from derivations.topic import Display, TopicResult, record
+
+HAVE_PDFLATEX = shutil.which("pdflatex") is not None
+if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip the compile there
+    pytest.fail("pdflatex is missing in CI; .ci/run should install texlive", pytrace=False)
+
+#: The titles the issue names, in the lecture's order (an independent list, not LECTURE's).
+ISSUE_TITLES = [
+    "Shallow neural networks", "Activation functions - introducing non-linearity",
+    "From shallow to deep - changing perspective", "Digression: matrix notation and GPUs",
+    "Deep networks - parameter counts and number of linear regions",
+    "The maximum likelihood approach - a recipe for creating loss functions",
+    "Example: binary classification - the loss function", "Gradient descent - the algorithm",
+    "Batches, epochs, monitoring and checkpointing", "Digression: the backpropagation algorithm",
+    "Specialized architectures",
+]
+
+
+#: Slides whose missing equation is a definition by nature (nothing to prove).
+DEFINED_GAPS = {"From shallow to deep – Adding another network"}
+
+
+def _normal(title: str) -> str:
+    return re.sub(r"\s+", " ", title.replace("–", "-")).strip().lower()
+
+
+def _frames(tex: str) -> list[tuple[str, str]]:
+    """(frame title, frame source) for every frame with a title."""
+    out = []
+    for body in tex.split("\\begin{frame}")[1:]:
+        body = body.split("\\end{frame}")[0]
+        m = re.search(r"\\frametitle\{(.*)\}", body)
+        if m:
+            out.append((m.group(1), body))
+    return out
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory):
+    out = tmp_path_factory.mktemp("slides")
+    result = build_slides(out, device="cpu", pdf=HAVE_PDFLATEX)
+    return out, result
+
+
+@pytest.mark.slow
+def test_every_lecture_title_once_in_order(deck):
+    out, result = deck
+    titles = [t for t, _ in _frames((out / "slides.tex").read_text())]
+    assert titles[:-1] == [s.title for s in LECTURE] and titles[-1] == "Verification"
+    assert len(set(titles)) == len(titles)
+    normal = [_normal(t) for t in titles]
+    positions = [next(i for i, t in enumerate(normal) if t.startswith(_normal(want))) for want in ISSUE_TITLES]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.slow
+def test_every_gap_is_filled_by_a_tagged_display_whose_records_passed(deck):
+    out, result = deck
+    records = {r["id"]: r for r in json.loads((out / "verification.json").read_text())}
+    assert all(r["passed"] for r in records.values())
+    frames = dict(_frames((out / "slides.tex").read_text()))
+    for slide in LECTURE:
+        body = frames[slide.title]
+        tags = re.findall(r"^% (check|definition): (.*)$", body, re.M)
+        assert len(tags) >= slide.gaps, slide.title
+        for kind, ids in tags:
+            for rid in ids.split(", "):
+                assert rid in records, (slide.title, rid)
+                if kind == "check":
+                    assert records[rid]["passed"] and records[rid].get("method") != "definition"
+                else:
+                    assert records[rid].get("method") == "definition"
+        # every tag sits on the line directly before a display environment
+        for m in re.finditer(r"^% (?:check|definition): .*\n(.*)$", body, re.M):
+            assert m.group(1).startswith(("\\begin{align*}", "\\[", "\\begin{alignat*}")), (slide.title, m.group(1))
+        if slide.gaps and slide.title not in DEFINED_GAPS:
+            assert any(kind == "check" for kind, _ in tags), f"{slide.title}: no checked equation"
+    assert sum(s.gaps > 0 for s in LECTURE) >= 20
+
+
+@pytest.mark.slow
+def test_figures_regenerated_and_referenced(deck):
+    out, _ = deck
+    tex = (out / "slides.tex").read_text()
+    figures = re.findall(r"\\includegraphics\[[^]]*\]\{(figures/[^}]+)\}", tex)
+    assert len(figures) >= 15
+    assert all((out / f).exists() for f in figures)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_PDFLATEX, reason="pdflatex not installed")
+def test_slides_compile_without_errors_or_overfull_boxes(deck):
+    out, result = deck
+    assert result.pdf is not None and result.pdf.exists()
+    log = (out / "slides.log").read_text(errors="replace")
+    assert [line for line in log.splitlines() if line.startswith("!")] == []
+    assert overfull_boxes(log) == []
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True).stdout
+        assert "Verification" in text and "Shallow neural networks" in text
+
+
+# ----- fast: the renderer on hand-made topics ----------------------------------------------
+
+def _topic(passed: bool = True) -> TopicResult:
+    checks = [record("y equals the twin", "symbolic-vs-torch", 0.0 if passed else 0.5, passed, "float64", id="shallow.1")]
+    display = Display("\\begin{align*}\ny &= \\phi_0\n\\end{align*}", checks)
+    return TopicResult("shallow", "Shallow neural networks", "", [], checks,
+                       {"network: hidden units": display, "network: output": display})
+
+
+def test_a_failed_check_is_marked_on_its_slide():
+    slide = next(s for s in LECTURE if s.title.startswith("Increasing model complexity"))
+    ok, _ = slides_document([slide], {"shallow": _topic(True)}, _topic(True).records)
+    bad, _ = slides_document([slide], {"shallow": _topic(False)}, _topic(False).records)
+    assert "CHECK FAILED" not in ok and "CHECK FAILED" in bad
+    assert "% check: shallow.1" in bad
+
+
+def test_a_missing_display_is_a_failed_record_not_a_silent_gap():
+    slide = next(s for s in LECTURE if s.title.startswith("Shallow neural networks"))
+    tex, missing = slides_document([slide], {"shallow": _topic()}, [])
+    assert [r["passed"] for r in missing] == [False] and "MISSING EQUATION" in tex
+
+
+def test_evidence_tag_names_checks_or_definitions():
+    check = record("a", "derivation-step", 0.0, True, "symbolic", id="t.1")
+    definition = record("b", "derivation-step", 0.0, True, "definition", id="t.2")
+    assert evidence_tag([check, definition])[0] == "% check: t.1"
+    assert evidence_tag([definition])[0] == "% definition: t.2"
+
+
+def test_every_slide_reference_names_a_known_topic():
+    from derivations.notes import TOPICS
+
+    for slide in LECTURE:
+        for item in slide.body:
+            if isinstance(item, Eq):
+                assert item.topic in TOPICS, (slide.title, item.topic)
+
+
+def test_bad_topics_exit_2_with_one_error_line(tmp_path, capsys):
+    assert main(["slides", "--out", str(tmp_path), "--topics", "shalow", "--no-pdf"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and "shallow" in err[0]
