@@ -58,7 +58,7 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
 @kind("max-regions", "counts_regions")
 def max_regions_exercise(rng: random.Random) -> Exercise:
     D_i = pick(rng, [1, 2, 3])
-    D = pick(rng, [3, 4, 5, 6, 7, 8])
+    D = pick(rng, [4, 5, 6, 7, 8])  # D > D_i: fewer than the 2^D activation patterns are regions
     answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
     d = Derivation("regions", layout="block")
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
