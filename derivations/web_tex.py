@@ -35,7 +35,7 @@ _DISPLAY = re.compile(
     re.S | re.M,
 )
 _BLOCK = re.compile(
-    r"\\begin\{(?P<env>figure|center|enumerate|itemize|tabular)\}(?:\[[^\]]*\])?(?P<body>.*?)\\end\{(?P=env)\}"
+    r"\\begin\{(?P<env>figure|center|enumerate|itemize|tabular|quote|quotation)\}(?:\[[^\]]*\])?(?P<body>.*?)\\end\{(?P=env)\}"
     r"|\\(?P<sec>section|subsection|subsubsection|paragraph)\*?\{(?P<title>(?:[^{}]|\{[^{}]*\})*)\}",
     re.S,
 )
@@ -219,6 +219,10 @@ def fragment_html(tex: str, slug: str, figure_src: Callable[[str], str] | None =
                 for k, p in enumerate(parts)) + "</div>")
         elif env == "tabular":
             pieces.append(_table(body, page.problems, refs))
+        elif env in ("quote", "quotation"):
+            paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+            pieces.append("<blockquote>" + "".join(f"<p>{inline_html(p, page.problems, refs)}</p>"
+                                                   for p in paragraphs) + "</blockquote>")
         else:
             tag = "ol" if env == "enumerate" else "ul"
             items = [i.strip() for i in re.split(r"\\item\b", body)[1:]]
@@ -262,7 +266,11 @@ def _equation_block(eq: Equation, mathml: str, slug: str) -> str:
     if eq.ids:
         links = " ".join(f'<a href="verification.html#{html.escape(i)}">{html.escape(i)}</a>' for i in eq.ids)
         label = "definition" if eq.tag == "definition" else "checked"
-        evidence = f'<span class="evidence">{label}: {links}</span>'
+        if len(eq.ids) > 3:  # a long list of ids folds away under its count
+            evidence = (f'<details class="evidence"><summary>{label} by {len(eq.ids)} records</summary>{links}'
+                        '</details>')
+        else:
+            evidence = f'<span class="evidence">{label}: {links}</span>'
     else:
         evidence = f'<span class="evidence"><a href="verification.html#topic-{slug}">checks of this topic</a></span>'
     return f'<div class="equation" id="{eq.anchor}">{mathml}{evidence}</div>'
