@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from derivations.figures.regions import universal_approximation_figure
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.data import Dataset
 from numeric.model import DeepNetworkModule
 from numeric.training import TrainConfig, Trainer
@@ -22,6 +22,8 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Universal approximation"
 SLUG = "universal_approximation"
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("WIDTHS", "TRAINED_WIDTHS")
 
 INTERVAL = (0.0, 1.0)
 WIDTHS = [2, 4, 8, 16, 32, 64, 128]
@@ -91,12 +93,13 @@ def build(ctx: TopicContext) -> TopicResult:
     table = "\\\\\n".join(
         f"{r['D']} & {r['parameters']} & {r['max_error']:.3e} & "
         + (f"{trained_by_D[r['D']]:.3e}" if r["D"] in trained_by_D else "--") for r in rows)
+    construction = (r"\[ y = y_1 + \sum_{d=1}^{N-1} \Delta_d\, \mathrm{ReLU}[x - x_d], \qquad \Delta_1 = s_1,\ \ "
+                    r"\Delta_d = s_d - s_{d-1},\ \ s_d = \frac{y_{d+1} - y_d}{x_{d+1} - x_d} \]")
     tex = rf"""\section{{{TITLE}}}
 The universal approximation theorem says that for any continuous function there is a shallow
 network that approximates it as closely as we like. For ReLU networks with one input there is
 a direct construction: the shallow network with one hidden unit per interval,
-\[ y = y_1 + \sum_{{d=1}}^{{N-1}} \Delta_d\, \mathrm{{ReLU}}[x - x_d], \qquad \Delta_1 = s_1,\ \
-\Delta_d = s_d - s_{{d-1}},\ \ s_d = \frac{{y_{{d+1}} - y_d}}{{x_{{d+1}} - x_d}}, \]
+{construction}
 passes exactly through the $N = D + 1$ points $(x_n, f(x_n))$: it is the piecewise-linear
 interpolant, each joint changing the slope to that of the next interval. For a target with a
 continuous second derivative the maximum error on $[x_1, x_N]$ is at most $h^2 \max|f''| / 8$
@@ -121,7 +124,9 @@ training finds it.
 points. Bottom: the maximum error against $D$, for the construction and for trained networks.}}
 \end{{figure}}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    exact = [r for r in records if r["kind"] in ("exact", "exact-vs-torch")]  # the construction's checks
+    displays = {"construction": Display(construction, exact)}
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":
