@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import warnings
 from typing import NamedTuple, Sequence
@@ -47,7 +48,26 @@ COMMANDS: dict[str, Command] = {
                        "count parameters and linear regions of a ReLU network (exactly for one input)"),
     "train": Command("derivations.commands.train",
                      "train a network with gradient descent, SGD, momentum or Adam (PyTorch)"),
+    "exercises": Command("derivations.commands.exercises",
+                         "exercise sheets with checked solutions, different numbers for every student, and answers.json"),
+    "check": Command("derivations.commands.check",
+                     "check a student's answer or submission against answers.json, with feedback on typical mistakes"),
 }
+
+#: Options whose value may start with '-' (a negative answer): ``--answer -1/2`` reads as ``--answer=-1/2``.
+_DASHED_VALUES = ("--answer",)
+
+
+def _join_dashed(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _DASHED_VALUES and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
 
 
 class UsageError(ValueError):
@@ -61,7 +81,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. ``command``: import and add the arguments of that subcommand
-    only (the others are listed by name and help); None: of every subcommand."""
+    only (the others are listed by name and help; ``""``: of none); None: of every one."""
     parser = _Parser(
         prog="deepderive",
         description="Symbolic derivations of introductory deep learning, checked against PyTorch.",
@@ -112,13 +132,27 @@ def _quiet_stdout() -> None:
         pass
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks run (files closed)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0, 1, or 2 for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; return its exit code (0, 1, or 2 for bad input; 130 after Ctrl-C,
+    143 after SIGTERM, each with one ``error:`` line)."""
+    if argv is None:  # the program itself (not a call from Python): SIGTERM ends it like Ctrl-C
+        try:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread
+            pass
+    argv = _join_dashed(list(sys.argv[1:] if argv is None else argv))
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
-            args = build_parser(_command_of(argv)).parse_args(argv)
+            args = build_parser(_command_of(argv) or "").parse_args(argv)
             code = int(args._run(args))
             sys.stdout.flush()
     except BrokenPipeError:  # the reader went away (``| head``): not an error
@@ -141,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         return 130
+    except _Terminated:
+        sys.stderr.write("error: terminated\n")
+        return 143
     for w in caught:  # a successful command shows its warnings, one line each
         sys.stderr.write(f"warning: {_first_line(w.message)}\n")  # type: ignore[arg-type]
     return code

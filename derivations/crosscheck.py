@@ -13,6 +13,7 @@ from typing import Mapping
 import numpy as np
 import torch
 
+from derivations.derive_checks import FLOAT32_RTOL, FLOAT64_RTOL
 from numeric.model import DeepNetworkModule
 from symbolic.compile import CompiledProgram, compile_program
 from symbolic.networks import DeepNetwork, deep_network
@@ -20,8 +21,9 @@ from symbolic.spec import NetworkSpec
 
 __all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check", "random_inputs"]
 
-#: Relative-error tolerances by dtype (relative to max(1, |reference|)).
-TOLERANCES = {torch.float64: 1e-12, torch.float32: 1e-5}
+#: Relative-error tolerances by dtype (relative to max(1, |reference|)); the values live in
+#: :mod:`derivations.derive_checks`, which ``derive`` uses without torch.
+TOLERANCES = {torch.float64: FLOAT64_RTOL, torch.float32: FLOAT32_RTOL}
 
 
 @dataclass

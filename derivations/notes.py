@@ -41,6 +41,7 @@ TOPICS: tuple[str, ...] = (
     "gradient_descent",
     "sgd",
     "backprop",
+    "exercises_example",
 )
 
 PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "

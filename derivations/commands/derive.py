@@ -43,16 +43,16 @@ def _check_line(ok: bool, what: str) -> str:
 
 def network_latex(net, command: str = "") -> tuple[str, bool]:
     """The network's equations as LaTeX, headed by the checks behind them; (text, all passed)."""
-    from derivations.crosscheck import forward_check
+    from derivations.derive_checks import DIGITS, forward_exact_check
     from derivations.topic import align
     from symbolic.identities import shallow_is_deep
     from symbolic.networks import shallow_network
 
     spec = net.spec
     checks = [(net.matrix_form_check(), "matrix form = scalar form, element by element (symbolic)")]
-    forward = forward_check(spec, I=32)
-    checks.append((all(c.passed for c in forward), "compiled program = PyTorch twin on 32 random samples, float64, "
-                   f"max relative error {max(c.max_rel for c in forward):.1e}"))
+    forward = forward_exact_check(net, points=8)
+    checks.append((forward.passed, f"compiled program (numpy, float64) = the program evaluated to {DIGITS} digits at "
+                   f"8 random samples, max relative error {forward.max_rel:.1e}"))
     if spec.is_shallow:
         identity = shallow_is_deep(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
         checks.append((identity.check().passed, "shallow (theta, phi) form = deep form with K = 1 under the renaming "
@@ -87,7 +87,7 @@ def _backprop(args: argparse.Namespace, net):
 
 def gradients_latex(bp) -> tuple[str, bool]:
     """``derive --gradients`` LaTeX: the backward pass, headed by its checks; (text, all passed)."""
-    from derivations.crosscheck import gradient_check
+    from derivations.derive_checks import DIGITS, gradient_exact_checks
 
     problems = bp.matrix_form_check()
     checks = [(not problems, "derived backward program = matrix form, element by element (symbolic)"
@@ -96,10 +96,15 @@ def gradients_latex(bp) -> tuple[str, bool]:
         worst = bp.diff_check(points=2)
         checks.append((worst <= 1e-25, "gradient = sympy.diff of the substituted loss at 2 random points, "
                        f"50 digits, max relative error {worst:.1e}"))
-    comparisons = gradient_check(bp.spec, bp.loss.name, I=32, paths=("layers",))
-    checks.append((all(c.passed for c in comparisons), "compiled gradient = PyTorch autograd on 32 random samples, "
-                   f"float64, max relative error {max(c.max_rel for c in comparisons):.1e}"))
+    compiled, differences, n = gradient_exact_checks(bp, points=4)
+    every = "every parameter" if n == bp.spec.n_parameters else f"{n} random parameters of {bp.spec.n_parameters}"
+    checks.append((differences.passed, f"gradient of L = sum of 4 random samples = central differences of L "
+                   f"(step 1e-20, {DIGITS} digits) for {every}, max relative error {differences.max_rel:.1e}"))
+    checks.append((compiled.passed, f"compiled gradient (numpy, layer-wise, float64) = the derived gradient "
+                   f"evaluated to {DIGITS} digits, max relative error {compiled.max_rel:.1e}"))
     lines = [_check_line(ok, what) for ok, what in checks]
+    lines.append(f"% PyTorch autograd cross-check: deepderive verify --widths {','.join(map(str, bp.spec.widths))} "
+                 f"--activation {bp.spec.activation} --loss {bp.loss.name}")
     return "\n".join(lines + [bp.to_latex()]), all(ok for ok, _ in checks)
 
 

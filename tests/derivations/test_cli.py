@@ -62,7 +62,7 @@ def test_derive_latex_is_checked_and_in_lecture_notation(capsys):
     assert main(["derive", "--widths", "1,3,1", "--activation", "relu"]) == 0
     out = capsys.readouterr().out
     assert "\\theta_{10}" in out and "\\phi_{0}" in out and "\\boldsymbol\\Omega_{0}" in out
-    assert "% checked: compiled program = PyTorch twin" in out
+    assert "% checked: compiled program (numpy, float64) = the program evaluated to 50 digits" in out
 
 
 def test_evaluate_matches_torch(tmp_path, capsys):

@@ -315,3 +315,69 @@ def test_13_resume_with_fewer_epochs_says_what_happened(finished_run, tmp_path, 
     assert tree(run) == before
     assert main(TRAIN + ["--epochs", "5", "--out", str(run), "--resume"]) == 0
     assert "nothing to train: the run" in capsys.readouterr().out
+
+
+# the symbolic commands never import torch ------------------------------------------------
+BLOCK_TORCH = """
+import sys
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is blocked for this test")
+sys.meta_path.insert(0, NoTorch())
+from derivations.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:  # --help
+    code = exc.code
+sys.stdout.flush()
+sys.stderr.write("torch imported: %s\\n" % ("torch" in sys.modules))
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("argv", [
+    ["derive", "--widths", "2,3,1", "--activation", "relu", "--loss", "bernoulli", "--gradients"],
+    ["derive", "--widths", "1,4,4,2", "--activation", "tanh", "--format", "json", "--gradients"],
+    ["derive", "--widths", "1,3,1", "--activation", "relu", "--format", "text", "--loss", "poisson"],
+    ["regions", "--widths", "2,4,4,1"],
+    ["derive", "--widths", "1,0,1"],
+    ["train", "--help"],
+])
+def test_symbolic_commands_work_where_torch_cannot_be_imported(argv):
+    proc = subprocess.run([sys.executable, "-c", BLOCK_TORCH, *argv], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stderr.endswith("torch imported: False\n"), proc.stderr[-2000:]
+    if argv[-1] == "1,0,1":
+        assert proc.returncode == 2 and proc.stderr.startswith("error: argument --widths")
+    else:
+        assert proc.returncode == 0 and proc.stderr.count("\n") == 1, proc.stderr[-2000:]
+        assert "CHECK FAILED" not in proc.stdout
+
+
+def test_derive_checks_go_red_on_a_wrong_derivative_or_a_wrong_compilation(monkeypatch):
+    import dataclasses
+
+    import symbolic.compile
+    from derivations.derive_checks import forward_exact_check, gradient_exact_checks
+    from symbolic.backprop import backprop
+    from symbolic.networks import deep_network
+
+    bp = backprop((2, 3, 1), "least-squares", "tanh")
+    compiled, differences, n = gradient_exact_checks(bp)
+    assert compiled.passed and differences.passed and n == 13
+    s, e = bp.backward[0]  # dl/df_K = 2 f - 2 y: make it twice as large
+    wrong = dataclasses.replace(bp, backward=[(s, 2 * e)] + list(bp.backward[1:]))
+    compiled, differences, _ = gradient_exact_checks(wrong)
+    assert not differences.passed and differences.max_rel > 0.1 and not compiled.passed
+
+    net = deep_network(bp.spec)
+    assert forward_exact_check(net).passed
+    real = symbolic.compile.compile_program
+
+    def off_by_1e9(*args, **kwargs):  # a compiler that is wrong in the 9th digit
+        fn = real(*args, **kwargs)
+        return lambda *values: [v * (1 + 1e-9) for v in fn(*values)]
+
+    monkeypatch.setattr(symbolic.compile, "compile_program", off_by_1e9)
+    assert not forward_exact_check(net).passed

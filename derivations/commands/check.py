@@ -1,0 +1,60 @@
+"""``deepderive check``: check a student's answer (or a whole submission) against answers.json.
+
+    deepderive check --answers DIR/answers.json --student ID
+                     (--exercise EID --answer TEXT | --submission FILE.json) [--format text|json]
+
+Exit 0 when correct (every answer, for a submission), 1 when not, 2 on bad input. The
+answer is parsed by a grammar, never evaluated (see ``derivations.exercises.checker``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = "check a student's answer or submission against answers.json, with feedback on typical mistakes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--answers", required=True, metavar="answers.json", help="written by deepderive exercises")
+    parser.add_argument("--student", required=True, metavar="ID")
+    parser.add_argument("--exercise", metavar="EID", help="one exercise id, e.g. E03 (with --answer)")
+    parser.add_argument("--answer", metavar="TEXT", help="the answer: LaTeX or plain text")
+    parser.add_argument("--submission", metavar="FILE.json", help="a JSON object {EID: answer text}")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+
+
+def _line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def run(args: argparse.Namespace) -> int:
+    from derivations.exercises.checker import (_exercise, check_answer, check_submission, load_answers,
+                                               read_submission, student_exercises)
+
+    single = args.exercise is not None or args.answer is not None
+    if single and args.submission is not None:
+        raise ValueError("give either --exercise with --answer, or --submission, not both")
+    if single and (args.exercise is None or args.answer is None):
+        raise ValueError("--exercise and --answer go together (or use --submission FILE.json)")
+    if not single and args.submission is None:
+        raise ValueError("give --exercise EID --answer TEXT, or --submission FILE.json")
+    exercises = student_exercises(load_answers(args.answers), args.student)
+    if single:
+        result = check_answer(_exercise(exercises, args.exercise), args.answer)
+        if args.format == "json":
+            print(json.dumps(result.as_dict()))
+        else:
+            verdict = "correct" if result.correct else "incorrect"
+            detail = "" if result.correct else f": {result.feedback}"
+            print(_line(f"{args.exercise}: {verdict}{detail} [{result.method}]"))
+        return 0 if result.correct else 1
+    report = check_submission(exercises, read_submission(args.submission))
+    if args.format == "json":
+        print(json.dumps(report))
+    else:
+        for eid, r in report["results"].items():
+            verdict = "correct" if r["correct"] else f"incorrect: {r['feedback']}"
+            print(_line(f"{eid}: {verdict} [{r['method']}]"))
+        print(f"score: {report['score']}/{report['total']}")
+    return 0 if report["score"] == report["total"] else 1

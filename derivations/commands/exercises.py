@@ -1,0 +1,68 @@
+"""``deepderive exercises``: a problem sheet and checked worked solutions for every student.
+
+    deepderive exercises --out DIR (--students N | --roster FILE.csv) [--seed S] [--topics T,...] [--no-pdf]
+
+Writes ``DIR/sheets/ID.tex``, ``DIR/solutions/ID.tex`` (and their PDFs when pdflatex is
+found), ``DIR/answers.json`` (byte-identical for the same seed and roster) and
+``DIR/verification.json``. Exit 1 if any solution check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "exercise sheets with checked solutions, different numbers for every student, and answers.json"
+
+
+def _students(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of students, got {text!r}") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 100000, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2^63 - 1, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2^63 - 1, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--students", type=_students, metavar="N", help="N students named s001..sNNN")
+    who.add_argument("--roster", metavar="FILE.csv", help="CSV with a header and a column 'id'")
+    parser.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of every student's numbers (default 0)")
+    parser.add_argument("--topics", metavar="T,...", default=None,
+                        help="comma-separated subset of the notes' topics (default: all)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip pdflatex even when it is installed")
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from derivations.exercises.build import build_exercises, read_roster, student_ids
+    from derivations.notes import _check_writable, main_progress, parse_topics
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    topics = parse_topics(args.topics)
+    students = read_roster(args.roster) if args.roster else student_ids(args.students)
+    _check_writable(Path(args.out))
+    result = build_exercises(args.out, students, seed=args.seed, topics=topics, pdf=not args.no_pdf,
+                             progress=main_progress)
+    failed = [r for r in result.records if not r["passed"]]
+    definitions = sum(1 for r in result.records if r.get("method") == "definition")
+    print(f"exercises: {len(students)} students, {len(result.records) - definitions} checks "
+          f"(+{definitions} definitions), {len(failed)} failed; wrote {Path(args.out) / 'answers.json'}"
+          + (f" and {result.pdfs} PDFs" if result.pdfs else ""))
+    for r in failed[:20]:
+        print(f"FAILED: {r['name']} (max error {r['max_error']:.3g})")
+    return 1 if failed else 0

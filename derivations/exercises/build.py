@@ -1,0 +1,202 @@
+r"""Sheets, checked solutions, ``answers.json`` and ``verification.json`` for a class.
+
+    deepderive exercises --out DIR (--students N | --roster FILE.csv) [--seed S] [--topics T,...] [--no-pdf]
+
+Every student gets one exercise of every kind (of the chosen topics), numbered E01, E02,
+... in the lecture's order; the numbers are drawn from ``random.Random("S:ID:kind")``, so
+the same seed and roster give byte-identical ``answers.json`` and students differ. Every
+step of every solution is checked (:meth:`symbolic.derivation.Derivation.check`) and every
+answer is compared with the PyTorch twin; ``verification.json`` lists those checks, each
+with a unique ``id`` that the solutions' LaTeX names in a ``% check: ID`` line before
+each displayed equation.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import sympy as sp
+
+from symbolic.derivation import Derivation
+
+from . import KINDS, load_kinds
+from .base import Exercise, answer_latex
+
+__all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exercises_for", "exercise_record",
+           "TWIN_TOLERANCE"]
+
+#: Relative tolerance of a twin comparison (float64 torch vs the exact answer).
+TWIN_TOLERANCE = 1e-10
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def student_ids(n: int) -> list[str]:
+    """``s001`` .. ``sNNN`` (at least three digits)."""
+    if not isinstance(n, int) or n < 1 or n > 100_000:
+        raise ValueError(f"--students must be an integer from 1 to 100000, got {n!r}")
+    width = max(3, len(str(n)))
+    return [f"s{k:0{width}d}" for k in range(1, n + 1)]
+
+
+def read_roster(path: str | Path) -> list[str]:
+    """Student ids from a CSV roster with a header and a column ``id`` (letters, digits, ``_.-``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"roster {str(path)!r} is not a readable file")
+    if path.stat().st_size > 10_000_000:
+        raise ValueError(f"roster {str(path)!r} is larger than 10 MB")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"roster {str(path)!r} is not UTF-8 text") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise ValueError(f"roster {str(path)!r} is empty; it needs a header with a column 'id'")
+    header = [h.strip() for h in rows[0]]
+    if header.count("id") != 1:
+        raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got {header}")
+    col = header.index("id")
+    ids, seen = [], set()
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        value = row[col].strip() if col < len(row) else ""
+        if not _ID.match(value):
+            raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} must be 1-64 letters, digits, '_', '.' or "
+                             "'-' (it names files)")
+        if value in seen:
+            raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} appears twice")
+        seen.add(value)
+        ids.append(value)
+    if not ids:
+        raise ValueError(f"roster {str(path)!r} lists no students")
+    return ids
+
+
+def _kinds_for(topics: Sequence[str] | None) -> list[str]:
+    from derivations.notes import TOPICS
+
+    load_kinds()
+    order = {t: i for i, t in enumerate(TOPICS)}
+    slugs = [s for s, (topic, _) in KINDS.items() if topics is None or topic in topics]
+    if not slugs:
+        raise ValueError(f"no exercise kinds for the topics {', '.join(topics or [])}; choose from "
+                         f"{', '.join(sorted({t for t, _ in KINDS.values()}, key=order.get))}")
+    return sorted(slugs, key=lambda s: (order[KINDS[s][0]], list(KINDS).index(s)))
+
+
+def exercises_for(student: str, seed: int, topics: Sequence[str] | None = None) -> list[tuple[str, Exercise]]:
+    """The student's exercises, ``[(EID, exercise)]``, in the lecture's order."""
+    out = []
+    for n, slug in enumerate(_kinds_for(topics), start=1):
+        rng = random.Random(f"{seed}:{student}:{slug}")
+        out.append((f"E{n:02d}", KINDS[slug][1](rng)))
+    return out
+
+
+def exercise_record(eid: str, ex: Exercise) -> dict:
+    """The exercise's entry in ``answers.json`` (DESIGN.md keys, plus ``mistakes`` and ``domain``)."""
+    answer = sp.Tuple(*ex.answer) if isinstance(ex.answer, tuple) else ex.answer
+    record = {
+        "id": eid, "topic": ex.topic, "kind": ex.kind, "question": ex.question,
+        "answer": answer_latex(ex.answer, ex.kind), "answer_srepr": sp.srepr(answer),
+        "variables": [s.name for s in ex.variables], "precision": ex.precision,
+        "mistakes": [{"feedback": text, "answer_srepr": sp.srepr(sp.Tuple(*m) if isinstance(m, tuple) else sp.sympify(m))}
+                     for text, m in ex.mistakes],
+    }
+    if ex.domain:
+        record["domain"] = ex.domain
+    return record
+
+
+def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], list[list[str]]]:
+    """Verification records of one solution, and per derivation block the ids of its checks."""
+    records, blocks = [], []
+    n = 0
+    for block in ex.solution:
+        if not isinstance(block, Derivation):
+            continue
+        if any(s.check is None for s in block.steps):
+            block.check()
+        ids = []
+        for r in block.records():
+            n += 1
+            r["id"] = f"{student}/{eid}/step-{n}"
+            r["name"] = f"{student} {eid} {ex.slug}: {r['name']}"
+            r["topic"] = ex.topic
+            r["max_error"] = float(r["max_error"])
+            ids.append(r["id"])
+            records.append(r)
+        blocks.append(ids)
+    for k, (what, value, exact) in enumerate(ex.twin, start=1):
+        reference, value = float(sp.N(exact, 30)), float(value)
+        error = abs(value - reference) / max(1.0, abs(reference))
+        records.append({"id": f"{student}/{eid}/twin-{k}", "name": f"{student} {eid} {ex.slug}: {what}",
+                        "kind": "symbolic-vs-torch" if "torch" in what else "cross-check", "topic": ex.topic,
+                        "method": "float64 against the exact value", "max_error": error,
+                        "passed": bool(error <= TWIN_TOLERANCE)})
+    return records, blocks
+
+
+@dataclass
+class ExerciseSet:
+    out: Path
+    seed: int
+    students: list[str]
+    records: list[dict] = field(default_factory=list)
+    pdfs: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return all(r["passed"] for r in self.records)
+
+
+def build_exercises(out: str | Path, students: Sequence[str], seed: int = 0, topics: Sequence[str] | None = None,
+                    pdf: bool = True, progress: Callable[[str], None] | None = None) -> ExerciseSet:
+    """Write sheets/, solutions/, answers.json and verification.json (see the module docstring)."""
+    from .latex import sheet_document, solution_document
+
+    out = Path(out)
+    (out / "sheets").mkdir(parents=True, exist_ok=True)
+    (out / "solutions").mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda line: None)
+    result = ExerciseSet(out, seed, list(students))
+    answers: dict[str, list] = {}
+    for k, student in enumerate(students, start=1):
+        exercises = exercises_for(student, seed, topics)
+        answers[student] = [exercise_record(eid, ex) for eid, ex in exercises]
+        checked, mine = [], []
+        for eid, ex in exercises:
+            records, blocks = _check_records(student, eid, ex)
+            mine += records
+            checked.append((eid, ex, blocks))
+        result.records += mine
+        (out / "sheets" / f"{student}.tex").write_text(sheet_document(student, seed, checked))
+        (out / "solutions" / f"{student}.tex").write_text(solution_document(student, seed, checked, mine))
+        if k % 25 == 0 or k == len(students):
+            say(f"[{k}/{len(students)}] sheets and solutions written")
+    (out / "answers.json").write_text(json.dumps({"seed": seed, "students": answers}, indent=1, sort_keys=False) + "\n")
+    (out / "verification.json").write_text(json.dumps(result.records, indent=1) + "\n")
+    if pdf:
+        if shutil.which("pdflatex"):
+            from derivations.notes import compile_pdf
+
+            for student in students:
+                for folder in ("sheets", "solutions"):
+                    compile_pdf(out / folder / f"{student}.tex", runs=1)
+                    result.pdfs += 1
+                    for ext in (".aux", ".log", ".out"):
+                        (out / folder / f"{student}{ext}").unlink(missing_ok=True)
+            say(f"wrote {result.pdfs} PDFs")
+        else:
+            from derivations.notes import PDFLATEX_HINT
+
+            say(PDFLATEX_HINT.replace("notes.tex and figures are", "the .tex files are").replace("notes.pdf", "PDFs"))
+    return result

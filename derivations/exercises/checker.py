@@ -1,0 +1,369 @@
+r"""Check a student's answer against ``answers.json``, and say what went wrong.
+
+    deepderive check --answers DIR/answers.json --student ID
+                     (--exercise EID --answer TEXT | --submission FILE.json) [--format text|json]
+
+An answer is parsed by the answer grammar (:mod:`symbolic.answer_grammar`: never
+``eval``/``sympify``), then compared with the reference (read back from its ``srepr``
+without evaluation, :mod:`symbolic.srepr_reader`):
+
+- **expression**: equivalence proven symbolically where SymPy can, else equal to 50 digits
+  at random points of the variables' domain (their assumptions, and the support recorded
+  in ``domain``) (:func:`symbolic.derivation.check_equal`); the method is reported;
+- **number** / **vector**: within the exercise's stated ``precision`` (absolute), entry by
+  entry; **integer**: exactly.
+
+A wrong answer is compared with *mutated references*: the exercise's own typical mistakes
+(``mistakes`` in ``answers.json``: the output of a network with the ReLU forgotten, a mean
+instead of a sum, ...) and generic ones (a sign error, a factor of 2, a half, off by one
+for counts, the right numbers in the wrong order); the first match names the mistake.
+
+Every check runs under a wall-clock limit (:data:`TIME_LIMIT` seconds, ``signal.setitimer``).
+This module imports SymPy, never torch, so that a check starts quickly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import sympy as sp
+
+from symbolic.answer_grammar import AnswerSyntaxError, parse_answer
+from symbolic.derivation import Cases, check_equal
+from symbolic.srepr_reader import read_srepr
+
+__all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",
+           "check_submission", "MAX_ANSWERS_BYTES"]
+
+#: Seconds one answer's check may take (parsing, equivalence, diagnosis).
+TIME_LIMIT = 1.5
+#: Largest answers.json / submission read.
+MAX_ANSWERS_BYTES = 200_000_000
+MAX_SUBMISSION_BYTES = 2_000_000
+_KINDS = ("expression", "number", "integer", "vector")
+
+
+@dataclass
+class CheckResult:
+    """``{"correct", "feedback", "method"}`` of one answer (DESIGN.md)."""
+
+    correct: bool
+    feedback: str
+    method: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"correct": self.correct, "feedback": self.feedback, "method": self.method}
+
+
+class CheckTimeout(BaseException):
+    """The check ran past its time limit (a BaseException: SymPy's ``except Exception`` must not
+    swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`CheckTimeout` in the block after ``seconds`` of wall-clock time
+    (SIGALRM; only in the main thread, elsewhere the block runs without a limit)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CheckTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ----- answers.json ------------------------------------------------------------------------
+
+def _read_json(path: str | Path, what: str, limit: int) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{what} {str(path)!r} is not a readable file")
+    if path.stat().st_size > limit:
+        raise ValueError(f"{what} {str(path)!r} is larger than {limit // 1_000_000} MB")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} {str(path)!r} is not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError(f"{what} {str(path)!r} is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what} {str(path)!r} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+
+
+def load_answers(path: str | Path) -> dict:
+    """Read and validate ``answers.json`` (``{"seed", "students": {ID: [exercise, ...]}}``)."""
+    data = _read_json(path, "answers file", MAX_ANSWERS_BYTES)
+    if not isinstance(data, dict) or not isinstance(data.get("students"), dict):
+        raise ValueError(f"answers file {str(path)!r} must be an object with 'seed' and 'students' "
+                         "(as written by deepderive exercises)")
+    return data
+
+
+def student_exercises(answers: dict, student: str) -> list[dict]:
+    """The student's exercise records, validated."""
+    students = answers["students"]
+    if student not in students:
+        import difflib
+
+        close = difflib.get_close_matches(student, list(students), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown student {student!r}{hint}; the answers file has {len(students)} students")
+    exercises = students[student]
+    required = {"id", "kind", "answer_srepr", "variables", "precision"}
+    if not isinstance(exercises, list) or not all(isinstance(e, dict) and required <= set(e) for e in exercises):
+        raise ValueError(f"answers file: student {student!r} needs a list of exercises with keys {sorted(required)}")
+    for e in exercises:
+        if e["kind"] not in _KINDS:
+            raise ValueError(f"answers file: exercise {e['id']!r} has unknown kind {e['kind']!r}")
+    return exercises
+
+
+def _exercise(exercises: list[dict], eid: str) -> dict:
+    for e in exercises:
+        if e["id"] == eid:
+            return e
+    raise ValueError(f"unknown exercise {eid!r}; this student has {', '.join(e['id'] for e in exercises)}")
+
+
+# ----- comparing -----------------------------------------------------------------------------
+
+def _variables(exercise: dict, reference) -> list[sp.Symbol]:
+    found = {s.name: s for s in _free_symbols(reference)}
+    names = exercise.get("variables") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"answers file: exercise {exercise['id']!r} has malformed 'variables'")
+    return [found.get(n, sp.Symbol(n, real=True)) for n in names]
+
+
+def _free_symbols(value) -> set:
+    items = value if isinstance(value, (tuple, sp.Tuple)) else (value,)
+    return set().union(*[sp.sympify(v).free_symbols for v in items])
+
+
+def _domain(exercise: dict, variables: list[sp.Symbol]) -> dict:
+    domain = {}
+    for name, values in (exercise.get("domain") or {}).items():
+        if isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            for s in variables:
+                if s.name == name:
+                    domain[s] = Cases(sp.nsimplify(v) for v in values)
+    return domain
+
+
+def _sample_points(variables: list[sp.Symbol], domain: Mapping, n: int = 4, seed: int = 7) -> list[dict]:
+    """Points of the variables' domain: the support where recorded, else by assumptions."""
+    rng = random.Random(seed)
+    points = []
+    for _ in range(n):
+        point = {}
+        for s in variables:
+            if s in domain:
+                point[s] = rng.choice(sorted(domain[s], key=sp.default_sort_key))
+            elif s.is_integer:
+                point[s] = sp.Integer(rng.randint(0 if s.is_nonnegative else -3, 6))
+            elif s.is_positive:
+                point[s] = sp.Rational(rng.randint(100, 2500), 1000)
+            else:
+                point[s] = sp.Rational(rng.choice([-1, 1]) * rng.randint(150, 1900), 1000)
+        points.append(point)
+    return points
+
+
+def _values(expr: sp.Expr, points: list[dict]) -> list[complex] | None:
+    out = []
+    for p in points:
+        try:
+            v = complex(sp.N(expr.xreplace(p), 20))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return None
+        if not (math.isfinite(v.real) and math.isfinite(v.imag)):
+            return None
+        out.append(v)
+    return out
+
+
+def _close(a: list[complex] | None, b: list[complex] | None) -> bool:
+    return a is not None and b is not None and all(abs(x - y) <= 1e-9 * max(1.0, abs(y)) for x, y in zip(a, b))
+
+
+def _equivalent(answer: sp.Expr, reference: sp.Expr, domain: Mapping) -> str | None:
+    """The method that shows answer == reference (proof, or 50 digits at random points), or None."""
+    check = check_equal(answer, reference, domain, points=6, seed=11)
+    if not check.passed:
+        return None
+    if check.method.startswith("symbolic"):
+        return "proven symbolically" + (" (log rules, confirmed numerically at 6 points)" if "log rules" in check.method else "")
+    return "equal to 50 digits at 6 random points of the domain"
+
+
+def _generic_mistakes(reference, kind: str) -> list[tuple[str, Any]]:
+    if kind == "vector":
+        ref = tuple(reference)
+        return [("sign error: your answer is the negative of the correct one", tuple(-v for v in ref)),
+                ("your answer is twice the correct one (a factor of 2)", tuple(2 * v for v in ref)),
+                ("your answer is half the correct one (a factor of 2)", tuple(v / 2 for v in ref))]
+    out = [("sign error: your answer is the negative of the correct one", -reference),
+           ("your answer is twice the correct one (a factor of 2)", 2 * reference),
+           ("your answer is half the correct one (a factor of 2)", reference / 2)]
+    if kind == "integer":
+        out += [("off by one: your answer is one more than the correct one", reference + 1),
+                ("off by one: your answer is one less than the correct one", reference - 1)]
+    return out
+
+
+def _stored_mistakes(exercise: dict) -> list[tuple[str, Any]]:
+    out = []
+    for m in exercise.get("mistakes") or []:
+        if isinstance(m, dict) and isinstance(m.get("feedback"), str) and isinstance(m.get("answer_srepr"), str):
+            value = read_srepr(m["answer_srepr"])
+            out.append((m["feedback"], tuple(value) if isinstance(value, sp.Tuple) else value))
+    return out
+
+
+def _number(value: sp.Expr) -> float | None:
+    try:
+        v = complex(sp.N(value, 30))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if abs(v.imag) > 1e-12 or not math.isfinite(v.real):
+        return None
+    return v.real
+
+
+def _check(exercise: dict, text: str) -> CheckResult:
+    kind = exercise["kind"]
+    reference = read_srepr(exercise["answer_srepr"])
+    if isinstance(reference, sp.Tuple):
+        reference = tuple(reference)
+    variables = _variables(exercise, reference)
+    try:
+        answer = parse_answer(text, variables if kind == "expression" else [])
+    except AnswerSyntaxError as exc:
+        return CheckResult(False, f"could not read the answer: {exc}", "answer grammar")
+    mistakes = _stored_mistakes(exercise) + _generic_mistakes(reference, kind)
+    if kind == "expression":
+        return _check_expression(exercise, answer, reference, variables, mistakes)
+    return _check_numbers(exercise, answer, reference, mistakes)
+
+
+def _check_expression(exercise, answer, reference, variables, mistakes) -> CheckResult:
+    if isinstance(answer, tuple):
+        return CheckResult(False, "expected one expression, got a list", "answer form")
+    domain = _domain(exercise, variables)
+    method = _equivalent(answer, reference, domain)
+    if method:
+        return CheckResult(True, "correct", method)
+    points = _sample_points(variables, domain)
+    mine = _values(answer, points)
+    for feedback, wrong in mistakes:
+        if _close(mine, _values(sp.sympify(wrong), points)) and _equivalent(answer, sp.sympify(wrong), domain):
+            return CheckResult(False, feedback, "matches a typical mistake (checked like an answer)")
+    where = ""
+    ref_values = _values(reference, points)
+    if mine is not None and ref_values is not None:
+        for p, a, b in zip(points, mine, ref_values):
+            if abs(a - b) > 1e-9 * max(1.0, abs(b)):
+                where = " (it differs at " + ", ".join(f"{s.name} = {v}" for s, v in p.items()) + ")"
+                break
+    elif mine is None:
+        where = " (it is not finite at some points of the domain)"
+    return CheckResult(False, "not equivalent to the correct answer" + where, "equivalence refuted at random points")
+
+
+def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
+    kind = exercise["kind"]
+    tol = float(exercise.get("precision") or 0.0)
+    if kind == "vector":
+        if not isinstance(answer, tuple):
+            answer = (answer,)
+        if len(answer) != len(reference):
+            return CheckResult(False, f"expected a list of {len(reference)} numbers, got {len(answer)}", "answer form")
+    elif isinstance(answer, tuple):
+        return CheckResult(False, "expected one number, got a list", "answer form")
+    items = answer if isinstance(answer, tuple) else (answer,)
+    if any(sp.sympify(a).free_symbols for a in items):
+        return CheckResult(False, "expected a number, got an expression with variables", "answer form")
+    values = [_number(a) for a in items]
+    if any(v is None for v in values):
+        return CheckResult(False, "your answer is not a finite real number", "answer form")
+
+    def matches(target) -> bool:
+        targets = target if isinstance(target, tuple) else (target,)
+        numbers = [_number(sp.sympify(t)) for t in targets]
+        if len(numbers) != len(values) or any(n is None for n in numbers):
+            return False
+        if kind == "integer":
+            return all(sp.sympify(a) == sp.sympify(t) for a, t in zip(items, targets))
+        return all(abs(v - n) <= tol + 1e-12 * max(1.0, abs(n)) for v, n in zip(values, numbers))
+
+    if kind == "integer" and not all(sp.sympify(a).is_Integer for a in items):
+        return CheckResult(False, "expected a whole number", "answer form")
+    method = "exact integer" if kind == "integer" else f"within the stated precision {tol:g} (absolute)"
+    if matches(reference):
+        return CheckResult(True, "correct", method)
+    for feedback, wrong in mistakes:
+        if matches(wrong):
+            return CheckResult(False, feedback, method + "; matches a typical mistake")
+    if kind == "vector":
+        ref_sorted = sorted(float(v) for v in reference)
+        if all(abs(a - b) <= tol + 1e-12 * max(1.0, abs(b)) for a, b in zip(sorted(values), ref_sorted)):
+            return CheckResult(False, "the right numbers in the wrong order", method)
+    if kind == "integer":
+        return CheckResult(False, "not the correct number", method)
+    return CheckResult(False, f"not within {tol:g} of the correct value", method)
+
+
+def check_answer(exercise: dict, text: Any, limit: float = TIME_LIMIT) -> CheckResult:
+    """Check one answer (text) against one exercise record of ``answers.json``."""
+    if not isinstance(text, str):
+        return CheckResult(False, "the answer must be text", "answer form")
+    try:
+        with time_limit(limit):
+            return _check(exercise, text)
+    except CheckTimeout:
+        return CheckResult(False, f"the check ran out of time ({limit:g} s): write the answer more simply",
+                           "time limit")
+    except RecursionError:
+        return CheckResult(False, "the answer is nested too deeply to check", "answer grammar")
+    except (OverflowError, MemoryError, ZeroDivisionError):
+        return CheckResult(False, "the answer's numbers are too large to check", "answer grammar")
+
+
+def check_submission(exercises: list[dict], submission: Any, limit: float = TIME_LIMIT) -> dict:
+    """``{"results": {EID: result}, "score", "total"}`` for a submission ``{EID: answer text}``."""
+    if not isinstance(submission, dict):
+        raise ValueError("a submission must be a JSON object {exercise id: answer text}")
+    known = {e["id"]: e for e in exercises}
+    for eid, text in submission.items():
+        if eid not in known:
+            raise ValueError(f"submission names unknown exercise {eid!r}; this student has {', '.join(known)}")
+        if not isinstance(text, str):
+            raise ValueError(f"submission: the answer to {eid} must be a string, got {type(text).__name__}")
+    results = {}
+    for eid, e in known.items():
+        if eid in submission:
+            results[eid] = check_answer(e, submission[eid], limit).as_dict()
+        else:
+            results[eid] = CheckResult(False, "no answer", "missing").as_dict()
+    return {"results": results, "score": sum(r["correct"] for r in results.values()), "total": len(results)}
+
+
+def read_submission(path: str | Path) -> Any:
+    return _read_json(path, "submission", MAX_SUBMISSION_BYTES)
+

@@ -1,0 +1,173 @@
+r"""Exercise kinds on backpropagation: the book's toy composed function with numbers, and the
+gradient of a small ReLU network at a point.
+
+The forward and backward programs are the package's (:func:`symbolic.backprop_toy.chain_rule_example`,
+:func:`symbolic.backprop.backprop`); the solution prints every intermediate with its
+number, checks the backward pass against ``sympy.diff`` of the substituted loss (50
+digits), and the twin's autograd gradient against the answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+
+import sympy as sp
+
+from symbolic.backprop import adjoint_symbol, backprop_latex
+from symbolic.derivation import Derivation, check_equal
+from symbolic.printing import latex
+
+from . import twin
+from .base import HALVES, Exercise, R, kind, number_latex, pick
+
+DIGITS = 60
+
+
+@functools.lru_cache(maxsize=None)
+def _toy():
+    from symbolic.backprop_toy import chain_rule_example
+
+    return chain_rule_example()
+
+
+@functools.lru_cache(maxsize=None)
+def _toy_compiled():
+    from symbolic.compile import compile_program
+
+    ex = _toy()
+    return compile_program([ex.x, ex.y] + ex.parameters, ex.forward, [ex.l], "torch")
+
+
+def _fmt(value) -> str:
+    return f"{float(value):.6g}"
+
+
+@kind("toy-backprop", "backprop")
+def toy_backprop(rng: random.Random) -> Exercise:
+    import torch
+
+    ex = _toy()
+    quarters = [R(n, 4) for n in range(-6, 7) if n]
+    while True:
+        values = {ex.x: pick(rng, [R(1, 2), R(1), R(-1, 2), R(3, 2)]), ex.y: pick(rng, HALVES)}
+        for b, w in zip(ex.beta, ex.omega):
+            values[b], values[w] = pick(rng, quarters), pick(rng, quarters)
+        k = rng.randrange(4)
+        which = pick(rng, ["omega", "beta"])
+        param = (ex.omega if which == "omega" else ex.beta)[k]
+        other = (ex.beta if which == "omega" else ex.omega)[k]
+        known = ex.evaluate(values, DIGITS)
+        answer_n = known[adjoint_symbol(param)]
+        other_n = known[adjoint_symbol(other)]
+        candidates = [float(v) for v in (answer_n, other_n, -answer_n, 2 * answer_n, answer_n / 2)]
+        if 0.05 < abs(candidates[0]) < 500 and all(abs(a - b) > 0.01 for i, a in enumerate(candidates)
+                                                  for b in candidates[i + 1:]):
+            break
+    exact = sp.diff(ex.composed_loss(), param).xreplace(values)
+    # Each step: the assignment evaluated exactly (to 50 digits) from the exact values before it,
+    # against the program's 60-digit run; the last step is the independent sympy.diff witness.
+    exact_known = dict(values)
+    d = Derivation("forward and backward pass", layout="block")
+    for s, e in ex.program + [(adjoint_symbol(param), ex.gradient[param])]:
+        if s in (ex.y,):
+            continue
+        exact_known[s] = e.xreplace(exact_known)
+        reason = "forward pass" if s in dict(ex.forward) else "backward pass: chain rule"
+        d.add(known[s], reason, lhs=exact_known[s], lhs_latex=backprop_latex(s),
+              rhs_latex=f"{backprop_latex(e)} = {_fmt(known[s])}")
+    d.add(answer_n, "independent check: sympy.diff of the composed loss", lhs=exact,
+          lhs_latex=rf"\frac{{\partial}}{{\partial {latex(param)}}} \left(y - f[x, \boldsymbol\phi]\right)^2",
+          rhs_latex=_fmt(answer_n))
+    # The points of a numeric check are all the same for a closed expression: one evaluation.
+    for step in d.steps:
+        step.check = check_equal(step.lhs, step.rhs, points=1, symbolic=False)
+    args = [torch.tensor(float(values[s]), dtype=torch.float64, requires_grad=True) for s in [ex.x, ex.y] + ex.parameters]
+    (loss,) = _toy_compiled()(*args)
+    loss.backward()
+    torch_grad = float(args[2 + ex.parameters.index(param)].grad)
+    assignments = ", ".join(f"{latex(s)} = {number_latex(values[s])}" for s in [ex.x, ex.y] + ex.parameters)
+    name = latex(param)
+    question = (r"The toy model $f[x, \boldsymbol\phi] = \beta_3 + \omega_3 \cos\left[\beta_2 + \omega_2 \exp\left[\beta_1 + "
+                r"\omega_1 \sin\left[\beta_0 + \omega_0 x\right]\right]\right]$ with the loss $\ell = (y - f)^2$ has "
+                f"${assignments}$. Run the forward and the backward pass and give "
+                f"$\\partial \\ell / \\partial {name}$ to 3 decimal places.")
+    other_name = latex(other)
+    hint = (rf"you gave $\partial \ell / \partial {other_name}$: $\partial \ell / \partial \omega_k = h_k\, "
+            rf"\partial \ell / \partial f_k$ and $\partial \ell / \partial \beta_k = \partial \ell / \partial f_k$")
+    return Exercise(
+        "toy-backprop", "backprop", "number", question, exact, precision=0.001,
+        solution=["Every intermediate is stored on the way forward; the backward pass multiplies the local "
+                  r"derivatives from $\ell$ back to the parameter (numbers to 6 significant digits, checked to 50).", d],
+        mistakes=[(hint, other_n)], twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer_n)],
+        title="Backpropagation on the toy model")
+
+
+@functools.lru_cache(maxsize=None)
+def _network():
+    from symbolic.backprop import backprop
+    from symbolic.spec import NetworkSpec
+
+    return backprop(NetworkSpec((1, 2, 1), "relu"), "least-squares")
+
+
+@functools.lru_cache(maxsize=None)
+def _substituted_gradient():
+    return _network().substituted_gradient()
+
+
+@kind("network-gradient", "backprop")
+def network_gradient(rng: random.Random) -> Exercise:
+    bp = _network()
+    net = bp.net
+    x = net.inputs[0]
+    (y,) = bp.targets
+    quarter = [R(n, 2) for n in range(-4, 5) if n]
+    while True:
+        values = {x: pick(rng, [R(1, 2), R(-1), R(3, 2), R(-1, 2), R(2)]), y: pick(rng, HALVES)}
+        values.update({p: pick(rng, quarter) for p in bp.parameters})
+        pre = [(net.beta[0][i] + net.omega[0][i, 0] * x).xreplace(values) for i in range(2)]
+        if not (any(p > 0 for p in pre) and any(p < 0 for p in pre)) or min(abs(p) for p in pre) < R(1, 4):
+            continue
+        known = bp.evaluate(values)
+        wanted = [net.beta[0][0], net.beta[0][1], net.omega[0][0, 0], net.omega[0][1, 0]]
+        answer = tuple(known[adjoint_symbol(p)] for p in wanted)
+        # every unit treated as active (ReLU' taken as 1)
+        dl_df1 = known[adjoint_symbol(net.f[1][0])]
+        active = tuple(dl_df1 * net.omega[1][0, i].xreplace(values) * m for m in (1, values[x]) for i in range(2))
+        if any(v != 0 for v in answer) and len({answer, active, tuple(-v for v in answer), answer[:2][::-1] + answer[2:][::-1]}) == 4:
+            break
+    d = Derivation("backward pass", layout="block")
+    d.definitions.update(values)
+    d.definitions.update(dict(bp.program + bp.gradient_assignments))
+    for s, e in bp.program:
+        if s in bp.targets:
+            continue
+        d.add(known[s], "backward pass: chain rule" if "dl/d" in s.name else "forward pass", lhs=s,
+              lhs_latex=backprop_latex(s), rhs_latex=f"{backprop_latex(e)} = {number_latex(known[s])}")
+    substituted = _substituted_gradient()
+    for p in wanted:
+        d.add(known[adjoint_symbol(p)], "independent check: sympy.diff of the substituted loss",
+              lhs=substituted[p].xreplace(values), lhs_latex=backprop_latex(adjoint_symbol(p)))
+    tensors = {"beta_0": [float(values[net.beta[0][i]]) for i in range(2)],
+               "omega_0": [[float(values[net.omega[0][i, 0]])] for i in range(2)],
+               "beta_1": [float(values[net.beta[1][0]])], "omega_1": [[float(values[net.omega[1][0, i]]) for i in range(2)]]}
+    grads = twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]])
+    torch_values = grads["beta_0"] + [grads["omega_0"][0][0], grads["omega_0"][1][0]]
+    assignments = ", ".join(f"{latex(p)} = {number_latex(values[p])}" for p in bp.parameters)
+    question = (r"The network $\mathbf{h}_1 = \mathrm{ReLU}\left[\boldsymbol\beta_0 + \boldsymbol\Omega_0 x\right]$, "
+                r"$f = \beta_{1} + \boldsymbol\Omega_1 \mathbf{h}_1$ with two hidden units has "
+                f"${assignments}$. For the sample $x = {number_latex(values[x])}$, $y = {number_latex(values[y])}$ and "
+                r"the loss $\ell = (y - f)^2$, give $\left(\partial \ell / \partial \beta_{0,1}, \partial \ell / \partial "
+                r"\beta_{0,2}, \partial \ell / \partial \omega_{0,1,1}, \partial \ell / \partial \omega_{0,2,1}\right)$.")
+    return Exercise(
+        "network-gradient", "backprop", "vector", question, answer, precision=0.001,
+        solution=[r"Forward pass, then the backward pass $\partial\ell/\partial\mathbf{f}_0 = \mathbb{I}[\mathbf{f}_0 > 0] "
+                  r"\odot \boldsymbol\Omega_1^T \partial\ell/\partial f_1$, $\partial\ell/\partial\boldsymbol\beta_0 = "
+                  r"\partial\ell/\partial\mathbf{f}_0$, $\partial\ell/\partial\boldsymbol\Omega_0 = "
+                  r"\partial\ell/\partial\mathbf{f}_0\, x$:", d],
+        mistakes=[(r"wrong activation derivative: $\mathrm{ReLU}'[z] = \mathbb{I}[z > 0]$ is 0 for the inactive unit, "
+                   "not 1", active),
+                  ("you swapped the hidden units' indices", answer[:2][::-1] + answer[2:][::-1])],
+        twin=[(f"gradient entry {i + 1} (torch autograd)", tv, a) for i, (tv, a) in enumerate(zip(torch_values, answer))],
+        title="The gradient of a small network")

@@ -1,0 +1,118 @@
+r"""Exercise kinds on counting: parameters of a network, the maximal number of linear regions
+of a shallow network, and the shallow width that matches a deep network's regions.
+
+Answers come from the package's formulas (:func:`symbolic.counts.parameter_count`,
+:func:`symbolic.regions.max_regions`); the solution writes the count out term by term and
+checks it against them, and the twin counts the torch module's parameters.
+"""
+
+from __future__ import annotations
+
+import random
+from math import comb
+
+import sympy as sp
+
+from symbolic.counts import parameter_count
+from symbolic.derivation import Derivation
+from symbolic.regions import max_regions
+
+from .base import Exercise, kind, pick
+
+N = sp.Symbol("N")
+
+
+@kind("parameter-count", "counts_regions")
+def parameter_count_exercise(rng: random.Random) -> Exercise:
+    import torch
+
+    from numeric.model import DeepNetworkModule
+    from symbolic.spec import NetworkSpec
+
+    while True:
+        K = pick(rng, [2, 3])
+        widths = (pick(rng, [1, 2, 3]),) + tuple(pick(rng, [2, 3, 4, 5, 6]) for _ in range(K)) + (pick(rng, [1, 2]),)
+        weights = sum(a * b for a, b in zip(widths, widths[1:]))
+        biases = sum(widths[1:])
+        if weights != biases:
+            break
+    answer = sp.Integer(parameter_count(widths))
+    terms = [f"{b} \\cdot ({a} + 1)" for a, b in zip(widths, widths[1:])]
+    d = Derivation("parameters", layout="block")
+    d.definitions[N] = parameter_count(list(widths))
+    d.add(sp.Integer(weights + biases), r"layer $k$ has $D_{k+1} D_k$ weights and $D_{k+1}$ biases", lhs=N,
+          rhs_latex=" + ".join(terms) + f" = {weights} + {biases} = {weights + biases}")
+    module = DeepNetworkModule(NetworkSpec(widths, "relu"), dtype=torch.float64)
+    counted = sum(p.numel() for p in module.parameters())
+    question = (f"A deep network has widths $D_i, D_1, \\dots, D_K, D_o = {', '.join(map(str, widths))}$ "
+                f"($K = {K}$ hidden layers). How many parameters (weights and biases) does it have?")
+    return Exercise(
+        "parameter-count", "counts_regions", "integer", question, answer, precision=0,
+        solution=[r"Layer $k$ maps $D_k$ inputs to $D_{k+1}$ outputs: $\boldsymbol\Omega_k$ has $D_{k+1} D_k$ "
+                  r"entries and $\boldsymbol\beta_k$ has $D_{k+1}$.", d],
+        mistakes=[("you counted the weights only: every unit also has a bias", sp.Integer(weights)),
+                  (r"you counted the biases only: the weight matrices have $D_{k+1} D_k$ entries", sp.Integer(biases))],
+        twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters")
+
+
+@kind("max-regions", "counts_regions")
+def max_regions_exercise(rng: random.Random) -> Exercise:
+    D_i = pick(rng, [1, 2, 3])
+    D = pick(rng, [3, 4, 5, 6, 7, 8])
+    answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
+    d = Derivation("regions", layout="block")
+    d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
+    d.add(answer, r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,
+          rhs_latex=" + ".join(f"\\binom{{{D}}}{{{j}}}" for j in range(D_i + 1)) + f" = {answer}")
+    mistakes = [("you counted the joints (hyperplanes), not the regions they separate", sp.Integer(D)),
+                (r"not every activation pattern is a region: $D$ hyperplanes give fewer than $2^D$ regions", sp.Integer(2 ** D))]
+    if D_i == 1:
+        mistakes[0] = (r"off by one: $D$ joints separate $D + 1$ regions (you counted the joints)", sp.Integer(D))
+    twin = [("max_regions (the package's region formula)", float(max_regions((D_i, D, 1))), float(answer))]
+    if D_i == 1:
+        from symbolic.piecewise import count_regions
+        from symbolic.spec import NetworkSpec
+
+        # attained: units with joints at 1..D and positive output weights (slopes 1, 2, ..., D)
+        tensors = {"beta_0": [-k for k in range(1, D + 1)], "omega_0": [[1]] * D, "beta_1": [0], "omega_1": [[1] * D]}
+        twin.append(("regions of a network attaining it (exact count)", float(count_regions(NetworkSpec((1, D, 1), "relu"),
+                                                                                               tensors)), float(answer)))
+    question = (f"What is the largest number of linear regions of a shallow ReLU network with $D_i = {D_i}$ "
+                f"input{'s' if D_i > 1 else ''} and $D = {D}$ hidden units?")
+    return Exercise(
+        "max-regions", "counts_regions", "integer", question, answer, precision=0,
+        solution=[r"Each hidden unit's joint is a hyperplane $\theta_{d0} + \boldsymbol\theta_d^T \mathbf{x} = 0$; "
+                  r"$D$ hyperplanes in general position divide $\mathbb{R}^{D_i}$ into at most "
+                  r"$\sum_{j=0}^{D_i} \binom{D}{j}$ regions (Zaslavsky).", d],
+        mistakes=mistakes, twin=twin, title="Linear regions of a shallow network")
+
+
+@kind("depth-width", "depth")
+def depth_width(rng: random.Random) -> Exercise:
+    D = pick(rng, [2, 3, 4, 5])
+    K = pick(rng, [2, 3, 4])
+    regions = (D + 1) ** K
+    answer = sp.Integer(regions - 1)
+    deep = (1,) + (D,) * K + (1,)
+    d = Derivation("depth", layout="block")
+    d.definitions[N] = sp.Integer(max_regions(deep))
+    d.add(sp.Integer(regions), r"each layer of $D$ units multiplies the regions by $D + 1$ (folding)", lhs=N,
+          rhs_latex=f"(D + 1)^K = {D + 1}^{{{K}}} = {regions}")
+    W = sp.Symbol("W")
+    d.definitions[W] = sp.Integer(max_regions((1, int(answer), 1)) - 1)
+    d.add(answer, r"a shallow network with $W$ units has at most $W + 1$ regions, so $W = (D+1)^K - 1$", lhs=W,
+          rhs_latex=f"{regions} - 1 = {answer}")
+    question = (f"A deep ReLU network with one input and $K = {K}$ hidden layers of $D = {D}$ units can have "
+                "$(D + 1)^K$ linear regions. How many hidden units does a shallow network (one input, one hidden "
+                "layer) need at least to have as many linear regions?")
+    return Exercise(
+        "depth-width", "depth", "integer", question, answer, precision=0,
+        solution=[d],
+        mistakes=[(r"off by one: $W$ hidden units give $W$ joints and $W + 1$ regions (you counted regions as joints)",
+                   sp.Integer(regions)),
+                  (r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them",
+                   sp.Integer(K * D))],
+        twin=[("max_regions of the deep widths (package formula)", float(max_regions(deep)), float(regions)),
+              ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),
+               float(regions))],
+        title="Depth versus width")

@@ -1,0 +1,227 @@
+r"""Exercise kinds on losses from maximum likelihood: the per-sample NLL of a distribution
+with a given link, and the prediction rule of a classifier.
+
+The NLLs of the normal, Bernoulli and Poisson models are the package's registry
+expressions (:func:`symbolic.losses.sample_loss`); Laplace and exponential follow the same
+recipe here. Each solution is the checked derivation ``l = -log Pr(y | f)`` down to the
+answer, proven once per distribution and parameter; the twin is torch's own NLL
+(``numeric.losses`` or ``torch.distributions``) at random points.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+
+import sympy as sp
+
+from symbolic.activations import Softplus, sig
+from symbolic.derivation import Cases, Derivation
+from symbolic.losses import sample_loss
+
+from .base import Exercise, R, kind, number_latex, pick, tex_number
+
+f = sp.Symbol("f", real=True)
+y_real = sp.Symbol("y", real=True)
+y_count = sp.Symbol("y", integer=True, nonnegative=True)
+y_positive = sp.Symbol("y", positive=True)
+l = sp.Symbol("l")  # noqa: E741 - the lecture's per-sample loss
+
+
+def _normal(s):
+    y = y_real
+    density = sp.exp(-(y - f) ** 2 / (2 * s**2)) / sp.sqrt(2 * sp.pi * s**2)
+    answer = sample_loss("normal", [f]).expr.xreplace({sp.Symbol("sigma", positive=True): s})
+    steps = [((y - f) ** 2 / (2 * s**2) + sp.log(2 * sp.pi * s**2) / 2, "logarithm of the density")]
+    mistakes = [(r"you dropped the constant $\frac{1}{2}\log(2\pi\sigma^2)$", (y - f) ** 2 / (2 * s**2)),
+                (r"you lost the factor $\frac{1}{2}$ of the exponent", (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2)]
+    text = (rf"a normal distribution with mean $\mu = f$ and fixed standard deviation $\sigma = {number_latex(s)}$, "
+            r"$Pr(y \mid \mu) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(y - \mu)^2 / (2\sigma^2)}$")
+    return y, density, answer, steps, mistakes, text, {}
+
+
+def _bernoulli(_):
+    y = y_real
+    lam = sig(f)
+    density = lam**y * (1 - lam) ** (1 - y)
+    answer = sample_loss("bernoulli", [f]).expr.xreplace({sample_loss("bernoulli", [f]).targets[0]: y})
+    steps = [(-y * sp.log(lam) - (1 - y) * sp.log(1 - lam), "logarithm of the product"),
+             (answer, r"$-\log\mathrm{sig}[f] = \mathrm{softplus}[-f] = \mathrm{softplus}[f] - f$")]
+    mistakes = [(r"the link is missing: $\lambda = \mathrm{sig}[f]$, not $\lambda = f$",
+                 -y * sp.log(f) - (1 - y) * sp.log(1 - f)),
+                (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \lambda$", Softplus(f) - (1 - y) * f)]
+    text = (r"a Bernoulli distribution $Pr(y \mid \lambda) = \lambda^{y} (1 - \lambda)^{1 - y}$, $y \in \{0, 1\}$, "
+            r"with the link $\lambda = \mathrm{sig}[f]$")
+    return y, density, answer, steps, mistakes, text, {"y": [0, 1]}
+
+
+def _poisson(_):
+    y = y_count
+    lam = sp.exp(f)
+    density = lam**y * sp.exp(-lam) / sp.factorial(y)
+    answer = sample_loss("poisson", [f]).expr.xreplace({sample_loss("poisson", [f]).targets[0]: y})
+    steps = [(-y * sp.log(lam) + lam + sp.log(sp.factorial(y)), "logarithm of the density"),
+             (answer, r"$\log e^{f} = f$ and $\log y! = \log\Gamma(y + 1)$")]
+    mistakes = [(r"you dropped the constant $\log y!$", sp.exp(f) - y * f),
+                (r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", f - y * sp.log(f) + sp.log(sp.factorial(y)))]
+    text = (r"a Poisson distribution $Pr(y \mid \lambda) = \lambda^{y} e^{-\lambda} / y!$, $y = 0, 1, 2, \dots$, with "
+            r"the link $\lambda = e^{f}$")
+    return y, density, answer, steps, mistakes, text, {"y": list(range(0, 7))}
+
+
+def _exponential(_):
+    y = y_positive
+    lam = sp.exp(f)
+    density = lam * sp.exp(-lam * y)
+    answer = y * sp.exp(f) - f
+    steps = [(-sp.log(lam) + lam * y, "logarithm of the density"), (answer, r"$\log e^{f} = f$")]
+    mistakes = [(r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", y * f - sp.log(f))]
+    text = (r"an exponential distribution $Pr(y \mid \lambda) = \lambda e^{-\lambda y}$, $y > 0$, with the link "
+            r"$\lambda = e^{f}$")
+    return y, density, answer, steps, mistakes, text, {}
+
+
+def _laplace(b):
+    y = y_real
+    density = sp.exp(-sp.Abs(y - f) / b) / (2 * b)
+    answer = sp.Abs(y - f) / b + sp.log(2 * b)
+    steps = [(answer, "logarithm of the density")]
+    mistakes = [(r"you dropped the constant $\log 2b$", sp.Abs(y - f) / b)]
+    text = (rf"a Laplace distribution with location $\mu = f$ and fixed scale $b = {number_latex(b)}$, "
+            r"$Pr(y \mid \mu) = \frac{1}{2b} e^{-|y - \mu| / b}$")
+    return y, density, answer, steps, mistakes, text, {}
+
+
+MODELS = {"normal": _normal, "bernoulli": _bernoulli, "poisson": _poisson, "exponential": _exponential,
+          "laplace": _laplace}
+PARAMETERS = {"normal": [R(1, 2), R(1), R(2), R(3)], "laplace": [R(1), R(3, 2), R(2), R(3)]}  # b = 1/2: log 2b = 0
+
+
+@functools.lru_cache(maxsize=None)
+def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
+    """The checked derivation ``l = -log Pr(y | f)`` of one model (cached: few combinations)."""
+    y, density, answer, steps, mistakes, text, domain = MODELS[name](parameter)
+    d = Derivation(f"NLL of the {name} model", layout="block")
+    d.domain = {y: Cases(domain["y"])} if domain else {}
+    d.definitions[l] = -sp.log(density)
+    d.add(-sp.log(density), "negative log-likelihood of one sample, link substituted", lhs=l, check=False)
+    for expr, reason in steps:
+        d.add(expr, reason)
+    d.check()
+    return d, (y, answer, mistakes, text, domain)
+
+
+def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
+    import torch
+
+    from numeric.losses import per_sample_nll
+
+    points = {"normal": [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))], "bernoulli": [(R(7, 5), 0), (R(-2, 3), 1)],
+              "poisson": [(R(1, 2), 3), (R(-1, 4), 0)], "exponential": [(R(1, 3), R(3, 2)), (R(-1, 2), R(1, 4))],
+              "laplace": [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))]}[name]
+    out = []
+    for fv, yv in points:
+        F = torch.tensor([[float(fv)]], dtype=torch.float64)
+        Y = torch.tensor([[float(yv)]], dtype=torch.float64)
+        if name in ("normal", "bernoulli", "poisson"):
+            value = float(per_sample_nll(name, F, Y, sigma=float(parameter) if name == "normal" else None)[0])
+        elif name == "exponential":
+            value = float(-torch.distributions.Exponential(torch.exp(F)).log_prob(Y))
+        else:
+            value = float(-torch.distributions.Laplace(F, float(parameter)).log_prob(Y))
+        exact = answer.xreplace({f: fv, y: sp.Integer(yv) if isinstance(yv, int) else yv})
+        out.append((f"NLL at f = {fv}, y = {yv} (torch)", value, exact))
+    return out
+
+
+@kind("nll", "losses")
+def nll(rng: random.Random) -> Exercise:
+    name = pick(rng, list(MODELS))
+    parameter = pick(rng, PARAMETERS[name]) if name in PARAMETERS else None
+    d, (y, answer, mistakes, text, domain) = nll_derivation(name, parameter)
+    question = (f"A network's output $f$ predicts the parameter of {text}. Write the per-sample loss "
+                r"$l = -\log Pr(y \mid f)$ as an expression in $f$ and $y$.")
+    return Exercise(
+        "nll", "losses", "expression", question, answer, variables=[f, y],
+        solution=["The recipe: choose the distribution, let the network predict its parameter through the link, "
+                  "and take the negative logarithm of the likelihood of one sample.", d],
+        mistakes=list(mistakes), twin=_twin(name, parameter, y, answer), domain=domain,
+        title="A loss from maximum likelihood")
+
+
+@kind("prediction", "losses")
+def prediction(rng: random.Random) -> Exercise:
+    import torch
+
+    while True:
+        fs = [pick(rng, [R(n, 2) for n in range(-4, 5)]) for _ in range(3)]
+        k = rng.randrange(3)
+        total = sum(sp.exp(v) for v in fs)
+        answer = sp.exp(fs[k]) / total
+        others = [sp.exp(fs[j]) / total for j in range(3) if j != k]
+        unnormalised, sigmoid = sp.exp(fs[k]), sig(fs[k])
+        values = [float(v) for v in [answer, *others, unnormalised, sigmoid, 2 * answer]]
+        if len(set(fs)) == 3 and all(abs(a - b) > 0.01 for i, a in enumerate(values) for b in values[i + 1:]):
+            break
+    d = Derivation("softmax", layout="block")
+    p = sp.Symbol("p")
+    d.add(answer, "softmax: exponentiate and normalise", lhs=p,
+          lhs_latex=f"Pr(y = {k + 1} \\mid \\mathbf{{f}})",
+          rhs_latex=(f"\\frac{{e^{{{number_latex(fs[k])}}}}}{{" + " + ".join(f"e^{{{number_latex(v)}}}" for v in fs)
+                     + f"}} \\approx {float(answer):.6f}"))
+    d.definitions[p] = sp.exp(fs[k]) / sp.Add(*[sp.exp(v) for v in fs])
+    torch_value = float(torch.softmax(torch.tensor([float(v) for v in fs], dtype=torch.float64), 0)[k])
+    question = (r"A classifier with three classes predicts $Pr(y = c \mid \mathbf{f}) = \mathrm{softmax}_c[\mathbf{f}]$ "
+                f"from its outputs $\\mathbf{{f}} = (f_1, f_2, f_3) = ({', '.join(number_latex(v) for v in fs)})$. "
+                f"Compute $Pr(y = {k + 1} \\mid \\mathbf{{f}})$ to 3 decimal places.")
+    return Exercise(
+        "prediction", "losses", "number", question, answer, precision=0.001,
+        solution=[r"$\mathrm{softmax}_c[\mathbf{f}] = e^{f_c} / \sum_{c'} e^{f_{c'}}$.", d],
+        mistakes=[(f"that is the probability of another class (wrong index, not class {k + 1})", v) for v in others]
+        + [("you forgot to normalise: divide by the sum of the exponentials", unnormalised),
+           ("you used the logistic sigmoid of one output: three classes need the softmax", sigmoid)],
+        twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier")
+
+
+@kind("total-nll", "losses")
+def total_nll(rng: random.Random) -> Exercise:
+    import torch
+
+    from numeric.losses import nll as torch_nll
+    from symbolic.derivation import check_equal
+
+    while True:
+        fs = [pick(rng, [R(n, 2) for n in range(-4, 5) if n]) for _ in range(3)]
+        ys = [rng.randint(0, 1) for _ in range(3)]
+        per = [Softplus(v) - yv * v for v, yv in zip(fs, ys)]
+        total = sp.Add(*per)
+        swapped = sp.Add(*[Softplus(v) - (1 - yv) * v for v, yv in zip(fs, ys)])
+        values = [float(v) for v in (total, total / 3, swapped, 2 * total, total / 2)]
+        if 0 < len(set(ys)) and all(abs(a - b) > 0.01 for i, a in enumerate(values) for b in values[i + 1:]):
+            break
+    d = Derivation("total loss", layout="block")
+    for i, (v, yv, li) in enumerate(zip(fs, ys, per), start=1):
+        lam = sig(v)
+        d.add(li, rf"$l_{i} = -\log Pr(y_{i} \mid f_{i})$, Bernoulli with $\lambda = \mathrm{{sig}}[f_{i}]$",
+              lhs=-sp.log(lam**yv * (1 - lam) ** (1 - yv)), lhs_latex=f"l_{{{i}}}",
+              rhs_latex=rf"\mathrm{{softplus}}\left[{number_latex(v)}\right] - {yv} \cdot {tex_number(v)} "
+                        rf"\approx {float(li):.6f}")
+    d.add(total, r"the loss is the sum over the samples", lhs=sp.Add(*[sp.Symbol(f"l_{i}") for i in range(1, 4)]),
+          lhs_latex="L = l_1 + l_2 + l_3", rhs_latex=f"{float(total):.6f}")
+    d.definitions.update({sp.Symbol(f"l_{i}"): li for i, li in enumerate(per, start=1)})
+    for step in d.steps:  # closed expressions: one evaluation to 50 digits settles each step
+        step.check = check_equal(d._expand(step.lhs), step.rhs, points=1)
+    F = torch.tensor([[float(v)] for v in fs], dtype=torch.float64)
+    Y = torch.tensor([[float(v)] for v in ys], dtype=torch.float64)
+    torch_total = float(torch_nll("bernoulli", F, Y, reduction="sum"))
+    data = ", ".join(f"(f_{i}, y_{i}) = ({number_latex(v)}, {yv})" for i, (v, yv) in enumerate(zip(fs, ys), start=1))
+    question = (r"A binary classifier predicts $Pr(y = 1 \mid f) = \mathrm{sig}[f]$. On three training samples its "
+                f"outputs and the targets are ${data}$. Compute the loss $L = -\\sum_i \\log Pr(y_i \\mid f_i)$ "
+                "to 3 decimal places.")
+    return Exercise(
+        "total-nll", "losses", "number", question, total, precision=0.001,
+        solution=[r"Per sample $l_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
+                  r"\mathrm{softplus}[f_i] - y_i f_i$; the loss adds them.", d],
+        mistakes=[("you took the mean over the samples: the loss is their sum", total / 3),
+                  (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$", swapped)],
+        twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set")

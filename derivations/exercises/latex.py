@@ -1,0 +1,120 @@
+r"""The LaTeX of a student's problem sheet and of the worked solutions.
+
+Solutions print each checked derivation with a ``% check: ID, ...`` line before it (the ids
+of ``verification.json``), the answer, the twin's comparisons and the typical mistakes the
+checker recognises.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symbolic.printing import latex
+
+from .base import Exercise, answer_latex
+
+__all__ = ["sheet_document", "solution_document", "answer_instructions"]
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage{amsmath}
+\usepackage{amssymb}
+\usepackage{bm}
+\setlength{\textwidth}{15.5cm}
+\setlength{\oddsidemargin}{0.2cm}
+\setlength{\evensidemargin}{0.2cm}
+\setlength{\textheight}{23cm}
+\setlength{\topmargin}{-1.5cm}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5em}
+\allowdisplaybreaks
+\begin{document}
+"""
+
+
+def _escape(text: str) -> str:
+    from derivations.notes import _escape as escape
+
+    return escape(text)
+
+
+def answer_instructions(ex: Exercise) -> str:
+    """What the sheet says about the form of the answer and the precision it needs."""
+    if ex.kind == "integer":
+        return "Answer with a whole number."
+    if ex.kind == "number":
+        return (f"Answer with a number; answers within ${ex.precision:g}$ of the exact value are accepted "
+                "(to 3 decimal places, or exactly, e.g. as a fraction).")
+    if ex.kind == "vector":
+        return (f"Answer with a list $(a, b, \\dots)$; each entry within ${ex.precision:g}$ of the exact value "
+                "(to 3 decimal places, or exactly).")
+    names = ", ".join(f"${latex(s)}$" for s in ex.variables)
+    return (f"Answer with an expression in {names}, in LaTeX or plain text (e.g. "
+            r"\texttt{2*(y - f)}, \texttt{exp(-f)}, \texttt{sig(f)}, $\mathrm{ReLU}\left[\dots\right]$).")
+
+
+def _header(title: str, student: str, seed: int) -> str:
+    return (PREAMBLE + f"\\begin{{center}}\\Large {title}\\\\[0.3em]\\large student \\texttt{{{_escape(student)}}}"
+            f" \\quad (seed {seed})\\end{{center}}\n")
+
+
+def sheet_document(student: str, seed: int, exercises: list[tuple[str, Exercise, list]]) -> str:
+    """The problem sheet: every exercise's question and the form of answer it needs."""
+    body = [_header("Deep learning: exercises", student, seed),
+            "Check an answer with \\texttt{deepderive check --answers answers.json --student "
+            f"{_escape(student)} --exercise EID --answer '...'}}."]
+    for eid, ex, _ in exercises:
+        body.append(f"\\subsection*{{{eid}: {_escape(ex.title)}}}\n{ex.question}\n\n\\textit{{{answer_instructions(ex)}}}")
+    body.append(r"\end{document}")
+    return "\n\n".join(body) + "\n"
+
+
+def _mistake_latex(answer, kind: str) -> str:
+    return answer_latex(answer, kind)
+
+
+def solution_document(student: str, seed: int, exercises: list[tuple[str, Exercise, list]], records: list[dict]) -> str:
+    """Worked solutions: checked derivations (with their check ids), answers, twin checks."""
+    by_id = {r["id"]: r for r in records}
+    body = [_header("Deep learning: worked solutions", student, seed),
+            "Every displayed step was checked (proven symbolically, or at random points to 50 digits); every answer "
+            "was compared with the PyTorch twin in float64. The line before each display in the LaTeX source names "
+            "its checks in \\texttt{verification.json}."]
+    for eid, ex, blocks in exercises:
+        parts = [f"\\subsection*{{{eid}: {_escape(ex.title)}}}", ex.question]
+        derivations = iter(blocks)
+        for block in ex.solution:
+            if isinstance(block, str):
+                parts.append(block)
+                continue
+            ids = next(derivations)
+            failed = [i for i in ids if not by_id[i]["passed"]]
+            parts.append(f"% check: {', '.join(ids)}\n{block.to_latex()}")
+            if failed:
+                parts.append(r"\textbf{CHECK FAILED:} " + _escape(", ".join(failed)))
+        answer = answer_latex(ex.answer, ex.kind)
+        if ex.kind in ("number", "vector") and not all(sp.sympify(a).is_Rational for a in
+                                                        (ex.answer if isinstance(ex.answer, tuple) else (ex.answer,))):
+            answer = rf"{latex(sp.Tuple(*ex.answer) if isinstance(ex.answer, tuple) else ex.answer)} \approx {answer}"
+        twin_ids = [r for r in records if r["id"].startswith(f"{student}/{eid}/twin-")]
+        parts.append(f"\\textbf{{Answer:}} ${answer}$.")
+        if twin_ids:
+            worst = max(r["max_error"] for r in twin_ids)
+            ok = all(r["passed"] for r in twin_ids)
+            parts.append(f"Cross-checked ({len(twin_ids)} comparison{'s' if len(twin_ids) > 1 else ''}, "
+                         + ", ".join(_escape(r["name"].split(": ", 1)[1]) for r in twin_ids)
+                         + f"): largest relative error ${_sci(worst)}$, "
+                         + ("passed." if ok else r"\textbf{FAILED}."))
+        if ex.mistakes:
+            items = "\n".join(f"\\item ${_mistake_latex(m, ex.kind)}$: {_escape(text)}" for text, m in ex.mistakes)
+            parts.append("Typical mistakes the checker recognises (besides a sign error and a factor of 2):\n"
+                         f"\\begin{{itemize}}\\small\n{items}\n\\end{{itemize}}")
+        body.append("\n\n".join(parts))
+    body.append(r"\end{document}")
+    return "\n\n".join(body) + "\n"
+
+
+def _sci(value: float) -> str:
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return rf"{mantissa}\times 10^{{{int(exponent)}}}"
