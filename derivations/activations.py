@@ -11,6 +11,8 @@ import sympy as sp
 import torch
 
 from derivations.figures.networks import activation_figure
+from derivations.crosscheck import KINKED
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.activations import torch_activation
 from symbolic.activations import ELUPrime, Activation, activation
@@ -79,7 +81,20 @@ def build(ctx: TopicContext) -> TopicResult:
         err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
         records.append(record(f"{name}: compiled a'[z] vs torch autograd ({len(POINTS)} points)", "symbolic-vs-torch", err,
                               err <= 1e-12, "float64, relative error"))
-        checks_of[name] = records[-2:]
+        # 3. at the kink z = 0 itself (ReLU'(0) = 0 as torch; leaky ReLU'(0) = 0.1; H'(0) = 0)
+        kink = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+        value = torch_activation(NetworkSpec((1, 1), name))(kink)
+        grad0 = torch.autograd.grad(value.sum(), kink)[0] if value.requires_grad else torch.zeros(3, dtype=torch.float64)
+        ours0 = torch.as_tensor(compile_program([z], [], [slope + 0 * z], "torch")(kink.detach())[0],
+                                dtype=torch.float64).expand(3)
+        exact0 = slope.subs(z, 0)
+        err0 = max(float((ours0 - grad0).abs().max()), abs(float(exact0) - float(grad0[0])),
+                   abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])))  # and a[0] itself
+        where = "its kink " if name in KINKED else ""
+        records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled, vs torch "
+                              f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= 1e-12,
+                              "float64, at z = 0 exactly", id=f"{name}.kink"))
+        checks_of[name] = records[-3:]
 
     fig = activation_figure(list(ACTIVATIONS), activation)
     figure = ctx.save_figure(fig, "activations")
@@ -94,19 +109,21 @@ def build(ctx: TopicContext) -> TopicResult:
         return rf"&\text{{{NAMES[name]}}}: & {value}, & {derivative}"
 
     body = "\\\\\n".join(line(*row) for row in rows)
+    assign_ids(SLUG, records)
+    table = tagged(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)
     tex = rf"""\section{{{TITLE}}}
 An activation function $\mathrm{{a}}[\cdot]$ is the nonlinearity applied to each hidden unit's
 linear combination of the inputs; without it a network of any depth is one linear function.
 The lecture's default is the rectified linear unit, $\mathrm{{ReLU}}[z] = \max(0, z)$; other common
 choices are the sigmoid, tanh and variations on ReLU. Each is written below with its exact
 derivative, which SymPy derives (the derivative of ReLU is the indicator
-$\mathbb{{I}}[z > 0]$, taken as 0 at $z = 0$ as PyTorch does).
-\begin{{alignat*}}{{3}}
-{body}
-\end{{alignat*}}
-Every derivative is checked twice: against the derivative of the function's definition
-(50-digit arithmetic at eight points), and, compiled to PyTorch, against PyTorch's autograd
-of the same activation.
+$\mathbb{{I}}[z > 0]$, taken as 0 at $z = 0$ as PyTorch does; the Heaviside step here is
+$\mathbb{{I}}[z > 0]$ too, with $H(0) = 0$).
+{table}
+Every derivative is checked three times: against the derivative of the function's definition
+(checked at 8 points to 50 digits), compiled to PyTorch against PyTorch's autograd of the same
+activation at 8 points away from $z = 0$, and at $z = 0$ exactly (the kink of ReLU, leaky ReLU,
+ELU and Heaviside), where the exact value, the compiled one and autograd's must agree.
 \begin{{figure}}[ht]
 \centering
 \includegraphics[width=\textwidth]{{{figure}}}

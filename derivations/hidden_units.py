@@ -11,6 +11,7 @@ import sympy as sp
 
 from derivations.crosscheck import forward_check, random_inputs
 from derivations.figures.networks import shared_joints_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from symbolic.networks import shallow_network
 from symbolic.printing import latex
@@ -46,23 +47,27 @@ def build(ctx: TopicContext) -> TopicResult:
     module, _ = random_inputs(two_outputs.spec, 1, seed=4)
     figure = ctx.save_figure(shared_joints_figure(module), "two_outputs_shared_joints")
 
+    assign_ids(SLUG, records)
+    general_tex = tagged(align(general), checks_of[(1, 6, 1)])
+    inputs_tex = tagged(align(two_inputs.equations_latex()), checks_of[two_inputs.spec.widths])
+    outputs_tex = tagged(align(two_outputs.equations_latex()), checks_of[two_outputs.spec.widths])
     tex = rf"""\section{{{TITLE}}}
 \subsection*{{More hidden units}}
 Adding hidden units adds more linear transformations of the input, each passed through
 the activation; the output is a linear combination of all of them. With $D$ hidden units:
-{align(general)}
+{general_tex}
 With ReLU activations every hidden unit adds one joint, so the output is piecewise linear
 with at most $D + 1$ linear regions.
 
 \subsection*{{Multiple inputs}}
 With several inputs each hidden unit applies the activation to a linear combination of all
 inputs; the output is formed as before. Two inputs and three hidden units:
-{align(two_inputs.equations_latex())}
+{inputs_tex}
 
 \subsection*{{Multiple outputs}}
 With several outputs the hidden units are shared and each output is its own linear
 combination of them. One input, four hidden units, two outputs:
-{align(two_outputs.equations_latex())}
+{outputs_tex}
 Both outputs are piecewise linear with the \emph{{same}} joints, those of the shared hidden units
 (Figure~\ref{{fig:shared-joints}}).
 \begin{{figure}}[ht]

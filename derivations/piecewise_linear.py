@@ -12,6 +12,7 @@ import sympy as sp
 import torch
 
 from derivations.figures.regions import pieces_figure, region_map_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.constructions import float_tensors, tensors_from_shallow
@@ -119,15 +120,18 @@ def build(ctx: TopicContext) -> TopicResult:
     figure_2d = ctx.save_figure(fig, "piecewise_linear_regions")
 
     joint_list = ", ".join(f"{latex(j)} = {latex(v)}" for j, v in zip(joints, [j.xreplace(values) for j in joints]))
+    assign_ids(SLUG, records)
+    joints_tex = tagged(rf"\[ x = -\frac{{\theta_{{d0}}}}{{\theta_{{d1}}}}: \qquad {joint_list}. \]", records[:1])
+    pieces_tex = tagged(rf"\[ y = {_cases(pl, x)} \]", records[1:4])
     tex = rf"""\section{{{TITLE}}}
 With ReLU activations every hidden unit is zero on one side of its \emph{{joint}} and linear on
 the other, so the network's output, a weighted sum of hidden units, is a continuous
 piecewise-linear function of the input. For the shallow network, hidden unit $d$ switches where
 $\theta_{{d0}} + \theta_{{d1}} x = 0$, at
-\[ x = -\frac{{\theta_{{d0}}}}{{\theta_{{d1}}}}: \qquad {joint_list}. \]
+{joints_tex}
 Between neighbouring joints every unit is either off or linear, and the lecture's 1-3-1
 network is, exactly,
-\[ y = {_cases(pl, x)} \]
+{pieces_tex}
 ({pl.regions} linear regions: $D$ joints make $D + 1$ regions).
 
 For a deep network the same reasoning holds layer by layer: the pre-activations

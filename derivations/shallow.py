@@ -17,6 +17,7 @@ from derivations.topic import Display, TopicContext, TopicResult, align, record,
 from numeric.model import DeepNetworkModule
 from symbolic.identities import shallow_is_deep
 from symbolic.networks import deep_network, lecture_1_3_1
+from derivations.traceability import assign_ids, tagged
 from symbolic.printing import latex, latex_lines
 
 TITLE = "Shallow neural networks"
@@ -69,19 +70,19 @@ def build(ctx: TopicContext) -> TopicResult:
     fig = shallow_decomposition_figure(net, values)
     figure = ctx.save_figure(fig, "shallow_decomposition")
 
+    assign_ids(SLUG, records)
+    twin, exact_rec = records[-2], records[-1]
+    network_tex = tagged(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", identity_records + [twin])
+    numbers_tex = tagged(f"\\begin{{align*}}\n{numbers}\n\\end{{align*}}", [exact_rec])
     tex = rf"""\section{{{TITLE}}}
 A shallow network computes linear functions of the input, passes them through an
 activation function $\mathrm{{a}}[\cdot]$ and returns a linear combination of these hidden
 units. With one input, three hidden units and the ReLU activation (the lecture's example):
-\begin{{align*}}
-{equations}
-\end{{align*}}
+{network_tex}
 The parameters $\theta_{{d0}}, \theta_{{d1}}$ set where each hidden unit switches on (its
 \emph{{joint}} at $x = -\theta_{{d0}}/\theta_{{d1}}$) and $\phi_d$ weights its contribution. With the
 worked example's numbers:
-\begin{{align*}}
-{numbers}
-\end{{align*}}
+{numbers_tex}
 \begin{{figure}}[h]
 \centering
 \includegraphics[width=\textwidth]{{{figure}}}
@@ -92,7 +93,7 @@ their sum with $\phi_0$, a piecewise-linear function with joints at $x = 1/2, 1,
 
 The shallow network is the deep network of the later sections with one hidden layer
 ($K = 1$); the renaming is checked, not assumed:
-{identity.to_latex()}
+{tagged(identity.to_latex(), identity_records)}
 """
     network_records = identity_records + [records[-2]]
     combined = "\\begin{align*}\ny &= " + "\\\\\n&\\qquad ".join(latex_lines(net.substituted_outputs()[0], 40)) \

@@ -485,16 +485,27 @@ class Derivation:
     def records(self) -> list[dict[str, Any]]:
         """Verification records (DESIGN.md: name, kind, max_error, passed) for every step."""
         out = []
+        previous_rhs = None
         for i, step in enumerate(self.steps, start=1):
             c = step.check or Check("unchecked", False, float("inf"))
-            out.append({
+            entry = {
                 "name": f"{self.title}: step {i} ({step.reason})",
                 "kind": "derivation-step",
                 "method": c.method,
                 "max_error": c.max_error,
                 "passed": c.passed,
-            })
+            }
+            if not c.passed:  # what was compared, so that a reader can see the failure
+                expected = step.lhs if step.lhs is not None else previous_rhs
+                entry.update(expected=_short(expected), got=_short(step.rhs), detail=c.detail)
+            out.append(entry)
+            previous_rhs = step.rhs
         return out
+
+
+def _short(expr: Any, limit: int = 300) -> str:
+    text = sp.sstr(expr)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _tex_text(text: str) -> str:

@@ -23,6 +23,8 @@ from typing import Any, Sequence
 __all__ = [
     "MAX_SEED",
     "MAX_SYMBOLIC_PARAMETERS",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_EXACT_REGIONS_PARAMETERS",
     "MAX_MEMORY_BYTES",
     "MAX_INPUT_FILE_BYTES",
     "MAX_CHECKPOINT_BYTES",
@@ -31,6 +33,7 @@ __all__ = [
     "format_bytes",
     "training_bytes",
     "crosscheck_bytes",
+    "grid_bytes",
 ]
 
 #: Seeds are integers 0 <= N <= 2^32 - 1 everywhere (torch, numpy and Python all take them).
@@ -39,6 +42,13 @@ MAX_SEED = 2**32 - 1
 #: Largest network the symbolic commands (derive, evaluate, verify) build: every parameter is
 #: a SymPy symbol and every unit an assignment (the benchmark goes to 12,673 parameters).
 MAX_SYMBOLIC_PARAMETERS = 50_000
+
+#: Deepest network any command builds (hidden layers K).
+MAX_HIDDEN_LAYERS = 1000
+
+#: Largest network whose linear regions ``regions --params`` counts exactly for one input
+#: (rational arithmetic; 1,100,100,1 with 10,401 parameters takes about 7 s).
+MAX_EXACT_REGIONS_PARAMETERS = 20_000
 
 #: Largest memory one request may ask for (parameters, optimizer state, data and the
 #: intermediates of a batch, estimated before anything is allocated).
@@ -95,3 +105,10 @@ def crosscheck_bytes(widths: Sequence[int], I: int, itemsize: int = 8) -> int:
     P = _parameters(widths)
     return itemsize * (2 * I + 16) * (2 * P + 6 * sum(widths))
 
+
+def grid_bytes(widths: Sequence[int], n: int) -> int:
+    """Estimated memory of an activation-pattern map on an n x n grid (``regions`` with two
+    inputs): per point, a layer's pre-activations, activations and mask (float64), and one
+    bit-pattern byte per hidden unit."""
+    hidden = list(widths[1:-1]) or [0]
+    return n * n * (3 * 8 * max(hidden + [widths[0]]) + sum(hidden) + 16)

@@ -118,8 +118,9 @@ class Recipe:
         return iter(self.parts.values())
 
     def check(self) -> bool:
-        """Check every step of every part; True when all pass."""
-        return all(d.check().passed for d in self.parts.values())
+        """Check every step of every part (a failing part never stops the others); True when all pass."""
+        results = [d.check().passed for d in self.parts.values()]
+        return all(results)
 
     @property
     def passed(self) -> bool:

@@ -6,10 +6,11 @@ Formulas, as SymPy expressions in ``D_i``, ``D`` and ``K`` (the symbols of
 * shallow network, D hidden units, D_i inputs (Zaslavsky: D hyperplanes in general
   position cut R^{D_i} into) ``N_r = sum_{j=0}^{D_i} binom(D, j)`` regions, which is
   ``2^D`` when ``D <= D_i``;
-* deep network, K layers of D >= D_i units (Montufar et al. 2014, Serra et al. 2018, as in
-  Prince eq. 4.17): ``N_r = (D/D_i + 1)^{D_i (K-1)} sum_{j=0}^{D_i} binom(D, j)``, a number
-  of regions that such a network can attain;
-* one input: ``N_r = (D + 1)^K``.
+* deep network, K layers of D units, D a multiple of D_i with D >= 3 D_i (Serra et al. 2018,
+  as in Prince eq. 4.17): ``N_r = (D/D_i + 1)^{D_i (K-1)} sum_{j=0}^{D_i} binom(D, j)``, a
+  lower bound on the maximal number of regions (quoted, not proven here; for other D it need
+  not be an integer);
+* one input: ``N_r = (D + 1)^K``, an upper bound, attained for D >= 3 (folding construction).
 
 For given widths, :func:`max_regions` is the upper bound
 ``prod_{k=1}^{K} sum_{j=0}^{d_k} binom(D_k, j)`` with ``d_k = min(D_i, D_1, ..., D_{k-1})``:
@@ -157,7 +158,7 @@ def region_count_derivation() -> Derivation:
     """
     N = sp.Symbol("N_r")
     d = Derivation("number of linear regions of a one-input deep network")
-    d.add(deep_region_count(), "K layers of D units with D_i inputs (Prince eq. 4.17)", lhs=N, check=False)
+    d.add(deep_region_count(), "Prince eq. 4.17, a lower bound on the maximum ($D \\ge 3 D_i$)", lhs=N, check=False)
     d.add(deep_region_count().subs(D_i, 1), "one input, $D_i = 1$", rename={D_i: sp.S.One})
     d.add((D + 1) ** (K - 1) * sp.Add(sp.binomial(D, 0, evaluate=False), sp.binomial(D, 1, evaluate=False),
                                       evaluate=False), "write out the sum over j = 0, 1")

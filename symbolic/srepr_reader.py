@@ -91,6 +91,8 @@ def read_srepr(text: str) -> sp.Basic:
             elif name not in ("Integer", "Rational", "Float") and any(isinstance(a, (str, int)) for a in args):
                 raise ValueError(f"answer_srepr: {name} takes expressions")
             return classes[name](*args, **kwargs)
+        if isinstance(node, ast.Call):
+            raise ValueError("answer_srepr: only SymPy constructors called by name are allowed")
         raise ValueError(f"answer_srepr: unexpected {type(node).__name__} in srepr text")
 
     return build(tree.body, 0)

@@ -11,7 +11,7 @@ import argparse
 import math
 import re
 
-from symbolic.limits import MAX_SYMBOLIC_PARAMETERS, check_seed
+from symbolic.limits import MAX_HIDDEN_LAYERS, MAX_SYMBOLIC_PARAMETERS, check_seed
 from symbolic.spec import ACTIVATIONS, NetworkSpec, parse_widths
 
 __all__ = ["add_spec_arguments", "spec_from_args", "add_format_argument", "add_seed_argument", "seed",
@@ -82,6 +82,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser, activation_required: boo
 
 
 def spec_from_args(args: argparse.Namespace, symbolic: bool = False) -> NetworkSpec:
+    if len(args.widths) - 2 > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"--widths lists {len(args.widths) - 2} hidden layers; at most {MAX_HIDDEN_LAYERS} are "
+                         f"supported: use fewer layers")
     spec = NetworkSpec(tuple(args.widths), args.activation)
     if symbolic and spec.n_parameters > MAX_SYMBOLIC_PARAMETERS:
         raise ValueError(f"widths {','.join(map(str, spec.widths))} give {spec.n_parameters} parameters; the symbolic "

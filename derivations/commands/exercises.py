@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common import seed
+
 HELP = "exercise sheets with checked solutions, different numbers for every student, and answers.json"
 
 
@@ -24,22 +26,13 @@ def _students(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2^63 - 1, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2^63 - 1, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--students", type=_students, metavar="N", help="N students named s001..sNNN")
     who.add_argument("--roster", metavar="FILE.csv", help="CSV with a header and a column 'id'")
-    parser.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of every student's numbers (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, metavar="S",
+                        help="seed of every student's numbers, 0 to 2^32 - 1 (default 0)")
     parser.add_argument("--topics", metavar="T,...", default=None,
                         help="comma-separated subset of the notes' topics (default: all)")
     parser.add_argument("--no-pdf", action="store_true", help="skip pdflatex even when it is installed")

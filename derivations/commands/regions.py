@@ -53,10 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def regions_report(args: argparse.Namespace) -> dict:
     """The JSON document of ``deepderive regions`` (see the module docstring)."""
+    spec = spec_from_args(args)
+    tensors = None
+    if args.params is not None:  # a bad file answers before SymPy is imported
+        if spec.D_i > 2:
+            raise ValueError(f"regions of a given network are counted for D_i = 1 (exactly) or D_i = 2 (on a grid), "
+                             f"got D_i = {spec.D_i}; drop --params for the formulas")
+        from numeric.params import load_params
+
+        tensors = load_params(args.params, spec)
+
     from symbolic.piecewise import PIECEWISE_LINEAR_ACTIVATIONS
     from symbolic.regions import lecture_regions, max_regions, max_regions_is_exact
 
-    spec = spec_from_args(args)
     if spec.activation not in PIECEWISE_LINEAR_ACTIVATIONS:
         raise ValueError(f"linear regions assume a piecewise-linear activation "
                          f"({' or '.join(PIECEWISE_LINEAR_ACTIVATIONS)}), got {spec.activation!r}; use --activation relu")
@@ -68,15 +77,14 @@ def regions_report(args: argparse.Namespace) -> dict:
         "max_regions_is": "exact maximum" if max_regions_is_exact(spec.widths) else "upper bound",
         "lecture_regions": lecture_regions(spec.widths),
     }
-    if args.params is None:
+    if tensors is None:
         return report
-    if spec.D_i > 2:
-        raise ValueError(f"regions of a given network are counted for D_i = 1 (exactly) or D_i = 2 (on a grid), "
-                         f"got D_i = {spec.D_i}; drop --params for the formulas")
-    from numeric.params import load_params
+    from symbolic.limits import MAX_EXACT_REGIONS_PARAMETERS, check_bytes, grid_bytes
 
-    tensors = load_params(args.params, spec)
     if spec.D_i == 1:
+        if spec.n_parameters > MAX_EXACT_REGIONS_PARAMETERS:
+            raise ValueError(f"widths {','.join(map(str, spec.widths))} give {spec.n_parameters} parameters; regions are "
+                             f"counted exactly for at most {MAX_EXACT_REGIONS_PARAMETERS}: use smaller widths")
         from symbolic.piecewise import network_pieces
 
         pl = network_pieces(spec, tensors)
@@ -85,6 +93,9 @@ def regions_report(args: argparse.Namespace) -> dict:
                       joints=[float(t) for t in pl.joints])
     else:
         from symbolic.regions import activation_pattern_map
+
+        check_bytes(f"regions --widths {','.join(map(str, spec.widths))} --grid {args.grid}",
+                    grid_bytes(spec.widths, args.grid), "use a smaller --grid")
 
         _, _, count = activation_pattern_map(spec, tensors, extent=args.extent, n=args.grid)
         report.update(regions=count, regions_exact=False,

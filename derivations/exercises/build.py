@@ -135,6 +135,7 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
             ids.append(r["id"])
             records.append(r)
         blocks.append(ids)
+    records.append(_distinct_mistakes(student, eid, ex))
     for k, (what, value, exact) in enumerate(ex.twin, start=1):
         reference, value = float(sp.N(exact, 30)), float(value)
         error = abs(value - reference) / max(1.0, abs(reference))
@@ -143,6 +144,39 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
                         "method": "float64 against the exact value", "max_error": error,
                         "passed": bool(error <= TWIN_TOLERANCE)})
     return records, blocks
+
+
+def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:
+    """Well-posedness: every typical mistake (and a sign error, twice, half) differs from the
+    answer by more than twice the stated precision (expressions: at sample points of the
+    domain), so that no feedback can meet a correct answer."""
+    from .checker import _domain, _generic_mistakes, _sample_points, _values
+
+    wrong = [m for _, m in ex.mistakes] + [m for _, m in _generic_mistakes(ex.answer, ex.kind)]
+    if ex.kind == "expression":
+        points = _sample_points(ex.variables, _domain({"domain": ex.domain}, ex.variables))
+        ref = _values(sp.sympify(ex.answer), points) or []
+
+        def gap(m) -> float:
+            vals = _values(sp.sympify(m), points)
+            return float("inf") if vals is None else max(abs(a - b) for a, b in zip(ref, vals))
+
+        tol = 1e-9
+    else:
+        def numbers(v) -> list[float]:
+            return [float(x) for x in (v if isinstance(v, tuple) else (v,))]
+
+        ref = numbers(ex.answer)
+
+        def gap(m) -> float:
+            return max(abs(a - b) for a, b in zip(ref, numbers(m)))
+
+        tol = 2 * float(ex.precision or 0) + 1e-12
+    smallest = min((gap(m) for m in wrong), default=float("inf"))
+    return {"id": f"{student}/{eid}/distinct", "name": f"{student} {eid} {ex.slug}: every typical mistake differs "
+            "from the answer by more than twice the precision", "kind": "well-posed", "topic": ex.topic,
+            "method": "values at sample points of the domain" if ex.kind == "expression" else "values compared",
+            "max_error": 0.0 if smallest > tol else 1.0, "passed": bool(smallest > tol)}
 
 
 @dataclass

@@ -15,7 +15,7 @@ import sympy as sp
 
 from symbolic.counts import parameter_count
 from symbolic.derivation import Derivation
-from symbolic.regions import max_regions
+from symbolic.regions import max_regions, max_regions_is_exact
 
 from .base import Exercise, kind, pick
 
@@ -58,7 +58,7 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
 @kind("max-regions", "counts_regions")
 def max_regions_exercise(rng: random.Random) -> Exercise:
     D_i = pick(rng, [1, 2, 3])
-    D = pick(rng, [3, 4, 5, 6, 7, 8])
+    D = pick(rng, [4, 5, 6, 7, 8])  # D > D_i: fewer than the 2^D activation patterns are regions
     answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
     d = Derivation("regions", layout="block")
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
@@ -89,7 +89,7 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
 
 @kind("depth-width", "depth")
 def depth_width(rng: random.Random) -> Exercise:
-    D = pick(rng, [2, 3, 4, 5])
+    D = pick(rng, [3, 4, 5])  # (D + 1)^K is attained (folding) for D >= 3, only an upper bound below
     K = pick(rng, [2, 3, 4])
     regions = (D + 1) ** K
     answer = sp.Integer(regions - 1)
@@ -113,6 +113,7 @@ def depth_width(rng: random.Random) -> Exercise:
                   (r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them",
                    sp.Integer(K * D))],
         twin=[("max_regions of the deep widths (package formula)", float(max_regions(deep)), float(regions)),
+              ("(D + 1)^K is attained for these widths (max_regions_is_exact)", float(max_regions_is_exact(deep)), 1.0),
               ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),
                float(regions))],
         title="Depth versus width")

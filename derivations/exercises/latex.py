@@ -88,7 +88,8 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                 continue
             ids = next(derivations)
             failed = [i for i in ids if not by_id[i]["passed"]]
-            parts.append(f"% check: {', '.join(ids)}\n{block.to_latex()}")
+            tag = "definition" if all(by_id[i].get("method") == "definition" for i in ids) else "check"
+            parts.append(f"% {tag}: {', '.join(ids)}\n{block.to_latex()}")
             if failed:
                 parts.append(r"\textbf{CHECK FAILED:} " + _escape(", ".join(failed)))
         answer = answer_latex(ex.answer, ex.kind)

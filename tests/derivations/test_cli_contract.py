@@ -88,6 +88,23 @@ def test_3_requests_that_cannot_fit_are_refused_before_allocating(argv, size, ca
     assert not (tmp_path / "runs").exists()  # refused before the run folder was made
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["regions", "--widths", ",".join(["1"] * 1003)], "--widths lists 1001 hidden layers; at most 1000"),
+    (["regions", "--widths", "1,150,150,1", "--params", "P"], "give 23101 parameters; regions are counted exactly "
+                                                              "for at most 20000"),
+    (["regions", "--widths", "2,5000,1", "--params", "P", "--grid", "4001"], "needs about 1.8 TiB of memory"),
+])
+def test_3_other_sizes_are_capped_before_any_work(tmp_path, capsys, argv, message):
+    if "P" in argv:
+        from symbolic.spec import NetworkSpec
+
+        spec = NetworkSpec(tuple(int(w) for w in argv[2].split(",")), "relu")
+        doc = {name: [[0.5] * shape[1]] * shape[0] if len(shape) == 2 else [0.0] * shape[0]
+               for name, shape in spec.tensor_shapes().items()}
+        argv[argv.index("P")] = str(write_params(tmp_path / "p.json", doc))
+    assert message in one_error(capsys, main(argv))
+
+
 # 4 ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
@@ -274,11 +291,12 @@ def test_11_writes_replace_a_link_instead_of_following_it(tmp_path):
 
 
 # 12 --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["train", "verify"])
+@pytest.mark.parametrize("command", ["train", "verify", "exercises"])
 @pytest.mark.parametrize("seed", ["-1", "4294967296", "99999999999999999999999", "1_0", "0x1"])
 def test_12_one_rule_for_seeds(tmp_path, capsys, command, seed):
     argv = {"train": TRAIN + ["--epochs", "1", "--out", str(tmp_path / "run")],
-            "verify": ["verify", "--widths", "1,2,1", "--activation", "relu"]}[command]
+            "verify": ["verify", "--widths", "1,2,1", "--activation", "relu"],
+            "exercises": ["exercises", "--out", str(tmp_path / "ex"), "--students", "1", "--no-pdf"]}[command]
     line = one_error(capsys, main(argv + ["--seed", seed]))
     assert line.startswith("error: argument --seed: must be an integer from 0 to 4294967295, got ")
 

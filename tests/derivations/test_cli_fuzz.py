@@ -250,13 +250,13 @@ def test_damaged_run_folders(finished_run, change, resume):
             data[n % len(data)] ^= 0xFF
             target.write_bytes(bytes(data))
         elif kind == "link":
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
             target.symlink_to(outside)
         elif kind == "folder":
-            target.unlink()
+            target.unlink(missing_ok=True)
             target.mkdir()
         else:
-            target.unlink()
+            target.unlink(missing_ok=True)
             os.mkfifo(target)
         before = snapshot(run)
         argv = ["train", "--widths", "1,2,1", "--activation", "relu", "--loss", "least-squares", "--dataset",
