@@ -30,6 +30,8 @@ TITLE = "Stochastic gradient descent"
 SLUG = "sgd"
 SPEC = NetworkSpec((1, 10, 1), "relu")
 EPOCHS, BATCH, LR = 300, 8, 0.02
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("EPOCHS", "BATCH", "LR")
 
 
 def build(ctx: TopicContext) -> TopicResult:
