@@ -24,6 +24,8 @@ from symbolic.spec import ACTIVATIONS, NetworkSpec
 
 TITLE = "Backpropagation"
 SLUG = "backprop"
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("SMALL",)
 
 #: The small network whose every assignment is printed.
 SMALL = NetworkSpec((1, 2, 2, 1), "relu")

@@ -24,6 +24,10 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Parameter counts and linear regions"
 SLUG = "counts_regions"
+#: (D, K) of the folding networks whose regions are counted exactly.
+FOLDING = ((3, 1), (3, 2), (3, 3), (4, 2), (5, 2), (3, 4))
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("FOLDING",)
 
 
 def _series() -> list[dict]:
@@ -125,7 +129,7 @@ def build(ctx: TopicContext) -> TopicResult:
 
     # Deep networks, one input: (D+1)^K is an upper bound, attained by folding for D >= 3.
     table = []
-    for d, k in [(3, 1), (3, 2), (3, 3), (4, 2), (5, 2), (3, 4)]:
+    for d, k in FOLDING:
         spec, tensors = folding_network([1] + [d] * k + [1])
         n = count_regions(spec, tensors)
         formula = region_value(one_input_region_count(), D=d, K=k)

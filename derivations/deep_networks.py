@@ -19,6 +19,11 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Deep networks"
 SLUG = "deep_networks"
+#: Widths of the two-layer example and of the general K-layer example.
+TWO_LAYER = (1, 3, 3, 1)
+GENERAL = (3, 4, 4, 4, 2)
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("TWO_LAYER", "GENERAL")
 
 
 
@@ -39,8 +44,8 @@ def build(ctx: TopicContext) -> TopicResult:
     composition_records = composition.records()
     records += composition_records
 
-    two_layer = deep_network(NetworkSpec((1, 3, 3, 1), "relu"))
-    general = deep_network(NetworkSpec((3, 4, 4, 4, 2), "relu"))
+    two_layer = deep_network(NetworkSpec(TWO_LAYER, "relu"))
+    general = deep_network(NetworkSpec(GENERAL, "relu"))
     for net in (two_layer, general):
         ok = net.matrix_form_check()
         records.append(record(f"{net.spec.describe()}: matrix equations = scalar program, element by element",

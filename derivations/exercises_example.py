@@ -56,7 +56,7 @@ The worked solution, every step proven in exact arithmetic, the output cross-che
 the PyTorch twin:
 % check: {', '.join(ids)}
 {derivation.to_latex()}
-The checker accepts the answer ${shown[0][0]}$ ({_escape(right['method'])}). Forgetting the
+The checker accepts the answer ${shown[0][0]}$ (its test: {_escape(right['method']).replace(' (absolute)', ', absolute')}). Forgetting the
 ReLU of an inactive unit gives ${shown[1][0]}$; the checker answers
 \emph{{``{_escape(wrong_feedback)}''}}, because that answer is the exercise's reference with the
 ReLU left out (one of the mutated references it compares a wrong answer with: a sign error,

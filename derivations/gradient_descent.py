@@ -23,6 +23,8 @@ from symbolic.spec import NetworkSpec
 TITLE = "Gradient descent"
 SLUG = "gradient_descent"
 ONE_STEP_LR = 0.01
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("ONE_STEP_LR",)
 
 
 def one_step_check(spec: NetworkSpec, loss: str, dataset: str) -> dict:

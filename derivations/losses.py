@@ -26,6 +26,8 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Loss functions"
 SLUG = "losses"
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("CHECK_SIGMA",)
 
 #: Output widths for the symbolic-vs-torch checks, and the normal loss's sigma there.
 CHECK_WIDTHS = {"least-squares": 2, "normal": 2, "heteroscedastic-normal": 4, "bernoulli": 2, "categorical": 3,

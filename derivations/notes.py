@@ -1,10 +1,11 @@
 """The notes builder: every lecture topic, in the lecture's order, into one LaTeX document.
 
-    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...]
+    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...] [--html]
 
 Writes ``DIR/notes.tex``, ``DIR/figures/``, ``DIR/verification.json`` (a list of checks,
 each with ``name``, ``kind``, ``max_error``, ``passed``) and, when ``pdflatex`` is on the
-PATH, ``DIR/notes.pdf``. Any failed check is marked in the notes and makes the command
+PATH, ``DIR/notes.pdf``; with ``--html`` also the web pages ``DIR/html/``
+(:mod:`derivations.web`). Any failed check is marked in the notes and makes the command
 exit 1.
 """
 
@@ -72,6 +73,7 @@ class NotesResult:
     topics: list[TopicResult] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
     pdf: Path | None = None
+    html: Path | None = None
     seconds: float = 0.0
 
     @property
@@ -98,15 +100,17 @@ def build_notes(
     device: str = "cpu",
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
+    html: bool = False,
 ) -> NotesResult:
-    """Run the topics, write notes.tex, verification.json and (with pdflatex) notes.pdf."""
+    """Run the topics, write notes.tex, verification.json, (with pdflatex) notes.pdf and
+    (with ``html``) the web pages ``html/index.html``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     out = Path(out)
     _check_writable(out)
     say = progress or (lambda line: None)
     result = NotesResult(out)
     start = time.perf_counter()
-    result.topics, result.records = run_topics(out, topics, device, say)
+    result.topics, result.records = run_topics(out, topics, device, say, svg=html)
     (out / "notes.tex").write_text(latex_document(result.topics, result.records))
     (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
     if pdf:
@@ -115,17 +119,24 @@ def build_notes(
             say(f"wrote {result.pdf}")
         else:
             say(PDFLATEX_HINT)
+    if html:
+        from .web import write_site
+
+        result.html = write_site(out, result.topics, result.records)
+        say(f"wrote {result.html}")
     result.seconds = time.perf_counter() - start
     return result
 
 
 def run_topics(out: Path, topics: Sequence[str] | None = None, device: str = "cpu",
-               say: Callable[[str], None] = lambda line: None) -> tuple[list[TopicResult], list[dict]]:
+               say: Callable[[str], None] = lambda line: None, svg: bool = False
+               ) -> tuple[list[TopicResult], list[dict]]:
     """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
     topic objects every output (notes, slides, notebooks) is made from, and all their records.
-    A topic that crashes becomes a failed record, reported, not hidden."""
+    A topic that crashes becomes a failed record, reported, not hidden. ``svg``: figures
+    also as SVG (for the web notes)."""
     names = list(topics) if topics is not None else list(TOPICS)
-    ctx = TopicContext(Path(out), device)
+    ctx = TopicContext(Path(out), device, svg=svg)
     results: list[TopicResult] = []
     records: list[dict] = []
     for i, name in enumerate(names, start=1):

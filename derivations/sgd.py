@@ -33,6 +33,8 @@ TITLE = "Stochastic gradient descent"
 SLUG = "sgd"
 SPEC = NetworkSpec((1, 10, 1), "relu")
 EPOCHS, BATCH, LR = 300, 8, 0.02
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("EPOCHS", "BATCH", "LR")
 
 
 STEP_SPEC, STEP_I, STEP_B = NetworkSpec((1, 4, 1), "tanh"), 11, 4  # three steps per epoch: 4, 4, 3 samples

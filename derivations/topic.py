@@ -28,6 +28,7 @@ class TopicContext:
     out: Path
     device: str = "cpu"
     seed: int = 0
+    svg: bool = False  # also write figures/<stem>.svg (for the web notes)
 
     @property
     def figures(self) -> Path:
@@ -36,12 +37,14 @@ class TopicContext:
         return path
 
     def save_figure(self, fig, stem: str) -> str:
-        """Save a matplotlib figure as PDF (for LaTeX) and PNG (for screens); return the
-        PDF's path relative to ``out`` for ``\\includegraphics``."""
+        """Save a matplotlib figure as PDF (for LaTeX), PNG (for screens) and, for the web
+        notes, SVG; return the PDF's path relative to ``out`` for ``\\includegraphics``."""
         import matplotlib.pyplot as plt
 
         fig.savefig(self.figures / f"{stem}.pdf", bbox_inches="tight")
         fig.savefig(self.figures / f"{stem}.png", dpi=120, bbox_inches="tight")
+        if self.svg:
+            fig.savefig(self.figures / f"{stem}.svg", bbox_inches="tight")
         plt.close(fig)
         return f"figures/{stem}.pdf"
 

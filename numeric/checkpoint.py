@@ -117,8 +117,17 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
+class _Said(str):
+    """A description of the value found (shown as it is, not quoted)."""
+
+
 def _bad(path: str | os.PathLike, field: str, wanted: str, got: Any) -> ValueError:
-    shown = type(got).__name__ if not isinstance(got, (int, float, str)) or isinstance(got, bool) else repr(got)[:60]
+    if isinstance(got, _Said):
+        shown = str(got)
+    elif isinstance(got, (int, float, str)) and not isinstance(got, bool):
+        shown = repr(got)[:60]
+    else:
+        shown = f"a {type(got).__name__}"
     return ValueError(f"checkpoint file {str(path)!r} field {field} must be {wanted}, got {shown}; "
                       f"the file was changed or damaged: resume from another checkpoint or start a new --out")
 
@@ -150,7 +159,7 @@ def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "chec
     cpu = rng.get("torch_cpu")
     size = torch.get_rng_state().numel()
     if not (isinstance(cpu, torch.Tensor) and cpu.dtype == torch.uint8 and cpu.shape == (size,)):
-        got = f"a {cpu.dtype} tensor of shape {tuple(cpu.shape)}" if isinstance(cpu, torch.Tensor) else cpu
+        got = _Said(f"a {cpu.dtype} tensor of shape {tuple(cpu.shape)}") if isinstance(cpu, torch.Tensor) else cpu
         raise _bad(path, "rng.torch_cpu", f"a torch CPU RNG state (uint8 tensor of {size} bytes)", got)
     cuda = rng.get("torch_cuda", [])
     if not (isinstance(cuda, (list, tuple)) and all(isinstance(t, torch.Tensor) and t.dtype == torch.uint8 for t in cuda)):
@@ -163,7 +172,7 @@ def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "chec
     if not (isinstance(losses, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in losses)):
         raise _bad(path, "history", "a dict with a list of numbers under 'loss'", history)
     if len(losses) != data["epoch"]:
-        raise _bad(path, "history.loss", f"one loss per completed epoch ({data['epoch']})", f"{len(losses)} losses")
+        raise _bad(path, "history.loss", f"one loss per completed epoch ({data['epoch']})", _Said(f"{len(losses)} losses"))
 
 
 #: How a mismatch of each identity field is described, with the fix.
@@ -215,14 +224,15 @@ def restore_rng(state: Mapping[str, Any], generator: np.random.Generator, source
         generator.bit_generator.state = numpy_state
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         generator.bit_generator.state = before
-        raise _bad(source, "rng.numpy", f"a valid {kind} state ({str(exc).splitlines()[0][:60]})", "another value") from None
+        raise _bad(source, "rng.numpy", f"a valid {kind} state", _Said(str(exc).splitlines()[0][:60] or "another value")) from None
     torch.set_rng_state(state["torch_cpu"])
     cuda = list(state.get("torch_cuda", []))
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         try:
             torch.cuda.set_rng_state_all(cuda)
         except RuntimeError as exc:
-            raise _bad(source, "rng.torch_cuda", "this machine's CUDA RNG states", str(exc).splitlines()[0][:60]) from None
+            raise _bad(source, "rng.torch_cuda", "this machine's CUDA RNG states",
+                       _Said(str(exc).splitlines()[0][:60])) from None
 
 
 def prune_checkpoints(run_dir: str | os.PathLike, keep: int) -> None:

@@ -1,6 +1,6 @@
 """``deepderive notes``: the whole lecture as checked, compiled lecture notes.
 
-    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses]
+    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses] [--html]
 """
 
 from __future__ import annotations
@@ -17,21 +17,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-pdf", action="store_true", help="skip pdflatex even when it is installed")
     parser.add_argument("--topics", metavar="T,...", default=None,
                         help="comma-separated subset of topics, in the lecture's order (default: all)")
+    parser.add_argument("--html", action="store_true",
+                        help="also write web pages DIR/html/ (offline, MathML, interactive figures)")
 
 
 def run(args: argparse.Namespace) -> int:
     from derivations.notes import build_notes, main_progress, parse_topics
+
+    topics = parse_topics(args.topics)  # a bad topic answers before torch is imported
+
     from numeric.model import resolve_device
 
-    topics = parse_topics(args.topics)
     device = str(resolve_device(args.device))
-    result = build_notes(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress)
+    result = build_notes(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress,
+                         html=args.html)
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"notes: {len(result.topics)} topics, {len(result.records) - definitions} checks "
           f"(+{definitions} definitions), {len(failed)} failed, "
           f"{result.seconds:.1f} s; wrote {result.out / 'notes.tex'}"
-          + (f" and {result.pdf}" if result.pdf else ""))
+          + (f" and {result.pdf}" if result.pdf else "") + (f"; web pages {result.html}" if result.html else ""))
     for r in failed:
         print(f"FAILED: {r['name']} (max error {r['max_error']:.3g})")
     return 1 if failed else 0

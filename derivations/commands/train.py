@@ -93,14 +93,14 @@ def run(args: argparse.Namespace) -> int:
         save_loss_curve(out / "metrics.csv", out / "loss_curve.png",
                         title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
         written.append("loss_curve.png")
+    what = (f"{spec.describe()} ({args.loss} loss, {args.optimizer}, alpha = {trainer.lr:g}, B = {trainer.B} of "
+            f"I = {trainer.I}) on {trainer.device} {trainer.identity['dtype']}")
     if trainer.resumed_from is not None and trainer.resumed_from == args.epochs:
-        print(f"nothing to train: the run in {out}/ already has {args.epochs} epochs (checkpoint "
-              f"{trainer.last_checkpoint.name}); give a larger --epochs to continue it")
-    elif trainer.resumed_from is not None:
-        print(f"resumed from epoch {trainer.resumed_from} ({trainer.last_checkpoint.name})")
-    print(f"trained {spec.describe()} ({args.loss} loss, {args.optimizer}, alpha = {trainer.lr:g}, "
-          f"B = {trainer.B} of I = {trainer.I}) on {trainer.device} {trainer.identity['dtype']}: "
-          f"{result.epochs} epochs, {result.steps} steps in {result.seconds:.2f} s")
+        print(f"nothing to train: the run {what} already has {args.epochs} epochs "
+              f"({trainer.last_checkpoint.name}); give a larger --epochs to continue it")
+    else:
+        resumed = f"resumed from epoch {trainer.resumed_from}, " if trainer.resumed_from is not None else ""
+        print(f"trained {what}: {resumed}{result.epochs} epochs, {result.steps} steps in {result.seconds:.2f} s")
     print(f"final loss L[phi] = {result.loss:.10g} ({result.loss_per_sample:.6g} per sample)")
     print(f"wrote {out}/: " + ", ".join(written))
     return 0

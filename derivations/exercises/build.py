@@ -32,6 +32,8 @@ from .base import Exercise, answer_latex
 __all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exercises_for", "exercise_record",
            "TWIN_TOLERANCE"]
 
+#: Draws of a kind's numbers before giving up on well-posedness (the failed check is then recorded).
+MAX_DRAWS = 20
 #: Relative tolerance of a twin comparison (float64 torch vs the exact answer).
 TWIN_TOLERANCE = 1e-10
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -97,7 +99,12 @@ def exercises_for(student: str, seed: int, topics: Sequence[str] | None = None) 
     out = []
     for n, slug in enumerate(_kinds_for(topics), start=1):
         rng = random.Random(f"{seed}:{student}:{slug}")
-        out.append((f"E{n:02d}", KINDS[slug][1](rng)))
+        eid = f"E{n:02d}"
+        for _ in range(MAX_DRAWS):  # draw again (same stream) until the mistakes tell apart
+            ex = KINDS[slug][1](rng)
+            if _distinct_mistakes(student, eid, ex)["passed"]:
+                break
+        out.append((eid, ex))
     return out
 
 
@@ -135,6 +142,7 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
             ids.append(r["id"])
             records.append(r)
         blocks.append(ids)
+    records.append(_distinct_mistakes(student, eid, ex))
     for k, (what, value, exact) in enumerate(ex.twin, start=1):
         reference, value = float(sp.N(exact, 30)), float(value)
         error = abs(value - reference) / max(1.0, abs(reference))
@@ -143,6 +151,47 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
                         "method": "float64 against the exact value", "max_error": error,
                         "passed": bool(error <= TWIN_TOLERANCE)})
     return records, blocks
+
+
+def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:
+    """Well-posedness: the answer and every typical mistake (the kind's own, a sign error,
+    twice, half) differ pairwise by more than twice the stated precision (expressions: at
+    sample points of the domain), so that no feedback meets a correct answer and each wrong
+    answer names one mistake."""
+    from .checker import _domain, _generic_mistakes, _sample_points, _values
+
+    own = [ex.answer] + [m for _, m in ex.mistakes]
+    generic = [m for _, m in _generic_mistakes(ex.answer, ex.kind)]
+    if ex.kind == "expression":
+        points = _sample_points(ex.variables, _domain({"domain": ex.domain}, ex.variables))
+
+        def values(c):
+            return _values(sp.sympify(c), points)
+
+        tol = 1e-9
+    else:
+        def values(c):
+            return [complex(float(x)) for x in (c if isinstance(c, tuple) else (c,))]
+
+        tol = 2 * float(ex.precision or 0) + 1e-12
+
+    def gap(a, b) -> float:
+        if a is None or b is None:  # a candidate not finite on the domain differs anyway
+            return float("inf")
+        return max(abs(x - y) for x, y in zip(a, b))
+
+    own_values = [values(c) for c in own]
+    # A generic mistake equal to one of the kind's own is the same diagnosis (the checker names
+    # the kind's own first); it must still differ from the answer.
+    generic_values = [v for v in map(values, generic) if all(gap(v, w) > tol for w in own_values[1:])]
+    smallest = min([gap(a, b) for i, a in enumerate(own_values) for b in own_values[i + 1:]]
+                   + [gap(own_values[0], g) for g in generic_values]
+                   + [gap(g, h) for i, g in enumerate(generic_values) for h in generic_values[i + 1:]],
+                   default=float("inf"))
+    return {"id": f"{student}/{eid}/distinct", "name": f"{student} {eid} {ex.slug}: the answer and the typical "
+            "mistakes differ pairwise by more than twice the precision", "kind": "well-posed", "topic": ex.topic,
+            "method": "values at sample points of the domain" if ex.kind == "expression" else "values compared",
+            "max_error": 0.0 if smallest > tol else 1.0, "passed": bool(smallest > tol)}
 
 
 @dataclass

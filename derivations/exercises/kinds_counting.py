@@ -57,9 +57,12 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
 
 @kind("max-regions", "counts_regions")
 def max_regions_exercise(rng: random.Random) -> Exercise:
-    D_i = pick(rng, [1, 2, 3])
-    D = pick(rng, [3, 4, 5, 6, 7, 8])
-    answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
+    while True:  # D > D_i: fewer than the 2^D activation patterns are regions; every mistake tells apart
+        D_i = pick(rng, [1, 2, 3])
+        D = pick(rng, [4, 5, 6, 7, 8])
+        answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
+        if len({answer, D, 2 ** D, 2 * answer, answer + 1, answer - 1}) == 6 and 2 * D != answer:
+            break
     d = Derivation("regions", layout="block")
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
     d.add(answer, r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,

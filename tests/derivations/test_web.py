@@ -1,0 +1,117 @@
+"""The web notes without a browser: conversion, links, local references, the CLI flag."""
+
+import re
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from derivations.cli import main
+from derivations.notes import build_notes
+from derivations.web import local_references
+from derivations.web_figures import INTERACTIVE, shallow_joint_expressions
+from derivations.web_tex import fragment_html, math_html
+from symbolic.activations import GELU, ReLU, sig
+from symbolic.javascript import javascript
+from symbolic.networks import lecture_1_3_1
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("web")
+    result = build_notes(out, ["shallow", "gradient_descent"], device="cpu", pdf=False, html=True)
+    return out, result
+
+
+def test_pages_reference_only_files_in_their_folder(site):
+    out, _ = site
+    html_dir = out / "html"
+    pages = sorted(html_dir.glob("*.html"))
+    assert {p.name for p in pages} == {"index.html", "verification.html", "shallow.html", "gradient_descent.html"}
+    for page in pages:
+        text = page.read_text()
+        refs = local_references(text)
+        assert refs, page.name
+        for ref in refs:
+            target = ref.split("#")[0]
+            if ref.startswith("data:") or not target:
+                continue
+            assert "://" not in ref and not ref.startswith("/"), (page.name, ref)
+            assert (html_dir / target).resolve().is_file(), (page.name, ref)
+            assert (html_dir / target).resolve().is_relative_to(html_dir.resolve())
+        assert not re.search(r"https?://(?!www\.w3\.org/(1998/Math/MathML|2000/svg))", text), page.name
+    for svg in (html_dir / "figures").glob("*.svg"):
+        assert not re.search(r"(href|src)=\"https?://", svg.read_text()), svg.name  # no external images or fonts
+
+
+def test_every_equation_links_to_a_verification_anchor(site):
+    out, result = site
+    verification = (out / "html" / "verification.html").read_text()
+    anchors = set(re.findall(r'id="([^"]+)"', verification))
+    for topic in result.topics:
+        page = (out / "html" / f"{topic.slug}.html").read_text()
+        blocks = re.findall(r'<div class="equation" id="[^"]+">.*?</div>', page, re.S)
+        assert blocks, topic.slug
+        for block in blocks:
+            links = re.findall(r'href="verification\.html#([^"]+)"', block)
+            assert links and set(links) <= anchors, (topic.slug, links)
+    # every record has a row with an anchor
+    assert verification.count("<tr id=") == len(result.records)
+
+
+def test_topic_latex_converts_without_unknown_commands(site):
+    _, result = site
+    for topic in result.topics:
+        page = fragment_html(topic.latex, topic.slug)
+        assert page.problems == [], (topic.slug, page.problems)
+        assert page.title == topic.title
+        text = re.sub(r"<math.*?</math>", "", page.html, flags=re.S)
+        assert "\\" not in text and "$" not in text, topic.slug  # no LaTeX left in the prose
+
+
+def test_check_tags_become_links_and_unknown_commands_are_reported():
+    tex = ("\\section{T}\nSee \\foo{x} here.\n% check: a-1, a-2\n\\begin{align*}y &= 1\\end{align*}\n"
+           "% definition: d-1\n\\[ z = 2 \\]\n\\begin{equation*}w = 3\\end{equation*}")
+    page = fragment_html(tex, "t")
+    assert [(e.tag, e.ids) for e in page.equations] == [("check", ["a-1", "a-2"]), ("definition", ["d-1"]), ("", [])]
+    assert 'href="verification.html#a-2"' in page.html and 'href="verification.html#topic-t"' in page.html
+    assert page.problems == ["\\foo"]
+
+
+def test_math_inside_text_inside_math():
+    mathml = math_html(r"y = 1 \quad \text{(by $\theta_{10} = 2$)}", display=True)
+    assert "$" not in mathml and "<mi>&#x003B8;</mi>" in mathml  # theta as math, not text
+
+
+def test_javascript_of_the_package_functions():
+    z = sp.Symbol("z", real=True)
+    assert javascript(ReLU(z)) == "((z > 0) ? (z) : (0))"
+    assert "Math.exp(-z)" in javascript(sig(z))
+    with pytest.raises(ValueError, match="erf"):
+        javascript(GELU(z))
+
+
+def test_joints_are_the_lectures():
+    net, values = lecture_1_3_1()
+    joints = shallow_joint_expressions(net)
+    for d, j in enumerate(joints):
+        assert sp.simplify(j + net.theta[d, 0] / net.theta[d, 1]) == 0
+    assert [j.subs(values) for j in joints] == [sp.Rational(1, 2), 1, sp.Rational(3, 2)]
+
+
+def test_interactive_figures_use_printed_functions():
+    for make in INTERACTIVE:
+        fig = make()
+        for key in ("forward", "joints", "loss", "step", "model", "pre"):
+            if key in fig.config:
+                assert f"function {fig.config[key]}(" in fig.script, (fig.id, key)
+        for entry in fig.config.get("activations", []):
+            assert f"function {entry['fn']}(" in fig.script and f"function {entry['dfn']}(" in fig.script
+
+
+def test_cli_html_flag(tmp_path, capsys):
+    assert main(["notes", "--out", str(tmp_path), "--topics", "shallow", "--no-pdf", "--device", "cpu", "--html"]) == 0
+    assert "web pages" in capsys.readouterr().out
+    assert (tmp_path / "html" / "index.html").is_file() and (tmp_path / "html" / "shallow.html").is_file()
+    assert (tmp_path / "html" / "assets" / "figures.js").is_file()
+    assert list((tmp_path / "html" / "figures").glob("*.svg"))

@@ -1,0 +1,251 @@
+"""The web notes in a real browser (headless Chromium driven by selenium).
+
+Each page loads from file:// with no console error and no request outside its folder;
+MathML is laid out; the shallow-network figure's sliders move the plotted output to the
+value SymPy computes exactly for the slider's parameters, and the joints to
+-theta_{d0}/theta_{d1}. Screenshots go to the test's temporary folder.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); without
+them these tests skip, except in CI, where a missing browser fails.
+"""
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derivations.notes import build_notes
+from symbolic.activations import activation
+from symbolic.gradient_descent import least_squares_loss, lecture_linear_regression, phi_0, phi_1
+from symbolic.networks import lecture_1_3_1
+from symbolic.printing import identifier
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMEDRIVER = shutil.which("chromedriver")
+if not (CHROMIUM and CHROMEDRIVER):
+    if os.environ.get("CI"):
+        pytest.fail("chromium/chromedriver missing in CI; .ci/run should install them", pytrace=False)
+    pytest.skip("no headless Chromium (apt-get install chromium chromium-driver)", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+#: Topics that carry the four interactive figures (a fast subset of the notes).
+FIGURE_TOPICS = ["shallow", "activations", "piecewise_linear", "gradient_descent"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("web")
+    result = build_notes(out, FIGURE_TOPICS, device="cpu", pdf=False, html=True)
+    assert result.passed
+    return out / "html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let selenium fetch a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1200,900", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def load(driver, page: Path) -> dict:
+    """Open a page from file://; return its console messages, requests and load time."""
+    driver.get_log("browser"), driver.get_log("performance")  # drop what came before
+    driver.get(page.as_uri())
+    timing = driver.execute_script(
+        "const t = performance.getEntriesByType('navigation')[0]; return [t.domContentLoadedEventEnd, t.loadEventEnd];")
+    requests = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            requests.append(message["params"]["request"]["url"])
+    console = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    return {"console": console, "requests": requests, "dom_ms": timing[0], "load_ms": timing[1]}
+
+
+def screenshot(driver, path: Path, width: int = 1200) -> None:
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(max(height, 600), 12000))
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1200, 900)
+
+
+def assert_clean(site: Path, report: dict) -> None:
+    assert report["console"] == [], report["console"]
+    root = site.resolve().as_uri() + "/"
+    outside = [u for u in report["requests"] if not (u.startswith(root) or u.startswith("data:"))]
+    assert outside == [], outside
+
+
+def test_every_page_loads_offline_with_math_laid_out(site, browser, tmp_path):
+    pages = sorted(site.glob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "verification.html"} | {f"{t}.html" for t in FIGURE_TOPICS}
+    for page in pages:
+        report = load(browser, page)
+        assert_clean(site, report)
+        assert any(u.endswith("assets/style.css") for u in report["requests"])  # the log does see requests
+        sizes = browser.execute_script(
+            "return [...document.querySelectorAll('math')].map(m => { const r = m.getBoundingClientRect();"
+            " return [r.width, r.height]; });")
+        if page.name != "index.html":
+            assert sizes, f"{page.name} has no MathML"
+        empty = [i for i, (w, h) in enumerate(sizes) if not (w > 0 and h > 0)]
+        assert empty == [], f"{page.name}: {len(empty)} of {len(sizes)} math elements have no size"
+        images = browser.execute_script(
+            "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);")
+        assert images == [], f"{page.name}: images that did not load: {images}"
+        screenshot(browser, tmp_path / f"{page.stem}.png")
+    print(f"screenshots in {tmp_path}")
+
+
+def test_equations_link_to_records_on_the_verification_page(site, browser):
+    browser.get((site / "verification.html").as_uri())
+    ids = set(browser.execute_script("return [...document.querySelectorAll('tr[id], section[id]')].map(e => e.id);"))
+    browser.get((site / "shallow.html").as_uri())
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('.equation')].map(e => [...e.querySelectorAll('.evidence a')]"
+        ".map(a => a.getAttribute('href')));")
+    assert links and all(block for block in links), "every displayed equation links to its checks"
+    for block in links:
+        for href in block:
+            page, _, anchor = href.partition("#")
+            assert page == "verification.html" and anchor in ids, href
+
+
+def _slider_values(driver) -> dict:
+    return driver.execute_script(
+        "const o = {}; document.querySelectorAll('#fig-shallow input[type=range]').forEach(i => o[i.dataset.param] ="
+        " i.value); return o;")
+
+
+def _python_output(values: dict, x: str) -> float:
+    """The 1-3-1 network's output, exactly in SymPy, for the page's slider values."""
+    net, _ = lecture_1_3_1()
+    by_name = {identifier(s): s for s in net.parameter_symbols}
+    subs = {by_name[name]: sp.Rational(value) for name, value in values.items()}
+    return float(net.substituted_outputs()[0].xreplace(subs).xreplace({net.inputs[0]: sp.Rational(x)}))
+
+
+def test_shallow_sliders_move_output_and_joints(site, browser, tmp_path):
+    report = load(browser, site / "shallow.html")
+    assert_clean(site, report)
+    figure = browser.find_element(By.ID, "fig-shallow")
+    sliders = {s.get_attribute("data-param"): s for s in figure.find_elements(By.CSS_SELECTOR, "input[type=range]")}
+    assert len(sliders) == 10  # theta_{d0}, theta_{d1} for d = 1..3 and phi_0..phi_3
+    probe = figure.find_element(By.CSS_SELECTOR, "input.probe-x")
+    probe.clear()
+    probe.send_keys("1.3")
+
+    def shown() -> tuple[float, list[float], str]:
+        y = float(figure.find_element(By.CSS_SELECTOR, ".probe-y").get_attribute("data-value"))
+        joints = [float(j.get_attribute("data-x")) for j in figure.find_elements(By.CSS_SELECTOR, "circle.joint")]
+        curve = figure.find_element(By.CSS_SELECTOR, "polyline.output").get_attribute("points")
+        return y, joints, curve
+
+    y0, joints0, curve0 = shown()
+    values = _slider_values(browser)
+    assert y0 == pytest.approx(_python_output(values, "1.3"), rel=1e-12, abs=1e-12)
+    assert joints0 == pytest.approx([0.5, 1.0, 1.5], rel=1e-12)  # the lecture's example
+
+    for name, presses in (("theta_1_0", 6), ("theta_2_1", -4), ("phi_2", 9), ("phi_0", -3)):
+        key = Keys.ARROW_RIGHT if presses > 0 else Keys.ARROW_LEFT
+        for _ in range(abs(presses)):
+            sliders[name].send_keys(key)
+        values = _slider_values(browser)
+        y, joints, curve = shown()
+        assert y == pytest.approx(_python_output(values, "1.3"), rel=1e-12, abs=1e-12), name
+        expected = [-float(sp.Rational(values[f"theta_{d}_0"]) / sp.Rational(values[f"theta_{d}_1"])) for d in (1, 2, 3)]
+        assert joints == pytest.approx(expected, rel=1e-12), name
+    assert values["theta_1_0"] == "-0.2" and values["phi_2"] == "-0.25"  # the keys moved the sliders
+    assert y != y0 and joints != joints0 and curve != curve0
+    browser.execute_script("arguments[0].scrollIntoView()", figure)
+    figure.screenshot(str(tmp_path / "shallow_figure_moved.png"))
+    browser.set_window_size(390, 844)  # a phone
+    browser.execute_script("arguments[0].scrollIntoView()", figure)
+    browser.save_screenshot(str(tmp_path / "shallow_phone.png"))
+    browser.set_window_size(1200, 900)
+
+
+def test_activation_figure_shows_the_derived_values(site, browser):
+    load(browser, site / "activations.html")
+    figure = browser.find_element(By.ID, "fig-activations")
+    z = sp.Symbol("z", real=True)
+    select = Select(figure.find_element(By.TAG_NAME, "select"))
+    names = [o.text for o in select.options]
+    assert {"relu", "sigmoid", "tanh", "softplus"} <= set(names)
+    z0 = sp.Rational(figure.find_element(By.CSS_SELECTOR, "input[type=range]").get_attribute("value"))
+    for name in ("sigmoid", "softplus", "leaky_relu"):
+        select.select_by_visible_text(name)
+        a = activation(name)(z)
+        shown = float(figure.find_element(By.CSS_SELECTOR, ".act-value").text)
+        slope = float(figure.find_element(By.CSS_SELECTOR, ".dact-value").text)
+        assert shown == pytest.approx(float(a.subs(z, z0).evalf(30)), rel=1e-5)  # shown to 6 digits
+        assert slope == pytest.approx(float(sp.diff(a, z).subs(z, z0).evalf(30)), rel=1e-5)
+
+
+def test_descent_figure_learning_rate(site, browser):
+    load(browser, site / "gradient_descent.html")
+    figure = browser.find_element(By.ID, "fig-descent")
+    alpha = figure.find_element(By.CSS_SELECTOR, "input[data-param=alpha]")
+    for _ in range(4):
+        alpha.send_keys(Keys.ARROW_LEFT)  # 0.05 -> 0.03
+    lr = float(alpha.get_attribute("value"))
+    steps = int(figure.find_element(By.CSS_SELECTOR, "input[data-param=steps]").get_attribute("value"))
+    ex = lecture_linear_regression()
+    L = least_squares_loss(ex.x, ex.y)
+    grad = sp.lambdify([phi_0, phi_1], [sp.diff(L, phi_0), sp.diff(L, phi_1)])
+    phi = np.array([float(v) for v in ex.start])
+    for _ in range(steps):
+        phi = phi - lr * np.array(grad(*phi))
+    shown = float(figure.find_element(By.CSS_SELECTOR, ".loss-value").text)
+    assert lr == pytest.approx(0.03) and shown == pytest.approx(float(sp.lambdify([phi_0, phi_1], L)(*phi)), rel=1e-5)
+    for _ in range(20):
+        alpha.send_keys(Keys.ARROW_RIGHT)  # 0.13: past the stable step, the iterates diverge
+    assert "diverged" in figure.find_element(By.CSS_SELECTOR, ".readout").text
+
+
+def test_regions_figure_counts_patterns(site, browser):
+    load(browser, site / "piecewise_linear.html")
+    figure = browser.find_element(By.ID, "fig-regions")
+    count = int(figure.find_element(By.CSS_SELECTOR, ".region-count").text)
+    assert 1 <= count <= 7
+    first = figure.find_element(By.CSS_SELECTOR, "input[data-param=theta_1_1]")
+    for _ in range(30):
+        first.send_keys(Keys.ARROW_LEFT)  # theta_11: 1 -> -0.5, the line turns; the map must follow
+    assert int(figure.find_element(By.CSS_SELECTOR, ".region-count").text) <= 7
+
+
+@pytest.mark.slow
+def test_every_topic_of_the_notes_as_a_page(tmp_path, browser):
+    """The whole notes (every topic) as pages; load time measured (printed, not asserted)."""
+    result = build_notes(tmp_path, device="cpu", pdf=False, html=True)
+    site = tmp_path / "html"
+    times = {}
+    for topic in result.topics:
+        report = load(browser, site / f"{topic.slug}.html")
+        assert_clean(site, report)
+        times[topic.slug] = report["load_ms"]
+        empty = browser.execute_script(
+            "return [...document.querySelectorAll('math')].filter(m => { const r = m.getBoundingClientRect();"
+            " return !(r.width > 0 && r.height > 0); }).length;")
+        assert empty == 0, topic.slug
+        screenshot(browser, tmp_path / f"{topic.slug}.png")
+    weight = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    print(f"site {weight} bytes; load times (ms): {times}")
