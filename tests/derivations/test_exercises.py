@@ -190,6 +190,10 @@ def test_answers_json_is_reproducible_and_tex_tags_checks(answers_dir, tmp_path)
     records = json.loads((answers_dir / "verification.json").read_text())
     ids = {r["id"] for r in records}
     assert len(ids) == len(records)
+    from derivations.traceability import check_tags
+
+    for student in ("s001", "s002"):  # every display tagged, every tag names passing records
+        assert check_tags((answers_dir / "solutions" / f"{student}.tex").read_text(), records) == []
     lines = (answers_dir / "solutions" / "s001.tex").read_text().splitlines()
     for i, line in enumerate(lines):
         if line.startswith(r"\begin{align"):
