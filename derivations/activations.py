@@ -23,6 +23,10 @@ from symbolic.spec import ACTIVATIONS, NetworkSpec
 
 TITLE = "Activation functions"
 SLUG = "activations"
+#: Where each derivative is compared with torch autograd (away from the kinks at z = 0).
+POINTS = (-3.1, -1.7, -0.6, -0.05, 0.05, 0.4, 1.3, 2.9)
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("POINTS",)
 
 NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU (slope 0.1)", "sigmoid": "logistic sigmoid", "tanh": "tanh",
          "softplus": "softplus", "elu": "ELU", "gelu": "GELU", "swish": "swish (SiLU)",
@@ -56,7 +60,7 @@ def _latex(expr: sp.Expr) -> str:
 def build(ctx: TopicContext) -> TopicResult:
     z = sp.Symbol("z", real=True)
     records, rows, checks_of = [], [], {}
-    points = torch.tensor([-3.1, -1.7, -0.6, -0.05, 0.05, 0.4, 1.3, 2.9], dtype=torch.float64)  # away from z = 0
+    points = torch.tensor(POINTS, dtype=torch.float64)  # away from z = 0
     for name in ACTIVATIONS:
         a = activation(name)
         expr = a(z)
@@ -75,7 +79,7 @@ def build(ctx: TopicContext) -> TopicResult:
         ours = torch.as_tensor(compile_program([z], [], [slope + 0 * z], "torch")(points)[0], dtype=torch.float64)
         ours = ours.expand_as(points)
         err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
-        records.append(record(f"{name}: compiled a'[z] vs torch autograd (8 points)", "symbolic-vs-torch", err,
+        records.append(record(f"{name}: compiled a'[z] vs torch autograd ({len(POINTS)} points)", "symbolic-vs-torch", err,
                               err <= 1e-12, "float64, relative error"))
         # 3. at the kink z = 0 itself (ReLU'(0) = 0 as torch; leaky ReLU'(0) = 0.1; H'(0) = 0)
         kink = torch.zeros(3, dtype=torch.float64, requires_grad=True)

@@ -10,8 +10,10 @@ import sys
 import sympy as sp
 import torch
 
-from derivations.crosscheck import GRADIENT_TOLERANCES, compare, gradient_check
+from derivations.crosscheck import GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check
 from derivations.figures.backprop import gradient_tangents_figure
+from derivations.traceability import assign_ids, tagged
+from numeric.model import DeepNetworkModule
 from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from symbolic.activations import activation, activation_latex
 from symbolic.backprop import adjoint_symbol, backprop
@@ -22,6 +24,8 @@ from symbolic.spec import ACTIVATIONS, NetworkSpec
 
 TITLE = "Backpropagation"
 SLUG = "backprop"
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("SMALL",)
 
 #: The small network whose every assignment is printed.
 SMALL = NetworkSpec((1, 2, 2, 1), "relu")
@@ -53,6 +57,33 @@ def toy_autograd(example, values) -> dict:
     out.update({s: (t.item(), t.grad.item()) for s, t in zip(example.h[1:], h)})
     out.update({s: (p[s].item(), p[s].grad.item()) for s in example.parameters})
     return out
+
+
+def _kink_gradient_check() -> tuple[float, bool]:
+    """The derived backward pass (scalar program and layer-wise) vs autograd on inputs whose
+    pre-activations are exactly 0: ReLU'(0) = 0 and leaky ReLU'(0) = 0.1 on both sides."""
+    from symbolic.backprop_compile import compile_backprop, compile_layers, evaluate_backprop
+
+    tensors = {"beta_0": [-1.0, 1.0], "omega_0": [[1.0], [2.0]], "beta_1": [0.25], "omega_1": [[1.5, -2.0]]}
+    X = torch.tensor([[1.0], [-0.5], [0.3]], dtype=torch.float64)  # f_{0,1}(1) = 0, f_{0,2}(-1/2) = 0
+    Y = torch.tensor([[0.5], [1.0], [-1.0]], dtype=torch.float64)
+    worst, ok = 0.0, True
+    for name in ("relu", "leaky_relu"):
+        spec = NetworkSpec((1, 2, 1), name)
+        module = DeepNetworkModule(spec).load_tensors(tensors)
+        if not bool((module.hidden(X)[0] == 0).any()):  # the check must really sit on a kink
+            raise RuntimeError("the kink check's inputs no longer put a pre-activation at 0")
+        ref = autograd_reference(module, X, Y, "least-squares")
+        params = {k: v.detach() for k, v in module.named_parameters()}
+        bp = backprop(spec, "least-squares")
+        with torch.no_grad():
+            results = [compile_layers(bp, "torch")(X, Y, params, {}),
+                       evaluate_backprop(bp, compile_backprop(bp, "torch"), X, Y, params, {})]
+        for result in results:
+            for k, g in result.gradient.items():
+                c = compare(f"dL/d{k}", g, ref["gradient"][k], GRADIENT_TOLERANCES[torch.float64])
+                worst, ok = max(worst, c.max_rel), ok and c.passed
+    return worst, ok
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -114,9 +145,20 @@ def build(ctx: TopicContext) -> TopicResult:
                           "symbolic-vs-torch", big_worst, all(c.passed for c in big_checks),
                           "float64, relative error, 256 samples"))
 
+    kink_worst, kink_ok = _kink_gradient_check()
+    records.append(record("derived gradients vs torch autograd with pre-activations exactly 0 (1-2-1 relu and "
+                          "leaky_relu, least squares; x = 1 and x = -1/2 put f_{0,1} = 0 and f_{0,2} = 0)",
+                          "symbolic-vs-torch", kink_worst, kink_ok, "float64, relative error, at the kinks",
+                          id="gradient_at_kinks"))
+
     z = sp.Symbol("z", real=True)
     a_name = activation_latex(SMALL)
     a_prime = latex(sp.diff(activation(SMALL)(z), z))
+    assign_ids(SLUG, records)
+    toy_records, deep_records = records[0:2], records[2:4]
+    forward_tex, factors_tex, backward_tex = (tagged(block, toy_records) for block in (forward, factors, backward))
+    matrix_tex = tagged(align(bp_small.matrix_latex()), deep_records + records[4:])
+    program_tex = tagged(align(bp_small.scalar_latex()), deep_records)
     tex = rf"""\section{{{TITLE}}}
 Backpropagation is an efficient way to compute the derivatives of the loss with respect to
 every parameter: it applies the chain rule. A \emph{{forward pass}} computes and stores every
@@ -129,12 +171,12 @@ derivative. Below, SymPy derives the backward pass from the forward pass (one
 Take the one-input model
 $f[x, \boldsymbol\phi] = {latex(ex.composed())}$ and the least-squares loss
 $\ell = (y - f[x, \boldsymbol\phi])^2$, at ${given}$. The forward pass stores every intermediate:
-{forward}
+{forward_tex}
 Each step of the backward pass needs one local derivative, read off its assignment:
-{factors}
+{factors_tex}
 The backward pass multiplies them, from the loss back to the first layer; the derivatives with
 respect to the parameters follow from those with respect to the $f_k$:
-{backward}
+{backward_tex}
 Every value here equals the one PyTorch's autograd computes (largest relative error
 {records[0]['max_error']:.1e}), and every derivative equals \texttt{{sympy.diff}} of the composed
 loss (largest error {records[1]['max_error']:.1e} at 30 digits). Figure~\ref{{fig:backprop-tangents}}
@@ -152,18 +194,20 @@ backpropagated $\partial\ell/\partial\omega_k$.}}
 For a deep network the same two passes, written per layer, read (with
 $\odot$ the elementwise product, $\mathbf{{h}}_0 = \mathbf{{x}}$, and here
 ${a_name}'[z] = {a_prime}$, the derivative SymPy finds for the activation):
-{align(bp_small.matrix_latex())}
+{matrix_tex}
 These are checked element by element against the derived program for the network below
 ({'passed' if not problems else 'FAILED'}). For the {SMALL.describe()} network of
 {SMALL.n_parameters} parameters with the least-squares loss, the whole program is:
-{align(bp_small.scalar_latex())}
+{program_tex}
 It has {len(bp_small.program) + len(bp_small.parameters)} assignments and {n_program} operations;
 the gradients written out as expressions of $x$ and the parameters instead take {n_ops}
 operations, and the gap widens with every layer. The program's gradient equals
 \texttt{{sympy.diff}} of the substituted loss (largest relative error {witness:.1e} at 50 digits).
 
 Compiled to PyTorch, the derived gradients agree with autograd on the PyTorch twin of each
-network for every activation and every loss (largest relative error {grid_worst:.1e}, float64),
+network for every activation and every loss (largest relative error {grid_worst:.1e}, float64;
+random inputs, kept away from the kinks), also with pre-activations exactly at the kink $0$ for
+ReLU and leaky ReLU (relative error {kink_worst:.1e}),
 and layer by layer, as matrix products, for the {big.describe()} network
 ({big.n_parameters} parameters; largest relative error {big_worst:.1e}).
 """

@@ -37,6 +37,8 @@ COMMANDS: dict[str, Command] = {
                      "build the lecture notes: LaTeX, figures, verification.json and (with pdflatex) notes.pdf"),
     "slides": Command("derivations.commands.slides",
                       "build the lecture's slides: Beamer slides.tex, figures, verification.json and slides.pdf"),
+    "notebooks": Command("derivations.commands.notebooks",
+                         "write one Jupyter notebook per topic (and run them with --execute)"),
     "derive": Command("derivations.commands.derive", "derive a network's equations (LaTeX, text or JSON)"),
     "evaluate": Command("derivations.commands.evaluate",
                         "evaluate the compiled symbolic network on a params file and a data file"),

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from derivations.figures.regions import regions_vs_parameters_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.constructions import folding_network, shallow_construction
@@ -23,6 +24,10 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Parameter counts and linear regions"
 SLUG = "counts_regions"
+#: (D, K) of the folding networks whose regions are counted exactly.
+FOLDING = ((3, 1), (3, 2), (3, 3), (4, 2), (5, 2), (3, 4))
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("FOLDING",)
 
 
 def _series() -> list[dict]:
@@ -124,7 +129,7 @@ def build(ctx: TopicContext) -> TopicResult:
 
     # Deep networks, one input: (D+1)^K is an upper bound, attained by folding for D >= 3.
     table = []
-    for d, k in [(3, 1), (3, 2), (3, 3), (4, 2), (5, 2), (3, 4)]:
+    for d, k in FOLDING:
         spec, tensors = folding_network([1] + [d] * k + [1])
         n = count_regions(spec, tensors)
         formula = region_value(one_input_region_count(), D=d, K=k)
@@ -160,6 +165,17 @@ def build(ctx: TopicContext) -> TopicResult:
     big = region_value(one_input_region_count(), D=100, K=10)
     z23 = region_value(shallow_region_count(), D_i=2, D=3)
     deep2 = region_value(deep_region_count(), D_i=2, D=6, K=3)
+    assign_ids(SLUG, records)
+    by_id = {r["id"].split(".", 1)[1]: r for r in records}
+    small_records = [r for r in records if r["name"].startswith("shallow regions when D <= D_i")]
+    counts_tex = tagged(counts.to_latex(), count_records + [by_id["parameters.formula_vs_sum"],
+                                                            by_id["parameters.numel_grid"]])
+    zaslavsky_tex = tagged(rf"\[ N_r = {latex(shallow_region_count())} \]",
+                           [by_id["shallow.attained_1d"], by_id["shallow.attained_2d"]])
+    small_tex = tagged(small.to_latex(), small_records)
+    lower_tex = tagged(rf"\[ N_r = {latex(deep_region_count())} \]",
+                       [by_id["deep.lower_below_upper"], by_id["deep.one_input_equal"]])
+    regions_tex = tagged(regions.to_latex(), region_records + [r for r in records if ".deep.folding." in r["id"]])
     tex = rf"""\section{{{TITLE}}}
 A network's capacity can be measured by how many linear regions its piecewise-linear function
 can have. Parameters grow linearly with depth and quadratically with width, but the number of
@@ -169,16 +185,16 @@ regions a network can reach grows exponentially with depth.
 $\sum_{{k=0}}^{{K}} D_{{k+1}} (D_k + 1)$ parameters (checked against the number of entries of the
 PyTorch twin's tensors on a grid of {n_nets} width lists); with one input, one output and $K$ layers of $D$
 units (checked against the sum on a grid, and proven step by step):
-{counts.to_latex()}
+{counts_tex}
 
 \paragraph{{Regions of a shallow network.}} Each hidden unit's joint is a hyperplane of the input
 space; $D$ hyperplanes cut $\mathbb{{R}}^{{D_i}}$ into at most (Zaslavsky; an upper bound, attained
 when the hyperplanes are in general position)
-\[ N_r = {latex(shallow_region_count())} \]
+{zaslavsky_tex}
 regions, e.g. ${z23}$ for $D_i = 2$, $D = 3$. The bound is attained, counted exactly for one
 input ($D + 1$ regions, $D = 1, \dots, 6$) and on a grid for two inputs ($D = 2, 3, 4$ lines in
 general position). With no more units than inputs every pattern occurs (proven):
-{small.to_latex()}
+{small_tex}
 
 \paragraph{{Regions of a deep network.}} A network with one input and $K$ layers of widths
 $D_1, \dots, D_K$ has at most $\prod_k (D_k + 1)$ regions, $(D+1)^K$ for equal widths (an upper
@@ -201,14 +217,14 @@ The counts are exact integers however large: $D = 100$, $K = 10$ gives
 $101^{{10}} = {_digits(big)}$.
 
 With $D_i$ inputs, Prince's eq.~4.17 (after Serra et al., 2018) gives
-\[ N_r = {latex(deep_region_count())} \]
+{lower_tex}
 for $D$ a multiple of $D_i$ with $D \ge 3 D_i$ (otherwise it need not be an integer: $D_i = 2$,
 $D = 3$, $K = 2$ gives ${float(deep_region_count().subs({D_i: 2, D: 3, K: 2}).doit()):g}$). It is a \emph{{lower bound on the maximum}}, a count that some
 network of these widths reaches (e.g. ${deep2}$ for $D_i = 2$, $D = 6$, $K = 3$); we quote it
 from the literature and check only that it stays at most the upper bound
 $\prod_{{k=1}}^{{K}} \sum_{{j=0}}^{{d_k}} \binom{{D_k}}{{j}}$, $d_k = \min(D_i, D_1, \dots, D_{{k-1}})$,
 and that with one input it is $(D+1)^K$:
-{regions.to_latex()}
+{regions_tex}
 \begin{{figure}}[ht]
 \centering
 \includegraphics[width=\textwidth]{{{figure}}}

@@ -14,6 +14,7 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare, compile_outputs, evaluate_outputs
 from derivations.figures.training import decision_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import TopicContext, align, record
 from numeric.datasets import make_dataset
 from numeric.model import DeepNetworkModule
@@ -61,6 +62,9 @@ def deep_classifier_section(ctx: TopicContext) -> tuple[str, list[str], list[dic
         lam = torch.sigmoid(twin(G)[:, 0]).numpy().reshape(gx.shape)  # lambda = sig[f]
     figure = ctx.save_figure(decision_figure(data.X, data.Y[:, 0], gx, gy, lam), "deep_classifier")
 
+    assign_ids("sgd", records)  # this section is part of the SGD topic
+    matrix_tex = tagged(align(net.matrix_equations_latex()), records)
+    trained_tex = tagged(align(lines), records)
     tex = rf"""\subsection*{{A deep network for binary classification}}
 The same trainer fits deep networks to any of the losses. A network with two hidden layers
 of eight ReLU units ({SPEC.n_parameters} parameters) predicts the logit $f$ of a Bernoulli
@@ -70,10 +74,10 @@ toy data; Adam ($\alpha = {LR:g}$, batches of {BATCH}, {EPOCHS} epochs, {result.
 final loss is $L[\boldsymbol\phi] = {result.loss:.2f}$ (${result.loss_per_sample:.3f}$ per
 sample); predicting $\hat y = 1$ where $\lambda > 1/2$ classifies {100 * accuracy:.0f}\% of the
 training points correctly (Figure~\ref{{fig:deep-classifier}}). In matrix notation the network is
-{align(net.matrix_equations_latex())}
+{matrix_tex}
 and with the trained numbers (three digits shown) the first hidden unit and the output, the
 logit $y = f[\mathbf{{x}}, \boldsymbol\phi]$, read
-{align(lines)}
+{trained_tex}
 With all digits, the symbolic network reproduces PyTorch's logits on every training point to a
 relative error of {c.max_rel:.0e} (float64).
 \begin{{figure}}[ht]

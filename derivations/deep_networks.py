@@ -10,6 +10,7 @@ import sys
 
 from derivations.crosscheck import forward_check
 from derivations.figures.networks import composition_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.identities import composition_is_deep
@@ -18,6 +19,11 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Deep networks"
 SLUG = "deep_networks"
+#: Widths of the two-layer example and of the general K-layer example.
+TWO_LAYER = (1, 3, 3, 1)
+GENERAL = (3, 4, 4, 4, 2)
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("TWO_LAYER", "GENERAL")
 
 
 
@@ -38,8 +44,8 @@ def build(ctx: TopicContext) -> TopicResult:
     composition_records = composition.records()
     records += composition_records
 
-    two_layer = deep_network(NetworkSpec((1, 3, 3, 1), "relu"))
-    general = deep_network(NetworkSpec((3, 4, 4, 4, 2), "relu"))
+    two_layer = deep_network(NetworkSpec(TWO_LAYER, "relu"))
+    general = deep_network(NetworkSpec(GENERAL, "relu"))
     for net in (two_layer, general):
         ok = net.matrix_form_check()
         records.append(record(f"{net.spec.describe()}: matrix equations = scalar program, element by element",
@@ -57,6 +63,14 @@ def build(ctx: TopicContext) -> TopicResult:
         {"beta_0": [0.8, 0.3, -0.1], "omega_0": [[1], [1], [1]], "beta_1": [0], "omega_1": [[1, -2, 1.5]]})
     figure = ctx.save_figure(composition_figure(first, second), "composition")
 
+    def checks_of(net):
+        return [r for r in records if r["name"].startswith(net.spec.describe() + ":")]
+
+    assign_ids(SLUG, records)
+    composition_tex = tagged(composition.to_latex(), composition_records)
+    two_tex = tagged(align(two_layer.matrix_equations_latex()), checks_of(two_layer))
+    general_tex = tagged(align(general.matrix_equations_latex()), checks_of(general))
+    scalar_tex = tagged(align(two_layer.scalar_equations_latex()), checks_of(two_layer))
     tex = rf"""\section{{{TITLE}}}
 \subsection*{{From shallow to deep: adding another network}}
 A simple way to extend a shallow network is to pass its output $y$ into a second shallow
@@ -73,25 +87,23 @@ $y$ to $y'$; the composition has more linear regions than either network alone.}
 \subsection*{{Changing perspective}}
 Inserting the first network's output into the second network's hidden units gives a deep
 network with two hidden layers (here with two hidden units each):
-{composition.to_latex()}
+{composition_tex}
 The second layer's weights $\psi_{{d'd}} = \theta'_{{d'1}}\phi_d$ form a rank-one matrix: a
 general two-layer network, with all of $\boldsymbol\Omega_1$ free, is strictly more flexible.
 
 \subsection*{{Matrix notation}}
 With $\mathbf{{h}}_k$ the vector of hidden units of layer $k$, $\boldsymbol\beta_k$ the biases
 and $\boldsymbol\Omega_k$ the weights, the two-layer network is
-{align(two_layer.matrix_equations_latex())}
+{two_tex}
 and in general, with $K$ hidden layers of widths $D_1, \dots, D_K$ (here $D_i = 3$, three layers
 of four units, $D_o = 2$):
-{align(general.matrix_equations_latex())}
+{general_tex}
 Element by element, the two-layer network reads
-{align(two_layer.scalar_equations_latex())}
+{scalar_tex}
 These matrix products are what GPUs compute fast. The matrix equations, expanded element by
 element, equal the scalar equations (checked symbolically), and each network compiled from
 SymPy agrees with the PyTorch network of the same spec (float64).
 """
-    def checks_of(net):
-        return [r for r in records if r["name"].startswith(net.spec.describe() + ":")]
 
     def nested(net) -> str:  # y = beta_K + Omega_K a[... a[beta_0 + Omega_0 x]], from the matrix lines
         lines = net.matrix_equations_latex()

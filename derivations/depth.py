@@ -17,6 +17,8 @@ from symbolic.regions import one_input_region_count, region_value
 
 TITLE = "Why deep networks? Depth versus width"
 SLUG = "depth"
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("D_LAYER", "K_MAX")
 
 D_LAYER = 3  # units per layer of the deep folding network
 K_MAX = 5

@@ -15,6 +15,7 @@ from derivations.exercises import load_kinds
 from derivations.exercises.base import answer_latex
 from derivations.exercises.build import _check_records, exercise_record
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
+from derivations.traceability import tagged
 
 TITLE = "Exercises, checked"
 SLUG = "exercises_example"
@@ -54,9 +55,8 @@ exercise of the student \texttt{{{STUDENT}}} (seed {SEED}):
 \end{{quote}}
 The worked solution, every step proven in exact arithmetic, the output cross-checked against
 the PyTorch twin:
-% check: {', '.join(ids)}
-{derivation.to_latex()}
-The checker accepts the answer ${shown[0][0]}$ ({_escape(right['method'])}). Forgetting the
+{tagged(derivation.to_latex(), [r for r in records if r["id"] in ids])}
+The checker accepts the answer ${shown[0][0]}$ (its test: {_escape(right['method']).replace(' (absolute)', ', absolute')}). Forgetting the
 ReLU of an inactive unit gives ${shown[1][0]}$; the checker answers
 \emph{{``{_escape(wrong_feedback)}''}}, because that answer is the exercise's reference with the
 ReLU left out (one of the mutated references it compares a wrong answer with: a sign error,

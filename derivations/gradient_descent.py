@@ -12,6 +12,7 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare
 from derivations.figures.training import trajectory_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.datasets import make_dataset
 from numeric.training import TrainConfig, Trainer
@@ -22,6 +23,8 @@ from symbolic.spec import NetworkSpec
 TITLE = "Gradient descent"
 SLUG = "gradient_descent"
 ONE_STEP_LR = 0.01
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("ONE_STEP_LR",)
 
 
 def one_step_check(spec: NetworkSpec, loss: str, dataset: str) -> dict:
@@ -58,19 +61,19 @@ def build(ctx: TopicContext) -> TopicResult:
     final = iterates[-1]
     gradient = r"\frac{\partial L}{\partial \boldsymbol\phi} &= \sum_{i=1}^{I} \frac{\partial l_i}{\partial \boldsymbol\phi}"
     update = r"\boldsymbol\phi &\leftarrow \boldsymbol\phi - \alpha \frac{\partial L}{\partial \boldsymbol\phi}"
+    assign_ids(SLUG, records)
+    rule_tex = tagged(f"\\begin{{align*}}\n{gradient},\n& {update},\n\\end{{align*}}", records[-2:])
+    descent_tex = tagged(derivation.to_latex(), records[:-2])
     tex = rf"""\section{{{TITLE}}}
 Having defined a loss, we need the parameters that minimise it. Gradient descent uses the
 gradient of the loss to get there, repeating two steps: compute the gradient of the loss
 with respect to the parameters, then move the parameters a small distance against it,
-\begin{{align*}}
-{gradient},
-& {update},
-\end{{align*}}
+{rule_tex}
 where the learning rate $\alpha$ sets the size of the step. For the 1-D linear regression
 model $y = \phi_0 + \phi_1 x$ with the least-squares loss everything can be done exactly
 (every step below is checked; the iterates are checked against the update applied to the
 \texttt{{sympy.diff}} gradient):
-{derivation.to_latex()}
+{descent_tex}
 After 60 steps the iterates reach $\boldsymbol\phi^{{[60]}} \approx ({final[0]:.4f}, {final[1]:.4f})$,
 close to the least-squares solution $(0.45, 0.7)$; the slope overshoots back and forth because
 $\alpha$ is close to the largest stable step along the steep direction of the loss surface.

@@ -19,6 +19,11 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "More hidden units, multiple inputs and outputs"
 SLUG = "hidden_units"
+#: Widths (D_i, D, D_o) of the multiple-input and the multiple-output examples.
+MULTI_INPUT = (2, 3, 1)
+MULTI_OUTPUT = (1, 4, 2)
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("MULTI_INPUT", "MULTI_OUTPUT")
 
 
 
@@ -29,8 +34,8 @@ def build(ctx: TopicContext) -> TopicResult:
         r"h_{d} = \mathrm{a}\left[\theta_{d0} + \theta_{d1} x\right], \quad d = 1, \dots, D",
         rf"y = \phi_{{0}} + {latex(sp.Sum(sp.Symbol('phi_{d}') * sp.Symbol('h_{d}'), (d, 1, D)))}",
     ]
-    two_inputs = shallow_network(2, 3, 1, "relu")
-    two_outputs = shallow_network(1, 4, 2, "relu")
+    two_inputs = shallow_network(*MULTI_INPUT, "relu")
+    two_outputs = shallow_network(*MULTI_OUTPUT, "relu")
     checks_of = {}
     for spec in (NetworkSpec((1, 6, 1), "relu"), two_inputs.spec, two_outputs.spec):
         checks_of[spec.widths] = []

@@ -150,6 +150,10 @@ LECTURE: tuple[Slide, ...] = (
         T("The universal approximation theorem states that for any continuous function, there exists a "
           "shallow network that can approximate it."),
         BREAK,
+        T("With one input, a ReLU network with a hidden unit per interval passes exactly through "
+          "$N = D + 1$ points $(x_d, y_d)$ of the function:"),
+        E("universal_approximation", "construction", gap=False),
+        BREAK,
         F("universal_approximation", "universal_approximation", 0.8))),
     # ----- deep networks --------------------------------------------------------------
     Slide("From shallow to deep – Adding another network", section="Deep networks", body=(

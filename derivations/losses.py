@@ -14,6 +14,7 @@ import torch
 
 from derivations.crosscheck import TOLERANCES, compare, random_targets
 from derivations.figures.losses import bernoulli_nll_figure, normal_likelihood_figure
+from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.losses import per_sample_nll
 from numeric.model import DeepNetworkModule
@@ -25,6 +26,8 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "Loss functions"
 SLUG = "losses"
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("CHECK_SIGMA",)
 
 #: Output widths for the symbolic-vs-torch checks, and the normal loss's sigma there.
 CHECK_WIDTHS = {"least-squares": 2, "normal": 2, "heteroscedastic-normal": 4, "bernoulli": 2, "categorical": 3,
@@ -76,20 +79,25 @@ def _extreme_check(name: str, dtype: torch.dtype) -> dict:
                   worst, finite and worst <= tol, f"{kind} vs mpmath 50 digits, relative error")
 
 
-def _parts(r, parts: list[tuple[str, str]]) -> str:
-    """Each named part of a recipe: a sentence, then its checked derivation."""
-    return "".join(f"{text}\n{r.parts[title].to_latex()}\n" for title, text in parts)
+def _parts(r, parts: list[tuple[str, str]], displays: dict) -> str:
+    """Each named part of a recipe: a sentence, then its checked derivation, tagged with its records."""
+    return "".join(f"{text}\n{tagged(displays[f'{r.name}: {title}'].latex, displays[f'{r.name}: {title}'].records)}\n"
+                   for title, text in parts)
 
 
-def _section(title: str, r, parts: list[tuple[str, str]]) -> str:
-    return f"\n\\subsection{{{title}}}\n" + _parts(r, parts)
+def _section(title: str, r, parts: list[tuple[str, str]], displays: dict) -> str:
+    return f"\n\\subsection{{{title}}}\n" + _parts(r, parts, displays)
 
 
 def build(ctx: TopicContext) -> TopicResult:
     recipes = {name: checked_recipe(name) for name in LOSSES}
     displays = {f"{name}: {title}": Display(d.to_latex(), d.records(), d)
                 for name, r in recipes.items() for title, d in r.parts.items()}
-    records = [rec for display in displays.values() for rec in display.records]
+    # The least-squares recipe repeats the normal recipe's first parts: one record per check.
+    first_of: dict[str, dict] = {}
+    for display in displays.values():
+        display.records = [first_of.setdefault(rec["name"], rec) for rec in display.records]
+    records = list(first_of.values())
     bern, normal = recipes["bernoulli"], recipes["normal"]
 
     # Worked examples, exact.
@@ -125,6 +133,7 @@ def build(ctx: TopicContext) -> TopicResult:
     twin_worst = max(r["max_error"] for r in records if r["kind"] == "symbolic-vs-torch")
     het, cat, poi, ls = (recipes[n] for n in ("heteroscedastic-normal", "categorical", "poisson", "least-squares"))
 
+    assign_ids(SLUG, records)
     intro = rf"""\section{{{TITLE}}}
 A loss function measures how badly the model's predictions fit the training data. The lecture
 builds loss functions by \emph{{maximum likelihood}}: instead of predicting an output $y$
@@ -150,9 +159,10 @@ compiled for training and evaluation.
                                   r"into a probability:"),
         ("likelihood", r"Over $I$ independent samples:"),
         ("per-sample loss", r"One sample's loss, written so that it can be computed for any logit: the naive binary "
-                            r"cross-entropy overflows (Figure~\ref{fig:losses-bernoulli})."),
+                            r"cross-entropy rounds $1 - \mathrm{sig}[f]$ to 0 for large $f$ and becomes infinite "
+                            r"(Figure~\ref{fig:losses-bernoulli})."),
         ("prediction", r"The prediction is the more probable class:"),
-    ]) + rf"""
+    ], displays) + rf"""
 For example, with $\lambda = 0.2$ the distribution gives $Pr(y = 0) = {latex(pmf_values[0])}$ and
 $Pr(y = 1) = {latex(pmf_values[1])}$, so $\hat y = 0$; a network output $f = 0$ gives
 $\lambda = 1/2$ and the loss $\log 2$ for either label.
@@ -171,10 +181,10 @@ $\lambda = \mathrm{{sig}}[f]$ and the prediction rule.}}
         ("likelihood", "The negative log-likelihood:"),
         ("per-sample loss", "Per sample:"),
         ("prediction", "The prediction is the mean:"),
-    ]) + _parts(ls, [
+    ], displays) + _parts(ls, [
         ("least squares", "Dropping the constant and the factor gives least squares, with the same minimiser:"),
         ("per-sample loss", "Per sample:"),
-    ]) + rf"""
+    ], displays) + rf"""
 With targets $1, 2, 6$ and one predicted mean $\mu$, $\partial L / \partial \mu = 0$ gives
 $\mu = {latex(minimiser[0]) if minimiser else "?"}$ whatever $\sigma$ is (Figure~\ref{{fig:losses-normal}}).
 \begin{{figure}}[ht]
@@ -191,26 +201,28 @@ to 0 at the minimum): the minimiser, the mean of the targets, does not depend on
                                   r"(outputs $(\mu_1, \dots, \mu_n, s_1, \dots, s_n)$, variance $e^{s}$):"),
         ("per-sample loss", "Per sample:"),
         ("prediction", "The prediction:"),
-    ]) + _section("Multiclass classification: the categorical distribution", cat, [
+    ], displays) + _section("Multiclass classification: the categorical distribution", cat, [
         ("distribution and link", r"With $D_o$ classes (here three) the softmax turns the outputs into probabilities:"),
         ("likelihood", "The negative log-likelihood is the multiclass cross-entropy:"),
         ("per-sample loss", "Per sample, in the stable form:"),
         ("prediction", "The prediction:"),
-    ]) + _section("Counts: the Poisson distribution", poi, [
+    ], displays) + _section("Counts: the Poisson distribution", poi, [
         ("distribution and link", r"For counts $y = 0, 1, 2, \dots$ the network predicts a positive rate:"),
         ("per-sample loss", "Per sample:"),
         ("prediction", "The prediction:"),
-    ])
+    ], displays)
+    network_display = tagged(displays["network loss"].latex, displays["network loss"].records)
     network_tex = rf"""
 \subsection{{The loss of a network}}
 For a network the total loss is the sum of the per-sample losses over the training set, each
 written in the network's outputs. For the lecture's 1-3-1 ReLU network and binary targets:
-{network.to_latex()}
+{network_display}
 This last expression, appended to the network's forward program, is what is compiled; on
 random networks and data it agrees with PyTorch's built-in losses (summed over samples, with
 the exact $\log y!$ for Poisson) to a relative error of at most {twin_worst:.1e} in float64 for
-every distribution, and the stable forms and their gradients stay finite and accurate for
-logits up to $|f| = 10^4$ in float32 and float64.
+every distribution; for the Bernoulli and categorical losses the stable forms and their
+gradients stay finite and accurate (against 50-digit values) for logits up to $|f| = 10^4$ in
+float32 and float64, checked at 8 logits from $-10^4$ to $10^4$.
 """
     tex = intro + bernoulli + regression + others + network_tex
     return TopicResult(SLUG, TITLE, tex, figures, records, displays)

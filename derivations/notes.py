@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .topic import TopicContext, TopicResult, record
+from .traceability import assign_ids
 
 __all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf"]
 
@@ -149,6 +150,7 @@ def run_topics(out: Path, topics: Sequence[str] | None = None, device: str = "cp
                                                                "run", detail=message)])
         for r in topic.records:
             r.setdefault("topic", topic.slug)
+        assign_ids(topic.slug, topic.records)  # ids the topic did not give itself
         results.append(topic)
         records += topic.records
         failed = sum(not r["passed"] for r in topic.records)

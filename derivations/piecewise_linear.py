@@ -24,6 +24,10 @@ from symbolic.spec import NetworkSpec
 
 TITLE = "ReLU networks are piecewise linear"
 SLUG = "piecewise_linear"
+#: Widths of the random deep one-input network whose pieces are found exactly.
+DEEP_WIDTHS = (1, 3, 3, 1)
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("DEEP_WIDTHS",)
 
 
 def _torch_max_error(spec, tensors, pl, xs) -> float:
@@ -78,7 +82,7 @@ def build(ctx: TopicContext) -> TopicResult:
                           "exact count"))
 
     # a deep one-input network: the same propagation, layer by layer
-    deep_spec = NetworkSpec((1, 3, 3, 1))
+    deep_spec = NetworkSpec(DEEP_WIDTHS)
     for seed in range(ctx.seed, ctx.seed + 500):  # the first random network with clear joints near 0
         rng = np.random.default_rng(seed)
         deep_tensors = {n: rng.normal(size=s) for n, s in deep_spec.tensor_shapes().items()}

@@ -22,10 +22,19 @@ from symbolic.printing import latex, latex_lines
 
 TITLE = "Shallow neural networks"
 SLUG = "shallow"
+#: Changes to the worked example's parameters, by symbol name, e.g. ``{"phi_{1}": "1/2"}`` (exact rationals).
+VALUES: dict[str, str] = {}
+#: Module constants a notebook lets a student change before re-running ``build``.
+PARAMETERS = ("VALUES",)
 
 
 def build(ctx: TopicContext) -> TopicResult:
     net, values = lecture_1_3_1()
+    names = {s.name: s for s in values}
+    for name, value in VALUES.items():
+        if name not in names:
+            raise ValueError(f"VALUES names {name!r}, not a parameter of the example; choose from {', '.join(names)}")
+        values[names[name]] = sp.Rational(value)
     x = net.inputs[0]
     records = []
 

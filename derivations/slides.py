@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 from .lecture import LECTURE, Break, Eq, Fig, Slide, Text
 from .notes import PDFLATEX_HINT, TOPICS, _check_writable, _json_default, compile_pdf, run_topics
 from .topic import Display, TopicResult, record, record_ids
+from .traceability import assign_ids as assign_topic_ids, tag_line
 
 __all__ = ["SlidesResult", "build_slides", "slides_document", "select_slides", "assign_ids", "evidence_tag",
            "overfull_boxes"]
@@ -53,11 +54,10 @@ class SlidesResult:
 
 
 def assign_ids(topics: Sequence[TopicResult]) -> None:
-    """Give every record without an ``id`` a stable one, ``<topic>.<n>`` (n counts the topic's
-    records from 1, in the order the topic makes them)."""
+    """Give every record of every topic its verification id (``derivations.traceability``;
+    ids a topic gave already are kept)."""
     for topic in topics:
-        for n, r in enumerate(topic.records, start=1):
-            r.setdefault("id", f"{topic.slug}.{n}")
+        assign_topic_ids(topic.slug, topic.records)
 
 
 def select_slides(topics: Sequence[str] | None) -> list[Slide]:
@@ -134,12 +134,11 @@ def evidence_tag(records: list[dict]) -> tuple[str, str]:
     checks = [r for r in records if r.get("method") != "definition"]
     if checks:
         ids = record_ids(checks)
-        shown = ", ".join(ids[:4]) + (f", \\dots\\ ({len(ids)} checks)" if len(ids) > 4 else "")
+        shown = ", ".join(ids[:3]) + (f", \\dots\\ ({len(ids)} checks)" if len(ids) > 3 else "")
         ok = all(r["passed"] for r in checks)
         mark = (r"$\checkmark$ checked: " if ok else r"\textbf{CHECK FAILED}: ") + shown.replace("_", r"\_")
-        return "% check: " + ", ".join(ids), mark
-    ids = record_ids(records)
-    return "% definition: " + ", ".join(ids), "definition: " + ", ".join(ids).replace("_", r"\_")
+        return tag_line(records), mark
+    return tag_line(records), "definition: " + ", ".join(record_ids(records)).replace("_", r"\_")
 
 
 def _with_head(steps: list, first: int, all_steps: list) -> list:

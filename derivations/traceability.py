@@ -59,8 +59,9 @@ def slug(text: str, limit: int = 28) -> str:
 
 
 def assign_ids(topic: str, records: Sequence[dict[str, Any]]) -> list[str]:
-    """Give every record a unique ``id`` prefixed by ``topic`` (records keep an ``id`` they have,
-    prefixed once); return the ids in order.
+    """Give every record a unique ``id`` prefixed by ``topic`` (a record keeps an ``id`` it has,
+    prefixed once; an id with a ``/``, such as ``S001/E01/step-1``, is kept as it is); return
+    the ids in order. Calling it again on the same records changes nothing.
 
     A derivation step ``"<title>: step N (reason)"`` becomes ``topic.<slug(title)>.N``; any
     other record ``topic.<slug(name)>``; a repeated id gets ``-2``, ``-3``, ... appended. Give a
@@ -72,7 +73,8 @@ def assign_ids(topic: str, records: Sequence[dict[str, Any]]) -> list[str]:
     for r in records:
         given = r.get("id")
         if given:
-            base = given if given.startswith(topic + ".") else f"{topic}.{given}"
+            qualified = given.startswith(topic + ".") or "/" in given  # a path id (student/E01/step-1) is global
+            base = given if qualified else f"{topic}.{given}"
         else:
             step = _STEP.match(r["name"])
             base = f"{topic}.{slug(step.group(1))}.{step.group(2)}" if step else f"{topic}.{slug(r['name'])}"

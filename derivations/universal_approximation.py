@@ -13,7 +13,7 @@ import torch
 
 from derivations.figures.regions import universal_approximation_figure
 from derivations.traceability import assign_ids, tagged
-from derivations.topic import TopicContext, TopicResult, record, topic_main
+from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.data import Dataset
 from numeric.model import DeepNetworkModule
 from numeric.training import TrainConfig, Trainer
@@ -115,9 +115,10 @@ def build(ctx: TopicContext) -> TopicResult:
         f"{r['D']} & {r['parameters']} & {r['max_error']:.3e} & "
         + (f"{trained_by_D[r['D']]:.3e}" if r["D"] in trained_by_D else "--") for r in rows)
     assign_ids(SLUG, records)
-    construction = tagged(r"""\[ y = y_1 + \sum_{d=1}^{N-1} \Delta_d\, \mathrm{ReLU}[x - x_d], \qquad \Delta_1 = s_1,\ \
-\Delta_d = s_d - s_{d-1},\ \ s_d = \frac{y_{d+1} - y_d}{x_{d+1} - x_d}, \]""",
-                          [r for r in records if r["id"].startswith(f"{SLUG}.d-") or "attained" in r["id"]])
+    construction_latex = r"""\[ y = y_1 + \sum_{d=1}^{N-1} \Delta_d\, \mathrm{ReLU}[x - x_d], \qquad \Delta_1 = s_1,\ \
+\Delta_d = s_d - s_{d-1},\ \ s_d = \frac{y_{d+1} - y_d}{x_{d+1} - x_d}, \]"""
+    construction_records = [r for r in records if r["id"].startswith(f"{SLUG}.d-") or "attained" in r["id"]]
+    construction = tagged(construction_latex, construction_records)
     tex = rf"""\section{{{TITLE}}}
 The universal approximation theorem says that for any continuous function there is a shallow
 network that approximates it as closely as we like. For ReLU networks with one input there is
@@ -149,7 +150,8 @@ training finds it.
 points. Bottom: the maximum error against $D$, for the construction and for trained networks.}}
 \end{{figure}}
 """
-    return TopicResult(SLUG, TITLE, tex, [figure], records)
+    displays = {"construction": Display(construction_latex, construction_records)}
+    return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def shallow_is_deep(D_i: int = 1, D: int = 3, D_o: int = 1, activation_name: str
     >>> d.check().passed
     True
     >>> [s.check.method for s in d.steps]
-    ['definition', 'symbolic', 'symbolic']
+    ['definition', 'definition', 'symbolic']
     """
     shallow = shallow_network(D_i, D, D_o, activation_name)
     deep = deep_network(NetworkSpec((D_i, D, D_o), activation_name))
@@ -40,9 +40,11 @@ def shallow_is_deep(D_i: int = 1, D: int = 3, D_o: int = 1, activation_name: str
     for j in range(D_o):
         lhs = shallow.outputs[j]
         d.add(y_shallow[j], "the shallow network (theta, phi)", lhs=lhs, check=False)
+        # A change of notation is a definition (comparing the renamed expression with itself
+        # would check nothing); the next step proves the renamed network is the deep one.
         d.add(y_shallow[j].xreplace(rename),
-              r"rename $\theta_{d0}\to\beta_{0,d}$, $\theta_{di}\to\omega_{0,d,i}$, "
-              r"$\phi_{j0}\to\beta_{1,j}$, $\phi_{jd}\to\omega_{1,j,d}$", rename=rename)
+              r"rename (a definition) $\theta_{d0}\to\beta_{0,d}$, $\theta_{di}\to\omega_{0,d,i}$, "
+              r"$\phi_{j0}\to\beta_{1,j}$, $\phi_{jd}\to\omega_{1,j,d}$", check=False)
         d.add(y_deep[j], r"the deep network $\mathbf{y} = \boldsymbol\beta_1 + \boldsymbol\Omega_1 "
                          r"\mathrm{a}[\boldsymbol\beta_0 + \boldsymbol\Omega_0\mathbf{x}]$")
     return d

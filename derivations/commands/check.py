@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _line(text: str) -> str:
-    return " ".join(str(text).split())
+    """One line of plain text (feedback carries LaTeX math between $ signs; the terminal shows it bare)."""
+    return " ".join(str(text).replace("$", "").split())
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,9 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from derivations.notes import build_notes, main_progress, parse_topics
+
+    topics = parse_topics(args.topics)  # a bad topic answers before torch is imported
+
     from numeric.model import resolve_device
 
-    topics = parse_topics(args.topics)
     device = str(resolve_device(args.device))
     result = build_notes(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress,
                          html=args.html)

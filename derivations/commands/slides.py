@@ -21,10 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from derivations.notes import main_progress, parse_topics
+
+    topics = None if args.topics is None else parse_topics(args.topics)  # before torch is imported
+
     from derivations.slides import build_slides
     from numeric.model import resolve_device
 
-    topics = None if args.topics is None else parse_topics(args.topics)
     device = str(resolve_device(args.device))
     result = build_slides(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress)
     failed = [r for r in result.records if not r["passed"]]

@@ -221,6 +221,10 @@ def _generic_mistakes(reference, kind: str) -> list[tuple[str, Any]]:
     out = [("sign error: your answer is the negative of the correct one", -reference),
            ("your answer is twice the correct one (a factor of 2)", 2 * reference),
            ("your answer is half the correct one (a factor of 2)", reference / 2)]
+    if kind == "expression" and isinstance(reference, sp.Add):
+        constant = sp.Add(*[t for t in reference.args if not t.free_symbols])
+        if constant != 0:
+            out.append((f"you dropped the constant term {sp.sstr(constant)}", reference - constant))
     if kind == "integer":
         out += [("off by one: your answer is one more than the correct one", reference + 1),
                 ("off by one: your answer is one less than the correct one", reference - 1)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.traceability import tagged
 from symbolic.printing import latex
 
 from .base import Exercise, answer_latex
@@ -88,8 +89,7 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                 continue
             ids = next(derivations)
             failed = [i for i in ids if not by_id[i]["passed"]]
-            tag = "definition" if all(by_id[i].get("method") == "definition" for i in ids) else "check"
-            parts.append(f"% {tag}: {', '.join(ids)}\n{block.to_latex()}")
+            parts.append(tagged(block.to_latex(), [by_id[i] for i in ids]))
             if failed:
                 parts.append(r"\textbf{CHECK FAILED:} " + _escape(", ".join(failed)))
         answer = answer_latex(ex.answer, ex.kind)

@@ -296,3 +296,96 @@ def test_signals_leave_the_run_resumable(tmp_path, sig, code, line):
     assert resumed.returncode == 0 and resumed.stderr == "", resumed.stderr[-1000:]
     assert f"resumed from epoch {done}" in resumed.stdout
     assert math.isfinite(json.loads((run / "summary.json").read_text())["final_loss"])
+
+
+# ----- exercises and check: rosters, answers.json, submissions, answers ---------------------
+
+@pytest.fixture(scope="module")
+def answers_file(tmp_path_factory) -> Path:
+    from derivations.exercises.build import build_exercises
+
+    out = tmp_path_factory.mktemp("ex")
+    build_exercises(out, ["s001"], seed=3, topics=["shallow"], pdf=False)
+    return out / "answers.json"
+
+
+@st.composite
+def answers_texts(draw, valid: bytes) -> bytes:
+    kind = draw(st.sampled_from(["field", "json", "bytes"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
+    if kind == "json":
+        return json.dumps(draw(json_values), allow_nan=True).encode()
+    doc = json.loads(valid)
+    exercise = doc["students"]["s001"][0]
+    key = draw(st.sampled_from(sorted(exercise) + ["students", "seed"]))
+    value = draw(json_values)
+    if key in ("students", "seed"):
+        doc[key] = value
+    else:
+        exercise[key] = value
+    return json.dumps(doc, allow_nan=True).encode()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data(), answer=st.one_of(st.sampled_from(["1", "-51/4", "\\frac{1}{0}", "x" * 5000, "(", "1e999",
+                                                           "__import__('os')", "\\mathrm{ReLU}\\left[", ""]),
+                                         st.text(max_size=20)),
+       submission=json_values)
+def test_check_inputs(answers_file, data, answer, submission):
+    valid = answers_file.read_bytes()
+    text = data.draw(answers_texts(valid))
+    with tempfile.TemporaryDirectory() as tmp:
+        answers, sub = Path(tmp, "answers.json"), Path(tmp, "sub.json")
+        answers.write_bytes(text)
+        sub.write_text(json.dumps(submission, allow_nan=True))
+        before = snapshot(Path(tmp))
+        for argv in (["check", "--answers", str(answers), "--student", "s001", "--exercise", "E01", "--answer", answer],
+                     ["check", "--answers", str(answers), "--student", "s001", "--submission", str(sub)]):
+            code, out, err = call(argv)
+            assert_contract(code, out, err, allowed=(0, 1, 2))
+        assert snapshot(Path(tmp)) == before
+
+
+@SETTINGS
+@given(roster=st.one_of(st.binary(max_size=100), st.lists(st.text(max_size=8), max_size=5).map(
+    lambda ids: ("id\n" + "\n".join(ids)).encode("utf-8", "surrogatepass"))),
+       seed=option_values)
+def test_exercises_inputs(roster, seed):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "roster.csv")
+        path.write_bytes(roster)
+        code, out, err = call(["exercises", "--out", str(Path(tmp, "ex")), "--roster", str(path), "--seed", seed,
+                               "--topics", "nope-" + seed, "--no-pdf"])  # a bad topic: nothing is built
+        assert_contract(code, out, err, allowed=(2,))
+
+
+def test_every_command_answers_help_and_bad_options_without_torch():
+    """One process for all commands: each ``--help`` and an unknown option, with torch blocked."""
+    script = """
+import contextlib, io, sys
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is blocked for this test")
+sys.meta_path.insert(0, NoTorch())
+from derivations.cli import COMMANDS, main
+for name in COMMANDS:
+    for argv in ([name, "--help"], [name, "--no-such-option"]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code
+        ok = (code == 0 and "usage:" in out.getvalue()) if argv[1] == "--help" else (
+            code == 2 and err.getvalue().count("\\n") == 1 and err.getvalue().startswith("error: "))
+        print(name, argv[1], "ok" if ok else f"FAILED {code} {err.getvalue()[-300:]!r}")
+print("torch imported:", "torch" in sys.modules)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0 and lines[-1] == "torch imported: False", proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert all(line.endswith(" ok") for line in lines[:-1]) and len(lines) >= 2 * 8 + 1, proc.stdout

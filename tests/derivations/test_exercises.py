@@ -190,6 +190,10 @@ def test_answers_json_is_reproducible_and_tex_tags_checks(answers_dir, tmp_path)
     records = json.loads((answers_dir / "verification.json").read_text())
     ids = {r["id"] for r in records}
     assert len(ids) == len(records)
+    from derivations.traceability import check_tags
+
+    for student in ("s001", "s002"):  # every display tagged, every tag names passing records
+        assert check_tags((answers_dir / "solutions" / f"{student}.tex").read_text(), records) == []
     lines = (answers_dir / "solutions" / "s001.tex").read_text().splitlines()
     for i, line in enumerate(lines):
         if line.startswith(r"\begin{align"):
@@ -280,3 +284,16 @@ def test_tampered_answers_file_is_not_evaluated(answers_dir, tmp_path, capsys):
     assert main(["check", "--answers", str(bad), "--student", "s001", "--exercise", "E01", "--answer", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: answer_srepr: only SymPy constructors") and len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_many_students_every_answer_accepted_every_mistake_named():
+    """A wider sweep: 12 students, every kind: the printed answer is accepted and each typical
+    mistake gets its own feedback."""
+    for k in range(12):
+        for eid, ex in exercises_for(f"sweep{k}", 17):
+            record = exercise_record(eid, ex)
+            assert check_answer(record, record["answer"]).correct, (ex.slug, record["answer"])
+            for feedback, wrong in ex.mistakes:
+                text = sp.sstr(wrong) if ex.kind == "expression" else answer_latex(wrong, ex.kind)
+                assert check_answer(record, text).feedback == feedback, (ex.slug, text)

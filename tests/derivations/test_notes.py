@@ -142,3 +142,16 @@ def test_cuda_without_cuda_is_bad_input(tmp_path, capsys):
     assert main(["notes", "--out", str(tmp_path), "--device", "cuda"]) == 2
     assert capsys.readouterr().err == ("error: --device cuda requested but CUDA is not available on this machine; "
                                        "use --device cpu or auto\n")
+
+
+@pytest.mark.slow
+def test_every_display_is_tagged_with_passing_records(notes):
+    from derivations.traceability import check_tags
+
+    out, result, _ = notes
+    records = json.loads((out / "verification.json").read_text())
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids)) and all(ids)
+    tex = (out / "notes.tex").read_text()
+    assert check_tags(tex, records) == []
+    assert tex.count("% check:") + tex.count("% definition:") >= 50

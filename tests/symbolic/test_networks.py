@@ -48,13 +48,19 @@ def test_shallow_is_deep_and_composition_are_checked():
 
 
 def test_identity_check_catches_a_wrong_renaming():
+    from symbolic.networks import deep_network, shallow_network
+    from symbolic.spec import NetworkSpec
+
     d = shallow_is_deep(1, 2, 1)
-    step = d.steps[1]
-    swapped = dict(step.rename)
+    shallow = shallow_network(1, 2, 1)
+    deep = deep_network(NetworkSpec((1, 2, 1)))
+    swapped = {**shallow.as_deep_parameters(deep), **dict(zip(shallow.inputs, deep.inputs))}
+    assert d.steps[0].rhs.xreplace(swapped) == d.steps[1].rhs  # the renaming the step applies
     a, b = list(swapped)[0], list(swapped)[1]
     swapped[a], swapped[b] = swapped[b], swapped[a]
-    step.rename = swapped
+    d.steps[1].rhs = d.steps[0].rhs.xreplace(swapped)  # the renaming step, with a wrong renaming
     assert not d.check().passed
+    assert [s.check.passed for s in d.steps] == [True, True, False]  # the proof after it fails
 
 
 def test_parameter_count_formulas_against_numel():

@@ -1,0 +1,37 @@
+"""``deepderive notebooks``: one Jupyter notebook per topic, from the same topic objects.
+
+    deepderive notebooks --out notebooks [--topics shallow,losses] [--execute]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="notebooks", metavar="DIR", help="output folder (default: notebooks)")
+    parser.add_argument("--topics", metavar="T,...", default=None,
+                        help="comma-separated subset of topics, in the lecture's order (default: all)")
+    parser.add_argument("--execute", action="store_true",
+                        help="run every notebook with nbclient and store its outputs")
+
+
+def run(args: argparse.Namespace) -> int:
+    from derivations.notes import main_progress, parse_topics
+
+    topics = parse_topics(args.topics)
+    try:
+        from derivations.notebooks import build_notebooks
+        import jupytext  # noqa: F401
+        import nbformat  # noqa: F401
+        if args.execute:
+            import nbclient  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"the notebooks need {exc.name}: pip install \"deepderive[notebooks]\"") from None
+    result = build_notebooks(args.out, topics, execute=args.execute, progress=main_progress)
+    print(f"notebooks: {len(result.notebooks)} written"
+          + (f", {len(result.executed)} executed, {len(result.failed)} failed" if args.execute else "")
+          + f", {result.seconds:.1f} s; in {result.out}")
+    for path, error in result.failed:
+        print(f"FAILED: {path.name}: {error}")
+    return 1 if result.failed else 0
