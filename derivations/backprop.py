@@ -10,7 +10,7 @@ import sys
 import sympy as sp
 import torch
 
-from derivations.crosscheck import GRADIENT_TOLERANCES, KINKED, autograd_reference, compare, gradient_check
+from derivations.crosscheck import GRADIENT_TOLERANCES, kinked_at_zero, autograd_reference, compare, gradient_check
 from derivations.figures.backprop import gradient_tangents_figure
 from derivations.traceability import assign_ids, tagged
 from numeric.model import DeepNetworkModule
@@ -69,7 +69,7 @@ def _kink_gradient_check() -> tuple[float, bool]:
     X = torch.tensor([[1.0], [-0.5], [0.3]], dtype=torch.float64)  # f_{0,1}(1) = 0, f_{0,2}(-1/2) = 0
     Y = torch.tensor([[0.5], [1.0], [-1.0]], dtype=torch.float64)
     worst, ok = 0.0, True
-    for name in KINKED:
+    for name in kinked_at_zero():
         spec = NetworkSpec((1, 2, 1), name)
         module = DeepNetworkModule(spec).load_tensors(tensors)
         if not bool((module.hidden(X)[0] == 0).any()):  # the check must really sit on a kink
@@ -148,7 +148,7 @@ def build(ctx: TopicContext) -> TopicResult:
 
     kink_worst, kink_ok = _kink_gradient_check()
     records.append(record(f"derived gradients vs torch autograd with pre-activations exactly 0 (1-2-1 networks, "
-                          f"{', '.join(KINKED)}, least squares; x = 1 and x = -1/2 put f_{{0,1}} = 0 and "
+                          f"{', '.join(kinked_at_zero())}, least squares; x = 1 and x = -1/2 put f_{{0,1}} = 0 and "
                           f"f_{{0,2}} = 0)",
                           "symbolic-vs-torch", kink_worst, kink_ok, "float64, relative error, at the kinks",
                           id="gradient_at_kinks"))
