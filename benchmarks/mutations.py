@@ -343,11 +343,15 @@ def run_notes(tree: Path, topics: Sequence[str], out: Path, timeout: float = 900
 
 
 def _failed(records: list[dict]) -> tuple[list[str], list[str]]:
-    """(ids of failed checks, ids of crashed topics) of a notes run."""
+    """(ids of failed checks, crashed topics with their error) of a notes run."""
     checks, crashed = [], []
     for r in records:
-        if not r.get("passed"):
-            (crashed if r.get("kind") == "topic" else checks).append(str(r.get("id", r.get("name"))))
+        if r.get("passed"):
+            continue
+        if r.get("kind") == "topic":
+            crashed.append(f"{r.get('topic', r.get('id'))}: {r.get('detail', '')}"[:300])
+        else:
+            checks.append(str(r.get("id", r.get("name"))))
     return checks, crashed
 
 
@@ -360,7 +364,9 @@ def baseline(root: Path, topics: Sequence[str]) -> set[str]:
     if result["records"] is None:
         raise RuntimeError(f"the unmutated notes did not run (exit {result['rc']}): {result['stderr']}")
     checks, crashed = _failed(result["records"])
-    return set(checks) | set(crashed)
+    if crashed:
+        raise RuntimeError(f"the unmutated notes crash: {'; '.join(crashed)}")
+    return set(checks)
 
 
 def run_mutation(m: Mutation, root: Path = ROOT, known_failures: set[str] | frozenset = frozenset()) -> dict:
@@ -394,7 +400,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
     for r in rows:
         ids = r["failed_checks"]
         shown = ", ".join(f"`{i}`" for i in ids[:6]) + (f" (+{len(ids) - 6} more)" if len(ids) > 6 else "")
-        note = r.get("error", "")
+        note = r.get("error", "") or ("crashed: " + "; ".join(r.get("crashed_topics", [])).replace("|", "/"))
         lines.append(f"| `{r['name']}` | `{r['file']}` | {r['breaks']} | {'yes' if r['caught'] else '**no**'} | "
                      f"{shown or note} |")
     return "\n".join(lines) + "\n"
