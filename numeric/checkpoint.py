@@ -42,8 +42,6 @@ __all__ = [
     "check_identity",
     "rng_state",
     "restore_rng",
-    "prune_checkpoints",
-    "remove_temporaries",
 ]
 
 FORMAT = "deepderive-checkpoint"
@@ -233,19 +231,3 @@ def restore_rng(state: Mapping[str, Any], generator: np.random.Generator, source
         except RuntimeError as exc:
             raise _bad(source, "rng.torch_cuda", "this machine's CUDA RNG states",
                        _Said(str(exc).splitlines()[0][:60])) from None
-
-
-def prune_checkpoints(run_dir: str | os.PathLike, keep: int) -> None:
-    """Delete all but the ``keep`` newest checkpoints (``keep`` <= 0 keeps them all)."""
-    if keep <= 0:
-        return
-    for old in list_checkpoints(run_dir)[:-keep]:
-        old.unlink(missing_ok=True)
-
-
-def remove_temporaries(run_dir: str | os.PathLike) -> None:
-    """Remove temporary files left by writes that were killed before their ``os.replace``
-    (:func:`numeric.run_dir.remove_temporaries`)."""
-    from .run_dir import remove_temporaries as remove
-
-    remove(run_dir)
