@@ -249,6 +249,13 @@ class Trainer:
         """Continue from a checkpoint payload (after checking it belongs to this run and that
         every field fits this network and optimizer)."""
         ckpt.check_identity(data, self.identity, source)
+        self._check_model_state(data["model"], source)
+        steps_per_epoch = len(range(0, self.I, self.B))  # ceil(I / B); gd: 1
+        if data["step"] != data["epoch"] * steps_per_epoch:
+            raise ValueError(f"checkpoint file {str(source)!r} field step is {data['step']}, but {data['epoch']} epochs "
+                             f"of {steps_per_epoch} steps (I = {self.I}, B = {self.B}) make "
+                             f"{data['epoch'] * steps_per_epoch}; the file was changed or damaged: resume from "
+                             f"another checkpoint or start a new --out")
         fresh_groups = self.optimizer.state_dict()["param_groups"]
         try:
             self.model.load_state_dict(data["model"])
@@ -259,6 +266,31 @@ class Trainer:
         ckpt.restore_rng(data["rng"], self.rng, source)
         self.epoch, self.step = int(data["epoch"]), int(data["step"])
         self.history = [float(v) for v in data.get("history", {}).get("loss", [])]
+
+    def _check_model_state(self, state: dict[str, Any], source: str | os.PathLike) -> None:
+        """Every tensor of this network, by name, of its shape and dtype, finite, and no other
+        (a checkpoint is written only with finite parameters)."""
+        def bad(what: str) -> ValueError:
+            return ValueError(f"checkpoint file {str(source)!r} field model{what}; the file was changed or damaged: "
+                              f"resume from another checkpoint or start a new --out")
+
+        expected = self.model.state_dict()
+        widths = ",".join(map(str, self.spec.widths))
+        for name in expected:
+            if name not in state:
+                raise bad(f" lacks the tensor {name} (widths {widths} have {', '.join(expected)})")
+        for name in state:
+            if name not in expected:
+                raise bad(f" has a tensor {name!r} that widths {widths} do not have (they have {', '.join(expected)})")
+        for name, value in state.items():
+            want = expected[name]
+            if tuple(value.shape) != tuple(want.shape):
+                raise bad(f".{name} has shape {tuple(value.shape)}, this network's {name} has {tuple(want.shape)}")
+            if value.dtype != want.dtype:
+                raise bad(f".{name} is {str(value.dtype).replace('torch.', '')}, this run trains in "
+                          f"{str(want.dtype).replace('torch.', '')}")
+            if not bool(torch.isfinite(value).all()):
+                raise bad(f".{name} holds non-finite numbers")
 
     def _check_optimizer_state(self, fresh_groups: list[dict[str, Any]], source: str | os.PathLike) -> None:
         """The loaded optimizer must have this run's coefficients and, per parameter, finite
