@@ -33,7 +33,10 @@ if not (CHROMIUM and CHROMEDRIVER):
     if os.environ.get("CI"):
         pytest.fail("chromium/chromedriver missing in CI; .ci/run should install them", pytrace=False)
     pytest.skip("no headless Chromium (apt-get install chromium chromium-driver)", allow_module_level=True)
-webdriver = pytest.importorskip("selenium.webdriver")
+if os.environ.get("CI"):
+    from selenium import webdriver  # a test dependency: missing in CI is an error, not a skip
+else:
+    webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
