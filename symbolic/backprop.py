@@ -297,7 +297,7 @@ class Backprop:
         >>> for line in backprop(NetworkSpec((1, 2, 1), "tanh")).matrix_latex()[3:]:
         ...     print(line)
         \frac{\partial \ell}{\partial \mathbf{h}_{k}} = \boldsymbol\Omega_{k}^{T} \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \mathbf{f}_{k-1}} = \tanh'\left[\mathbf{f}_{k-1}\right] \odot \frac{\partial \ell}{\partial \mathbf{h}_{k}} \quad (k = 1)
-        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, \ldots, 1,\ \mathbf{h}_{0} = \mathbf{x})
+        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, 1,\ \mathbf{h}_{0} = \mathbf{x})
         """
         a = activation_latex(self.spec)
         K = self.net.K
@@ -307,8 +307,12 @@ class Backprop:
 
         f_k, f_prev, f_K = r"\mathbf{f}_{k}", r"\mathbf{f}_{k-1}", rf"\mathbf{{f}}_{{{K}}}"
         h_k, beta_k, omega_k = r"\mathbf{h}_{k}", r"\boldsymbol\beta_{k}", r"\boldsymbol\Omega_{k}"
-        up = "k = 1" if K == 1 else rf"k = 1, \ldots, {K}"
-        down = "k = 1" if K == 1 else rf"k = {K}, \ldots, 1"
+        def over(first: int, last: int) -> str:  # "k = 2, 1" for a few values, "k = 1, ..., 5" for many
+            values = list(range(first, last + 1) if first <= last else range(first, last - 1, -1))
+            shown = values if len(values) <= 3 else [values[0], r"\ldots", values[-1]]
+            return "k = " + ", ".join(str(v) for v in shown)
+
+        up, down = over(1, K), over(K, 1)
         lines = [r"\mathbf{f}_{0} = \boldsymbol\beta_{0} + \boldsymbol\Omega_{0} \mathbf{x}"]
         if K >= 1:
             lines.append(rf"{h_k} = {a}\left[{f_prev}\right], \quad {f_k} = {beta_k} + {omega_k} {h_k}"
@@ -318,7 +322,7 @@ class Backprop:
             lines.append(rf"{d(h_k)} = {omega_k}^{{T}} {d(f_k)}, \quad {d(f_prev)} = {a}'\left[{f_prev}\right]"
                          rf" \odot {d(h_k)} \quad ({down})")
         lines.append(rf"{d(beta_k)} = {d(f_k)}, \quad {d(omega_k)} = {d(f_k)} {h_k}^{{T}}"
-                     rf" \quad (k = 0, \ldots, {K},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
+                     rf" \quad ({over(0, K)},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
         return lines
 
     def to_latex(self, scalar_limit: int = 120) -> str:

@@ -175,7 +175,7 @@ def zaslavsky_small_width_derivation() -> Derivation:
     True
     """
     N = sp.Symbol("N_r")
-    d = Derivation("shallow regions when D <= D_i")
+    d = Derivation(r"shallow regions when $D \le D_i$")
     d.add(shallow_region_count(), "Zaslavsky's count", lhs=N, check=False)
     d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)), "terms with $j > D$ vanish when $D \\le D_i$")
     d.add(2 ** D, "binomial theorem, $(1 + 1)^D$")
