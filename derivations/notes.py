@@ -317,6 +317,21 @@ def compile_pdf(tex: Path, runs: int = 2) -> Path:
     return tex.with_suffix(".pdf")
 
 
+def overfull_boxes(log_text: str, tolerance_pt: float = 2.0) -> list[str]:
+    """The ``Overfull \\hbox``/``\\vbox`` lines of a pdflatex log that stick out more than
+    ``tolerance_pt`` points.
+
+    >>> overfull_boxes("Overfull \\\\hbox (1.5pt too wide) in paragraph\\nOverfull \\\\hbox (3.1pt too wide) detected")
+    ['Overfull \\\\hbox (3.1pt too wide) detected']
+    """
+    out = []
+    for line in log_text.splitlines():
+        m = re.match(r"Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\)", line)
+        if m and float(m.group(1)) > tolerance_pt:
+            out.append(line)
+    return out
+
+
 def latex_problems(log_text: str) -> list[str]:
     """Errors, undefined references and overfull boxes worth reporting from a pdflatex log."""
     problems = [line for line in log_text.splitlines() if line.startswith("!")]
