@@ -7,7 +7,7 @@ import sys
 SYMBOLIC = ["symbolic", "symbolic.networks", "symbolic.backprop", "symbolic.backprop_compile", "symbolic.compile",
             "symbolic.derivation", "symbolic.recipes", "symbolic.regions", "symbolic.piecewise",
             "symbolic.constructions", "symbolic.gradient_descent", "symbolic.identities", "symbolic.counts",
-            "symbolic.step_check", "symbolic.tolerances"]
+            "symbolic.step_check", "symbolic.tolerances", "symbolic.autodiff"]
 NUMERIC = ["numeric", "numeric.model", "numeric.losses", "numeric.training", "numeric.checkpoint", "numeric.datasets",
            "numeric.params", "numeric.data", "numeric.optimizers", "numeric.monitoring"]
 
