@@ -10,7 +10,7 @@ import sys
 import sympy as sp
 import torch
 
-from derivations.crosscheck import GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check
+from derivations.crosscheck import GRADIENT_TOLERANCES, KINKED, autograd_reference, compare, gradient_check
 from derivations.figures.backprop import gradient_tangents_figure
 from derivations.traceability import assign_ids, tagged
 from numeric.model import DeepNetworkModule
@@ -61,14 +61,15 @@ def toy_autograd(example, values) -> dict:
 
 def _kink_gradient_check() -> tuple[float, bool]:
     """The derived backward pass (scalar program and layer-wise) vs autograd on inputs whose
-    pre-activations are exactly 0: ReLU'(0) = 0 and leaky ReLU'(0) = 0.1 on both sides."""
+    pre-activations are exactly 0: ReLU'(0) = 0, leaky ReLU'(0) = 0.1, ELU'(0) = 1 and, for the
+    Heaviside step, H(0) = 0 (its derivative 0) on both sides."""
     from symbolic.backprop_compile import compile_backprop, compile_layers, evaluate_backprop
 
     tensors = {"beta_0": [-1.0, 1.0], "omega_0": [[1.0], [2.0]], "beta_1": [0.25], "omega_1": [[1.5, -2.0]]}
     X = torch.tensor([[1.0], [-0.5], [0.3]], dtype=torch.float64)  # f_{0,1}(1) = 0, f_{0,2}(-1/2) = 0
     Y = torch.tensor([[0.5], [1.0], [-1.0]], dtype=torch.float64)
     worst, ok = 0.0, True
-    for name in ("relu", "leaky_relu"):
+    for name in KINKED:
         spec = NetworkSpec((1, 2, 1), name)
         module = DeepNetworkModule(spec).load_tensors(tensors)
         if not bool((module.hidden(X)[0] == 0).any()):  # the check must really sit on a kink
@@ -146,8 +147,9 @@ def build(ctx: TopicContext) -> TopicResult:
                           "float64, relative error, 256 samples"))
 
     kink_worst, kink_ok = _kink_gradient_check()
-    records.append(record("derived gradients vs torch autograd with pre-activations exactly 0 (1-2-1 relu and "
-                          "leaky_relu, least squares; x = 1 and x = -1/2 put f_{0,1} = 0 and f_{0,2} = 0)",
+    records.append(record(f"derived gradients vs torch autograd with pre-activations exactly 0 (1-2-1 networks, "
+                          f"{', '.join(KINKED)}, least squares; x = 1 and x = -1/2 put f_{{0,1}} = 0 and "
+                          f"f_{{0,2}} = 0)",
                           "symbolic-vs-torch", kink_worst, kink_ok, "float64, relative error, at the kinks",
                           id="gradient_at_kinks"))
 

@@ -4,9 +4,9 @@ Symbol names follow DESIGN.md (``theta_{1,0}``, ``beta_{0,1}``, ``omega_{0,1,1}`
 LaTeX printer drops the commas for the shallow network's theta/phi as the lecture writes
 them (``\theta_{10}``) whenever every index is a single digit.
 
-The code printers own the printing of the package's activation classes (SymPy's stock
-torch printer would turn ``Max(0, x)`` into a failing call) and fold numeric constants
-such as ``log(2*pi)`` to floats before printing.
+The package's activation classes print themselves through SymPy's hooks (``_latex``,
+``_numpycode``, ``_torchcode``; SymPy's stock torch printer would turn ``Max(0, x)`` into a
+failing call); the code printers fold numeric constants such as ``log(2*pi)`` to floats.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
 
-from .activations import Activation
 from .autodiff import Adjoint
 
 __all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_code_printer", "fold_constants",
@@ -269,19 +268,8 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     return fold(expr)
 
 
-def _activation_code(printer, expr: Activation, template_attr: str) -> str:
-    args = [printer._print(a) for a in expr.args]
-    template = getattr(expr, template_attr)
-    return template.format(*[f"({a})" if i == 0 else a for i, a in enumerate(args)])
-
-
 class NumpyCodePrinter(SciPyPrinter):
-    """numpy/scipy code, with the activation classes printed from their templates."""
-
-    def _print_Function(self, expr):
-        if isinstance(expr, Activation):
-            return _activation_code(self, expr, "numpy_code")
-        return super()._print_Function(expr)
+    """numpy/scipy code (the activation classes print themselves through ``_numpycode``)."""
 
     def _print_Rational(self, expr):
         return repr(float(expr))
@@ -291,12 +279,7 @@ class NumpyCodePrinter(SciPyPrinter):
 
 
 class _TorchCodeMixin:
-    """torch code, with the activation classes printed from their templates."""
-
-    def _print_Function(self, expr):
-        if isinstance(expr, Activation):
-            return _activation_code(self, expr, "torch_code")
-        return super()._print_Function(expr)
+    """torch code (the activation classes print themselves through ``_torchcode``)."""
 
     def _print_Rational(self, expr):
         return repr(float(expr))
