@@ -17,6 +17,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
 
+from .autodiff import Adjoint
+
 __all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_code_printer", "fold_constants",
            "identifier"]
 
@@ -30,6 +32,8 @@ class LectureLatexPrinter(LatexPrinter):
     """LaTeX printer with the lecture's symbol style."""
 
     def _print_Symbol(self, expr, style="plain"):
+        if expr in self._settings.get("symbol_names", {}):
+            return self._settings["symbol_names"][expr]
         match = _INDEXED.match(expr.name)
         if match:
             base, prime, index = match.groups()
@@ -50,6 +54,9 @@ class LectureLatexPrinter(LatexPrinter):
     def _print_product(self, expr):
         if not isinstance(expr, sp.Mul):  # LatexPrinter routes x**-1 here too
             return super()._print_Mul(expr)
+        if any(isinstance(a, Adjoint) for a in expr.args):
+            # The chain rule's factors, then the adjoint (h_k dl/df_k): SymPy's layout, in this order.
+            return self._print_in_order(sorted(expr.args, key=_factor_rank))
         coeff, rest = expr.as_coeff_Mul()
         if (coeff.is_Rational and not coeff.is_Integer and rest != 1 and not rest.is_Number
                 and sp.fraction(rest)[1] == 1):
@@ -78,6 +85,15 @@ class LectureLatexPrinter(LatexPrinter):
             tex = self._print(f)
             parts.append(rf"\left({tex}\right)" if f.is_Add else tex)
         return sign + " ".join(parts)
+
+    def _print_in_order(self, factors: list) -> str:
+        """SymPy's product layout with the factors in the given order."""
+        old = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return LatexPrinter._print_Mul(self, sp.Mul(*factors, evaluate=False))
+        finally:
+            self._settings["order"] = old
 
     def _print_Add(self, expr, order=None):
         if self._settings.get("order") == "none":
@@ -126,10 +142,14 @@ def _is_parameter(expr) -> bool:
 
 
 def _factor_rank(expr) -> int:
+    """Numbers, then parameters (weights before units), then the rest, then adjoints
+    (``h_k dl/df_k``, ``a'[f] dl/dh``: the chain rule's factor in front of the adjoint)."""
     if expr.is_Number:
         return 0
     if _is_parameter(expr):
         return 1
+    if isinstance(expr, Adjoint):
+        return 3
     return 2
 
 
