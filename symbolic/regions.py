@@ -153,8 +153,9 @@ def region_count_derivation() -> Derivation:
     >>> d = region_count_derivation()
     >>> d.check().passed
     True
-    >>> print(d.to_latex().splitlines()[-2])
-    &= \left(D + 1\right)^{K} && \text{collect the powers of $D + 1$}
+    >>> print("\n".join(d.to_latex().splitlines()[-3:-1]))
+    &= \left(D + 1\right)^{K}\\
+    &\qquad\text{\footnotesize(collect the powers of $D + 1$)}
     """
     N = sp.Symbol("N_r")
     d = Derivation("number of linear regions of a one-input deep network")
