@@ -187,6 +187,43 @@ def test_5_dev_zero_and_fifos_are_refused_at_once(tmp_path, capsys, option):
         assert kind in line and repr(bad) in line, line
 
 
+@pytest.mark.parametrize("option", ["--answers", "--submission", "--roster"])
+def test_5_every_file_option_reads_regular_files_only(tmp_path, capsys, option):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"seed": 0, "students": {"a": []}}))
+    for bad, kind in (("/dev/zero", "is a device"), (str(fifo), "is a FIFO"), (str(tmp_path), "is a folder")):
+        argv = {"--answers": ["check", "--answers", bad, "--student", "a", "--submission", str(answers)],
+                "--submission": ["check", "--answers", str(answers), "--student", "a", "--submission", bad],
+                "--roster": ["exercises", "--out", str(tmp_path / "out"), "--roster", bad]}[option]
+        line = one_error(capsys, main(argv))
+        assert kind in line and repr(bad) in line, line
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100_000 + "]" * 100_000, "answers file 'a.json' nests lists or objects too deeply"),
+    ('{"seed": ' + "1" * 5000 + ', "students": {}}', "answers file 'a.json' holds an integer of more than 4300 digits"),
+    ('{"seed": 0,', "answers file 'a.json' is not valid JSON"),
+])
+def test_5_answers_json_failures_name_the_file(tmp_path, capsys, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    Path("a.json").write_text(text)
+    assert message in one_error(capsys, main(["check", "--answers", "a.json", "--student", "a", "--exercise", "E01",
+                                              "--answer", "1"]))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("id\n" + "a" * 200_000 + "\n", "roster 'r.csv' is not a readable CSV: field larger than field limit"),
+    ("name," + "x" * 5000 + "\nalice,1\n", "roster 'r.csv' needs exactly one column 'id' in its header, got 'name,xxx"),
+])
+def test_5_roster_failures_are_one_short_line(tmp_path, capsys, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    Path("r.csv").write_text(text)
+    line = one_error(capsys, main(["exercises", "--out", "out", "--roster", "r.csv"]))
+    assert message in line and len(line) < 300, line
+
+
 def test_5_files_over_the_size_limit_are_refused(tmp_path, capsys, monkeypatch):
     import numeric.files
 
