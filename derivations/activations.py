@@ -109,12 +109,14 @@ def build(ctx: TopicContext) -> TopicResult:
         return (f"{left} &= {_latex(definition)}", rf"\frac{{d}}{{dz}}{left} &= {_latex(_expand_primes(slope))}")
 
     def line(name, *row):
+        """Two rows: the name and the definition, then the derivative under it (one row of
+        both runs off the page for GELU and swish)."""
         value, derivative = pair(name, *row)
-        return rf"&\text{{{ACTIVATIONS.get(name).title}}}: & {value}, & {derivative}"
+        return rf"&\text{{{ACTIVATIONS.get(name).title}:}}\quad & {value},\\" + "\n" + rf"&& {derivative}"
 
     body = "\\\\\n".join(line(*row) for row in rows)
     assign_ids(SLUG, records)
-    table = tagged(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)
+    table = tagged(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)
     tex = rf"""\section{{{TITLE}}}
 An activation function $\mathrm{{a}}[\cdot]$ is the nonlinearity applied to each hidden unit's
 linear combination of the inputs; without it a network of any depth is one linear function.
@@ -135,7 +137,7 @@ must agree.
 \caption{{Activation functions $\mathrm{{a}}[z]$ (solid) and their derivatives $\mathrm{{a}}'[z]$ (dashed).}}
 \end{{figure}}
 """
-    displays = {"all": Display(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)}
+    displays = {"all": Display(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)}
     for row in rows:  # one activation: its definition and its derivative
         value, derivative = pair(*row)
         displays[row[0]] = Display(f"\\begin{{align*}}\n{value}\\\\\n{derivative}\n\\end{{align*}}", checks_of[row[0]])
