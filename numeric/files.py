@@ -101,9 +101,10 @@ def shorten(text: str, limit: int = 60) -> str:
 
 def read_json_file(path: str | os.PathLike, what: str, limit: int | None = None,
                    nested: str = "", **options: Any) -> Any:
-    """The decoded JSON of a regular UTF-8 file of at most ``limit`` bytes (default :data:`symbolic.limits.MAX_INPUT_FILE_BYTES`); every failure a
-    ValueError naming ``what`` and the file (``nested`` is added to the too-deep message).
-    ``options`` go to :func:`json.loads` (e.g. ``parse_int``)."""
+    """The decoded JSON of a regular UTF-8 file of at most ``limit`` bytes (default
+    :data:`symbolic.limits.MAX_INPUT_FILE_BYTES`); every failure a ValueError naming ``what``
+    and the file (``nested`` is added to the too-deep message). ``options`` go to
+    :func:`json.loads` (e.g. ``parse_int``)."""
     name = str(path)
     raw = read_regular_file(path, what) if limit is None else read_regular_file(path, what, limit)
     text = decode_text(raw, what, path)

@@ -148,7 +148,8 @@ def crafted(finished_run: Path, tmp_path: Path, change) -> Path:
     (lambda d: d["model"].__setitem__("omega_0", d["model"]["omega_0"] * float("nan")),
      "field model.omega_0 holds non-finite numbers"),
     (lambda d: d["model"].pop("beta_1"), "field model lacks the tensor beta_1"),
-    (lambda d: d["model"].__setitem__("omega_9", torch.zeros(1)), "field model has a tensor 'omega_9' that widths 1,2,1 do not"),
+    (lambda d: d["model"].__setitem__("omega_9", torch.zeros(1)),
+     "field model has a tensor 'omega_9' that widths 1,2,1 do not"),
 ])
 def test_4_every_checkpoint_field_is_validated(finished_run, tmp_path, capsys, change, field):
     run = crafted(finished_run, tmp_path, change)
@@ -235,13 +236,16 @@ def test_5_files_over_the_size_limit_are_refused(tmp_path, capsys, monkeypatch):
 
 
 # 6 ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("loss", ["least-squares", "poisson"])
-def test_6_overflow_is_one_line_without_warnings(tmp_path, loss):
+@pytest.mark.parametrize("loss, warnings", [("least-squares", []), ("poisson", []),
+                                            ("poisson", ["-W", "error::RuntimeWarning"])],
+                         ids=["least-squares", "poisson", "poisson-warnings-as-errors"])
+def test_6_overflow_is_one_line_without_warnings(tmp_path, loss, warnings):
     params = {"beta_0": [1e100] * 3, "omega_0": [[1e60]] * 3, "beta_1": [1e60], "omega_1": [[1e60] * 3]}
     path = write_params(tmp_path / "p.json", params)
     data = tmp_path / "d.csv"
     data.write_text("x,y\n1,2\n")
-    proc = subprocess.run([sys.executable, "-m", "derivations", "evaluate", "--widths", "1,3,1", "--activation", "relu",
+    proc = subprocess.run([sys.executable, *warnings, "-m", "derivations", "evaluate", "--widths", "1,3,1",
+                           "--activation", "relu",
                            "--loss", loss, "--params", str(path), "--data", str(data)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""
