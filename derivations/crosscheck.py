@@ -17,9 +17,9 @@ from derivations.derive_checks import FLOAT32_RTOL, FLOAT64_RTOL
 from numeric.model import DeepNetworkModule
 from symbolic.compile import CompiledProgram, compile_program
 from symbolic.networks import DeepNetwork, deep_network
-from symbolic.spec import ACTIVATIONS, NetworkSpec
+from symbolic.spec import NetworkSpec
 
-__all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check", "kinked_at_zero",
+__all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check",
            "random_inputs"]
 
 #: Relative-error tolerances by dtype (relative to max(1, |reference|)); the values live in
@@ -129,12 +129,6 @@ def random_targets(loss: str, spec: NetworkSpec, I: int, seed: int = 0, dtype=to
     else:
         Y = torch.randn(I, n, generator=gen, dtype=dtype)
     return Y.to(device)
-
-
-def kinked_at_zero() -> tuple[str, ...]:
-    """Activations with a kink at z = 0, from their registry entries (relu, leaky_relu, elu,
-    heaviside, and any registered one with a kink there)."""
-    return tuple(name for name in ACTIVATIONS if 0.0 in ACTIVATIONS.get(name).kink_values())
 
 
 def inputs_away_from_kinks(module, X, margin: float = 1e-4):
