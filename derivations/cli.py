@@ -90,6 +90,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub.required = True
     for name, entry in COMMANDS.items():
         p = sub.add_parser(name, help=entry.help, description=entry.help)
+        p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                       help="run this Python file first, to register your own activations and losses "
+                            "(repeatable; see README, plugins)")
         if command is None or command == name:
             module = importlib.import_module(entry.module)
             module.add_arguments(p)
@@ -152,7 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
-            args = build_parser(_command_of(argv) or "").parse_args(argv)
+            command = _command_of(argv)
+            if command is not None:  # plugins register names before the parser lists and checks them
+                from .plugins import plugin_paths, run_plugins
+
+                run_plugins(plugin_paths(argv[argv.index(command) + 1:]))
+            args = build_parser(command or "").parse_args(argv)
             code = int(args._run(args))
             sys.stdout.flush()
     except BrokenPipeError:  # the reader went away (``| head``): not an error

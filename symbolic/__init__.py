@@ -13,6 +13,8 @@ from .spec import ACTIVATIONS, NetworkSpec, parse_widths
 
 _LAZY = {
     "activation": "activations",
+    "register_activation": "custom_activations",
+    "make_activation": "custom_activations",
     "ReLU": "activations",
     "Indicator": "activations",
     "sig": "activations",

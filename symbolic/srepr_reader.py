@@ -37,7 +37,6 @@ _CLASSES = {cls.__name__: cls for cls in (
     sp.sin, sp.cos, sp.tan, sp.tanh, sp.erf, sp.gamma, sp.loggamma, sp.factorial, sp.Tuple, sp.Piecewise,
     sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan, sp.Max, sp.Min,
 )}
-_CLASSES.update(ACTIVATION_CLASSES)
 _CONSTANTS = {"pi": sp.pi, "E": sp.E, "oo": sp.oo, "true": sp.true, "false": sp.false, "Half": sp.S.Half,
               "zoo": sp.zoo, "nan": sp.nan}
 
@@ -56,7 +55,7 @@ def read_srepr(text: str) -> sp.Basic:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         raise ValueError(f"answer_srepr: not srepr text: {text[:60]!r}") from None
-    classes = {**_CLASSES, **_extra_classes()}
+    classes = {**_CLASSES, **ACTIVATION_CLASSES, **_extra_classes()}  # registered activations too
 
     def build(node: ast.AST, depth: int):
         if depth > MAX_SREPR_DEPTH:
