@@ -201,4 +201,11 @@ def gradient_check(spec: NetworkSpec, loss: str = "least-squares", I: int = 64, 
                 for j in range(spec.D_o)]
         out.append(compare(f"loss l_i [{path}]", result.loss, ref["loss"], tol))
         out += [compare(f"dL/d{name} [{path}]", g, ref["gradient"][name], gtol) for name, g in result.gradient.items()]
+    entry = get_loss(loss)
+    if entry.oracle() is not None:  # the independent oracle: -log_prob of the torch.distributions object
+        with torch.no_grad():
+            dist = entry.oracle()(entry, ref["outputs"], {"sigma": sigma})
+            oracle = -dist.log_prob(Y if dist.event_shape else Y[:, 0])
+        rtol = max(tol, entry.oracle_rtol or 0.0)
+        out.append(compare(f"loss l_i vs torch.distributions", result.loss, oracle, rtol))
     return out

@@ -200,7 +200,7 @@ def _indexed(sample: SampleLoss, mapping: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
 # ----- the recipes -----------------------------------------------------------------------
 def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
     f = sp.Symbol("f", real=True)
-    sample = sample_loss(name if name == "normal" else "normal", [f])
+    sample = sample_loss("normal", [f])  # least squares starts from the normal NLL too
     y = sample.targets[0]
     mu = sp.Symbol("mu", real=True)
     Y, F = sp.IndexedBase("y", real=True), sp.IndexedBase("f", real=True)
@@ -224,7 +224,7 @@ def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
                           "the minimiser is free of $\\sigma$"))
     per = Derivation("normal per-sample loss")
     per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
-    per.add(sample.expr if name == "normal" else (y - f) ** 2 / (2 * var) + sp.log(2 * sp.pi * var) / 2,
+    per.add(sample.expr,
             "log of the density: a squared residual and a constant")
 
     pred = Derivation("normal prediction")
