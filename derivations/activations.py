@@ -11,7 +11,6 @@ import sympy as sp
 import torch
 
 from derivations.figures.networks import activation_figure
-from derivations.crosscheck import KINKED
 from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.activations import torch_activation
@@ -27,10 +26,6 @@ SLUG = "activations"
 POINTS = (-3.1, -1.7, -0.6, -0.05, 0.05, 0.4, 1.3, 2.9)
 #: Module constants a notebook lets a student change before re-running ``build``.
 PARAMETERS = ("POINTS",)
-
-NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU (slope 0.1)", "sigmoid": "logistic sigmoid", "tanh": "tanh",
-         "softplus": "softplus", "elu": "ELU", "gelu": "GELU", "swish": "swish (SiLU)",
-         "heaviside": "Heaviside step", "linear": "linear (identity)"}
 
 
 def _definition(expr: sp.Expr) -> sp.Expr:
@@ -62,6 +57,7 @@ def build(ctx: TopicContext) -> TopicResult:
     records, rows, checks_of = [], [], {}
     points = torch.tensor(POINTS, dtype=torch.float64)  # away from z = 0
     for name in ACTIVATIONS:
+        entry = ACTIVATIONS.get(name)
         a = activation(name)
         expr = a(z)
         slope = sp.diff(expr, z)
@@ -90,7 +86,7 @@ def build(ctx: TopicContext) -> TopicResult:
         exact0 = slope.subs(z, 0)
         err0 = max(float((ours0 - grad0).abs().max()), abs(float(exact0) - float(grad0[0])),
                    abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])))  # and a[0] itself
-        where = "its kink " if name in KINKED else ""
+        where = "its kink " if 0 in entry.kink_values() else ""
         records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled, vs torch "
                               f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= 1e-12,
                               "float64, at z = 0 exactly", id=f"{name}.kink"))
@@ -105,12 +101,14 @@ def build(ctx: TopicContext) -> TopicResult:
         return (f"{left} &= {_latex(definition)}", rf"\frac{{d}}{{dz}}{left} &= {_latex(_expand_primes(slope))}")
 
     def line(name, *row):
+        """Two rows: the name and the definition, then the derivative under it (one row of
+        both runs off the page for GELU and swish)."""
         value, derivative = pair(name, *row)
-        return rf"&\text{{{NAMES[name]}}}: & {value}, & {derivative}"
+        return rf"&\text{{{ACTIVATIONS.get(name).title}:}}\quad & {value},\\" + "\n" + rf"&& {derivative}"
 
     body = "\\\\\n".join(line(*row) for row in rows)
     assign_ids(SLUG, records)
-    table = tagged(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)
+    table = tagged(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)
     tex = rf"""\section{{{TITLE}}}
 An activation function $\mathrm{{a}}[\cdot]$ is the nonlinearity applied to each hidden unit's
 linear combination of the inputs; without it a network of any depth is one linear function.
@@ -130,7 +128,7 @@ ELU and Heaviside), where the exact value, the compiled one and autograd's must 
 \caption{{Activation functions $\mathrm{{a}}[z]$ (solid) and their derivatives $\mathrm{{a}}'[z]$ (dashed).}}
 \end{{figure}}
 """
-    displays = {"all": Display(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)}
+    displays = {"all": Display(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)}
     for row in rows:  # one activation: its definition and its derivative
         value, derivative = pair(*row)
         displays[row[0]] = Display(f"\\begin{{align*}}\n{value}\\\\\n{derivative}\n\\end{{align*}}", checks_of[row[0]])

@@ -114,10 +114,6 @@ GRADIENT_TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
 #: The fixed sigma of the ``normal`` loss in cross-checks.
 CHECK_SIGMA = 0.75
 
-#: Activations with a kink at 0; cross-check samples keep every pre-activation away from it.
-KINKED = ("relu", "leaky_relu", "elu", "heaviside")
-
-
 def random_targets(loss: str, spec: NetworkSpec, I: int, seed: int = 0, dtype=torch.float64, device="cpu"):
     """Targets Y (I, n_targets) that suit a loss: reals, 0/1, class indices or counts."""
     from symbolic.losses import n_targets
@@ -143,14 +139,17 @@ _TARGET_DRAWS = {
 
 
 def inputs_away_from_kinks(module, X, margin: float = 1e-4):
-    """Drop samples where some pre-activation f_k lies within ``margin`` of a kink at 0
-    (only for activations in :data:`KINKED`); returns X (I', D_i)."""
-    if module.spec.activation not in KINKED:
+    """Drop samples where some pre-activation f_k lies within ``margin`` of a kink of the
+    activation (its registry entry's ``kinks``: 0 for ReLU, leaky ReLU, ELU, Heaviside);
+    returns X (I', D_i)."""
+    kinks = module.spec.activation_entry.kink_values()
+    if not kinks:
         return X
     with torch.no_grad():
         near = torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
         for f in module.hidden(X)[:-1]:  # f_0..f_{K-1}, (I, D_{k+1})
-            near |= (f.abs() < margin).any(dim=1)
+            for t in kinks:
+                near |= ((f - t).abs() < margin).any(dim=1)
     return X[~near]
 
 

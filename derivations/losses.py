@@ -52,7 +52,7 @@ def _twin_check(name: str, seed: int) -> dict:
     with torch.no_grad():
         reference = per_sample_nll(name, module(X), Y, sigma)
         _, ours = nl.evaluate(X, Y, {k: v.detach() for k, v in module.named_parameters()}, sigma, nl.compile("torch"))
-    c = compare(f"{name}: compiled symbolic l_i vs PyTorch built-in loss (64 samples, 2-4-{spec.D_o} tanh)", ours,
+    c = compare(rf"{name}: compiled symbolic $\ell_i$ vs PyTorch built-in loss (64 samples, 2-4-{spec.D_o} tanh)", ours,
                 reference, TOLERANCES[torch.float64])
     return record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error")
 
@@ -146,7 +146,7 @@ $\boldsymbol\phi$ that make the training outputs most probable. The recipe:
 \item choose a distribution $Pr(y \mid \boldsymbol\theta)$ over the output space;
 \item let the network predict its parameters, $\boldsymbol\theta_i = f[\mathbf{{x}}_i, \boldsymbol\phi]$;
 \item minimise the negative log-likelihood
-  $L[\boldsymbol\phi] = -\sum_{{i=1}}^{{I}} \log Pr(y_i \mid f[\mathbf{{x}}_i, \boldsymbol\phi]) = \sum_i l_i$
+  $L[\boldsymbol\phi] = -\sum_{{i=1}}^{{I}} \log Pr(y_i \mid f[\mathbf{{x}}_i, \boldsymbol\phi]) = \sum_i \ell_i$
   (the logarithm turns a product of small numbers into a sum, the minus sign a maximisation
   into a minimisation).
 \end{{enumerate}}

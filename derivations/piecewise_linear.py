@@ -38,6 +38,34 @@ def _torch_max_error(spec, tensors, pl, xs) -> float:
     return float(np.max(np.abs(y - exact) / np.maximum(1.0, np.abs(exact))))
 
 
+def _twin_joint_count(spec, tensors, lo: float, hi: float, n: int = 20001) -> int:
+    """Joints of the torch twin on [lo, hi], seen only through its outputs: the runs of grid
+    intervals whose neighbouring slopes differ (a joint inside an interval bends two)."""
+    module = DeepNetworkModule(spec).load_tensors(float_tensors(tensors))
+    xs = torch.linspace(lo, hi, n, dtype=torch.float64).reshape(-1, 1)
+    with torch.no_grad():
+        y = module(xs)[:, 0].numpy()
+    slope = np.diff(y) / np.diff(xs[:, 0].numpy())  # (n - 1,)
+    bend = np.abs(np.diff(slope)) > 1e-7 * max(1.0, float(np.abs(slope).max()))  # (n - 2,)
+    return int(np.count_nonzero(bend[1:] & ~bend[:-1]) + int(bend[0]))
+
+
+def _twin_patterns(spec, tensors, xs, labels) -> tuple[int, bool]:
+    """Activation patterns of the torch twin's pre-activations f_0..f_{K-1} on the grid of
+    :func:`activation_pattern_map`: how many, and whether they group the points as ``labels``."""
+    module = DeepNetworkModule(spec).load_tensors(float_tensors(tensors))
+    X1, X2 = np.meshgrid(xs, xs)
+    X = torch.tensor(np.stack([X1.ravel(), X2.ravel()], axis=1), dtype=torch.float64)  # (n^2, D_i)
+    with torch.no_grad():
+        bits = torch.cat([f > 0 for f in module.hidden(X)[:-1]], dim=1).numpy()  # (n^2, sum_k D_k)
+    _, twin_labels = np.unique(bits, axis=0, return_inverse=True)
+    twin_labels = twin_labels.reshape(-1)
+    ours = np.asarray(labels).reshape(-1)
+    pairs = len(set(zip(ours.tolist(), twin_labels.tolist())))  # a bijection has as many pairs as labels
+    count = int(twin_labels.max()) + 1
+    return count, pairs == count == int(ours.max()) + 1
+
+
 def _cases(pl, x) -> str:
     rows = []
     for line, (left, right) in pl.sympy_pieces(x):
@@ -62,7 +90,7 @@ def build(ctx: TopicContext) -> TopicResult:
     joints = shallow_joints(net)
     numbers = sorted(j.xreplace(values) for j in joints)
     found = [sp.Rational(t.numerator, t.denominator) for t in pl.joints]
-    records.append(record("1-3-1 example: joints -theta_d0/theta_d1 equal the exact counter's joints", "exact",
+    records.append(record(r"1-3-1 example: joints $-\theta_{d0}/\theta_{d1}$ equal the exact counter's joints", "exact",
                           0.0 if numbers == found else float("inf"), numbers == found, "exact rationals"))
     # every piece is the network: compare with the substituted network at rational points
     y = net.substituted_outputs()[0].xreplace(values)
@@ -72,7 +100,8 @@ def build(ctx: TopicContext) -> TopicResult:
         hi = lo + 2 if right == sp.oo else right
         for u in (sp.Rational(1, 4), sp.Rational(3, 4)):
             point = lo + u * (hi - lo)
-            worst = max(worst, abs(y.subs(x, point) - line.subs(x, point)))
+            miss = abs(y.subs(x, point) - line.subs(x, point))
+            worst = max(worst, miss) if miss.is_comparable else sp.oo  # a piece at no real point is a miss
     records.append(record("1-3-1 example: each piece equals the network (two rational points per piece)", "exact",
                           float(worst), worst == 0, "exact rationals"))
     err = _torch_max_error(net.spec, tensors, pl, np.linspace(-1, 3, 801))
@@ -94,9 +123,11 @@ def build(ctx: TopicContext) -> TopicResult:
     err = _torch_max_error(deep_spec, deep_tensors, deep_pl, np.linspace(lo, hi, 2001))
     records.append(record("random 1-3-3-1 network: exact pieces vs PyTorch twin (2001 points)", "exact-vs-torch", err,
                           err <= 1e-12, "float64, relative error"))
-    bound = max_regions(deep_spec.widths)
-    records.append(record(f"random 1-3-3-1 network: {deep_pl.regions} regions <= (D+1)^K = {bound}", "count",
-                          max(0, deep_pl.regions - bound), deep_pl.regions <= bound, "exact count (excess over bound)"))
+    twin_joints = _twin_joint_count(deep_spec, deep_tensors, lo, hi)
+    records.append(record(f"random 1-3-3-1 network: {deep_pl.regions} regions, counted exactly, = the slope changes "
+                          f"of the PyTorch twin on 20001 points of [{lo:g}, {hi:g}] plus one ({twin_joints} + 1)",
+                          "count", abs(deep_pl.regions - (twin_joints + 1)), deep_pl.regions == twin_joints + 1,
+                          "exact count vs float64 twin", id="deep_regions_twin"))
     fig = pieces_figure([("1-3-1 example (lecture)", pl, (-0.5, 2.5)),
                          (f"random 1-3-3-1 network: {deep_pl.regions} regions", deep_pl, (lo, hi))])
     figure_1d = ctx.save_figure(fig, "piecewise_linear_pieces")
@@ -113,9 +144,11 @@ def build(ctx: TopicContext) -> TopicResult:
     rng = np.random.default_rng(ctx.seed + 1)
     t3 = {n: rng.normal(size=s) for n, s in deep2.tensor_shapes().items()}
     xs3, labels3, count3 = activation_pattern_map(deep2, t3, extent=3.0, n=601)
-    records.append(record(f"2-5-5-1 network: {count3} activation patterns on the grid <= bound {max_regions(deep2.widths)}",
-                          "count", max(0, count3 - max_regions(deep2.widths)), count3 <= max_regions(deep2.widths),
-                          "grid count vs upper bound (excess)"))
+    twin_count, same_partition = _twin_patterns(deep2, t3, xs3, labels3)
+    records.append(record(f"2-5-5-1 network: {count3} activation patterns on the 601 x 601 grid, the same patterns "
+                          f"from the PyTorch twin's pre-activations ({twin_count}, same points in each)", "count",
+                          abs(count3 - twin_count) + (0 if same_partition else 1), count3 == twin_count and same_partition,
+                          "grid count vs float64 twin", id="deep_patterns_twin"))
     fig = region_map_figure([("shallow 2-3-1", xs, labels, count), ("deep 2-5-5-1 (random)", xs3, labels3, count3)])
     figure_2d = ctx.save_figure(fig, "piecewise_linear_regions")
 
@@ -139,8 +172,10 @@ $\mathbf{{f}}_k = \boldsymbol\beta_k + \boldsymbol\Omega_k \mathbf{{h}}_k$ are l
 $\mathbf{{h}}_k$, and $\mathrm{{ReLU}}$ splits a piece where a unit's line $s x + c$ crosses zero,
 at $x = -c/s$. Propagating pieces this way in exact rational arithmetic (never by
 sampling), and merging neighbouring pieces on the same line, gives every joint and the exact
-number of linear regions; the random 1-3-3-1 network below has {deep_pl.regions}
-(Figure~\ref{{fig:pieces}}).
+number of linear regions; the random 1-3-3-1 network below has exactly {deep_pl.regions}
+(Figure~\ref{{fig:pieces}}; its PyTorch twin, sampled on a fine grid, bends at the same number of
+joints). At most $(D+1)^K = {max_regions(deep_spec.widths)}$ are possible (an upper bound, attained by the
+folding networks of the section on parameter counts and linear regions).
 \begin{{figure}}[ht]
 \centering
 \includegraphics[width=\textwidth]{{{figure_1d}}}

@@ -1,7 +1,9 @@
-"""The activations a[.] in torch, one per name of :data:`symbolic.spec.ACTIVATIONS`.
+"""The activations a[.] in torch, from their entries in :data:`symbolic.spec.ACTIVATIONS`.
 
-The symbolic side prints to the same torch calls (see ``symbolic.activations``); the
-equivalence tests compare the two realisations.
+A built-in entry carries the torch code its SymPy class prints to, so the twin and the
+compiled derivation call the same torch functions; a lecturer's own activation gets the
+torch code printed from its SymPy definition (or the torch function the lecturer named).
+The equivalence tests compare the two realisations.
 """
 
 from __future__ import annotations
@@ -9,31 +11,18 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 
 from symbolic.spec import NetworkSpec
 
 __all__ = ["torch_activation"]
 
 
-def _heaviside(z: torch.Tensor) -> torch.Tensor:
-    # I[z > 0]: 0 at 0, matching the symbolic Indicator.
-    return (z > 0).to(z.dtype)
-
-
 def torch_activation(spec: NetworkSpec) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The torch function of a spec's activation (softplus as exact ``logaddexp(0, z)``)."""
-    params = {k: float(v) for k, v in spec.activation_params.items()}
-    table: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-        "relu": torch.relu,
-        "leaky_relu": lambda z: F.leaky_relu(z, params["slope"]),
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-        "softplus": lambda z: torch.logaddexp(torch.zeros_like(z), z),
-        "elu": lambda z: F.elu(z, params["alpha"]),
-        "gelu": F.gelu,
-        "swish": F.silu,
-        "heaviside": _heaviside,
-        "linear": lambda z: z,
-    }
-    return table[spec.activation]
+    """The torch function of a spec's activation (softplus as exact ``logaddexp(0, z)``,
+    Heaviside as ``I[z > 0]``, 0 at 0).
+
+    >>> a = torch_activation(NetworkSpec((1, 1), "leaky_relu"))
+    >>> a(torch.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-0.20000000298023224, 0.0, 3.0]
+    """
+    return spec.activation_entry.torch_function(spec.activation_params)

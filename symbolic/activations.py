@@ -15,6 +15,7 @@ from typing import Callable
 
 import sympy as sp
 
+from .activation_registry import ACTIVATIONS
 from .spec import NetworkSpec
 
 __all__ = [
@@ -38,7 +39,8 @@ __all__ = [
 
 class StockDefined:
     """Mixin for the package's functions: evaluated at numbers, to any precision, and
-    rewritten through ``definition(*args)``, their stock-SymPy form."""
+    rewritten through ``definition(*args)``, their stock-SymPy form (which is also what
+    JavaScript prints, through SymPy's ``_javascript`` hook)."""
 
     def _eval_evalf(self, prec):
         if all(arg.is_number for arg in self.args):
@@ -48,19 +50,34 @@ class StockDefined:
     def _eval_rewrite(self, rule, args, **hints):
         return self.definition(*args)
 
+    def _javascript(self, printer) -> str:
+        return printer._print(self.definition(*self.args))
+
 
 class Activation(StockDefined, sp.Function):
     """Base class: an elementwise function printed as ``name[z]``.
 
-    Subclasses set ``latex_name`` and the code templates ``torch_code`` and ``numpy_code``
-    (``{0}`` is the argument, ``{1}`` an optional parameter), and implement
-    ``definition(z, *params)`` as a stock SymPy expression (used for high-precision
-    evaluation and for :meth:`rewrite`).
+    A subclass names its registry entry (``entry = "relu"``), from which it takes its LaTeX
+    name and the code templates ``torch_code`` and ``numpy_code`` (``{0}`` is the argument,
+    ``{1}`` an optional parameter); a helper that is no registry entry (ELU') sets them
+    itself. It implements ``definition(z, *params)`` as a stock SymPy expression (used for
+    high-precision evaluation and for :meth:`rewrite`). It prints through SymPy's own hooks:
+    ``_latex``, ``_numpycode`` and ``_torchcode``.
     """
 
+    entry: str | None = None
     latex_name = r"\mathrm{a}"
     torch_code = ""
     numpy_code = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("entry")
+        if name is not None and name in ACTIVATIONS:
+            record = ACTIVATIONS.get(name)
+            cls.latex_name = record.latex
+            cls.torch_code = record.torch_code or ""
+            cls.numpy_code = record.numpy_code or ""
 
     @classmethod
     def definition(cls, *args: sp.Expr) -> sp.Expr:  # pragma: no cover - abstract
@@ -69,6 +86,20 @@ class Activation(StockDefined, sp.Function):
     def _latex(self, printer, exp=None) -> str:
         tex = rf"{self.latex_name}\left[{printer._print(self.args[0])}\right]"
         return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    def _code(self, printer, template: str) -> str:
+        if not template:  # no template: the stock-SymPy definition, printed by the same printer
+            from .printing import fold_constants
+
+            return printer._print(fold_constants(self.definition(*self.args)))
+        args = [printer._print(a) for a in self.args]
+        return template.format(*[f"({a})" if i == 0 else a for i, a in enumerate(args)])
+
+    def _numpycode(self, printer) -> str:
+        return self._code(printer, self.numpy_code)
+
+    def _torchcode(self, printer) -> str:
+        return self._code(printer, self.torch_code)
 
     def _eval_is_real(self):
         return self.args[0].is_real or None
@@ -95,9 +126,7 @@ class Indicator(Activation):
     (0, 1)
     """
 
-    latex_name = r"\mathbb{I}"
-    torch_code = "torch.heaviside({0}, torch.zeros_like({0}))"
-    numpy_code = "numpy.heaviside({0}, 0.0)"
+    entry = "heaviside"
 
     @classmethod
     def eval(cls, z):
@@ -134,9 +163,7 @@ class ReLU(Activation):
     (0, 3)
     """
 
-    latex_name = r"\mathrm{ReLU}"
-    torch_code = "torch.relu({0})"
-    numpy_code = "numpy.maximum({0}, 0.0)"
+    entry = "relu"
 
     @classmethod
     def eval(cls, z):
@@ -169,9 +196,7 @@ class LeakyReLU(Activation):
     \frac{9 \mathbb{I}\left[z > 0\right]}{10} + \frac{1}{10}
     """
 
-    latex_name = r"\mathrm{LReLU}"
-    torch_code = "torch.nn.functional.leaky_relu({0}, {1})"
-    numpy_code = "numpy.where({0} > 0, {0}, {1}*{0})"
+    entry = "leaky_relu"
 
     @classmethod
     def eval(cls, z, s):
@@ -203,9 +228,7 @@ class sig(Activation):
     1/2
     """
 
-    latex_name = r"\mathrm{sig}"
-    torch_code = "torch.sigmoid({0})"
-    numpy_code = "scipy.special.expit({0})"
+    entry = "sigmoid"
 
     @classmethod
     def eval(cls, z):
@@ -232,9 +255,7 @@ class Tanh(Activation):
     \tanh\left[z\right]
     """
 
-    latex_name = r"\tanh"
-    torch_code = "torch.tanh({0})"
-    numpy_code = "numpy.tanh({0})"
+    entry = "tanh"
 
     @classmethod
     def eval(cls, z):
@@ -263,9 +284,7 @@ class Softplus(Activation):
     \mathrm{sig}\left[z\right]
     """
 
-    latex_name = r"\mathrm{softplus}"
-    torch_code = "torch.logaddexp(torch.zeros_like({0}), {0})"
-    numpy_code = "numpy.logaddexp(0.0, {0})"
+    entry = "softplus"
 
     @classmethod
     def eval(cls, z):
@@ -318,9 +337,7 @@ class ELU(Activation):
     \mathrm{ELU}'\left[z\right]
     """
 
-    latex_name = r"\mathrm{ELU}"
-    torch_code = "torch.nn.functional.elu({0}, {1})"
-    numpy_code = "numpy.where({0} > 0, {0}, {1}*numpy.expm1(numpy.minimum({0}, 0.0)))"
+    entry = "elu"
 
     @classmethod
     def eval(cls, z, alpha):
@@ -349,9 +366,7 @@ class GELU(Activation):
     \mathrm{GELU}\left[z\right]
     """
 
-    latex_name = r"\mathrm{GELU}"
-    torch_code = "torch.nn.functional.gelu({0})"
-    numpy_code = "({0})*0.5*(1.0 + scipy.special.erf(({0})*0.7071067811865476))"
+    entry = "gelu"
 
     @classmethod
     def eval(cls, z):
@@ -376,9 +391,7 @@ class Swish(Activation):
     \mathrm{swish}\left[z\right]
     """
 
-    latex_name = r"\mathrm{swish}"
-    torch_code = "torch.nn.functional.silu({0})"
-    numpy_code = "({0})*scipy.special.expit({0})"
+    entry = "swish"
 
     @classmethod
     def eval(cls, z):
@@ -395,14 +408,15 @@ class Swish(Activation):
         return sig(z) + z * sig(z) * (1 - sig(z))
 
 
-#: Every activation class, by name (the printers look these up).
+#: Every activation class, by name (the srepr reader and tests look these up); a
+#: registered activation's class is added when it is registered.
 ACTIVATION_CLASSES: dict[str, type[Activation]] = {
     cls.__name__: cls for cls in (Indicator, ReLU, LeakyReLU, sig, Tanh, Softplus, ELU, ELUPrime, GELU, Swish)
 }
 
 
 def activation(spec: NetworkSpec | str, **params) -> Callable[[sp.Expr], sp.Expr]:
-    r"""The activation a[.] of a spec (or a name) as a function ``z -> a[z]``.
+    r"""The activation a[.] of a spec (or a name) as a function ``z -> a[z]``, from its registry entry.
 
     ``linear`` is the identity, ``heaviside`` the indicator ``I[z > 0]``.
 
@@ -415,25 +429,10 @@ def activation(spec: NetworkSpec | str, **params) -> Callable[[sp.Expr], sp.Expr
     """
     if isinstance(spec, str):
         spec = NetworkSpec((1, 1), spec, params)
-    name = spec.activation
-    p = {k: sp.Rational(v.numerator, v.denominator) for k, v in spec.activation_params.items()}
-    table: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-        "relu": ReLU,
-        "leaky_relu": lambda z: LeakyReLU(z, p["slope"]),
-        "sigmoid": sig,
-        "tanh": Tanh,
-        "softplus": Softplus,
-        "elu": lambda z: ELU(z, p["alpha"]),
-        "gelu": GELU,
-        "swish": Swish,
-        "heaviside": Indicator,
-        "linear": lambda z: z,
-    }
-    return table[name]
+    return spec.activation_entry.sympy_function(spec.activation_params)
 
 
 def activation_latex(spec: NetworkSpec | str) -> str:
-    r"""LaTeX name of a[.] for a spec, e.g. ``\mathrm{ReLU}``; ``linear`` gives ``a``."""
-    z = sp.Symbol("z")
-    expr = activation(spec)(z)
-    return type(expr).latex_name if isinstance(expr, Activation) else r"\mathrm{a}"
+    r"""LaTeX name of a[.] for a spec, e.g. ``\mathrm{ReLU}``; ``linear`` gives ``\mathrm{a}``."""
+    name = spec if isinstance(spec, str) else spec.activation
+    return ACTIVATIONS.get(name).latex

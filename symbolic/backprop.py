@@ -9,9 +9,10 @@ the chain rule to them, last assignment first. For a deep network and a per-samp
                dl/dh_k = Omega_k^T dl/df_k,           dl/df_{k-1} = a'[f_{k-1}] (.) dl/dh_k,
                dl/dbeta_k = dl/df_k,                  dl/dOmega_k = dl/df_k h_k^T.
 
-These equations are not typed in: :func:`reverse_mode` derives the backward assignments of
-*any* straight-line program from the local partial derivatives of each assignment
-(``sympy.diff`` of one small expression at a time), and :meth:`Backprop.matrix_form_check`
+These equations are not typed in: the generic core :func:`symbolic.autodiff.reverse_mode`
+derives the backward assignments of *any* straight-line program from the local partial
+derivatives of each assignment (``sympy.diff`` of one small expression at a time); this
+module applies it to a network and a loss, and :meth:`Backprop.matrix_form_check`
 checks, element by element, that for a network they are the lecture's matrix equations.
 Intermediates are never substituted into one tree; :meth:`Backprop.substituted_gradient`
 does that only for small networks, as the independent ``sympy.diff`` witness.
@@ -25,20 +26,24 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
 
 from .activations import activation, activation_latex
 from .likelihood import Likelihood
+# The generic reverse-mode core; its names stay importable from here.
+from .autodiff import Adjoint, Program, _independent_runs, local_partials, reverse_mode  # noqa: F401
 from .losses import SampleLoss, sample_loss
 from .networks import DeepNetwork, deep_network
-from .printing import LectureLatexPrinter
+from .printing import latex
 from .spec import NetworkSpec
 
 __all__ = [
+    "Adjoint",
     "Backprop",
+    "LOSS_SYMBOL",
+    "PerSampleLoss",
     "adjoint_symbol",
     "backprop",
     "gradient_descent_step",
@@ -48,173 +53,51 @@ __all__ = [
     "alpha",
 ]
 
-Program = list[tuple[sp.Symbol, sp.Expr]]
-
 #: The learning rate alpha of gradient descent.
 alpha = sp.Symbol("alpha", positive=True)
 
+class PerSampleLoss(sp.Symbol):
+    r"""The per-sample loss l_i as a program symbol: a real symbol named ``l`` printed ``\ell``
+    (the output whose adjoints the backward pass computes). Its ``srepr`` is a plain symbol's.
+
+    >>> print(latex(LOSS_SYMBOL), sp.srepr(LOSS_SYMBOL))
+    \ell Symbol('l', real=True)
+    """
+
+    def __new__(cls) -> "PerSampleLoss":
+        return sp.Symbol.__xnew__(cls, "l", real=True)
+
+    def __getnewargs_ex__(self):
+        return (), {}
+
+    def _latex(self, printer) -> str:
+        return r"\ell"
+
+    def _sympyrepr(self, printer) -> str:
+        return printer._print(sp.Symbol(self.name, real=True))
+
+
 #: The per-sample loss l_i as a program symbol (printed \ell).
-LOSS_SYMBOL = sp.Symbol("l", real=True)
-
-_ADJOINT_PREFIX = "dl/d"
+LOSS_SYMBOL = PerSampleLoss()
 
 
-def adjoint_symbol(s: sp.Symbol) -> sp.Symbol:
-    r"""The symbol ``dl/ds`` that holds the derivative of the loss with respect to ``s``.
+def adjoint_symbol(s: sp.Symbol) -> Adjoint:
+    r"""The adjoint ``dl/ds`` that holds the derivative of the per-sample loss l w.r.t. ``s``.
 
     >>> print(backprop_latex(adjoint_symbol(sp.Symbol("f_{1,2}", real=True))))
     \frac{\partial \ell}{\partial f_{1,2}}
     """
-    return sp.Symbol(_ADJOINT_PREFIX + s.name, real=True)
-
-
-def _is_adjoint(s: sp.Basic) -> bool:
-    return isinstance(s, sp.Symbol) and s.name.startswith(_ADJOINT_PREFIX)
-
-
-class _BackpropLatexPrinter(LectureLatexPrinter):
-    """The lecture printer, with ``dl/ds`` last in products (``h_k dl/df_k``, ``a'[f] dl/dh``)."""
-
-    def _print_Mul(self, expr):
-        factors = sorted(expr.args, key=_factor_rank)
-        if factors == list(expr.args):
-            return super()._print_Mul(expr)
-        old = self._settings.get("order")
-        self._settings["order"] = "none"
-        try:
-            return LatexPrinter._print_Mul(self, sp.Mul(*factors, evaluate=False))
-        finally:
-            self._settings["order"] = old
-
-
-    def _print_Pow(self, expr):
-        # SymPy prints f(z)^2 by calling the function's printer with an ``exp`` keyword, which
-        # the activation classes' ``_latex`` does not take: print the power here instead.
-        base, exp = expr.args
-        if isinstance(base, sp.Function) and hasattr(base, "_latex") and exp.is_Number and exp > 0:
-            return f"{self._print(base)}^{{{self._print(exp)}}}"
-        return super()._print_Pow(expr)
-
-
-_PARAMETER_BASES = ("beta_", "omega_", "theta_", "phi_", "psi_", "alpha")
-
-
-def _factor_rank(expr: sp.Expr) -> int:
-    if expr.is_Number:
-        return 0
-    if isinstance(expr, sp.Symbol):
-        if _is_adjoint(expr):
-            return 3
-        if expr.name.startswith(_PARAMETER_BASES):
-            return 1
-    return 2
+    return Adjoint(s, LOSS_SYMBOL)
 
 
 def backprop_latex(expr: sp.Basic, **settings) -> str:
-    r"""LaTeX in the lecture's notation, with ``dl/ds`` printed as a partial derivative.
+    r"""LaTeX in the lecture's notation (:func:`symbolic.printing.latex`; adjoints print as
+    partial derivatives, last in a product).
 
     >>> print(backprop_latex(adjoint_symbol(sp.Symbol("beta_{0,1}")) * LOSS_SYMBOL))
     \ell \frac{\partial \ell}{\partial \beta_{0,1}}
     """
-    names = dict(settings.pop("symbol_names", {}) or {})
-    for s in expr.free_symbols if isinstance(expr, sp.Basic) else ():
-        if _is_adjoint(s):
-            inner = sp.Symbol(s.name[len(_ADJOINT_PREFIX):])
-            inner_tex = r"\ell" if inner.name == LOSS_SYMBOL.name else backprop_latex(inner)
-            names[s] = rf"\frac{{\partial \ell}}{{\partial {inner_tex}}}"
-        elif s.name == LOSS_SYMBOL.name:
-            names[s] = r"\ell"
-    settings.setdefault("mul_symbol", None)
-    return _BackpropLatexPrinter({**settings, "symbol_names": names}).doprint(expr)
-
-
-def local_partials(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
-    r"""The local partial derivatives ``d e / d s`` of one assignment's expression ``e``.
-
-    Differentiates term by term, so a layer's ``beta + sum_j omega_j h_j`` costs one
-    derivative per (term, symbol) pair rather than per (term x symbol).
-
-    >>> b, w, h = (sp.Symbol(n, real=True) for n in ("beta_{0,1}", "omega_{0,1,1}", "h_{1,1}"))
-    >>> d = local_partials(b + w * h, [b, w, h])
-    >>> print(", ".join(backprop_latex(d[s]) for s in (b, w, h)))
-    1, h_{1,1}, \omega_{0,1,1}
-    """
-    wanted = set(symbols)
-    pieces: dict[sp.Symbol, list[sp.Expr]] = {}
-    for term in sp.Add.make_args(expr):
-        for s in term.free_symbols & wanted:
-            pieces.setdefault(s, []).append(term.diff(s))
-    return {s: sp.Add(*p) for s, p in pieces.items()}
-
-
-def _independent_runs(program: Program) -> list[Program]:
-    """Split a program into maximal runs of consecutive, mutually independent assignments."""
-    runs: list[Program] = []
-    current: Program = []
-    assigned: set[sp.Symbol] = set()
-    for s, e in program:
-        if current and e.free_symbols & assigned:
-            runs.append(current)
-            current, assigned = [], set()
-        current.append((s, e))
-        assigned.add(s)
-    if current:
-        runs.append(current)
-    return runs
-
-
-def reverse_mode(
-    program: Sequence[tuple[sp.Symbol, sp.Expr]], output: sp.Symbol, wrt: Sequence[sp.Symbol]
-) -> tuple[Program, dict[sp.Symbol, sp.Expr]]:
-    r"""Reverse-mode differentiation of a straight-line program (the chain rule, backwards):
-
-        dl/ds = sum over assignments t = e_t(..., s, ...) of (d e_t / d s) dl/dt,   dl/dl = 1.
-
-    Returns the backward assignments ``(dl/ds, ...)`` for the assigned symbols that the
-    output depends on (last layer first, units in order), and the gradient
-    ``{w: dl/dw expression}`` of every symbol in ``wrt`` (0 where ``output`` does not depend
-    on it), in terms of program and adjoint symbols.
-
-    >>> x, w, f, h, l = sp.symbols("x w f h l", real=True)
-    >>> backward, gradient = reverse_mode([(f, w * x), (h, sp.sin(f)), (l, h**2)], l, [w])
-    >>> for s, e in backward:
-    ...     print(backprop_latex(s), "=", backprop_latex(e))
-    \frac{\partial \ell}{\partial h} = 2 h
-    \frac{\partial \ell}{\partial f} = \cos{\left(f \right)} \frac{\partial \ell}{\partial h}
-    >>> print(backprop_latex(gradient[w]))
-    x \frac{\partial \ell}{\partial f}
-    """
-    program = [(s, sp.sympify(e)) for s, e in program]
-    assigned = [s for s, _ in program]
-    if output not in assigned:
-        raise ValueError(f"output {output} is not assigned by the program")
-    if len(set(assigned)) != len(assigned):
-        raise ValueError("a straight-line program assigns each symbol once")
-    wrt = list(wrt)
-    overlap = set(wrt) & set(assigned)
-    if overlap:
-        raise ValueError(f"cannot differentiate with respect to assigned symbol {sorted(map(str, overlap))[0]}")
-    differentiable = set(assigned) | set(wrt)
-    contributions: dict[sp.Symbol, list[sp.Expr]] = {}
-    backward: Program = []
-    for run in reversed(_independent_runs(program)):
-        # 1. adjoints of this run's symbols (they depend only on later assignments)
-        seeds: dict[sp.Symbol, sp.Expr] = {}
-        for s, _ in run:
-            if s == output:
-                seeds[s] = sp.S.One
-            elif contributions.get(s):
-                backward.append((adjoint_symbol(s), sp.Add(*contributions.pop(s))))
-                seeds[s] = adjoint_symbol(s)
-        # 2. propagate to the symbols each assignment reads
-        for s, e in run:
-            if s not in seeds:
-                continue  # the output does not depend on s
-            for t, d in local_partials(e, differentiable).items():
-                if d != 0:
-                    contributions.setdefault(t, []).append(d * seeds[s])
-    gradient = {w: sp.Add(*contributions.get(w, [])) for w in wrt}
-    return backward, gradient
+    return latex(expr, **settings)
 
 
 @dataclass
@@ -298,7 +181,7 @@ class Backprop:
         >>> for line in backprop(NetworkSpec((1, 2, 1), "tanh")).matrix_latex()[3:]:
         ...     print(line)
         \frac{\partial \ell}{\partial \mathbf{h}_{k}} = \boldsymbol\Omega_{k}^{T} \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \mathbf{f}_{k-1}} = \tanh'\left[\mathbf{f}_{k-1}\right] \odot \frac{\partial \ell}{\partial \mathbf{h}_{k}} \quad (k = 1)
-        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, \ldots, 1,\ \mathbf{h}_{0} = \mathbf{x})
+        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, 1,\ \mathbf{h}_{0} = \mathbf{x})
         """
         a = activation_latex(self.spec)
         K = self.net.K
@@ -308,8 +191,12 @@ class Backprop:
 
         f_k, f_prev, f_K = r"\mathbf{f}_{k}", r"\mathbf{f}_{k-1}", rf"\mathbf{{f}}_{{{K}}}"
         h_k, beta_k, omega_k = r"\mathbf{h}_{k}", r"\boldsymbol\beta_{k}", r"\boldsymbol\Omega_{k}"
-        up = "k = 1" if K == 1 else rf"k = 1, \ldots, {K}"
-        down = "k = 1" if K == 1 else rf"k = {K}, \ldots, 1"
+        def over(first: int, last: int) -> str:  # "k = 2, 1" for a few values, "k = 1, ..., 5" for many
+            values = list(range(first, last + 1) if first <= last else range(first, last - 1, -1))
+            shown = values if len(values) <= 3 else [values[0], r"\ldots", values[-1]]
+            return "k = " + ", ".join(str(v) for v in shown)
+
+        up, down = over(1, K), over(K, 1)
         lines = [r"\mathbf{f}_{0} = \boldsymbol\beta_{0} + \boldsymbol\Omega_{0} \mathbf{x}"]
         if K >= 1:
             lines.append(rf"{h_k} = {a}\left[{f_prev}\right], \quad {f_k} = {beta_k} + {omega_k} {h_k}"
@@ -319,7 +206,7 @@ class Backprop:
             lines.append(rf"{d(h_k)} = {omega_k}^{{T}} {d(f_k)}, \quad {d(f_prev)} = {a}'\left[{f_prev}\right]"
                          rf" \odot {d(h_k)} \quad ({down})")
         lines.append(rf"{d(beta_k)} = {d(f_k)}, \quad {d(omega_k)} = {d(f_k)} {h_k}^{{T}}"
-                     rf" \quad (k = 0, \ldots, {K},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
+                     rf" \quad ({over(0, K)},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
         return lines
 
     def to_latex(self, scalar_limit: int = 120) -> str:

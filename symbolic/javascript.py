@@ -1,9 +1,9 @@
 r"""JavaScript code of derived expressions, for the interactive figures of the web notes.
 
 SymPy's :class:`~sympy.printing.jscode.JavascriptCodePrinter` prints the stock functions;
-the hooks here add the package's own functions (activations, LogSumExp), printed through
-their stock-SymPy ``definition`` (a ``Piecewise`` becomes a conditional expression), and
-symbol names as identifiers (``theta_{1,0}`` -> ``theta_1_0``). A function JavaScript
+the package's own functions (activations, LogSumExp) print through their stock-SymPy
+``definition`` by their ``_javascript`` hook (a ``Piecewise`` becomes a conditional
+expression); the printer here adds symbol names as identifiers (``theta_{1,0}`` -> ``theta_1_0``). A function JavaScript
 lacks (``erf`` in GELU) raises ``ValueError`` rather than printing a comment.
 
 >>> import sympy as sp
@@ -22,7 +22,6 @@ from typing import Sequence
 import sympy as sp
 from sympy.printing.jscode import JavascriptCodePrinter
 
-from .activations import StockDefined
 from .printing import identifier
 
 __all__ = ["JavaScriptPrinter", "javascript", "javascript_function", "javascript_program"]
@@ -36,11 +35,6 @@ class JavaScriptPrinter(JavascriptCodePrinter):
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return identifier(expr)
-
-    def _print_Function(self, expr: sp.Expr) -> str:
-        if isinstance(expr, StockDefined):
-            return self._print(expr.definition(*expr.args))
-        return super()._print_Function(expr)
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         # one line: (c1) ? (e1) : ((c2) ? (e2) : (e3)); the last condition must be True

@@ -32,10 +32,7 @@ import sympy as sp
 from .spec import NetworkSpec
 
 __all__ = ["PiecewiseLinear", "exact_tensors", "network_pieces", "count_regions", "shallow_joints",
-           "PIECEWISE_LINEAR_ACTIVATIONS"]
-
-#: Activations under which a network stays piecewise linear with one joint per unit.
-PIECEWISE_LINEAR_ACTIVATIONS = ("relu", "leaky_relu")
+           "activation_pieces"]
 
 _INF = math.inf
 
@@ -192,14 +189,57 @@ def _affine(layer: _Layer, beta: list[Fraction], omega: list[list[Fraction]]) ->
     return _Layer(layer.joints, lines)
 
 
-def _activate(layer: _Layer, negative_slope: Fraction) -> _Layer:
-    # h = a[f]: split every piece where a unit's line crosses zero, then apply a piece-wise.
+@dataclass(frozen=True)
+class ActivationPieces:
+    r"""A continuous piecewise-linear activation with one kink t, exactly:
+    ``a[z] = left_slope z + left_offset`` for z <= t, ``right_slope z + right_offset`` for z > t."""
+
+    kink: Fraction
+    left: tuple[Fraction, Fraction]  # (slope, offset) for z <= t
+    right: tuple[Fraction, Fraction]  # (slope, offset) for z > t
+
+    def line(self, s: Fraction, c: Fraction, above: bool) -> tuple[Fraction, Fraction]:
+        """a[s x + c] on a piece where ``s x + c`` is above (or not above) the kink."""
+        slope, offset = self.right if above else self.left
+        return slope * s, slope * c + offset
+
+
+def activation_pieces(spec: NetworkSpec) -> ActivationPieces:
+    r"""The kink and the two lines of a spec's activation, read exactly from its SymPy
+    definition (slope ``a'[p]`` and offset ``a[p] - a'[p] p`` at a point p on each side).
+
+    >>> activation_pieces(NetworkSpec((1, 1), "leaky_relu"))
+    ActivationPieces(kink=Fraction(0, 1), left=(Fraction(1, 10), Fraction(0, 1)), right=(Fraction(1, 1), Fraction(0, 1)))
+    """
+    from .activation_registry import check_regions_activation
+    from .activations import activation
+
+    entry = check_regions_activation(spec.activation)
+    t = sp.nsimplify(entry.kinks[0])
+    if not t.is_Rational:
+        raise ValueError(f"exact region counts need a rational kink; {spec.activation!r} has its kink at {t}")
+    z = sp.Symbol("z", real=True)
+    a = activation(spec)(z)
+    slope = sp.diff(a, z)
+    lines = []
+    for p in (t - 1, t + 1):
+        s_p = sp.nsimplify(slope.subs(z, p))
+        c_p = sp.nsimplify(a.subs(z, p) - s_p * p)
+        if not (s_p.is_Rational and c_p.is_Rational):
+            raise ValueError(f"exact region counts need rational slopes; {spec.activation!r} has slope {s_p} "
+                             f"and offset {c_p} near its kink")
+        lines.append((_fraction(s_p, "slope"), _fraction(c_p, "offset")))
+    return ActivationPieces(_fraction(t, "kink"), lines[0], lines[1])
+
+
+def _activate(layer: _Layer, a: ActivationPieces) -> _Layer:
+    # h = a[f]: split every piece where a unit's line crosses the kink t, then apply a piece-wise.
     new = set()
     for r, piece in enumerate(layer.lines):
         left, right = layer.interval(r)
         for s, c in piece:
             if s != 0:
-                z = -c / s
+                z = (a.kink - c) / s
                 if left < z < right:
                     new.add(z)
     joints = sorted(set(layer.joints) | new)
@@ -209,21 +249,16 @@ def _activate(layer: _Layer, negative_slope: Fraction) -> _Layer:
         right = _INF if r == len(joints) else joints[r]
         x = _point_inside(left, right)
         parent = layer.lines[bisect_right(layer.joints, x)]
-        row = []
-        for s, c in parent:
-            if s * x + c > 0:
-                row.append((s, c))
-            else:
-                row.append((negative_slope * s, negative_slope * c))
-        lines.append(row)
+        lines.append([a.line(s, c, s * x + c > a.kink) for s, c in parent])
     return _Layer(joints, lines)
 
 
 def network_pieces(spec: NetworkSpec, tensors: Mapping[str, Any], merge: bool = True) -> PiecewiseLinear:
-    r"""The exact pieces of a one-input ReLU (or leaky ReLU) network, propagated layer by layer.
+    r"""The exact pieces of a one-input ReLU (or leaky ReLU, or any continuous piecewise-linear
+    activation with one kink t) network, propagated layer by layer.
 
     ``f_k = beta_k + Omega_k h_k`` combines pieces linearly and ``h_{k+1} = ReLU[f_k]``
-    splits a piece at ``-c/s`` where a unit's line ``s x + c`` crosses zero inside it.
+    splits a piece at ``(t - c)/s`` where a unit's line ``s x + c`` crosses the kink inside it.
     With ``merge=False`` the pieces are the activation regions (one per pattern of
     active units met along the line) before equal neighbours are merged.
 
@@ -243,17 +278,13 @@ def network_pieces(spec: NetworkSpec, tensors: Mapping[str, Any], merge: bool = 
     if spec.D_i != 1:
         raise ValueError(f"exact piecewise-linear analysis needs one input (D_i = 1), got D_i = {spec.D_i}; "
                          "for two inputs use symbolic.regions.activation_pattern_map")
-    if spec.activation not in PIECEWISE_LINEAR_ACTIVATIONS:
-        raise ValueError(f"linear regions assume a piecewise-linear activation "
-                         f"({' or '.join(PIECEWISE_LINEAR_ACTIVATIONS)}), got {spec.activation!r}; "
-                         "use --activation relu")
-    negative_slope = Fraction(spec.activation_params["slope"]) if spec.activation == "leaky_relu" else Fraction(0)
+    pieces = activation_pieces(spec)  # ValueError unless continuous piecewise linear with one kink
     exact = exact_tensors(tensors, spec)
     layer = _Layer([], [[(Fraction(1), Fraction(0))]])  # h_0 = x on one piece
     for k in range(spec.K + 1):
         layer = _affine(layer, exact[f"beta_{k}"], exact[f"omega_{k}"])
         if k < spec.K:
-            layer = _activate(layer, negative_slope)
+            layer = _activate(layer, pieces)
     pl = PiecewiseLinear(tuple(layer.joints),
                          tuple(tuple(s for s, _ in piece) for piece in layer.lines),
                          tuple(tuple(c for _, c in piece) for piece in layer.lines))

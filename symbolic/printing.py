@@ -4,9 +4,9 @@ Symbol names follow DESIGN.md (``theta_{1,0}``, ``beta_{0,1}``, ``omega_{0,1,1}`
 LaTeX printer drops the commas for the shallow network's theta/phi as the lecture writes
 them (``\theta_{10}``) whenever every index is a single digit.
 
-The code printers own the printing of the package's activation classes (SymPy's stock
-torch printer would turn ``Max(0, x)`` into a failing call) and fold numeric constants
-such as ``log(2*pi)`` to floats before printing.
+The package's activation classes print themselves through SymPy's hooks (``_latex``,
+``_numpycode``, ``_torchcode``; SymPy's stock torch printer would turn ``Max(0, x)`` into a
+failing call); the code printers fold numeric constants such as ``log(2*pi)`` to floats.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
 
-from .activations import Activation
+from .autodiff import Adjoint
 
 __all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_code_printer", "fold_constants",
            "identifier"]
 
 _INDEXED = re.compile(r"^([A-Za-z]+)('?)_\{([^{}]*)\}$")
 _COMMA_FREE = {"theta", "phi", "psi"}
+_BARE_LETTER_BEFORE_NAME = re.compile(r"(?<![\\A-Za-z{_^])([A-Za-z]) \\mathrm\{")
 _PARAMETER_BASES = {"theta", "phi", "psi", "beta", "omega"}
 
 
@@ -31,6 +32,8 @@ class LectureLatexPrinter(LatexPrinter):
     """LaTeX printer with the lecture's symbol style."""
 
     def _print_Symbol(self, expr, style="plain"):
+        if expr in self._settings.get("symbol_names", {}):
+            return self._settings["symbol_names"][expr]
         match = _INDEXED.match(expr.name)
         if match:
             base, prime, index = match.groups()
@@ -44,8 +47,16 @@ class LectureLatexPrinter(LatexPrinter):
     # The lecture writes weights before activations (phi_1 h_1) and biases first
     # (phi_0 + phi_1 h_1 + ...): order factors and terms that way.
     def _print_Mul(self, expr):
+        # A one-letter factor before a named function reads as one word ("ysoftplus"):
+        # a thin space between them, y\, softplus[f].
+        return _BARE_LETTER_BEFORE_NAME.sub(r"\1\\, \\mathrm{", self._print_product(expr))
+
+    def _print_product(self, expr):
         if not isinstance(expr, sp.Mul):  # LatexPrinter routes x**-1 here too
             return super()._print_Mul(expr)
+        if any(isinstance(a, Adjoint) for a in expr.args):
+            # The chain rule's factors, then the adjoint (h_k dl/df_k): SymPy's layout, in this order.
+            return self._print_in_order(sorted(expr.args, key=_factor_rank))
         coeff, rest = expr.as_coeff_Mul()
         if (coeff.is_Rational and not coeff.is_Integer and rest != 1 and not rest.is_Number
                 and sp.fraction(rest)[1] == 1):
@@ -74,6 +85,15 @@ class LectureLatexPrinter(LatexPrinter):
             tex = self._print(f)
             parts.append(rf"\left({tex}\right)" if f.is_Add else tex)
         return sign + " ".join(parts)
+
+    def _print_in_order(self, factors: list) -> str:
+        """SymPy's product layout with the factors in the given order."""
+        old = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return LatexPrinter._print_Mul(self, sp.Mul(*factors, evaluate=False))
+        finally:
+            self._settings["order"] = old
 
     def _print_Add(self, expr, order=None):
         if self._settings.get("order") == "none":
@@ -122,10 +142,14 @@ def _is_parameter(expr) -> bool:
 
 
 def _factor_rank(expr) -> int:
+    """Numbers, then parameters (weights before units), then the rest, then adjoints
+    (``h_k dl/df_k``, ``a'[f] dl/dh``: the chain rule's factor in front of the adjoint)."""
     if expr.is_Number:
         return 0
     if _is_parameter(expr):
         return 1
+    if isinstance(expr, Adjoint):
+        return 3
     return 2
 
 
@@ -163,6 +187,40 @@ def needs_commas(name: str) -> bool:
 
 
 _COMMAND = re.compile(r"\\(left|right|mathrm|operatorname|boldsymbol|mathbf|displaystyle)\b")
+
+
+def typeset_width(tex: str) -> float:
+    r"""Rough width of typeset display math in characters: like :func:`display_width`, but
+    a fraction is as wide as its wider part and scripts are set smaller (for deciding how
+    much of a line an ``align*`` column takes).
+
+    >>> display_width(r"\frac{\sqrt{2} e^{- \frac{y^{2}}{2}}}{2 \sqrt{\pi}}"), typeset_width(r"\frac{\sqrt{2} e^{- \frac{y^{2}}{2}}}{2 \sqrt{\pi}}")
+    (12, 4.9)
+    """
+    def braced(text: str, start: int) -> tuple[str, int]:
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                return text[start + 1:i], i + 1
+        return text[start + 1:], len(text)
+
+    width, i = 0.0, 0
+    while i < len(tex):
+        if tex.startswith(r"\frac", i) and tex[i + 5:i + 6] == "{":
+            top, j = braced(tex, i + 5)
+            bottom, i = braced(tex, j) if tex[j:j + 1] == "{" else ("", j)
+            width += max(typeset_width(top), typeset_width(bottom))
+        elif tex[i] in "^_" and tex[i + 1:i + 2] == "{":
+            script, i = braced(tex, i + 1)
+            width += 0.7 * typeset_width(script)
+        else:
+            j = i + 1
+            while j < len(tex) and not tex.startswith(r"\frac", j) and not (tex[j] in "^_" and tex[j + 1:j + 2] == "{"):
+                j += 1
+            width += display_width(tex[i:j])
+            i = j
+    return round(width, 1)
 
 
 def display_width(tex: str) -> int:
@@ -250,19 +308,8 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     return fold(expr)
 
 
-def _activation_code(printer, expr: Activation, template_attr: str) -> str:
-    args = [printer._print(a) for a in expr.args]
-    template = getattr(expr, template_attr)
-    return template.format(*[f"({a})" if i == 0 else a for i, a in enumerate(args)])
-
-
 class NumpyCodePrinter(SciPyPrinter):
-    """numpy/scipy code, with the activation classes printed from their templates."""
-
-    def _print_Function(self, expr):
-        if isinstance(expr, Activation):
-            return _activation_code(self, expr, "numpy_code")
-        return super()._print_Function(expr)
+    """numpy/scipy code (the activation classes print themselves through ``_numpycode``)."""
 
     def _print_Rational(self, expr):
         return repr(float(expr))
@@ -272,12 +319,7 @@ class NumpyCodePrinter(SciPyPrinter):
 
 
 class _TorchCodeMixin:
-    """torch code, with the activation classes printed from their templates."""
-
-    def _print_Function(self, expr):
-        if isinstance(expr, Activation):
-            return _activation_code(self, expr, "torch_code")
-        return super()._print_Function(expr)
+    """torch code (the activation classes print themselves through ``_torchcode``)."""
 
     def _print_Rational(self, expr):
         return repr(float(expr))

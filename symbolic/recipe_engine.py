@@ -246,7 +246,7 @@ def _per_sample_part(block: Block) -> Derivation:
 
     d = Derivation(f"{block.distribution} per-sample loss", domain=_domain(block, block.targets))
     neg_log = -sp.log(block.linked)
-    d.add(neg_log, "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    d.add(neg_log, "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     expanded = sp.expand(sp.expand_log(neg_log, force=True))
     d.add(expanded, "the logarithm of the density, expanded")
     if block.stable is not None and block.stable != expanded:

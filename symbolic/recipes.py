@@ -223,7 +223,7 @@ def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
                           "a positive multiple of $\\sum_i (y_i - f_i)^2$ plus a constant: "
                           "the minimiser is free of $\\sigma$"))
     per = Derivation("normal per-sample loss")
-    per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(sample.expr,
             "log of the density: a squared residual and a constant")
 
@@ -261,7 +261,7 @@ def _least_squares() -> Recipe:
     per = Derivation("least-squares per-sample loss")
     per.add(2 * sigma**2 * (-sp.log(pdf.subs(v["mu"], f))) - sigma**2 * sp.log(2 * sp.pi * sigma**2),
             "rescale the normal per-sample loss by $2\\sigma^2$ and drop its constant", lhs=_l, check=False,
-            lhs_latex="l_i")
+            lhs_latex=r"\ell_i")
     per.add(sample.expr, "the squared residual")
     grad = parts["prediction"]
     grad.add(sp.Derivative(sample.expr, f) / (2 * sigma**2),
@@ -301,7 +301,7 @@ def _heteroscedastic() -> Recipe:
     ], {}, "")
     per = Derivation("heteroscedastic per-sample loss")
     per.add(-sp.log(_normal_pdf(y, f1, sp.exp(f2))), "one sample's term, index $i$ dropped", lhs=_l,
-            check=False, lhs_latex="l_i")
+            check=False, lhs_latex=r"\ell_i")
     per.add((y - f1) ** 2 / (2 * sp.exp(f2)) + sp.log(2 * sp.pi * sp.exp(f2)) / 2, "log of the density")
     per.add(sample.expr, "$\\log(2\\pi e^{f_2}) = \\log 2\\pi + f_2$; multiply by $e^{-f_2}$ instead of "
             "dividing by $e^{f_2}$")
@@ -344,13 +344,13 @@ def _bernoulli() -> Recipe:
                       "insert $\\lambda_i = \\mathrm{sig}[f_i]$, $f_i = f[\\mathbf{x}_i, \\boldsymbol\\phi]$")
 
     per = Derivation("Bernoulli per-sample loss, stable form", domain={y: support})
-    per.add(-sp.log(pmf(y, sig(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(pmf(y, sig(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(-y * sp.log(sig(f)) - (1 - y) * sp.log(1 - sig(f)), "the binary cross-entropy")
     per.add(y * Softplus(-f) + (1 - y) * Softplus(f),
             "$\\log \\mathrm{sig}[f] = -\\mathrm{softplus}[-f]$, "
             "$\\log(1 - \\mathrm{sig}[f]) = -\\mathrm{softplus}[f]$")
-    per.add(sample.expr, "$\\mathrm{softplus}[-f] = \\mathrm{softplus}[f] - f$: finite for every $f$ "
-            "(the naive form fails beyond $f \\approx 37$)")
+    per.add(sample.expr, "$\\mathrm{softplus}[-f] = \\mathrm{softplus}[f] - f$: nothing rounds to 0 (in float64 the "
+            "naive form's $1 - \\mathrm{sig}[f]$ does beyond $f \\approx 37$)")
 
     pred = Derivation("Bernoulli prediction", domain={lam: _unit_interval})
     pred.add(sp.log(lam / (1 - lam)), "compare the two outcomes: the log-odds",
@@ -403,11 +403,11 @@ def _categorical(D_o: int = 3) -> Recipe:
 
     per = Derivation("categorical per-sample loss, stable form", domain={y: support})
     per.definitions = dict(onehot)
-    per.add(-sp.log(Softmax(y, *fs)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(Softmax(y, *fs)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(-sp.Add(*[t[k] * sp.log(Softmax(k, *fs)) for k in range(D_o)]), "the multiclass cross-entropy")
     per.add(-sp.Add(*[t[k] * (fs[k] - LogSumExp(*fs)) for k in range(D_o)]),
             "$\\log \\mathrm{softmax}_c[\\mathbf{f}] = f_c - \\mathrm{logsumexp}[\\mathbf{f}]$")
-    per.add(sample.expr, "$\\sum_c t_c = 1$; $\\mathrm{logsumexp}$ never overflows")
+    per.add(sample.expr, "$\\sum_c t_c = 1$; $\\mathrm{logsumexp}$ is evaluated with the largest $f_c$ subtracted first")
 
     pred = Derivation("categorical prediction", domain={c: Cases(range(D_o))})
     pred.add(Fc[c] - sp.log(sp.Sum(sp.exp(Fc[c2]), (c2, 0, D_o - 1))),
@@ -447,7 +447,7 @@ def _poisson() -> Recipe:
                           (_indexed(sample, {y: Y[i], f: F[i]}), "$\\log y_i! = \\log\\Gamma(y_i + 1)$"),
                       ], {Y: counts}, "")
     per = Derivation("Poisson per-sample loss", domain={y: counts})
-    per.add(-sp.log(pmf(y, sp.exp(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(pmf(y, sp.exp(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(sp.exp(f) - y * f + sp.log(sp.factorial(y)), "logarithms of the factors")
     per.add(sample.expr, "$\\log y! = \\log\\Gamma(y + 1)$, which also accepts real $y$")
 
@@ -524,7 +524,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likeli
             d.definitions = {t: sp.KroneckerDelta(r.target, k) for k, t in enumerate(registry.targets)}
         linked = r.pmf.xreplace({p: e.xreplace(rename) for p, e in r.link.items()})
         d.add(-sp.log(linked), "the distribution's parameters are the links of the outputs $f_{K,j}$",
-              lhs=_l, check=False, lhs_latex="l_i")
+              lhs=_l, check=False, lhs_latex=r"\ell_i")
         d.add(r.per_sample_loss.xreplace(rename), "the recipe's stable form")
         return d
     n = D_o // r.per_target
@@ -535,7 +535,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likeli
         log_probabilities = [-sp.log(r.pmf.xreplace({r.target: registry.targets[j]}).xreplace(parameters_of[j]))
                              for j in range(n)]
         d.add(sp.Add(*log_probabilities), "independent targets: their negative log-probabilities add",
-              lhs=_l, check=False, lhs_latex="l_i")
+              lhs=_l, check=False, lhs_latex=r"\ell_i")
         if r.target_domain is not None:
             d.domain = {t: r.target_domain for t in registry.targets}
         added = sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)])
@@ -546,7 +546,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likeli
             d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     else:
         d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
-              "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex="l_i")
+              "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex=r"\ell_i")
         d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     return d
 

@@ -153,8 +153,9 @@ def region_count_derivation() -> Derivation:
     >>> d = region_count_derivation()
     >>> d.check().passed
     True
-    >>> print(d.to_latex().splitlines()[-2])
-    &= \left(D + 1\right)^{K} && \text{collect the powers of $D + 1$}
+    >>> print("\n".join(d.to_latex().splitlines()[-3:-1]))
+    &= \left(D + 1\right)^{K}\\
+    &\qquad\text{\footnotesize(collect the powers of $D + 1$)}
     """
     N = sp.Symbol("N_r")
     d = Derivation("number of linear regions of a one-input deep network")
@@ -175,7 +176,7 @@ def zaslavsky_small_width_derivation() -> Derivation:
     True
     """
     N = sp.Symbol("N_r")
-    d = Derivation("shallow regions when D <= D_i")
+    d = Derivation(r"shallow regions when $D \le D_i$")
     d.add(shallow_region_count(), "Zaslavsky's count", lhs=N, check=False)
     d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)), "terms with $j > D$ vanish when $D \\le D_i$")
     d.add(2 ** D, "binomial theorem, $(1 + 1)^D$")
@@ -210,14 +211,12 @@ def activation_pattern_map(spec: NetworkSpec, tensors: Mapping[str, Any], extent
     """
     import numpy as np
 
-    from .piecewise import PIECEWISE_LINEAR_ACTIVATIONS, exact_tensors
+    from .piecewise import activation_pieces, exact_tensors
 
     if spec.D_i != 2:
         raise ValueError(f"region maps are drawn for two inputs (D_i = 2), got D_i = {spec.D_i}; "
                          "for one input count exactly with symbolic.piecewise.count_regions")
-    if spec.activation not in PIECEWISE_LINEAR_ACTIVATIONS:
-        raise ValueError(f"linear regions assume a piecewise-linear activation "
-                         f"({' or '.join(PIECEWISE_LINEAR_ACTIVATIONS)}), got {spec.activation!r}; use --activation relu")
+    pieces = activation_pieces(spec)  # ValueError unless continuous piecewise linear with one kink
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"grid size n must be an integer >= 2, got {n!r}")
     if not (isinstance(extent, (int, float)) and 0 < extent < float("inf")):
@@ -226,15 +225,16 @@ def activation_pattern_map(spec: NetworkSpec, tensors: Mapping[str, Any], extent
     xs = np.linspace(-extent, extent, n)
     X1, X2 = np.meshgrid(xs, xs)
     h = np.stack([X1.ravel(), X2.ravel()], axis=1)  # (n^2, D_i)
-    slope = float(spec.activation_params.get("slope", 0.0))
+    t = float(pieces.kink)
+    (s_left, c_left), (s_right, c_right) = [tuple(map(float, line)) for line in (pieces.left, pieces.right)]
     patterns = []
     for k in range(spec.K):
         beta = np.array([float(v) for v in exact[f"beta_{k}"]])
         omega = np.array([[float(v) for v in row] for row in exact[f"omega_{k}"]])
         f = beta + h @ omega.T  # f_k: (n^2, D_{k+1})
-        active = f > 0
+        active = f > t
         patterns.append(active)
-        h = np.where(active, f, slope * f)
+        h = np.where(active, s_right * f + c_right, s_left * f + c_left)
     bits = np.concatenate(patterns, axis=1)  # (n^2, sum_k D_k)
     _, labels = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
     labels = labels.reshape(n, n)

@@ -15,39 +15,18 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
-__all__ = ["ACTIVATIONS", "ACTIVATION_DEFAULTS", "LOSSES", "NetworkSpec", "check_loss_width", "check_sigma",
+from .activation_registry import ACTIVATIONS as _ACTIVATION_REGISTRY
+
+__all__ = ["ACTIVATIONS", "LOSSES", "NetworkSpec", "check_loss_width", "check_sigma",
            "n_targets", "parse_widths"]
 
-#: Activation names accepted everywhere (CLI, spec, both realisations).
-ACTIVATIONS: tuple[str, ...] = (
-    "relu",
-    "leaky_relu",
-    "sigmoid",
-    "tanh",
-    "softplus",
-    "elu",
-    "gelu",
-    "swish",
-    "heaviside",
-    "linear",
-)
-
-#: Parameters an activation takes, with their defaults (Prince uses slope 0.1).
-ACTIVATION_DEFAULTS: dict[str, dict[str, Fraction]] = {
-    "leaky_relu": {"slope": Fraction(1, 10)},
-    "elu": {"alpha": Fraction(1)},
-}
+#: Activation names accepted everywhere (CLI, spec, both realisations): the registry of
+#: :class:`symbolic.activation_registry.Activation` entries (iterating it gives the names).
+ACTIVATIONS = _ACTIVATION_REGISTRY
 
 
 #: The loss registry (names are keys; entries are :class:`symbolic.likelihood.Likelihood`).
 from .likelihood import LOSSES, check_sigma, get_loss  # noqa: E402  (plain Python)
-
-
-def _suggest(name: str, options: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def parse_widths(text: str | Iterable[int]) -> tuple[int, ...]:
@@ -107,25 +86,14 @@ class NetworkSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", parse_widths(self.widths))
-        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {self.activation!r}{_suggest(str(self.activation), ACTIVATIONS)}; "
-                f"choose one of {', '.join(ACTIVATIONS)}"
-            )
-        defaults = ACTIVATION_DEFAULTS.get(self.activation, {})
-        params = dict(defaults)
-        for key, value in dict(self.activation_params).items():
-            if key not in defaults:
-                raise ValueError(
-                    f"activation {self.activation!r} takes no parameter {key!r}"
-                    + (f"; it takes {', '.join(defaults)}" if defaults else "")
-                )
-            if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or not math.isfinite(value):
-                raise ValueError(f"activation parameter {key} must be a finite number, got {value!r}")
-            params[key] = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-        if self.activation == "elu" and params["alpha"] <= 0:
-            raise ValueError(f"elu alpha must be positive, got {float(params['alpha'])}")
+        entry = ACTIVATIONS.get(self.activation)  # ValueError naming the choices
+        params = entry.check_params(self.activation_params)
         object.__setattr__(self, "activation_params", params)
+
+    @property
+    def activation_entry(self):
+        """The registry entry of a[.] (:class:`symbolic.activation_registry.Activation`)."""
+        return ACTIVATIONS.get(self.activation)
 
     # The lecture's dimension names.
     @property

@@ -63,12 +63,10 @@ def regions_report(args: argparse.Namespace) -> dict:
 
         tensors = load_params(args.params, spec)
 
-    from symbolic.piecewise import PIECEWISE_LINEAR_ACTIVATIONS
+    from symbolic.activation_registry import check_regions_activation
     from symbolic.regions import lecture_regions, max_regions, max_regions_is_exact
 
-    if spec.activation not in PIECEWISE_LINEAR_ACTIVATIONS:
-        raise ValueError(f"linear regions assume a piecewise-linear activation "
-                         f"({' or '.join(PIECEWISE_LINEAR_ACTIVATIONS)}), got {spec.activation!r}; use --activation relu")
+    check_regions_activation(spec.activation)
     report = {
         "widths": list(spec.widths),
         "activation": spec.activation,

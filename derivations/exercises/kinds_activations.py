@@ -15,6 +15,7 @@ import random
 import sympy as sp
 
 from symbolic.activations import activation
+from symbolic.activation_registry import ACTIVATIONS
 from symbolic.derivation import Derivation
 from symbolic.printing import latex
 
@@ -25,12 +26,17 @@ z = sp.Symbol("z", real=True)
 c = sp.Symbol("c", real=True, nonzero=True)
 u = sp.Symbol("u", real=True)
 
-NAMES = {"sigmoid": r"\mathrm{sig}", "tanh": r"\tanh", "softplus": r"\mathrm{softplus}", "swish": r"\mathrm{swish}",
-         "elu": r"\mathrm{ELU}", "leaky_relu": r"\mathrm{LReLU}"}
-DEFINITIONS = {"sigmoid": r"\mathrm{sig}[z] = 1/(1 + e^{-z})", "tanh": r"\tanh[z] = (e^{z} - e^{-z})/(e^{z} + e^{-z})",
-               "softplus": r"\mathrm{softplus}[z] = \log(1 + e^{z})", "swish": r"\mathrm{swish}[z] = z\,\mathrm{sig}[z]",
-               "elu": r"\mathrm{ELU}[z] = z \text{ for } z > 0,\ e^{z} - 1 \text{ otherwise}",
-               "leaky_relu": r"\mathrm{LReLU}[z] = z \text{ for } z > 0,\ z/10 \text{ otherwise}"}
+
+def _name(name: str) -> str:
+    """LaTeX of the activation's name, from its registry entry (``\\mathrm{sig}``)."""
+    return ACTIVATIONS.get(name).latex
+
+
+def _definition(name: str) -> str:
+    """The activation's defining equation in LaTeX, from its registry entry."""
+    return ACTIVATIONS.get(name).definition_latex
+
+
 #: The activation whose derivative a student confuses with this one's.
 CONFUSED = {"sigmoid": "tanh", "tanh": "sigmoid", "softplus": "sigmoid", "swish": "sigmoid", "elu": "relu",
             "leaky_relu": "relu"}
@@ -45,11 +51,11 @@ def derivative(name: str, arg: sp.Expr) -> sp.Expr:
 def chain_rule_derivation(name: str) -> Derivation:
     r"""d/dz a[c z] = c a'[c z], proven once per activation with c symbolic."""
     a = activation(name)
-    definition = type(a(u)).definition(u) if name != "tanh" else sp.tanh(u)
+    definition = type(a(u)).definition(u)
     d = Derivation(f"derivative of {name}[c z]", layout="block")
     q = sp.Symbol("q")
     d.add(sp.Derivative(a(c * z), z), "the quantity asked for", lhs=q, check=False,
-          lhs_latex=rf"\frac{{d}}{{dz}} {NAMES[name]}\left[c z\right]")
+          lhs_latex=rf"\frac{{d}}{{dz}} {_name(name)}\left[c z\right]")
     d.add(c * derivative(name, c * z), r"chain rule: $d(cz)/dz = c$, and the activation's derivative")
     d.add(sp.diff(definition.xreplace({u: c * z}), z), "the same from the definition in exponentials")
     d.check()
@@ -65,7 +71,7 @@ def activation_derivative(rng: random.Random) -> Exercise:
     generic = chain_rule_derivation(name)
     d = Derivation("with the given c", layout="block")
     d.add(generic.steps[1].rhs.xreplace({c: cv}), f"the proven rule with $c = {number_latex(cv)}$",
-          lhs=sp.Derivative(a(cv * z), z), lhs_latex=rf"\frac{{d}}{{dz}} {NAMES[name]}\left[{latex(cv * z)}\right]")
+          lhs=sp.Derivative(a(cv * z), z), lhs_latex=rf"\frac{{d}}{{dz}} {_name(name)}\left[{latex(cv * z)}\right]")
     mistakes = [(r"you dropped the inner derivative $c$ (chain rule: $d(cz)/dz = c$)", derivative(name, cv * z)),
                 (f"that is the derivative of the wrong activation ({CONFUSED[name]}, not {name})",
                  cv * derivative(CONFUSED[name], cv * z))]
@@ -74,7 +80,7 @@ def activation_derivative(rng: random.Random) -> Exercise:
     points = [R(-3, 2), R(1, 3), R(7, 5)]
     twin_values = [(f"derivative at z = {p} (torch autograd)", cv * twin.activation_derivative(name, cv * p)[1],
                     answer.subs(z, p)) for p in points]
-    question = (f"With ${DEFINITIONS[name]}$, differentiate ${NAMES[name]}\\left[{latex(cv * z)}\\right]$ with respect "
+    question = (f"With ${_definition(name)}$, differentiate ${_name(name)}\\left[{latex(cv * z)}\\right]$ with respect "
                 "to $z$. Answer with an expression in $z$ (you may use the activation itself, or exponentials).")
     return Exercise(
         "activation-derivative", "activations", "expression", question, answer, variables=[z],
@@ -88,7 +94,7 @@ def _value_derivation(name: str) -> Derivation:
     d = Derivation(f"{name}'", layout="block")
     q = sp.Symbol("q")
     d.add(sp.Derivative(a(z), z), "the derivative asked for", lhs=q, check=False,
-          lhs_latex=rf"{NAMES[name]}'\left[z\right]")
+          lhs_latex=rf"{_name(name)}'\left[z\right]")
     d.add(derivative(name, z), "the activation's derivative")
     return d
 
@@ -98,7 +104,7 @@ def activation_slope(rng: random.Random) -> Exercise:
     while True:
         name = pick(rng, ["sigmoid", "tanh", "softplus", "swish", "elu", "leaky_relu"])
         z0 = pick(rng, [R(-2), R(-3, 2), R(-1), R(-1, 2), R(1, 2), R(1), R(3, 2), R(2)])
-        if name in ("elu", "leaky_relu") and z0 > 0:
+        if ACTIVATIONS.get(name).kinks and z0 > 0:
             continue  # the negative branch is the interesting one
         answer = derivative(name, z0)
         value = activation(name)(z0)
@@ -109,14 +115,14 @@ def activation_slope(rng: random.Random) -> Exercise:
     generic = _value_derivation(name)
     d = Derivation("at the point", layout="block")
     d.add(answer, f"substitute $z = {number_latex(z0)}$", lhs=sp.Subs(sp.Derivative(activation(name)(z), z), z, z0),
-          lhs_latex=rf"{NAMES[name]}'\left[{number_latex(z0)}\right]")
+          lhs_latex=rf"{_name(name)}'\left[{number_latex(z0)}\right]")
     value_torch, slope_torch = twin.activation_derivative(name, z0)
-    question = (f"With ${DEFINITIONS[name]}$, compute the slope ${NAMES[name]}'[z]$ at $z = {number_latex(z0)}$ "
+    question = (f"With ${_definition(name)}$, compute the slope ${_name(name)}'[z]$ at $z = {number_latex(z0)}$ "
                 "to 3 decimal places.")
     return Exercise(
         "activation-slope", "activations", "number", question, answer, precision=0.001,
-        solution=[generic, d, f"Numerically, ${NAMES[name]}'[{number_latex(z0)}] \\approx {float(answer):.6f}$."],
-        mistakes=[(f"you gave the activation's value ${NAMES[name]}[z]$, not its slope", value),
+        solution=[generic, d, f"Numerically, ${_name(name)}'[{number_latex(z0)}] \\approx {float(answer):.6f}$."],
+        mistakes=[(f"you gave the activation's value ${_name(name)}[z]$, not its slope", value),
                   (f"that is the slope of the wrong activation ({CONFUSED[name]}, not {name})", confused)],
         twin=[("slope (torch autograd)", slope_torch, answer), ("value (torch)", value_torch, value)],
         title="Slope of an activation")

@@ -14,7 +14,7 @@ import random
 
 import sympy as sp
 
-from symbolic.backprop import adjoint_symbol, backprop_latex
+from symbolic.backprop import Adjoint, adjoint_symbol, backprop_latex
 from symbolic.derivation import Derivation, check_equal
 from symbolic.printing import latex
 
@@ -143,7 +143,7 @@ def network_gradient(rng: random.Random) -> Exercise:
     for s, e in bp.program:
         if s in bp.targets:
             continue
-        d.add(known[s], "backward pass: chain rule" if "dl/d" in s.name else "forward pass", lhs=s,
+        d.add(known[s], "backward pass: chain rule" if isinstance(s, Adjoint) else "forward pass", lhs=s,
               lhs_latex=backprop_latex(s), rhs_latex=f"{backprop_latex(e)} = {number_latex(known[s])}")
     substituted = _substituted_gradient()
     for p in wanted:

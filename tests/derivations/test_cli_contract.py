@@ -136,6 +136,19 @@ def crafted(finished_run: Path, tmp_path: Path, change) -> Path:
     (lambda d: d.__setitem__("model", [1]), "field model must be a dict of named tensors"),
     (lambda d: d.__setitem__("optimizer", {"state": 1}), "field optimizer must be an optimizer state_dict"),
     (lambda d: d["optimizer"]["param_groups"][0].__setitem__("lr", 7.0), "field optimizer.param_groups[0].lr is 7.0"),
+    (lambda d: d["rng"].__setitem__("torch_cpu", torch.full_like(d["rng"]["torch_cpu"], 255)),
+     "field rng.torch_cpu must be a valid torch CPU RNG state"),
+    (lambda d: d["history"].__setitem__("loss", [float("nan")] * 5), "field history.loss[0] must be a finite loss"),
+    (lambda d: d.__setitem__("step", 0), "field step is 0, but 5 epochs of 3 steps (I = 40, B = 16) make 15"),
+    (lambda d: d.__setitem__("config", "x"), "field config must be a dict"),
+    (lambda d: d["model"].__setitem__("omega_0", torch.zeros(7, 7, dtype=torch.float64)),
+     "field model.omega_0 has shape (7, 7), this network's omega_0 has (2, 1)"),
+    (lambda d: d["model"].__setitem__("omega_0", d["model"]["omega_0"].long()), "field model.omega_0 is int64, this run "
+                                                                                  "trains in float64"),
+    (lambda d: d["model"].__setitem__("omega_0", d["model"]["omega_0"] * float("nan")),
+     "field model.omega_0 holds non-finite numbers"),
+    (lambda d: d["model"].pop("beta_1"), "field model lacks the tensor beta_1"),
+    (lambda d: d["model"].__setitem__("omega_9", torch.zeros(1)), "field model has a tensor 'omega_9' that widths 1,2,1 do not"),
 ])
 def test_4_every_checkpoint_field_is_validated(finished_run, tmp_path, capsys, change, field):
     run = crafted(finished_run, tmp_path, change)

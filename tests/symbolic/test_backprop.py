@@ -225,3 +225,32 @@ def test_python_float_arguments_keep_float64_in_torch_programs():
     (out,) = fn(torch.zeros(2, dtype=torch.float64), 0.1)
     assert out.dtype == torch.float64
     assert abs(out[0].item() - 0.5 * np.log(2 * np.pi * 0.01)) < 1e-15
+
+
+def test_adjoints_are_their_own_symbols_not_a_name_prefix():
+    """An adjoint prints as a partial derivative because it is an ``Adjoint``, whatever its
+    name; a plain symbol that happens to be called ``dl/df`` is not one."""
+    from symbolic.autodiff import Adjoint
+    from symbolic.backprop import LOSS_SYMBOL
+    from symbolic.printing import latex
+
+    f = sp.Symbol("f_{1,2}", real=True)
+    g = adjoint_symbol(f)
+    assert isinstance(g, Adjoint) and g.wrt == f and g.output == LOSS_SYMBOL and g.is_real
+    assert latex(g) == r"\frac{\partial \ell}{\partial f_{1,2}}"
+    assert "partial" not in latex(sp.Symbol(g.name, real=True))
+    assert g != sp.Symbol(g.name, real=True)
+    # the same name with another output is another adjoint
+    assert Adjoint(f, sp.Symbol("L", real=True)) != Adjoint(f, sp.Symbol("l", real=True))
+    # the adjoint is last in a product: the chain rule's factor, then dl/ds
+    w = sp.Symbol("omega_{1,1,2}", real=True)
+    assert latex(w * g) == r"\omega_{1,1,2} \frac{\partial \ell}{\partial f_{1,2}}"
+
+
+def test_adjoints_survive_pickling_and_export_as_stock_symbols():
+    import pickle
+
+    bp = backprop((1, 2, 1), "least-squares", "relu")
+    assert pickle.loads(pickle.dumps(bp.program)) == bp.program
+    assert all("Adjoint" not in sp.srepr(e) and "PerSampleLoss" not in sp.srepr(e)
+               for _, e in bp.program + bp.gradient_assignments)

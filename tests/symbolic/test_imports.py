@@ -6,7 +6,8 @@ import sys
 
 SYMBOLIC = ["symbolic", "symbolic.networks", "symbolic.backprop", "symbolic.backprop_compile", "symbolic.compile",
             "symbolic.derivation", "symbolic.recipes", "symbolic.regions", "symbolic.piecewise",
-            "symbolic.constructions", "symbolic.gradient_descent", "symbolic.identities", "symbolic.counts"]
+            "symbolic.constructions", "symbolic.gradient_descent", "symbolic.identities", "symbolic.counts",
+            "symbolic.step_check", "symbolic.tolerances", "symbolic.autodiff"]
 NUMERIC = ["numeric", "numeric.model", "numeric.losses", "numeric.training", "numeric.checkpoint", "numeric.datasets",
            "numeric.params", "numeric.data", "numeric.optimizers", "numeric.monitoring"]
 
@@ -24,3 +25,9 @@ def test_symbolic_does_not_import_torch():
 def test_numeric_does_not_import_sympy():
     loaded = _loaded_after_import(NUMERIC)
     assert "sympy" not in loaded and "torch" in loaded  # the check would see an import
+
+
+def test_tolerance_table_is_plain_python():
+    """Every side reads the one tolerance table, so importing it loads neither SymPy nor torch."""
+    loaded = _loaded_after_import(["symbolic.tolerances"])
+    assert "sympy" not in loaded and "torch" not in loaded and "symbolic.tolerances" in loaded
