@@ -374,8 +374,8 @@ def _book_table() -> None:
              "0 < `y` < 1", torch_distribution=_T + "beta")
     _builtin("von-mises", "circular", _fixed(2, 1, "mu = f_1, kappa = exp f_2"), "von Mises, mu = f_1, kappa = exp(f_2)",
              "`y` an angle in [-pi, pi]", torch_distribution=_T + "von_mises",
-             # torch's VonMises approximates log I_0 to ~1e-8: the twin prints log(i0e(kappa)) + kappa
-             torch_nll="symbolic.distributions:printed_torch_nll", oracle_rtol=1e-7)
+             # torch's VonMises approximates log I_0 (to ~1e-8 .. 1e-7): the twin prints log(i0e(kappa)) + kappa
+             torch_nll="symbolic.distributions:printed_torch_nll", oracle_rtol=1e-6)
     _builtin("multivariate-normal", "real", lambda name, D_o: mvn_n(name, D_o),
              "multivariate normal: mean f_1..f_n, Cholesky factor row by row (diagonal exp)",
              "`y_1..y_n`, D_o = n + n(n+1)/2", torch_distribution=_T + "multivariate_normal")
