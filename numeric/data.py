@@ -18,7 +18,7 @@ import numpy as np
 
 from symbolic.likelihood import get_loss  # plain Python
 
-from .files import decode_text, read_regular_file
+from .files import decode_text, read_regular_file, shorten
 
 #: A number in a data cell: decimal digits, optional sign, point and exponent. Python's own
 #: literal forms (``1_000``, ``0x1f``, ``inf``, ``nan``, ``Infinity``) are not CSV numbers.
@@ -62,7 +62,7 @@ def _pick(header: list[str], options: list[list[str]], what: str, path: str) -> 
     wanted = " or ".join(",".join(o) for o in options)
     missing = [n for n in options[-1] if n not in header]
     raise ValueError(f"data file {path!r} is missing {what} column{'s' if len(missing) > 1 else ''} "
-                     f"{', '.join(missing)} (expected {wanted}; header has {','.join(header) or 'nothing'})")
+                     f"{', '.join(missing)} (expected {wanted}; header has {shorten(','.join(header)) or 'nothing'})")
 
 
 def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
@@ -80,7 +80,7 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
     header = [c.strip() for c in rows[0]]
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        raise ValueError(f"data file {name!r} has the column {repeated[0]!r} more than once; name each column once")
+        raise ValueError(f"data file {name!r} has the column {shorten(repeated[0])!r} more than once; name each column once")
     for short, long in (("x", "x_1"), ("y", "y_1")):
         if short in header and long in header:
             raise ValueError(f"data file {name!r} has both columns {short!r} and {long!r}; keep one of them")
