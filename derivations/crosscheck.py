@@ -20,7 +20,8 @@ from symbolic.likelihood import get_loss
 from symbolic.networks import DeepNetwork, deep_network
 from symbolic.spec import NetworkSpec
 
-__all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check", "random_inputs"]
+__all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check",
+           "random_inputs"]
 
 #: Relative-error tolerances by dtype (relative to max(1, |reference|)); the values live in
 #: :mod:`derivations.derive_checks`, which ``derive`` uses without torch.
