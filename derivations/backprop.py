@@ -11,6 +11,7 @@ import sympy as sp
 import torch
 
 from derivations.crosscheck import GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check
+from symbolic.likelihood import get_loss
 from derivations.figures.backprop import gradient_tangents_figure
 from derivations.traceability import assign_ids, tagged
 from numeric.model import DeepNetworkModule
@@ -134,9 +135,9 @@ def build(ctx: TopicContext) -> TopicResult:
     worst_by, errors = {}, {}
     for name in ACTIVATIONS:
         for loss in LOSSES:
-            D_o = 2 if loss in ("categorical", "heteroscedastic-normal") else 1
+            D_o = get_loss(loss).smallest_D_o()
             spec = NetworkSpec((2, 4, 3, D_o), name)
-            paths = ("program", "layers") if loss == "least-squares" else ("layers",)
+            paths = ("program", "layers") if loss == LOSSES.names()[0] else ("layers",)  # the scalar path once
             try:
                 checks = gradient_check(spec, loss, I=32, seed=1, paths=paths)
             except ValueError as exc:  # a derived program that cannot be compiled is a failed check
