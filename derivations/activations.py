@@ -17,6 +17,7 @@ from derivations.topic import Display, TopicContext, TopicResult, record, topic_
 from numeric.activations import torch_activation
 from symbolic.activations import ELUPrime, Activation, activation
 from symbolic.compile import compile_program
+from symbolic.custom_activations import make_activation
 from symbolic.derivation import check_equal
 from symbolic.printing import latex
 from symbolic.spec import ACTIVATIONS, NetworkSpec
@@ -53,12 +54,60 @@ def _latex(expr: sp.Expr) -> str:
     return text
 
 
+#: The notes' example of a lecturer's own activation (as ``examples/my_losses.py`` registers it).
+OWN_EXAMPLE = 'register_activation("softsign", z / (1 + sp.Abs(z)))'
+
+
+def _own_activation() -> tuple[str, list[dict], str]:
+    """"Write your own activation": softsign from one expression, its derivative derived by
+    SymPy and checked against PyTorch's own ``softsign`` (an independent implementation).
+    Returns the section's LaTeX, its records and its display."""
+    z = sp.Symbol("z", real=True)
+    entry = make_activation("softsign", z / (1 + sp.Abs(z)))  # the entry, not registered
+    a = entry.sympy_function()(z)
+    slope = sp.diff(a, z)
+    tidy = 1 / (1 + sp.Abs(z)) ** 2
+    c = check_equal(slope, tidy, {z: lambda rng: sp.Rational(rng.choice([v for v in range(-300, 301) if v]), 100)},
+                    points=8, symbolic=False)
+    records = [record("softsign (own): SymPy's derivative equals 1/(1 + |z|)^2", "derivative", c.max_error, c.passed,
+                      c.method, id="own_softsign.derivative")]
+    zt = torch.tensor(POINTS + (0.0,), dtype=torch.float64, requires_grad=True)
+    grad = torch.autograd.grad(torch.nn.functional.softsign(zt).sum(), zt)[0]
+    ours = compile_program([z], [], [slope + 0 * z], "torch")(zt.detach())[0]
+    err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
+    records.append(record(f"softsign (own): compiled a'[z] vs autograd of torch.nn.functional.softsign "
+                          f"({len(POINTS)} points and the kink z = 0)", "symbolic-vs-torch", err, err <= 1e-12,
+                          "float64, relative error", id="own_softsign.torch"))
+    assign_ids(SLUG, records)  # before tagging, so that the tags carry the final ids
+    kinks = ", ".join(sp.latex(k) for k in entry.kinks)
+    linear = ("it is, so \\texttt{regions} counts its networks' pieces" if entry.regions_ready else
+              "here not, so \\texttt{regions} refuses it")
+    display = (f"\\begin{{align*}}\n{latex(a)} &= {latex(entry.sympy_class().definition(z))},\\\\\n"
+               f"\\frac{{d}}{{dz}}{latex(a)} &= {_latex(slope)} = {latex(tidy)}\n\\end{{align*}}")
+    tex = rf"""\subsection*{{Write your own activation}}
+A lecturer's own activation is one SymPy expression in one real symbol, registered in a
+Python file passed to any command as \texttt{{--plugin FILE.py}} (see \texttt{{examples/my\_losses.py}}):
+\begin{{verbatim}}
+{OWN_EXAMPLE}
+\end{{verbatim}}
+SymPy derives its derivative, finds its kinks (here $z \in \{{{kinks}\}}$, where $|z|$ switches),
+decides whether it is piecewise linear ({linear}), and prints its
+PyTorch code; the derivative below is checked against the autograd of PyTorch's own
+\texttt{{softsign}} at {len(POINTS)} points and at the kink, and it then works in
+\texttt{{derive}}, \texttt{{verify}}, \texttt{{evaluate}}, \texttt{{train}} and these notes like a built-in one.
+{tagged(display, records)}
+"""
+    return tex, records, display
+
+
 def build(ctx: TopicContext) -> TopicResult:
     z = sp.Symbol("z", real=True)
     records, rows, checks_of = [], [], {}
-    points = torch.tensor(POINTS, dtype=torch.float64)  # away from z = 0
     for name in ACTIVATIONS:
         entry = ACTIVATIONS.get(name)
+        # away from the kinks (z = 0 for the built-ins)
+        points = torch.tensor([p for p in POINTS if all(abs(p - t) > 1e-3 for t in entry.kink_values())],
+                              dtype=torch.float64)
         a = activation(name)
         expr = a(z)
         slope = sp.diff(expr, z)
@@ -76,7 +125,7 @@ def build(ctx: TopicContext) -> TopicResult:
         ours = torch.as_tensor(compile_program([z], [], [slope + 0 * z], "torch")(points)[0], dtype=torch.float64)
         ours = ours.expand_as(points)
         err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
-        records.append(record(f"{name}: compiled a'[z] vs torch autograd ({len(POINTS)} points)", "symbolic-vs-torch", err,
+        records.append(record(f"{name}: compiled a'[z] vs torch autograd ({len(points)} points)", "symbolic-vs-torch", err,
                               err <= 1e-12, "float64, relative error"))
         # 3. at the kink z = 0 itself (ReLU'(0) = 0 as torch; leaky ReLU'(0) = 0.1; H'(0) = 0)
         kink = torch.zeros(3, dtype=torch.float64, requires_grad=True)
@@ -117,6 +166,9 @@ def build(ctx: TopicContext) -> TopicResult:
     body = "\\\\\n".join(line(*row) for row in rows)
     assign_ids(SLUG, records)
     table = tagged(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)
+    table_records = list(records)
+    own_tex, own_records, own_display = _own_activation()
+    records += own_records
     tex = rf"""\section{{{TITLE}}}
 An activation function $\mathrm{{a}}[\cdot]$ is the nonlinearity applied to each hidden unit's
 linear combination of the inputs; without it a network of any depth is one linear function.
@@ -136,8 +188,9 @@ must agree.
 \includegraphics[width=\textwidth]{{{figure}}}
 \caption{{Activation functions $\mathrm{{a}}[z]$ (solid) and their derivatives $\mathrm{{a}}'[z]$ (dashed).}}
 \end{{figure}}
-"""
-    displays = {"all": Display(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)}
+{own_tex}"""
+    displays = {"all": Display(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", table_records),
+                "own": Display(own_display, own_records)}
     for row in rows:  # one activation: its definition and its derivative
         value, derivative = pair(*row)
         displays[row[0]] = Display(f"\\begin{{align*}}\n{value}\\\\\n{derivative}\n\\end{{align*}}", checks_of[row[0]])

@@ -141,8 +141,8 @@ def _is_continuous(expr: sp.Expr, z: sp.Symbol, kinks: tuple) -> bool:
 def make_activation(name: str, expr: sp.Expr, *, derivative: sp.Expr | None = None,
                     kinks: Sequence[Any] | None = None, latex: str | None = None, title: str | None = None,
                     torch: str | Callable | None = None) -> Activation:
-    r"""The registry entry of the activation ``a[z] = expr`` (not registered; see
-    :func:`register_activation`).
+    r"""The registry entry of the activation ``a[z] = expr``, not registered (see
+    :func:`register_activation`; the notes use this to show an example without taking its name).
 
     Parameters
     ----------
@@ -165,8 +165,6 @@ def make_activation(name: str, expr: sp.Expr, *, derivative: sp.Expr | None = No
     if not isinstance(name, str) or not name or name.startswith("-") or re.search(r"\s", name):
         raise ValueError(f"activation name must be a non-empty string without spaces that does not start with "
                          f"'-', got {name!r}")
-    if name in ACTIVATIONS:
-        raise ValueError(f"activation {name!r} is already registered; choose another name")
     if not isinstance(expr, sp.Expr):
         raise TypeError(f"activation {name!r} must be a SymPy expression in one real symbol, got "
                         f"{type(expr).__name__} {expr!r}")
@@ -220,6 +218,8 @@ def register_activation(name: str, expr: sp.Expr, **options: Any) -> Activation:
     ...
     ValueError: activation 'relu' is already registered; choose another name
     """
+    if name in ACTIVATIONS:
+        ACTIVATIONS.add(name, None)  # the registry's own message: already registered
     entry = make_activation(name, expr, **options)
     ACTIVATIONS.add(name, entry)
     ACTIVATION_CLASSES[entry.sympy.__name__] = entry.sympy
