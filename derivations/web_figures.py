@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -99,13 +100,14 @@ def activations_figure() -> Interactive:
     for name in ACTIVATIONS:
         expr = activation(name)(z)
         slope = sp.diff(expr, z)
+        key = re.sub(r"\W", "_", name)  # a JavaScript identifier (a registered name may hold '-')
         try:
-            functions.append(javascript_function(f"act_{name}", [z], expr))
-            functions.append(javascript_function(f"dact_{name}", [z], slope))
+            functions.append(javascript_function(f"act_{key}", [z], expr))
+            functions.append(javascript_function(f"dact_{key}", [z], slope))
         except ValueError:
             skipped.append(name)  # JavaScript has no erf (GELU)
             continue
-        entries.append({"name": name, "fn": f"act_{name}", "dfn": f"dact_{name}"})
+        entries.append({"name": name, "fn": f"act_{key}", "dfn": f"dact_{key}"})
     config = {"activations": entries, "z": [-4.0, 4.0], "y": [-1.5, 3.0], "z0": 0.5}
     caption = ("An activation " + math_html(r"\mathrm{a}[z]") + " (solid), its derivative "
                + math_html(r"\mathrm{a}'[z]") + " derived by SymPy (dashed) and the tangent at "

@@ -321,6 +321,25 @@ class NumpyCodePrinter(SciPyPrinter):
 class _TorchCodeMixin:
     """torch code (the activation classes print themselves through ``_torchcode``)."""
 
+    def _print_Piecewise(self, expr):
+        # torch.where of two Python numbers is a float32 tensor (5/3 loses 8 digits): a number
+        # branch takes the dtype and shape of the tensor its condition compares.
+        like = next((side for rel in sorted(expr.atoms(sp.core.relational.Relational), key=sp.default_sort_key)
+                     for side in (rel.lhs, rel.rhs) if side.free_symbols), None)
+        if like is None:
+            return super()._print_Piecewise(expr)
+        ref = self._print(like)
+
+        def branch(e):
+            return f"torch.full_like({ref}, {self._print(e)})" if e.is_number else self._print(e)
+
+        last_e, last_c = expr.args[-1]
+        text = branch(last_e) if last_c == sp.true else branch(sp.S.Zero)
+        start = len(expr.args) - 1 if last_c == sp.true else len(expr.args)
+        for e, c in reversed(expr.args[:start]):
+            text = f"torch.where({self._print(c)}, {branch(e)}, {text})"
+        return text
+
     def _print_Rational(self, expr):
         return repr(float(expr))
 

@@ -68,6 +68,12 @@ class Registry(Generic[E]):
         raise ValueError(f"unknown {self.kind} {name!r}{suggest(name, self._entries)}; "
                          f"choose one of {', '.join(self._entries)}")
 
+    def remove(self, name: str) -> E:
+        """Take ``name`` out again and return its entry (for tests and notebooks that try an entry out)."""
+        entry = self.get(name)
+        del self._entries[name]
+        return entry
+
     def names(self) -> tuple[str, ...]:
         """Registered names, in registration order."""
         return tuple(self._entries)
