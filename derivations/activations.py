@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import sympy as sp
 import torch
 
@@ -83,11 +84,18 @@ def build(ctx: TopicContext) -> TopicResult:
         grad0 = torch.autograd.grad(value.sum(), kink)[0] if value.requires_grad else torch.zeros(3, dtype=torch.float64)
         ours0 = torch.as_tensor(compile_program([z], [], [slope + 0 * z], "torch")(kink.detach())[0],
                                 dtype=torch.float64).expand(3)
+        numpy0 = np.broadcast_to(np.asarray(compile_program([z], [], [slope + 0 * z], "numpy")(np.zeros(3))[0],
+                                            dtype=np.float64), (3,))
+        values0 = [np.broadcast_to(np.asarray(compile_program([z], [], [expr + 0 * z], backend)(zero)[0], dtype=np.float64),
+                                   (3,)) for backend, zero in (("torch", kink.detach()), ("numpy", np.zeros(3)))]
         exact0 = slope.subs(z, 0)
         err0 = max(float((ours0 - grad0).abs().max()), abs(float(exact0) - float(grad0[0])),
-                   abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])))  # and a[0] itself
+                   float(np.abs(numpy0 - grad0.numpy()).max()),
+                   abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])),  # and a[0] itself,
+                   *(float(np.abs(v - value.detach().numpy()).max()) for v in values0))  # exact and compiled
         where = "its kink " if 0 in entry.kink_values() else ""
-        records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled, vs torch "
+        records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled (torch and "
+                              f"numpy), vs torch "
                               f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= 1e-12,
                               "float64, at z = 0 exactly", id=f"{name}.kink"))
         checks_of[name] = records[-3:]
@@ -101,12 +109,14 @@ def build(ctx: TopicContext) -> TopicResult:
         return (f"{left} &= {_latex(definition)}", rf"\frac{{d}}{{dz}}{left} &= {_latex(_expand_primes(slope))}")
 
     def line(name, *row):
+        """Two rows: the name and the definition, then the derivative under it (one row of
+        both runs off the page for GELU and swish)."""
         value, derivative = pair(name, *row)
-        return rf"&\text{{{ACTIVATIONS.get(name).title}}}: & {value}, & {derivative}"
+        return rf"&\text{{{ACTIVATIONS.get(name).title}:}}\quad & {value},\\" + "\n" + rf"&& {derivative}"
 
     body = "\\\\\n".join(line(*row) for row in rows)
     assign_ids(SLUG, records)
-    table = tagged(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)
+    table = tagged(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)
     tex = rf"""\section{{{TITLE}}}
 An activation function $\mathrm{{a}}[\cdot]$ is the nonlinearity applied to each hidden unit's
 linear combination of the inputs; without it a network of any depth is one linear function.
@@ -119,14 +129,15 @@ $\mathbb{{I}}[z > 0]$ too, with $H(0) = 0$).
 Every derivative is checked three times: against the derivative of the function's definition
 (checked at 8 points to 50 digits), compiled to PyTorch against PyTorch's autograd of the same
 activation at 8 points away from $z = 0$, and at $z = 0$ exactly (the kink of ReLU, leaky ReLU,
-ELU and Heaviside), where the exact value, the compiled one and autograd's must agree.
+ELU and Heaviside), where the exact value, the compiled ones (PyTorch and NumPy) and autograd's
+must agree.
 \begin{{figure}}[ht]
 \centering
 \includegraphics[width=\textwidth]{{{figure}}}
 \caption{{Activation functions $\mathrm{{a}}[z]$ (solid) and their derivatives $\mathrm{{a}}'[z]$ (dashed).}}
 \end{{figure}}
 """
-    displays = {"all": Display(f"\\begin{{alignat*}}{{3}}\n{body}\n\\end{{alignat*}}", records)}
+    displays = {"all": Display(f"\\begin{{alignat*}}{{2}}\n{body}\n\\end{{alignat*}}", records)}
     for row in rows:  # one activation: its definition and its derivative
         value, derivative = pair(*row)
         displays[row[0]] = Display(f"\\begin{{align*}}\n{value}\\\\\n{derivative}\n\\end{{align*}}", checks_of[row[0]])

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 
+from derivations.evidence import steps_words
 from derivations.figures.regions import regions_vs_parameters_figure
 from derivations.traceability import assign_ids, tagged
 from derivations.topic import Display, TopicContext, TopicResult, record, topic_main
@@ -167,7 +168,7 @@ def build(ctx: TopicContext) -> TopicResult:
     deep2 = region_value(deep_region_count(), D_i=2, D=6, K=3)
     assign_ids(SLUG, records)
     by_id = {r["id"].split(".", 1)[1]: r for r in records}
-    small_records = [r for r in records if r["name"].startswith("shallow regions when D <= D_i")]
+    small_records = [r for r in records if r["name"].startswith(small.title)]
     counts_tex = tagged(counts.to_latex(), count_records + [by_id["parameters.formula_vs_sum"],
                                                             by_id["parameters.numel_grid"]])
     zaslavsky_tex = tagged(rf"\[ N_r = {latex(shallow_region_count())} \]",
@@ -184,7 +185,7 @@ regions a network can reach grows exponentially with depth.
 \paragraph{{Parameters.}} A network with widths $D_0 = D_i, D_1, \dots, D_{{K+1}} = D_o$ has
 $\sum_{{k=0}}^{{K}} D_{{k+1}} (D_k + 1)$ parameters (checked against the number of entries of the
 PyTorch twin's tensors on a grid of {n_nets} width lists); with one input, one output and $K$ layers of $D$
-units (checked against the sum on a grid, and proven step by step):
+units (checked against the sum on a grid, and {steps_words(count_records)}):
 {counts_tex}
 
 \paragraph{{Regions of a shallow network.}} Each hidden unit's joint is a hyperplane of the input
@@ -193,7 +194,7 @@ when the hyperplanes are in general position)
 {zaslavsky_tex}
 regions, e.g. ${z23}$ for $D_i = 2$, $D = 3$. The bound is attained, counted exactly for one
 input ($D + 1$ regions, $D = 1, \dots, 6$) and on a grid for two inputs ($D = 2, 3, 4$ lines in
-general position). With no more units than inputs every pattern occurs (proven):
+general position). With no more units than inputs every pattern occurs ({steps_words(small_records)}):
 {small_tex}
 
 \paragraph{{Regions of a deep network.}} A network with one input and $K$ layers of widths

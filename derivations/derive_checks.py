@@ -116,10 +116,7 @@ def gradient_exact_checks(bp, points: int = 4, seed: int = 0, max_fd_parameters:
         values.update({x: sp.Float(_draw(rng, -2.0, 2.0), DIGITS) for x in net.inputs})
         samples.append(values)
     X = np.array([[float(v[x]) for x in net.inputs] for v in samples])  # (I, D_i)
-    if bp.loss.target_encoding == "one-hot":
-        Y = np.array([[float(next(c for c, t in enumerate(bp.targets) if v[t] == 1))] for v in samples])  # (I, 1)
-    else:
-        Y = np.array([[float(v[t]) for t in bp.targets] for v in samples])  # (I, n_targets)
+    Y = np.array([bp.loss.decode(v) for v in samples])  # (I, n_targets): class indices where one-hot
     constants = {c.name: float(samples[0][c]) for c in bp.constants}
     compiled = None
     if not bp.matrix_form_check():  # else the program cannot be compiled layer-wise: that check fails

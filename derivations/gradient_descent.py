@@ -59,7 +59,7 @@ def build(ctx: TopicContext) -> TopicResult:
 
     figure = ctx.save_figure(trajectory_figure(loss, iterates, x, y), "gradient_descent_trajectory")
     final = iterates[-1]
-    gradient = r"\frac{\partial L}{\partial \boldsymbol\phi} &= \sum_{i=1}^{I} \frac{\partial l_i}{\partial \boldsymbol\phi}"
+    gradient = r"\frac{\partial L}{\partial \boldsymbol\phi} &= \sum_{i=1}^{I} \frac{\partial \ell_i}{\partial \boldsymbol\phi}"
     update = r"\boldsymbol\phi &\leftarrow \boldsymbol\phi - \alpha \frac{\partial L}{\partial \boldsymbol\phi}"
     assign_ids(SLUG, records)
     rule_tex = tagged(f"\\begin{{align*}}\n{gradient},\n& {update},\n\\end{{align*}}", records[-2:])

@@ -90,7 +90,7 @@ def build(ctx: TopicContext) -> TopicResult:
     joints = shallow_joints(net)
     numbers = sorted(j.xreplace(values) for j in joints)
     found = [sp.Rational(t.numerator, t.denominator) for t in pl.joints]
-    records.append(record("1-3-1 example: joints -theta_d0/theta_d1 equal the exact counter's joints", "exact",
+    records.append(record(r"1-3-1 example: joints $-\theta_{d0}/\theta_{d1}$ equal the exact counter's joints", "exact",
                           0.0 if numbers == found else float("inf"), numbers == found, "exact rationals"))
     # every piece is the network: compare with the substituted network at rational points
     y = net.substituted_outputs()[0].xreplace(values)

@@ -138,7 +138,7 @@ def build(ctx: TopicContext) -> TopicResult:
     checkpoints = ", ".join(f"\\texttt{{{p.name}}}" for p in list_checkpoints(run_dir))
     first_rows = ", ".join(f"{r['loss_per_sample']:.3f}" for r in epochs[:5])
     rule = (r"\boldsymbol\phi_{t+1} = \boldsymbol\phi_t - \alpha \sum_{i \in \mathcal{B}_t}"
-            r"\frac{\partial l_i[\boldsymbol\phi_t]}{\partial \boldsymbol\phi}")
+            r"\frac{\partial \ell_i[\boldsymbol\phi_t]}{\partial \boldsymbol\phi}")
     updates = {name: optimizer_epoch_check(name) for name in ("sgd", "momentum", "adam")}
     records += list(updates.values())
     assign_ids(SLUG, records)
@@ -149,7 +149,7 @@ def build(ctx: TopicContext) -> TopicResult:
     sgd_tex, momentum_tex, adam_tex = rule_tex("sgd"), rule_tex("momentum"), rule_tex("adam")
     trained_tex = tagged(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", [records[2]])
     tex = rf"""\section{{{TITLE}}}
-The loss is a sum of one term per training sample, $L[\boldsymbol\phi] = \sum_{{i}} l_i$.
+The loss is a sum of one term per training sample, $L[\boldsymbol\phi] = \sum_{{i}} \ell_i$.
 Gradient descent uses all of them in every step; stochastic gradient descent (SGD) adds
 noise to the optimisation by using only a random subset $\mathcal{{B}}_t$ of the samples, a
 \emph{{batch}}, in each step, with the gradient summed over the batch:
@@ -166,7 +166,7 @@ step is the loss summed over the batch, as in the formula above.
 
 \paragraph{{Monitoring and checkpointing.}} Every step and every epoch appends a row to
 \texttt{{metrics.csv}} (the loss per sample of the first five epochs:
-${first_rows}$); a checkpoint with the parameters, the optimizer state, the epoch and step
+{first_rows}); a checkpoint with the parameters, the optimizer state, the epoch and step
 and every random state is written atomically every 50 epochs (kept: {checkpoints}). This
 run was stopped after {EPOCHS // 2} epochs and resumed from its checkpoint; it ends with the
 same parameters as an uninterrupted run (checked). The final loss is

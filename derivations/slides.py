@@ -163,7 +163,7 @@ def _blocks(display: Display, steps: tuple[int, int] | None) -> list[tuple[str, 
     for lo in range(a, b, STEPS_PER_BLOCK):
         hi = min(b, lo + STEPS_PER_BLOCK)
         part = type(d)(d.title, steps=_with_head(d.steps[lo:hi], lo, d.steps), layout="row")
-        out.append((part.to_latex(inline_width=0, wrap_width=SLIDE_WRAP),
+        out.append((part.to_latex(inline_width=0, wrap_width=SLIDE_WRAP, reason_width=None),
                     records[lo:hi] if records is not None else display.records))
     return out
 

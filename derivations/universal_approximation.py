@@ -75,12 +75,12 @@ def build(ctx: TopicContext) -> TopicResult:
     for r in rows:
         h = (INTERVAL[1] - INTERVAL[0]) / r["D"]
         bound = error_bound(h, CURVATURE)
-        records.append(record(f"D = {r['D']}: max error on the grid {r['max_error']:.3g} <= h^2 max|f''|/8 = {bound:.3g}",
+        records.append(record(rf"$D = {r['D']}$: largest error on the grid ${r['max_error']:.3g} \le h^2 \max|f''|/8 = {bound:.3g}$",
                               "bound", r["max_error"], r["max_error"] <= bound, "upper bound, checked on a grid of 8001 points",
                               id=f"bound.D{r['D']}"))
     for D in (2, 4, 8):
         worst, bound = _attained(D)
-        records.append(record(f"f = x^2, D = {D}: the error at the midpoints is exactly h^2 max|f''|/8 = {bound} (attained)",
+        records.append(record(rf"$f = x^2$, $D = {D}$: the error at the midpoints is exactly $h^2 \max|f''|/8 = {bound}$ (attained)",
                               "bound", float(abs(worst - bound)), worst == bound, "exact rationals, attained",
                               id=f"attained.D{D}"))
     falling = all(b["max_error"] < a["max_error"] for a, b in zip(rows, rows[1:]))

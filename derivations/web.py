@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
+from .evidence import evidence_summary
 from .topic import TopicResult
 from .web_figures import interactive_for
 from .web_tex import Page, fragment_html, inline_html
@@ -94,7 +95,7 @@ def _verification(records: list[dict], titles: dict[str, str]) -> str:
                         f'<td class="num">{_format_error(r["max_error"])}</td><td>{ok}</td></tr>')
         title = inline_html(titles.get(topic, topic))
         out.append(f'<section id="topic-{html.escape(topic)}"><h2><a href="{html.escape(topic)}.html">{title}</a></h2>'
-                   '<table class="checks"><thead><tr><th>id</th><th>check</th><th>method</th><th>max error</th>'
+                   '<table class="checks"><thead><tr><th>id</th><th>check</th><th>method</th><th>largest error</th>'
                    f'<th>passed</th></tr></thead><tbody>{"".join(body)}</tbody></table></section>')
     return "\n".join(out)
 
@@ -156,9 +157,9 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
                      f'{len(pages[t.slug].equations)} displayed equations, {n} checks{extra}</span></li>')
     return (f"<h1>{html.escape(SITE_TITLE)}</h1><p>These notes follow the lecture on deep learning: shallow "
             "networks, activation functions, linear regions, deep networks, loss functions from maximum likelihood, "
-            "gradient descent, stochastic gradient descent and backpropagation. Every equation was derived by SymPy; "
-            "every derivation step was proven equal to the next, or the result was cross-checked numerically against "
-            f"a PyTorch implementation in float64. {status}</p><ol class=\"contents\">{''.join(items)}</ol>"
+            "gradient descent, stochastic gradient descent and backpropagation. Every equation was derived by SymPy "
+            "and links to the checks behind it. " + html.escape(evidence_summary(records)) + f" {status}</p>"
+            f"<ol class=\"contents\">{''.join(items)}</ol>"
             '<p><a href="verification.html">Verification: every check, its method and its largest error</a></p>')
 
 

@@ -72,7 +72,37 @@ def math_html(tex: str, display: bool = False) -> str:
     """MathML for a LaTeX formula (``latex2mathml``); layout-only size commands dropped."""
     tex = re.sub(r"\\(footnotesize|scriptsize|small|normalsize|displaystyle|limits)\b", "", tex)
     tex = re.sub(r"\\label\{[^}]*\}", "", tex)
-    return _latex2mathml(_math_in_text(tex).strip(), display="block" if display else "inline")
+    return _right_aligned(_latex2mathml(_math_in_text(tex).strip(), display="block" if display else "inline"))
+
+
+_MTD = re.compile(r"<mtd\b([^>]*?)(/?)>|</mtd>")
+
+
+def _right_aligned(mathml: str) -> str:
+    """Right-align the ``columnalign="right"`` cells (align*'s left-hand sides).
+
+    MathML Core lays a cell's content out from its start edge and ignores ``columnalign``
+    and ``text-align``; a right-to-left cell starts at its right edge, so the content goes
+    in a left-to-right ``mrow`` inside a ``dir="rtl"`` cell.
+
+    >>> _right_aligned('<mtd columnalign="right"><mi>y</mi></mtd><mtd columnalign="left"><mo>=</mo></mtd>')
+    '<mtd columnalign="right" dir="rtl"><mrow dir="ltr"><mi>y</mi></mrow></mtd><mtd columnalign="left"><mo>=</mo></mtd>'
+    """
+    out, stack, last = [], [], 0
+    for m in _MTD.finditer(mathml):
+        out.append(mathml[last:m.start()])
+        last = m.end()
+        if m.group(0) == "</mtd>":
+            right = stack.pop() if stack else False
+            out.append("</mrow></mtd>" if right else "</mtd>")
+        elif m.group(2):  # an empty cell, <mtd ... />
+            out.append(m.group(0))
+        else:
+            right = 'columnalign="right"' in m.group(1)
+            stack.append(right)
+            out.append(f'<mtd{m.group(1)} dir="rtl"><mrow dir="ltr">' if right else m.group(0))
+    out.append(mathml[last:])
+    return "".join(out)
 
 
 def _math_in_text(tex: str) -> str:

@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 import sympy as sp
 
 from .activations import activation, activation_latex
+from .likelihood import Likelihood
 # The generic reverse-mode core; its names stay importable from here.
 from .autodiff import Adjoint, Program, _independent_runs, local_partials, reverse_mode  # noqa: F401
 from .losses import SampleLoss, sample_loss
@@ -180,7 +181,7 @@ class Backprop:
         >>> for line in backprop(NetworkSpec((1, 2, 1), "tanh")).matrix_latex()[3:]:
         ...     print(line)
         \frac{\partial \ell}{\partial \mathbf{h}_{k}} = \boldsymbol\Omega_{k}^{T} \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \mathbf{f}_{k-1}} = \tanh'\left[\mathbf{f}_{k-1}\right] \odot \frac{\partial \ell}{\partial \mathbf{h}_{k}} \quad (k = 1)
-        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, \ldots, 1,\ \mathbf{h}_{0} = \mathbf{x})
+        \frac{\partial \ell}{\partial \boldsymbol\beta_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}}, \quad \frac{\partial \ell}{\partial \boldsymbol\Omega_{k}} = \frac{\partial \ell}{\partial \mathbf{f}_{k}} \mathbf{h}_{k}^{T} \quad (k = 0, 1,\ \mathbf{h}_{0} = \mathbf{x})
         """
         a = activation_latex(self.spec)
         K = self.net.K
@@ -190,8 +191,12 @@ class Backprop:
 
         f_k, f_prev, f_K = r"\mathbf{f}_{k}", r"\mathbf{f}_{k-1}", rf"\mathbf{{f}}_{{{K}}}"
         h_k, beta_k, omega_k = r"\mathbf{h}_{k}", r"\boldsymbol\beta_{k}", r"\boldsymbol\Omega_{k}"
-        up = "k = 1" if K == 1 else rf"k = 1, \ldots, {K}"
-        down = "k = 1" if K == 1 else rf"k = {K}, \ldots, 1"
+        def over(first: int, last: int) -> str:  # "k = 2, 1" for a few values, "k = 1, ..., 5" for many
+            values = list(range(first, last + 1) if first <= last else range(first, last - 1, -1))
+            shown = values if len(values) <= 3 else [values[0], r"\ldots", values[-1]]
+            return "k = " + ", ".join(str(v) for v in shown)
+
+        up, down = over(1, K), over(K, 1)
         lines = [r"\mathbf{f}_{0} = \boldsymbol\beta_{0} + \boldsymbol\Omega_{0} \mathbf{x}"]
         if K >= 1:
             lines.append(rf"{h_k} = {a}\left[{f_prev}\right], \quad {f_k} = {beta_k} + {omega_k} {h_k}"
@@ -201,7 +206,7 @@ class Backprop:
             lines.append(rf"{d(h_k)} = {omega_k}^{{T}} {d(f_k)}, \quad {d(f_prev)} = {a}'\left[{f_prev}\right]"
                          rf" \odot {d(h_k)} \quad ({down})")
         lines.append(rf"{d(beta_k)} = {d(f_k)}, \quad {d(omega_k)} = {d(f_k)} {h_k}^{{T}}"
-                     rf" \quad (k = 0, \ldots, {K},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
+                     rf" \quad ({over(0, K)},\ \mathbf{{h}}_{{0}} = \mathbf{{x}})")
         return lines
 
     def to_latex(self, scalar_limit: int = 120) -> str:
@@ -285,16 +290,24 @@ class Backprop:
         R = lambda lo, hi: sp.Rational(rng.randint(lo * 16, hi * 16), 16)  # noqa: E731
         values: dict[sp.Symbol, sp.Rational] = {x: R(-2, 2) for x in self.net.inputs}
         values.update({p: R(-1, 1) for p in self.parameters})
-        name = self.loss.name
-        if name == "categorical":
-            c = rng.randrange(len(self.targets))
-            values.update({t: sp.Integer(int(i == c)) for i, t in enumerate(self.targets)})
-        elif name == "bernoulli":
-            values.update({t: sp.Integer(rng.randint(0, 1)) for t in self.targets})
-        elif name == "poisson":
-            values.update({t: sp.Integer(rng.randint(0, 4)) for t in self.targets})
+        support = self.loss.entry.support.name
+        n = self.loss.n_data_targets
+        draw = {"binary": lambda: sp.Integer(rng.randint(0, 1)), "count": lambda: sp.Integer(rng.randint(0, 4)),
+                "positive": lambda: R(1, 3) - sp.Rational(rng.randint(0, 15), 16),
+                "nonnegative": lambda: R(0, 3), "unit-interval": lambda: sp.Rational(rng.randint(1, 15), 16),
+                "circular": lambda: R(-3, 3), "real": lambda: R(-2, 2)}
+        if support == "class":
+            row = [sp.Integer(rng.randrange(len(self.targets)))]
+        elif support == "ranking":
+            row = [sp.Integer(v) for v in rng.sample(range(self.net.spec.D_o), n)]
         else:
-            values.update({t: R(-2, 2) for t in self.targets})
+            row = [draw[support]() for _ in range(n)]
+        if self.loss.target_encoding == "one-hot":
+            width = len(self.targets) // n
+            values.update({self.targets[j * width + c]: sp.Integer(int(int(v) == c)) for j, v in enumerate(row)
+                           for c in range(width)})
+        else:
+            values.update(dict(zip(self.targets, row)))
         values.update({c: sp.Rational(3, 4) for c in self.constants})
         return values
 
@@ -335,14 +348,14 @@ class Backprop:
         return known
 
 
-def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: str = "least-squares",
+def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: "str | Likelihood" = "least-squares",
              activation_name: str = "relu") -> Backprop:
     r"""Derive the backward pass of a network and a loss by :func:`reverse_mode`:
 
         dl/dh_k = Omega_k^T dl/df_k,  dl/df_{k-1} = a'[f_{k-1}] (.) dl/dh_k,
         dl/dbeta_k = dl/df_k,  dl/dOmega_k = dl/df_k h_k^T.
 
-    ``loss`` is a name of :data:`symbolic.losses.LOSSES` (the per-sample NLL of
+    ``loss`` is a registered name or a :class:`symbolic.likelihood.Likelihood` (the per-sample NLL of
     :func:`symbolic.losses.sample_loss`).
 
     >>> bp = backprop(NetworkSpec((2, 2, 1), "sigmoid"), "bernoulli")
@@ -355,8 +368,6 @@ def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: str = "least
         net = spec
     else:
         net = deep_network(spec if isinstance(spec, NetworkSpec) else NetworkSpec(tuple(spec), activation_name))
-    if not isinstance(loss, str):
-        raise TypeError(f"loss must be a loss name, got {type(loss).__name__}")
     sl = sample_loss(loss, net.outputs)
     forward = list(net.program) + [(LOSS_SYMBOL, sl.expr)]
     backward, gradient = reverse_mode(forward, LOSS_SYMBOL, net.parameter_symbols)

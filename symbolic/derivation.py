@@ -38,7 +38,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from .printing import display_width, latex, latex_lines
+from .printing import display_width, latex, latex_lines, typeset_width
 # The step checker lives in its own module; its names stay importable from here.
 from .step_check import NUMERIC_TOLERANCE, Cases, Check, _DIGITS, _unfold, check_equal  # noqa: F401
 
@@ -58,6 +58,7 @@ class Step:
     lhs_latex: str | None = None
     rhs_latex: str | None = None
     rename: Mapping[sp.Basic, sp.Expr] | None = None
+    verify: Any = None  # a callable () -> Check for a claim check_equal cannot test (an integral, a maximum)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Derivation:
         lhs_latex: str | None = None,
         rhs_latex: str | None = None,
         rename: Mapping[sp.Basic, sp.Expr] | None = None,
+        verify: Any = None,
     ) -> None:
         """Append a step; ``check=False`` marks a definition (recorded, not proven).
 
@@ -89,7 +91,7 @@ class Derivation:
         if lhs is None and not self.steps:
             raise ValueError("the first step of a derivation needs a left-hand side (lhs=...)")
         self.steps.append(Step(sp.sympify(rhs), reason, None if lhs is None else sp.sympify(lhs), check,
-                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename))
+                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename, verify=verify))
 
     def _expand(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(10):
@@ -110,6 +112,8 @@ class Derivation:
             domain = {**self.domain, **(step.domain or {})}
             if not step.checked:
                 step.check = Check("definition", True, 0.0)
+            elif step.verify is not None:
+                step.check = step.verify()
             elif step.lhs is None:
                 before = previous_rhs.xreplace(step.rename) if step.rename else previous_rhs
                 step.check = check_equal(self._expand(before), self._expand(step.rhs), domain, seed=i,
@@ -125,19 +129,27 @@ class Derivation:
         return all(s.check is not None and s.check.passed for s in self.steps)
 
     # ----- printing ------------------------------------------------------------------
-    def to_latex(self, environment: str = "align*", inline_width: int = 150, wrap_width: int = 66) -> str:
+    def to_latex(self, environment: str = "align*", inline_width: int = 150, wrap_width: int = 66,
+                 reason_width: int | None = 94) -> str:
         """LaTeX ``align*``: one row per step, its reason as ``\\text{}`` on the right, or on
         a line of its own below the step when the row would be too wide for the page
         (estimated from the LaTeX source length, ``inline_width``). With ``layout="block"``
         the choice is made once for the whole block (align* lines the reasons up after its
-        widest row, so one wide row pushes every inline reason off the page)."""
+        widest row, so one wide row pushes every inline reason off the page).
+
+        Every right-hand side starts after the widest left-hand side (align*'s first column),
+        so long sums wrap at ``wrap_width`` less that width; a reason on its own line that
+        would run past the page (``reason_width`` footnote-size characters per line, less the
+        left column) continues on further lines (``None``: never split, e.g. for a caller that
+        sets reasons in a box of its own)."""
         cells = []
-        for step in self.steps:
-            left = "" if step.lhs is None else (step.lhs_latex or latex(step.lhs))
+        lefts = ["" if step.lhs is None else (step.lhs_latex or latex(step.lhs)) for step in self.steps]
+        left_width = round(max((typeset_width(left) for left in lefts), default=0))
+        for step, left in zip(self.steps, lefts):
             if step.rhs_latex:
                 rhs = step.rhs_latex
             else:  # long sums continue on further lines, indented under the '='
-                rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - display_width(left))))
+                rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - left_width)))
             mark = ""
             if step.check is not None and not step.check.passed:
                 mark = r"\quad\textbf{(CHECK FAILED)}"
@@ -145,20 +157,25 @@ class Derivation:
         widest = max((len(left) for left, _, _, _ in cells), default=0) + max(
             (len(rhs) for _, rhs, _, _ in cells), default=0)
         block_inline = all(widest + 2 * len(reason) <= inline_width for _, _, reason, _ in cells)
+        if any("\\qquad" in r for _, r, _, _ in cells):
+            # A wrapped step is wide; align* would push every inline reason past it.
+            inlines = [False] * len(cells)
+        elif self.layout == "block":
+            inlines = [block_inline] * len(cells)
+        else:
+            inlines = [len(left) + len(rhs) + 2 * len(reason) <= inline_width for left, rhs, reason, _ in cells]
+            if not all(inlines):  # a reason on a line of its own widens the column every inline reason follows
+                inlines = [False] * len(cells)
         rows = []
-        for left, rhs, reason, mark in cells:
-            if any("\\qquad" in r for _, r, _, _ in cells):
-                # A wrapped step is wide; align* would push every inline reason past it.
-                inline = False
-            elif self.layout == "block":
-                inline = block_inline
-            else:
-                inline = len(left) + len(rhs) + 2 * len(reason) <= inline_width
+        for (left, rhs, reason, mark), inline in zip(cells, inlines):
             if inline:
                 rows.append(f"{left}{' ' if left else ''}&= {rhs} && \\text{{{reason}}}{mark}")
             else:
-                rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n"
-                            f"&\\qquad\\text{{\\footnotesize({reason})}}")
+                budget = None if reason_width is None else max(40, reason_width - (9 * left_width) // 5)
+                lines = [f"({reason})"] if budget is None else wrap_text(f"({reason})", budget)
+                reasons = [f"&\\qquad\\text{{\\footnotesize{lines[0]}}}"]  # further lines indented a little
+                reasons += [f"&\\qquad\\quad\\text{{\\footnotesize {line}}}" for line in lines[1:]]
+                rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n" + "\\\\\n".join(reasons))
         return f"\\begin{{{environment}}}\n" + "\\\\\n".join(rows) + f"\n\\end{{{environment}}}"
 
     def to_text(self) -> str:
@@ -198,6 +215,38 @@ class Derivation:
 def _short(expr: Any, limit: int = 300) -> str:
     text = sp.sstr(expr)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    r"""Text with ``$...$`` math cut at spaces outside the math into lines of at most
+    ``width`` characters (math counted by :func:`display_width`; one word longer than the
+    line stays whole).
+
+    >>> wrap_text("(the loss is $\\sum_i l_i$ over the samples)", 18)
+    ['(the loss is $\\sum_i l_i$', 'over the samples)']
+    """
+    words, current, in_math = [], "", False
+    for ch in text:  # split at spaces outside math
+        if ch == "$":
+            in_math = not in_math
+        if ch == " " and not in_math:
+            words.append(current)
+            current = ""
+        else:
+            current += ch
+    words.append(current)
+
+    def width_of(chunk: str) -> int:
+        parts = chunk.split("$")
+        return sum(len(p) if k % 2 == 0 else display_width(p) for k, p in enumerate(parts))
+
+    lines: list[str] = []
+    for word in words:
+        if lines and width_of(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return [line for line in lines if line]
 
 
 def _tex_text(text: str) -> str:

@@ -39,7 +39,7 @@ def shallow_is_deep(D_i: int = 1, D: int = 3, D_o: int = 1, activation_name: str
     y_deep = deep.substituted_outputs()
     for j in range(D_o):
         lhs = shallow.outputs[j]
-        d.add(y_shallow[j], "the shallow network (theta, phi)", lhs=lhs, check=False)
+        d.add(y_shallow[j], r"the shallow network, parameters $\theta$ and $\phi$", lhs=lhs, check=False)
         # A change of notation is a definition (comparing the renamed expression with itself
         # would check nothing); the next step proves the renamed network is the deep one.
         d.add(y_shallow[j].xreplace(rename),

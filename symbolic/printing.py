@@ -24,6 +24,7 @@ __all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_c
 
 _INDEXED = re.compile(r"^([A-Za-z]+)('?)_\{([^{}]*)\}$")
 _COMMA_FREE = {"theta", "phi", "psi"}
+_BARE_LETTER_BEFORE_NAME = re.compile(r"(?<![\\A-Za-z{_^])([A-Za-z]) \\mathrm\{")
 _PARAMETER_BASES = {"theta", "phi", "psi", "beta", "omega"}
 
 
@@ -46,6 +47,11 @@ class LectureLatexPrinter(LatexPrinter):
     # The lecture writes weights before activations (phi_1 h_1) and biases first
     # (phi_0 + phi_1 h_1 + ...): order factors and terms that way.
     def _print_Mul(self, expr):
+        # A one-letter factor before a named function reads as one word ("ysoftplus"):
+        # a thin space between them, y\, softplus[f].
+        return _BARE_LETTER_BEFORE_NAME.sub(r"\1\\, \\mathrm{", self._print_product(expr))
+
+    def _print_product(self, expr):
         if not isinstance(expr, sp.Mul):  # LatexPrinter routes x**-1 here too
             return super()._print_Mul(expr)
         if any(isinstance(a, Adjoint) for a in expr.args):
@@ -181,6 +187,40 @@ def needs_commas(name: str) -> bool:
 
 
 _COMMAND = re.compile(r"\\(left|right|mathrm|operatorname|boldsymbol|mathbf|displaystyle)\b")
+
+
+def typeset_width(tex: str) -> float:
+    r"""Rough width of typeset display math in characters: like :func:`display_width`, but
+    a fraction is as wide as its wider part and scripts are set smaller (for deciding how
+    much of a line an ``align*`` column takes).
+
+    >>> display_width(r"\frac{\sqrt{2} e^{- \frac{y^{2}}{2}}}{2 \sqrt{\pi}}"), typeset_width(r"\frac{\sqrt{2} e^{- \frac{y^{2}}{2}}}{2 \sqrt{\pi}}")
+    (12, 4.9)
+    """
+    def braced(text: str, start: int) -> tuple[str, int]:
+        depth = 0
+        for i in range(start, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                return text[start + 1:i], i + 1
+        return text[start + 1:], len(text)
+
+    width, i = 0.0, 0
+    while i < len(tex):
+        if tex.startswith(r"\frac", i) and tex[i + 5:i + 6] == "{":
+            top, j = braced(tex, i + 5)
+            bottom, i = braced(tex, j) if tex[j:j + 1] == "{" else ("", j)
+            width += max(typeset_width(top), typeset_width(bottom))
+        elif tex[i] in "^_" and tex[i + 1:i + 2] == "{":
+            script, i = braced(tex, i + 1)
+            width += 0.7 * typeset_width(script)
+        else:
+            j = i + 1
+            while j < len(tex) and not tex.startswith(r"\frac", j) and not (tex[j] in "^_" and tex[j + 1:j + 2] == "{"):
+                j += 1
+            width += display_width(tex[i:j])
+            i = j
+    return round(width, 1)
 
 
 def display_width(tex: str) -> int:

@@ -30,13 +30,13 @@ import sympy as sp
 
 from .activations import Softplus, sig
 from .derivation import Cases, Derivation
-from .losses import LOSSES, LogSumExp, SampleLoss, check_loss_width, network_loss, sample_loss, sigma
+from .likelihood import LOSSES, Likelihood, get_loss
+from .losses import LogSumExp, SampleLoss, check_loss_width, network_loss, sample_loss, sigma
 from .networks import DeepNetwork
 from .printing import latex  # noqa: F401  (used by the doctests)
 from .spec import NetworkSpec
 
-__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation",
-           "RECIPE_BUILDERS"]
+__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation"]
 
 #: Sample index i = 1..I and the number of samples I.
 i = sp.Symbol("i", integer=True, positive=True)
@@ -99,6 +99,13 @@ class Recipe:
     link: dict[sp.Expr, sp.Expr]
     sample: SampleLoss
     parts: dict[str, Derivation] = field(default_factory=dict)
+    #: How the network's D_o outputs use the recipe: ``per_target`` outputs for each of D_o /
+    #: per_target independent targets (``whole``: the recipe is for all D_o outputs at once);
+    #: ``scaled``: the recipe's loss is a rescaled NLL (least squares), not a log-probability.
+    per_target: int = 1
+    whole: bool = False
+    scaled: bool = False
+    target_domain: Any = None  # sample values for the network derivation's targets
 
     def __post_init__(self) -> None:
         for d in self.parts.values():
@@ -193,7 +200,7 @@ def _indexed(sample: SampleLoss, mapping: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
 # ----- the recipes -----------------------------------------------------------------------
 def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
     f = sp.Symbol("f", real=True)
-    sample = sample_loss(name if name == "normal" else "normal", [f])
+    sample = sample_loss("normal", [f])  # least squares starts from the normal NLL too
     y = sample.targets[0]
     mu = sp.Symbol("mu", real=True)
     Y, F = sp.IndexedBase("y", real=True), sp.IndexedBase("f", real=True)
@@ -216,8 +223,8 @@ def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
                           "a positive multiple of $\\sum_i (y_i - f_i)^2$ plus a constant: "
                           "the minimiser is free of $\\sigma$"))
     per = Derivation("normal per-sample loss")
-    per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
-    per.add(sample.expr if name == "normal" else (y - f) ** 2 / (2 * var) + sp.log(2 * sp.pi * var) / 2,
+    per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
+    per.add(sample.expr,
             "log of the density: a squared residual and a constant")
 
     pred = Derivation("normal prediction")
@@ -254,7 +261,7 @@ def _least_squares() -> Recipe:
     per = Derivation("least-squares per-sample loss")
     per.add(2 * sigma**2 * (-sp.log(pdf.subs(v["mu"], f))) - sigma**2 * sp.log(2 * sp.pi * sigma**2),
             "rescale the normal per-sample loss by $2\\sigma^2$ and drop its constant", lhs=_l, check=False,
-            lhs_latex="l_i")
+            lhs_latex=r"\ell_i")
     per.add(sample.expr, "the squared residual")
     grad = parts["prediction"]
     grad.add(sp.Derivative(sample.expr, f) / (2 * sigma**2),
@@ -265,7 +272,7 @@ def _least_squares() -> Recipe:
     return Recipe("least-squares", "normal (least squares)",
                   "a normal distribution whose mean the network predicts; dropping constants gives least squares",
                   "the mean y = f (the maximum of the normal distribution)",
-                  pdf, y, (v["mu"], sigma), {v["mu"]: f}, sample, new_parts)
+                  pdf, y, (v["mu"], sigma), {v["mu"]: f}, sample, new_parts, scaled=True)
 
 
 def _heteroscedastic() -> Recipe:
@@ -294,7 +301,7 @@ def _heteroscedastic() -> Recipe:
     ], {}, "")
     per = Derivation("heteroscedastic per-sample loss")
     per.add(-sp.log(_normal_pdf(y, f1, sp.exp(f2))), "one sample's term, index $i$ dropped", lhs=_l,
-            check=False, lhs_latex="l_i")
+            check=False, lhs_latex=r"\ell_i")
     per.add((y - f1) ** 2 / (2 * sp.exp(f2)) + sp.log(2 * sp.pi * sp.exp(f2)) / 2, "log of the density")
     per.add(sample.expr, "$\\log(2\\pi e^{f_2}) = \\log 2\\pi + f_2$; multiply by $e^{-f_2}$ instead of "
             "dividing by $e^{f_2}$")
@@ -305,7 +312,7 @@ def _heteroscedastic() -> Recipe:
     return Recipe("heteroscedastic-normal", "normal (heteroscedastic)",
                   "a normal distribution whose mean and log-variance the network predicts",
                   "the mean y = f_1 with standard deviation exp(f_2 / 2)",
-                  pdf, y, (mu, sigma), {mu: f1, sigma: sp.exp(f2 / 2)}, sample, parts)
+                  pdf, y, (mu, sigma), {mu: f1, sigma: sp.exp(f2 / 2)}, sample, parts, per_target=2)
 
 
 def _bernoulli() -> Recipe:
@@ -337,13 +344,13 @@ def _bernoulli() -> Recipe:
                       "insert $\\lambda_i = \\mathrm{sig}[f_i]$, $f_i = f[\\mathbf{x}_i, \\boldsymbol\\phi]$")
 
     per = Derivation("Bernoulli per-sample loss, stable form", domain={y: support})
-    per.add(-sp.log(pmf(y, sig(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(pmf(y, sig(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(-y * sp.log(sig(f)) - (1 - y) * sp.log(1 - sig(f)), "the binary cross-entropy")
     per.add(y * Softplus(-f) + (1 - y) * Softplus(f),
             "$\\log \\mathrm{sig}[f] = -\\mathrm{softplus}[-f]$, "
             "$\\log(1 - \\mathrm{sig}[f]) = -\\mathrm{softplus}[f]$")
-    per.add(sample.expr, "$\\mathrm{softplus}[-f] = \\mathrm{softplus}[f] - f$: finite for every $f$ "
-            "(the naive form fails beyond $f \\approx 37$)")
+    per.add(sample.expr, "$\\mathrm{softplus}[-f] = \\mathrm{softplus}[f] - f$: nothing rounds to 0 (in float64 the "
+            "naive form's $1 - \\mathrm{sig}[f]$ does beyond $f \\approx 37$)")
 
     pred = Derivation("Bernoulli prediction", domain={lam: _unit_interval})
     pred.add(sp.log(lam / (1 - lam)), "compare the two outcomes: the log-odds",
@@ -396,11 +403,11 @@ def _categorical(D_o: int = 3) -> Recipe:
 
     per = Derivation("categorical per-sample loss, stable form", domain={y: support})
     per.definitions = dict(onehot)
-    per.add(-sp.log(Softmax(y, *fs)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(Softmax(y, *fs)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(-sp.Add(*[t[k] * sp.log(Softmax(k, *fs)) for k in range(D_o)]), "the multiclass cross-entropy")
     per.add(-sp.Add(*[t[k] * (fs[k] - LogSumExp(*fs)) for k in range(D_o)]),
             "$\\log \\mathrm{softmax}_c[\\mathbf{f}] = f_c - \\mathrm{logsumexp}[\\mathbf{f}]$")
-    per.add(sample.expr, "$\\sum_c t_c = 1$; $\\mathrm{logsumexp}$ never overflows")
+    per.add(sample.expr, "$\\sum_c t_c = 1$; $\\mathrm{logsumexp}$ is evaluated with the largest $f_c$ subtracted first")
 
     pred = Derivation("categorical prediction", domain={c: Cases(range(D_o))})
     pred.add(Fc[c] - sp.log(sp.Sum(sp.exp(Fc[c2]), (c2, 0, D_o - 1))),
@@ -411,7 +418,8 @@ def _categorical(D_o: int = 3) -> Recipe:
     return Recipe("categorical", "categorical", "a categorical distribution whose class probabilities "
                   "$\\mathrm{softmax}[\\mathbf{f}]$ the network predicts",
                   "the full distribution softmax[f], or its maximum y = argmax_c f_c",
-                  pmf, y, tuple(lam), {lam[k]: Softmax(k, *fs) for k in range(D_o)}, sample, parts)
+                  pmf, y, tuple(lam), {lam[k]: Softmax(k, *fs) for k in range(D_o)}, sample, parts, whole=True,
+                  target_domain=Cases(range(D_o)))
 
 
 def _poisson() -> Recipe:
@@ -439,7 +447,7 @@ def _poisson() -> Recipe:
                           (_indexed(sample, {y: Y[i], f: F[i]}), "$\\log y_i! = \\log\\Gamma(y_i + 1)$"),
                       ], {Y: counts}, "")
     per = Derivation("Poisson per-sample loss", domain={y: counts})
-    per.add(-sp.log(pmf(y, sp.exp(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex="l_i")
+    per.add(-sp.log(pmf(y, sp.exp(f))), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     per.add(sp.exp(f) - y * f + sp.log(sp.factorial(y)), "logarithms of the factors")
     per.add(sample.expr, "$\\log y! = \\log\\Gamma(y + 1)$, which also accepts real $y$")
 
@@ -452,25 +460,16 @@ def _poisson() -> Recipe:
     parts = {"distribution and link": dist, "likelihood": lik, "per-sample loss": per, "prediction": pred}
     return Recipe("poisson", "Poisson", "a Poisson distribution whose rate $\\lambda = e^{f}$ the network predicts",
                   "the full distribution (lambda = exp f), or its maximum y = floor(lambda)",
-                  pmf(y, lam), y, (lam,), {lam: sp.exp(f)}, sample, parts)
+                  pmf(y, lam), y, (lam,), {lam: sp.exp(f)}, sample, parts, target_domain={0, 1, 2, 3, 7})
 
 
-#: The recipe of each loss name (categorical takes the number of classes D_o).
-RECIPE_BUILDERS = {
-    "least-squares": _least_squares,
-    "normal": _normal,
-    "heteroscedastic-normal": _heteroscedastic,
-    "bernoulli": _bernoulli,
-    "categorical": _categorical,
-    "poisson": _poisson,
-}
-
-
-def recipe(name: str, D_o: int | None = None) -> Recipe:
+def recipe(loss: "str | Likelihood", D_o: int | None = None) -> Recipe:
     r"""The maximum-likelihood recipe of a loss, ``l_i = -log Pr(y_i | f[x_i, phi])`` (unchecked).
 
-    ``D_o`` is the number of classes for ``categorical`` (default 3); the other losses are
-    derived for one target (and its one or two outputs).
+    ``loss`` is a registered name or a :class:`symbolic.likelihood.Likelihood`. ``D_o`` is the
+    number of outputs for the losses whose distribution depends on it (classes of
+    ``categorical``, components of ``gaussian-mixture``, ...); the others are derived for one
+    target (and its one or two outputs).
 
     >>> r = recipe("poisson")
     >>> print(latex(r.pmf))
@@ -478,22 +477,22 @@ def recipe(name: str, D_o: int | None = None) -> Recipe:
     >>> print(latex(r.link[r.parameters[0]]))
     e^{f}
     """
-    check_loss_width(name, D_o if D_o is not None else (3 if name == "categorical" else
-                                                        2 if name == "heteroscedastic-normal" else 1))
-    if name == "categorical":
-        return _categorical(3 if D_o is None else D_o)
-    return RECIPE_BUILDERS[name]()
+    entry = get_loss(loss)
+    model = entry.model()
+    if D_o is not None:
+        entry.n_targets(D_o)
+    return model.recipe(D_o)
 
 
 @functools.lru_cache(maxsize=None)
-def checked_recipe(name: str, D_o: int | None = None) -> Recipe:
+def checked_recipe(loss: "str | Likelihood", D_o: int | None = None) -> Recipe:
     """:func:`recipe`, with every step checked (cached: building and checking takes a second)."""
-    r = recipe(name, D_o)
+    r = recipe(loss, D_o)
     r.check()
     return r
 
 
-def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Derivation:
+def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likelihood") -> Derivation:
     r"""The network's loss, ``L[phi] = sum_i l_i``, with ``l_i`` on the outputs f_{K,j} of a spec.
 
     Independent targets multiply their probabilities, so ``l_i`` adds the recipe's
@@ -506,34 +505,39 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
     >>> print(latex(d.steps[-1].rhs))
     - f_{1,1} y + e^{f_{1,1}} + \operatorname{loggamma}{\left(y + 1 \right)}
     """
-    nl = network_loss(spec, name)
+    entry = get_loss(loss)
+    nl = network_loss(spec, entry)
     outputs = list(nl.net.outputs)
     D_o = len(outputs)
-    r = recipe(name, D_o if name == "categorical" else None)
+    r = recipe(entry, D_o)
     registry = nl.sample
-    d = Derivation(f"the {name} loss of the {nl.net.spec.describe()} network", layout="block")
+    d = Derivation(f"the {entry.name} loss of the {nl.net.spec.describe()} network", layout="block")
     d.add(sp.Sum(sp.IndexedBase("l")[i], (i, 1, I)), "the total loss adds the per-sample losses",
           lhs=_L, check=False, lhs_latex=L_LATEX)
-    if name == "categorical":
-        y = r.target
-        d.domain = {y: Cases(range(D_o))}
-        d.definitions = {t: sp.KroneckerDelta(y, k) for k, t in enumerate(registry.targets)}
-        d.add(-sp.log(Softmax(y, *outputs)), "the class probabilities are the softmax of the outputs "
-              "$f_{K,c+1}$, $c = 0, \\dots, D_o - 1$", lhs=_l, check=False, lhs_latex="l_i")
-        d.add(r.per_sample_loss.xreplace(dict(zip(r.outputs, outputs))), "the recipe's stable form")
+    if r.whole:  # the recipe is the distribution of all D_o outputs at once
+        rename = dict(zip(r.outputs, outputs))
+        if isinstance(r.target_domain, dict):
+            d.domain = dict(r.target_domain)
+        elif r.target_domain is not None:
+            d.domain = {r.target: r.target_domain}
+        if r.sample.target_encoding == "one-hot" and r.target is not None and not r.sample.data_targets:
+            d.definitions = {t: sp.KroneckerDelta(r.target, k) for k, t in enumerate(registry.targets)}
+        linked = r.pmf.xreplace({p: e.xreplace(rename) for p, e in r.link.items()})
+        d.add(-sp.log(linked), "the distribution's parameters are the links of the outputs $f_{K,j}$",
+              lhs=_l, check=False, lhs_latex=r"\ell_i")
+        d.add(r.per_sample_loss.xreplace(rename), "the recipe's stable form")
         return d
-    per_target = 2 if name == "heteroscedastic-normal" else 1
-    n = D_o // per_target
+    n = D_o // r.per_target
     groups = [outputs[j::n] for j in range(n)]  # outputs of target j: (f_j) or (mu_j, s_j)
     renames = [{r.target: registry.targets[j], **dict(zip(r.outputs, groups[j]))} for j in range(n)]
-    if name != "least-squares":
+    if not r.scaled:
         parameters_of = [{p: e.xreplace(renames[j]) for p, e in r.link.items()} for j in range(n)]
         log_probabilities = [-sp.log(r.pmf.xreplace({r.target: registry.targets[j]}).xreplace(parameters_of[j]))
                              for j in range(n)]
         d.add(sp.Add(*log_probabilities), "independent targets: their negative log-probabilities add",
-              lhs=_l, check=False, lhs_latex="l_i")
-        if name == "poisson":
-            d.domain = {t: {0, 1, 2, 3, 7} for t in registry.targets}
+              lhs=_l, check=False, lhs_latex=r"\ell_i")
+        if r.target_domain is not None:
+            d.domain = {t: r.target_domain for t in registry.targets}
         added = sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)])
         if added == registry.expr:  # one target: the recipe's loss already is the compiled one
             d.add(registry.expr, "the recipe's per-sample loss: the expression that is compiled")
@@ -542,10 +546,9 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
             d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     else:
         d.add(sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)]),
-              "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex="l_i")
+              "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex=r"\ell_i")
         d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     return d
-
 
 
 @dataclass
@@ -583,19 +586,19 @@ class LossDerivation:
         return {"targets": [t.name for t in self.loss.sample.targets], "loss": sp.srepr(self.loss.sample.expr)}
 
 
-def derive_loss(spec: NetworkSpec | DeepNetwork, name: str) -> LossDerivation:
+def derive_loss(spec: NetworkSpec | DeepNetwork, name: "str | Likelihood") -> LossDerivation:
     r"""The checked loss derivation of a network: its recipe, then ``L[phi] = sum_i l_i``.
 
     >>> d = derive_loss(NetworkSpec((1, 3, 1), "relu"), "least-squares")
     >>> d.passed, d.as_json()["targets"]
     (True, ['y'])
     """
-    nl = network_loss(spec, name)
+    entry = get_loss(name)
+    nl = network_loss(spec, entry)
     D_o = len(nl.net.outputs)
-    r = checked_recipe(name, D_o if name == "categorical" else None)
-    network = network_loss_derivation(nl.net, name)
+    model = entry.model()
+    r = checked_recipe(entry, D_o if model.depends_on_D_o else None)
+    network = network_loss_derivation(nl.net, entry)
     network.check()
     return LossDerivation(r, network, nl)
 
-
-assert set(RECIPE_BUILDERS) == set(LOSSES)

@@ -153,8 +153,9 @@ def region_count_derivation() -> Derivation:
     >>> d = region_count_derivation()
     >>> d.check().passed
     True
-    >>> print(d.to_latex().splitlines()[-2])
-    &= \left(D + 1\right)^{K} && \text{collect the powers of $D + 1$}
+    >>> print("\n".join(d.to_latex().splitlines()[-3:-1]))
+    &= \left(D + 1\right)^{K}\\
+    &\qquad\text{\footnotesize(collect the powers of $D + 1$)}
     """
     N = sp.Symbol("N_r")
     d = Derivation("number of linear regions of a one-input deep network")
@@ -175,7 +176,7 @@ def zaslavsky_small_width_derivation() -> Derivation:
     True
     """
     N = sp.Symbol("N_r")
-    d = Derivation("shallow regions when D <= D_i")
+    d = Derivation(r"shallow regions when $D \le D_i$")
     d.add(shallow_region_count(), "Zaslavsky's count", lhs=N, check=False)
     d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)), "terms with $j > D$ vanish when $D \\le D_i$")
     d.add(2 ** D, "binomial theorem, $(1 + 1)^D$")

@@ -59,7 +59,7 @@ def rule_latex(rule: list[tuple[sp.Symbol, sp.Expr]]) -> list[str]:
 
 #: The gradient every rule uses: the loss summed over the batch B_t.
 GRADIENT_LATEX = (r"\mathbf{g}_t &= \sum_{i \in \mathcal{B}_t} "
-                  r"\frac{\partial l_i[\boldsymbol\phi_t]}{\partial \boldsymbol\phi}")
+                  r"\frac{\partial \ell_i[\boldsymbol\phi_t]}{\partial \boldsymbol\phi}")
 
 
 def apply_rule(rule: list[tuple[sp.Symbol, sp.Expr]], state: Mapping[str, Any], **hyper: float) -> dict[str, Any]:

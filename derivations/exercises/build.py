@@ -49,21 +49,20 @@ def student_ids(n: int) -> list[str]:
 
 def read_roster(path: str | Path) -> list[str]:
     """Student ids from a CSV roster with a header and a column ``id`` (letters, digits, ``_.-``)."""
+    from numeric.files import decode_text, read_regular_file, shorten
+
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"roster {str(path)!r} is not a readable file")
-    if path.stat().st_size > 10_000_000:
-        raise ValueError(f"roster {str(path)!r} is larger than 10 MB")
+    text = decode_text(read_regular_file(path, "roster", 10_000_000), "roster", path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(f"roster {str(path)!r} is not UTF-8 text") from None
-    rows = list(csv.reader(text.splitlines()))
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        raise ValueError(f"roster {str(path)!r} is not a readable CSV: {exc}") from None
     if not rows:
         raise ValueError(f"roster {str(path)!r} is empty; it needs a header with a column 'id'")
     header = [h.strip() for h in rows[0]]
     if header.count("id") != 1:
-        raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got {header}")
+        raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got "
+                         f"{shorten(','.join(header))!r}")
     col = header.index("id")
     ids, seen = [], set()
     for n, row in enumerate(rows[1:], start=2):
@@ -71,7 +70,7 @@ def read_roster(path: str | Path) -> list[str]:
             continue
         value = row[col].strip() if col < len(row) else ""
         if not _ID.match(value):
-            raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} must be 1-64 letters, digits, '_', '.' or "
+            raise ValueError(f"roster {str(path)!r} line {n}: id {shorten(value)!r} must be 1-64 letters, digits, '_', '.' or "
                              "'-' (it names files)")
         if value in seen:
             raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} appears twice")

@@ -25,7 +25,6 @@ This module imports SymPy, never torch, so that a check starts quickly.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import random
 import signal
@@ -91,19 +90,10 @@ def time_limit(seconds: float) -> Iterator[None]:
 # ----- answers.json ------------------------------------------------------------------------
 
 def _read_json(path: str | Path, what: str, limit: int) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{what} {str(path)!r} is not a readable file")
-    if path.stat().st_size > limit:
-        raise ValueError(f"{what} {str(path)!r} is larger than {limit // 1_000_000} MB")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{what} {str(path)!r} is not UTF-8 text") from None
-    except RecursionError:
-        raise ValueError(f"{what} {str(path)!r} is nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} {str(path)!r} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    """A regular UTF-8 JSON file of at most ``limit`` bytes (:func:`numeric.files.read_json_file`)."""
+    from numeric.files import read_json_file
+
+    return read_json_file(path, what, limit)
 
 
 def load_answers(path: str | Path) -> dict:

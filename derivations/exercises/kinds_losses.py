@@ -202,12 +202,12 @@ def total_nll(rng: random.Random) -> Exercise:
     d = Derivation("total loss", layout="block")
     for i, (v, yv, li) in enumerate(zip(fs, ys, per), start=1):
         lam = sig(v)
-        d.add(li, rf"$l_{i} = -\log Pr(y_{i} \mid f_{i})$, Bernoulli with $\lambda = \mathrm{{sig}}[f_{i}]$",
-              lhs=-sp.log(lam**yv * (1 - lam) ** (1 - yv)), lhs_latex=f"l_{{{i}}}",
+        d.add(li, rf"$\ell_{i} = -\log Pr(y_{i} \mid f_{i})$, Bernoulli with $\lambda = \mathrm{{sig}}[f_{i}]$",
+              lhs=-sp.log(lam**yv * (1 - lam) ** (1 - yv)), lhs_latex=f"\\ell_{{{i}}}",
               rhs_latex=rf"\mathrm{{softplus}}\left[{number_latex(v)}\right] - {yv} \cdot {tex_number(v)} "
                         rf"\approx {float(li):.6f}")
     d.add(total, r"the loss is the sum over the samples", lhs=sp.Add(*[sp.Symbol(f"l_{i}") for i in range(1, 4)]),
-          lhs_latex="L = l_1 + l_2 + l_3", rhs_latex=f"{float(total):.6f}")
+          lhs_latex=r"L = \ell_1 + \ell_2 + \ell_3", rhs_latex=f"{float(total):.6f}")
     d.definitions.update({sp.Symbol(f"l_{i}"): li for i, li in enumerate(per, start=1)})
     for step in d.steps:  # closed expressions: one evaluation to 50 digits settles each step
         step.check = check_equal(d._expand(step.lhs), step.rhs, points=1, symbolic=False)
@@ -220,7 +220,7 @@ def total_nll(rng: random.Random) -> Exercise:
                 "to 3 decimal places.")
     return Exercise(
         "total-nll", "losses", "number", question, total, precision=0.001,
-        solution=[r"Per sample $l_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
+        solution=[r"Per sample $\ell_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
                   r"\mathrm{softplus}[f_i] - y_i f_i$; the loss adds them.", d],
         mistakes=[("you took the mean over the samples: the loss is their sum", total / 3),
                   (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$", swapped)],

@@ -107,10 +107,10 @@ def sgd_gradient(rng: random.Random) -> Exercise:
             break
     d, _ = _gradient_derivation(bx, by, start, "batch gradient")
     grad = _torch_gradient(bx, by, start)
-    question = (r"For $y = \phi_0 + \phi_1 x$ with the per-sample loss $l_i = (\phi_0 + \phi_1 x_i - y_i)^2$ and the data "
+    question = (r"For $y = \phi_0 + \phi_1 x$ with the per-sample loss $\ell_i = (\phi_0 + \phi_1 x_i - y_i)^2$ and the data "
                 f"$(x_i, y_i)_{{i=1}}^{{6}} = {_table(xs, ys)}$, stochastic gradient descent draws the batch "
                 f"$\\mathcal{{B}} = \\{{{', '.join(str(i + 1) for i in batch)}\\}}$. Compute the batch gradient "
-                r"$\left(\sum_{i \in \mathcal{B}} \partial l_i / \partial \phi_0, \sum_{i \in \mathcal{B}} \partial l_i / "
+                r"$\left(\sum_{i \in \mathcal{B}} \partial \ell_i / \partial \phi_0, \sum_{i \in \mathcal{B}} \partial \ell_i / "
                 r"\partial \phi_1\right)$ at $(\phi_0, \phi_1) = "
                 f"({number_latex(start[0])}, {number_latex(start[1])})$.")
     return Exercise(

@@ -36,7 +36,7 @@ def bernoulli_nll_figure(r: Recipe, f_max: float = 60.0):
         if not finite.all():
             ax.axvline(fs[~finite][0], color=c, ls=":", lw=0.8)  # the first f where it is inf or nan
     ax.set_xlabel("network output (logit) $f$")
-    ax.set_ylabel("per-sample loss $l_i$")
+    ax.set_ylabel(r"per-sample loss $\ell_i$")
     ax.set_title("Bernoulli NLL: the naive form fails for large $|f|$", fontsize=10)
     ax.legend(fontsize=7, frameon=False)
     _, _, lam_values = fn(fs / 6, np.zeros_like(fs))

@@ -68,6 +68,10 @@ def activation_figure(names, spec_for):
         ax.set_title(name.replace("_", " "), fontsize=10)
         ax.axhline(0, color="0.8", lw=0.6, zorder=0)
         ax.set_ylim(-1.6, 4.2)
+    for ax in axes[-1]:
+        ax.set_xlabel("$z$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(r"$\mathrm{a}[z]$, $\mathrm{a}'[z]$")
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=8, frameon=False, loc="upper left")
@@ -90,6 +94,7 @@ def shared_joints_figure(module):
         if w != 0 and -2.5 < -b / w < 2.5:
             ax.axvline(-b / w, color="0.5", lw=0.8, ls=":")
     ax.set_xlabel("$x$")
+    ax.set_ylabel("outputs $y_1, y_2$" if ys.shape[1] == 2 else "outputs $y_j$")
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig

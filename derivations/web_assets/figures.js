@@ -217,7 +217,9 @@ const DD = (function () {
     const names = cfg.params.map((p) => p.name);
     const p = plot(root.querySelector(".plot"), cfg.x, cfg.x, { W: 360, H: 340, xlabel: "x₁", ylabel: "x₂" });
     const n = cfg.cells, c = linspace(cfg.x[0], cfg.x[1], n + 1), w = p.sx(c[1]) - p.sx(c[0]);
-    const rects = [], cells = el("g", { class: "cells" }, p.layer);
+    // one opacity for the whole layer: cells overlap by a fraction of a pixel, and per-cell
+    // opacity would draw each overlap darker (a grid of seams)
+    const rects = [], cells = el("g", { class: "cells", opacity: 0.55 }, p.layer);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++)
       rects.push([el("rect", { x: p.sx(c[i]), y: p.sy(c[j + 1]), width: w + 0.4, height: w + 0.4 }, cells),
                   (c[i] + c[i + 1]) / 2, (c[j] + c[j + 1]) / 2]);
@@ -230,7 +232,6 @@ const DD = (function () {
         cfg.units.forEach((u, d) => { if (f[u] > 0) code |= 1 << d; });
         seen.add(code);
         r.setAttribute("fill", COLORS[code % COLORS.length]);
-        r.setAttribute("fill-opacity", 0.55);
       }
       readout(root, `<span><span class="region-count">${seen.size}</span> patterns of active units seen on the ` +
         `${n}&times;${n} grid (at most ${cfg.max_regions} regions)</span>`);

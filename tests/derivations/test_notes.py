@@ -10,7 +10,7 @@ import pytest
 
 import derivations.shallow
 from derivations.cli import main
-from derivations.notes import TOPICS, build_notes, latex_problems
+from derivations.notes import TOPICS, build_notes, latex_problems, overfull_boxes
 from derivations.topic import TopicResult, record
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
@@ -59,6 +59,27 @@ def test_notes_compile_and_pdf_has_the_sections(notes):
         text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True).stdout
         for title in ["Shallow neural networks", "Deep networks", "Verification"]:
             assert title in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_PDFLATEX, reason="pdflatex not installed")
+def test_nothing_runs_off_the_page_and_the_contents_fit_page_one(notes):
+    out, result, _ = notes
+    log = (out / "notes.log").read_text(errors="replace")
+    assert overfull_boxes(log) == []  # no line sticks out of the text block by more than 2pt
+    if shutil.which("pdftotext"):
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(result.pdf), "-"], capture_output=True,
+                               text=True).stdout
+        assert "Contents" in first
+        missing = [t.title for t in result.topics if " ".join(t.title.split()) not in " ".join(first.split())]
+        assert missing == []  # every entry of the contents, the last topic too, is on page 1
+
+
+def test_overfull_boxes_over_the_tolerance_are_reported():
+    log = ("Overfull \\hbox (48.31462pt too wide) detected at line 91\n"
+           "Overfull \\hbox (1.2pt too wide) in paragraph at lines 3--4\n"
+           "Overfull \\vbox (5.0pt too high) has occurred while \\output is active\n")
+    assert [line.split("(")[1].split("pt")[0] for line in overfull_boxes(log)] == ["48.31462", "5.0"]
 
 
 @pytest.mark.slow

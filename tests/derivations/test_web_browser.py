@@ -33,7 +33,10 @@ if not (CHROMIUM and CHROMEDRIVER):
     if os.environ.get("CI"):
         pytest.fail("chromium/chromedriver missing in CI; .ci/run should install them", pytrace=False)
     pytest.skip("no headless Chromium (apt-get install chromium chromium-driver)", allow_module_level=True)
-webdriver = pytest.importorskip("selenium.webdriver")
+if os.environ.get("CI"):
+    from selenium import webdriver  # a test dependency: missing in CI is an error, not a skip
+else:
+    webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
@@ -127,6 +130,20 @@ def test_equations_link_to_records_on_the_verification_page(site, browser):
         for href in block:
             page, _, anchor = href.partition("#")
             assert page == "verification.html" and anchor in ids, href
+
+
+def test_align_left_hand_sides_end_at_their_column_edge(site, browser):
+    """align*'s first column is right-aligned, as in the PDF: every left-hand side ends at
+    the column's right edge, however wide it is (MathML Core ignores columnalign)."""
+    load(browser, site / "gradient_descent.html")
+    cells = browser.execute_script(
+        "return [...document.querySelectorAll('mtd[columnalign=right]')].filter(c => c.textContent.trim())"
+        ".map(c => { const cell = c.getBoundingClientRect(), box = c.firstElementChild.getBoundingClientRect();"
+        " return [cell.right, box.right, box.width]; });")
+    assert len(cells) >= 10
+    assert len({round(w) for _, _, w in cells}) > 3  # sides of different widths: left-aligned ones would show
+    off = [(cell, right) for cell, right, _ in cells if abs(cell - right) > 1.5]
+    assert off == []
 
 
 def _slider_values(driver) -> dict:
