@@ -11,6 +11,7 @@ import sympy as sp
 import torch
 
 from derivations.crosscheck import GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check
+from symbolic.likelihood import get_loss
 from derivations.figures.backprop import gradient_tangents_figure
 from derivations.traceability import assign_ids, tagged
 from numeric.model import DeepNetworkModule
@@ -21,6 +22,7 @@ from symbolic.backprop_toy import chain_rule_example, toy_values
 from symbolic.losses import LOSSES
 from symbolic.printing import latex
 from symbolic.spec import ACTIVATIONS, NetworkSpec
+from symbolic.tolerances import EXACT_RTOL
 
 TITLE = "Backpropagation"
 SLUG = "backprop"
@@ -110,7 +112,7 @@ def build(ctx: TopicContext) -> TopicResult:
     worst = max(float(abs(numbers[adjoint_symbol(p)] - sp.diff(composed_loss, p).xreplace(values).evalf(30)))
                 for p in ex.parameters)
     records.append(record("chain-rule toy: backpropagated gradient vs sympy.diff of the composed loss", "symbolic",
-                          worst, worst < 1e-25, "30 digits, absolute error"))
+                          worst, worst < EXACT_RTOL, "30 digits, absolute error"))
 
     given = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in values.items())
     forward = align(ex.forward_latex(numbers, _fmt))
@@ -126,7 +128,7 @@ def build(ctx: TopicContext) -> TopicResult:
                           "expand of each difference"))
     witness = bp_small.diff_check(points=3)
     records.append(record(f"{SMALL.describe()} least squares: backprop program vs sympy.diff of the substituted loss",
-                          "symbolic", witness, witness < 1e-40, "50 digits, 3 random exact points"))
+                          "symbolic", witness, witness < EXACT_RTOL, "50 digits, 3 random exact points"))
     n_ops = sum(sp.count_ops(e) for e in bp_small.substituted_gradient().values())
     n_program = sum(sp.count_ops(e) for _, e in bp_small.program) + sum(sp.count_ops(e) for e in bp_small.gradient.values())
 
@@ -134,9 +136,9 @@ def build(ctx: TopicContext) -> TopicResult:
     worst_by, errors = {}, {}
     for name in ACTIVATIONS:
         for loss in LOSSES:
-            D_o = 2 if loss in ("categorical", "heteroscedastic-normal") else 1
+            D_o = get_loss(loss).smallest_D_o()
             spec = NetworkSpec((2, 4, 3, D_o), name)
-            paths = ("program", "layers") if loss == "least-squares" else ("layers",)
+            paths = ("program", "layers") if loss == LOSSES.names()[0] else ("layers",)  # the scalar path once
             try:
                 checks = gradient_check(spec, loss, I=32, seed=1, paths=paths)
             except ValueError as exc:  # a derived program that cannot be compiled is a failed check

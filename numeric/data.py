@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from symbolic.likelihood import get_loss  # plain Python
+
 from .files import decode_text, read_regular_file, shorten
 
 #: A number in a data cell: decimal digits, optional sign, point and exponent. Python's own
@@ -112,8 +114,9 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
 def validate_targets(Y: np.ndarray, loss: str, D_o: int, source: str = "data", first_line: int | None = None) -> None:
     """Raise ValueError unless every target lies in the support of the loss's distribution.
 
-    bernoulli: y in {0, 1}; categorical: y a class index in {0, ..., D_o - 1}; poisson:
-    y in {0, 1, 2, ...}; the normal losses accept any finite real. ``Y`` is (I, n_targets).
+    The support is the registry entry's (bernoulli: y in {0, 1}; categorical: a class index in
+    {0, ..., D_o - 1}; poisson: y in {0, 1, 2, ...}; beta: 0 < y < 1; ...); the normal losses
+    accept any finite real. ``Y`` is (I, n_targets).
     ``first_line`` is the file line of sample 0 (2 for a CSV with a header), used in the
     message; without it samples are counted from 0.
     """
@@ -121,15 +124,10 @@ def validate_targets(Y: np.ndarray, loss: str, D_o: int, source: str = "data", f
     if not np.all(np.isfinite(Y)):
         i = int(np.argwhere(~np.isfinite(Y))[0][0])
         raise ValueError(f"{source} {_where(i, first_line)}: targets must be finite numbers, got {Y[i].tolist()}")
-    if loss == "bernoulli":
-        bad, wanted = ~np.isin(Y, (0.0, 1.0)), "0 or 1 (bernoulli loss)"
-    elif loss == "categorical":
-        bad = (Y != np.round(Y)) | (Y < 0) | (Y > D_o - 1)
-        wanted = f"a class index 0..{D_o - 1} (categorical loss with D_o = {D_o} classes)"
-    elif loss == "poisson":
-        bad, wanted = (Y != np.round(Y)) | (Y < 0), "a count 0, 1, 2, ... (poisson loss)"
-    else:
+    entry = get_loss(loss)
+    if entry.support.name == "real":
         return
+    bad, wanted = entry.bad_targets(Y, D_o), entry.support.singular(D_o, entry.name)
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
         raise ValueError(f"{source} {_where(i, first_line)}: target must be {wanted}, got {Y[i, j]:g}")

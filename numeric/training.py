@@ -44,7 +44,7 @@ from symbolic.spec import NetworkSpec
 from . import checkpoint as ckpt
 from .data import Dataset
 from .datasets import data_hash, targets_for
-from .losses import LOSSES, nll
+from .losses import check_sigma, get_loss, nll
 from .model import DeepNetworkModule, resolve_device
 from .monitoring import progress_bar
 from .optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
@@ -146,10 +146,10 @@ class Trainer:
 
     def __init__(self, spec: NetworkSpec, loss: str, data: Dataset, config: TrainConfig | None = None,
                  run_dir: str | os.PathLike | None = None) -> None:
+        self.entry = get_loss(loss)
+        loss = self.entry.name
         self.spec, self.loss, self.config = spec, loss, config or TrainConfig()
         cfg = self.config
-        if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
         if data.Y is None or data.Y.shape[1] != targets_for(loss, spec.D_o) or data.X.shape[1] != spec.D_i:
             raise ValueError(f"data has shapes X {data.X.shape}, Y {None if data.Y is None else data.Y.shape}; "
                              f"loss {loss!r} with widths {spec.widths} needs (I, {spec.D_i}) and "
@@ -172,15 +172,13 @@ class Trainer:
         check_seed(cfg.seed, "seed --seed")
         _check_positive_int(cfg.epochs, "number of epochs --epochs", "")
         _check_positive_int(cfg.checkpoint_every, "--checkpoint-every", " (epochs between checkpoints)")
-        if loss == "normal" and (cfg.sigma is None or not cfg.sigma > 0 or not math.isfinite(cfg.sigma)):
-            raise ValueError(f"the normal loss needs --sigma, a positive standard deviation, got {cfg.sigma!r}")
-        self.sigma = float(cfg.sigma) if loss == "normal" else None
+        self.sigma = check_sigma(self.entry, cfg.sigma) if self.entry.uses_sigma else None
         self.device = resolve_device(cfg.device)
         self.dtype = resolve_dtype(cfg.dtype, self.device)
 
         # Data resident on the device for the whole run.
         self.X = torch.as_tensor(data.X, dtype=self.dtype, device=self.device)  # (I, D_i)
-        y_dtype = torch.long if loss == "categorical" else self.dtype
+        y_dtype = torch.long if self.entry.support.name == "class" else self.dtype  # class indices
         self.Y = torch.as_tensor(data.Y, dtype=y_dtype, device=self.device)  # (I, n_targets)
         self.identity = {
             "spec": spec.to_dict(), "loss": loss, "sigma": self.sigma, "data_sha256": data_hash(data),

@@ -52,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     check_loss_width(args.loss, spec.D_o)  # the loss registry's message for an unknown loss or width
-    if args.sigma is not None and args.loss != "normal":
-        check_sigma(args.loss, args.sigma)  # "--sigma applies only to the normal loss ..."
+    if args.sigma is not None:
+        check_sigma(args.loss, args.sigma)  # the one validator: positive, and only for the normal loss
     if args.dataset is None and args.data is None:  # pragma: no cover - argparse enforces it
         raise ValueError("give --dataset NAME or --data D.csv")
     if not 0 <= args.beta < 1:
