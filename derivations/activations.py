@@ -20,6 +20,7 @@ from symbolic.compile import compile_program
 from symbolic.derivation import check_equal
 from symbolic.printing import latex
 from symbolic.spec import ACTIVATIONS, NetworkSpec
+from symbolic.tolerances import FLOAT64_RTOL
 
 TITLE = "Activation functions"
 SLUG = "activations"
@@ -77,7 +78,7 @@ def build(ctx: TopicContext) -> TopicResult:
         ours = ours.expand_as(points)
         err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
         records.append(record(f"{name}: compiled a'[z] vs torch autograd ({len(POINTS)} points)", "symbolic-vs-torch", err,
-                              err <= 1e-12, "float64, relative error"))
+                              err <= FLOAT64_RTOL, "float64, relative error"))
         # 3. at the kink z = 0 itself (ReLU'(0) = 0 as torch; leaky ReLU'(0) = 0.1; H'(0) = 0)
         kink = torch.zeros(3, dtype=torch.float64, requires_grad=True)
         value = torch_activation(NetworkSpec((1, 1), name))(kink)
@@ -96,7 +97,7 @@ def build(ctx: TopicContext) -> TopicResult:
         where = "its kink " if 0 in entry.kink_values() else ""
         records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled (torch and "
                               f"numpy), vs torch "
-                              f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= 1e-12,
+                              f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= FLOAT64_RTOL,
                               "float64, at z = 0 exactly", id=f"{name}.kink"))
         checks_of[name] = records[-3:]
 

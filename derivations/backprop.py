@@ -22,6 +22,7 @@ from symbolic.backprop_toy import chain_rule_example, toy_values
 from symbolic.losses import LOSSES
 from symbolic.printing import latex
 from symbolic.spec import ACTIVATIONS, NetworkSpec
+from symbolic.tolerances import EXACT_RTOL
 
 TITLE = "Backpropagation"
 SLUG = "backprop"
@@ -111,7 +112,7 @@ def build(ctx: TopicContext) -> TopicResult:
     worst = max(float(abs(numbers[adjoint_symbol(p)] - sp.diff(composed_loss, p).xreplace(values).evalf(30)))
                 for p in ex.parameters)
     records.append(record("chain-rule toy: backpropagated gradient vs sympy.diff of the composed loss", "symbolic",
-                          worst, worst < 1e-25, "30 digits, absolute error"))
+                          worst, worst < EXACT_RTOL, "30 digits, absolute error"))
 
     given = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in values.items())
     forward = align(ex.forward_latex(numbers, _fmt))
@@ -127,7 +128,7 @@ def build(ctx: TopicContext) -> TopicResult:
                           "expand of each difference"))
     witness = bp_small.diff_check(points=3)
     records.append(record(f"{SMALL.describe()} least squares: backprop program vs sympy.diff of the substituted loss",
-                          "symbolic", witness, witness < 1e-40, "50 digits, 3 random exact points"))
+                          "symbolic", witness, witness < EXACT_RTOL, "50 digits, 3 random exact points"))
     n_ops = sum(sp.count_ops(e) for e in bp_small.substituted_gradient().values())
     n_program = sum(sp.count_ops(e) for _, e in bp_small.program) + sum(sp.count_ops(e) for e in bp_small.gradient.values())
 

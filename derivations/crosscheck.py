@@ -13,18 +13,18 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from derivations.derive_checks import FLOAT32_RTOL, FLOAT64_RTOL
 from numeric.model import DeepNetworkModule
 from symbolic.compile import CompiledProgram, compile_program
 from symbolic.likelihood import get_loss
 from symbolic.networks import DeepNetwork, deep_network
 from symbolic.spec import NetworkSpec
+from symbolic.tolerances import FLOAT32_RTOL, FLOAT64_RTOL, GRADIENT32_RTOL, GRADIENT64_RTOL
 
 __all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check",
            "random_inputs"]
 
 #: Relative-error tolerances by dtype (relative to max(1, |reference|)); the values live in
-#: :mod:`derivations.derive_checks`, which ``derive`` uses without torch.
+#: the one table, :mod:`symbolic.tolerances`.
 TOLERANCES = {torch.float64: FLOAT64_RTOL, torch.float32: FLOAT32_RTOL}
 
 
@@ -110,7 +110,7 @@ def forward_check(spec: NetworkSpec, I: int = 64, seed: int = 0, dtype=torch.flo
 #: sum over I samples, accumulated in a different order by each side; float32 sums of a few
 #: hundred terms round to about 1e-5 of their largest term, hence 1e-4 (a factor 2 or a
 #: mean-versus-sum slip is still an error of order 1).
-GRADIENT_TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
+GRADIENT_TOLERANCES = {torch.float64: GRADIENT64_RTOL, torch.float32: GRADIENT32_RTOL}
 
 #: The fixed sigma of the ``normal`` loss in cross-checks.
 CHECK_SIGMA = 0.75

@@ -24,19 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+# Relative tolerances of float64 / float32 results against exact or float64 references
+# (relative to max(1, |reference|)), the significant digits of the exact evaluations and
+# the central differences' tolerance at those digits (FD_RTOL): all from the one table.
+from symbolic.tolerances import DIGITS, FLOAT32_RTOL, FLOAT64_RTOL  # noqa: F401
+from symbolic.tolerances import EXACT_RTOL as FD_RTOL
+
 __all__ = ["FLOAT64_RTOL", "FLOAT32_RTOL", "DIGITS", "ExactCheck", "forward_exact_check", "gradient_exact_checks"]
 
-#: Relative tolerances of float64 / float32 results against exact or float64 references
-#: (relative to max(1, |reference|)); :data:`derivations.crosscheck.TOLERANCES` reads them.
-FLOAT64_RTOL = 1e-12
-FLOAT32_RTOL = 1e-5
-
-#: Significant digits of the exact evaluations.
-DIGITS = 50
-
-#: Central-difference step and tolerance at DIGITS digits (truncation error ~ h^2).
+#: Central-difference step (truncation error ~ h^2, far below FD_RTOL at DIGITS digits).
 _H = sp.Rational(1, 10**20)
-FD_RTOL = 1e-25
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import sympy as sp
 
 from symbolic.derivation import Derivation
+from symbolic.tolerances import ANSWER_RTOL, ROUNDING_RTOL, TWIN_RTOL
 
 from . import KINDS, load_kinds
 from .base import Exercise, answer_latex
@@ -35,7 +36,7 @@ __all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exer
 #: Draws of a kind's numbers before giving up on well-posedness (the failed check is then recorded).
 MAX_DRAWS = 20
 #: Relative tolerance of a twin comparison (float64 torch vs the exact answer).
-TWIN_TOLERANCE = 1e-10
+TWIN_TOLERANCE = TWIN_RTOL
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -167,12 +168,12 @@ def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:
         def values(c):
             return _values(sp.sympify(c), points)
 
-        tol = 1e-9
+        tol = ANSWER_RTOL
     else:
         def values(c):
             return [complex(float(x)) for x in (c if isinstance(c, tuple) else (c,))]
 
-        tol = 2 * float(ex.precision or 0) + 1e-12
+        tol = 2 * float(ex.precision or 0) + ROUNDING_RTOL
 
     def gap(a, b) -> float:
         if a is None or b is None:  # a candidate not finite on the domain differs anyway

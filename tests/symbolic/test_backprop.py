@@ -254,3 +254,22 @@ def test_adjoints_survive_pickling_and_export_as_stock_symbols():
     assert pickle.loads(pickle.dumps(bp.program)) == bp.program
     assert all("Adjoint" not in sp.srepr(e) and "PerSampleLoss" not in sp.srepr(e)
                for _, e in bp.program + bp.gradient_assignments)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_compile_program_names_a_stray_symbol(backend):
+    """A symbol that is neither an argument nor assigned earlier is named, not a NameError."""
+    from symbolic.compile import compile_program
+
+    x, w, f, h = sp.symbols("x w f h", real=True)
+    with pytest.raises(ValueError, match=r"'w' appears in the assignment f = w\*x"):
+        compile_program([x], [(f, w * x)], [f], backend)
+    with pytest.raises(ValueError, match=r"'h' appears in the output"):
+        compile_program([x, w], [(f, w * x)], [f + h], backend)
+    fn = compile_program([x, w], [(f, w * x), (h, sp.exp(f))], [h, f], backend)
+    values = [np.array([2.0]), np.array([0.5])]
+    if backend == "torch":
+        import torch
+
+        values = [torch.tensor(v, dtype=torch.float64) for v in values]
+    assert [float(v[0]) for v in fn(*values)] == [float(sp.exp(1)), 1.0]
