@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import sympy as sp
 import torch
 
@@ -19,6 +20,7 @@ from symbolic.compile import compile_program
 from symbolic.derivation import check_equal
 from symbolic.printing import latex
 from symbolic.spec import ACTIVATIONS, NetworkSpec
+from symbolic.tolerances import FLOAT64_RTOL
 
 TITLE = "Activation functions"
 SLUG = "activations"
@@ -76,19 +78,26 @@ def build(ctx: TopicContext) -> TopicResult:
         ours = ours.expand_as(points)
         err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
         records.append(record(f"{name}: compiled a'[z] vs torch autograd ({len(POINTS)} points)", "symbolic-vs-torch", err,
-                              err <= 1e-12, "float64, relative error"))
+                              err <= FLOAT64_RTOL, "float64, relative error"))
         # 3. at the kink z = 0 itself (ReLU'(0) = 0 as torch; leaky ReLU'(0) = 0.1; H'(0) = 0)
         kink = torch.zeros(3, dtype=torch.float64, requires_grad=True)
         value = torch_activation(NetworkSpec((1, 1), name))(kink)
         grad0 = torch.autograd.grad(value.sum(), kink)[0] if value.requires_grad else torch.zeros(3, dtype=torch.float64)
         ours0 = torch.as_tensor(compile_program([z], [], [slope + 0 * z], "torch")(kink.detach())[0],
                                 dtype=torch.float64).expand(3)
+        numpy0 = np.broadcast_to(np.asarray(compile_program([z], [], [slope + 0 * z], "numpy")(np.zeros(3))[0],
+                                            dtype=np.float64), (3,))
+        values0 = [np.broadcast_to(np.asarray(compile_program([z], [], [expr + 0 * z], backend)(zero)[0], dtype=np.float64),
+                                   (3,)) for backend, zero in (("torch", kink.detach()), ("numpy", np.zeros(3)))]
         exact0 = slope.subs(z, 0)
         err0 = max(float((ours0 - grad0).abs().max()), abs(float(exact0) - float(grad0[0])),
-                   abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])))  # and a[0] itself
+                   float(np.abs(numpy0 - grad0.numpy()).max()),
+                   abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])),  # and a[0] itself,
+                   *(float(np.abs(v - value.detach().numpy()).max()) for v in values0))  # exact and compiled
         where = "its kink " if 0 in entry.kink_values() else ""
-        records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled, vs torch "
-                              f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= 1e-12,
+        records.append(record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled (torch and "
+                              f"numpy), vs torch "
+                              f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= FLOAT64_RTOL,
                               "float64, at z = 0 exactly", id=f"{name}.kink"))
         checks_of[name] = records[-3:]
 
@@ -121,7 +130,8 @@ $\mathbb{{I}}[z > 0]$ too, with $H(0) = 0$).
 Every derivative is checked three times: against the derivative of the function's definition
 (checked at 8 points to 50 digits), compiled to PyTorch against PyTorch's autograd of the same
 activation at 8 points away from $z = 0$, and at $z = 0$ exactly (the kink of ReLU, leaky ReLU,
-ELU and Heaviside), where the exact value, the compiled one and autograd's must agree.
+ELU and Heaviside), where the exact value, the compiled ones (PyTorch and NumPy) and autograd's
+must agree.
 \begin{{figure}}[ht]
 \centering
 \includegraphics[width=\textwidth]{{{figure}}}

@@ -13,16 +13,18 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from derivations.derive_checks import FLOAT32_RTOL, FLOAT64_RTOL
 from numeric.model import DeepNetworkModule
 from symbolic.compile import CompiledProgram, compile_program
+from symbolic.likelihood import get_loss
 from symbolic.networks import DeepNetwork, deep_network
 from symbolic.spec import NetworkSpec
+from symbolic.tolerances import FLOAT32_RTOL, FLOAT64_RTOL, GRADIENT32_RTOL, GRADIENT64_RTOL
 
-__all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check", "random_inputs"]
+__all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check",
+           "random_inputs"]
 
 #: Relative-error tolerances by dtype (relative to max(1, |reference|)); the values live in
-#: :mod:`derivations.derive_checks`, which ``derive`` uses without torch.
+#: the one table, :mod:`symbolic.tolerances`.
 TOLERANCES = {torch.float64: FLOAT64_RTOL, torch.float32: FLOAT32_RTOL}
 
 
@@ -108,7 +110,7 @@ def forward_check(spec: NetworkSpec, I: int = 64, seed: int = 0, dtype=torch.flo
 #: sum over I samples, accumulated in a different order by each side; float32 sums of a few
 #: hundred terms round to about 1e-5 of their largest term, hence 1e-4 (a factor 2 or a
 #: mean-versus-sum slip is still an error of order 1).
-GRADIENT_TOLERANCES = {torch.float64: 1e-10, torch.float32: 1e-4}
+GRADIENT_TOLERANCES = {torch.float64: GRADIENT64_RTOL, torch.float32: GRADIENT32_RTOL}
 
 #: The fixed sigma of the ``normal`` loss in cross-checks.
 CHECK_SIGMA = 0.75
@@ -119,15 +121,22 @@ def random_targets(loss: str, spec: NetworkSpec, I: int, seed: int = 0, dtype=to
 
     n = n_targets(loss, spec.D_o)
     gen = torch.Generator().manual_seed(10_000 + seed)
-    if loss == "bernoulli":
-        Y = (torch.rand(I, n, generator=gen) < 0.5).to(dtype)
-    elif loss == "categorical":
-        Y = torch.randint(0, spec.D_o, (I, 1), generator=gen).to(dtype)
-    elif loss == "poisson":
-        Y = torch.poisson(torch.full((I, n), 2.0), generator=gen).to(dtype)
-    else:
-        Y = torch.randn(I, n, generator=gen, dtype=dtype)
+    Y = _TARGET_DRAWS[get_loss(loss).support.name](gen, I, n, spec.D_o, dtype)
     return Y.to(device)
+
+
+#: Random targets in each support, (I, n): the first round's draws are unchanged.
+_TARGET_DRAWS = {
+    "binary": lambda gen, I, n, D_o, dtype: (torch.rand(I, n, generator=gen) < 0.5).to(dtype),
+    "class": lambda gen, I, n, D_o, dtype: torch.randint(0, D_o, (I, 1), generator=gen).to(dtype),
+    "count": lambda gen, I, n, D_o, dtype: torch.poisson(torch.full((I, n), 2.0), generator=gen).to(dtype),
+    "real": lambda gen, I, n, D_o, dtype: torch.randn(I, n, generator=gen, dtype=dtype),
+    "positive": lambda gen, I, n, D_o, dtype: torch.rand(I, n, generator=gen, dtype=dtype) * 3 + 0.05,
+    "nonnegative": lambda gen, I, n, D_o, dtype: torch.rand(I, n, generator=gen, dtype=dtype) * 3,
+    "unit-interval": lambda gen, I, n, D_o, dtype: torch.rand(I, n, generator=gen, dtype=dtype) * 0.96 + 0.02,
+    "circular": lambda gen, I, n, D_o, dtype: (torch.rand(I, n, generator=gen, dtype=dtype) * 2 - 1) * 3.1,
+    "ranking": lambda gen, I, n, D_o, dtype: torch.argsort(torch.rand(I, n, generator=gen), dim=1).to(dtype),
+}
 
 
 def inputs_away_from_kinks(module, X, margin: float = 1e-4):
@@ -192,4 +201,11 @@ def gradient_check(spec: NetworkSpec, loss: str = "least-squares", I: int = 64, 
                 for j in range(spec.D_o)]
         out.append(compare(f"loss l_i [{path}]", result.loss, ref["loss"], tol))
         out += [compare(f"dL/d{name} [{path}]", g, ref["gradient"][name], gtol) for name, g in result.gradient.items()]
+    entry = get_loss(loss)
+    if entry.oracle() is not None:  # the independent oracle: -log_prob of the torch.distributions object
+        with torch.no_grad():
+            dist = entry.oracle()(entry, ref["outputs"], {"sigma": sigma})
+            oracle = -dist.log_prob(Y if dist.event_shape else Y[:, 0])
+        rtol = max(tol, entry.oracle_rtol or 0.0)
+        out.append(compare(f"loss l_i vs torch.distributions", result.loss, oracle, rtol))
     return out

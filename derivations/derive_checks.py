@@ -24,19 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+# Relative tolerances of float64 / float32 results against exact or float64 references
+# (relative to max(1, |reference|)), the significant digits of the exact evaluations and
+# the central differences' tolerance at those digits (FD_RTOL): all from the one table.
+from symbolic.tolerances import DIGITS, FLOAT32_RTOL, FLOAT64_RTOL  # noqa: F401
+from symbolic.tolerances import EXACT_RTOL as FD_RTOL
+
 __all__ = ["FLOAT64_RTOL", "FLOAT32_RTOL", "DIGITS", "ExactCheck", "forward_exact_check", "gradient_exact_checks"]
 
-#: Relative tolerances of float64 / float32 results against exact or float64 references
-#: (relative to max(1, |reference|)); :data:`derivations.crosscheck.TOLERANCES` reads them.
-FLOAT64_RTOL = 1e-12
-FLOAT32_RTOL = 1e-5
-
-#: Significant digits of the exact evaluations.
-DIGITS = 50
-
-#: Central-difference step and tolerance at DIGITS digits (truncation error ~ h^2).
+#: Central-difference step (truncation error ~ h^2, far below FD_RTOL at DIGITS digits).
 _H = sp.Rational(1, 10**20)
-FD_RTOL = 1e-25
 
 
 @dataclass(frozen=True)
@@ -116,10 +113,7 @@ def gradient_exact_checks(bp, points: int = 4, seed: int = 0, max_fd_parameters:
         values.update({x: sp.Float(_draw(rng, -2.0, 2.0), DIGITS) for x in net.inputs})
         samples.append(values)
     X = np.array([[float(v[x]) for x in net.inputs] for v in samples])  # (I, D_i)
-    if bp.loss.target_encoding == "one-hot":
-        Y = np.array([[float(next(c for c, t in enumerate(bp.targets) if v[t] == 1))] for v in samples])  # (I, 1)
-    else:
-        Y = np.array([[float(v[t]) for t in bp.targets] for v in samples])  # (I, n_targets)
+    Y = np.array([bp.loss.decode(v) for v in samples])  # (I, n_targets): class indices where one-hot
     constants = {c.name: float(samples[0][c]) for c in bp.constants}
     compiled = None
     if not bp.matrix_form_check():  # else the program cannot be compiled layer-wise: that check fails

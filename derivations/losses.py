@@ -19,7 +19,8 @@ from derivations.topic import Display, TopicContext, TopicResult, record, topic_
 from numeric.losses import per_sample_nll
 from numeric.model import DeepNetworkModule
 from symbolic.compile import compile_program
-from symbolic.losses import LOSSES, network_loss, sample_loss
+from symbolic.likelihood import get_loss
+from symbolic.losses import network_loss, sample_loss
 from symbolic.printing import latex
 from symbolic.recipes import checked_recipe, network_loss_derivation
 from symbolic.spec import NetworkSpec
@@ -29,7 +30,8 @@ SLUG = "losses"
 #: Module constants a notebook lets a student change before re-running ``build``.
 PARAMETERS = ("CHECK_SIGMA",)
 
-#: Output widths for the symbolic-vs-torch checks, and the normal loss's sigma there.
+#: Output widths for the symbolic-vs-torch checks of the lecture's losses (its order), and the
+#: normal loss's sigma there. The book's other distributions are in the last section.
 CHECK_WIDTHS = {"least-squares": 2, "normal": 2, "heteroscedastic-normal": 4, "bernoulli": 2, "categorical": 3,
                 "poisson": 2}
 CHECK_SIGMA = 0.75
@@ -45,7 +47,7 @@ def _twin_check(name: str, seed: int) -> dict:
         module.omega_1.mul_(8.0)
     X = torch.rand(64, 2, generator=gen, dtype=torch.float64) * 4 - 2
     Y = random_targets(name, spec, 64, seed)
-    sigma = CHECK_SIGMA if name == "normal" else None
+    sigma = CHECK_SIGMA if get_loss(name).uses_sigma else None
     nl = network_loss(spec, name)
     with torch.no_grad():
         reference = per_sample_nll(name, module(X), Y, sigma)
@@ -90,7 +92,7 @@ def _section(title: str, r, parts: list[tuple[str, str]], displays: dict) -> str
 
 
 def build(ctx: TopicContext) -> TopicResult:
-    recipes = {name: checked_recipe(name) for name in LOSSES}
+    recipes = {name: checked_recipe(name) for name in CHECK_WIDTHS}
     displays = {f"{name}: {title}": Display(d.to_latex(), d.records(), d)
                 for name, r in recipes.items() for title, d in r.parts.items()}
     # The least-squares recipe repeats the normal recipe's first parts: one record per check.
@@ -120,7 +122,7 @@ def build(ctx: TopicContext) -> TopicResult:
     records += displays["network loss"].records
 
     # Compiled symbolic losses vs the torch twin; stability at extreme logits.
-    records += [_twin_check(name, seed) for seed, name in enumerate(LOSSES)]
+    records += [_twin_check(name, seed) for seed, name in enumerate(CHECK_WIDTHS)]
     records += [_extreme_check(name, dtype) for name in ("bernoulli", "categorical")
                 for dtype in (torch.float64, torch.float32)]
 

@@ -21,6 +21,7 @@ from symbolic.piecewise import network_pieces, shallow_joints
 from symbolic.printing import latex
 from symbolic.regions import activation_pattern_map, max_regions, region_value, shallow_region_count
 from symbolic.spec import NetworkSpec
+from symbolic.tolerances import FLOAT64_RTOL
 
 TITLE = "ReLU networks are piecewise linear"
 SLUG = "piecewise_linear"
@@ -105,7 +106,7 @@ def build(ctx: TopicContext) -> TopicResult:
     records.append(record("1-3-1 example: each piece equals the network (two rational points per piece)", "exact",
                           float(worst), worst == 0, "exact rationals"))
     err = _torch_max_error(net.spec, tensors, pl, np.linspace(-1, 3, 801))
-    records.append(record("1-3-1 example: pieces vs PyTorch twin (801 points)", "exact-vs-torch", err, err <= 1e-12,
+    records.append(record("1-3-1 example: pieces vs PyTorch twin (801 points)", "exact-vs-torch", err, err <= FLOAT64_RTOL,
                           "float64, relative error"))
     records.append(record("1-3-1 example: D + 1 = 4 linear regions", "count", abs(pl.regions - 4), pl.regions == 4,
                           "exact count"))
@@ -122,7 +123,7 @@ def build(ctx: TopicContext) -> TopicResult:
     lo, hi = -2.5, 2.5
     err = _torch_max_error(deep_spec, deep_tensors, deep_pl, np.linspace(lo, hi, 2001))
     records.append(record("random 1-3-3-1 network: exact pieces vs PyTorch twin (2001 points)", "exact-vs-torch", err,
-                          err <= 1e-12, "float64, relative error"))
+                          err <= FLOAT64_RTOL, "float64, relative error"))
     twin_joints = _twin_joint_count(deep_spec, deep_tensors, lo, hi)
     records.append(record(f"random 1-3-3-1 network: {deep_pl.regions} regions, counted exactly, = the slope changes "
                           f"of the PyTorch twin on 20001 points of [{lo:g}, {hi:g}] plus one ({twin_joints} + 1)",

@@ -80,7 +80,7 @@ def optimizer_epoch_check(optimizer: str, seed: int = 3) -> dict:
     c = compare(f"{optimizer}: one epoch of the PyTorch trainer (batches of 4, 4, 3 of I = 11) equals the update "
                 "rule above applied to the symbolic gradient summed over each batch",
                 np.concatenate([np.ravel(after[k]) for k in params]), np.concatenate([params[k].ravel() for k in params]),
-                1e-12)
+                TOLERANCES[torch.float64])
     return record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error of the parameters",
                   id=f"update.{optimizer}")
 

@@ -20,6 +20,7 @@ from numeric.training import TrainConfig, Trainer
 from symbolic.constructions import float_tensors, interpolating_network, interpolation_errors
 from symbolic.piecewise import network_pieces
 from symbolic.spec import NetworkSpec
+from symbolic.tolerances import FLOAT64_RTOL
 
 TITLE = "Universal approximation"
 SLUG = "universal_approximation"
@@ -102,7 +103,7 @@ def build(ctx: TopicContext) -> TopicResult:
         with torch.no_grad():
             y = module(torch.tensor(nodes, dtype=torch.float64).reshape(-1, 1)).numpy()[:, 0]
         err = float(np.max(np.abs(y - values) / np.maximum(1.0, np.abs(values))))
-        records.append(record(f"D = {D}: PyTorch twin at the points", "exact-vs-torch", err, err <= 1e-12,
+        records.append(record(f"D = {D}: PyTorch twin at the points", "exact-vs-torch", err, err <= FLOAT64_RTOL,
                               "float64, relative error"))
         fits.append((D, pl))
 

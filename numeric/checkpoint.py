@@ -17,6 +17,7 @@ checkpoints or the old set plus the complete new one, never a half-written ``.pt
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import re
@@ -42,8 +43,6 @@ __all__ = [
     "check_identity",
     "rng_state",
     "restore_rng",
-    "prune_checkpoints",
-    "remove_temporaries",
 ]
 
 FORMAT = "deepderive-checkpoint"
@@ -171,8 +170,13 @@ def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "chec
     losses = history.get("loss") if isinstance(history, dict) else None
     if not (isinstance(losses, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in losses)):
         raise _bad(path, "history", "a dict with a list of numbers under 'loss'", history)
+    if not all(math.isfinite(v) for v in losses):
+        bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
+        raise _bad(path, f"history.loss[{bad}]", "a finite loss (a run stops before it records nan or inf)", losses[bad])
     if len(losses) != data["epoch"]:
         raise _bad(path, "history.loss", f"one loss per completed epoch ({data['epoch']})", _Said(f"{len(losses)} losses"))
+    if not isinstance(data.get("config", {}), dict):
+        raise _bad(path, "config", "a dict of the run's settings", data["config"])
 
 
 #: How a mismatch of each identity field is described, with the fix.
@@ -225,7 +229,14 @@ def restore_rng(state: Mapping[str, Any], generator: np.random.Generator, source
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         generator.bit_generator.state = before
         raise _bad(source, "rng.numpy", f"a valid {kind} state", _Said(str(exc).splitlines()[0][:60] or "another value")) from None
-    torch.set_rng_state(state["torch_cpu"])
+    before_torch = torch.get_rng_state()
+    try:
+        torch.set_rng_state(state["torch_cpu"])
+    except RuntimeError as exc:  # the right size, but not a state the generator accepts
+        torch.set_rng_state(before_torch)
+        generator.bit_generator.state = before
+        raise _bad(source, "rng.torch_cpu", "a valid torch CPU RNG state",
+                   _Said(f"bytes torch refuses ({str(exc).splitlines()[0][:60]})")) from None
     cuda = list(state.get("torch_cuda", []))
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         try:
@@ -233,19 +244,3 @@ def restore_rng(state: Mapping[str, Any], generator: np.random.Generator, source
         except RuntimeError as exc:
             raise _bad(source, "rng.torch_cuda", "this machine's CUDA RNG states",
                        _Said(str(exc).splitlines()[0][:60])) from None
-
-
-def prune_checkpoints(run_dir: str | os.PathLike, keep: int) -> None:
-    """Delete all but the ``keep`` newest checkpoints (``keep`` <= 0 keeps them all)."""
-    if keep <= 0:
-        return
-    for old in list_checkpoints(run_dir)[:-keep]:
-        old.unlink(missing_ok=True)
-
-
-def remove_temporaries(run_dir: str | os.PathLike) -> None:
-    """Remove temporary files left by writes that were killed before their ``os.replace``
-    (:func:`numeric.run_dir.remove_temporaries`)."""
-    from .run_dir import remove_temporaries as remove
-
-    remove(run_dir)

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import decode_text, read_regular_file
+from symbolic.likelihood import get_loss  # plain Python
+
+from .files import decode_text, read_regular_file, shorten
 
 #: A number in a data cell: decimal digits, optional sign, point and exponent. Python's own
 #: literal forms (``1_000``, ``0x1f``, ``inf``, ``nan``, ``Infinity``) are not CSV numbers.
@@ -60,7 +62,7 @@ def _pick(header: list[str], options: list[list[str]], what: str, path: str) -> 
     wanted = " or ".join(",".join(o) for o in options)
     missing = [n for n in options[-1] if n not in header]
     raise ValueError(f"data file {path!r} is missing {what} column{'s' if len(missing) > 1 else ''} "
-                     f"{', '.join(missing)} (expected {wanted}; header has {','.join(header) or 'nothing'})")
+                     f"{', '.join(missing)} (expected {wanted}; header has {shorten(','.join(header)) or 'nothing'})")
 
 
 def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
@@ -78,7 +80,7 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
     header = [c.strip() for c in rows[0]]
     repeated = sorted({c for c in header if header.count(c) > 1})
     if repeated:
-        raise ValueError(f"data file {name!r} has the column {repeated[0]!r} more than once; name each column once")
+        raise ValueError(f"data file {name!r} has the column {shorten(repeated[0])!r} more than once; name each column once")
     for short, long in (("x", "x_1"), ("y", "y_1")):
         if short in header and long in header:
             raise ValueError(f"data file {name!r} has both columns {short!r} and {long!r}; keep one of them")
@@ -112,8 +114,9 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
 def validate_targets(Y: np.ndarray, loss: str, D_o: int, source: str = "data", first_line: int | None = None) -> None:
     """Raise ValueError unless every target lies in the support of the loss's distribution.
 
-    bernoulli: y in {0, 1}; categorical: y a class index in {0, ..., D_o - 1}; poisson:
-    y in {0, 1, 2, ...}; the normal losses accept any finite real. ``Y`` is (I, n_targets).
+    The support is the registry entry's (bernoulli: y in {0, 1}; categorical: a class index in
+    {0, ..., D_o - 1}; poisson: y in {0, 1, 2, ...}; beta: 0 < y < 1; ...); the normal losses
+    accept any finite real. ``Y`` is (I, n_targets).
     ``first_line`` is the file line of sample 0 (2 for a CSV with a header), used in the
     message; without it samples are counted from 0.
     """
@@ -121,15 +124,10 @@ def validate_targets(Y: np.ndarray, loss: str, D_o: int, source: str = "data", f
     if not np.all(np.isfinite(Y)):
         i = int(np.argwhere(~np.isfinite(Y))[0][0])
         raise ValueError(f"{source} {_where(i, first_line)}: targets must be finite numbers, got {Y[i].tolist()}")
-    if loss == "bernoulli":
-        bad, wanted = ~np.isin(Y, (0.0, 1.0)), "0 or 1 (bernoulli loss)"
-    elif loss == "categorical":
-        bad = (Y != np.round(Y)) | (Y < 0) | (Y > D_o - 1)
-        wanted = f"a class index 0..{D_o - 1} (categorical loss with D_o = {D_o} classes)"
-    elif loss == "poisson":
-        bad, wanted = (Y != np.round(Y)) | (Y < 0), "a count 0, 1, 2, ... (poisson loss)"
-    else:
+    entry = get_loss(loss)
+    if entry.support.name == "real":
         return
+    bad, wanted = entry.bad_targets(Y, D_o), entry.support.singular(D_o, entry.name)
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
         raise ValueError(f"{source} {_where(i, first_line)}: target must be {wanted}, got {Y[i, j]:g}")

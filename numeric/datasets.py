@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from numeric.data import Dataset, load_csv, validate_targets
+from symbolic.likelihood import get_loss  # plain Python
 
 __all__ = ["TOY_DATASETS", "ToyProblem", "make_dataset", "training_data", "data_hash", "targets_for"]
 
@@ -116,18 +117,9 @@ def make_dataset(name: str, I: int | None = None) -> Dataset:
     return Dataset(X.astype(np.float64), Y.astype(np.float64), name)
 
 
-def targets_for(loss: str, D_o: int) -> int:
-    """Target columns a data set needs for ``loss`` with D_o outputs (as symbolic.losses.n_targets)."""
-    if loss == "categorical":
-        if D_o < 2:
-            raise ValueError(f"categorical loss needs at least two outputs (one per class), got D_o = {D_o}")
-        return 1
-    if loss == "heteroscedastic-normal":
-        if D_o % 2:
-            raise ValueError(
-                f"heteroscedastic-normal loss needs two outputs per target (mean and log-variance), got odd D_o = {D_o}")
-        return D_o // 2
-    return D_o
+def targets_for(loss, D_o: int) -> int:
+    """Target columns a data set needs for ``loss`` (a name or a registry entry) with D_o outputs."""
+    return get_loss(loss).n_targets(D_o)
 
 
 def training_data(D_i: int, D_o: int, loss: str, dataset: str | None = None, path: str | None = None) -> Dataset:

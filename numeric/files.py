@@ -14,16 +14,17 @@ would give them).
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Any, BinaryIO, Callable
 
 from symbolic.limits import MAX_INPUT_FILE_BYTES, format_bytes
 
-__all__ = ["TMP_PREFIX", "read_regular_file", "open_regular_file", "decode_text", "atomic_write", "atomic_write_text",
-           "file_mode"]
+__all__ = ["TMP_PREFIX", "read_regular_file", "open_regular_file", "decode_text", "read_json_file", "shorten",
+           "atomic_write", "atomic_write_text", "file_mode"]
 
 #: Every temporary file deepderive writes starts with this (and is cleaned up when found).
 TMP_PREFIX = ".deepderive-tmp-"
@@ -91,6 +92,39 @@ def decode_text(data: bytes, what: str, path: str | os.PathLike) -> str:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{what} {str(path)!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                          f"{exc.start}); save it as UTF-8") from None
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks the cut), for quoting input in messages."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def read_json_file(path: str | os.PathLike, what: str, limit: int | None = None,
+                   nested: str = "", **options: Any) -> Any:
+    """The decoded JSON of a regular UTF-8 file of at most ``limit`` bytes (default
+    :data:`symbolic.limits.MAX_INPUT_FILE_BYTES`); every failure a ValueError naming ``what``
+    and the file (``nested`` is added to the too-deep message). ``options`` go to
+    :func:`json.loads` (e.g. ``parse_int``)."""
+    name = str(path)
+    raw = read_regular_file(path, what) if limit is None else read_regular_file(path, what, limit)
+    text = decode_text(raw, what, path)
+    try:
+        return json.loads(text, **options)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what} {name!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise ValueError(f"{what} {name!r} nests lists or objects too deeply{nested}") from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):  # Python's limit on int("...") digits
+            raise ValueError(f"{what} {name!r} holds an integer of more than {_int_digits()} digits, too long "
+                             f"to be a value here") from None
+        raise ValueError(f"{what} {name!r}: {exc}") from None
+
+
+def _int_digits() -> int:
+    import sys
+
+    return sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
 
 
 def file_mode() -> int:

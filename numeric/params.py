@@ -16,7 +16,7 @@ import numpy as np
 
 from symbolic.spec import NetworkSpec
 
-from .files import atomic_write_text, decode_text, read_regular_file
+from .files import atomic_write_text, read_json_file
 
 __all__ = ["params_from_json", "params_to_json", "load_params", "save_params"]
 
@@ -77,16 +77,8 @@ def load_params(path: str | os.PathLike, spec: NetworkSpec) -> dict[str, np.ndar
     """Read and validate a params JSON file (a regular UTF-8 file of at most
     :data:`symbolic.limits.MAX_INPUT_FILE_BYTES` bytes)."""
     what = "params file"
-    text = decode_text(read_regular_file(path, what), what, path)
-    try:
-        data = json.loads(text, parse_int=_json_number, parse_float=_json_number)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except RecursionError:
-        raise ValueError(f"{what} {str(path)!r} nests lists or objects too deeply to be a params file "
-                         f"(beta_k is a list of numbers, omega_k a list of rows)") from None
-    except ValueError as exc:
-        raise ValueError(f"{what} {str(path)!r}: {exc}") from None
+    data = read_json_file(path, what, nested=" to be a params file (beta_k is a list of numbers, omega_k a list of rows)",
+                          parse_int=_json_number, parse_float=_json_number)
     return params_from_json(data, spec, f"{what} {Path(path).name!r}")
 
 

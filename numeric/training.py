@@ -16,7 +16,8 @@ the whole set in its original order as its single batch.
 
 A run folder (``run_dir``) holds ``metrics.csv`` (:mod:`numeric.monitoring`),
 ``checkpoints/epoch-NNNNNN.pt`` (:mod:`numeric.checkpoint`), ``params.json`` of the final
-parameters and ``summary.json``. A run killed at any moment and resumed from its newest
+parameters and ``summary.json``; :class:`numeric.run_folder.RunFolder` checks it and does
+every write into it. A run killed at any moment and resumed from its newest
 checkpoint ends with bit-identical parameters on the CPU.
 
     trainer = Trainer(NetworkSpec((1, 8, 1), "relu"), "least-squares", make_dataset("regression-1d"),
@@ -27,7 +28,6 @@ checkpoint ends with bit-identical parameters on the CPU.
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import os
 import time
@@ -44,13 +44,11 @@ from symbolic.spec import NetworkSpec
 from . import checkpoint as ckpt
 from .data import Dataset
 from .datasets import data_hash, targets_for
-from .losses import LOSSES, nll
+from .losses import check_sigma, get_loss, nll
 from .model import DeepNetworkModule, resolve_device
-from .monitoring import MetricsLog, progress_bar
+from .monitoring import progress_bar
 from .optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
-from .files import atomic_write_text
-from .params import save_params
-from .run_dir import check_run_dir, remove_temporaries
+from .run_folder import RunFolder
 
 #: The targets are validated once, when the data is loaded; the loss need not re-check them
 #: on every step (a host sync each time) when it offers to skip that.
@@ -148,10 +146,10 @@ class Trainer:
 
     def __init__(self, spec: NetworkSpec, loss: str, data: Dataset, config: TrainConfig | None = None,
                  run_dir: str | os.PathLike | None = None) -> None:
+        self.entry = get_loss(loss)
+        loss = self.entry.name
         self.spec, self.loss, self.config = spec, loss, config or TrainConfig()
         cfg = self.config
-        if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
         if data.Y is None or data.Y.shape[1] != targets_for(loss, spec.D_o) or data.X.shape[1] != spec.D_i:
             raise ValueError(f"data has shapes X {data.X.shape}, Y {None if data.Y is None else data.Y.shape}; "
                              f"loss {loss!r} with widths {spec.widths} needs (I, {spec.D_i}) and "
@@ -174,15 +172,13 @@ class Trainer:
         check_seed(cfg.seed, "seed --seed")
         _check_positive_int(cfg.epochs, "number of epochs --epochs", "")
         _check_positive_int(cfg.checkpoint_every, "--checkpoint-every", " (epochs between checkpoints)")
-        if loss == "normal" and (cfg.sigma is None or not cfg.sigma > 0 or not math.isfinite(cfg.sigma)):
-            raise ValueError(f"the normal loss needs --sigma, a positive standard deviation, got {cfg.sigma!r}")
-        self.sigma = float(cfg.sigma) if loss == "normal" else None
+        self.sigma = check_sigma(self.entry, cfg.sigma) if self.entry.uses_sigma else None
         self.device = resolve_device(cfg.device)
         self.dtype = resolve_dtype(cfg.dtype, self.device)
 
         # Data resident on the device for the whole run.
         self.X = torch.as_tensor(data.X, dtype=self.dtype, device=self.device)  # (I, D_i)
-        y_dtype = torch.long if loss == "categorical" else self.dtype
+        y_dtype = torch.long if self.entry.support.name == "class" else self.dtype  # class indices
         self.Y = torch.as_tensor(data.Y, dtype=y_dtype, device=self.device)  # (I, n_targets)
         self.identity = {
             "spec": spec.to_dict(), "loss": loss, "sigma": self.sigma, "data_sha256": data_hash(data),
@@ -196,6 +192,7 @@ class Trainer:
         self.epoch, self.step = 0, 0
         self.history: list[float] = []
         self.run_dir = None if run_dir is None else Path(run_dir)
+        self.folder = None if run_dir is None else RunFolder(run_dir)
         self.last_checkpoint: Path | None = None
         self.resumed_from: int | None = None  # the checkpoint's epoch when resumed
 
@@ -250,6 +247,13 @@ class Trainer:
         """Continue from a checkpoint payload (after checking it belongs to this run and that
         every field fits this network and optimizer)."""
         ckpt.check_identity(data, self.identity, source)
+        self._check_model_state(data["model"], source)
+        steps_per_epoch = len(range(0, self.I, self.B))  # ceil(I / B); gd: 1
+        if data["step"] != data["epoch"] * steps_per_epoch:
+            raise ValueError(f"checkpoint file {str(source)!r} field step is {data['step']}, but {data['epoch']} epochs "
+                             f"of {steps_per_epoch} steps (I = {self.I}, B = {self.B}) make "
+                             f"{data['epoch'] * steps_per_epoch}; the file was changed or damaged: resume from "
+                             f"another checkpoint or start a new --out")
         fresh_groups = self.optimizer.state_dict()["param_groups"]
         try:
             self.model.load_state_dict(data["model"])
@@ -260,6 +264,31 @@ class Trainer:
         ckpt.restore_rng(data["rng"], self.rng, source)
         self.epoch, self.step = int(data["epoch"]), int(data["step"])
         self.history = [float(v) for v in data.get("history", {}).get("loss", [])]
+
+    def _check_model_state(self, state: dict[str, Any], source: str | os.PathLike) -> None:
+        """Every tensor of this network, by name, of its shape and dtype, finite, and no other
+        (a checkpoint is written only with finite parameters)."""
+        def bad(what: str) -> ValueError:
+            return ValueError(f"checkpoint file {str(source)!r} field model{what}; the file was changed or damaged: "
+                              f"resume from another checkpoint or start a new --out")
+
+        expected = self.model.state_dict()
+        widths = ",".join(map(str, self.spec.widths))
+        for name in expected:
+            if name not in state:
+                raise bad(f" lacks the tensor {name} (widths {widths} have {', '.join(expected)})")
+        for name in state:
+            if name not in expected:
+                raise bad(f" has a tensor {name!r} that widths {widths} do not have (they have {', '.join(expected)})")
+        for name, value in state.items():
+            want = expected[name]
+            if tuple(value.shape) != tuple(want.shape):
+                raise bad(f".{name} has shape {tuple(value.shape)}, this network's {name} has {tuple(want.shape)}")
+            if value.dtype != want.dtype:
+                raise bad(f".{name} is {str(value.dtype).replace('torch.', '')}, this run trains in "
+                          f"{str(want.dtype).replace('torch.', '')}")
+            if not bool(torch.isfinite(value).all()):
+                raise bad(f".{name} holds non-finite numbers")
 
     def _check_optimizer_state(self, fresh_groups: list[dict[str, Any]], source: str | os.PathLike) -> None:
         """The loaded optimizer must have this run's coefficients and, per parameter, finite
@@ -284,13 +313,12 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         """Write ``checkpoints/epoch-NNNNNN.pt`` atomically; refuse non-finite parameters."""
-        assert self.run_dir is not None
+        assert self.folder is not None
         for name, p in self.model.named_parameters():
             if not bool(torch.isfinite(p).all()):
                 raise self._diverged(f"parameter {name} became non-finite during epoch {self.epoch}",
                                      self.epoch, self.step)
-        path = ckpt.save_checkpoint(ckpt.checkpoint_path(self.run_dir, self.epoch), self.state())
-        ckpt.prune_checkpoints(self.run_dir, self.config.keep_checkpoints)
+        path = self.folder.save_checkpoint(self.epoch, self.state(), self.config.keep_checkpoints)
         self.last_checkpoint = path
         return path
 
@@ -300,37 +328,6 @@ class Trainer:
         return TrainingDiverged(f"training diverged: {what} (epoch {epoch}, step {step}); {where}; "
                                 f"try a smaller --lr (now {self.lr:g})", epoch, step, self.last_checkpoint)
 
-    def _prepare_run_dir(self, resume: bool) -> None:
-        """Check the whole run folder (:func:`numeric.run_dir.check_run_dir`) before touching
-        anything, then create it, clean temporary files of killed writes and resume or start."""
-        assert self.run_dir is not None
-        check_run_dir(self.run_dir)
-        latest = ckpt.latest_checkpoint(self.run_dir)
-        if resume and latest is None:
-            raise ValueError(f"--resume: no checkpoint in {str(self.run_dir / 'checkpoints')!r}; "
-                             f"run without --resume to start training")
-        if not resume and latest is not None:
-            raise ValueError(f"run folder {str(self.run_dir)!r} already holds checkpoints; pass --resume "
-                             f"to continue it or choose a new --out")
-        if resume:
-            data = ckpt.load_checkpoint(latest)  # validated before anything changes
-            if data["epoch"] > self.config.epochs:
-                raise ValueError(f"--resume: the newest checkpoint {str(latest)!r} is at epoch {data['epoch']}, past "
-                                 f"--epochs {self.config.epochs}; give --epochs {data['epoch']} or more to continue")
-            self.load_state(data, latest)
-        try:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ValueError(f"cannot create run folder {str(self.run_dir)!r}: {exc.strerror or exc}; "
-                             f"choose another --out") from None
-        remove_temporaries(self.run_dir)
-        if resume:
-            self.last_checkpoint = latest
-            self.resumed_from = self.epoch
-            MetricsLog.truncate(self.run_dir / "metrics.csv", self.epoch)
-        else:
-            (self.run_dir / "metrics.csv").unlink(missing_ok=True)
-
     # ----- the loop -----------------------------------------------------------------------
     def run(self, resume: bool = False, on_epoch: Callable[["Trainer", float], None] | None = None) -> TrainResult:
         """Train until ``config.epochs`` epochs are complete (continuing from the newest
@@ -338,9 +335,13 @@ class Trainer:
         cfg = self.config
         start = time.perf_counter()
         log = None
-        if self.run_dir is not None:
-            self._prepare_run_dir(resume)
-            log = MetricsLog(self.run_dir / "metrics.csv")
+        if self.folder is not None:
+            found = self.folder.start(resume, cfg.epochs)  # the whole folder checked; nothing touched yet
+            if found is not None:
+                latest, data = found
+                self.load_state(data, latest)
+                self.last_checkpoint, self.resumed_from = latest, self.epoch
+            log = self.folder.open_metrics(self.resumed_from)
         elif resume:
             raise ValueError("--resume needs a run folder (--out RUN_DIR)")
         bar = progress_bar(cfg.epochs, min(self.epoch, cfg.epochs), cfg.progress)
@@ -387,12 +388,12 @@ class Trainer:
             raise self._diverged(f"final loss is {final}", self.epoch, self.step)
         result = TrainResult(self.model.tensors(), final, self.epoch, self.step, seconds, self.I,
                              list(self.history), self.run_dir)
-        if self.run_dir is not None:
-            save_params(self.run_dir / "params.json", dict(self.model.named_parameters()))
+        if self.folder is not None:
+            self.folder.write_params(dict(self.model.named_parameters()))
             summary = {"spec": self.spec.describe(), "loss": self.loss, "optimizer": cfg.optimizer, "lr": self.lr,
                        "batch_size": self.B, "I": self.I, "epochs": self.epoch, "steps": self.step,
                        "steps_this_session": self.step - steps_before, "seconds": seconds, "final_loss": final,
                        "final_loss_per_sample": final / self.I, "device": str(self.device),
                        "dtype": self.identity["dtype"], "seed": cfg.seed}
-            atomic_write_text(self.run_dir / "summary.json", json.dumps(summary, indent=1) + "\n")
+            self.folder.write_summary(summary)
         return result

@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 import sympy as sp
 
 from .activations import activation, activation_latex
+from .likelihood import Likelihood
 # The generic reverse-mode core; its names stay importable from here.
 from .autodiff import Adjoint, Program, _independent_runs, local_partials, reverse_mode  # noqa: F401
 from .losses import SampleLoss, sample_loss
@@ -289,16 +290,24 @@ class Backprop:
         R = lambda lo, hi: sp.Rational(rng.randint(lo * 16, hi * 16), 16)  # noqa: E731
         values: dict[sp.Symbol, sp.Rational] = {x: R(-2, 2) for x in self.net.inputs}
         values.update({p: R(-1, 1) for p in self.parameters})
-        name = self.loss.name
-        if name == "categorical":
-            c = rng.randrange(len(self.targets))
-            values.update({t: sp.Integer(int(i == c)) for i, t in enumerate(self.targets)})
-        elif name == "bernoulli":
-            values.update({t: sp.Integer(rng.randint(0, 1)) for t in self.targets})
-        elif name == "poisson":
-            values.update({t: sp.Integer(rng.randint(0, 4)) for t in self.targets})
+        support = self.loss.entry.support.name
+        n = self.loss.n_data_targets
+        draw = {"binary": lambda: sp.Integer(rng.randint(0, 1)), "count": lambda: sp.Integer(rng.randint(0, 4)),
+                "positive": lambda: R(1, 3) - sp.Rational(rng.randint(0, 15), 16),
+                "nonnegative": lambda: R(0, 3), "unit-interval": lambda: sp.Rational(rng.randint(1, 15), 16),
+                "circular": lambda: R(-3, 3), "real": lambda: R(-2, 2)}
+        if support == "class":
+            row = [sp.Integer(rng.randrange(len(self.targets)))]
+        elif support == "ranking":
+            row = [sp.Integer(v) for v in rng.sample(range(self.net.spec.D_o), n)]
         else:
-            values.update({t: R(-2, 2) for t in self.targets})
+            row = [draw[support]() for _ in range(n)]
+        if self.loss.target_encoding == "one-hot":
+            width = len(self.targets) // n
+            values.update({self.targets[j * width + c]: sp.Integer(int(int(v) == c)) for j, v in enumerate(row)
+                           for c in range(width)})
+        else:
+            values.update(dict(zip(self.targets, row)))
         values.update({c: sp.Rational(3, 4) for c in self.constants})
         return values
 
@@ -339,14 +348,14 @@ class Backprop:
         return known
 
 
-def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: str = "least-squares",
+def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: "str | Likelihood" = "least-squares",
              activation_name: str = "relu") -> Backprop:
     r"""Derive the backward pass of a network and a loss by :func:`reverse_mode`:
 
         dl/dh_k = Omega_k^T dl/df_k,  dl/df_{k-1} = a'[f_{k-1}] (.) dl/dh_k,
         dl/dbeta_k = dl/df_k,  dl/dOmega_k = dl/df_k h_k^T.
 
-    ``loss`` is a name of :data:`symbolic.losses.LOSSES` (the per-sample NLL of
+    ``loss`` is a registered name or a :class:`symbolic.likelihood.Likelihood` (the per-sample NLL of
     :func:`symbolic.losses.sample_loss`).
 
     >>> bp = backprop(NetworkSpec((2, 2, 1), "sigmoid"), "bernoulli")
@@ -359,8 +368,6 @@ def backprop(spec: NetworkSpec | DeepNetwork | Sequence[int], loss: str = "least
         net = spec
     else:
         net = deep_network(spec if isinstance(spec, NetworkSpec) else NetworkSpec(tuple(spec), activation_name))
-    if not isinstance(loss, str):
-        raise TypeError(f"loss must be a loss name, got {type(loss).__name__}")
     sl = sample_loss(loss, net.outputs)
     forward = list(net.program) + [(LOSS_SYMBOL, sl.expr)]
     backward, gradient = reverse_mode(forward, LOSS_SYMBOL, net.parameter_symbols)

@@ -64,16 +64,7 @@ def target_arguments(bp: Backprop, Y: Any, constants: Mapping[str, float] | None
     >>> [c.tolist() for c in target_arguments(bp, np.array([[2.0], [0.0]]))]
     [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
     """
-    n = bp.loss.n_data_targets
-    if Y is None or Y.ndim != 2 or Y.shape[1] != n:
-        shape = None if Y is None else tuple(Y.shape)
-        raise ValueError(f"{bp.loss.name} loss needs targets of shape (I, {n}), got {shape}")
-    if bp.loss.target_encoding == "one-hot":
-        columns = [(Y[:, 0] == c) * 1.0 for c in range(len(bp.targets))]
-        if _backend_of(Y) == "torch":
-            columns = [c.to(Y.dtype) for c in columns]
-    else:
-        columns = [Y[:, j] for j in range(n)]
+    columns = bp.loss.target_columns(Y)
     values = dict(constants or {})
     for s in bp.constants:
         if s.name not in values or values[s.name] is None:

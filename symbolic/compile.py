@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import linecache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
@@ -19,7 +20,7 @@ import sympy as sp
 from .activations import Indicator
 from .printing import NumpyCodePrinter, fold_constants, identifier, torch_code_printer
 
-__all__ = ["CompiledProgram", "compile_program", "Program"]
+__all__ = ["CompiledProgram", "compile_program", "program_cse", "Program"]
 
 Backend = Literal["numpy", "torch"]
 Program = list[tuple[sp.Symbol, sp.Expr]]
@@ -133,33 +134,11 @@ class CompiledProgram:
         return [np.broadcast_to(np.asarray(r, dtype=np.result_type(r, float)), shape) for r in results]
 
 
-def compile_program(
-    args: Sequence[sp.Symbol],
-    program: Iterable[tuple[sp.Symbol, sp.Expr]],
-    outputs: Sequence[sp.Expr],
-    backend: Backend = "numpy",
-    cse: bool = True,
-) -> CompiledProgram:
-    """Compile ``program`` (assignments in order) with ``outputs`` in terms of its symbols.
-
-    >>> import sympy as sp
-    >>> x, w, f, h = sp.symbols("x w f h", real=True)
-    >>> from symbolic.activations import ReLU
-    >>> fn = compile_program([x, w], [(f, w * x), (h, ReLU(f))], [h, f], "numpy")
-    >>> [v.tolist() for v in fn([-1.0, 2.0], 3.0)]
-    [[0.0, 6.0], [-3.0, 6.0]]
-    """
-    if backend not in ("numpy", "torch"):
-        raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
-    args = tuple(args)
-    program = [(s, fold_constants(sp.sympify(e))) for s, e in program]
-    outputs = tuple(sp.sympify(o) for o in outputs)
-    folded_outputs = [fold_constants(o) for o in outputs]
-
-    # Readable, unique identifiers for every symbol.
+def _identifiers(symbols: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Symbol]:
+    """Readable, unique Python identifiers for the symbols (``beta_{0,1}`` -> ``beta_0_1``)."""
     names: dict[sp.Symbol, sp.Symbol] = {}
     used: set[str] = set()
-    for s in list(args) + [s for s, _ in program]:
+    for s in symbols:
         if s in names:
             continue
         base = identifier(s)
@@ -170,44 +149,112 @@ def compile_program(
             name = f"{base}_{n}"
         used.add(name)
         names[s] = sp.Symbol(name)
-    out_syms = [sp.Symbol(f"_out{i}") for i in range(len(outputs))]
+    return names
 
-    exprs = [e.xreplace(names) for _, e in program] + [o.xreplace(names) for o in folded_outputs]
-    if cse:
-        replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_c"), order="none", list=True)
-    else:
-        replacements, reduced = [], exprs
-    n_prog = len(program)
-    assignments: list[tuple[sp.Symbol, sp.Expr, int]] = []
-    for rank, (sym, expr) in enumerate(replacements):
-        assignments.append((sym, expr, rank))
-    offset = len(replacements)
-    for i, (s, _) in enumerate(program):
-        assignments.append((names[s], reduced[i], offset + i))
-    for i, o in enumerate(reduced[n_prog:]):
-        assignments.append((out_syms[i], o, offset + n_prog + i))
-    # cse replacements may refer to program symbols: order by dependencies.
-    ordered = _ordered(assignments, {names[a] for a in args})
 
+def _check_symbols(args: Sequence[sp.Symbol], program: Program, outputs: Sequence[sp.Expr]) -> None:
+    """Every symbol an assignment or an output reads is an argument or assigned before it."""
+    known = set(args)
+    for s, e in program:
+        stray = e.free_symbols - known
+        if stray:
+            name = sorted(map(str, stray))[0]
+            raise ValueError(f"{name!r} appears in the assignment {s} = {sp.sstr(e)[:120]} but is neither an "
+                             "argument nor assigned earlier: add it to the arguments or assign it first")
+        known.add(s)
+    for o in outputs:
+        stray = o.free_symbols - known
+        if stray:
+            name = sorted(map(str, stray))[0]
+            raise ValueError(f"{name!r} appears in the output {sp.sstr(o)[:120]} but is neither an argument "
+                             "nor assigned by the program")
+
+
+def program_cse(program: Program, given: Iterable[sp.Symbol], eliminate: bool = True):
+    """A ``cse`` callable for :func:`sympy.lambdify` that returns the program itself.
+
+    ``lambdify(args, outputs, cse=program_cse(program, args))`` prints one line per
+    assignment: the common subexpressions of all assignments and outputs (``eliminate``,
+    ``sympy.cse``), then the program's assignments in dependency order, and returns the
+    reduced outputs. The intermediates are never substituted into one tree.
+
+    >>> x, w, f, h = sp.symbols("x w f h", real=True)
+    >>> program_cse([(f, sp.exp(w * x)), (h, f * sp.exp(w * x))], [x, w])([h + 1])
+    ([(_c0, exp(w*x)), (f, _c0), (h, _c0*f)], [h + 1])
+    """
+    program = list(program)
+
+    def cse(outputs: Sequence[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+        exprs = [e for _, e in program] + list(outputs)
+        if eliminate:
+            replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_c"), order="none", list=True)
+        else:
+            replacements, reduced = [], exprs
+        n_prog = len(program)
+        assignments = [(sym, expr, rank) for rank, (sym, expr) in enumerate(replacements)]
+        offset = len(replacements)
+        assignments += [(s, reduced[i], offset + i) for i, (s, _) in enumerate(program)]
+        # cse replacements may refer to program symbols: order by dependencies.
+        return _ordered(assignments, set(given)), list(reduced[n_prog:])
+
+    return cse
+
+
+def compile_program(
+    args: Sequence[sp.Symbol],
+    program: Iterable[tuple[sp.Symbol, sp.Expr]],
+    outputs: Sequence[sp.Expr],
+    backend: Backend = "numpy",
+    cse: bool = True,
+) -> CompiledProgram:
+    """Compile ``program`` (assignments in order) with ``outputs`` in terms of its symbols.
+
+    Built on :func:`sympy.lambdify`: its ``cse`` is :func:`program_cse`, which hands it the
+    program's assignments (with common subexpressions eliminated when ``cse``), and its
+    printer is the package's numpy or torch printer (DESIGN.md's printing fixes).
+
+    >>> import sympy as sp
+    >>> x, w, f, h = sp.symbols("x w f h", real=True)
+    >>> from symbolic.activations import ReLU
+    >>> fn = compile_program([x, w], [(f, w * x), (h, ReLU(f))], [h, f], "numpy")
+    >>> [v.tolist() for v in fn([-1.0, 2.0], 3.0)]
+    [[0.0, 6.0], [-3.0, 6.0]]
+    >>> compile_program([x], [(f, w * x)], [f])
+    Traceback (most recent call last):
+    ...
+    ValueError: 'w' appears in the assignment f = w*x but is neither an argument nor assigned earlier: add it to the arguments or assign it first
+    """
+    if backend not in ("numpy", "torch"):
+        raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
+    args = tuple(args)
+    program = [(s, fold_constants(sp.sympify(e))) for s, e in program]
+    outputs = tuple(sp.sympify(o) for o in outputs)
+    _check_symbols(args, program, outputs)
+    names = _identifiers(list(args) + [s for s, _ in program])
+    renamed = [(names[s], e.xreplace(names)) for s, e in program]
+    reduced_outputs = [fold_constants(o).xreplace(names) for o in outputs]
     printer = (_torch_program_printer() if backend == "torch" else _NumpyProgramPrinter)(
         {"fully_qualified_modules": True, "allow_unknown_functions": False}
     )
-    arg_names = [str(names[a]) for a in args]
-    lines = [f"def _compiled({', '.join(arg_names)}):"]
-    for sym, expr in ordered:
-        lines.append(f"    {sym} = {printer.doprint(expr)}")
-    lines.append(f"    return [{', '.join(str(s) for s in out_syms)}]")
-    source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {}
     if backend == "torch":
         import torch
 
-        namespace["torch"] = torch
+        namespace: dict[str, Any] = {"torch": torch}
     else:
         import numpy
         import scipy.special
 
-        namespace["numpy"] = numpy
-        namespace["scipy"] = scipy
-    exec(compile(source, "<deepderive-compiled>", "exec"), namespace)
-    return CompiledProgram(args, outputs, backend, source, len(ordered), namespace["_compiled"])
+        namespace = {"numpy": numpy, "scipy": scipy}
+    arguments = [names[a] for a in args]
+    program_lines = program_cse(renamed, arguments, eliminate=cse)
+    n_lines = 0
+
+    def counted(exprs):
+        nonlocal n_lines
+        lines, reduced = program_lines(exprs)
+        n_lines = len(lines) + len(reduced)
+        return lines, reduced
+
+    function = sp.lambdify(arguments, reduced_outputs, modules=[namespace], printer=printer, cse=counted)
+    source = "".join(linecache.getlines(function.__code__.co_filename))
+    return CompiledProgram(args, outputs, backend, source, n_lines, function)

@@ -58,6 +58,7 @@ class Step:
     lhs_latex: str | None = None
     rhs_latex: str | None = None
     rename: Mapping[sp.Basic, sp.Expr] | None = None
+    verify: Any = None  # a callable () -> Check for a claim check_equal cannot test (an integral, a maximum)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Derivation:
         lhs_latex: str | None = None,
         rhs_latex: str | None = None,
         rename: Mapping[sp.Basic, sp.Expr] | None = None,
+        verify: Any = None,
     ) -> None:
         """Append a step; ``check=False`` marks a definition (recorded, not proven).
 
@@ -89,7 +91,7 @@ class Derivation:
         if lhs is None and not self.steps:
             raise ValueError("the first step of a derivation needs a left-hand side (lhs=...)")
         self.steps.append(Step(sp.sympify(rhs), reason, None if lhs is None else sp.sympify(lhs), check,
-                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename))
+                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename, verify=verify))
 
     def _expand(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(10):
@@ -110,6 +112,8 @@ class Derivation:
             domain = {**self.domain, **(step.domain or {})}
             if not step.checked:
                 step.check = Check("definition", True, 0.0)
+            elif step.verify is not None:
+                step.check = step.verify()
             elif step.lhs is None:
                 before = previous_rhs.xreplace(step.rename) if step.rename else previous_rhs
                 step.check = check_equal(self._expand(before), self._expand(step.rhs), domain, seed=i,

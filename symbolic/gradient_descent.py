@@ -23,6 +23,7 @@ import sympy as sp
 
 from .compile import CompiledProgram, compile_program
 from .derivation import Derivation
+from .likelihood import check_sigma, get_loss
 from .losses import sample_loss, sigma as sigma_symbol
 from .networks import DeepNetwork, deep_network
 from .printing import latex
@@ -161,10 +162,8 @@ def network_gradient(spec: NetworkSpec, loss: str, sigma: float | None = None
     net = deep_network(spec)
     sl = sample_loss(loss, net.outputs)
     expr = sl.expr.xreplace(dict(zip(net.outputs, net.substituted_outputs())))
-    if loss == "normal":
-        if sigma is None or not sigma > 0:
-            raise ValueError(f"the normal loss needs sigma > 0, got {sigma!r}")
-        expr = expr.xreplace({sigma_symbol: sp.Float(sigma, 17)})
+    if get_loss(loss).uses_sigma:
+        expr = expr.xreplace({sigma_symbol: sp.Float(check_sigma(loss, sigma), 17)})
     gradient = [sp.diff(expr, p) for p in net.parameter_symbols]
     fn = compile_program(list(net.inputs) + list(sl.targets) + net.parameter_symbols, [], gradient, "numpy")
     return fn, net, sl.targets
@@ -179,9 +178,8 @@ def network_gradient_step(spec: NetworkSpec, loss: str, tensors: Mapping[str, np
     """
     fn, net, targets = network_gradient(spec, loss, sigma)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    if loss == "categorical":
-        Y = np.eye(len(targets))[Y[:, 0].astype(int)]  # (I, D_o) one-hot t_c
-    args = [X[:, i] for i in range(X.shape[1])] + [Y[:, j] for j in range(Y.shape[1])]
+    columns = sample_loss(loss, net.outputs).target_columns(Y)  # one-hot t_c where the loss encodes
+    args = [X[:, i] for i in range(X.shape[1])] + columns
     args += [np.asarray(tensors[p.tensor], dtype=np.float64)[p.index] for p in net.parameters]
     per_sample = fn(*args)  # one (I,) array per parameter
     out = {name: np.array(value, dtype=np.float64, copy=True) for name, value in tensors.items()}

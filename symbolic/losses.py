@@ -23,12 +23,13 @@ poisson                     lambda_j = exp(f_j)     sum_j exp(f_j) - y_j f_j + l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import sympy as sp
 
-from .activations import Softplus, StockDefined
-from .spec import LOSSES, check_loss_width, check_sigma, n_targets
+from .activations import StockDefined
+from .likelihood import LOSSES, Likelihood, check_sigma, get_loss
+from .spec import check_loss_width, n_targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compile import CompiledProgram
@@ -82,28 +83,58 @@ class LogSumExp(StockDefined, sp.Function):
 
 @dataclass(frozen=True)
 class SampleLoss:
-    """A per-sample loss: its target symbols, the expression, and how targets are encoded."""
+    """A per-sample loss: its target symbols, the expression, and how targets are encoded.
+
+    ``target_encoding`` is ``"values"`` (one data column per target symbol) or ``"one-hot"``
+    (each of the ``data_targets`` columns, an index, becomes indicators t_c = [y = c]).
+    """
 
     name: str
     outputs: tuple[sp.Symbol, ...]
     targets: tuple[sp.Symbol, ...]
     expr: sp.Expr
-    target_encoding: str  # "values" (one column per target) or "one-hot" (class index -> t_c)
+    target_encoding: str
+    data_targets: int | None = None
+
+    @property
+    def entry(self):
+        """The registry entry (:class:`symbolic.likelihood.Likelihood`) of this loss."""
+        return get_loss(self.name)
 
     @property
     def n_data_targets(self) -> int:
         """Number of target columns in a data file."""
-        return 1 if self.target_encoding == "one-hot" else len(self.targets)
+        if self.target_encoding == "one-hot":
+            return self.data_targets or 1
+        return len(self.targets)
+
+    def target_columns(self, Y: Any) -> list[Any]:
+        """Target columns of Y (I, n_targets), numpy or torch: one-hot t_c = [y == c] where encoded."""
+        n = self.n_data_targets
+        shape = tuple(getattr(Y, "shape", ()))
+        if len(shape) != 2 or shape[1] != n:
+            raise ValueError(f"{self.name} loss needs targets of shape (I, {n}), got {shape if shape else None}")
+        if self.target_encoding != "one-hot":
+            return [Y[:, j] for j in range(n)]
+        width = len(self.targets) // n
+        columns = [(Y[:, j] == c) * 1.0 for j in range(n) for c in range(width)]
+        dtype = getattr(Y, "dtype", None)
+        if hasattr(Y, "is_floating_point"):  # torch: keep the data's dtype
+            columns = [c.to(dtype) for c in columns]
+        return columns
+
+    def decode(self, values: Mapping[sp.Symbol, Any]) -> list[float]:
+        """One sample's data row from exact target values (the inverse of the encoding)."""
+        if self.target_encoding != "one-hot":
+            return [float(values[t]) for t in self.targets]
+        n = self.n_data_targets
+        width = len(self.targets) // n
+        return [float(next(c for c in range(width) if values[self.targets[j * width + c]] == 1)) for j in range(n)]
 
 
-def _targets(n: int, prefix: str = "y", **assumptions) -> tuple[sp.Symbol, ...]:
-    if n == 1 and prefix == "y":
-        return (sp.Symbol("y", **assumptions),)
-    return tuple(sp.Symbol(f"{prefix}_{{{j}}}", **assumptions) for j in range(1, n + 1))
-
-
-def sample_loss(name: str, outputs: Sequence[sp.Symbol]) -> SampleLoss:
-    r"""The stable per-sample NLL ``l_i`` of a loss, in terms of the network outputs.
+def sample_loss(loss: "str | Likelihood", outputs: Sequence[sp.Symbol]) -> SampleLoss:
+    r"""The stable per-sample NLL ``l_i`` of a loss (a name or a registry entry), in terms of
+    the network outputs.
 
     >>> f = [sp.Symbol("f", real=True)]
     >>> print(sp.latex(sample_loss("bernoulli", f).expr))
@@ -111,36 +142,10 @@ def sample_loss(name: str, outputs: Sequence[sp.Symbol]) -> SampleLoss:
     >>> print(sp.latex(sample_loss("least-squares", f).expr))
     \left(- f + y\right)^{2}
     """
+    entry = get_loss(loss)
     outputs = tuple(outputs)
-    D_o = len(outputs)
-    check_loss_width(name, D_o)
-    if name in ("least-squares", "normal"):
-        y = _targets(D_o, real=True)
-        if name == "least-squares":
-            expr = sum(((yj - fj) ** 2 for yj, fj in zip(y, outputs)), sp.S.Zero)
-        else:
-            expr = sum(((yj - fj) ** 2 / (2 * sigma**2) + sp.log(2 * sp.pi * sigma**2) / 2
-                        for yj, fj in zip(y, outputs)), sp.S.Zero)
-        return SampleLoss(name, outputs, y, expr, "values")
-    if name == "heteroscedastic-normal":
-        n = D_o // 2
-        y = _targets(n, real=True)
-        mu, log_var = outputs[:n], outputs[n:]
-        expr = sum(((yj - m) ** 2 * sp.exp(-s) / 2 + s / 2 + sp.log(2 * sp.pi) / 2
-                    for yj, m, s in zip(y, mu, log_var)), sp.S.Zero)
-        return SampleLoss(name, outputs, y, expr, "values")
-    if name == "bernoulli":
-        y = _targets(D_o, real=True)
-        expr = sum((Softplus(fj) - yj * fj for yj, fj in zip(y, outputs)), sp.S.Zero)
-        return SampleLoss(name, outputs, y, expr, "values")
-    if name == "categorical":
-        t = tuple(sp.Symbol(f"t_{{{c}}}", real=True) for c in range(D_o))  # one-hot of class y
-        expr = LogSumExp(*outputs) - sum((tc * fc for tc, fc in zip(t, outputs)), sp.S.Zero)
-        return SampleLoss(name, outputs, t, expr, "one-hot")
-    # poisson
-    y = _targets(D_o, real=True, nonnegative=True)
-    expr = sum((sp.exp(fj) - yj * fj + sp.loggamma(yj + 1) for yj, fj in zip(y, outputs)), sp.S.Zero)
-    return SampleLoss(name, outputs, y, expr, "values")
+    entry.n_targets(len(outputs))
+    return entry.model().sample(outputs)
 
 
 @dataclass
@@ -193,14 +198,8 @@ class NetworkLoss:
         return compile_program(self.args, self.program, [self.l] + list(self.net.outputs), backend)
 
     def target_columns(self, Y: Any) -> list[Any]:
-        """Target columns of Y (I, n_targets): one-hot t_c = [y == c] for categorical."""
-        n = self.sample.n_data_targets
-        shape = tuple(getattr(Y, "shape", ()))
-        if len(shape) != 2 or shape[1] != n:
-            raise ValueError(f"{self.name} loss needs targets of shape (I, {n}), got {shape}")
-        if self.sample.target_encoding == "one-hot":
-            return [(Y[:, 0] == c) * 1.0 for c in range(len(self.sample.targets))]
-        return [Y[:, j] for j in range(n)]
+        """Target columns of Y (I, n_targets): one-hot t_c = [y == c] where the loss encodes them."""
+        return self.sample.target_columns(Y)
 
     def evaluate(self, X: Any, Y: Any, tensors: Any, sigma: float | None = None,
                  compiled: "CompiledProgram | None" = None) -> tuple[Any, Any]:
@@ -240,8 +239,8 @@ class NetworkLoss:
                 + r"\right)_{\mathbf{x} = \mathbf{x}_i,\, " + targets + "}")
 
 
-def network_loss(spec: "NetworkSpec | DeepNetwork", name: str) -> NetworkLoss:
-    """The network of a spec with the per-sample loss ``name`` on its outputs f_{K,j}."""
+def network_loss(spec: "NetworkSpec | DeepNetwork", name: "str | Likelihood") -> NetworkLoss:
+    """The network of a spec with the per-sample loss ``name`` (or a registry entry) on its outputs f_{K,j}."""
     from .networks import DeepNetwork, deep_network
 
     net = spec if isinstance(spec, DeepNetwork) else deep_network(spec)

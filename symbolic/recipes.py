@@ -30,13 +30,13 @@ import sympy as sp
 
 from .activations import Softplus, sig
 from .derivation import Cases, Derivation
-from .losses import LOSSES, LogSumExp, SampleLoss, check_loss_width, network_loss, sample_loss, sigma
+from .likelihood import LOSSES, Likelihood, get_loss
+from .losses import LogSumExp, SampleLoss, check_loss_width, network_loss, sample_loss, sigma
 from .networks import DeepNetwork
 from .printing import latex  # noqa: F401  (used by the doctests)
 from .spec import NetworkSpec
 
-__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation",
-           "RECIPE_BUILDERS"]
+__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation"]
 
 #: Sample index i = 1..I and the number of samples I.
 i = sp.Symbol("i", integer=True, positive=True)
@@ -99,6 +99,13 @@ class Recipe:
     link: dict[sp.Expr, sp.Expr]
     sample: SampleLoss
     parts: dict[str, Derivation] = field(default_factory=dict)
+    #: How the network's D_o outputs use the recipe: ``per_target`` outputs for each of D_o /
+    #: per_target independent targets (``whole``: the recipe is for all D_o outputs at once);
+    #: ``scaled``: the recipe's loss is a rescaled NLL (least squares), not a log-probability.
+    per_target: int = 1
+    whole: bool = False
+    scaled: bool = False
+    target_domain: Any = None  # sample values for the network derivation's targets
 
     def __post_init__(self) -> None:
         for d in self.parts.values():
@@ -193,7 +200,7 @@ def _indexed(sample: SampleLoss, mapping: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
 # ----- the recipes -----------------------------------------------------------------------
 def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
     f = sp.Symbol("f", real=True)
-    sample = sample_loss(name if name == "normal" else "normal", [f])
+    sample = sample_loss("normal", [f])  # least squares starts from the normal NLL too
     y = sample.targets[0]
     mu = sp.Symbol("mu", real=True)
     Y, F = sp.IndexedBase("y", real=True), sp.IndexedBase("f", real=True)
@@ -217,7 +224,7 @@ def _normal_parts(name: str) -> tuple[dict[str, Derivation], dict]:
                           "the minimiser is free of $\\sigma$"))
     per = Derivation("normal per-sample loss")
     per.add(-sp.log(pdf.subs(mu, f)), "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
-    per.add(sample.expr if name == "normal" else (y - f) ** 2 / (2 * var) + sp.log(2 * sp.pi * var) / 2,
+    per.add(sample.expr,
             "log of the density: a squared residual and a constant")
 
     pred = Derivation("normal prediction")
@@ -265,7 +272,7 @@ def _least_squares() -> Recipe:
     return Recipe("least-squares", "normal (least squares)",
                   "a normal distribution whose mean the network predicts; dropping constants gives least squares",
                   "the mean y = f (the maximum of the normal distribution)",
-                  pdf, y, (v["mu"], sigma), {v["mu"]: f}, sample, new_parts)
+                  pdf, y, (v["mu"], sigma), {v["mu"]: f}, sample, new_parts, scaled=True)
 
 
 def _heteroscedastic() -> Recipe:
@@ -305,7 +312,7 @@ def _heteroscedastic() -> Recipe:
     return Recipe("heteroscedastic-normal", "normal (heteroscedastic)",
                   "a normal distribution whose mean and log-variance the network predicts",
                   "the mean y = f_1 with standard deviation exp(f_2 / 2)",
-                  pdf, y, (mu, sigma), {mu: f1, sigma: sp.exp(f2 / 2)}, sample, parts)
+                  pdf, y, (mu, sigma), {mu: f1, sigma: sp.exp(f2 / 2)}, sample, parts, per_target=2)
 
 
 def _bernoulli() -> Recipe:
@@ -411,7 +418,8 @@ def _categorical(D_o: int = 3) -> Recipe:
     return Recipe("categorical", "categorical", "a categorical distribution whose class probabilities "
                   "$\\mathrm{softmax}[\\mathbf{f}]$ the network predicts",
                   "the full distribution softmax[f], or its maximum y = argmax_c f_c",
-                  pmf, y, tuple(lam), {lam[k]: Softmax(k, *fs) for k in range(D_o)}, sample, parts)
+                  pmf, y, tuple(lam), {lam[k]: Softmax(k, *fs) for k in range(D_o)}, sample, parts, whole=True,
+                  target_domain=Cases(range(D_o)))
 
 
 def _poisson() -> Recipe:
@@ -452,25 +460,16 @@ def _poisson() -> Recipe:
     parts = {"distribution and link": dist, "likelihood": lik, "per-sample loss": per, "prediction": pred}
     return Recipe("poisson", "Poisson", "a Poisson distribution whose rate $\\lambda = e^{f}$ the network predicts",
                   "the full distribution (lambda = exp f), or its maximum y = floor(lambda)",
-                  pmf(y, lam), y, (lam,), {lam: sp.exp(f)}, sample, parts)
+                  pmf(y, lam), y, (lam,), {lam: sp.exp(f)}, sample, parts, target_domain={0, 1, 2, 3, 7})
 
 
-#: The recipe of each loss name (categorical takes the number of classes D_o).
-RECIPE_BUILDERS = {
-    "least-squares": _least_squares,
-    "normal": _normal,
-    "heteroscedastic-normal": _heteroscedastic,
-    "bernoulli": _bernoulli,
-    "categorical": _categorical,
-    "poisson": _poisson,
-}
-
-
-def recipe(name: str, D_o: int | None = None) -> Recipe:
+def recipe(loss: "str | Likelihood", D_o: int | None = None) -> Recipe:
     r"""The maximum-likelihood recipe of a loss, ``l_i = -log Pr(y_i | f[x_i, phi])`` (unchecked).
 
-    ``D_o`` is the number of classes for ``categorical`` (default 3); the other losses are
-    derived for one target (and its one or two outputs).
+    ``loss`` is a registered name or a :class:`symbolic.likelihood.Likelihood`. ``D_o`` is the
+    number of outputs for the losses whose distribution depends on it (classes of
+    ``categorical``, components of ``gaussian-mixture``, ...); the others are derived for one
+    target (and its one or two outputs).
 
     >>> r = recipe("poisson")
     >>> print(latex(r.pmf))
@@ -478,22 +477,22 @@ def recipe(name: str, D_o: int | None = None) -> Recipe:
     >>> print(latex(r.link[r.parameters[0]]))
     e^{f}
     """
-    check_loss_width(name, D_o if D_o is not None else (3 if name == "categorical" else
-                                                        2 if name == "heteroscedastic-normal" else 1))
-    if name == "categorical":
-        return _categorical(3 if D_o is None else D_o)
-    return RECIPE_BUILDERS[name]()
+    entry = get_loss(loss)
+    model = entry.model()
+    if D_o is not None:
+        entry.n_targets(D_o)
+    return model.recipe(D_o)
 
 
 @functools.lru_cache(maxsize=None)
-def checked_recipe(name: str, D_o: int | None = None) -> Recipe:
+def checked_recipe(loss: "str | Likelihood", D_o: int | None = None) -> Recipe:
     """:func:`recipe`, with every step checked (cached: building and checking takes a second)."""
-    r = recipe(name, D_o)
+    r = recipe(loss, D_o)
     r.check()
     return r
 
 
-def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Derivation:
+def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likelihood") -> Derivation:
     r"""The network's loss, ``L[phi] = sum_i l_i``, with ``l_i`` on the outputs f_{K,j} of a spec.
 
     Independent targets multiply their probabilities, so ``l_i`` adds the recipe's
@@ -506,34 +505,39 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
     >>> print(latex(d.steps[-1].rhs))
     - f_{1,1} y + e^{f_{1,1}} + \operatorname{loggamma}{\left(y + 1 \right)}
     """
-    nl = network_loss(spec, name)
+    entry = get_loss(loss)
+    nl = network_loss(spec, entry)
     outputs = list(nl.net.outputs)
     D_o = len(outputs)
-    r = recipe(name, D_o if name == "categorical" else None)
+    r = recipe(entry, D_o)
     registry = nl.sample
-    d = Derivation(f"the {name} loss of the {nl.net.spec.describe()} network", layout="block")
+    d = Derivation(f"the {entry.name} loss of the {nl.net.spec.describe()} network", layout="block")
     d.add(sp.Sum(sp.IndexedBase("l")[i], (i, 1, I)), "the total loss adds the per-sample losses",
           lhs=_L, check=False, lhs_latex=L_LATEX)
-    if name == "categorical":
-        y = r.target
-        d.domain = {y: Cases(range(D_o))}
-        d.definitions = {t: sp.KroneckerDelta(y, k) for k, t in enumerate(registry.targets)}
-        d.add(-sp.log(Softmax(y, *outputs)), "the class probabilities are the softmax of the outputs "
-              "$f_{K,c+1}$, $c = 0, \\dots, D_o - 1$", lhs=_l, check=False, lhs_latex=r"\ell_i")
-        d.add(r.per_sample_loss.xreplace(dict(zip(r.outputs, outputs))), "the recipe's stable form")
+    if r.whole:  # the recipe is the distribution of all D_o outputs at once
+        rename = dict(zip(r.outputs, outputs))
+        if isinstance(r.target_domain, dict):
+            d.domain = dict(r.target_domain)
+        elif r.target_domain is not None:
+            d.domain = {r.target: r.target_domain}
+        if r.sample.target_encoding == "one-hot" and r.target is not None and not r.sample.data_targets:
+            d.definitions = {t: sp.KroneckerDelta(r.target, k) for k, t in enumerate(registry.targets)}
+        linked = r.pmf.xreplace({p: e.xreplace(rename) for p, e in r.link.items()})
+        d.add(-sp.log(linked), "the distribution's parameters are the links of the outputs $f_{K,j}$",
+              lhs=_l, check=False, lhs_latex=r"\ell_i")
+        d.add(r.per_sample_loss.xreplace(rename), "the recipe's stable form")
         return d
-    per_target = 2 if name == "heteroscedastic-normal" else 1
-    n = D_o // per_target
+    n = D_o // r.per_target
     groups = [outputs[j::n] for j in range(n)]  # outputs of target j: (f_j) or (mu_j, s_j)
     renames = [{r.target: registry.targets[j], **dict(zip(r.outputs, groups[j]))} for j in range(n)]
-    if name != "least-squares":
+    if not r.scaled:
         parameters_of = [{p: e.xreplace(renames[j]) for p, e in r.link.items()} for j in range(n)]
         log_probabilities = [-sp.log(r.pmf.xreplace({r.target: registry.targets[j]}).xreplace(parameters_of[j]))
                              for j in range(n)]
         d.add(sp.Add(*log_probabilities), "independent targets: their negative log-probabilities add",
               lhs=_l, check=False, lhs_latex=r"\ell_i")
-        if name == "poisson":
-            d.domain = {t: {0, 1, 2, 3, 7} for t in registry.targets}
+        if r.target_domain is not None:
+            d.domain = {t: r.target_domain for t in registry.targets}
         added = sp.Add(*[r.per_sample_loss.xreplace(renames[j]) for j in range(n)])
         if added == registry.expr:  # one target: the recipe's loss already is the compiled one
             d.add(registry.expr, "the recipe's per-sample loss: the expression that is compiled")
@@ -545,7 +549,6 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, name: str) -> Deriv
               "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex=r"\ell_i")
         d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     return d
-
 
 
 @dataclass
@@ -583,19 +586,19 @@ class LossDerivation:
         return {"targets": [t.name for t in self.loss.sample.targets], "loss": sp.srepr(self.loss.sample.expr)}
 
 
-def derive_loss(spec: NetworkSpec | DeepNetwork, name: str) -> LossDerivation:
+def derive_loss(spec: NetworkSpec | DeepNetwork, name: "str | Likelihood") -> LossDerivation:
     r"""The checked loss derivation of a network: its recipe, then ``L[phi] = sum_i l_i``.
 
     >>> d = derive_loss(NetworkSpec((1, 3, 1), "relu"), "least-squares")
     >>> d.passed, d.as_json()["targets"]
     (True, ['y'])
     """
-    nl = network_loss(spec, name)
+    entry = get_loss(name)
+    nl = network_loss(spec, entry)
     D_o = len(nl.net.outputs)
-    r = checked_recipe(name, D_o if name == "categorical" else None)
-    network = network_loss_derivation(nl.net, name)
+    model = entry.model()
+    r = checked_recipe(entry, D_o if model.depends_on_D_o else None)
+    network = network_loss_derivation(nl.net, entry)
     network.check()
     return LossDerivation(r, network, nl)
 
-
-assert set(RECIPE_BUILDERS) == set(LOSSES)

@@ -25,8 +25,8 @@ __all__ = ["ACTIVATIONS", "LOSSES", "NetworkSpec", "check_loss_width", "check_si
 ACTIVATIONS = _ACTIVATION_REGISTRY
 
 
-#: Loss names (per-sample negative log-likelihoods; see ``symbolic.losses``).
-LOSSES: tuple[str, ...] = ("least-squares", "normal", "heteroscedastic-normal", "bernoulli", "categorical", "poisson")
+#: The loss registry (names are keys; entries are :class:`symbolic.likelihood.Likelihood`).
+from .likelihood import LOSSES, check_sigma, get_loss  # noqa: E402  (plain Python)
 
 
 def parse_widths(text: str | Iterable[int]) -> tuple[int, ...]:
@@ -157,55 +157,13 @@ class NetworkSpec:
         return cls(tuple(data["widths"]), str(data["activation"]), params)  # type: ignore[arg-type]
 
 
-# ----- losses: names and the conditions both realisations check ----------------------------
+# ----- losses: the conditions both realisations check (asked of the registry entry) -------------
 
-def check_loss_width(name: str, D_o: int) -> None:
-    """Raise ValueError when the network's output width D_o does not suit the loss."""
-    if name not in LOSSES:
-        import difflib
-
-        close = difflib.get_close_matches(name, LOSSES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown loss {name!r}{hint}; choose one of {', '.join(LOSSES)}")
-    if name == "categorical" and D_o < 2:
-        raise ValueError(f"categorical loss needs at least two outputs (one per class), got D_o = {D_o}")
-    if name == "heteroscedastic-normal" and D_o % 2:
-        raise ValueError(
-            f"heteroscedastic-normal loss needs two outputs per target (mean and log-variance), got odd D_o = {D_o}"
-        )
+def check_loss_width(loss, D_o: int) -> None:
+    """Raise ValueError when the network's output width D_o does not suit the loss (a name or an entry)."""
+    get_loss(loss).n_targets(D_o)
 
 
-def n_targets(name: str, D_o: int) -> int:
+def n_targets(loss, D_o: int) -> int:
     """Target columns a data file needs for this loss and output width."""
-    check_loss_width(name, D_o)
-    if name == "categorical":
-        return 1
-    if name == "heteroscedastic-normal":
-        return D_o // 2
-    return D_o
-
-
-def check_sigma(name: str, value: Any) -> float | None:
-    """The normal loss's fixed standard deviation as a float (None for the other losses).
-
-    >>> check_sigma("normal", 0.5)
-    0.5
-    >>> check_sigma("normal", 0)
-    Traceback (most recent call last):
-    ...
-    ValueError: sigma must be a positive finite number (the normal loss's standard deviation), got 0; pass --sigma S with S > 0
-    """
-    if name != "normal":
-        if value is not None:
-            raise ValueError(f"--sigma applies only to the normal loss, not to {name!r}; leave it out")
-        return None
-    if value is None:
-        raise ValueError("the normal loss needs its standard deviation: pass --sigma S with S > 0")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not math.isfinite(number) or not number > 0:
-        raise ValueError(f"sigma must be a positive finite number (the normal loss's standard deviation), got {value!r}; "
-                         "pass --sigma S with S > 0")
-    return number
+    return get_loss(loss).n_targets(D_o)

@@ -88,13 +88,14 @@ def _backprop(args: argparse.Namespace, net):
 def gradients_latex(bp) -> tuple[str, bool]:
     """``derive --gradients`` LaTeX: the backward pass, headed by its checks; (text, all passed)."""
     from derivations.derive_checks import DIGITS, gradient_exact_checks
+    from symbolic.tolerances import EXACT_RTOL
 
     problems = bp.matrix_form_check()
     checks = [(not problems, "derived backward program = matrix form, element by element (symbolic)"
                + ("" if not problems else f": {problems[0]}"))]
     if bp.spec.n_parameters <= 12:
         worst = bp.diff_check(points=2)
-        checks.append((worst <= 1e-25, "gradient = sympy.diff of the substituted loss at 2 random points, "
+        checks.append((worst <= EXACT_RTOL, "gradient = sympy.diff of the substituted loss at 2 random points, "
                        f"50 digits, max relative error {worst:.1e}"))
     compiled, differences, n = gradient_exact_checks(bp, points=4)
     every = "every parameter" if n == bp.spec.n_parameters else f"{n} random parameters of {bp.spec.n_parameters}"

@@ -52,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     check_loss_width(args.loss, spec.D_o)  # the loss registry's message for an unknown loss or width
-    if args.sigma is not None and args.loss != "normal":
-        check_sigma(args.loss, args.sigma)  # "--sigma applies only to the normal loss ..."
+    if args.sigma is not None:
+        check_sigma(args.loss, args.sigma)  # the one validator: positive, and only for the normal loss
     if args.dataset is None and args.data is None:  # pragma: no cover - argparse enforces it
         raise ValueError("give --dataset NAME or --data D.csv")
     if not 0 <= args.beta < 1:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.keep_checkpoints < 0:
         raise ValueError(f"--keep-checkpoints must be 0 (keep all) or positive, got {args.keep_checkpoints}")
     from numeric.datasets import training_data
-    from numeric.run_dir import check_run_dir
+    from numeric.run_folder import check_run_dir
     from symbolic.limits import check_bytes, training_bytes
     from symbolic.spec import n_targets
 
@@ -88,10 +88,15 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     written = ["params.json", "metrics.csv", "summary.json", f"checkpoints/{trainer.last_checkpoint.name}"]
     if not args.no_figure:
-        from derivations.figures.training import save_loss_curve
+        import matplotlib.pyplot as plt
 
-        save_loss_curve(out / "metrics.csv", out / "loss_curve.png",
-                        title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
+        from derivations.figures.training import loss_curve_figure
+
+        figure = loss_curve_figure(trainer.folder.metrics, title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
+        try:
+            trainer.folder.write_loss_curve(figure)
+        finally:
+            plt.close(figure)
         written.append("loss_curve.png")
     what = (f"{spec.describe()} ({args.loss} loss, {args.optimizer}, alpha = {trainer.lr:g}, B = {trainer.B} of "
             f"I = {trainer.I}) on {trainer.device} {trainer.identity['dtype']}")

@@ -39,10 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args, symbolic=True)
     check_loss_width(args.loss, spec.D_o)
-    if args.sigma is not None and args.loss != "normal":
-        check_sigma(args.loss, args.sigma)  # "--sigma applies only to the normal loss ..."
-    if args.sigma is not None and not args.sigma > 0:
-        raise ValueError(f"--sigma must be a positive finite number, got {args.sigma}")
+    if args.sigma is not None:
+        check_sigma(args.loss, args.sigma)  # the one validator: positive, and only for the normal loss
     check_bytes(f"verify --widths {','.join(map(str, spec.widths))} --samples {args.samples}",
                 crosscheck_bytes(spec.widths, args.samples, 8 if args.dtype == "float64" else 4), "use fewer --samples")
 

@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import sympy as sp
 
 from symbolic.derivation import Derivation
+from symbolic.tolerances import ANSWER_RTOL, ROUNDING_RTOL, TWIN_RTOL
 
 from . import KINDS, load_kinds
 from .base import Exercise, answer_latex
@@ -35,7 +36,7 @@ __all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exer
 #: Draws of a kind's numbers before giving up on well-posedness (the failed check is then recorded).
 MAX_DRAWS = 20
 #: Relative tolerance of a twin comparison (float64 torch vs the exact answer).
-TWIN_TOLERANCE = 1e-10
+TWIN_TOLERANCE = TWIN_RTOL
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -49,21 +50,20 @@ def student_ids(n: int) -> list[str]:
 
 def read_roster(path: str | Path) -> list[str]:
     """Student ids from a CSV roster with a header and a column ``id`` (letters, digits, ``_.-``)."""
+    from numeric.files import decode_text, read_regular_file, shorten
+
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"roster {str(path)!r} is not a readable file")
-    if path.stat().st_size > 10_000_000:
-        raise ValueError(f"roster {str(path)!r} is larger than 10 MB")
+    text = decode_text(read_regular_file(path, "roster", 10_000_000), "roster", path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(f"roster {str(path)!r} is not UTF-8 text") from None
-    rows = list(csv.reader(text.splitlines()))
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        raise ValueError(f"roster {str(path)!r} is not a readable CSV: {exc}") from None
     if not rows:
         raise ValueError(f"roster {str(path)!r} is empty; it needs a header with a column 'id'")
     header = [h.strip() for h in rows[0]]
     if header.count("id") != 1:
-        raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got {header}")
+        raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got "
+                         f"{shorten(','.join(header))!r}")
     col = header.index("id")
     ids, seen = [], set()
     for n, row in enumerate(rows[1:], start=2):
@@ -71,7 +71,7 @@ def read_roster(path: str | Path) -> list[str]:
             continue
         value = row[col].strip() if col < len(row) else ""
         if not _ID.match(value):
-            raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} must be 1-64 letters, digits, '_', '.' or "
+            raise ValueError(f"roster {str(path)!r} line {n}: id {shorten(value)!r} must be 1-64 letters, digits, '_', '.' or "
                              "'-' (it names files)")
         if value in seen:
             raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} appears twice")
@@ -168,12 +168,12 @@ def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:
         def values(c):
             return _values(sp.sympify(c), points)
 
-        tol = 1e-9
+        tol = ANSWER_RTOL
     else:
         def values(c):
             return [complex(float(x)) for x in (c if isinstance(c, tuple) else (c,))]
 
-        tol = 2 * float(ex.precision or 0) + 1e-12
+        tol = 2 * float(ex.precision or 0) + ROUNDING_RTOL
 
     def gap(a, b) -> float:
         if a is None or b is None:  # a candidate not finite on the domain differs anyway

@@ -25,7 +25,6 @@ This module imports SymPy, never torch, so that a check starts quickly.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import random
 import signal
@@ -39,6 +38,7 @@ import sympy as sp
 from symbolic.answer_grammar import AnswerSyntaxError, parse_answer
 from symbolic.derivation import Cases, check_equal
 from symbolic.srepr_reader import read_srepr
+from symbolic.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",
            "check_submission", "MAX_ANSWERS_BYTES"]
@@ -91,19 +91,10 @@ def time_limit(seconds: float) -> Iterator[None]:
 # ----- answers.json ------------------------------------------------------------------------
 
 def _read_json(path: str | Path, what: str, limit: int) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{what} {str(path)!r} is not a readable file")
-    if path.stat().st_size > limit:
-        raise ValueError(f"{what} {str(path)!r} is larger than {limit // 1_000_000} MB")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{what} {str(path)!r} is not UTF-8 text") from None
-    except RecursionError:
-        raise ValueError(f"{what} {str(path)!r} is nested too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} {str(path)!r} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    """A regular UTF-8 JSON file of at most ``limit`` bytes (:func:`numeric.files.read_json_file`)."""
+    from numeric.files import read_json_file
+
+    return read_json_file(path, what, limit)
 
 
 def load_answers(path: str | Path) -> dict:
@@ -199,7 +190,7 @@ def _values(expr: sp.Expr, points: list[dict]) -> list[complex] | None:
 
 
 def _close(a: list[complex] | None, b: list[complex] | None) -> bool:
-    return a is not None and b is not None and all(abs(x - y) <= 1e-9 * max(1.0, abs(y)) for x, y in zip(a, b))
+    return a is not None and b is not None and all(abs(x - y) <= ANSWER_RTOL * max(1.0, abs(y)) for x, y in zip(a, b))
 
 
 def _equivalent(answer: sp.Expr, reference: sp.Expr, domain: Mapping) -> str | None:
@@ -245,7 +236,7 @@ def _number(value: sp.Expr) -> float | None:
         v = complex(sp.N(value, 30))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
-    if abs(v.imag) > 1e-12 or not math.isfinite(v.real):
+    if abs(v.imag) > IMAGINARY_ATOL or not math.isfinite(v.real):
         return None
     return v.real
 
@@ -282,7 +273,7 @@ def _check_expression(exercise, answer, reference, variables, mistakes) -> Check
     ref_values = _values(reference, points)
     if mine is not None and ref_values is not None:
         for p, a, b in zip(points, mine, ref_values):
-            if abs(a - b) > 1e-9 * max(1.0, abs(b)):
+            if abs(a - b) > ANSWER_RTOL * max(1.0, abs(b)):
                 where = " (it differs at " + ", ".join(f"{s.name} = {v}" for s, v in p.items()) + ")"
                 break
     elif mine is None:
@@ -314,7 +305,7 @@ def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
             return False
         if kind == "integer":
             return all(sp.sympify(a) == sp.sympify(t) for a, t in zip(items, targets))
-        return all(abs(v - n) <= tol + 1e-12 * max(1.0, abs(n)) for v, n in zip(values, numbers))
+        return all(abs(v - n) <= tol + ROUNDING_RTOL * max(1.0, abs(n)) for v, n in zip(values, numbers))
 
     if kind == "integer" and not all(sp.sympify(a).is_Integer for a in items):
         return CheckResult(False, "expected a whole number", "answer form")
@@ -326,7 +317,7 @@ def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
             return CheckResult(False, feedback, method + "; matches a typical mistake")
     if kind == "vector":
         ref_sorted = sorted(float(v) for v in reference)
-        if all(abs(a - b) <= tol + 1e-12 * max(1.0, abs(b)) for a, b in zip(sorted(values), ref_sorted)):
+        if all(abs(a - b) <= tol + ROUNDING_RTOL * max(1.0, abs(b)) for a, b in zip(sorted(values), ref_sorted)):
             return CheckResult(False, "the right numbers in the wrong order", method)
     if kind == "integer":
         return CheckResult(False, "not the correct number", method)

@@ -12,7 +12,7 @@ import numpy as np
 
 from numeric.monitoring import read_metrics
 
-__all__ = ["loss_curve_figure", "save_loss_curve", "trajectory_figure", "fit_figure"]
+__all__ = ["loss_curve_figure", "trajectory_figure", "fit_figure"]
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 
@@ -36,20 +36,6 @@ def loss_curve_figure(metrics_csv: str | os.PathLike, title: str = ""):
     ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
-
-
-def save_loss_curve(metrics_csv: str | os.PathLike, path: str | os.PathLike, title: str = "") -> Path:
-    """Write :func:`loss_curve_figure` to ``path`` (PNG or PDF by suffix), atomically
-    (:func:`numeric.files.atomic_write`: a link at ``path`` is replaced, never followed)."""
-    from numeric.files import atomic_write
-
-    fig = loss_curve_figure(metrics_csv, title)
-    try:
-        atomic_write(path, lambda fh: fig.savefig(fh, format=Path(path).suffix.lstrip(".") or "png", dpi=120,
-                                                  bbox_inches="tight"))
-    finally:
-        plt.close(fig)
-    return Path(path)
 
 
 def trajectory_figure(loss: Callable[[np.ndarray, np.ndarray], np.ndarray], iterates: np.ndarray,

@@ -136,6 +136,20 @@ def crafted(finished_run: Path, tmp_path: Path, change) -> Path:
     (lambda d: d.__setitem__("model", [1]), "field model must be a dict of named tensors"),
     (lambda d: d.__setitem__("optimizer", {"state": 1}), "field optimizer must be an optimizer state_dict"),
     (lambda d: d["optimizer"]["param_groups"][0].__setitem__("lr", 7.0), "field optimizer.param_groups[0].lr is 7.0"),
+    (lambda d: d["rng"].__setitem__("torch_cpu", torch.full_like(d["rng"]["torch_cpu"], 255)),
+     "field rng.torch_cpu must be a valid torch CPU RNG state"),
+    (lambda d: d["history"].__setitem__("loss", [float("nan")] * 5), "field history.loss[0] must be a finite loss"),
+    (lambda d: d.__setitem__("step", 0), "field step is 0, but 5 epochs of 3 steps (I = 40, B = 16) make 15"),
+    (lambda d: d.__setitem__("config", "x"), "field config must be a dict"),
+    (lambda d: d["model"].__setitem__("omega_0", torch.zeros(7, 7, dtype=torch.float64)),
+     "field model.omega_0 has shape (7, 7), this network's omega_0 has (2, 1)"),
+    (lambda d: d["model"].__setitem__("omega_0", d["model"]["omega_0"].long()), "field model.omega_0 is int64, this run "
+                                                                                  "trains in float64"),
+    (lambda d: d["model"].__setitem__("omega_0", d["model"]["omega_0"] * float("nan")),
+     "field model.omega_0 holds non-finite numbers"),
+    (lambda d: d["model"].pop("beta_1"), "field model lacks the tensor beta_1"),
+    (lambda d: d["model"].__setitem__("omega_9", torch.zeros(1)),
+     "field model has a tensor 'omega_9' that widths 1,2,1 do not"),
 ])
 def test_4_every_checkpoint_field_is_validated(finished_run, tmp_path, capsys, change, field):
     run = crafted(finished_run, tmp_path, change)
@@ -174,6 +188,43 @@ def test_5_dev_zero_and_fifos_are_refused_at_once(tmp_path, capsys, option):
         assert kind in line and repr(bad) in line, line
 
 
+@pytest.mark.parametrize("option", ["--answers", "--submission", "--roster"])
+def test_5_every_file_option_reads_regular_files_only(tmp_path, capsys, option):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"seed": 0, "students": {"a": []}}))
+    for bad, kind in (("/dev/zero", "is a device"), (str(fifo), "is a FIFO"), (str(tmp_path), "is a folder")):
+        argv = {"--answers": ["check", "--answers", bad, "--student", "a", "--submission", str(answers)],
+                "--submission": ["check", "--answers", str(answers), "--student", "a", "--submission", bad],
+                "--roster": ["exercises", "--out", str(tmp_path / "out"), "--roster", bad]}[option]
+        line = one_error(capsys, main(argv))
+        assert kind in line and repr(bad) in line, line
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100_000 + "]" * 100_000, "answers file 'a.json' nests lists or objects too deeply"),
+    ('{"seed": ' + "1" * 5000 + ', "students": {}}', "answers file 'a.json' holds an integer of more than 4300 digits"),
+    ('{"seed": 0,', "answers file 'a.json' is not valid JSON"),
+])
+def test_5_answers_json_failures_name_the_file(tmp_path, capsys, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    Path("a.json").write_text(text)
+    assert message in one_error(capsys, main(["check", "--answers", "a.json", "--student", "a", "--exercise", "E01",
+                                              "--answer", "1"]))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("id\n" + "a" * 200_000 + "\n", "roster 'r.csv' is not a readable CSV: field larger than field limit"),
+    ("name," + "x" * 5000 + "\nalice,1\n", "roster 'r.csv' needs exactly one column 'id' in its header, got 'name,xxx"),
+])
+def test_5_roster_failures_are_one_short_line(tmp_path, capsys, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    Path("r.csv").write_text(text)
+    line = one_error(capsys, main(["exercises", "--out", "out", "--roster", "r.csv"]))
+    assert message in line and len(line) < 300, line
+
+
 def test_5_files_over_the_size_limit_are_refused(tmp_path, capsys, monkeypatch):
     import numeric.files
 
@@ -185,13 +236,16 @@ def test_5_files_over_the_size_limit_are_refused(tmp_path, capsys, monkeypatch):
 
 
 # 6 ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("loss", ["least-squares", "poisson"])
-def test_6_overflow_is_one_line_without_warnings(tmp_path, loss):
+@pytest.mark.parametrize("loss, warnings", [("least-squares", []), ("poisson", []),
+                                            ("poisson", ["-W", "error::RuntimeWarning"])],
+                         ids=["least-squares", "poisson", "poisson-warnings-as-errors"])
+def test_6_overflow_is_one_line_without_warnings(tmp_path, loss, warnings):
     params = {"beta_0": [1e100] * 3, "omega_0": [[1e60]] * 3, "beta_1": [1e60], "omega_1": [[1e60] * 3]}
     path = write_params(tmp_path / "p.json", params)
     data = tmp_path / "d.csv"
     data.write_text("x,y\n1,2\n")
-    proc = subprocess.run([sys.executable, "-m", "derivations", "evaluate", "--widths", "1,3,1", "--activation", "relu",
+    proc = subprocess.run([sys.executable, *warnings, "-m", "derivations", "evaluate", "--widths", "1,3,1",
+                           "--activation", "relu",
                            "--loss", loss, "--params", str(path), "--data", str(data)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""

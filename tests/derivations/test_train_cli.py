@@ -10,6 +10,7 @@ from derivations.cli import main
 from numeric.checkpoint import latest_checkpoint
 from numeric.monitoring import HEADER, read_metrics
 from numeric.params import load_params
+from symbolic.likelihood import LOSSES
 from symbolic.spec import NetworkSpec
 
 BASE = ["train", "--widths", "1,3,1", "--activation", "relu", "--loss", "least-squares"]
@@ -59,9 +60,9 @@ def test_resume_extends_a_run(tmp_path, capsys):
         (["--epochs", "0"], "argument --epochs: must be a positive integer, got 0"),
         (["--epochs", "-3"], "argument --epochs: must be a positive integer, got -3"),
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
-        (["--loss", "bernouli"], "unknown loss 'bernouli' (did you mean 'bernoulli'?); choose one of least-squares, "
-                                 "normal, heteroscedastic-normal, bernoulli, categorical, poisson"),
-        (["--loss", "normal"], "the normal loss needs --sigma, a positive standard deviation, got None"),
+        (["--loss", "bernouli"], "unknown loss 'bernouli' (did you mean 'bernoulli'?); choose one of "
+                                 + ", ".join(LOSSES)),
+        (["--loss", "normal"], "the normal loss needs its standard deviation: pass --sigma S with S > 0"),
         (["--resume"], "--resume: no checkpoint in '{run}/checkpoints'; run without --resume to start training"),
         (["--dataset", "binary-1d", "--loss", "bernoulli", "--widths", "2,3,1"],
          "dataset 'binary-1d' has D_i = 1 input(s) but the network's widths start with 2; use --widths 1,..."),

@@ -59,7 +59,7 @@ def test_verify_cuda_without_cuda_is_a_clear_error(capsys):
         (["--loss", "gaussian"], "error: unknown loss 'gaussian'"),
         (["--dtype", "float16"], "error: argument --dtype: invalid choice: 'float16'"),
         (["--samples", "0"], "error: argument --samples: must be a positive integer, got 0"),
-        (["--loss", "normal", "--sigma", "-1"], "error: --sigma must be a positive finite number, got -1.0"),
+        (["--loss", "normal", "--sigma", "-1"], "error: sigma must be a positive finite number (the normal loss's standard deviation), got -1.0"),
         (["--seed", "x"], "error: argument --seed: must be an integer from 0 to 4294967295, got 'x'"),
         (["--seed", "-1"], "error: argument --seed: must be an integer from 0 to 4294967295, got -1"),
     ],

@@ -135,7 +135,7 @@ def test_bad_settings_are_named(kw, message):
 
 def test_normal_loss_needs_sigma_and_data_must_be_finite():
     data = make_dataset("regression-1d")
-    with pytest.raises(ValueError, match=r"the normal loss needs --sigma, a positive standard deviation, got None"):
+    with pytest.raises(ValueError, match=r"the normal loss needs its standard deviation: pass --sigma S with S > 0"):
         Trainer(NetworkSpec((1, 2, 1)), "normal", data, config())
     data.X[3, 0] = np.inf
     with pytest.raises(ValueError, match="data holds NaN or infinite values"):

@@ -1,0 +1,130 @@
+"""The numeric twin of each built-in loss: torch's own losses and ``torch.distributions``.
+
+The registry entries of :mod:`symbolic.likelihood` name these functions; nothing here
+dispatches on a loss name. Per-sample losses have shape (I,) for outputs f (I, D_o) and
+targets y (I, n_targets); every total is a sum over samples (the lecture's L[phi]).
+
+- ``least-squares``: ``mse_loss(f, y, reduction="sum")`` (sum of squared residuals);
+- ``normal``: ``gaussian_nll_loss(f, y, var=sigma^2, full=True)`` (full: adds log(2 pi)/2);
+- ``heteroscedastic-normal``: outputs ``(mu_1..mu_n, s_1..s_n)``, ``var = exp(s)``,
+  ``gaussian_nll_loss(mu, y, var, full=True)`` (``eps=0``: no clamping of the variance);
+- ``bernoulli``: ``binary_cross_entropy_with_logits(f, y)``;
+- ``categorical``: ``cross_entropy(f, y)`` with class indices;
+- ``poisson``: ``poisson_nll_loss(f, y, log_input=True, full=False) + lgamma(y + 1)``; torch's
+  ``full=True`` adds only Stirling's *approximation* of log(y!) (and only for y > 1), so the
+  exact constant is added here instead;
+- the book's other distributions (fig. 5.11): ``-log_prob`` of the ``torch.distributions``
+  object of the linked parameters (``Laplace``, ``StudentT``, ``MixtureSameFamily`` of
+  ``Normal``, ``Exponential``, ``Gamma``, ``Beta``, ``VonMises``, ``MultivariateNormal`` with
+  ``scale_tril``);
+- ``plackett-luce``: the scores in ranked order ``s_k = f_{y_k}``, ``sum_k logsumexp(s_k..s_n) - s_k``
+  by ``logcumsumexp`` (no torch distribution exists for rankings).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import distributions as D
+
+__all__ = ["nll_from_distribution"]
+
+
+# ----- the six losses of the first round: torch's built-in losses ----------------------------
+def least_squares(entry, f, y, constants):
+    return F.mse_loss(f, y, reduction="none").sum(dim=1)
+
+
+def least_squares_sum(f, y):
+    return F.mse_loss(f, y, reduction="sum")
+
+
+def normal(entry, f, y, constants):
+    var = torch.full_like(f, float(constants["sigma"]) ** 2)
+    return F.gaussian_nll_loss(f, y, var, full=True, reduction="none", eps=0.0).sum(dim=1)
+
+
+def heteroscedastic(entry, f, y, constants):
+    n = f.shape[1] // 2
+    mu, s = f[:, :n], f[:, n:]  # (I, n) each
+    return F.gaussian_nll_loss(mu, y, torch.exp(s), full=True, reduction="none", eps=0.0).sum(dim=1)
+
+
+def bernoulli(entry, f, y, constants):
+    return F.binary_cross_entropy_with_logits(f, y, reduction="none").sum(dim=1)
+
+
+def bernoulli_sum(f, y):
+    return F.binary_cross_entropy_with_logits(f, y, reduction="sum")
+
+
+def categorical(entry, f, y, constants):
+    return F.cross_entropy(f, y.reshape(-1).long(), reduction="none")
+
+
+def categorical_sum(f, y):
+    if y.shape != (f.shape[0], 1):
+        return categorical(None, f, y, {}).sum()
+    return F.cross_entropy(f, y.reshape(-1).long(), reduction="sum")
+
+
+def poisson(entry, f, y, constants):
+    return (F.poisson_nll_loss(f, y, log_input=True, full=False, reduction="none") + torch.lgamma(y + 1)).sum(dim=1)
+
+
+def plackett_luce(entry, f, y, constants):
+    s = torch.gather(f, 1, y.long())  # (I, n): scores first to last
+    tail = torch.logcumsumexp(s.flip(1), dim=1).flip(1)  # logsumexp(s_k..s_n)
+    return (tail - s).sum(dim=1)
+
+
+# ----- torch.distributions: the oracle of the book's table ------------------------------------
+def nll_from_distribution(entry, f, y, constants):
+    """``-log_prob(y)`` of the entry's ``torch.distributions`` object, per sample (I,)."""
+    dist = entry.oracle()(entry, f, constants)
+    value = y if dist.event_shape else y[:, 0]
+    return -dist.log_prob(value)
+
+
+def laplace(entry, f, constants):
+    return D.Laplace(f[:, 0], torch.exp(f[:, 1]))
+
+
+def student_t(entry, f, constants):
+    return D.StudentT(torch.exp(f[:, 2]), f[:, 0], torch.exp(f[:, 1]))
+
+
+def gaussian_mixture(entry, f, constants):
+    K = f.shape[1] // 3
+    return D.MixtureSameFamily(D.Categorical(logits=f[:, :K]), D.Normal(f[:, K:2 * K], torch.exp(f[:, 2 * K:] / 2)))
+
+
+def exponential(entry, f, constants):
+    return D.Exponential(torch.exp(f[:, 0]))
+
+
+def gamma(entry, f, constants):
+    return D.Gamma(torch.exp(f[:, 0]), torch.exp(f[:, 1]))
+
+
+def beta(entry, f, constants):
+    return D.Beta(torch.exp(f[:, 0]), torch.exp(f[:, 1]))
+
+
+def von_mises(entry, f, constants):
+    return D.VonMises(f[:, 0], torch.exp(f[:, 1]))
+
+
+def cholesky_factor(f: torch.Tensor, n: int) -> torch.Tensor:
+    """L (I, n, n) from the outputs after the mean: row by row (L_11, L_21, L_22, ...), diagonal through exp."""
+    rows, cols = torch.tril_indices(n, n, device=f.device)
+    values = f[:, n:]  # (I, n(n+1)/2)
+    values = torch.where(rows == cols, torch.exp(values), values)
+    L = f.new_zeros(f.shape[0], n, n)
+    L[:, rows, cols] = values
+    return L
+
+
+def multivariate_normal(entry, f, constants):
+    n = entry.n_targets(f.shape[1])
+    return D.MultivariateNormal(f[:, :n], scale_tril=cholesky_factor(f, n))
