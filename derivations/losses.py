@@ -135,6 +135,16 @@ def build(ctx: TopicContext) -> TopicResult:
     twin_worst = max(r["max_error"] for r in records if r["kind"] == "symbolic-vs-torch")
     het, cat, poi, ls = (recipes[n] for n in ("heteroscedastic-normal", "categorical", "poisson", "least-squares"))
 
+    # A loss from a density and a link alone: the recipe engine's derivation of the Laplace loss,
+    # the same road a lecturer's register_loss takes.
+    own = checked_recipe("laplace")
+    for title in ("distribution and link", "per-sample loss", "prediction"):
+        d = own.parts[title]
+        displays[f"laplace: {title}"] = Display(d.to_latex(), d.records(), d)
+        records += displays[f"laplace: {title}"].records
+    own_steps = [s for t in ("distribution and link", "per-sample loss", "prediction") for s in own.parts[t].steps]
+    own_methods = sorted({s.check.method for s in own_steps if s.checked})
+
     assign_ids(SLUG, records)
     intro = rf"""\section{{{TITLE}}}
 A loss function measures how badly the model's predictions fit the training data. The lecture
@@ -226,7 +236,22 @@ every distribution; for the Bernoulli and categorical losses the stable forms an
 gradients stay finite and accurate (against 50-digit values) for logits up to $|f| = 10^4$ in
 float32 and float64, checked at 8 logits from $-10^4$ to $10^4$.
 """
-    tex = intro + bernoulli + regression + others + network_tex
+    own_tex = _section("Write your own loss", own, [
+        ("distribution and link", r"The recipe is general: any distribution over the output space will do. A lecturer "
+                                  r"registers one by its density and its link (\texttt{examples/my\_losses.py}):"
+                                  r" \texttt{register\_loss} with the density $e^{-|y - \mu|/b}/(2b)$, the "
+                                  r"target $y$, the link $\mu = f_1$, $b = e^{f_2}$, two outputs and the support "
+                                  r"\emph{real}, "
+                                  r"and the recipe engine derives the rest, checking each step; a density that does "
+                                  r"not integrate to one, or a link that lets $b \le 0$, is refused. For the "
+                                  r"built-in Laplace loss:"),
+        ("per-sample loss", "The per-sample loss, compiled for training:"),
+        ("prediction", "The prediction is the mode:"),
+    ], displays) + (r"The checks above used: " + "; ".join(m.replace("_", r"\_") for m in own_methods) + r". The "
+                    r"book's other distributions (Student's t, a mixture of normals, exponential, gamma, beta, von "
+                    r"Mises, the multivariate normal with a Cholesky factor, Plackett--Luce over rankings) are "
+                    r"built in the same way and cross-checked against \texttt{torch.distributions}." + "\n")
+    tex = intro + bernoulli + regression + others + network_tex + own_tex
     return TopicResult(SLUG, TITLE, tex, figures, records, displays)
 
 

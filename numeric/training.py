@@ -122,8 +122,9 @@ def shuffled_batches(I: int, B: int, rng: np.random.Generator) -> list[np.ndarra
     """One epoch's batches: a permutation of 0..I-1 cut into ceil(I / B) pieces, the last of
     I - B (ceil(I / B) - 1) samples. Every sample appears exactly once.
 
-    >>> [b.tolist() for b in shuffled_batches(5, 2, np.random.default_rng(0))]
-    [[4, 2], [1, 3], [0]]
+    >>> batches = shuffled_batches(5, 2, np.random.default_rng(0))
+    >>> [len(b) for b in batches], sorted(np.concatenate(batches).tolist())
+    ([2, 2, 1], [0, 1, 2, 3, 4])
     """
     perm = rng.permutation(I)  # (I,)
     return [perm[start:start + B] for start in range(0, I, B)]

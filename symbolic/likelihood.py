@@ -294,16 +294,11 @@ def get_loss(loss: "str | Likelihood") -> Likelihood:
         return loss
     if loss is not None and not isinstance(loss, str):
         raise TypeError(f"loss must be a loss name or a Likelihood, got {type(loss).__name__}")
-    _load_plugins_hook()
     return LOSSES.get(loss)
 
 
 def loss_name(loss: "str | Likelihood") -> str:
     return get_loss(loss).name
-
-
-def _load_plugins_hook() -> None:  # the registry is filled at import (built-ins below)
-    return None
 
 
 def check_sigma(loss: "str | Likelihood", value: Any) -> float | None:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from symbolic.likelihood import LOSSES  # plain Python: the registry of losses
+
 import argparse
 import json
 
@@ -16,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format_argument(parser, ["latex", "text", "json"], "latex")
     parser.add_argument("--loss", default=None, metavar="L",
                         help="also derive the loss from maximum likelihood, step by step, checked: "
-                             "least-squares, normal, heteroscedastic-normal, bernoulli, categorical, poisson")
+                             + ", ".join(LOSSES) + " (or one registered by --plugin)")
     parser.add_argument("--gradients", action="store_true",
                         help="also derive the backward pass: dl/dphi for every parameter (loss: --loss, "
                              "default least-squares)")

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from symbolic.likelihood import LOSSES  # plain Python: the registry of losses
+
 import argparse
 import json
 
@@ -22,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="D.csv", help="data CSV with columns x_1.. (and y..)")
     parser.add_argument("--loss", default=None, metavar="L",
                         help="also report the loss: nll (total, a sum over samples) and loss (per sample); "
-                             "least-squares, normal, heteroscedastic-normal, bernoulli, categorical, poisson")
+                             + ", ".join(LOSSES) + " (or one registered by --plugin)")
     parser.add_argument("--sigma", default=None, type=finite_float, metavar="S",
                         help="standard deviation of the normal loss (S > 0)")
     add_format_argument(parser, ["json", "text"], "json")

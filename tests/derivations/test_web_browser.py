@@ -254,6 +254,9 @@ def test_every_topic_of_the_notes_as_a_page(tmp_path, browser):
     """The whole notes (every topic) as pages; load time measured (printed, not asserted)."""
     result = build_notes(tmp_path, device="cpu", pdf=False, html=True)
     site = tmp_path / "html"
+    browser.get((site / "verification.html").as_uri())
+    ids = browser.execute_script("return [...document.querySelectorAll('tr[id], section[id]')].map(e => e.id);")
+    targets = {f"verification.html#{i}" for i in ids}
     times = {}
     for topic in result.topics:
         report = load(browser, site / f"{topic.slug}.html")
@@ -263,6 +266,12 @@ def test_every_topic_of_the_notes_as_a_page(tmp_path, browser):
             "return [...document.querySelectorAll('math')].filter(m => { const r = m.getBoundingClientRect();"
             " return !(r.width > 0 && r.height > 0); }).length;")
         assert empty == 0, topic.slug
+        links = browser.execute_script(
+            "return [...document.querySelectorAll('.equation')].map(e => [...e.querySelectorAll('.evidence a')]"
+            ".map(a => a.getAttribute('href')));")
+        assert all(links), f"{topic.slug}: a displayed equation without a link to its checks"
+        dangling = [h for block in links for h in block if h not in targets]
+        assert dangling == [], (topic.slug, dangling[:3])
         screenshot(browser, tmp_path / f"{topic.slug}.png")
     weight = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     print(f"site {weight} bytes; load times (ms): {times}")

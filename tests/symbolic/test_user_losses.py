@@ -1,0 +1,79 @@
+"""A lecturer's own loss through register_loss: derived and checked by the engine, compiled,
+cross-checked (printed torch twin, torch.distributions oracle, autograd), trainable; bad input refused."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symbolic import register_loss
+
+ROOT = Path(__file__).resolve().parents[2]
+y, mu = sp.Symbol("y", real=True), sp.Symbol("mu", real=True)
+b = sp.Symbol("b", positive=True)
+LAPLACE = sp.exp(-sp.Abs(y - mu) / b) / (2 * b)
+
+
+def test_the_example_plugin_losses_derive_verify_and_train_in_a_fresh_process():
+    code = textwrap.dedent("""
+        import runpy, torch
+        runpy.run_path("examples/my_losses.py")
+        from derivations.crosscheck import gradient_check
+        from numeric.data import Dataset
+        from numeric.training import TrainConfig, Trainer
+        from symbolic.recipes import derive_loss
+        from symbolic.spec import NetworkSpec
+        for name, draw in [("laplace-mine", lambda m, s: torch.distributions.Laplace(m, s).sample()),
+                           ("log-normal-mine", lambda m, s: torch.distributions.LogNormal(m, s).sample())]:
+            spec = NetworkSpec((1, 6, 2), "tanh")
+            d = derive_loss(spec, name)
+            assert d.passed, name
+            checks = gradient_check(spec, name, I=24, seed=0, paths=("layers",))
+            assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+            names = {c.name for c in checks}
+            assert ("loss l_i vs torch.distributions" in names) == (name == "log-normal-mine")
+            torch.manual_seed(0)
+            x = torch.rand(64, 1, dtype=torch.float64) * 2 - 1
+            Y = draw(torch.sin(2 * x[:, 0]), torch.full((64,), 0.3, dtype=torch.float64))[:, None]
+            t = Trainer(spec, name, Dataset(x.numpy(), Y.numpy(), name),
+                        TrainConfig(optimizer="adam", lr=0.02, epochs=60, seed=0))
+            t.run()
+            assert t.history[-1] < t.history[0] - 0.2 * 64, (name, t.history[0], t.history[-1])
+            print(name, "ok", round(t.history[0], 3), round(t.history[-1], 3))
+    """)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count(" ok ") == 2
+
+
+def test_an_existing_name_is_refused():
+    with pytest.raises(ValueError, match="^loss 'laplace' is already registered; choose another name$"):
+        register_loss("laplace", density=LAPLACE, target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])}, outputs=2,
+                      support="real")
+
+
+def test_a_density_that_does_not_integrate_to_one_is_refused_with_its_integral():
+    with pytest.raises(ValueError, match=r"^the density of loss 'twice' is not normalised over the real line: it "
+                                         r"integrates to 2 "):
+        register_loss("twice", density=2 * LAPLACE, target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])}, outputs=2,
+                      support="real")
+
+
+def test_a_positive_parameter_left_unconstrained_is_refused():
+    with pytest.raises(ValueError, match=r"^the link of loss 'raw-b' leaves the positive parameter b unconstrained: "
+                                         r"b = f_\{2\} can be <= 0; use exp"):
+        register_loss("raw-b", density=LAPLACE, target=y, link=lambda f: {mu: f[0], b: f[1]}, outputs=2,
+                      support="real")
+
+
+def test_a_parameter_without_a_link_and_an_unknown_support_are_refused():
+    with pytest.raises(ValueError, match=r"gives no expression for the parameter b"):
+        register_loss("no-b", density=LAPLACE, target=y, link=lambda f: {mu: f[0]}, outputs=2, support="real")
+    with pytest.raises(ValueError, match=r"^unknown support 'reals' \(did you mean 'real'\?\)"):
+        register_loss("bad-support", density=LAPLACE, target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])},
+                      outputs=2, support="reals")
