@@ -39,6 +39,7 @@ _BLOCK = re.compile(
     r"|\\(?P<sec>section|subsection|subsubsection|paragraph)\*?\{(?P<title>(?:[^{}]|\{[^{}]*\})*)\}",
     re.S,
 )
+_VERBATIM = re.compile(r"\\begin\{verbatim\}(.*?)\\end\{verbatim\}", re.S)
 #: Commands that only set layout in the PDF.
 _DROP = re.compile(r"\\(noindent|centering|clearpage|newpage|small|footnotesize|scriptsize|large|Large|"
                    r"normalsize|medskip|bigskip|smallskip|toprule|midrule|bottomrule|hline|par)\b\s*")
@@ -260,7 +261,12 @@ def fragment_html(tex: str, slug: str, figure_src: Callable[[str], str] | None =
                           + f"</{tag}>")
         return f"\x00{len(pieces) - 1}\x00"
 
-    text = _DISPLAY.sub(display, tex)
+    def verbatim(m: re.Match) -> str:  # code as the reader types it: escaped, never converted
+        pieces.append("<pre><code>" + html.escape(m.group(1).strip("\n"), quote=False) + "</code></pre>")
+        return f"\x00{len(pieces) - 1}\x00"
+
+    text = _VERBATIM.sub(verbatim, tex)
+    text = _DISPLAY.sub(display, text)
     text = _BLOCK.sub(block, text)
     text = re.sub(r"(?m)^[ \t]*%.*\n?", "", text)  # remaining comments
     page.html = _paragraphs(text, pieces, page.problems, refs)

@@ -115,3 +115,11 @@ def test_cli_html_flag(tmp_path, capsys):
     assert (tmp_path / "html" / "index.html").is_file() and (tmp_path / "html" / "shallow.html").is_file()
     assert (tmp_path / "html" / "assets" / "figures.js").is_file()
     assert list((tmp_path / "html" / "figures").glob("*.svg"))
+
+
+def test_verbatim_code_is_shown_escaped_and_never_converted():
+    page = fragment_html("Register it:\n\\begin{verbatim}\nregister_activation(\"s\", z / (1 + sp.Abs(z)))  # a < b & \\alpha\n"
+                         "\\end{verbatim}\nthen run.", "t")
+    assert page.problems == []
+    assert ("<pre><code>register_activation(\"s\", z / (1 + sp.Abs(z)))  # a &lt; b &amp; \\alpha</code></pre>"
+            in page.html)
