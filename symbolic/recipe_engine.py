@@ -62,11 +62,13 @@ def _time_limit(seconds: int):
         raise _Timeout()
 
     old = signal.signal(signal.SIGALRM, handler)
-    signal.alarm(seconds)
+    # Repeat every 0.1 s after the first: an exception raised inside a garbage-collector callback
+    # is swallowed by Python, and a one-shot alarm would then never stop the attempt.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
 
 
