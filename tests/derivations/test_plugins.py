@@ -36,3 +36,42 @@ def test_example_plugin_verify_and_regions(tmp_path):
     assert code == 0 and "all checks passed" in out, err
     code, out, err = _run("regions", "--plugin", plugin, "--widths", "1,3,1", "--activation", "softsign", cwd=tmp_path)
     assert code == 2 and err.startswith("error: linear regions assume a piecewise-linear activation") and "'softsign'" in err
+
+
+def test_example_plugin_derive_never_imports_torch(tmp_path):
+    # derive with a plugin is symbolic work: a torch that cannot be imported must not matter
+    (tmp_path / "torch.py").write_text("raise ImportError('torch is not importable here')\n")
+    plugin = os.path.join(ROOT, "examples", "my_losses.py")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT])}
+    proc = subprocess.run([sys.executable, "-m", "derivations", "derive", "--plugin", plugin, "--widths", "1,2,2",
+                           "--activation", "softsign", "--loss", "laplace-mine", "--format", "text"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 0 and "softsign(f_{0,1})" in proc.stdout, proc.stderr
+
+
+@pytest.mark.slow
+def test_example_plugin_train_then_evaluate_then_notes(tmp_path):
+    plugin = os.path.join(ROOT, "examples", "my_losses.py")
+    rows = "\n".join(f"{x / 10:.1f},{2 * x / 10 + (0.3 if x % 2 else -0.2):.2f}" for x in range(-10, 11))
+    (tmp_path / "d.csv").write_text("x,y\n" + rows + "\n")
+    common = ["--plugin", plugin, "--widths", "1,4,2", "--activation", "softsign", "--loss", "laplace-mine"]
+    code, out, err = _run("train", *common, "--data", "d.csv", "--epochs", "40", "--optimizer", "adam",
+                          "--lr", "0.05", "--out", "run", "--seed", "0", cwd=tmp_path)
+    assert code == 0, err
+    import csv
+
+    with open(tmp_path / "run" / "metrics.csv") as fh:
+        losses = [float(r["loss"]) for r in csv.DictReader(fh)]
+    assert losses[-1] < losses[0]  # the lecturer's loss trains
+    code, out, err = _run("evaluate", *common, "--params", "run/params.json", "--data", "d.csv", "--format", "json",
+                          cwd=tmp_path)
+    assert code == 0, err
+    import json
+
+    report = json.loads(out)
+    assert len(report["outputs"]) == 21 and set(report["gradient"]) == {"beta_0", "omega_0", "beta_1", "omega_1"}
+    code, out, err = _run("notes", "--plugin", plugin, "--no-pdf", "--topics", "activations", "--out", "n",
+                          cwd=tmp_path)
+    assert code == 0, err
+    records = json.loads((tmp_path / "n" / "verification.json").read_text())
+    assert records and all(r["passed"] for r in records)
