@@ -171,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a file or folder the user named cannot be read or written
         where = f" {str(exc.filename)!r}" if getattr(exc, "filename", None) else ""
         return _error(f"cannot read or write{where}: {exc.strerror or exc}")
+    except ImportError as exc:  # an installation without torch (or another dependency): say what is missing
+        return _error(f"this command needs a package that cannot be imported ({_first_line(exc)[:160]}); "
+                      "install deepderive's dependencies (pip install -e .)")
     except MemoryError:
         return _error("not enough memory for this request; use smaller widths, data or --grid")
     except RecursionError:

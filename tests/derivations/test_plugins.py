@@ -75,3 +75,12 @@ def test_example_plugin_train_then_evaluate_then_notes(tmp_path):
     assert code == 0, err
     records = json.loads((tmp_path / "n" / "verification.json").read_text())
     assert records and all(r["passed"] for r in records)
+
+
+def test_a_command_that_needs_torch_says_so_when_torch_cannot_be_imported(tmp_path):
+    (tmp_path / "torch.py").write_text("raise ImportError('torch is not importable here')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT])}
+    proc = subprocess.run([sys.executable, "-m", "derivations", "verify", "--widths", "1,2,1", "--activation", "relu"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert proc.stderr.startswith("error: this command needs a package that cannot be imported (torch is not")
