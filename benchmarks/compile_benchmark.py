@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +31,10 @@ from symbolic.backprop import backprop
 from symbolic.backprop_compile import compile_backprop
 from symbolic.spec import NetworkSpec
 
+from backprop_benchmark import _best  # noqa: E402 - the sibling benchmark's timer (best of n)
+
 WIDTHS = [(1, 16, 1), (1, 8, 8, 1), (1, 16, 16, 1), (1, 32, 32, 1), (1, 16, 16, 16, 1), (2, 32, 32, 32, 1)]
 BATCH = 20_000
-
-
-def _best(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _case(widths: tuple[int, ...]) -> dict:
