@@ -263,8 +263,9 @@ LECTURE: tuple[Slide, ...] = (
           "2. Set the model to predict the parameters of this distribution;\n"
           "3. Find the model parameters that best fit the data by minimizing the negative log-likelihood "
           "loss function"),
+        BREAK,
         T("For predicting on a new sample $x$, we either return the full distribution, or its maximum:"),
-        E("losses", "normal: prediction", steps=(0, 1)))),
+        E("losses", "normal: prediction", steps=(0, 3)))),
     Slide("Example: Binary classification – The output space", body=(
         T("In binary classification, we try to predict whether an input belongs to one of two classes. Our "
           "output space can therefore be defined as $y \\in \\{0, 1\\}$. To construct a loss function for "

@@ -6,10 +6,11 @@ from: for D_o network outputs ``f_1..f_{D_o}`` it builds a :class:`Block`, the d
 support, and optionally the numerically stable per-sample loss (proven equal to the
 negative log of the linked density by the engine) and the mode.
 
-The six losses of the first round keep their hand-written teaching recipes
-(:mod:`symbolic.recipes`) and replicate one target's loss over independent targets; the
-book's other distributions (fig. 5.11) and a lecturer's own losses are derived by the
-engine alone.
+Every loss is derived by the engine. The six losses of the first round add the lecture's
+words and intermediate steps as a :class:`Lesson` (:mod:`symbolic.first_round`; the engine
+still builds and checks every part) and replicate one target's loss over independent
+targets; the book's other distributions (fig. 5.11) and a lecturer's own losses come from
+the density and the link alone.
 
 >>> from symbolic.likelihood import get_loss
 >>> block = get_loss("laplace").model().block(2)
@@ -21,18 +22,16 @@ f_{2} + log(2) + exp(-f_{2})*Abs(f_{1} - y)
 
 from __future__ import annotations
 
-import itertools
-import math
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import sympy as sp
 
 from .activations import Softplus, StockDefined
 from .losses import LogSumExp, SampleLoss, sigma
 
-__all__ = ["Block", "Model", "FirstRound", "LogBesselI0", "BesselRatio", "WeightedLogSumExp", "printed_torch_nll",
+__all__ = ["Block", "Lesson", "Model", "FirstRound", "LogBesselI0", "BesselRatio", "WeightedLogSumExp", "printed_torch_nll",
            "support_interval"]
 
 
@@ -176,6 +175,43 @@ def _sample_target(support: str, rng: random.Random, D_o: int, n: int) -> list[s
 
 
 @dataclass
+class Lesson:
+    """The lecture's words and intermediate steps for one loss's recipe (the first round's losses).
+
+    The engine still builds every part and checks every step; a lesson only names things and
+    adds steps between the engine's own. Expressions are in the block's per-sample symbols
+    (targets, outputs, parameters); the engine maps them to sample ``i`` where a part sums
+    over samples. Steps given as dicts are :meth:`Derivation.add` keywords.
+    """
+
+    distribution: str = ""  # the distribution's name in the recipe's summary ("normal (fixed sigma)")
+    idea: str = ""  # one sentence: which distribution, which parameters the network predicts
+    rule: str = ""  # the prediction rule, in words
+    titles: dict[str, str] = field(default_factory=dict)  # part -> title
+    density: str = ""  # the reason of ``Pr = density``
+    cases: tuple[sp.Expr, str] | None = None  # (case form, reason of the density after it): the case form first
+    links: dict[sp.Symbol, str] = field(default_factory=dict)  # parameter -> reason of its link
+    link_forms: dict[sp.Symbol, list[tuple[sp.Expr, str]]] = field(default_factory=dict)  # more forms of a link
+    #: The reason of inserting the links into the likelihood: the product is first shown in the
+    #: parameters (lambda_i), then with the links inserted (Bernoulli). Empty: linked from the start.
+    insert_links: str = ""
+    #: The i-th factor of the likelihood as the lecture writes it, from the engine's sample-i
+    #: mapping (categorical: softmax_{y_i}[f_i]); None: the linked density of sample i.
+    factor: Callable[[dict], sp.Expr] | None = None
+    likelihood: list[tuple[sp.Expr, str]] = field(default_factory=list)  # per-sample summands before the last sum
+    likelihood_last: str = ""  # the reason of the last sum (the per-sample loss)
+    total: Callable[[Callable[[sp.Expr], sp.Expr], sp.Symbol], tuple[sp.Expr, str]] | None = None
+    per_sample: list[tuple[sp.Expr, str]] | None = None  # between -log and the stable form (None: the expansion)
+    stable: str = ""  # the reason of the stable form
+    scaled: str = ""  # the reason of the rescaled loss (a block with ``scale``)
+    scaled_total: str = ""  # the reason of ``L = factor L_N - I offset``
+    mode_text: str = ""  # the discrete mode in words and LaTeX ("$\\hat{y} = 1$ when ..."); empty: printed from the block
+    prediction: list[dict[str, Any]] = field(default_factory=list)  # steps after (continuous) or before the mode check
+    domain: dict[sp.Symbol, Any] = field(default_factory=dict)  # sample values of bounded parameters
+    target_domain: Any = None  # the network derivation's target values
+
+
+@dataclass
 class Block:
     """One distribution with its link, for a fixed number of outputs.
 
@@ -199,6 +235,14 @@ class Block:
     data_targets: int | None = None  # columns in a data file (None: one per target symbol)
     one_hot: bool = False  # each data column is one-hot encoded into len(targets) / data_targets indicators
     distribution: str = ""
+    #: Where the mode formula holds, in the parameters (gamma: alpha > 1); None: everywhere.
+    mode_condition: sp.Basic | None = None
+    #: The class symbol y of a one-hot target, t_c = [y = c] (categorical); None otherwise.
+    indicator: sp.Symbol | None = None
+    #: ``(factor, offset)`` for a loss that is a rescaled NLL, stable = factor (-log Pr) - offset
+    #: (least squares: 2 sigma^2 and sigma^2 log(2 pi sigma^2)); None: the NLL itself.
+    scale: tuple[sp.Expr, sp.Expr] | None = None
+    lesson: Lesson | None = None
 
     @property
     def linked(self) -> sp.Expr:
@@ -249,26 +293,6 @@ class Model:
 
     def recipe(self, D_o: int | None = None):  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-class FirstRound(Model):
-    """A loss of the first round: its registry expression over all D_o outputs and its
-    hand-written teaching recipe (the engine's steps, with the lecture's reasons)."""
-
-    def __init__(self, name: str, sample: Callable, recipe: str, default_D_o: int = 1) -> None:
-        self.name, self._sample, self._recipe, self.default_D_o = name, sample, recipe, default_D_o
-        self.depends_on_D_o = default_D_o > 1
-
-    def sample(self, outputs):
-        return self._sample(self.name, tuple(outputs))
-
-    def recipe(self, D_o=None):
-        from . import recipes
-
-        builder = getattr(recipes, self._recipe)
-        if self.default_D_o > 1:  # the distribution depends on D_o (classes)
-            return builder(self.default_D_o if D_o is None else D_o)
-        return builder()  # one target: the network adds it over independent targets
 
 
 class Engine(Model):
@@ -348,12 +372,41 @@ def _poisson(name, outputs):
     return SampleLoss(name, outputs, y, expr, "values")
 
 
-LEAST_SQUARES = FirstRound("least-squares", _least_squares, "_least_squares")
-NORMAL = FirstRound("normal", _normal, "_normal")
-HETEROSCEDASTIC_NORMAL = FirstRound("heteroscedastic-normal", _heteroscedastic, "_heteroscedastic")
-BERNOULLI = FirstRound("bernoulli", _bernoulli, "_bernoulli")
-CATEGORICAL = FirstRound("categorical", _categorical, "_categorical", default_D_o=3)
-POISSON = FirstRound("poisson", _poisson, "_poisson")
+class FirstRound(Engine):
+    """A loss of the first round: the engine's recipe of one target (or, for the categorical,
+    of all D_o classes) with the lecture's :class:`Lesson`, and the registry expression over
+    all D_o outputs (independent targets add their losses)."""
+
+    def __init__(self, name: str, sample: Callable, build: str, default_D_o: int = 1, **recipe_options) -> None:
+        super().__init__(name, None, default_D_o)  # type: ignore[arg-type]
+        self._sample, self._builder, self._options = sample, build, recipe_options
+        self.depends_on_D_o = default_D_o > 1
+
+    def block(self, D_o: int | None = None) -> Block:
+        from . import first_round
+
+        D_o = self.default_D_o if D_o is None or not self.depends_on_D_o else D_o
+        if D_o not in self._blocks:
+            self._blocks[D_o] = getattr(first_round, self._builder)(D_o)
+        return self._blocks[D_o]
+
+    def sample(self, outputs):
+        return self._sample(self.name, tuple(outputs))
+
+    def recipe(self, D_o=None):
+        from .recipe_engine import engine_recipe
+
+        return engine_recipe(self.name, self.block(D_o), **self._options)
+
+
+# One target's recipe (``whole=False``), added over independent targets by the network's loss.
+LEAST_SQUARES = FirstRound("least-squares", _least_squares, "least_squares", whole=False, scaled=True)
+NORMAL = FirstRound("normal", _normal, "normal", whole=False)
+HETEROSCEDASTIC_NORMAL = FirstRound("heteroscedastic-normal", _heteroscedastic, "heteroscedastic", whole=False,
+                                    per_target=2)
+BERNOULLI = FirstRound("bernoulli", _bernoulli, "bernoulli", whole=False)
+CATEGORICAL = FirstRound("categorical", _categorical, "categorical", default_D_o=3)
+POISSON = FirstRound("poisson", _poisson, "poisson", whole=False)
 
 
 # ----- the book's other distributions (fig. 5.11), derived by the engine -------------------------
@@ -414,7 +467,7 @@ def _gamma(f):
     a_f = sp.exp(f[0])
     stable = sp.loggamma(a_f) - a_f * f[1] - (a_f - 1) * sp.log(y) + y * sp.exp(f[1])
     return Block("gamma", "positive", f, (y,), (a, b), density, {a: a_f, b: sp.exp(f[1])}, stable=stable,
-                 mode_note="for $\\alpha > 1$", distribution="gamma")
+                 mode_note="for $\\alpha > 1$", mode_condition=a > 1, distribution="gamma")
 
 
 def _beta(f):
@@ -424,7 +477,7 @@ def _beta(f):
     stable = (sp.loggamma(a_f) + sp.loggamma(b_f) - sp.loggamma(a_f + b_f) - (a_f - 1) * sp.log(y)
               - (b_f - 1) * sp.log(1 - y))
     return Block("beta", "unit-interval", f, (y,), (a, b), density, {a: a_f, b: b_f}, stable=stable,
-                 mode_note="for $\\alpha, \\beta > 1$", distribution="beta")
+                 mode_note="for $\\alpha, \\beta > 1$", mode_condition=(a > 1) & (b > 1), distribution="beta")
 
 
 def _von_mises(f):

@@ -51,6 +51,31 @@ def test_a_wrong_stable_form_is_caught(name):
     assert not per.check().passed
 
 
+def _mode_step(r):
+    return next(s for s in r.parts["prediction"].steps if s.lhs_latex and s.lhs_latex.startswith(r"\max_y"))
+
+
+@pytest.mark.parametrize("name", ["normal", "laplace", "gamma", "bernoulli", "poisson"])
+def test_the_printed_mode_is_checked(name):
+    """The mode step prints max_y Pr(y | theta): both the value and the location are checked."""
+    r = recipe(name)
+    step = _mode_step(r)
+    assert step.verify().passed
+    step.rhs = step.rhs * sp.Rational(11, 10)
+    if step.rhs_latex is None:  # continuous: the value at the mode is printed
+        assert not step.verify().passed and "printed value" in step.verify().detail
+
+
+def test_a_wrong_mode_is_caught():
+    from symbolic.recipe_engine import _mode_check
+
+    block = get_loss("gamma").model().block()
+    y, (alpha, beta) = block.targets[0], block.parameters
+    mode = (alpha - 1) / beta  # where alpha > 1, the block's mode condition
+    assert _mode_check(block, y, mode).passed
+    assert not _mode_check(block, y, mode * sp.Rational(3, 2)).passed
+
+
 def test_a_density_that_is_not_normalised_is_refused():
     block = get_loss("laplace").model().block()
     import dataclasses
