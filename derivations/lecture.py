@@ -275,7 +275,7 @@ LECTURE: tuple[Slide, ...] = (
     Slide("Example: Binary classification – The sigmoid function", body=(
         T("To ensure that our network output can describe such a probability, we need to force it to be "
           "between 0 and 1. To this end, we employ the sigmoid function:"),
-        E("losses", "bernoulli: distribution and link", steps=(2, 4)),
+        E("losses", "bernoulli: distribution and link", steps=(3, 5)),
         E("activations", "sigmoid", gap=False),
         BREAK,
         F("losses", "losses_bernoulli", 0.7))),

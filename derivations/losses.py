@@ -57,16 +57,20 @@ def _twin_check(name: str, seed: int) -> dict:
     return record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error")
 
 
+_LOGITS = [-1e4, -800.0, -40.0, -1.0, 0.5, 40.0, 800.0, 1e4]
+#: The losses whose stable forms are checked at extreme logits: their output symbols, and the
+#: rows (outputs, then targets) built around one logit z (categorical: every class one-hot).
+EXTREMES = {"bernoulli": (["f"], lambda z: [(z, y) for y in (0.0, 1.0)]),
+            "categorical": (["f_0", "f_1", "f_2"], lambda z: [(z, 0.3, -z / 2, *np.eye(3)[c]) for c in range(3)])}
+
+
 def _extreme_check(name: str, dtype: torch.dtype) -> dict:
     """The compiled stable loss and its gradient at logits up to |f| = 1e4, vs 50-digit mpmath."""
-    f = [sp.Symbol("f", real=True)] if name == "bernoulli" else [sp.Symbol(f"f_{c}", real=True) for c in range(3)]
+    outputs, rows_of = EXTREMES[name]
+    f = [sp.Symbol(s, real=True) for s in outputs]
     sl = sample_loss(name, f)
     grads = [sp.diff(sl.expr, fj) for fj in f]
-    logits = [-1e4, -800.0, -40.0, -1.0, 0.5, 40.0, 800.0, 1e4]
-    if name == "bernoulli":
-        rows = [(z, y) for z in logits for y in (0.0, 1.0)]
-    else:
-        rows = [(z, 0.3, -z / 2, *np.eye(3)[c]) for z in logits for c in range(3)]
+    rows = [row for z in _LOGITS for row in rows_of(z)]
     args = list(sl.outputs) + list(sl.targets)
     fn = compile_program(args, [], [sl.expr] + grads, "torch")
     values = fn(*[torch.tensor([r[k] for r in rows], dtype=dtype) for k in range(len(args))])
@@ -123,7 +127,7 @@ def build(ctx: TopicContext) -> TopicResult:
 
     # Compiled symbolic losses vs the torch twin; stability at extreme logits.
     records += [_twin_check(name, seed) for seed, name in enumerate(CHECK_WIDTHS)]
-    records += [_extreme_check(name, dtype) for name in ("bernoulli", "categorical")
+    records += [_extreme_check(name, dtype) for name in EXTREMES
                 for dtype in (torch.float64, torch.float32)]
 
     figures = [ctx.save_figure(bernoulli_nll_figure(bern), "losses_bernoulli"),

@@ -519,7 +519,7 @@ class _Parser:
             _check_power(sp.E, arg)
         if key in ("gamma", "factorial") and arg.is_number and not (arg.is_comparable and abs(arg) <= MAX_FACTORIAL):
             raise AnswerSyntaxError(f"Gamma of numbers up to {MAX_FACTORIAL} only")
-        return _FUNCTIONS[key](arg) if key != "relu" else ReLU(arg)
+        return _FUNCTIONS[key](arg)
 
 
 class _Comparison(sp.Expr):

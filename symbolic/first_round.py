@@ -12,7 +12,7 @@ the log-odds, least squares as a rescaled normal NLL).
 >>> r = get_loss("bernoulli").model().recipe()
 >>> r.check()
 True
->>> r.parts["distribution and link"].steps[3].check.method
+>>> r.parts["distribution and link"].steps[2].check.method
 'symbolic (sum over y = 0, 1)'
 """
 

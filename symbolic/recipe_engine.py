@@ -18,7 +18,7 @@ Given a :class:`symbolic.distributions.Block` (the density ``Pr(y | theta)``, th
 >>> r = get_loss("exponential").model().recipe()
 >>> r.check()
 True
->>> r.parts["distribution and link"].steps[2].check.method
+>>> r.parts["distribution and link"].steps[1].check.method
 'symbolic (sympy.integrate)'
 """
 
@@ -256,8 +256,6 @@ def _distribution_part(block: Block) -> Derivation:
         d.add(block.density, lesson.cases[1])
     else:
         d.add(block.density, density_reason, lhs=Pr, check=False, lhs_latex=pr_latex)
-    d.add(block.linked, "the network's outputs $f_j$ give the parameters through the links below",
-          rename=dict(block.link))
     interval = support_interval(block.support)
     if interval is not None and len(block.targets) == 1:
         total = sp.Integral(block.density, (block.targets[0], *interval))
@@ -266,14 +264,21 @@ def _distribution_part(block: Block) -> Derivation:
         total = sp.Integral(block.density, *[(t, *interval) for t in block.targets])
         reason = "a probability density: it integrates to one over the support"
     else:
-        total = sp.Symbol(r"\sum_{\mathbf{y}} Pr")
+        total = sp.Symbol("sum_y Pr")
         reason = "a distribution: the probabilities of all outcomes add up to one"
-    d.add(sp.S.One, reason, lhs=total, verify=lambda: normalisation_check(block))
+    over = {"binary": r"\sum_{y \in \{0, 1\}} ", "count": r"\sum_{y = 0}^{\infty} ",
+            "class": rf"\sum_{{y = 0}}^{{{len(block.targets) - 1}}} ",
+            "ranking": r"\sum_{\text{rankings } \mathbf{y}} "}.get(block.support)
+    d.add(sp.S.One, reason, lhs=total, verify=lambda: normalisation_check(block),
+          lhs_latex=None if over is None else over + pr_latex)
     for p, e in block.link.items():
         constrained = " (positive for every output)" if p.is_positive else ""
         d.add(e, lesson.links.get(p) or f"link{constrained}", lhs=p, check=False)
         for form, why in lesson.link_forms.get(p, ()):
             d.add(form, why)
+    given = r"\mathbf{f}" if len(block.outputs) > 1 else "f"
+    d.add(block.linked, "the links inserted: the distribution the network predicts", lhs=sp.Symbol("Pr_f"),
+          check=False, lhs_latex=pr_latex.replace(r"\boldsymbol\theta", given))
     return d
 
 

@@ -62,6 +62,19 @@ def chain_rule_derivation(name: str) -> Derivation:
     return d
 
 
+def _product_rule_mistakes(name: str, cv: sp.Expr, answer: sp.Expr) -> list[tuple[str, sp.Expr]]:
+    """For an activation defined as a product z g[z] (swish: z sig[z]), the product rule's
+    commonest slip: dropping the term c g[cz]; no such mistake for other activations."""
+    definition = type(activation(name)(u)).definition(u)
+    if not (definition.is_Mul and u in definition.args):
+        return []
+    g = definition / u
+    if not g.has(u):
+        return []
+    dropped = g.xreplace({u: cv * z})
+    return [(f"product rule: you dropped the term ${latex(dropped)}$", answer - cv * dropped)]
+
+
 @kind("activation-derivative", "activations")
 def activation_derivative(rng: random.Random) -> Exercise:
     name = pick(rng, ["sigmoid", "tanh", "softplus", "swish"])
@@ -75,8 +88,7 @@ def activation_derivative(rng: random.Random) -> Exercise:
     mistakes = [(r"you dropped the inner derivative $c$ (chain rule: $d(cz)/dz = c$)", derivative(name, cv * z)),
                 (f"that is the derivative of the wrong activation ({CONFUSED[name]}, not {name})",
                  cv * derivative(CONFUSED[name], cv * z))]
-    if name == "swish":
-        mistakes.append((r"product rule: you dropped the term $\mathrm{sig}[cz]$", answer - cv * activation("sigmoid")(cv * z)))
+    mistakes += _product_rule_mistakes(name, cv, answer)
     points = [R(-3, 2), R(1, 3), R(7, 5)]
     twin_values = [(f"derivative at z = {p} (torch autograd)", cv * twin.activation_derivative(name, cv * p)[1],
                     answer.subs(z, p)) for p in points]

@@ -111,26 +111,56 @@ def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
     return d, (y, answer, mistakes, text, domain)
 
 
+def _normal_nll(F, Y, s):
+    import torch
+
+    return -torch.distributions.Normal(F, float(s)).log_prob(Y)
+
+
+def _bernoulli_nll(F, Y, _):
+    import torch
+
+    return -torch.distributions.Bernoulli(logits=F).log_prob(Y)
+
+
+def _poisson_nll(F, Y, _):
+    import torch
+
+    return -torch.distributions.Poisson(torch.exp(F)).log_prob(Y)
+
+
+def _exponential_nll(F, Y, _):
+    import torch
+
+    return -torch.distributions.Exponential(torch.exp(F)).log_prob(Y)
+
+
+def _laplace_nll(F, Y, b):
+    import torch
+
+    return -torch.distributions.Laplace(F, float(b)).log_prob(Y)
+
+
+#: Each model's torch reference, ``(f, y, parameter) -> -log Pr(y | f)`` from
+#: ``torch.distributions`` (an independent oracle), and the (f, y) points it is compared at.
+TWINS = {"normal": (_normal_nll, [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))]),
+         "bernoulli": (_bernoulli_nll, [(R(7, 5), 0), (R(-2, 3), 1)]),
+         "poisson": (_poisson_nll, [(R(1, 2), 3), (R(-1, 4), 0)]),
+         "exponential": (_exponential_nll, [(R(1, 3), R(3, 2)), (R(-1, 2), R(1, 4))]),
+         "laplace": (_laplace_nll, [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))])}
+
+
 def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
     import torch
 
-    from numeric.losses import per_sample_nll
-
-    points = {"normal": [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))], "bernoulli": [(R(7, 5), 0), (R(-2, 3), 1)],
-              "poisson": [(R(1, 2), 3), (R(-1, 4), 0)], "exponential": [(R(1, 3), R(3, 2)), (R(-1, 2), R(1, 4))],
-              "laplace": [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))]}[name]
+    reference, points = TWINS[name]
     out = []
     for fv, yv in points:
-        F = torch.tensor([[float(fv)]], dtype=torch.float64)
-        Y = torch.tensor([[float(yv)]], dtype=torch.float64)
-        if name in ("normal", "bernoulli", "poisson"):
-            value = float(per_sample_nll(name, F, Y, sigma=float(parameter) if name == "normal" else None)[0])
-        elif name == "exponential":
-            value = float(-torch.distributions.Exponential(torch.exp(F)).log_prob(Y))
-        else:
-            value = float(-torch.distributions.Laplace(F, float(parameter)).log_prob(Y))
+        F = torch.tensor([float(fv)], dtype=torch.float64)
+        Y = torch.tensor([float(yv)], dtype=torch.float64)
+        value = float(reference(F, Y, parameter)[0])
         exact = answer.xreplace({f: fv, y: sp.Integer(yv) if isinstance(yv, int) else yv})
-        out.append((f"NLL at f = {fv}, y = {yv} (torch)", value, exact))
+        out.append((f"NLL at f = {fv}, y = {yv} (torch.distributions)", value, exact))
     return out
 
 

@@ -8,7 +8,8 @@ from symbolic.recipes import checked_recipe, recipe
 def _broken_bernoulli():
     r = recipe("bernoulli")
     first = next(iter(r.parts.values()))
-    step = first.steps[-1]  # the last step: no later step of the part is checked against it
+    # the last checked step (the logistic sigmoid): no later step of the part is checked against it
+    step = [s for s in first.steps if s.checked][-1]
     step.rhs = step.rhs + 1  # a wrong equality in the first part
     return r
 
