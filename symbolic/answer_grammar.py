@@ -66,7 +66,7 @@ class AnswerSyntaxError(ValueError):
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+|\\[,;:!\ ]|~|\\quad\b|\\qquad\b|&)
-  | (?P<number>\d+(?:\.\d*)?|\.\d+)
+  | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)
   | (?P<command>\\[A-Za-z]+|\\\\|\\[{}|])
   | (?P<name>[A-Za-z]+)
   | (?P<op>\*\*|>=|<=|[-+*/^_(){}\[\],!|<>])
@@ -154,7 +154,7 @@ def _tokenize(text: str) -> list[_Tok]:
         kind = m.lastgroup
         if kind == "space":
             continue
-        if kind == "number" and len(m.group().replace(".", "")) > MAX_DIGITS:
+        if kind == "number" and len(re.sub(r"[eE].*|\.", "", m.group())) > MAX_DIGITS:
             raise AnswerSyntaxError(f"a number with more than {MAX_DIGITS} digits at position {m.start() + 1}")
         tokens.append(_Tok(kind, m.group(), m.start()))
         if len(tokens) > MAX_TOKENS:
@@ -220,8 +220,10 @@ class _Parser:
             raise AnswerSyntaxError(f"expected {text!r} but found {found} at position {t.pos + 1}")
 
     def nest(self):
+        # Each bracket costs two levels here (the group and the expression in it), a sign one:
+        # the tokenizer counts brackets against MAX_DEPTH; this guards the recursion itself.
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > 4 * MAX_DEPTH:
             raise AnswerSyntaxError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
 
     # ----- grammar -------------------------------------------------------------------
@@ -531,11 +533,16 @@ class _Comparison(sp.Expr):
 
 
 def _number(text: str) -> sp.Rational:
-    if text.startswith("."):
-        text = "0" + text
-    if text.endswith("."):
-        text = text[:-1]
-    return sp.Rational(text)
+    """The exact value of a number token: ``12``, ``1.5``, ``.5``, ``2.``, or scientific
+    notation ``5.1e-2``, ``1E3`` (digits on both sides of the ``e``; ``e`` alone is Euler's
+    number)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    power = (int(exponent) if exponent else 0) - len(fraction)
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise AnswerSyntaxError(f"an exponent larger than {MAX_EXPONENT} is refused")
+    value = sp.Integer(int(whole + fraction or "0"))
+    return value * sp.Integer(10) ** power
 
 
 def parse_answer(text: str, variables: Sequence[sp.Symbol] = ()) -> sp.Expr | tuple:

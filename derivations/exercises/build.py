@@ -158,12 +158,13 @@ def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:
     twice, half) differ pairwise by more than twice the stated precision (expressions: at
     sample points of the domain), so that no feedback meets a correct answer and each wrong
     answer names one mistake."""
-    from .checker import _domain, _generic_mistakes, _sample_points, _values
+    from .checker import _generic_mistakes, _sample_points, _values
+    from .key import domain_cases
 
     own = [ex.answer] + [m for _, m in ex.mistakes]
     generic = [m for _, m in _generic_mistakes(ex.answer, ex.kind)]
     if ex.kind == "expression":
-        points = _sample_points(ex.variables, _domain({"domain": ex.domain}, ex.variables))
+        points = _sample_points(ex.variables, domain_cases(ex.domain, ex.variables))
 
         def values(c):
             return _values(sp.sympify(c), points)

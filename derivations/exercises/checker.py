@@ -5,7 +5,8 @@ r"""Check a student's answer against ``answers.json``, and say what went wrong.
 
 An answer is parsed by the answer grammar (:mod:`symbolic.answer_grammar`: never
 ``eval``/``sympify``), then compared with the reference (read back from its ``srepr``
-without evaluation, :mod:`symbolic.srepr_reader`):
+without evaluation, :mod:`symbolic.srepr_reader`, after the whole entry is validated by
+:mod:`derivations.exercises.key`: nothing read from a file reaches ``sympify`` or ``eval``):
 
 - **expression**: equivalence proven symbolically where SymPy can, else equal to 50 digits
   at random points of the variables' domain (their assumptions, and the support recorded
@@ -18,7 +19,9 @@ A wrong answer is compared with *mutated references*: the exercise's own typical
 instead of a sum, ...) and generic ones (a sign error, a factor of 2, a half, off by one
 for counts, the right numbers in the wrong order); the first match names the mistake.
 
-Every check runs under a wall-clock limit (:data:`TIME_LIMIT` seconds, ``signal.setitimer``).
+Every check runs under a limit of :data:`TIME_LIMIT` seconds of the process's CPU time
+(``signal.setitimer(ITIMER_PROF)``), so a correct answer is not refused because the machine is
+busy, with a wall-clock backstop of :data:`WALL_LIMIT_FACTOR` times that.
 This module imports SymPy, never torch, so that a check starts quickly.
 """
 
@@ -36,19 +39,21 @@ from typing import Any, Iterator, Mapping
 import sympy as sp
 
 from symbolic.answer_grammar import AnswerSyntaxError, parse_answer
-from symbolic.derivation import Cases, check_equal
-from symbolic.srepr_reader import read_srepr
+from symbolic.derivation import check_equal
+
+from .key import KINDS, KeyEntry, parse_entry, validate_answers
 from symbolic.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",
            "check_submission", "MAX_ANSWERS_BYTES"]
 
-#: Seconds one answer's check may take (parsing, equivalence, diagnosis).
+#: CPU seconds one answer's check may take (parsing, equivalence, diagnosis).
 TIME_LIMIT = 1.5
+#: The wall-clock backstop, in multiples of the CPU limit (a check that waits instead of computing).
+WALL_LIMIT_FACTOR = 20
 #: Largest answers.json / submission read.
 MAX_ANSWERS_BYTES = 200_000_000
 MAX_SUBMISSION_BYTES = 2_000_000
-_KINDS = ("expression", "number", "integer", "vector")
 
 
 @dataclass
@@ -70,8 +75,11 @@ class CheckTimeout(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`CheckTimeout` in the block after ``seconds`` of wall-clock time
-    (SIGALRM; only in the main thread, elsewhere the block runs without a limit)."""
+    """Raise :class:`CheckTimeout` in the block after ``seconds`` of the process's CPU time
+    (SIGPROF), or :data:`WALL_LIMIT_FACTOR` times that of wall-clock time (SIGALRM). Both
+    timers repeat after their first alarm, so a timeout swallowed inside a garbage-collector
+    callback still stops the check. Only in the main thread; elsewhere the block runs
+    without a limit."""
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
         yield
         return
@@ -79,13 +87,17 @@ def time_limit(seconds: float) -> Iterator[None]:
     def expire(signum, frame):
         raise CheckTimeout()
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    timers = ((signal.SIGPROF, signal.ITIMER_PROF, seconds), (signal.SIGALRM, signal.ITIMER_REAL,
+                                                              seconds * WALL_LIMIT_FACTOR))
+    previous = [signal.signal(sig, expire) for sig, _, _ in timers]
+    for _, timer, limit in timers:
+        signal.setitimer(timer, limit, 0.05)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for (sig, timer, _), handler in zip(timers, previous):
+            signal.setitimer(timer, 0)
+            signal.signal(sig, handler)
 
 
 # ----- answers.json ------------------------------------------------------------------------
@@ -98,16 +110,13 @@ def _read_json(path: str | Path, what: str, limit: int) -> Any:
 
 
 def load_answers(path: str | Path) -> dict:
-    """Read and validate ``answers.json`` (``{"seed", "students": {ID: [exercise, ...]}}``)."""
-    data = _read_json(path, "answers file", MAX_ANSWERS_BYTES)
-    if not isinstance(data, dict) or not isinstance(data.get("students"), dict):
-        raise ValueError(f"answers file {str(path)!r} must be an object with 'seed' and 'students' "
-                         "(as written by deepderive exercises)")
-    return data
+    """Read and validate ``answers.json`` (``{"seed", "students": {ID: [exercise, ...]}}``,
+    see :mod:`derivations.exercises.key`)."""
+    return validate_answers(_read_json(path, "answers file", MAX_ANSWERS_BYTES), str(path))
 
 
 def student_exercises(answers: dict, student: str) -> list[dict]:
-    """The student's exercise records, validated."""
+    """The student's exercise records, each validated in full (:func:`~.key.parse_entry`)."""
     students = answers["students"]
     if student not in students:
         import difflib
@@ -116,12 +125,8 @@ def student_exercises(answers: dict, student: str) -> list[dict]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"unknown student {student!r}{hint}; the answers file has {len(students)} students")
     exercises = students[student]
-    required = {"id", "kind", "answer_srepr", "variables", "precision"}
-    if not isinstance(exercises, list) or not all(isinstance(e, dict) and required <= set(e) for e in exercises):
-        raise ValueError(f"answers file: student {student!r} needs a list of exercises with keys {sorted(required)}")
     for e in exercises:
-        if e["kind"] not in _KINDS:
-            raise ValueError(f"answers file: exercise {e['id']!r} has unknown kind {e['kind']!r}")
+        parse_entry(e, student)
     return exercises
 
 
@@ -133,29 +138,6 @@ def _exercise(exercises: list[dict], eid: str) -> dict:
 
 
 # ----- comparing -----------------------------------------------------------------------------
-
-def _variables(exercise: dict, reference) -> list[sp.Symbol]:
-    found = {s.name: s for s in _free_symbols(reference)}
-    names = exercise.get("variables") or []
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ValueError(f"answers file: exercise {exercise['id']!r} has malformed 'variables'")
-    return [found.get(n, sp.Symbol(n, real=True)) for n in names]
-
-
-def _free_symbols(value) -> set:
-    items = value if isinstance(value, (tuple, sp.Tuple)) else (value,)
-    return set().union(*[sp.sympify(v).free_symbols for v in items])
-
-
-def _domain(exercise: dict, variables: list[sp.Symbol]) -> dict:
-    domain = {}
-    for name, values in (exercise.get("domain") or {}).items():
-        if isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            for s in variables:
-                if s.name == name:
-                    domain[s] = Cases(sp.nsimplify(v) for v in values)
-    return domain
-
 
 def _sample_points(variables: list[sp.Symbol], domain: Mapping, n: int = 4, seed: int = 7) -> list[dict]:
     """Points of the variables' domain: the support where recorded, else by assumptions."""
@@ -222,15 +204,6 @@ def _generic_mistakes(reference, kind: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _stored_mistakes(exercise: dict) -> list[tuple[str, Any]]:
-    out = []
-    for m in exercise.get("mistakes") or []:
-        if isinstance(m, dict) and isinstance(m.get("feedback"), str) and isinstance(m.get("answer_srepr"), str):
-            value = read_srepr(m["answer_srepr"])
-            out.append((m["feedback"], tuple(value) if isinstance(value, sp.Tuple) else value))
-    return out
-
-
 def _number(value: sp.Expr) -> float | None:
     try:
         v = complex(sp.N(value, 30))
@@ -241,33 +214,28 @@ def _number(value: sp.Expr) -> float | None:
     return v.real
 
 
-def _check(exercise: dict, text: str) -> CheckResult:
-    kind = exercise["kind"]
-    reference = read_srepr(exercise["answer_srepr"])
-    if isinstance(reference, sp.Tuple):
-        reference = tuple(reference)
-    variables = _variables(exercise, reference)
+def _check(entry: KeyEntry, text: str) -> CheckResult:
     try:
-        answer = parse_answer(text, variables if kind == "expression" else [])
+        answer = parse_answer(text, entry.variables if entry.kind == "expression" else [])
     except AnswerSyntaxError as exc:
         return CheckResult(False, f"could not read the answer: {exc}", "answer grammar")
-    mistakes = _stored_mistakes(exercise) + _generic_mistakes(reference, kind)
-    if kind == "expression":
-        return _check_expression(exercise, answer, reference, variables, mistakes)
-    return _check_numbers(exercise, answer, reference, mistakes)
+    mistakes = list(entry.mistakes) + _generic_mistakes(entry.reference, entry.kind)
+    if entry.kind == "expression":
+        return _check_expression(entry, answer, mistakes)
+    return _check_numbers(entry, answer, mistakes)
 
 
-def _check_expression(exercise, answer, reference, variables, mistakes) -> CheckResult:
+def _check_expression(entry: KeyEntry, answer, mistakes) -> CheckResult:
     if isinstance(answer, tuple):
         return CheckResult(False, "expected one expression, got a list", "answer form")
-    domain = _domain(exercise, variables)
+    reference, variables, domain = entry.reference, entry.variables, entry.domain
     method = _equivalent(answer, reference, domain)
     if method:
         return CheckResult(True, "correct", method)
     points = _sample_points(variables, domain)
     mine = _values(answer, points)
     for feedback, wrong in mistakes:
-        if _close(mine, _values(sp.sympify(wrong), points)) and _equivalent(answer, sp.sympify(wrong), domain):
+        if _close(mine, _values(wrong, points)) and _equivalent(answer, wrong, domain):
             return CheckResult(False, feedback, "matches a typical mistake (checked like an answer)")
     where = ""
     ref_values = _values(reference, points)
@@ -281,9 +249,8 @@ def _check_expression(exercise, answer, reference, variables, mistakes) -> Check
     return CheckResult(False, "not equivalent to the correct answer" + where, "equivalence refuted at random points")
 
 
-def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
-    kind = exercise["kind"]
-    tol = float(exercise.get("precision") or 0.0)
+def _check_numbers(entry: KeyEntry, answer, mistakes) -> CheckResult:
+    kind, reference, tol = entry.kind, entry.reference, entry.precision
     if kind == "vector":
         if not isinstance(answer, tuple):
             answer = (answer,)
@@ -292,7 +259,7 @@ def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
     elif isinstance(answer, tuple):
         return CheckResult(False, "expected one number, got a list", "answer form")
     items = answer if isinstance(answer, tuple) else (answer,)
-    if any(sp.sympify(a).free_symbols for a in items):
+    if any(a.free_symbols for a in items):
         return CheckResult(False, "expected a number, got an expression with variables", "answer form")
     values = [_number(a) for a in items]
     if any(v is None for v in values):
@@ -300,14 +267,14 @@ def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
 
     def matches(target) -> bool:
         targets = target if isinstance(target, tuple) else (target,)
-        numbers = [_number(sp.sympify(t)) for t in targets]
+        numbers = [_number(t) for t in targets]
         if len(numbers) != len(values) or any(n is None for n in numbers):
             return False
         if kind == "integer":
-            return all(sp.sympify(a) == sp.sympify(t) for a, t in zip(items, targets))
+            return all(a == t for a, t in zip(items, targets))
         return all(abs(v - n) <= tol + ROUNDING_RTOL * max(1.0, abs(n)) for v, n in zip(values, numbers))
 
-    if kind == "integer" and not all(sp.sympify(a).is_Integer for a in items):
+    if kind == "integer" and not all(a.is_Integer for a in items):
         return CheckResult(False, "expected a whole number", "answer form")
     method = "exact integer" if kind == "integer" else f"within the stated precision {tol:g} (absolute)"
     if matches(reference):
@@ -325,12 +292,14 @@ def _check_numbers(exercise, answer, reference, mistakes) -> CheckResult:
 
 
 def check_answer(exercise: dict, text: Any, limit: float = TIME_LIMIT) -> CheckResult:
-    """Check one answer (text) against one exercise record of ``answers.json``."""
+    """Check one answer (text) against one exercise record of ``answers.json`` (validated
+    first: a malformed record is a ValueError naming it, never a verdict)."""
+    entry = parse_entry(exercise)
     if not isinstance(text, str):
         return CheckResult(False, "the answer must be text", "answer form")
     try:
         with time_limit(limit):
-            return _check(exercise, text)
+            return _check(entry, text)
     except CheckTimeout:
         return CheckResult(False, f"the check ran out of time ({limit:g} s): write the answer more simply",
                            "time limit")

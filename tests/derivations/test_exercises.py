@@ -163,12 +163,10 @@ def answers_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_answers_get_one_line(answers_dir, capsys, text):
-    import time
-
-    start = time.perf_counter()
+    """Bounded work, not timed here: the checker's CPU-time limit and the grammar's limits
+    stop each one (benchmarks/exercises_benchmark.py measures how fast)."""
     code = main(["check", "--answers", str(answers_dir / "answers.json"), "--student", "s001", "--exercise", "E01",
                  "--answer", text])
-    assert time.perf_counter() - start < 2.0
     out, err = capsys.readouterr()
     assert code in (1, 2)
     assert len((out + err).strip().splitlines()) == 1
@@ -248,20 +246,16 @@ def test_hostile_answers_in_a_fresh_process(answers_dir, tmp_path):
     """Process start included: one line, exit 1, nothing run (the file would appear)."""
     import subprocess
     import sys
-    import time
 
     marker = tmp_path / "ran"
     sub = tmp_path / "sub.json"
     sub.write_text(json.dumps({"E01": "1\u0000+1", "E02": f"__import__('os').system('touch {marker}')",
                                "E03": r"\input{/etc/passwd}"}))
     for extra in (["--exercise", "E01", "--answer", "10^{10^{10^{10}}}"], ["--submission", str(sub)]):
-        start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "derivations", "check", "--answers",
                                str(answers_dir / "answers.json"), "--student", "s001", *extra],
                               capture_output=True, text=True, timeout=30)
-        elapsed = time.perf_counter() - start
         assert proc.returncode == 1 and not proc.stderr, proc.stderr
-        assert elapsed < 10  # the 2 s target is measured in benchmarks/ (a loaded CI machine starts slowly)
     assert not marker.exists()
     assert "control character" in proc.stdout and "unknown LaTeX command \\input" in proc.stdout
 
@@ -292,7 +286,8 @@ def test_tampered_answers_file_is_not_evaluated(answers_dir, tmp_path, capsys):
     bad.write_text(json.dumps(data))
     assert main(["check", "--answers", str(bad), "--student", "s001", "--exercise", "E01", "--answer", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: answer_srepr: only SymPy constructors") and len(err.splitlines()) == 1
+    assert err.startswith("error: answers file: student 's001' exercise 'E01': answer_srepr: only SymPy constructors")
+    assert len(err.splitlines()) == 1
 
 
 @pytest.mark.slow

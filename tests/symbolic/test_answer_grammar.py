@@ -3,14 +3,13 @@ hostile input is refused with AnswerSyntaxError (never anything else), quickly."
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from symbolic.activations import Indicator, ReLU, Softplus, Tanh, sig
-from symbolic.answer_grammar import AnswerSyntaxError, parse_answer
+from symbolic.answer_grammar import MAX_DEPTH, AnswerSyntaxError, parse_answer
 from symbolic.derivation import check_equal
 from symbolic.srepr_reader import read_srepr
 
@@ -97,13 +96,13 @@ TOKENS = list("xfyz0123456789+-*/^_(){}[],.!| ") + ["\\frac", "\\left(", "\\righ
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
-def test_random_input_parses_or_is_refused_quickly(text):
-    start = time.perf_counter()
+def test_random_input_parses_or_is_refused(text):
+    """Any token soup parses or is refused with AnswerSyntaxError, nothing else (the limits
+    bound the work; how fast is measured in benchmarks/, never asserted here)."""
     try:
         parse_answer(text, VARIABLES)
     except AnswerSyntaxError:
         pass
-    assert time.perf_counter() - start < 0.5
 
 
 def test_srepr_reader_round_trip_and_refusals():
@@ -112,3 +111,22 @@ def test_srepr_reader_round_trip_and_refusals():
     for text in ("__import__('os')", "Symbol('x').subs", "Integer(10**10**10)", "open('/etc/passwd')", "lambda: 1"):
         with pytest.raises(ValueError):
             read_srepr(text)
+
+
+@pytest.mark.parametrize("text,value", [("5.1e-2", sp.Rational(51, 1000)), ("1E3", sp.Integer(1000)),
+                                        ("2.5e+2", sp.Integer(250)), (".5e1", sp.Integer(5)),
+                                        ("e", sp.E), ("2e", 2 * sp.E), ("e-2", sp.E - 2), ("2e^{2}", 2 * sp.E ** 2)])
+def test_scientific_notation_is_a_number_and_e_alone_is_eulers_number(text, value):
+    assert parse_answer(text, []) == value
+
+
+def test_scientific_exponents_are_bounded():
+    with pytest.raises(AnswerSyntaxError, match="exponent larger than"):
+        parse_answer("1e101", [])
+
+
+@pytest.mark.parametrize("open_,close", [("(", ")"), ("[", "]"), ("{", "}"), (r"\left(", r"\right)")])
+def test_nesting_limit_counts_each_bracket_once(open_, close):
+    assert parse_answer(open_ * MAX_DEPTH + "x" + close * MAX_DEPTH, VARIABLES) == x
+    with pytest.raises(AnswerSyntaxError, match=f"more than {MAX_DEPTH} levels"):
+        parse_answer(open_ * (MAX_DEPTH + 1) + "x" + close * (MAX_DEPTH + 1), VARIABLES)
