@@ -1,7 +1,9 @@
 """The ``deepderive`` command line: one entry point, one module per subcommand.
 
-Exit codes (DESIGN.md): 0 success; 1 a verification failed; 2 bad input, with exactly one
-line on stderr starting ``error:`` and no traceback. A closed reader (``deepderive derive
+Exit codes (DESIGN.md): 0 success; 1 a verification failed, or our own derivation or check
+code failed after the input was validated (:func:`derivations.commands.common.internal_check`:
+``error: internal check failed: NAME: ...``); 2 bad input, with exactly one line on stderr
+starting ``error:`` and no traceback; 130 after Ctrl-C (``error: interrupted``, at start-up too). A closed reader (``deepderive derive
 ... | head``) is not an error: the command stops quietly with exit 0.
 
 Commands are registered in :data:`COMMANDS` by one line each: name, module, one-line help.
@@ -13,13 +15,20 @@ heavy imports inside ``run`` and validate their input before importing them.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import os
-import signal
 import sys
-import warnings
-from typing import NamedTuple, Sequence
+
+_INTERRUPTED = "error: interrupted\n"  # Ctrl-C, wherever it lands: this one line and exit code 130
+
+try:  # the console script imports this module before main() runs: Ctrl-C here is one line too
+    import argparse
+    import importlib
+    import os
+    import signal
+    import warnings
+    from typing import NamedTuple, Sequence
+except KeyboardInterrupt:  # pragma: no cover - tested in a subprocess
+    sys.stderr.write(_INTERRUPTED)
+    raise SystemExit(130) from None
 
 __all__ = ["main", "build_parser", "UsageError", "COMMANDS", "Command"]
 
@@ -143,55 +152,79 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated()
 
 
+def _exit_interrupted(signum, frame) -> None:
+    """SIGINT once the command's work is over (shutdown, atexit handlers): one line, exit 130 now."""
+    try:
+        sys.stderr.write(_INTERRUPTED)
+        sys.stderr.flush()
+    finally:
+        os._exit(130)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0, 1, or 2 for bad input; 130 after Ctrl-C,
-    143 after SIGTERM, each with one ``error:`` line)."""
-    if argv is None:  # the program itself (not a call from Python): SIGTERM ends it like Ctrl-C
-        try:
-            signal.signal(signal.SIGTERM, _on_sigterm)
-        except (ValueError, OSError):  # pragma: no cover - not the main thread
-            pass
-    argv = _join_dashed(list(sys.argv[1:] if argv is None else argv))
+    """Run one command; return its exit code (0; 1 a verification failed, or our own code failed
+    after the input was validated, ``error: internal check failed: NAME: ...``; 2 bad input;
+    130 after Ctrl-C, 143 after SIGTERM, each with one ``error:`` line)."""
+    program = argv is None  # the program itself (not a call from Python)
     caught: list[warnings.WarningMessage] = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            command = _command_of(argv)
-            if command is not None:  # plugins register names before the parser lists and checks them
-                from .plugins import plugin_paths, run_plugins
+        if program:  # SIGTERM ends it like Ctrl-C
+            try:
+                signal.signal(signal.SIGTERM, _on_sigterm)
+            except (ValueError, OSError):  # pragma: no cover - not the main thread
+                pass
+        argv = _join_dashed(list(sys.argv[1:] if argv is None else argv))
+        from .commands.common import InternalFailure
 
-                run_plugins(plugin_paths(argv[argv.index(command) + 1:]))
-            args = build_parser(command or "").parse_args(argv)
-            code = int(args._run(args))
-            sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away (``| head``): not an error
-        _quiet_stdout()
-        return 0
-    except (ValueError, TypeError) as exc:
-        return _error(_first_line(exc))
-    except OSError as exc:  # a file or folder the user named cannot be read or written
-        where = f" {str(exc.filename)!r}" if getattr(exc, "filename", None) else ""
-        return _error(f"cannot read or write{where}: {exc.strerror or exc}")
-    except ImportError as exc:  # an installation without torch (or another dependency): say what is missing
-        return _error(f"this command needs a package that cannot be imported ({_first_line(exc)[:160]}); "
-                      "install deepderive's dependencies (pip install -e .)")
-    except MemoryError:
-        return _error("not enough memory for this request; use smaller widths, data or --grid")
-    except RecursionError:
-        return _error("input nested too deeply to process")
-    except RuntimeError as exc:
-        if _is_allocation_failure(exc):
-            return _error(f"not enough memory for this request ({_first_line(exc)[:160]}); use smaller widths, "
-                          f"data or batches")
-        raise
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                command = _command_of(argv)
+                if command is not None:  # plugins register names before the parser lists and checks them
+                    from .plugins import plugin_paths, run_plugins
+
+                    run_plugins(plugin_paths(argv[argv.index(command) + 1:]))
+                args = build_parser(command or "").parse_args(argv)
+                code = int(args._run(args))
+                sys.stdout.flush()
+        except InternalFailure as exc:  # our code failed after the input was validated: a failed check
+            sys.stderr.write(f"error: internal check failed: {_first_line(exc)}\n")
+            sys.stderr.flush()
+            return 1
+        except BrokenPipeError:  # the reader went away (``| head``): not an error
+            _quiet_stdout()
+            return 0
+        except (ValueError, TypeError) as exc:
+            return _error(_first_line(exc))
+        except OSError as exc:  # a file or folder the user named cannot be read or written
+            where = f" {str(exc.filename)!r}" if getattr(exc, "filename", None) else ""
+            return _error(f"cannot read or write{where}: {exc.strerror or exc}")
+        except ImportError as exc:  # an installation without torch (or another dependency): say what is missing
+            return _error(f"this command needs a package that cannot be imported ({_first_line(exc)[:160]}); "
+                          "install deepderive's dependencies (pip install -e .)")
+        except MemoryError:
+            return _error("not enough memory for this request; use smaller widths, data or --grid")
+        except RecursionError:
+            return _error("input nested too deeply to process")
+        except RuntimeError as exc:
+            if _is_allocation_failure(exc):
+                return _error(f"not enough memory for this request ({_first_line(exc)[:160]}); use smaller widths, "
+                              f"data or batches")
+            raise
+        for w in caught:  # a successful command shows its warnings, one line each
+            sys.stderr.write(f"warning: {_first_line(w.message)}\n")  # type: ignore[arg-type]
+        return code
     except KeyboardInterrupt:
-        sys.stderr.write("error: interrupted\n")
+        sys.stderr.write(_INTERRUPTED)
         return 130
     except _Terminated:
         sys.stderr.write("error: terminated\n")
         return 143
-    for w in caught:  # a successful command shows its warnings, one line each
-        sys.stderr.write(f"warning: {_first_line(w.message)}\n")  # type: ignore[arg-type]
-    return code
+    finally:
+        if program:  # from here to the interpreter's exit, Ctrl-C is one line and 130, never a traceback
+            try:
+                signal.signal(signal.SIGINT, _exit_interrupted)
+            except (ValueError, OSError):  # pragma: no cover - not the main thread
+                pass
 
 
 if __name__ == "__main__":  # pragma: no cover

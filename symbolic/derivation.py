@@ -110,17 +110,21 @@ class Derivation:
         previous_rhs = None
         for i, step in enumerate(self.steps):
             domain = {**self.domain, **(step.domain or {})}
-            if not step.checked:
-                step.check = Check("definition", True, 0.0)
-            elif step.verify is not None:
-                step.check = step.verify()
-            elif step.lhs is None:
-                before = previous_rhs.xreplace(step.rename) if step.rename else previous_rhs
-                step.check = check_equal(self._expand(before), self._expand(step.rhs), domain, seed=i,
-                                         symbolic=symbolic)
-            else:
-                step.check = check_equal(self._expand(step.lhs), self._expand(step.rhs), domain, seed=i,
-                                         symbolic=symbolic)
+            try:
+                if not step.checked:
+                    step.check = Check("definition", True, 0.0)
+                elif step.verify is not None:
+                    step.check = step.verify()
+                elif step.lhs is None:
+                    before = previous_rhs.xreplace(step.rename) if step.rename else previous_rhs
+                    step.check = check_equal(self._expand(before), self._expand(step.rhs), domain, seed=i,
+                                             symbolic=symbolic)
+                else:
+                    step.check = check_equal(self._expand(step.lhs), self._expand(step.rhs), domain, seed=i,
+                                             symbolic=symbolic)
+            except Exception as exc:  # name the step whose check broke (the CLI prints it as the failed check)
+                exc.add_note(f"{self.title}, step {i + 1}: {_short(step.reason, 100)}")
+                raise
             previous_rhs = step.rhs
         return DerivationCheck(self)
 

@@ -1,31 +1,65 @@
-"""Argument types and options shared by the subcommands.
+"""Argument types and options shared by the subcommands, and the line between input and work.
 
 One rule each: ``--seed`` is an integer from 0 to 2^32 - 1 (:func:`symbolic.limits.check_seed`);
-counts are written in decimal digits (``1_000`` and ``0x10`` are refused); sizes are capped
-in :mod:`symbolic.limits`. Keep this module light: it is imported for every ``--help``.
+counts are written in ASCII decimal digits and numbers in ASCII decimal or scientific
+notation (``1_000``, ``0x10``, full-width ``１`` and other Python spellings are refused);
+sizes are capped in :mod:`symbolic.limits`. Keep this module light: it is imported for
+every ``--help``.
+
+A command validates its input first (a ``ValueError`` there is bad input, exit 2), then does
+its work inside :func:`internal_check`: an exception raised by our own derivation or check
+code there is not the user's fault, and the CLI reports it as a failed check (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
+from typing import Iterator
 
 from symbolic.limits import MAX_HIDDEN_LAYERS, MAX_SYMBOLIC_PARAMETERS, check_seed
 from symbolic.spec import ACTIVATIONS, NetworkSpec, parse_widths
 
 __all__ = ["add_spec_arguments", "spec_from_args", "add_format_argument", "add_seed_argument", "seed",
-           "positive_int", "nonnegative_int", "finite_float", "MAX_SYMBOLIC_PARAMETERS"]
+           "positive_int", "nonnegative_int", "int_in_range", "finite_float", "positive_float",
+           "InternalFailure", "internal_check", "MAX_SYMBOLIC_PARAMETERS"]
 
+# ASCII only: ``[0-9]`` (not ``\d``, which matches every Unicode decimal digit).
 _DIGITS = re.compile(r"[+-]?[0-9]+\Z")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_BLANKS = " \t\r\n"
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
 def _integer(text: str, rule: str) -> int:
-    text = text.strip()
+    text = text.strip(_BLANKS)
     if not _DIGITS.match(text) or len(text) > 40:
-        shown = text if len(text) <= 40 else text[:40] + "..."
-        raise argparse.ArgumentTypeError(f"must be {rule}, got {shown!r}")
+        raise argparse.ArgumentTypeError(f"must be {rule}, got {_shown(text)} (write it in digits 0-9)")
     return int(text)
+
+
+def int_in_range(low: int, high: int, rule: str | None = None):
+    """An argparse type: an integer from ``low`` to ``high`` in ASCII decimal digits; ``rule``
+    says it in the error message (default "an integer from LOW to HIGH").
+
+    >>> int_in_range(1, 10)("7")
+    7
+    """
+    rule = rule or f"an integer from {low} to {high}"
+
+    def parse(text: str) -> int:
+        value = _integer(text, rule)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {_shown(text)}")
+        return value
+
+    parse.__name__ = "int_in_range"
+    return parse
 
 
 def seed(text: str) -> int:
@@ -53,13 +87,27 @@ def nonnegative_int(text: str) -> int:
 
 
 def finite_float(text: str) -> float:
-    """A finite number (``nan`` and ``inf`` are refused here; ranges are checked by the command)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text[:40]!r}") from None
+    """A finite number in ASCII decimal or scientific notation (``0.01``, ``-2``, ``1e-3``);
+    ``nan``, ``inf``, ``1_0`` and non-ASCII digits are refused (ranges are checked by the command).
+
+    >>> finite_float("1e-3")
+    0.001
+    """
+    stripped = text.strip(_BLANKS)
+    if not _NUMBER.match(stripped) or len(stripped) > 400:
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {_shown(text)} (write it in digits 0-9, "
+                                         f"e.g. 0.01 or 1e-3)")
+    value = float(stripped)
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text[:40]!r}")
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {_shown(text)} (beyond float64)")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (:func:`finite_float`'s spelling)."""
+    value = finite_float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {_shown(text)}")
     return value
 
 
@@ -94,3 +142,52 @@ def spec_from_args(args: argparse.Namespace, symbolic: bool = False) -> NetworkS
 
 def add_format_argument(parser: argparse.ArgumentParser, choices: list[str], default: str) -> None:
     parser.add_argument("--format", choices=choices, default=default, help=f"output format (default {default})")
+
+
+class InternalFailure(Exception):
+    """An exception from our own derivation or check code after the input was validated.
+
+    Not bad input: the CLI prints ``error: internal check failed: CHECK: ...`` and exits 1.
+    ``check`` names the work that failed and, when the exception carries a note (a
+    derivation adds the step it was checking), that step.
+    """
+
+    def __init__(self, check: str, cause: BaseException) -> None:
+        notes = [n for n in getattr(cause, "__notes__", ()) if isinstance(n, str) and n.strip()]
+        self.check = check + (f" ({notes[-1].strip()})" if notes else "")
+        self.cause = cause
+        text = str(cause).strip()
+        message = type(cause).__name__ + (f": {text.splitlines()[0]}" if text else "")
+        super().__init__(f"{self.check}: {message}")
+
+
+def _environment_failure(exc: BaseException) -> bool:
+    """Failures of the machine or the files, not of our code: memory, nesting, files, packages."""
+    if isinstance(exc, (MemoryError, RecursionError, OSError, ImportError)):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and (type(exc).__name__ == "OutOfMemoryError"
+                                              or "can't allocate memory" in text or "out of memory" in text)
+
+
+@contextlib.contextmanager
+def internal_check(check: str) -> Iterator[None]:
+    """Run work that follows input validation: any exception it raises (a ``ValueError``
+    included) becomes :class:`InternalFailure` naming ``check``, except failures of the
+    environment (memory, files, missing packages), which keep their own messages.
+
+    >>> try:
+    ...     with internal_check("derive --loss beta"):
+    ...         float(1j)
+    ... except InternalFailure as exc:
+    ...     print(exc)
+    derive --loss beta: TypeError: float() argument must be a string or a real number, not 'complex'
+    """
+    try:
+        yield
+    except InternalFailure:
+        raise
+    except Exception as exc:
+        if _environment_failure(exc):
+            raise
+        raise InternalFailure(check, exc) from exc

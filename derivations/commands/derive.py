@@ -10,7 +10,7 @@ from symbolic.likelihood import LOSSES  # plain Python: the registry of losses
 import argparse
 import json
 
-from .common import add_format_argument, add_spec_arguments, spec_from_args
+from .common import add_format_argument, add_spec_arguments, internal_check, spec_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -115,17 +115,33 @@ def _loss_derivation(args: argparse.Namespace, net):
     """``--loss L``: the checked maximum-likelihood derivation of the loss and L[phi] (None without it)."""
     if getattr(args, "loss", None) is None:
         return None
-    from symbolic.losses import check_loss_width
     from symbolic.recipes import derive_loss
 
-    check_loss_width(args.loss, net.spec.D_o)
     return derive_loss(net, args.loss)
 
 
+def _validate(args: argparse.Namespace):
+    """Everything the user gave, checked before any derivation: a ``ValueError`` here is bad input."""
+    spec = spec_from_args(args, symbolic=True)
+    if getattr(args, "loss", None) is not None:
+        from symbolic.losses import check_loss_width
+
+        check_loss_width(args.loss, spec.D_o)
+    return spec
+
+
 def run(args: argparse.Namespace) -> int:
+    spec = _validate(args)
+    command = f"--widths {','.join(map(str, spec.widths))} --activation {spec.activation}"
+    command += f" --loss {args.loss}" if getattr(args, "loss", None) else ""
+    command += " --gradients" if getattr(args, "gradients", False) else ""
+    with internal_check(f"derive {command}"):  # from here on, a failure is ours, not the input's
+        return _derive(args, spec, command)
+
+
+def _derive(args: argparse.Namespace, spec, command: str) -> int:
     from symbolic.networks import deep_network
 
-    spec = spec_from_args(args, symbolic=True)
     net = deep_network(spec)
     loss = _loss_derivation(args, net)
     if args.format == "json":
@@ -142,9 +158,6 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "gradients", False):
             print(_backprop(args, net).to_text())
     else:
-        command = f"--widths {','.join(map(str, spec.widths))} --activation {spec.activation}"
-        command += f" --loss {args.loss}" if getattr(args, "loss", None) else ""
-        command += " --gradients" if getattr(args, "gradients", False) else ""
         text, ok = network_latex(net, command)
         print(text)
         if loss is not None:

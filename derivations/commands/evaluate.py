@@ -15,7 +15,7 @@ import numpy as np
 
 from symbolic.spec import check_loss_width, check_sigma
 
-from .common import add_format_argument, add_spec_arguments, finite_float, spec_from_args
+from .common import add_format_argument, add_spec_arguments, finite_float, internal_check, spec_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,18 +54,25 @@ def run(args: argparse.Namespace) -> int:
     from symbolic.losses import network_loss
     from symbolic.networks import deep_network
 
-    net = deep_network(spec)
+    if loss:
+        check_targets(loss, data.Y, spec.D_o)
+    # From here on the input is valid: a failure inside internal_check is ours (exit 1); a
+    # non-finite result is the input's magnitudes (exit 2, _require_finite).
+    work = f"evaluate --widths {','.join(map(str, spec.widths))} --activation {spec.activation}"
     with np.errstate(all="ignore"):  # overflow is reported as one error line, not warnings
-        outputs = evaluate_outputs(net, data.X, tensors, compile_outputs(net, "numpy"))  # (I, D_o)
+        with internal_check(f"{work}: the compiled network"):
+            net = deep_network(spec)
+            outputs = evaluate_outputs(net, data.X, tensors, compile_outputs(net, "numpy"))  # (I, D_o)
         result = {"outputs": outputs.tolist()}
         _require_finite(result)
         if loss:
-            check_targets(loss, data.Y, spec.D_o)
-            _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
+            with internal_check(f"{work} --loss {loss}: the loss"):
+                _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
             result["nll"] = float(losses.sum())  # L[phi] = sum_i l_i
             result["loss"] = losses.tolist()
             _require_finite(result)
-            result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
+            with internal_check(f"{work} --loss {loss}: the derived gradient"):
+                result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
         _require_finite(result)
     if args.format == "json":
         print(json.dumps(result))

@@ -11,19 +11,13 @@ from __future__ import annotations
 
 import argparse
 
-from .common import seed
+from .common import int_in_range, seed
 
 HELP = "exercise sheets with checked solutions, different numbers for every student, and answers.json"
 
 
-def _students(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of students, got {text!r}") from None
-    if not 1 <= value <= 100_000:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 100000, got {value}")
-    return value
+#: ``--students N``: N in ASCII decimal digits (``0_1`` and full-width digits are refused).
+_students = int_in_range(1, 100_000, "a whole number of students from 1 to 100000")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

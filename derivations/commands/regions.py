@@ -18,33 +18,18 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import add_format_argument, add_spec_arguments, spec_from_args
+from .common import (add_format_argument, add_spec_arguments, int_in_range, internal_check, positive_float,
+                     spec_from_args)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not (0 < value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def _grid(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer from 2 to 4001, got {text!r}") from None
-    if not 2 <= value <= 4001:
-        raise argparse.ArgumentTypeError(f"must be an integer from 2 to 4001 (N x N grid points), got {text!r}")
-    return value
+#: ``--grid``: N x N points, N in ASCII decimal digits.
+_grid = int_in_range(2, 4001, "an integer from 2 to 4001 (N x N grid points)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_spec_arguments(parser, activation_required=False)
     parser.add_argument("--params", metavar="P.json", help="parameters (DESIGN.md format): count this network's regions")
-    parser.add_argument("--extent", type=_positive_float, default=4.0, metavar="R",
+    parser.add_argument("--extent", type=positive_float, default=4.0, metavar="R",
                         help="two inputs: the grid covers [-R, R]^2 (default 4)")
     parser.add_argument("--grid", type=_grid, default=401, metavar="N",
                         help="two inputs: N x N grid points (default 401)")
@@ -85,7 +70,8 @@ def regions_report(args: argparse.Namespace) -> dict:
                              f"counted exactly for at most {MAX_EXACT_REGIONS_PARAMETERS}: use smaller widths")
         from symbolic.piecewise import network_pieces
 
-        pl = network_pieces(spec, tensors)
+        with internal_check(f"regions --widths {','.join(map(str, spec.widths))}: exact regions"):
+            pl = network_pieces(spec, tensors)
         report.update(regions=pl.regions, regions_exact=True,
                       regions_counted="linear regions of the network function, exact (rational arithmetic)",
                       joints=[float(t) for t in pl.joints])
@@ -95,7 +81,8 @@ def regions_report(args: argparse.Namespace) -> dict:
         check_bytes(f"regions --widths {','.join(map(str, spec.widths))} --grid {args.grid}",
                     grid_bytes(spec.widths, args.grid), "use a smaller --grid")
 
-        _, _, count = activation_pattern_map(spec, tensors, extent=args.extent, n=args.grid)
+        with internal_check(f"regions --widths {','.join(map(str, spec.widths))}: activation patterns"):
+            _, _, count = activation_pattern_map(spec, tensors, extent=args.extent, n=args.grid)
         report.update(regions=count, regions_exact=False,
                       regions_counted=(f"distinct activation patterns on a {args.grid} x {args.grid} grid over "
                                        f"[-{args.extent:g}, {args.extent:g}]^2 (a lower bound on the activation "

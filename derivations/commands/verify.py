@@ -16,7 +16,8 @@ import json
 
 from symbolic.spec import LOSSES, check_loss_width, check_sigma
 
-from .common import add_format_argument, add_seed_argument, add_spec_arguments, finite_float, positive_int, spec_from_args
+from .common import (add_format_argument, add_seed_argument, add_spec_arguments, finite_float, internal_check,
+                     positive_int, spec_from_args)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     sigma = CHECK_SIGMA if args.sigma is None else args.sigma
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
-    checks = gradient_check(spec, args.loss, I=args.samples, seed=args.seed, dtype=dtype, device=str(device),
-                            sigma=sigma)
+    with internal_check(f"verify --widths {','.join(map(str, spec.widths))} --activation {spec.activation} "
+                        f"--loss {args.loss}"):  # the input is valid: a failure from here on is ours
+        checks = gradient_check(spec, args.loss, I=args.samples, seed=args.seed, dtype=dtype, device=str(device),
+                                sigma=sigma)
     passed = all(c.passed for c in checks)
     if args.format == "json":
         print(json.dumps({
