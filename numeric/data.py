@@ -11,12 +11,14 @@ import io
 import math
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from symbolic.likelihood import get_loss  # plain Python
+from symbolic.limits import MAX_DATA_COLUMNS
 
 from .files import decode_text, read_regular_file, shorten
 
@@ -56,11 +58,12 @@ def target_columns(n: int) -> list[list[str]]:
 
 
 def _pick(header: list[str], options: list[list[str]], what: str, path: str) -> list[int]:
+    position = {n: i for i, n in reversed(list(enumerate(header)))}  # name -> first column, one pass
     for names in options:
-        if all(n in header for n in names):
-            return [header.index(n) for n in names]
+        if all(n in position for n in names):
+            return [position[n] for n in names]
     wanted = " or ".join(",".join(o) for o in options)
-    missing = [n for n in options[-1] if n not in header]
+    missing = [n for n in options[-1] if n not in position]
     raise ValueError(f"data file {path!r} is missing {what} column{'s' if len(missing) > 1 else ''} "
                      f"{', '.join(missing)} (expected {wanted}; header has {shorten(','.join(header)) or 'nothing'})")
 
@@ -71,16 +74,22 @@ def load_csv(path: str | os.PathLike, D_i: int, n_targets: int = 0) -> Dataset:
     name = str(path)
     text = decode_text(read_regular_file(path, "data file"), "data file", path)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        reader = (r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r))
+        first = next(reader, None)
+        if first is None:
+            raise ValueError(f"data file {name!r} is empty (it needs a header and at least one row)")
+        if len(first) > MAX_DATA_COLUMNS:  # before any row is read
+            raise ValueError(f"data file {name!r} has {len(first)} columns in its header; at most {MAX_DATA_COLUMNS} "
+                             f"are read: keep the input and target columns only")
+        rows = [first, *reader]
     except csv.Error as exc:
         raise ValueError(f"data file {name!r} is not a readable CSV: {exc}") from None
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise ValueError(f"data file {name!r} is empty (it needs a header and at least one row)")
     header = [c.strip() for c in rows[0]]
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    counts = Counter(header)  # one pass: the header may be long
+    repeated = [c for c in header if counts[c] > 1]
     if repeated:
-        raise ValueError(f"data file {name!r} has the column {shorten(repeated[0])!r} more than once; name each column once")
+        raise ValueError(f"data file {name!r} has the column {shorten(min(repeated))!r} more than once; name each "
+                         f"column once")
     for short, long in (("x", "x_1"), ("y", "y_1")):
         if short in header and long in header:
             raise ValueError(f"data file {name!r} has both columns {short!r} and {long!r}; keep one of them")

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_MEMORY_BYTES",
     "MAX_INPUT_FILE_BYTES",
     "MAX_CHECKPOINT_BYTES",
+    "MAX_DATA_COLUMNS",
     "check_seed",
     "check_bytes",
     "format_bytes",
@@ -59,6 +60,10 @@ MAX_INPUT_FILE_BYTES = 256 * 2**20
 
 #: A checkpoint is read up to this size.
 MAX_CHECKPOINT_BYTES = 4 * 2**30
+
+#: Columns of a ``--data`` CSV (inputs, targets and any others): its header is checked
+#: against this before any row is read (the lecture's data sets have 2 to a few hundred).
+MAX_DATA_COLUMNS = 20_000
 
 def check_seed(value: Any, what: str = "--seed") -> int:
     """The one rule for seeds: an integer from 0 to :data:`MAX_SEED`."""
