@@ -26,6 +26,8 @@ from typing import Iterable, Sequence
 
 import sympy as sp
 
+from .extrema import binary_extrema, stock_extrema
+
 __all__ = ["Adjoint", "Program", "local_partials", "reverse_mode", "stock_symbols"]
 
 Program = list[tuple[sp.Symbol, sp.Expr]]
@@ -94,7 +96,9 @@ def local_partials(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbo
     r"""The local partial derivatives ``d e / d s`` of one assignment's expression ``e``.
 
     Differentiates term by term, so a layer's ``beta + sum_j omega_j h_j`` costs one
-    derivative per (term, symbol) pair rather than per (term x symbol).
+    derivative per (term, symbol) pair rather than per (term x symbol). A stock ``Max``/``Min``
+    is differentiated as it is compiled (:mod:`symbolic.extrema`): ``Max(0, z)`` as ReLU
+    (``I[z > 0]``, 0 at the tie, as ``torch.relu``), other ties split 1/2 as ``torch.maximum``.
 
     >>> from symbolic.printing import latex
     >>> b, w, h = (sp.Symbol(n, real=True) for n in ("beta_{0,1}", "omega_{0,1,1}", "h_{1,1}"))
@@ -105,8 +109,10 @@ def local_partials(expr: sp.Expr, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbo
     wanted = set(symbols)
     pieces: dict[sp.Symbol, list[sp.Expr]] = {}
     for term in sp.Add.make_args(expr):
+        # Max/Min: differentiated as compiled, torch's value at a tie (symbolic.extrema), not Heaviside's 1/2
+        binary = binary_extrema(term)
         for s in term.free_symbols & wanted:
-            pieces.setdefault(s, []).append(term.diff(s))
+            pieces.setdefault(s, []).append(stock_extrema(binary.diff(s)))
     return {s: sp.Add(*p) for s, p in pieces.items()}
 
 

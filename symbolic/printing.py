@@ -18,6 +18,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
 
 from .autodiff import Adjoint
+from .extrema import binary_extrema
 
 __all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_code_printer", "fold_constants",
            "identifier"]
@@ -308,7 +309,20 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     return fold(expr)
 
 
-class NumpyCodePrinter(SciPyPrinter):
+class _ExtremaMixin:
+    """``Max``/``Min`` as a left fold of binary ``maximum``/``minimum`` (``Max(0, z)`` as ReLU),
+    the form whose derivative :func:`symbolic.autodiff.local_partials` takes
+    (:mod:`symbolic.extrema`); SymPy's own code needs ``functools`` (numpy) or calls
+    ``torch.max`` with a Python number."""
+
+    def _print_Max(self, expr):
+        return self._print(binary_extrema(expr))
+
+    def _print_Min(self, expr):
+        return self._print(binary_extrema(expr))
+
+
+class NumpyCodePrinter(_ExtremaMixin, SciPyPrinter):
     """numpy/scipy code (the activation classes print themselves through ``_numpycode``)."""
 
     def _print_Rational(self, expr):
@@ -318,7 +332,7 @@ class NumpyCodePrinter(SciPyPrinter):
         return repr(float(expr))
 
 
-class _TorchCodeMixin:
+class _TorchCodeMixin(_ExtremaMixin):
     """torch code (the activation classes print themselves through ``_torchcode``)."""
 
     def _print_Piecewise(self, expr):
