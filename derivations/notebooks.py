@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .lecture import Eq, Fig, Text, slides_for_topic
-from .notes import TOPICS, _check_writable
+from .notes import TOPICS
+from .tex import OutputFolder
 
 __all__ = ["NotebooksResult", "notebook_script", "build_notebooks", "execute_notebook"]
 
@@ -132,7 +133,7 @@ def notebook_script(topic: str) -> str:
 
 
 def build_notebooks(
-    out: str | os.PathLike,
+    out: str | os.PathLike | OutputFolder,
     topics: Sequence[str] | None = None,
     execute: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -141,24 +142,23 @@ def build_notebooks(
     import jupytext
     import nbformat
 
-    out = Path(out)
-    _check_writable(out)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    out = folder.path
     say = progress or (lambda line: None)
     start = time.perf_counter()
     result = NotebooksResult(out)
     for name in topics if topics is not None else TOPICS:
-        script = out / f"{name}.py"
-        script.write_text(notebook_script(name))
-        notebook = jupytext.read(script, fmt="py:percent")
+        script = notebook_script(name)
+        folder.write_text(f"{name}.py", script)
+        notebook = jupytext.reads(script, fmt="py:percent")
         nbformat.validate(notebook)
-        path = out / f"{name}.ipynb"
-        nbformat.write(notebook, path)
+        path = _write_notebook(folder, f"{name}.ipynb", notebook)
         result.notebooks.append(path)
         say(f"wrote {path}")
     if execute:
         for path in result.notebooks:
             t0 = time.perf_counter()
-            error = execute_notebook(path)
+            error = execute_notebook(path, folder=folder)
             if error:
                 result.failed.append((path, error))
                 say(f"FAILED {path.name}: {error}")
@@ -169,14 +169,26 @@ def build_notebooks(
     return result
 
 
-def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> str | None:
-    """Run a notebook top to bottom in its folder and store its outputs; the error's first
-    line when a cell fails, else None."""
+def _write_notebook(folder: OutputFolder, name: str, notebook) -> Path:
+    """``nbformat.write`` through the output folder (checked, atomic)."""
+    import nbformat
+
+    text = nbformat.writes(notebook)
+    return folder.write_text(name, text if text.endswith("\n") else text + "\n")
+
+
+def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT, folder: OutputFolder | None = None) -> str | None:
+    """Run a notebook top to bottom in its folder and store its outputs (through the output
+    folder ``folder``, default the notebook's folder); the error's first line when a cell
+    fails, else None."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    notebook = nbformat.read(path, as_version=4)
+    path = Path(path)
+    folder = folder or OutputFolder(path.parent)
+    name = str(path.resolve().relative_to(folder.path.resolve()))
+    notebook = nbformat.reads(folder.read_bytes(name).decode("utf-8"), as_version=4)
     root = str(Path(__file__).resolve().parents[1])  # the kernel imports this checkout's packages
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = root + (os.pathsep + env_path if env_path else "")
@@ -187,7 +199,7 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> str | None:
                                 resources={"metadata": {"path": str(path.parent)}})
         client.execute()
     except CellExecutionError as exc:
-        nbformat.write(notebook, path)
+        _write_notebook(folder, name, notebook)
         lines = [line for line in str(exc).splitlines() if line.strip()]
         return lines[-1] if lines else "a cell failed"
     finally:
@@ -195,5 +207,5 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> str | None:
             os.environ["PYTHONPATH"] = env_path
         else:
             os.environ.pop("PYTHONPATH", None)
-    nbformat.write(notebook, path)
+    _write_notebook(folder, name, notebook)
     return None

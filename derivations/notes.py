@@ -11,24 +11,25 @@ exit 1.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence, TextIO
 
+from .tex import OutputFolder, OutputFolderError, compile_pdf
 from .topic import TopicContext, TopicResult, record
 from .evidence import evidence_summary
 from .traceability import assign_ids
 
-__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf"]
+__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf",
+           "held_progress"]
 
 #: Topic modules (``derivations.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
@@ -82,21 +83,12 @@ class NotesResult:
         return all(r["passed"] for r in self.records)
 
 
-def _check_writable(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        raise ValueError(f"cannot write to output folder {str(out)!r}: {exc.strerror or exc}") from None
-
-
 def _load(name: str) -> Callable[[TopicContext], TopicResult]:
     return importlib.import_module(f"derivations.{name}").build
 
 
 def build_notes(
-    out: str | os.PathLike,
+    out: str | os.PathLike | OutputFolder,
     topics: Sequence[str] | None = None,
     device: str = "cpu",
     pdf: bool = True,
@@ -106,44 +98,48 @@ def build_notes(
     """Run the topics, write notes.tex, verification.json, (with pdflatex) notes.pdf and
     (with ``html``) the web pages ``html/index.html``."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    out = Path(out)
-    _check_writable(out)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    out = folder.path
     say = progress or (lambda line: None)
     result = NotesResult(out)
     start = time.perf_counter()
-    result.topics, result.records = run_topics(out, topics, device, say, svg=html)
-    (out / "notes.tex").write_text(latex_document(result.topics, result.records))
-    (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
+    result.topics, result.records = run_topics(folder, topics, device, say, svg=html)
+    folder.write_text("notes.tex", latex_document(result.topics, result.records))
+    folder.write_text("verification.json", json.dumps(result.records, indent=1, default=_json_default) + "\n")
     if pdf:
         if shutil.which("pdflatex"):
-            result.pdf = compile_pdf(out / "notes.tex")
+            result.pdf = compile_pdf(out / "notes.tex", folder)
             say(f"wrote {result.pdf}")
         else:
             say(PDFLATEX_HINT)
     if html:
         from .web import write_site
 
-        result.html = write_site(out, result.topics, result.records)
+        result.html = write_site(folder, result.topics, result.records)
         say(f"wrote {result.html}")
     result.seconds = time.perf_counter() - start
     return result
 
 
-def run_topics(out: Path, topics: Sequence[str] | None = None, device: str = "cpu",
+def run_topics(out: Path | OutputFolder, topics: Sequence[str] | None = None, device: str = "cpu",
                say: Callable[[str], None] = lambda line: None, svg: bool = False
                ) -> tuple[list[TopicResult], list[dict]]:
     """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
     topic objects every output (notes, slides, notebooks) is made from, and all their records.
-    A topic that crashes becomes a failed record, reported, not hidden. ``svg``: figures
-    also as SVG (for the web notes)."""
+    A topic that crashes becomes a failed record, reported, not hidden; a write the output
+    folder refuses (a planted link, a full disk) stops the run. ``svg``: figures also as SVG
+    (for the web notes)."""
     names = list(topics) if topics is not None else list(TOPICS)
-    ctx = TopicContext(Path(out), device, svg=svg)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    ctx = TopicContext(folder.path, device, svg=svg)
     results: list[TopicResult] = []
     records: list[dict] = []
     for i, name in enumerate(names, start=1):
         t0 = time.perf_counter()
         try:
             topic = _load(name)(ctx)
+        except OutputFolderError:  # the folder, not the topic: bad input (exit 2)
+            raise
         except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
             message = f"{type(exc).__name__}: {exc}"
             topic = TopicResult(name, name, rf"\section{{{_escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
@@ -302,21 +298,6 @@ def latex_document(topics: list[TopicResult], records: list[dict]) -> str:
     return "\n\n".join(body) + "\n"
 
 
-def compile_pdf(tex: Path, runs: int = 2) -> Path:
-    """Run pdflatex (twice, for the table of contents); raise ValueError with the first error."""
-    for _ in range(runs):
-        proc = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-            cwd=tex.parent, capture_output=True, text=True, errors="replace",
-        )
-        if proc.returncode != 0:
-            log = (tex.parent / (tex.stem + ".log"))
-            text = log.read_text(errors="replace") if log.exists() else proc.stdout
-            first = next((line for line in text.splitlines() if line.startswith("!")), "unknown error")
-            raise ValueError(f"pdflatex failed on {tex.name}: {first} (see {log})")
-    return tex.with_suffix(".pdf")
-
-
 def overfull_boxes(log_text: str, tolerance_pt: float = 2.0) -> list[str]:
     """The ``Overfull \\hbox``/``\\vbox`` lines of a pdflatex log that stick out more than
     ``tolerance_pt`` points.
@@ -341,3 +322,39 @@ def latex_problems(log_text: str) -> list[str]:
 
 def main_progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def held_progress(stream: TextIO | None = None) -> Iterator[Callable[[str], None]]:
+    """A progress callback for a command that may still fail: its lines reach ``stream``
+    (stderr) only when the block succeeds, so that a failure (exit 2) leaves its one
+    ``error:`` line alone. On a terminal each line is shown meanwhile as a status line,
+    rewritten in place and cleared when the block ends.
+
+    >>> import io
+    >>> err = io.StringIO()
+    >>> with held_progress(err) as say:
+    ...     say("[1/2] shallow: 5 checks ok")
+    >>> err.getvalue()
+    '[1/2] shallow: 5 checks ok\\n'
+    """
+    stream = stream or sys.stderr
+    live = bool(getattr(stream, "isatty", lambda: False)())
+    width = max(20, shutil.get_terminal_size().columns - 1)
+    held: list[str] = []
+
+    def say(line: str) -> None:
+        held.append(line)
+        if live:
+            stream.write("\r\x1b[K" + line[:width])
+            stream.flush()
+
+    try:
+        yield say
+    finally:
+        if live and held:
+            stream.write("\r\x1b[K")
+            stream.flush()
+    for line in held:  # reached only when the block succeeded
+        stream.write(line + "\n")
+    stream.flush()

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .lecture import LECTURE, Break, Eq, Fig, Slide, Text
-from .notes import PDFLATEX_HINT, TOPICS, _check_writable, _json_default, compile_pdf, run_topics
+from .notes import PDFLATEX_HINT, TOPICS, _json_default, run_topics
+from .tex import OutputFolder, compile_pdf
 from .topic import Display, TopicResult, record, record_ids
 from .traceability import assign_ids as assign_topic_ids, tag_line
 
@@ -69,7 +70,7 @@ def select_slides(topics: Sequence[str] | None) -> list[Slide]:
 
 
 def build_slides(
-    out: str | os.PathLike,
+    out: str | os.PathLike | OutputFolder,
     topics: Sequence[str] | None = None,
     device: str = "cpu",
     pdf: bool = True,
@@ -77,23 +78,23 @@ def build_slides(
 ) -> SlidesResult:
     """Run the topics the slides need, write slides.tex, verification.json and (with pdflatex) slides.pdf."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    out = Path(out)
-    _check_writable(out)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    out = folder.path
     say = progress or (lambda line: None)
     start = time.perf_counter()
     slides = select_slides(topics)
     needed = [t for t in TOPICS if any(t in s.topics for s in slides) and (topics is None or t in topics)]
     result = SlidesResult(out, slides)
-    result.topics, result.records = run_topics(out, needed, device, say)
+    result.topics, result.records = run_topics(folder, needed, device, say)
     assign_ids(result.topics)
     by_slug = {t.slug: t for t in result.topics}
     tex, missing = slides_document(slides, by_slug, result.records)
     result.records += missing
-    (out / "slides.tex").write_text(tex)
-    (out / "verification.json").write_text(json.dumps(result.records, indent=1, default=_json_default) + "\n")
+    folder.write_text("slides.tex", tex)
+    folder.write_text("verification.json", json.dumps(result.records, indent=1, default=_json_default) + "\n")
     if pdf:
         if shutil.which("pdflatex"):
-            result.pdf = compile_pdf(out / "slides.tex")
+            result.pdf = compile_pdf(out / "slides.tex", folder)
             say(f"wrote {result.pdf}")
         else:
             say(PDFLATEX_HINT.replace("notes", "slides"))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .tex import OutputFolder
+
 __all__ = ["TopicContext", "TopicResult", "Display", "align", "topic_main", "record", "record_ids"]
 
 
@@ -29,23 +31,31 @@ class TopicContext:
     device: str = "cpu"
     seed: int = 0
     svg: bool = False  # also write figures/<stem>.svg (for the web notes)
+    _folder: OutputFolder | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def folder(self) -> OutputFolder:
+        """The output folder ``out``, checked when first asked for (every write goes through it)."""
+        if self._folder is None or self._folder.path != Path(self.out):
+            self._folder = OutputFolder(self.out)
+        return self._folder
 
     @property
     def figures(self) -> Path:
-        path = self.out / "figures"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.folder.folder("figures")
 
     def save_figure(self, fig, stem: str) -> str:
         """Save a matplotlib figure as PDF (for LaTeX), PNG (for screens) and, for the web
         notes, SVG; return the PDF's path relative to ``out`` for ``\\includegraphics``."""
         import matplotlib.pyplot as plt
 
-        fig.savefig(self.figures / f"{stem}.pdf", bbox_inches="tight")
-        fig.savefig(self.figures / f"{stem}.png", dpi=120, bbox_inches="tight")
-        if self.svg:
-            fig.savefig(self.figures / f"{stem}.svg", bbox_inches="tight")
-        plt.close(fig)
+        try:
+            self.folder.save_figure(fig, f"figures/{stem}.pdf", bbox_inches="tight")
+            self.folder.save_figure(fig, f"figures/{stem}.png", dpi=120, bbox_inches="tight")
+            if self.svg:
+                self.folder.save_figure(fig, f"figures/{stem}.svg", bbox_inches="tight")
+        finally:
+            plt.close(fig)
         return f"figures/{stem}.pdf"
 
 
@@ -128,18 +138,18 @@ def topic_main(build: Callable[[TopicContext], TopicResult], argv: list[str] | N
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args(argv)
     try:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        folder = OutputFolder(args.out)
+        out = folder.path
         if args.device != "cpu":
             from numeric.model import resolve_device
 
             resolve_device(args.device)
         result = build(TopicContext(out, args.device))
+        folder.write_text(f"{result.slug}.tex", result.latex + "\n")
+        folder.write_text(f"{result.slug}.json", json.dumps(result.records, indent=1) + "\n")
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    (out / f"{result.slug}.tex").write_text(result.latex + "\n")
-    (out / f"{result.slug}.json").write_text(json.dumps(result.records, indent=1) + "\n")
     failed = [r for r in result.records if not r["passed"]]
     print(f"{result.title}: {len(result.records)} checks, {len(failed)} failed; wrote {out / (result.slug + '.tex')}")
     return 1 if failed else 0

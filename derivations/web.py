@@ -10,13 +10,14 @@ MathML, figures as SVG, no script or font from a network.
 from __future__ import annotations
 
 import html
+import os
 import re
-import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
 from .evidence import evidence_summary
+from .tex import OutputFolder
 from .topic import TopicResult
 from .web_figures import interactive_for
 from .web_tex import Page, fragment_html, inline_html
@@ -111,14 +112,16 @@ def _insert_interactive(page_html: str, figures_html: str) -> str:
     return page_html[:i] + figures_html + page_html[i:]
 
 
-def write_site(out: str | Path, topics: Sequence[TopicResult], records: list[dict]) -> Path:
-    """Write ``out/html/``: index, one page per topic, the verification page; return index.html."""
-    out = Path(out)
-    site = out / "html"
-    (site / "assets").mkdir(parents=True, exist_ok=True)
-    (site / "figures").mkdir(exist_ok=True)
+def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], records: list[dict]) -> Path:
+    """Write ``out/html/``: index, one page per topic, the verification page; return index.html
+    (every file through the output folder's checked, atomic writes)."""
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    out = folder.path
+    site = folder.folder("html")
+    folder.folder("html/assets")
+    folder.folder("html/figures")
     for name in ASSETS:
-        (site / "assets" / name).write_text(resources.files("derivations.web_assets").joinpath(name).read_text())
+        folder.write_text(f"html/assets/{name}", resources.files("derivations.web_assets").joinpath(name).read_text())
     slugs = [t.slug for t in topics]
     titles = {t.slug: t.title for t in topics}
     interactive = interactive_for(slugs)
@@ -128,19 +131,19 @@ def write_site(out: str | Path, topics: Sequence[TopicResult], records: list[dic
         pages[topic.slug] = page
         for stem in page.figures:
             source = out / "figures" / f"{stem}.svg"
-            if not source.exists():
+            if not os.path.lexists(source):
                 raise ValueError(f"figure {stem!r} of topic {topic.slug!r} has no SVG (expected {source})")
-            shutil.copyfile(source, site / "figures" / f"{stem}.svg")
+            folder.copy(f"figures/{stem}.svg", f"html/figures/{stem}.svg")
         figs = interactive.get(topic.slug, [])
         body = f"<h1>{inline_html(topic.title)}</h1>\n" + _insert_interactive(page.html, "".join(f.html() for f in figs))
         scripts = ""
         if figs:
             scripts = ('<script src="assets/figures.js"></script>\n<script>\n'
                        + "\n".join(f.javascript() for f in figs) + "\n</script>")
-        (site / f"{topic.slug}.html").write_text(_page(f"{topic.title} — {SITE_TITLE}", body, scripts,
-                                                       _nav(slugs, i, titles)))
-    (site / "verification.html").write_text(_page(f"Verification — {SITE_TITLE}", _verification(records, titles)))
-    (site / "index.html").write_text(_page(SITE_TITLE, _index(topics, records, pages, interactive)))
+        folder.write_text(f"html/{topic.slug}.html", _page(f"{topic.title} — {SITE_TITLE}", body, scripts,
+                                                           _nav(slugs, i, titles)))
+    folder.write_text("html/verification.html", _page(f"Verification — {SITE_TITLE}", _verification(records, titles)))
+    folder.write_text("html/index.html", _page(SITE_TITLE, _index(topics, records, pages, interactive)))
     return site / "index.html"
 
 

@@ -24,13 +24,18 @@ from typing import Any, BinaryIO, Callable
 from symbolic.limits import MAX_INPUT_FILE_BYTES, format_bytes
 
 __all__ = ["TMP_PREFIX", "read_regular_file", "open_regular_file", "decode_text", "read_json_file", "shorten",
-           "atomic_write", "atomic_write_text", "file_mode"]
+           "atomic_write", "atomic_write_text", "file_mode", "file_kind"]
 
 #: Every temporary file deepderive writes starts with this (and is cleaned up when found).
 TMP_PREFIX = ".deepderive-tmp-"
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, in words ("a folder", "a FIFO (named pipe)", ...)."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -60,7 +65,7 @@ def open_regular_file(path: str | os.PathLike, what: str, limit: int = MAX_INPUT
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{what} {name!r} is {_kind(info.st_mode)}; only regular files are read")
+            raise ValueError(f"{what} {name!r} is {file_kind(info.st_mode)}; only regular files are read")
         if info.st_size > limit:
             raise ValueError(f"{what} {name!r} is {format_bytes(info.st_size)}, more than the limit of "
                              f"{format_bytes(limit)}")

@@ -37,14 +37,16 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from derivations.exercises.build import build_exercises, read_roster, student_ids
-    from derivations.notes import _check_writable, main_progress, parse_topics
+    from derivations.notes import held_progress, parse_topics
+    from derivations.tex import OutputFolder
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     topics = parse_topics(args.topics)
     students = read_roster(args.roster) if args.roster else student_ids(args.students)
-    _check_writable(Path(args.out))
-    result = build_exercises(args.out, students, seed=args.seed, topics=topics, pdf=not args.no_pdf,
-                             progress=main_progress)
+    folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
+    with held_progress() as say:  # progress reaches stderr only if every file was written
+        result = build_exercises(folder, students, seed=args.seed, topics=topics, pdf=not args.no_pdf,
+                                 progress=say)
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"exercises: {len(students)} students, {len(result.records) - definitions} checks "

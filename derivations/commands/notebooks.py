@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.notes import main_progress, parse_topics
+    from derivations.notes import held_progress, parse_topics
+    from derivations.tex import OutputFolder
 
     topics = parse_topics(args.topics)
     try:
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
             import nbclient  # noqa: F401
     except ModuleNotFoundError as exc:
         raise ValueError(f"the notebooks need {exc.name}: pip install \"deepderive[notebooks]\"") from None
-    result = build_notebooks(args.out, topics, execute=args.execute, progress=main_progress)
+    folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
+    with held_progress() as say:  # progress reaches stderr only if the notebooks were written
+        result = build_notebooks(folder, topics, execute=args.execute, progress=say)
     print(f"notebooks: {len(result.notebooks)} written"
           + (f", {len(result.executed)} executed, {len(result.failed)} failed" if args.execute else "")
           + f", {result.seconds:.1f} s; in {result.out}")

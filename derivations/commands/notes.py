@@ -22,15 +22,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.notes import build_notes, main_progress, parse_topics
+    from derivations.notes import build_notes, held_progress, parse_topics
+    from derivations.tex import OutputFolder
 
     topics = parse_topics(args.topics)  # a bad topic answers before torch is imported
 
     from numeric.model import resolve_device
 
     device = str(resolve_device(args.device))
-    result = build_notes(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress,
-                         html=args.html)
+    folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
+    with held_progress() as say:  # progress reaches stderr only if the notes were written
+        result = build_notes(folder, topics, device=device, pdf=not args.no_pdf, progress=say, html=args.html)
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"notes: {len(result.topics)} topics, {len(result.records) - definitions} checks "

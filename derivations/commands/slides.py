@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.notes import main_progress, parse_topics
+    from derivations.notes import held_progress, parse_topics
+    from derivations.tex import OutputFolder
 
     topics = None if args.topics is None else parse_topics(args.topics)  # before torch is imported
 
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from numeric.model import resolve_device
 
     device = str(resolve_device(args.device))
-    result = build_slides(args.out, topics, device=device, pdf=not args.no_pdf, progress=main_progress)
+    folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
+    with held_progress() as say:  # progress reaches stderr only if the slides were written
+        result = build_slides(folder, topics, device=device, pdf=not args.no_pdf, progress=say)
     failed = [r for r in result.records if not r["passed"]]
     print(f"slides: {len(result.slides)} lecture slides from {len(result.topics)} topics, "
           f"{len(result.records)} records, {len(failed)} failed, {result.seconds:.1f} s; "

@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from derivations.tex import OutputFolder, compile_pdf
 from symbolic.derivation import Derivation
 from symbolic.tolerances import ANSWER_RTOL, ROUNDING_RTOL, TWIN_RTOL
 
@@ -208,14 +209,15 @@ class ExerciseSet:
         return all(r["passed"] for r in self.records)
 
 
-def build_exercises(out: str | Path, students: Sequence[str], seed: int = 0, topics: Sequence[str] | None = None,
-                    pdf: bool = True, progress: Callable[[str], None] | None = None) -> ExerciseSet:
+def build_exercises(out: str | Path | OutputFolder, students: Sequence[str], seed: int = 0,
+                    topics: Sequence[str] | None = None, pdf: bool = True, progress: Callable[[str], None] | None = None) -> ExerciseSet:
     """Write sheets/, solutions/, answers.json and verification.json (see the module docstring)."""
     from .latex import sheet_document, solution_document
 
-    out = Path(out)
-    (out / "sheets").mkdir(parents=True, exist_ok=True)
-    (out / "solutions").mkdir(parents=True, exist_ok=True)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    out = folder.path
+    folder.folder("sheets")
+    folder.folder("solutions")
     say = progress or (lambda line: None)
     result = ExerciseSet(out, seed, list(students))
     answers: dict[str, list] = {}
@@ -228,22 +230,18 @@ def build_exercises(out: str | Path, students: Sequence[str], seed: int = 0, top
             mine += records
             checked.append((eid, ex, blocks))
         result.records += mine
-        (out / "sheets" / f"{student}.tex").write_text(sheet_document(student, seed, checked))
-        (out / "solutions" / f"{student}.tex").write_text(solution_document(student, seed, checked, mine))
+        folder.write_text(f"sheets/{student}.tex", sheet_document(student, seed, checked))
+        folder.write_text(f"solutions/{student}.tex", solution_document(student, seed, checked, mine))
         if k % 25 == 0 or k == len(students):
             say(f"[{k}/{len(students)}] sheets and solutions written")
-    (out / "answers.json").write_text(json.dumps({"seed": seed, "students": answers}, indent=1, sort_keys=False) + "\n")
-    (out / "verification.json").write_text(json.dumps(result.records, indent=1) + "\n")
+    folder.write_text("answers.json", json.dumps({"seed": seed, "students": answers}, indent=1, sort_keys=False) + "\n")
+    folder.write_text("verification.json", json.dumps(result.records, indent=1) + "\n")
     if pdf:
         if shutil.which("pdflatex"):
-            from derivations.notes import compile_pdf
-
             for student in students:
-                for folder in ("sheets", "solutions"):
-                    compile_pdf(out / folder / f"{student}.tex", runs=1)
+                for kind in ("sheets", "solutions"):
+                    compile_pdf(out / kind / f"{student}.tex", folder, runs=1, log=False)
                     result.pdfs += 1
-                    for ext in (".aux", ".log", ".out"):
-                        (out / folder / f"{student}{ext}").unlink(missing_ok=True)
             say(f"wrote {result.pdfs} PDFs")
         else:
             from derivations.notes import PDFLATEX_HINT
