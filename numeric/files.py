@@ -104,19 +104,39 @@ def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` of :func:`read_json_file`: an object, unless a key appears twice
+    (``json`` would keep the last silently; which one the writer meant is a guess)."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _RepeatedKey(key)
+        obj[key] = value
+    return obj
+
+
 def read_json_file(path: str | os.PathLike, what: str, limit: int | None = None,
                    nested: str = "", **options: Any) -> Any:
     """The decoded JSON of a regular UTF-8 file of at most ``limit`` bytes (default
     :data:`symbolic.limits.MAX_INPUT_FILE_BYTES`); every failure a ValueError naming ``what``
-    and the file (``nested`` is added to the too-deep message). ``options`` go to
-    :func:`json.loads` (e.g. ``parse_int``)."""
+    and the file (``nested`` is added to the too-deep message). An object that repeats a key
+    is refused, naming the key. ``options`` go to :func:`json.loads` (e.g. ``parse_int``)."""
     name = str(path)
     raw = read_regular_file(path, what) if limit is None else read_regular_file(path, what, limit)
     text = decode_text(raw, what, path)
     try:
-        return json.loads(text, **options)
+        return json.loads(text, **{"object_pairs_hook": _unique_keys, **options})
     except json.JSONDecodeError as exc:
         raise ValueError(f"{what} {name!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except _RepeatedKey as exc:
+        raise ValueError(f"{what} {name!r} repeats the key {shorten(exc.key)!r} in one object; each key may appear "
+                         f"only once (which value was meant?)") from None
     except RecursionError:
         raise ValueError(f"{what} {name!r} nests lists or objects too deeply{nested}") from None
     except ValueError as exc:

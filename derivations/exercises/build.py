@@ -14,6 +14,7 @@ each displayed equation.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import re
@@ -38,6 +39,8 @@ __all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exer
 MAX_DRAWS = 20
 #: Relative tolerance of a twin comparison (float64 torch vs the exact answer).
 TWIN_TOLERANCE = TWIN_RTOL
+#: Columns a roster row may have (a header of 200,000 columns is refused before any work per column).
+MAX_ROSTER_COLUMNS = 1000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -55,19 +58,28 @@ def read_roster(path: str | Path) -> list[str]:
 
     path = Path(path)
     text = decode_text(read_regular_file(path, "roster", 10_000_000), "roster", path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
     try:
-        rows = list(csv.reader(text.splitlines()))
+        for row in reader:  # a row is bounded before any work per cell
+            if len(row) > MAX_ROSTER_COLUMNS:
+                raise ValueError(f"roster {str(path)!r} line {reader.line_num} has {len(row)} columns, more than "
+                                 f"{MAX_ROSTER_COLUMNS}; a roster needs a column 'id' (and a few more at most)")
+            if any("\n" in cell or "\r" in cell for cell in row):
+                raise ValueError(f"roster {str(path)!r} line {reader.line_num}: a quoted cell holds a line break; "
+                                 f"write each cell on one line")
+            rows.append((reader.line_num, row))
     except csv.Error as exc:
         raise ValueError(f"roster {str(path)!r} is not a readable CSV: {exc}") from None
     if not rows:
         raise ValueError(f"roster {str(path)!r} is empty; it needs a header with a column 'id'")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
     if header.count("id") != 1:
         raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got "
                          f"{shorten(','.join(header))!r}")
     col = header.index("id")
     ids, seen = [], set()
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         value = row[col].strip() if col < len(row) else ""
