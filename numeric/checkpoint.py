@@ -30,7 +30,7 @@ import torch
 
 from symbolic.limits import MAX_CHECKPOINT_BYTES
 
-from .files import atomic_write, open_regular_file
+from .files import atomic_write, open_regular_file, shorten
 
 __all__ = [
     "FORMAT",
@@ -131,38 +131,144 @@ def _bad(path: str | os.PathLike, field: str, wanted: str, got: Any) -> ValueErr
                       f"the file was changed or damaged: resume from another checkpoint or start a new --out")
 
 
+#: The largest count (epoch, step, a parameter id) a checkpoint may hold: torch's int64.
+MAX_COUNT = 2**63 - 1
+#: How deeply the plain values of a checkpoint (identity, settings) may nest.
+_MAX_DEPTH = 16
+
+
 def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
-def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "checkpoint") -> None:
-    """Check the type (and where it is fixed, the size) of every field before it is used."""
-    if not isinstance(data["identity"], dict):
-        raise _bad(path, "identity", "a dict", data["identity"])
-    for key in ("epoch", "step"):
-        if not _count(data[key]):
-            raise _bad(path, key, "an integer >= 0", data[key])
-    model = data["model"]
-    if not isinstance(model, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in model.items()):
-        raise _bad(path, "model", "a dict of named tensors", model)
-    opt = data["optimizer"]
+def _number_problem(value: Any) -> str | None:
+    """None for a finite number (not a bool); else what the value is, in words."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"a {type(value).__name__}"
+    if isinstance(value, int):
+        if abs(value) <= MAX_COUNT:
+            return None
+        return f"an integer of {value.bit_length()} bits" + (", beyond float64" if value.bit_length() > 1024 else "")
+    return None if math.isfinite(value) else repr(value)
+
+
+def _plain_problem(value: Any, depth: int = 0) -> str | None:
+    """None for a plain value (None, bool, text, a finite number, and lists, tuples and dicts
+    with text keys of those); else what the first other thing found is, in words."""
+    if value is None or isinstance(value, (bool, str)):
+        return None
+    if isinstance(value, (int, float)):
+        return _number_problem(value)
+    if depth >= _MAX_DEPTH and isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} nested more than {_MAX_DEPTH} deep"
+    if isinstance(value, (list, tuple)):
+        return next((p for p in (_plain_problem(v, depth + 1) for v in value) if p), None)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return "a dict with a key that is not text"
+        return next((p for p in (_plain_problem(v, depth + 1) for v in value.values()) if p), None)
+    return f"a {type(value).__name__}"
+
+
+def _tensor_problem(value: Any) -> str | None:
+    """None for a dense tensor in CPU memory; else what the value is, in words."""
+    if not isinstance(value, torch.Tensor):
+        return f"a {type(value).__name__}"
+    if value.layout != torch.strided:
+        return f"a {str(value.layout).replace('torch.', '')} (not dense) tensor"
+    if value.device.type != "cpu":
+        return f"a tensor on the {value.device.type} device, without values in memory" if value.device.type == "meta" \
+            else f"a tensor on the {value.device.type} device"
+    if value.is_quantized:
+        return "a quantized tensor"
+    return None
+
+
+def _check_plain(path: str | os.PathLike, field: str, value: Any, wanted: str) -> None:
+    problem = _plain_problem(value)
+    if problem:
+        raise _bad(path, field, wanted, _Said(problem))
+
+
+def _check_optimizer(path: str | os.PathLike, opt: Any, steps: int) -> None:
+    """An optimizer ``state_dict``: groups of distinct parameter ids and plain settings; per
+    listed parameter, a state of dense CPU tensors and finite numbers (``step`` a count)."""
     if not (isinstance(opt, dict) and isinstance(opt.get("state"), dict) and isinstance(opt.get("param_groups"), list)
             and all(isinstance(g, dict) and isinstance(g.get("params"), list) for g in opt["param_groups"])):
         raise _bad(path, "optimizer", "an optimizer state_dict (state, param_groups)", opt)
+    ids: list[int] = []
+    for i, group in enumerate(opt["param_groups"]):
+        for key, value in group.items():
+            field = f"optimizer.param_groups[{i}].{key}"
+            if not isinstance(key, str):
+                raise _bad(path, f"optimizer.param_groups[{i}]", "a dict with text keys", _Said(f"the key {key!r}"))
+            if key == "params":
+                if not all(_count(v) for v in value):
+                    raise _bad(path, field, "a list of parameter ids (integers >= 0)",
+                               _Said(_number_problem(next(v for v in value if not _count(v))) or 'a negative id'))
+                ids += value
+            else:
+                _check_plain(path, field, value, "a number, a flag, text or a list of numbers")
+    if len(set(ids)) != len(ids):
+        raise _bad(path, "optimizer.param_groups", "groups listing each parameter id once",
+                   _Said(f"the id {next(v for v in ids if ids.count(v) > 1)} twice"))
+    known = set(ids)
     for index, state in opt["state"].items():
-        if not isinstance(state, dict) or not all(isinstance(v, (torch.Tensor, int, float)) for v in state.values()):
-            raise _bad(path, f"optimizer.state[{index}]", "a dict of tensors and numbers", state)
+        field = f"optimizer.state[{index!r}]"
+        if not _count(index) or index not in known:
+            listed = ", ".join(map(str, ids[:20])) + (", ..." if len(ids) > 20 else "")
+            raise _bad(path, "optimizer.state", f"the states of the parameters the groups list (ids {listed})",
+                       _Said(f"a state for the unknown id {shorten(repr(index))}"))
+        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+            raise _bad(path, field, "a dict of named tensors and numbers", state)
+        for key, value in state.items():
+            problem = _tensor_problem(value) if isinstance(value, torch.Tensor) else _number_problem(value)
+            if problem:
+                raise _bad(path, f"{field}.{key}", "a dense CPU tensor or a finite number", _Said(problem))
+            if key == "step":
+                if isinstance(value, torch.Tensor):
+                    if value.numel() != 1 or value.is_complex():
+                        raise _bad(path, f"{field}.step", "one number (the steps taken)",
+                                   _Said(f"a tensor of shape {tuple(value.shape)}"))
+                    value = value.item()
+                if not (math.isfinite(value) and value == int(value) and 0 <= value <= steps):
+                    raise _bad(path, f"{field}.step", f"a whole number of steps from 0 to the run's {steps}",
+                               _Said(shorten(repr(value))))
+
+
+def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "checkpoint") -> None:
+    """Check the type (and where it is fixed, the size and range) of every field before it is
+    used: a crafted file is refused naming the field, never a traceback."""
+    if not isinstance(data["identity"], dict):
+        raise _bad(path, "identity", "a dict", data["identity"])
+    for key, value in data["identity"].items():
+        _check_plain(path, f"identity.{key}", value, "a plain value (text, numbers, lists)")
+    for key in ("epoch", "step"):
+        if not _count(data[key]):
+            raise _bad(path, key, "an integer >= 0 (at most 2^63 - 1)", _Said(_number_problem(data[key]) or
+                                                                             shorten(repr(data[key]))))
+    model = data["model"]
+    if not isinstance(model, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in model.items()):
+        raise _bad(path, "model", "a dict of named tensors", model)
+    for name, value in model.items():
+        problem = _tensor_problem(value)
+        if problem:
+            raise _bad(path, f"model.{shorten(name)}", "a dense tensor in CPU memory", _Said(problem))
+    _check_optimizer(path, data["optimizer"], data["step"])
     rng = data["rng"]
     if not isinstance(rng, dict):
         raise _bad(path, "rng", "a dict", rng)
     cpu = rng.get("torch_cpu")
     size = torch.get_rng_state().numel()
-    if not (isinstance(cpu, torch.Tensor) and cpu.dtype == torch.uint8 and cpu.shape == (size,)):
-        got = _Said(f"a {cpu.dtype} tensor of shape {tuple(cpu.shape)}") if isinstance(cpu, torch.Tensor) else cpu
+    if not (isinstance(cpu, torch.Tensor) and cpu.dtype == torch.uint8 and cpu.shape == (size,)
+            and _tensor_problem(cpu) is None):
+        got = _Said(f"a {cpu.dtype} tensor of shape {tuple(cpu.shape)}" if _tensor_problem(cpu) is None
+                    else _tensor_problem(cpu)) if isinstance(cpu, torch.Tensor) else cpu
         raise _bad(path, "rng.torch_cpu", f"a torch CPU RNG state (uint8 tensor of {size} bytes)", got)
     cuda = rng.get("torch_cuda", [])
-    if not (isinstance(cuda, (list, tuple)) and all(isinstance(t, torch.Tensor) and t.dtype == torch.uint8 for t in cuda)):
-        raise _bad(path, "rng.torch_cuda", "a list of CUDA RNG states (uint8 tensors)", cuda)
+    if not (isinstance(cuda, (list, tuple)) and all(isinstance(t, torch.Tensor) and t.dtype == torch.uint8
+                                                    and _tensor_problem(t) is None for t in cuda)):
+        raise _bad(path, "rng.torch_cuda", "a list of CUDA RNG states (dense uint8 tensors)", cuda)
     state = rng.get("numpy")
     if not (isinstance(state, dict) and isinstance(state.get("bit_generator"), str) and isinstance(state.get("state"), dict)):
         raise _bad(path, "rng.numpy", "a numpy bit-generator state", state)
@@ -170,13 +276,16 @@ def validate_checkpoint(data: Mapping[str, Any], path: str | os.PathLike = "chec
     losses = history.get("loss") if isinstance(history, dict) else None
     if not (isinstance(losses, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in losses)):
         raise _bad(path, "history", "a dict with a list of numbers under 'loss'", history)
-    if not all(math.isfinite(v) for v in losses):
-        bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
-        raise _bad(path, f"history.loss[{bad}]", "a finite loss (a run stops before it records nan or inf)", losses[bad])
+    for i, v in enumerate(losses):
+        problem = _number_problem(v)
+        if problem:
+            raise _bad(path, f"history.loss[{i}]", "a finite loss (a run stops before it records nan or inf)",
+                       _Said(problem))
     if len(losses) != data["epoch"]:
         raise _bad(path, "history.loss", f"one loss per completed epoch ({data['epoch']})", _Said(f"{len(losses)} losses"))
     if not isinstance(data.get("config", {}), dict):
         raise _bad(path, "config", "a dict of the run's settings", data["config"])
+    _check_plain(path, "config", data.get("config", {}), "a dict of the run's settings")
 
 
 #: How a mismatch of each identity field is described, with the fix.

@@ -332,10 +332,20 @@ class Trainer:
     # ----- the loop -----------------------------------------------------------------------
     def run(self, resume: bool = False, on_epoch: Callable[["Trainer", float], None] | None = None) -> TrainResult:
         """Train until ``config.epochs`` epochs are complete (continuing from the newest
-        checkpoint with ``resume``); raise :class:`TrainingDiverged` on a NaN/inf loss."""
+        checkpoint with ``resume``); raise :class:`TrainingDiverged` on a NaN/inf loss. The
+        run folder's lock is held throughout (:meth:`RunFolder.locked`): one writer per folder.
+        The global torch generator is seeded with the run's seed (a resumed run restores it
+        from the checkpoint), so that identical runs write identical checkpoints."""
+        if self.folder is None:
+            return self._run(resume, on_epoch)
+        with self.folder.locked():
+            return self._run(resume, on_epoch)
+
+    def _run(self, resume: bool, on_epoch: Callable[["Trainer", float], None] | None) -> TrainResult:
         cfg = self.config
         start = time.perf_counter()
         log = None
+        torch.manual_seed(int(cfg.seed))  # the state every checkpoint saves (rng.torch_cpu)
         if self.folder is not None:
             found = self.folder.start(resume, cfg.epochs)  # the whole folder checked; nothing touched yet
             if found is not None:

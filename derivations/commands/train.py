@@ -80,24 +80,26 @@ def run(args: argparse.Namespace) -> int:
                          keep_checkpoints=args.keep_checkpoints, log_steps=args.log_steps, device=args.device,
                          dtype=args.dtype)
     trainer = Trainer(spec, args.loss, data, config, Path(args.out))
-    try:
-        result = trainer.run(resume=args.resume)
-    except TrainingDiverged as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     out = Path(args.out)
-    written = ["params.json", "metrics.csv", "summary.json", f"checkpoints/{trainer.last_checkpoint.name}"]
-    if not args.no_figure:
-        import matplotlib.pyplot as plt
-
-        from derivations.figures.training import loss_curve_figure
-
-        figure = loss_curve_figure(trainer.folder.metrics, title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
+    written = ["params.json", "metrics.csv", "summary.json"]
+    with trainer.folder.locked():  # one writer, from the first checkpoint read to the loss curve
         try:
-            trainer.folder.write_loss_curve(figure)
-        finally:
-            plt.close(figure)
-        written.append("loss_curve.png")
+            result = trainer.run(resume=args.resume)
+        except TrainingDiverged as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        written.append(f"checkpoints/{trainer.last_checkpoint.name}")
+        if not args.no_figure:
+            import matplotlib.pyplot as plt
+
+            from derivations.figures.training import loss_curve_figure
+
+            figure = loss_curve_figure(trainer.folder.metrics, title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
+            try:
+                trainer.folder.write_loss_curve(figure)
+            finally:
+                plt.close(figure)
+            written.append("loss_curve.png")
     what = (f"{spec.describe()} ({args.loss} loss, {args.optimizer}, alpha = {trainer.lr:g}, B = {trainer.B} of "
             f"I = {trainer.I}) on {trainer.device} {trainer.identity['dtype']}")
     if trainer.resumed_from is not None and trainer.resumed_from == args.epochs:

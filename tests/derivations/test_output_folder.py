@@ -150,7 +150,7 @@ def test_a_fifo_in_the_output_folder_is_refused_not_waited_on(tmp_path, capsys, 
     assert f"{str(out / 'answers.json')!r} is a FIFO" in line
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("command", [*COMMANDS, "train"])
 def test_the_output_folder_itself_a_link_a_file_or_empty(tmp_path, capsys, command):
     argv = COMMANDS.get(command, ["train", "--widths", "1,2,1", "--activation", "relu", "--loss", "least-squares",
                                   "--dataset", "regression-1d", "--epochs", "1", "--no-figure"])
