@@ -89,7 +89,7 @@ def build(ctx: TopicContext) -> TopicResult:
     data = make_dataset("regression-1d")
     config = TrainConfig(optimizer="sgd", lr=LR, batch_size=BATCH, epochs=EPOCHS, seed=ctx.seed,
                          checkpoint_every=50, keep_checkpoints=2, log_steps=True, device=ctx.device, progress=False)
-    run_dir = ctx.out / "sgd_run"
+    run_dir = ctx.folder.folder("sgd_run")  # a real folder inside the output folder, never a link
     shutil.rmtree(run_dir, ignore_errors=True)
     records = []
 
