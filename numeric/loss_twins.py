@@ -5,23 +5,30 @@ dispatches on a loss name. Per-sample losses have shape (I,) for outputs f (I, D
 targets y (I, n_targets); every total is a sum over samples (the lecture's L[phi]).
 
 - ``least-squares``: ``mse_loss(f, y, reduction="sum")`` (sum of squared residuals);
-- ``normal``: ``gaussian_nll_loss(f, y, var=sigma^2, full=True)`` (full: adds log(2 pi)/2);
-- ``heteroscedastic-normal``: outputs ``(mu_1..mu_n, s_1..s_n)``, ``var = exp(s)``,
-  ``gaussian_nll_loss(mu, y, var, full=True)`` (``eps=0``: no clamping of the variance);
+- ``normal``: ``gaussian_nll_loss`` of the standardised residual ``z = (f - y)/sigma`` against 0 with
+  variance 1 (full: adds log(2 pi)/2), plus ``log sigma``: the same loss as
+  ``gaussian_nll_loss(f, y, var=sigma^2)``, but ``sigma^2`` is never formed (it overflows beyond
+  sigma ~ 1.3e154 and underflows below ~ 1e-154);
+- ``heteroscedastic-normal``: outputs ``(mu_1..mu_n, s_1..s_n)``, log-variance ``s``: likewise
+  ``z = (mu - y) e^{-s/2}`` and ``+ s/2`` (``var = exp(s)`` overflows beyond s ~ 709.8);
 - ``bernoulli``: ``binary_cross_entropy_with_logits(f, y)``;
 - ``categorical``: ``cross_entropy(f, y)`` with class indices;
 - ``poisson``: ``poisson_nll_loss(f, y, log_input=True, full=False) + lgamma(y + 1)``; torch's
   ``full=True`` adds only Stirling's *approximation* of log(y!) (and only for y > 1), so the
   exact constant is added here instead;
 - the book's other distributions (fig. 5.11): ``-log_prob`` of the ``torch.distributions``
-  object of the linked parameters (``Laplace``, ``StudentT``, ``MixtureSameFamily`` of
-  ``Normal``, ``Exponential``, ``Gamma``, ``Beta``, ``VonMises``, ``MultivariateNormal`` with
-  ``scale_tril``);
+  object of the linked parameters (``Laplace``, ``MixtureSameFamily`` of ``Normal``,
+  ``Exponential``, ``MultivariateNormal`` with ``scale_tril``); for student-t, gamma, beta and
+  von Mises that object (``StudentT``, ``Gamma``, ``Beta``, ``VonMises``) is only the oracle of
+  ``verify``: their ``log Gamma``/``log I_0`` terms of size nu log nu or kappa cancel at large
+  concentrations, so the twin is their SymPy stable form printed to torch;
 - ``plackett-luce``: the scores in ranked order ``s_k = f_{y_k}``, ``sum_k logsumexp(s_k..s_n) - s_k``
   by ``logcumsumexp`` (no torch distribution exists for rankings).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -39,15 +46,20 @@ def least_squares_sum(f, y):
     return F.mse_loss(f, y, reduction="sum")
 
 
+def _standard_normal_nll(z):
+    """-log N(z; 0, 1) elementwise, torch's ``gaussian_nll_loss`` with variance 1."""
+    return F.gaussian_nll_loss(z, torch.zeros_like(z), torch.ones_like(z), full=True, reduction="none", eps=0.0)
+
+
 def normal(entry, f, y, constants):
-    var = torch.full_like(f, float(constants["sigma"]) ** 2)
-    return F.gaussian_nll_loss(f, y, var, full=True, reduction="none", eps=0.0).sum(dim=1)
+    sigma = float(constants["sigma"])
+    return (_standard_normal_nll((f - y) / sigma) + math.log(sigma)).sum(dim=1)
 
 
 def heteroscedastic(entry, f, y, constants):
     n = f.shape[1] // 2
     mu, s = f[:, :n], f[:, n:]  # (I, n) each
-    return F.gaussian_nll_loss(mu, y, torch.exp(s), full=True, reduction="none", eps=0.0).sum(dim=1)
+    return (_standard_normal_nll((mu - y) * torch.exp(-s / 2)) + s / 2).sum(dim=1)
 
 
 def bernoulli(entry, f, y, constants):

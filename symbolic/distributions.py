@@ -17,7 +17,7 @@ the density and the link alone.
 >>> print(block.density)
 exp(-Abs(mu - y)/b)/(2*b)
 >>> print(block.stable)
-f_{2} + log(2) + exp(-f_{2})*Abs(f_{1} - y)
+f_{2} + ExpScaled(Abs(f_{1} - y), -f_{2}) + log(2)
 """
 
 from __future__ import annotations
@@ -30,77 +30,14 @@ import sympy as sp
 
 from .activations import Softplus, StockDefined
 from .losses import LogSumExp, SampleLoss, sigma
+from .stable_functions import (BesselRatio, ExpPhi, ExpScaled, Log1p, Log1pSquare, LogBesselI0, LogGammaStirling,
+                               LogScaledBesselI0, Square)
 
 __all__ = ["Block", "Lesson", "Model", "FirstRound", "LogBesselI0", "BesselRatio", "WeightedLogSumExp", "printed_torch_nll",
            "support_interval"]
 
 
 # ----- functions the book's table needs ------------------------------------------------------
-class BesselRatio(StockDefined, sp.Function):
-    r"""``I_1(kappa) / I_0(kappa)``, the derivative of :class:`LogBesselI0`, printed through the
-    exponentially scaled ``i1e / i0e`` (finite for every kappa).
-
-    >>> k = sp.Symbol("kappa", positive=True)
-    >>> print(sp.latex(BesselRatio(k)))
-    \frac{I_{1}\left(\kappa\right)}{I_{0}\left(\kappa\right)}
-    """
-
-    @classmethod
-    def definition(cls, k):
-        return sp.besseli(1, k) / sp.besseli(0, k)
-
-    def fdiff(self, argindex=1):
-        k = self.args[0]
-        return 1 - self / k - self**2
-
-    def _latex(self, printer, exp=None):
-        a = printer._print(self.args[0])
-        tex = rf"\frac{{I_{{1}}\left({a}\right)}}{{I_{{0}}\left({a}\right)}}"
-        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
-
-    def _torchcode(self, printer):
-        a = printer._print(self.args[0])
-        return f"(torch.special.i1e({a}) / torch.special.i0e({a}))"
-
-    def _numpycode(self, printer):
-        a = printer._print(self.args[0])
-        return f"(scipy.special.i1e({a}) / scipy.special.i0e({a}))"
-
-
-class LogBesselI0(StockDefined, sp.Function):
-    r"""``log I_0(kappa)`` of the von Mises normaliser, printed as ``log(i0e(kappa)) + |kappa|``
-    (``I_0`` itself overflows beyond kappa ~ 700).
-
-    >>> k = sp.Symbol("kappa", positive=True)
-    >>> print(sp.latex(LogBesselI0(k)))
-    \log I_{0}\left(\kappa\right)
-    >>> print(sp.diff(LogBesselI0(k), k))
-    BesselRatio(kappa)
-    """
-
-    @classmethod
-    def definition(cls, k):
-        return sp.log(sp.besseli(0, k))
-
-    def fdiff(self, argindex=1):
-        return BesselRatio(self.args[0])
-
-    def _eval_is_real(self):
-        return self.args[0].is_real or None
-
-    def _latex(self, printer, exp=None):
-        tex = rf"\log I_{{0}}\left({printer._print(self.args[0])}\right)"
-        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
-
-    def _torchcode(self, printer):
-        a = printer._print(self.args[0])
-        return f"(torch.log(torch.special.i0e({a})) + torch.abs({a}))"
-
-    def _numpycode(self, printer):
-        a = printer._print(self.args[0])
-        return f"(numpy.log(scipy.special.i0e({a})) + numpy.abs({a}))"
-
-
 class WeightedLogSumExp(StockDefined, sp.Function):
     r"""``log sum_c w_c exp(z_c)`` for weights ``w_c >= 0`` (arguments ``w_1..w_n, z_1..z_n``):
     the log-normaliser over the items still unranked (weight 1) in Plackett-Luce. Printed
@@ -339,8 +276,10 @@ def _least_squares(name, outputs):
 
 
 def _normal(name, outputs):
+    # (y - f)^2/(2 sigma^2) + log(2 pi sigma^2)/2 with the residual scaled before squaring and
+    # log sigma instead of log sigma^2: finite for every sigma where the loss is.
     y = _targets(len(outputs), real=True)
-    expr = sum(((yj - fj) ** 2 / (2 * sigma**2) + sp.log(2 * sp.pi * sigma**2) / 2 for yj, fj in zip(y, outputs)),
+    expr = sum((Square((yj - fj) / sigma) / 2 + sp.log(sigma) + sp.log(2 * sp.pi) / 2 for yj, fj in zip(y, outputs)),
                sp.S.Zero)
     return SampleLoss(name, outputs, y, expr, "values")
 
@@ -349,8 +288,9 @@ def _heteroscedastic(name, outputs):
     n = len(outputs) // 2
     y = _targets(n, real=True)
     mu, log_var = outputs[:n], outputs[n:]
-    expr = sum(((yj - m) ** 2 * sp.exp(-s) / 2 + s / 2 + sp.log(2 * sp.pi) / 2 for yj, m, s in zip(y, mu, log_var)),
-               sp.S.Zero)
+    # the residual over the standard deviation e^{s/2}, squared: e^{-s} alone overflows below s ~ -709
+    expr = sum((Square((yj - m) * sp.exp(-s / 2)) / 2 + s / 2 + sp.log(2 * sp.pi) / 2
+                for yj, m, s in zip(y, mu, log_var)), sp.S.Zero)
     return SampleLoss(name, outputs, y, expr, "values")
 
 
@@ -417,7 +357,7 @@ def _y(**assumptions) -> sp.Symbol:
 def _laplace(f):
     y, mu, b = _y(), sp.Symbol("mu", real=True), sp.Symbol("b", positive=True)
     return Block("laplace", "real", f, (y,), (mu, b), sp.exp(-sp.Abs(y - mu) / b) / (2 * b),
-                 {mu: f[0], b: sp.exp(f[1])}, stable=sp.Abs(y - f[0]) * sp.exp(-f[1]) + f[1] + sp.log(2),
+                 {mu: f[0], b: sp.exp(f[1])}, stable=ExpScaled(sp.Abs(y - f[0]), -f[1]) + f[1] + sp.log(2),
                  mode=mu, mode_note="the density falls on both sides of $y = \\mu$ (a kink: no derivative there)",
                  distribution="Laplace")
 
@@ -428,8 +368,11 @@ def _student_t(f):
     density = (sp.gamma((nu + 1) / 2) / (sp.gamma(nu / 2) * sp.sqrt(nu * sp.pi) * s)
                * (1 + ((y - mu) / s) ** 2 / nu) ** (-(nu + 1) / 2))
     n = sp.exp(f[2])
-    stable = (sp.loggamma(n / 2) - sp.loggamma((n + 1) / 2) + sp.log(sp.pi) / 2 + f[2] / 2 + f[1]
-              + (n + 1) / 2 * sp.log(1 + (y - f[0]) ** 2 * sp.exp(-2 * f[1] - f[2])))
+    # log Gamma(nu/2) - log Gamma((nu+1)/2) + log(nu pi)/2 without the terms of size nu log nu that
+    # cancel (Stirling's remainders, and (nu/2) log(1 + 1/nu) -> 1/2); the data term in the log
+    # domain where (y - mu)^2 / (sigma^2 nu) overflows.
+    stable = (LogGammaStirling(n / 2) - LogGammaStirling((n + 1) / 2) - n / 2 * Log1p(1 / n) + sp.S.Half
+              + sp.log(2 * sp.pi) / 2 + f[1] + (n + 1) / 2 * Log1pSquare(y - f[0], -f[1] - f[2] / 2))
     return Block("student-t", "real", f, (y,), (mu, s, nu), density, {mu: f[0], s: sp.exp(f[1]), nu: n},
                  stable=stable, distribution="Student t")
 
@@ -447,7 +390,7 @@ def _gaussian_mixture(f):
     link = {**{lam[k]: sp.exp(w[k]) / total for k in range(K)}, **{mu[k]: m[k] for k in range(K)},
             **{var[k]: sp.exp(s[k]) for k in range(K)}}
     stable = (LogSumExp(*w) + sp.log(2 * sp.pi) / 2
-              - LogSumExp(*[w[k] - (y - m[k]) ** 2 * sp.exp(-s[k]) / 2 - s[k] / 2 for k in range(K)]))
+              - LogSumExp(*[w[k] - Square((y - m[k]) * sp.exp(-s[k] / 2)) / 2 - s[k] / 2 for k in range(K)]))
 
     return Block("gaussian-mixture", "real", f, (y,), lam + mu + var, density, link, stable=stable,
                  mode_note="the mixture's mode has no closed form: predict the full distribution",
@@ -465,7 +408,11 @@ def _gamma(f):
     y, a, b = _y(positive=True), sp.Symbol("alpha", positive=True), sp.Symbol("beta", positive=True)
     density = b**a * y ** (a - 1) * sp.exp(-b * y) / sp.gamma(a)
     a_f = sp.exp(f[0])
-    stable = sp.loggamma(a_f) - a_f * f[1] - (a_f - 1) * sp.log(y) + y * sp.exp(f[1])
+    # log Gamma(alpha) - alpha log beta - (alpha - 1) log y + beta y with Stirling's remainder of
+    # log Gamma(alpha) split off: the rest is alpha (e^t - 1 - t) >= 0 for t = log(beta y / alpha),
+    # no terms of size alpha log alpha that cancel at large alpha.
+    stable = (LogGammaStirling(a_f) - f[0] / 2 + sp.log(y)
+              + ExpPhi(f[0], f[1] + sp.log(y) - f[0]))
     return Block("gamma", "positive", f, (y,), (a, b), density, {a: a_f, b: sp.exp(f[1])}, stable=stable,
                  mode_note="for $\\alpha > 1$", mode_condition=a > 1, distribution="gamma")
 
@@ -474,8 +421,12 @@ def _beta(f):
     y, a, b = _y(positive=True), sp.Symbol("alpha", positive=True), sp.Symbol("beta", positive=True)
     density = sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(b)) * y ** (a - 1) * (1 - y) ** (b - 1)
     a_f, b_f = sp.exp(f[0]), sp.exp(f[1])
-    stable = (sp.loggamma(a_f) + sp.loggamma(b_f) - sp.loggamma(a_f + b_f) - (a_f - 1) * sp.log(y)
-              - (b_f - 1) * sp.log(1 - y))
+    # log B(alpha, beta) - (alpha - 1) log y - (beta - 1) log(1 - y) with Stirling's remainders
+    # split off: alpha (log p - log y) + beta (log q - log(1 - y)) with p = alpha/(alpha + beta) =
+    # sig(f_1 - f_2), so no terms of size alpha log alpha cancel at large alpha, beta.
+    stable = (LogGammaStirling(a_f) + LogGammaStirling(b_f) - LogGammaStirling(a_f + b_f)
+              - a_f * (Softplus(f[1] - f[0]) + sp.log(y)) - b_f * (Softplus(f[0] - f[1]) + Log1p(-y))
+              + (Softplus(f[1] - f[0]) - f[1]) / 2 + sp.log(y) + Log1p(-y))
     return Block("beta", "unit-interval", f, (y,), (a, b), density, {a: a_f, b: b_f}, stable=stable,
                  mode_note="for $\\alpha, \\beta > 1$", mode_condition=(a > 1) & (b > 1), distribution="beta")
 
@@ -483,7 +434,10 @@ def _beta(f):
 def _von_mises(f):
     y, mu, k = _y(), sp.Symbol("mu", real=True), sp.Symbol("kappa", positive=True)
     density = sp.exp(k * sp.cos(y - mu)) / (2 * sp.pi * sp.besseli(0, k))
-    stable = -sp.exp(f[1]) * sp.cos(y - f[0]) + sp.log(2 * sp.pi) + LogBesselI0(sp.exp(f[1]))
+    # -kappa cos(y - mu) + log I_0(kappa) = 2 kappa sin^2((y - mu)/2) + log(e^{-kappa} I_0(kappa)):
+    # no two terms of size kappa that cancel
+    stable = (2 * sp.exp(f[1]) * sp.sin((y - f[0]) / 2) ** 2 + sp.log(2 * sp.pi)
+              + LogScaledBesselI0(sp.exp(f[1])))
     return Block("von-mises", "circular", f, (y,), (mu, k), density, {mu: f[0], k: sp.exp(f[1])}, stable=stable,
                  mode=mu, distribution="von Mises", mode_note="on the circle")
 
@@ -514,7 +468,7 @@ def _multivariate_normal(f):
         acc = y[r] - f[r] - sum((f[n + entries.index((r, c))] * zf[c] for c in range(r)), sp.S.Zero)
         zf.append(acc * sp.exp(-f[n + entries.index((r, r))]))
     stable = (sp.Rational(n, 2) * sp.log(2 * sp.pi) + sum((f[n + entries.index((j, j))] for j in range(n)), sp.S.Zero)
-              + sum((zj**2 for zj in zf), sp.S.Zero) / 2)
+              + sum((Square(zj) for zj in zf), sp.S.Zero) / 2)
     return Block("multivariate-normal", "real", f, y, mu + tuple(Lsym[rc] for rc in entries), density, link,
                  stable=stable, mode=None, distribution=f"{n}-dimensional normal",
                  mode_note="the mode is the mean $\\boldsymbol\\mu = (f_1, \\dots, f_n)$")

@@ -66,7 +66,8 @@ def _normal_lesson(f: sp.Symbol, y: sp.Symbol, mu: sp.Symbol) -> Lesson:
                             "a positive multiple of $\\sum_i (y_i - f_i)^2$ plus a constant: "
                             "the minimiser is free of $\\sigma$"),
         per_sample=[],
-        stable="log of the density: a squared residual and a constant",
+        stable="log of the density: the squared residual in units of $\\sigma$, and $\\log\\sigma$ (never "
+               "$\\sigma^2$, which overflows in float64 beyond $\\sigma \\approx 10^{154}$)",
         prediction=[dict(rhs=(f - y) / var, reason="the loss gradient is the residual over $\\sigma^2$: $\\sigma$ "
                          "scales the step, not the minimiser",
                          lhs=sp.Derivative(-sp.log(normal_pdf(y, f, var)), f))])
@@ -115,7 +116,8 @@ def heteroscedastic(D_o: int = 2) -> Block:
                sigma: "the second output is the log-variance, $\\sigma^2 = e^{f_2}$: positive for every output"},
         likelihood_last="log of the density, with $\\log \\exp(f_{i,2}) = f_{i,2}$",
         per_sample=[((y - f1) ** 2 / (2 * sp.exp(f2)) + sp.log(2 * sp.pi * sp.exp(f2)) / 2, "log of the density")],
-        stable="$\\log(2\\pi e^{f_2}) = \\log 2\\pi + f_2$; multiply by $e^{-f_2}$ instead of dividing by $e^{f_2}$",
+        stable="$\\log(2\\pi e^{f_2}) = \\log 2\\pi + f_2$; the residual times $e^{-f_2/2}$, squared ($e^{-f_2}$ "
+               "alone overflows for $f_2 < -709$)",
         prediction=[dict(rhs=(f1 - y) * sp.exp(-f2), reason="zero only at $y = f_1$: predict $\\hat{y} = \\mu = f_1$, "
                          "with uncertainty $\\sigma = e^{f_2/2}$", lhs=sp.Derivative(sp.log(linked), y))])
     return Block("heteroscedastic-normal", "real", (f1, f2), (y,), (mu, sigma), pdf, {mu: f1, sigma: sp.exp(f2 / 2)},

@@ -332,6 +332,7 @@ def check_sigma(loss: "str | Likelihood", value: Any) -> float | None:
 # ----- the built-ins (book fig. 5.11) ---------------------------------------------------------
 _D = "symbolic.distributions:"
 _T = "numeric.loss_twins:"
+_PRINTED = _D + "printed_torch_nll"  # the twin printed from the SymPy stable form
 
 
 def _builtin(name: str, support: str, width, description: str, targets_doc: str, **kw) -> None:
@@ -356,21 +357,27 @@ def _book_table() -> None:
     """The book's other distributions (fig. 5.11)."""
     _builtin("laplace", "real", _fixed(2, 1, "mu = f_1, b = exp f_2"), "Laplace, mu = f_1, b = exp(f_2)", "`y` real",
              torch_distribution=_T + "laplace")
+    # The twins of student-t, gamma and beta print their SymPy stable forms: torch.distributions
+    # forms log Gamma of the concentrations, whose terms of size alpha log alpha cancel (student-t
+    # keeps 7 digits at nu = 5e8, none at nu = 2e17). Their torch.distributions object stays the oracle.
     _builtin("student-t", "real", _fixed(3, 1, "mu = f_1, sigma = exp f_2, nu = exp f_3"),
-             "Student t, mu = f_1, sigma = exp(f_2), nu = exp(f_3)", "`y` real", torch_distribution=_T + "student_t")
+             "Student t, mu = f_1, sigma = exp(f_2), nu = exp(f_3)", "`y` real", torch_distribution=_T + "student_t",
+             torch_nll=_PRINTED)
     _builtin("gaussian-mixture", "real", _mixture, "mixture of K >= 2 normals: weights softmax(f_1..f_K), means "
              "f_{K+1}..f_{2K}, variances exp(f_{2K+1}..f_{3K})", "`y` real, D_o = 3K",
              torch_distribution=_T + "gaussian_mixture")
     _builtin("exponential", "nonnegative", _fixed(1, 1, "rate = exp f"), "exponential, rate exp(f)", "`y` >= 0",
              torch_distribution=_T + "exponential")
     _builtin("gamma", "positive", _fixed(2, 1, "concentration = exp f_1, rate = exp f_2"),
-             "gamma, concentration exp(f_1), rate exp(f_2)", "`y` > 0", torch_distribution=_T + "gamma")
+             "gamma, concentration exp(f_1), rate exp(f_2)", "`y` > 0", torch_distribution=_T + "gamma",
+             torch_nll=_PRINTED)
     _builtin("beta", "unit-interval", _fixed(2, 1, "alpha = exp f_1, beta = exp f_2"), "beta, alpha exp(f_1), beta exp(f_2)",
-             "0 < `y` < 1", torch_distribution=_T + "beta")
+             "0 < `y` < 1", torch_distribution=_T + "beta", torch_nll=_PRINTED)
     _builtin("von-mises", "circular", _fixed(2, 1, "mu = f_1, kappa = exp f_2"), "von Mises, mu = f_1, kappa = exp(f_2)",
              "`y` an angle in [-pi, pi]", torch_distribution=_T + "von_mises",
-             # torch's VonMises approximates log I_0 (to ~1e-8 .. 1e-7): the twin prints log(i0e(kappa)) + kappa
-             torch_nll="symbolic.distributions:printed_torch_nll", oracle_rtol=1e-6)
+             # torch's VonMises approximates log I_0 (to ~1e-8 .. 1e-7): the twin prints the stable form,
+             # 2 kappa sin^2((y - mu)/2) + log(2 pi) + log(i0e(kappa))
+             torch_nll=_PRINTED, oracle_rtol=1e-6)
     _builtin("multivariate-normal", "real", lambda name, D_o: mvn_n(name, D_o),
              "multivariate normal: mean f_1..f_n, Cholesky factor row by row (diagonal exp)",
              "`y_1..y_n`, D_o = n + n(n+1)/2", torch_distribution=_T + "multivariate_normal")

@@ -15,7 +15,7 @@ import numeric.losses as twin
 from derivations.cli import main
 from numeric.model import DeepNetworkModule
 from numeric.params import save_params
-from symbolic import activations
+from symbolic import activations, stable_functions
 from symbolic.losses import LOSSES, LogSumExp, network_loss
 from symbolic.spec import NetworkSpec
 from tests.helpers import FIRST_ROUND, RTOL64, assert_close
@@ -48,7 +48,8 @@ def test_derive_json_targets_and_loss_round_trip(name, capsys):
     doc = json.loads(capsys.readouterr().out)
     expected = network_loss(NetworkSpec(tuple(map(int, widths.split(","))), "relu"), name).sample
     assert doc["targets"] == [t.name for t in expected.targets]
-    namespace = {**vars(sp), **activations.ACTIVATION_CLASSES, "LogSumExp": LogSumExp}
+    namespace = {**vars(sp), **activations.ACTIVATION_CLASSES, "LogSumExp": LogSumExp,
+                 **{name: getattr(stable_functions, name) for name in stable_functions.__all__}}
     loss = eval(doc["loss"], namespace)
     assert sp.expand(loss - expected.expr) == 0
     assert doc["outputs"] == [s.name for s in expected.outputs]
@@ -219,3 +220,42 @@ def test_overflow_is_one_error_line_not_invalid_json(tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert captured.err.startswith("error: the outputs overflow to inf or nan") and captured.err.count("\n") == 1
+
+
+# ----- sigma at the edges of float64 (issue 24) ----------------------------------------------
+def test_evaluate_normal_loss_with_a_huge_sigma_is_the_true_total(tmp_path, capsys):
+    """sigma^2 overflows beyond 1.3e154; the loss, computed with log sigma and (y - f)/sigma, does not."""
+    import mpmath as mp
+
+    code, out, err = _evaluate(tmp_path, capsys, (1, 2, 1), "normal", "x,y\n0.5,0.7\n-1,-2\n", "--sigma", "1e160")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    with mp.workdps(50):  # -log N(y; 0, sigma^2) from the density, summed: outputs are 0
+        s = mp.mpf("1e160")
+        exact = [float(-mp.log(mp.exp(-mp.mpf(y) ** 2 / (2 * s**2)) / mp.sqrt(2 * mp.pi * s**2))) for y in (0.7, -2)]
+    assert doc["loss"] == pytest.approx(exact, rel=1e-14)
+    assert doc["nll"] == pytest.approx(sum(exact), rel=1e-14)
+    assert all(math.isfinite(v) for g in doc["gradient"].values() for v in np.ravel(g))
+
+
+@pytest.mark.parametrize("sigma", ["1e155", "1e300"])
+def test_verify_normal_loss_with_a_huge_sigma_passes_without_traceback(sigma, capsys):
+    code = main(["verify", "--widths", "1,2,1", "--activation", "tanh", "--loss", "normal", "--sigma", sigma,
+                 "--samples", "8", "--device", "cpu"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err == ""
+
+
+def test_train_normal_loss_with_a_huge_sigma_runs(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n0.5,0.7\n-1,-2\n1,0.3\n")
+    code = main(["train", "--widths", "1,2,1", "--activation", "tanh", "--loss", "normal", "--sigma", "1e155",
+                 "--data", str(data), "--epochs", "2", "--optimizer", "gd", "--out", str(tmp_path / "run"),
+                 "--no-figure", "--device", "cpu"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Traceback" not in captured.err and "error:" not in captured.err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    # the squared residuals over sigma are ~1e-310: the loss is I (log sigma + log(2 pi)/2)
+    assert summary["final_loss"] == pytest.approx(3 * (math.log(1e155) + math.log(2 * math.pi) / 2), rel=1e-12)
