@@ -29,6 +29,7 @@ __all__ = [
     "MAX_INPUT_FILE_BYTES",
     "MAX_CHECKPOINT_BYTES",
     "MAX_DATA_COLUMNS",
+    "MAX_DERIVED_TARGETS",
     "check_seed",
     "check_bytes",
     "format_bytes",
@@ -60,6 +61,12 @@ MAX_INPUT_FILE_BYTES = 256 * 2**20
 
 #: A checkpoint is read up to this size.
 MAX_CHECKPOINT_BYTES = 4 * 2**30
+
+#: Continuous targets of a density whose loss ``derive --loss`` derives and checks: its
+#: normalisation is n nested integrals and its 50-digit step checks grow steeply with n (the
+#: multivariate normal: n = 3 in about 4 s, n = 4 in about 12 s, n = 5 in about 50 s on one
+#: core). ``evaluate``, ``verify`` and ``train`` take any n.
+MAX_DERIVED_TARGETS = 4
 
 #: Columns of a ``--data`` CSV (inputs, targets and any others): its header is checked
 #: against this before any row is read (the lecture's data sets have 2 to a few hundred).

@@ -32,13 +32,15 @@ from typing import Any, Iterator
 import sympy as sp
 
 from .derivation import Derivation
+from .limits import MAX_DERIVED_TARGETS
 from .likelihood import Likelihood, get_loss
 from .losses import SampleLoss, network_loss
 from .networks import DeepNetwork
 from .printing import latex  # noqa: F401  (used by the doctests)
 from .spec import NetworkSpec
 
-__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "network_loss_derivation", "derive_loss", "LossDerivation"]
+__all__ = ["Recipe", "Softmax", "recipe", "checked_recipe", "check_derivable", "network_loss_derivation", "derive_loss",
+           "LossDerivation"]
 
 #: Sample index i = 1..I and the number of samples I.
 i = sp.Symbol("i", integer=True, positive=True)
@@ -185,6 +187,35 @@ def recipe(loss: "str | Likelihood", D_o: int | None = None) -> Recipe:
     return model.recipe(D_o)
 
 
+def check_derivable(loss: "str | Likelihood", D_o: int) -> None:
+    """ValueError unless the recipe engine derives and checks ``loss`` for D_o outputs in
+    seconds: a density of at most :data:`symbolic.limits.MAX_DERIVED_TARGETS` continuous
+    targets (a discrete one is summed over its outcomes).
+
+    >>> check_derivable("multivariate-normal", 14)
+    >>> check_derivable("multivariate-normal", 20)
+    Traceback (most recent call last):
+    ...
+    ValueError: the multivariate-normal loss with D_o = 20 outputs has n = 5 continuous targets; the recipe engine derives and checks at most 4 (its checks grow steeply with n): use D_o = 5, 9 or 14 (evaluate, verify and train take any D_o)
+    """
+    entry = get_loss(loss)
+    n = entry.n_targets(D_o)
+    if entry.support.discrete or n <= MAX_DERIVED_TARGETS:
+        return
+    usable = []
+    for width in range(1, 64):
+        try:
+            if entry.n_targets(width) <= MAX_DERIVED_TARGETS:
+                usable.append(str(width))
+        except ValueError:
+            continue
+    use = f"use D_o = {', '.join(usable[:-1])} or {usable[-1]}" if len(usable) > 1 else \
+        f"use D_o = {usable[0]}" if usable else "use fewer targets"
+    raise ValueError(f"the {entry.name} loss with D_o = {D_o} outputs has n = {n} continuous targets; the recipe "
+                     f"engine derives and checks at most {MAX_DERIVED_TARGETS} (its checks grow steeply with n): "
+                     f"{use} (evaluate, verify and train take any D_o)")
+
+
 @functools.lru_cache(maxsize=None)
 def checked_recipe(loss: "str | Likelihood", D_o: int | None = None) -> Recipe:
     """:func:`recipe`, with every step checked (cached: building and checking takes a second)."""
@@ -295,6 +326,7 @@ def derive_loss(spec: NetworkSpec | DeepNetwork, name: "str | Likelihood") -> Lo
     (True, ['y'])
     """
     entry = get_loss(name)
+    check_derivable(entry, spec.D_o if isinstance(spec, NetworkSpec) else spec.spec.D_o)
     nl = network_loss(spec, entry)
     D_o = len(nl.net.outputs)
     model = entry.model()

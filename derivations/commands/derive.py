@@ -125,8 +125,10 @@ def _validate(args: argparse.Namespace):
     spec = spec_from_args(args, symbolic=True)
     if getattr(args, "loss", None) is not None:
         from symbolic.losses import check_loss_width
+        from symbolic.recipes import check_derivable
 
         check_loss_width(args.loss, spec.D_o)
+        check_derivable(args.loss, spec.D_o)  # sizes the recipe engine cannot do in seconds
     return spec
 
 
