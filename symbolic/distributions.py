@@ -462,13 +462,14 @@ def _multivariate_normal(f):
     density = sp.exp(-sum((z[j] ** 2 for j in range(n)), sp.S.Zero) / 2) / ((2 * sp.pi) ** sp.Rational(n, 2) * det)
     link = {**{mu[j]: f[j] for j in range(n)},
             **{Lsym[rc]: (sp.exp(f[n + k]) if rc[0] == rc[1] else f[n + k]) for k, rc in enumerate(entries)}}
-    # stable: forward substitution with exp(-f) instead of dividing by L_jj, log det = sum of diagonal f
+    # stable: forward substitution with exp(-f) instead of dividing by L_jj (as two factors e^{-f/2}: a zero
+    # residual stays 0 where e^{-f} overflows), log det = sum of diagonal f
     zf: list[sp.Expr] = []
     for r in range(n):
         acc = y[r] - f[r] - sum((f[n + entries.index((r, c))] * zf[c] for c in range(r)), sp.S.Zero)
-        zf.append(acc * sp.exp(-f[n + entries.index((r, r))]))
+        zf.append(ExpScaled(acc, -f[n + entries.index((r, r))]))
     stable = (sp.Rational(n, 2) * sp.log(2 * sp.pi) + sum((f[n + entries.index((j, j))] for j in range(n)), sp.S.Zero)
-              + sum((Square(zj) for zj in zf), sp.S.Zero) / 2)
+              + sum((zj**2 for zj in zf), sp.S.Zero) / 2)
     return Block("multivariate-normal", "real", f, y, mu + tuple(Lsym[rc] for rc in entries), density, link,
                  stable=stable, mode=None, distribution=f"{n}-dimensional normal",
                  mode_note="the mode is the mean $\\boldsymbol\\mu = (f_1, \\dots, f_n)$")

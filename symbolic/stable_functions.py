@@ -85,8 +85,8 @@ class Square(StockDefined, sp.Function):
         # structure, not assumptions, so that it holds for the compiler's renamed symbols too
         scaled = z.is_Mul and any(not a.is_number and (isinstance(a, sp.exp) or (a.is_Pow and a.exp.is_negative))
                                   for a in z.args)
-        if not scaled:
-            return z**2
+        if not scaled:  # (2y - 2f)^2 reads 4 (y - f)^2
+            return sp.factor_terms(z) ** 2
         return None
 
     @classmethod

@@ -123,7 +123,8 @@ def _cases() -> dict[str, list[tuple]]:
         "laplace": [([0.0, b], [r], None) for b in (-720.0, -700.0, 0.0, 700.0) for r in r3],
         "student-t": [([0.0, s, n], [r], None) for s in E for n in (-700.0, 0.0, 20.0, 40.0, 700.0)
                       for r in (0.0, 0.7, 20.0)]
-                     + [([0.0, 0.0, math.log(4.9e8)], [0.7], None), ([0.0, 0.0, math.log(2.4e17)], [0.7], None)],
+                     + [([0.0, 0.0, math.log(4.9e8)], [0.7], None), ([0.0, 0.0, math.log(2.4e17)], [0.7], None),
+                        ([0.0, -720.0, 0.0], [0.0], None), ([0.0, -720.0, -700.0], [0.0], None)],
         "gaussian-mixture": [([w, 0.0, 0.0, 1.0, s, t], [r], None) for w in E for s in (-720.0, -700.0, 700.0)
                              for t in E for r in (0.0, 1.0)],
         "exponential": [([f], [y], None) for f in E for y in (0.0, 1.0, 1e-300)],
@@ -131,7 +132,8 @@ def _cases() -> dict[str, list[tuple]]:
         "beta": [([a, b], [y], None) for a in E for b in E for y in (0.5, 0.3, 1e-10)],
         "von-mises": [([0.0, k], [d], None) for k in (-700.0, 0.0, 20.0, 40.0, 700.0) for d in (0.0, 1e-8, 1.0, 3.0)],
         "multivariate-normal": [([0.0, 0.0, a, c, b], [r, r], None) for a in E for b in E for c in (0.0, 1.0)
-                                for r in (0.0, 0.7)],
+                                for r in (0.0, 0.7)]
+                               + [([0.0, 0.0, -720.0, 1.0, s], [0.0, 0.0], None) for s in (-720.0, 0.0)],
         "plackett-luce": [([a, b, 0.0], y, None) for a in E for b in E for y in ([0.0, 1.0, 2.0], [2.0, 0.0, 1.0])],
     }
 
