@@ -27,6 +27,7 @@ import sympy as sp
 
 from .distributions import Block, Engine
 from .likelihood import LOSSES, SUPPORTS, Likelihood, _fixed
+from .nonnegative import check_nonnegative
 from .recipe_engine import check_normalised
 
 __all__ = ["register_loss"]
@@ -59,8 +60,10 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
     torch_distribution : optional ``(**parameters) -> torch.distributions.Distribution``, called
         with the linked parameters by name: an extra oracle in ``verify``.
 
-    The density must integrate (or sum) to one over the support: checked symbolically, else
-    numerically, and refused with the total measured.
+    The density must be nonnegative on the support, for every parameter the link gives
+    (proven by SymPy's assumptions, else checked on a dense sample; refused naming a target
+    and parameters where it is negative), and integrate (or sum) to one over the support:
+    checked symbolically, else numerically, and refused with the total measured.
     """
     if name in LOSSES:
         LOSSES.add(name, None)  # the registry's own message: already registered
@@ -100,6 +103,7 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
                      stable=None if expr is None else sp.sympify(expr), distribution=name)
 
     block = build(_outputs(outputs))
+    check_nonnegative(block)  # before the integral: a density that is negative somewhere may still integrate to 1
     check_normalised(block)
     model = Engine(name, build, outputs)
     model._blocks[outputs] = block
