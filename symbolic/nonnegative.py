@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .compile import compile_program
 from .derivation import Check
 from .distributions import Block
 from .recipe_engine import _attempt
@@ -125,8 +126,6 @@ def nonnegativity_check(block: Block, points: int = POINTS, seed: int = 0) -> Ch
     """
     if _symbolic(block):
         return Check("symbolic (SymPy's assumptions)", True, 0.0)
-    from .compile import compile_program
-
     parameters = list(block.link) + list(block.constants)
     density = block.density
     fn = compile_program(list(block.targets) + parameters, [], [density], "numpy")
