@@ -193,7 +193,7 @@ MUTATIONS: tuple[Mutation, ...] = (
       ("depth", "counts_regions")),
     # ----- losses ----------------------------------------------------------------------------
     M("normal-nll-constant-times-2", "symbolic/distributions.py",
-      "+ sp.log(2 * sp.pi * sigma**2) / 2", "+ sp.log(2 * sp.pi * sigma**2)",
+      "+ sp.log(sigma) + sp.log(2 * sp.pi) / 2", "+ 2 * sp.log(sigma) + sp.log(2 * sp.pi)",
       "the normal NLL's constant log(2 pi sigma^2)/2 doubled", ("losses",)),
     M("bernoulli-sign", "symbolic/distributions.py",
       "Softplus(fj) - yj * fj", "Softplus(fj) + yj * fj",
@@ -202,7 +202,7 @@ MUTATIONS: tuple[Mutation, ...] = (
       "sp.exp(fj) - yj * fj + sp.loggamma(yj + 1)", "sp.exp(fj) - yj * fj",
       "the Poisson NLL without log y!", ("losses",)),
     M("heteroscedastic-half-log-variance", "symbolic/distributions.py",
-      "(yj - m) ** 2 * sp.exp(-s) / 2 + s / 2", "(yj - m) ** 2 * sp.exp(-s) / 2 + s",
+      "Square((yj - m) * sp.exp(-s / 2)) / 2 + s / 2", "Square((yj - m) * sp.exp(-s / 2)) / 2 + s",
       "heteroscedastic NLL with s instead of s/2", ("losses",)),
     M("logsumexp-gradient-times-2", "symbolic/losses.py",
       "return sp.exp(self.args[argindex - 1] - self)", "return 2 * sp.exp(self.args[argindex - 1] - self)",
