@@ -3,8 +3,9 @@
 Exit codes (DESIGN.md): 0 success; 1 a verification failed, or our own derivation or check
 code failed after the input was validated (:func:`derivations.commands.common.internal_check`:
 ``error: internal check failed: NAME: ...``); 2 bad input, with exactly one line on stderr
-starting ``error:`` and no traceback; 130 after Ctrl-C (``error: interrupted``, at start-up too). A closed reader (``deepderive derive
-... | head``) is not an error: the command stops quietly with exit 0.
+starting ``error:`` and no traceback; 130 after Ctrl-C (``error: interrupted``, while this
+module is imported too). A closed reader (``deepderive derive ... | head``) is not an error:
+the command stops quietly with exit 0.
 
 Commands are registered in :data:`COMMANDS` by one line each: name, module, one-line help.
 A command module has ``add_arguments(parser)`` and ``run(args) -> int``; it is imported
