@@ -9,8 +9,8 @@ definition, as the notes print it) and the numpy/torch code that evaluates it wi
 overflow or cancellation. Where the code has two branches, each branch only ever sees
 arguments in its own range, so autograd through the printed torch code stays finite.
 
-- :class:`Square` ``(z)^2`` of a residual scaled by a symbolic positive factor
-  (``(y - f)/sigma``): SymPy would square the factors one by one (``sigma**2`` overflows
+- :class:`Square` ``(z)^2`` of a residual scaled by a symbolic factor (``(y - f)/sigma``,
+  ``(y - mu) e^{-s/2}``): SymPy would square the factors one by one (``sigma**2`` overflows
   beyond sigma ~ 1.3e154);
 - :class:`ExpScaled` ``u e^t`` as ``(u e^{t/2}) e^{t/2}`` (a zero residual times ``e^{800}`` is 0,
   not ``nan``);
@@ -69,8 +69,8 @@ def _wrap(tex: str, exp) -> str:
 class Square(StockDefined, sp.Function):
     r"""``Square(z) = z^2`` of a scaled residual such as ``(y - f)/sigma``, printed as the square
     of ``z`` computed first: ``(r/sigma)^2`` is finite for every sigma where the loss is, while
-    SymPy's ``r^2/sigma^2`` squares sigma alone. With no symbolic positive factor in ``z`` (a
-    number for sigma) it is the ordinary power.
+    SymPy's ``r^2/sigma^2`` squares sigma alone. Without a symbolic scale in ``z`` (a reciprocal
+    or an exponential factor; a number for sigma) it is the ordinary power.
 
     >>> r, s = sp.Symbol("r", real=True), sp.Symbol("sigma", positive=True)
     >>> print(sp.diff(Square(r / s), r))
