@@ -129,7 +129,14 @@ def _is_allocation_failure(exc: RuntimeError) -> bool:
     return type(exc).__name__ == "OutOfMemoryError" or "can't allocate memory" in text or "out of memory" in text
 
 
+#: An error line quotes the user's input; past this many characters it is cut (a 1 MB id is not echoed).
+MAX_ERROR_LINE = 500
+
+
 def _error(message: str) -> int:
+    message = " ".join(str(message).split())
+    if len(message) > MAX_ERROR_LINE:
+        message = f"{message[:MAX_ERROR_LINE - 40]}... ({len(message):,} characters, cut)"
     sys.stderr.write(f"error: {message}\n")
     sys.stderr.flush()
     return 2

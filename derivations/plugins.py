@@ -41,7 +41,10 @@ def plugin_paths(argv: Sequence[str]) -> list[str]:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    try:
+        text = str(exc).strip()
+    except BaseException:  # noqa: BLE001 - the user's __str__ may fail too
+        return ""
     return text.splitlines()[0] if text else ""
 
 
@@ -54,8 +57,11 @@ def run_plugin(path: str) -> None:
     try:
         runpy.run_path(full, run_name="deepderive_plugin")
     except SyntaxError as exc:
-        raise PluginError(f"plugin {path!r}, line {exc.lineno}: {type(exc).__name__}: {exc.msg}") from None
-    except (Exception, SystemExit) as exc:  # the user's code: any failure is bad input
+        where = f", line {exc.lineno}" if exc.lineno else ""
+        raise PluginError(f"plugin {path!r}{where}: {type(exc).__name__}: {exc.msg}") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the user's code: any failure (SystemExit, GeneratorExit) is bad input
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == full]
         where = f", line {frames[-1].lineno}" if frames else ""
         message = _first_line(exc)

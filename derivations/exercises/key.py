@@ -72,6 +72,14 @@ def _is_number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
+def _finite(value: int | float) -> bool:
+    """A finite float64 value (an integer too large for a float is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def _value(kind: str, obj: sp.Basic, variables: set[str], fail) -> Any:
     """The SymPy value of ``kind`` in ``obj`` (a tuple for a vector), or ``fail(message)``."""
     if kind == "vector":
@@ -148,7 +156,7 @@ def _read(text: Any, fail) -> sp.Basic:
 
 def _precision(kind: str, value: Any, fail) -> float:
     if kind in ("number", "vector"):
-        if not _is_number(value) or not (math.isfinite(value) and 0 < value <= MAX_PRECISION):
+        if not _is_number(value) or not (_finite(value) and 0 < value <= MAX_PRECISION):
             raise fail(f"precision must be a finite number with 0 < precision <= {MAX_PRECISION:g}, got {value!r}")
         return float(value)
     if value is not None and not (_is_number(value) and value == 0):
@@ -167,7 +175,7 @@ def _domain(domain: Any, variables: tuple[sp.Symbol, ...], fail) -> dict:
         if name not in by_name:
             raise fail(f"'domain' names {str(name)[:40]!r}, which is not one of its variables")
         if (not isinstance(values, list) or not 1 <= len(values) <= MAX_DOMAIN
-                or not all(_is_number(v) and math.isfinite(v) and abs(v) <= 1e6 for v in values)):
+                or not all(_is_number(v) and _finite(v) and abs(v) <= 1e6 for v in values)):
             raise fail(f"the domain of {name!r} must be a list of 1 to {MAX_DOMAIN} finite numbers of size "
                        "at most 1e6")
         out[by_name[name]] = Cases(sp.Integer(v) if type(v) is int else sp.nsimplify(v, rational=True)
