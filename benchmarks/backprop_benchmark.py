@@ -6,9 +6,9 @@
 For widths [1, D, ..., D, 1] (K = 1..4 hidden layers, D = 2..64) and the target
 [2, 32, 32, 32, 1], all ReLU with the least-squares loss, it records
 
-- derive: :func:`symbolic.backprop.backprop` (forward program, loss, reverse-mode backward);
+- derive: :func:`symbolic.backprop.backprop.backprop` (forward program, loss, reverse-mode backward);
 - program size: assignments and SymPy operation count (program + gradient expressions);
-- compile (layers): :func:`symbolic.backprop_compile.compile_layers`, including the
+- compile (layers): :func:`symbolic.backprop.compile.compile_layers`, including the
   element-by-element matrix-form check; and compile (scalar): ``compile_program`` with CSE
   of the whole scalar program (up to 2,500 parameters);
 - evaluation of the gradient of L = sum_i l_i on a batch of 100,000 samples, float64, CPU:
@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sympy as sp  # noqa: E402
 import torch  # noqa: E402
 
-from derivations.crosscheck import random_inputs, random_targets  # noqa: E402
+from derivations.checks.crosscheck import random_inputs, random_targets  # noqa: E402
 from numeric.losses import nll  # noqa: E402
-from symbolic.backprop import backprop  # noqa: E402
-from symbolic.backprop_compile import compile_backprop, compile_layers, evaluate_backprop  # noqa: E402
+from symbolic.backprop.backprop import backprop  # noqa: E402
+from symbolic.backprop.compile import compile_backprop, compile_layers, evaluate_backprop  # noqa: E402
 from symbolic.spec import NetworkSpec  # noqa: E402
 
 LOSS = "least-squares"

@@ -5,7 +5,7 @@
 
 For ReLU networks with the least-squares loss it times, best of 3 (one torch thread):
 
-- compile: :func:`symbolic.backprop_compile.compile_backprop` (the whole scalar program,
+- compile: :func:`symbolic.backprop.compile.compile_backprop` (the whole scalar program,
   forward + loss + backward, with CSE), numpy and torch backends;
 - evaluate: the compiled numpy and torch functions on a batch of 20,000 samples, float64.
 
@@ -27,8 +27,8 @@ import numpy as np
 import sympy as sp
 import torch
 
-from symbolic.backprop import backprop
-from symbolic.backprop_compile import compile_backprop
+from symbolic.backprop.backprop import backprop
+from symbolic.backprop.compile import compile_backprop
 from symbolic.spec import NetworkSpec
 
 from backprop_benchmark import _best  # noqa: E402 - the sibling benchmark's timer (best of n)

@@ -182,13 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             except (ValueError, OSError):  # pragma: no cover - not the main thread
                 pass
         argv = _join_dashed(list(sys.argv[1:] if argv is None else argv))
-        from .commands.common import InternalFailure
+        from derivations.commands.common import InternalFailure
 
         try:
             with warnings.catch_warnings(record=True) as caught:
                 command = _command_of(argv)
                 if command is not None:  # plugins register names before the parser lists and checks them
-                    from .plugins import plugin_paths, run_plugins
+                    from derivations.commands.plugins import plugin_paths, run_plugins
 
                     run_plugins(plugin_paths(argv[argv.index(command) + 1:]))
                 args = build_parser(command or "").parse_args(argv)

@@ -4,7 +4,7 @@ The lecture is a slide deck whose equations were images; its text survives, and 
 slide that ends with a colon had an equation there. :data:`LECTURE` lists the slides in
 the lecture's order. A slide's body mixes the lecture's own words (:class:`Text`, LaTeX
 source) with references into the topic objects (:class:`Eq` names a topic's
-:class:`~derivations.topic.Display`, :class:`Fig` one of its figures): no equation is
+:class:`~derivations.topics.topic.Display`, :class:`Fig` one of its figures): no equation is
 typed here, so the slides (``deepderive slides``) and notebooks (``deepderive notebooks``)
 show the very equations the notes print and the checks behind them.
 

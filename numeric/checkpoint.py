@@ -28,7 +28,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from symbolic.limits import MAX_CHECKPOINT_BYTES
+from symbolic.spec.limits import MAX_CHECKPOINT_BYTES
 
 from .files import atomic_write, open_regular_file, shorten
 

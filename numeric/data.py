@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from symbolic.likelihood import get_loss  # plain Python
-from symbolic.limits import MAX_DATA_COLUMNS
+from symbolic.spec.losses import get_loss  # plain Python
+from symbolic.spec.limits import MAX_DATA_COLUMNS
 
 from .files import decode_text, read_regular_file, shorten
 

@@ -26,7 +26,7 @@ from typing import Callable
 import numpy as np
 
 from numeric.data import Dataset, load_csv, validate_targets
-from symbolic.likelihood import get_loss  # plain Python
+from symbolic.spec.losses import get_loss  # plain Python
 
 __all__ = ["TOY_DATASETS", "ToyProblem", "make_dataset", "training_data", "data_hash", "targets_for"]
 

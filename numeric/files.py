@@ -1,7 +1,7 @@
 """Reading input files and writing results safely.
 
 Inputs (``--params``, ``--data``, checkpoints) are read only from *regular* files, up to a
-size limit (:mod:`symbolic.limits`): a FIFO, a device such as ``/dev/zero`` or a folder is
+size limit (:mod:`symbolic.spec.limits`): a FIFO, a device such as ``/dev/zero`` or a folder is
 refused at once, naming the file, instead of hanging or reading without end.
 
 Results are written with :func:`atomic_write`: a temporary file beside the target (its
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from symbolic.limits import MAX_INPUT_FILE_BYTES, format_bytes
+from symbolic.spec.limits import MAX_INPUT_FILE_BYTES, format_bytes
 
 __all__ = ["TMP_PREFIX", "read_regular_file", "open_regular_file", "decode_text", "read_json_file", "shorten",
            "atomic_write", "atomic_write_text", "file_mode", "file_kind"]
@@ -124,7 +124,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def read_json_file(path: str | os.PathLike, what: str, limit: int | None = None,
                    nested: str = "", **options: Any) -> Any:
     """The decoded JSON of a regular UTF-8 file of at most ``limit`` bytes (default
-    :data:`symbolic.limits.MAX_INPUT_FILE_BYTES`); every failure a ValueError naming ``what``
+    :data:`symbolic.spec.limits.MAX_INPUT_FILE_BYTES`); every failure a ValueError naming ``what``
     and the file (``nested`` is added to the too-deep message). An object that repeats a key
     is refused, naming the key. ``options`` go to :func:`json.loads` (e.g. ``parse_int``)."""
     name = str(path)

@@ -1,6 +1,6 @@
 """The numeric twin of each built-in loss: torch's own losses and ``torch.distributions``.
 
-The registry entries of :mod:`symbolic.likelihood` name these functions; nothing here
+The registry entries of :mod:`symbolic.spec.losses` name these functions; nothing here
 dispatches on a loss name. Per-sample losses have shape (I,) for outputs f (I, D_o) and
 targets y (I, n_targets); every total is a sum over samples (the lecture's L[phi]).
 

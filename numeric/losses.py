@@ -1,6 +1,6 @@
 """The numeric twin's losses, as sums over samples (the lecture's ``L[phi] = sum_i l_i``;
 ``reduction="mean"`` divides by I). Every loss is a registry entry of
-:mod:`symbolic.likelihood` (plain Python); the torch code of the built-ins is in
+:mod:`symbolic.spec.losses` (plain Python); the torch code of the built-ins is in
 :mod:`numeric.loss_twins` (torch's own losses, or ``torch.distributions``), a lecturer's
 own loss is printed from its SymPy definition.
 
@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from symbolic.likelihood import LOSSES, Likelihood, check_sigma, get_loss  # plain Python: no SymPy here
+from symbolic.spec.losses import LOSSES, Likelihood, check_sigma, get_loss  # plain Python: no SymPy here
 
 __all__ = ["LOSSES", "get_loss", "nll", "per_sample_nll", "check_width", "check_targets", "check_sigma"]
 
@@ -83,7 +83,7 @@ def nll(loss: str | Likelihood, f: torch.Tensor, y: torch.Tensor, sigma: float |
         # The training loop's path: one fused built-in with sum reduction per step (same values
         # as summing per_sample_nll; tests compare the two).
         if f.ndim == 2 and y.ndim == 2 and y.shape[0] == f.shape[0] and y.shape[1] == entry.n_targets(f.shape[1]):
-            from symbolic.likelihood import _resolve
+            from symbolic.spec.losses import _resolve
 
             return _resolve(entry.fused_sum)(f, y)
     losses = per_sample_nll(entry, f, y, sigma, validate)

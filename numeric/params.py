@@ -75,7 +75,7 @@ def params_from_json(data: Any, spec: NetworkSpec, source: str = "params") -> di
 
 def load_params(path: str | os.PathLike, spec: NetworkSpec) -> dict[str, np.ndarray]:
     """Read and validate a params JSON file (a regular UTF-8 file of at most
-    :data:`symbolic.limits.MAX_INPUT_FILE_BYTES` bytes)."""
+    :data:`symbolic.spec.limits.MAX_INPUT_FILE_BYTES` bytes)."""
     what = "params file"
     data = read_json_file(path, what, nested=" to be a params file (beta_k is a list of numbers, omega_k a list of rows)",
                           parse_int=_json_number, parse_float=_json_number)

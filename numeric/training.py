@@ -6,7 +6,7 @@ the gradient of the loss **summed** over its batch B_t (Prince eq. 6.4), never t
     g_t = sum_{i in B_t} dl_i/dphi [phi_t],        phi_{t+1} = phi_t - alpha g_t   (gd, sgd)
 
 so full-batch gradient descent steps on exactly the gradient of L[phi] that the symbolic
-side derives (``symbolic.gradient_descent``), and one step of both agrees to float64
+side derives (``symbolic.training.gradient_descent``), and one step of both agrees to float64
 rounding. The update rules of ``momentum`` and ``adam`` are in :mod:`numeric.optimizers`.
 
 An epoch is one pass over the training set: the I samples are shuffled without replacement
@@ -38,7 +38,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from symbolic.limits import check_seed
+from symbolic.spec.limits import check_seed
 from symbolic.spec import NetworkSpec
 
 from . import checkpoint as ckpt

@@ -9,31 +9,31 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .spec import ACTIVATIONS, NetworkSpec, parse_widths
+from symbolic.spec import ACTIVATIONS, NetworkSpec, parse_widths
 
 _LAZY = {
-    "activation": "activations",
-    "register_activation": "custom_activations",
-    "make_activation": "custom_activations",
-    "ReLU": "activations",
-    "Indicator": "activations",
-    "sig": "activations",
-    "latex": "printing",
-    "compile_program": "compile",
-    "CompiledProgram": "compile",
-    "deep_network": "networks",
-    "shallow_network": "networks",
-    "DeepNetwork": "networks",
-    "ShallowNetwork": "networks",
-    "lecture_1_3_1": "networks",
-    "Derivation": "derivation",
-    "register_loss": "user_losses",
-    "Likelihood": "likelihood",
-    "get_loss": "likelihood",
-    "check_equal": "derivation",
-    "parameter_count": "counts",
-    "shallow_is_deep": "identities",
-    "composition_is_deep": "identities",
+    "activation": "activations.functions",
+    "register_activation": "activations.custom",
+    "make_activation": "activations.custom",
+    "ReLU": "activations.functions",
+    "Indicator": "activations.functions",
+    "sig": "activations.functions",
+    "latex": "core.printing",
+    "compile_program": "core.compile",
+    "CompiledProgram": "core.compile",
+    "deep_network": "networks.network",
+    "shallow_network": "networks.network",
+    "DeepNetwork": "networks.network",
+    "ShallowNetwork": "networks.network",
+    "lecture_1_3_1": "networks.network",
+    "Derivation": "core.derivation",
+    "register_loss": "losses.custom",
+    "Likelihood": "spec.losses",
+    "get_loss": "spec.losses",
+    "check_equal": "core.derivation",
+    "parameter_count": "networks.counts",
+    "shallow_is_deep": "networks.identities",
+    "composition_is_deep": "networks.identities",
 }
 
 __all__ = ["ACTIVATIONS", "NetworkSpec", "parse_widths", *_LAZY]

@@ -7,7 +7,7 @@ import torch
 from hypothesis import strategies as st
 
 from symbolic.spec import ACTIVATIONS, NetworkSpec
-from symbolic.tolerances import FLOAT32_RTOL, FLOAT64_RTOL
+from symbolic.spec.tolerances import FLOAT32_RTOL, FLOAT64_RTOL
 
 #: float64 relative tolerance for symbolic-vs-torch agreement (relative to max(1, |ref|)).
 RTOL64 = FLOAT64_RTOL  # the package's one table

@@ -1,9 +1,9 @@
 """Argument types and options shared by the subcommands, and the line between input and work.
 
-One rule each: ``--seed`` is an integer from 0 to 2^32 - 1 (:func:`symbolic.limits.check_seed`);
+One rule each: ``--seed`` is an integer from 0 to 2^32 - 1 (:func:`symbolic.spec.limits.check_seed`);
 counts are written in ASCII decimal digits and numbers in ASCII decimal or scientific
 notation (``1_000``, ``0x10``, full-width ``１`` and other Python spellings are refused);
-sizes are capped in :mod:`symbolic.limits`. Keep this module light: it is imported for
+sizes are capped in :mod:`symbolic.spec.limits`. Keep this module light: it is imported for
 every ``--help``.
 
 A command validates its input first (a ``ValueError`` there is bad input, exit 2), then does
@@ -19,7 +19,7 @@ import math
 import re
 from typing import Iterator
 
-from symbolic.limits import MAX_HIDDEN_LAYERS, MAX_SYMBOLIC_PARAMETERS, check_seed
+from symbolic.spec.limits import MAX_HIDDEN_LAYERS, MAX_SYMBOLIC_PARAMETERS, check_seed
 from symbolic.spec import ACTIVATIONS, NetworkSpec, parse_widths
 
 __all__ = ["add_spec_arguments", "spec_from_args", "add_format_argument", "add_seed_argument", "seed",

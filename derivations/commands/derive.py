@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from symbolic.likelihood import LOSSES  # plain Python: the registry of losses
+from symbolic.spec.losses import LOSSES  # plain Python: the registry of losses
 
 import argparse
 import json
 
-from .common import add_format_argument, add_spec_arguments, internal_check, spec_from_args
+from derivations.commands.common import add_format_argument, add_spec_arguments, internal_check, spec_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,10 +45,10 @@ def _check_line(ok: bool, what: str) -> str:
 
 def network_latex(net, command: str = "") -> tuple[str, bool]:
     """The network's equations as LaTeX, headed by the checks behind them; (text, all passed)."""
-    from derivations.derive_checks import DIGITS, forward_exact_check
-    from derivations.topic import align
-    from symbolic.identities import shallow_is_deep
-    from symbolic.networks import shallow_network
+    from derivations.checks.exact import DIGITS, forward_exact_check
+    from derivations.topics.topic import align
+    from symbolic.networks.identities import shallow_is_deep
+    from symbolic.networks.network import shallow_network
 
     spec = net.spec
     checks = [(net.matrix_form_check(), "matrix form = scalar form, element by element (symbolic)")]
@@ -82,15 +82,15 @@ def network_text(net) -> str:
 
 def _backprop(args: argparse.Namespace, net):
     """The derived backward pass (``--gradients``) for the chosen loss (least-squares by default)."""
-    from symbolic.backprop import backprop
+    from symbolic.backprop.backprop import backprop
 
     return backprop(net, getattr(args, "loss", None) or "least-squares")
 
 
 def gradients_latex(bp) -> tuple[str, bool]:
     """``derive --gradients`` LaTeX: the backward pass, headed by its checks; (text, all passed)."""
-    from derivations.derive_checks import DIGITS, gradient_exact_checks
-    from symbolic.tolerances import EXACT_RTOL
+    from derivations.checks.exact import DIGITS, gradient_exact_checks
+    from symbolic.spec.tolerances import EXACT_RTOL
 
     problems = bp.matrix_form_check()
     checks = [(not problems, "derived backward program = matrix form, element by element (symbolic)"
@@ -115,7 +115,7 @@ def _loss_derivation(args: argparse.Namespace, net):
     """``--loss L``: the checked maximum-likelihood derivation of the loss and L[phi] (None without it)."""
     if getattr(args, "loss", None) is None:
         return None
-    from symbolic.recipes import derive_loss
+    from symbolic.losses.recipes import derive_loss
 
     return derive_loss(net, args.loss)
 
@@ -124,8 +124,8 @@ def _validate(args: argparse.Namespace):
     """Everything the user gave, checked before any derivation: a ``ValueError`` here is bad input."""
     spec = spec_from_args(args, symbolic=True)
     if getattr(args, "loss", None) is not None:
-        from symbolic.losses import check_loss_width
-        from symbolic.recipes import check_derivable
+        from symbolic.losses.sample import check_loss_width
+        from symbolic.losses.recipes import check_derivable
 
         check_loss_width(args.loss, spec.D_o)
         check_derivable(args.loss, spec.D_o)  # sizes the recipe engine cannot do in seconds
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace, spec, command: str) -> int:
-    from symbolic.networks import deep_network
+    from symbolic.networks.network import deep_network
 
     net = deep_network(spec)
     loss = _loss_derivation(args, net)

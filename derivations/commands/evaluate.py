@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from symbolic.likelihood import LOSSES  # plain Python: the registry of losses
+from symbolic.spec.losses import LOSSES  # plain Python: the registry of losses
 
 import argparse
 import json
@@ -15,7 +15,7 @@ import numpy as np
 
 from symbolic.spec import check_loss_width, check_sigma
 
-from .common import add_format_argument, add_spec_arguments, finite_float, internal_check, spec_from_args
+from derivations.commands.common import add_format_argument, add_spec_arguments, finite_float, internal_check, spec_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
     tensors = load_params(args.params, spec)
     data = load_csv(args.data, spec.D_i, n_targets(loss, spec.D_o) if loss else 0)
 
-    from derivations.crosscheck import compile_outputs, evaluate_outputs
+    from derivations.checks.crosscheck import compile_outputs, evaluate_outputs
     from numeric.losses import check_targets
-    from symbolic.losses import network_loss
-    from symbolic.networks import deep_network
+    from symbolic.losses.sample import network_loss
+    from symbolic.networks.network import deep_network
 
     if loss:
         check_targets(loss, data.Y, spec.D_o)
@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
 def _gradient(net, loss: str, data, tensors, sigma: float | None) -> dict[str, list]:
     """The gradient of L = sum_i l_i from the derived backward pass (its layer-wise numpy
     compilation, checked against the scalar program), never from autograd."""
-    from symbolic.backprop import backprop
-    from symbolic.backprop_compile import compile_layers
+    from symbolic.backprop.backprop import backprop
+    from symbolic.backprop.compile import compile_layers
 
     derived = compile_layers(backprop(net, loss), "numpy")(data.X, data.Y, tensors, {"sigma": sigma})
     return {name: g.tolist() for name, g in derived.gradient.items()}

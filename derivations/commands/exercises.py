@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import int_in_range, seed
+from derivations.commands.common import int_in_range, seed
 
 HELP = "exercise sheets with checked solutions, different numbers for every student, and answers.json"
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from derivations.exercises.build import build_exercises, read_roster, student_ids
-    from derivations.notes import held_progress, parse_topics
+    from derivations.documents.notes import held_progress, parse_topics
     from derivations.tex import OutputFolder
 
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -17,12 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.notes import held_progress, parse_topics
+    from derivations.documents.notes import held_progress, parse_topics
     from derivations.tex import OutputFolder
 
     topics = parse_topics(args.topics)
     try:
-        from derivations.notebooks import build_notebooks
+        from derivations.documents.notebooks import build_notebooks
         import jupytext  # noqa: F401
         import nbformat  # noqa: F401
         if args.execute:

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.notes import build_notes, held_progress, parse_topics
+    from derivations.documents.notes import build_notes, held_progress, parse_topics
     from derivations.tex import OutputFolder
 
     topics = parse_topics(args.topics)  # a bad topic answers before torch is imported

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import (add_format_argument, add_spec_arguments, int_in_range, internal_check, positive_float,
+from derivations.commands.common import (add_format_argument, add_spec_arguments, int_in_range, internal_check, positive_float,
                      spec_from_args)
 
 
@@ -48,8 +48,8 @@ def regions_report(args: argparse.Namespace) -> dict:
 
         tensors = load_params(args.params, spec)
 
-    from symbolic.activation_registry import check_regions_activation
-    from symbolic.regions import lecture_regions, max_regions, max_regions_is_exact
+    from symbolic.spec.activations import check_regions_activation
+    from symbolic.regions.counts import lecture_regions, max_regions, max_regions_is_exact
 
     check_regions_activation(spec.activation)
     report = {
@@ -62,13 +62,13 @@ def regions_report(args: argparse.Namespace) -> dict:
     }
     if tensors is None:
         return report
-    from symbolic.limits import MAX_EXACT_REGIONS_PARAMETERS, check_bytes, grid_bytes
+    from symbolic.spec.limits import MAX_EXACT_REGIONS_PARAMETERS, check_bytes, grid_bytes
 
     if spec.D_i == 1:
         if spec.n_parameters > MAX_EXACT_REGIONS_PARAMETERS:
             raise ValueError(f"widths {','.join(map(str, spec.widths))} give {spec.n_parameters} parameters; regions are "
                              f"counted exactly for at most {MAX_EXACT_REGIONS_PARAMETERS}: use smaller widths")
-        from symbolic.piecewise import network_pieces
+        from symbolic.regions.piecewise import network_pieces
 
         with internal_check(f"regions --widths {','.join(map(str, spec.widths))}: exact regions"):
             pl = network_pieces(spec, tensors)
@@ -76,7 +76,7 @@ def regions_report(args: argparse.Namespace) -> dict:
                       regions_counted="linear regions of the network function, exact (rational arithmetic)",
                       joints=[float(t) for t in pl.joints])
     else:
-        from symbolic.regions import activation_pattern_map
+        from symbolic.regions.counts import activation_pattern_map
 
         check_bytes(f"regions --widths {','.join(map(str, spec.widths))} --grid {args.grid}",
                     grid_bytes(spec.widths, args.grid), "use a smaller --grid")

@@ -20,12 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.notes import held_progress, parse_topics
+    from derivations.documents.notes import held_progress, parse_topics
     from derivations.tex import OutputFolder
 
     topics = None if args.topics is None else parse_topics(args.topics)  # before torch is imported
 
-    from derivations.slides import build_slides
+    from derivations.documents.slides import build_slides
     from numeric.model import resolve_device
 
     device = str(resolve_device(args.device))

@@ -18,7 +18,7 @@ from numeric.datasets import TOY_DATASETS
 from numeric.optimizers import DEFAULT_LR, OPTIMIZERS
 from symbolic.spec import LOSSES, check_loss_width, check_sigma
 
-from .common import (add_seed_argument, add_spec_arguments, finite_float, nonnegative_int, positive_int,
+from derivations.commands.common import (add_seed_argument, add_spec_arguments, finite_float, nonnegative_int, positive_int,
                      spec_from_args)
 
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--keep-checkpoints must be 0 (keep all) or positive, got {args.keep_checkpoints}")
     from numeric.datasets import training_data
     from numeric.run_folder import check_run_dir
-    from symbolic.limits import check_bytes, training_bytes
+    from symbolic.spec.limits import check_bytes, training_bytes
     from symbolic.spec import n_targets
 
     data = training_data(spec.D_i, spec.D_o, args.loss, args.dataset, args.data)

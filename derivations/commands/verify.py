@@ -16,7 +16,7 @@ import json
 
 from symbolic.spec import LOSSES, check_loss_width, check_sigma
 
-from .common import (add_format_argument, add_seed_argument, add_spec_arguments, finite_float, internal_check,
+from derivations.commands.common import (add_format_argument, add_seed_argument, add_spec_arguments, finite_float, internal_check,
                      positive_int, spec_from_args)
 
 
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from symbolic.limits import check_bytes, crosscheck_bytes
+    from symbolic.spec.limits import check_bytes, crosscheck_bytes
 
     spec = spec_from_args(args, symbolic=True)
     check_loss_width(args.loss, spec.D_o)
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from derivations.crosscheck import CHECK_SIGMA, gradient_check
+    from derivations.checks.crosscheck import CHECK_SIGMA, gradient_check
     from numeric.model import resolve_device
 
     device = resolve_device(args.device)

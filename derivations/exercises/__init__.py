@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import KINDS, Exercise, kind
+from derivations.exercises.base import KINDS, Exercise, kind
 
 __all__ = ["KINDS", "Exercise", "kind", "load_kinds", "KIND_MODULES"]
 

@@ -4,7 +4,7 @@ An exercise *kind* is a function ``make(rng) -> Exercise`` registered with :func
 it draws the student's numbers from ``rng`` (seeded by the seed, the student's id and the
 kind), keeps drawing until the problem is well posed, and returns the question (LaTeX),
 the exact answer (a SymPy number, expression or tuple), the worked solution as blocks of
-LaTeX and checked :class:`~symbolic.derivation.Derivation` objects, comparisons against
+LaTeX and checked :class:`~symbolic.core.derivation.Derivation` objects, comparisons against
 the PyTorch twin, and the *mistakes*: answers that a typical slip produces, each with the
 feedback that names the slip ("you used the pre-activation of an inactive unit").
 
@@ -19,8 +19,8 @@ from typing import Any, Callable, Sequence, Union
 
 import sympy as sp
 
-from symbolic.derivation import Derivation
-from symbolic.printing import latex
+from symbolic.core.derivation import Derivation
+from symbolic.core.printing import latex
 
 __all__ = ["Exercise", "KINDS", "kind", "R", "Answer", "number_latex", "answer_latex", "pick", "nonzero",
            "tex_number", "DEFAULT_PRECISION"]

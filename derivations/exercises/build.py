@@ -5,7 +5,7 @@ r"""Sheets, checked solutions, ``answers.json`` and ``verification.json`` for a 
 Every student gets one exercise of every kind (of the chosen topics), numbered E01, E02,
 ... in the lecture's order; the numbers are drawn from ``random.Random("S:ID:kind")``, so
 the same seed and roster give byte-identical ``answers.json`` and students differ. Every
-step of every solution is checked (:meth:`symbolic.derivation.Derivation.check`) and every
+step of every solution is checked (:meth:`symbolic.core.derivation.Derivation.check`) and every
 answer is compared with the PyTorch twin; ``verification.json`` lists those checks, each
 with a unique ``id`` that the solutions' LaTeX names in a ``% check: ID`` line before
 each displayed equation.
@@ -26,11 +26,11 @@ from typing import Callable, Sequence
 import sympy as sp
 
 from derivations.tex import OutputFolder, compile_pdf
-from symbolic.derivation import Derivation
-from symbolic.tolerances import ANSWER_RTOL, ROUNDING_RTOL, TWIN_RTOL
+from symbolic.core.derivation import Derivation
+from symbolic.spec.tolerances import ANSWER_RTOL, ROUNDING_RTOL, TWIN_RTOL
 
-from . import KINDS, load_kinds
-from .base import Exercise, answer_latex
+from derivations.exercises import KINDS, load_kinds
+from derivations.exercises.base import Exercise, answer_latex
 
 __all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exercises_for", "exercise_record",
            "TWIN_TOLERANCE"]
@@ -96,7 +96,7 @@ def read_roster(path: str | Path) -> list[str]:
 
 
 def _kinds_for(topics: Sequence[str] | None) -> list[str]:
-    from derivations.notes import TOPICS
+    from derivations.documents.notes import TOPICS
 
     load_kinds()
     order = {t: i for i, t in enumerate(TOPICS)}
@@ -171,8 +171,8 @@ def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:
     twice, half) differ pairwise by more than twice the stated precision (expressions: at
     sample points of the domain), so that no feedback meets a correct answer and each wrong
     answer names one mistake."""
-    from .checker import _generic_mistakes, _sample_points, _values
-    from .key import domain_cases
+    from derivations.exercises.checker import _generic_mistakes, _sample_points, _values
+    from derivations.exercises.key import domain_cases
 
     own = [ex.answer] + [m for _, m in ex.mistakes]
     generic = [m for _, m in _generic_mistakes(ex.answer, ex.kind)]
@@ -224,7 +224,7 @@ class ExerciseSet:
 def build_exercises(out: str | Path | OutputFolder, students: Sequence[str], seed: int = 0,
                     topics: Sequence[str] | None = None, pdf: bool = True, progress: Callable[[str], None] | None = None) -> ExerciseSet:
     """Write sheets/, solutions/, answers.json and verification.json (see the module docstring)."""
-    from .latex import sheet_document, solution_document
+    from derivations.exercises.latex import sheet_document, solution_document
 
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
@@ -256,7 +256,7 @@ def build_exercises(out: str | Path | OutputFolder, students: Sequence[str], see
                     result.pdfs += 1
             say(f"wrote {result.pdfs} PDFs")
         else:
-            from derivations.notes import PDFLATEX_HINT
+            from derivations.documents.notes import PDFLATEX_HINT
 
             say(PDFLATEX_HINT.replace("notes.tex and figures are", "the .tex files are").replace("notes.pdf", "PDFs"))
     return result

@@ -3,14 +3,14 @@ r"""Check a student's answer against ``answers.json``, and say what went wrong.
     deepderive check --answers DIR/answers.json --student ID
                      (--exercise EID --answer TEXT | --submission FILE.json) [--format text|json]
 
-An answer is parsed by the answer grammar (:mod:`symbolic.answer_grammar`: never
+An answer is parsed by the answer grammar (:mod:`derivations.exercises.answer_grammar`: never
 ``eval``/``sympify``), then compared with the reference (read back from its ``srepr``
-without evaluation, :mod:`symbolic.srepr_reader`, after the whole entry is validated by
+without evaluation, :mod:`derivations.exercises.srepr_reader`, after the whole entry is validated by
 :mod:`derivations.exercises.key`: nothing read from a file reaches ``sympify`` or ``eval``):
 
 - **expression**: equivalence proven symbolically where SymPy can, else equal to 50 digits
   at random points of the variables' domain (their assumptions, and the support recorded
-  in ``domain``) (:func:`symbolic.derivation.check_equal`); the method is reported;
+  in ``domain``) (:func:`symbolic.core.derivation.check_equal`); the method is reported;
 - **number** / **vector**: within the exercise's stated ``precision`` (absolute), entry by
   entry; **integer**: exactly.
 
@@ -38,11 +38,11 @@ from typing import Any, Iterator, Mapping
 
 import sympy as sp
 
-from symbolic.answer_grammar import AnswerSyntaxError, parse_answer
-from symbolic.derivation import check_equal
+from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
+from symbolic.core.derivation import check_equal
 
-from .key import KINDS, KeyEntry, parse_entry, validate_answers
-from symbolic.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
+from derivations.exercises.key import KINDS, KeyEntry, parse_entry, validate_answers
+from symbolic.spec.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",
            "check_submission", "MAX_ANSWERS_BYTES"]

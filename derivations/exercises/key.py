@@ -3,7 +3,7 @@ r"""The answer key (``answers.json``) is data: validated whole before a verdict 
 ``answers.json`` may come from anyone who can write to an output folder, so every field is
 checked against the schema below before it is used, and a violation is a ``ValueError``
 naming the entry (``deepderive check`` turns it into one ``error:`` line, exit 2). Nothing
-in it is evaluated: expressions are rebuilt by :func:`symbolic.srepr_reader.read_srepr`.
+in it is evaluated: expressions are rebuilt by :func:`derivations.exercises.srepr_reader.read_srepr`.
 
     {"seed": int,
      "students": {ID: [entry, ...]}}
@@ -34,8 +34,8 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic.srepr_reader import read_srepr
-from symbolic.step_check import Cases
+from derivations.exercises.srepr_reader import read_srepr
+from symbolic.core.step_check import Cases
 
 __all__ = ["KINDS", "KeyEntry", "parse_entry", "validate_answers", "domain_cases", "MAX_STUDENTS", "MAX_EXERCISES"]
 

@@ -14,13 +14,13 @@ import random
 
 import sympy as sp
 
-from symbolic.activations import activation
-from symbolic.activation_registry import ACTIVATIONS
-from symbolic.derivation import Derivation
-from symbolic.printing import latex
+from symbolic.activations.functions import activation
+from symbolic.spec.activations import ACTIVATIONS
+from symbolic.core.derivation import Derivation
+from symbolic.core.printing import latex
 
-from . import twin
-from .base import Exercise, R, kind, number_latex, pick
+from derivations.exercises import twin
+from derivations.exercises.base import Exercise, R, kind, number_latex, pick
 
 z = sp.Symbol("z", real=True)
 c = sp.Symbol("c", real=True, nonzero=True)

@@ -1,8 +1,8 @@
 r"""Exercise kinds on backpropagation: the book's toy composed function with numbers, and the
 gradient of a small ReLU network at a point.
 
-The forward and backward programs are the package's (:func:`symbolic.backprop_toy.chain_rule_example`,
-:func:`symbolic.backprop.backprop`); the solution prints every intermediate with its
+The forward and backward programs are the package's (:func:`symbolic.backprop.toy.chain_rule_example`,
+:func:`symbolic.backprop.backprop.backprop`); the solution prints every intermediate with its
 number, checks the backward pass against ``sympy.diff`` of the substituted loss (50
 digits), and the twin's autograd gradient against the answer.
 """
@@ -14,26 +14,26 @@ import random
 
 import sympy as sp
 
-from symbolic.backprop import Adjoint, adjoint_symbol, backprop_latex
-from symbolic.derivation import Derivation, check_equal
-from symbolic.printing import latex
+from symbolic.backprop.backprop import Adjoint, adjoint_symbol, backprop_latex
+from symbolic.core.derivation import Derivation, check_equal
+from symbolic.core.printing import latex
 
-from . import twin
-from .base import HALVES, Exercise, R, kind, number_latex, pick
+from derivations.exercises import twin
+from derivations.exercises.base import HALVES, Exercise, R, kind, number_latex, pick
 
 DIGITS = 60
 
 
 @functools.lru_cache(maxsize=None)
 def _toy():
-    from symbolic.backprop_toy import chain_rule_example
+    from symbolic.backprop.toy import chain_rule_example
 
     return chain_rule_example()
 
 
 @functools.lru_cache(maxsize=None)
 def _toy_compiled():
-    from symbolic.compile import compile_program
+    from symbolic.core.compile import compile_program
 
     ex = _toy()
     return compile_program([ex.x, ex.y] + ex.parameters, ex.forward, [ex.l], "torch")
@@ -105,7 +105,7 @@ def toy_backprop(rng: random.Random) -> Exercise:
 
 @functools.lru_cache(maxsize=None)
 def _network():
-    from symbolic.backprop import backprop
+    from symbolic.backprop.backprop import backprop
     from symbolic.spec import NetworkSpec
 
     return backprop(NetworkSpec((1, 2, 1), "relu"), "least-squares")

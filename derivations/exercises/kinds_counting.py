@@ -1,8 +1,8 @@
 r"""Exercise kinds on counting: parameters of a network, the maximal number of linear regions
 of a shallow network, and the shallow width that matches a deep network's regions.
 
-Answers come from the package's formulas (:func:`symbolic.counts.parameter_count`,
-:func:`symbolic.regions.max_regions`); the solution writes the count out term by term and
+Answers come from the package's formulas (:func:`symbolic.networks.counts.parameter_count`,
+:func:`symbolic.regions.counts.max_regions`); the solution writes the count out term by term and
 checks it against them, and the twin counts the torch module's parameters.
 """
 
@@ -13,11 +13,11 @@ from math import comb
 
 import sympy as sp
 
-from symbolic.counts import parameter_count
-from symbolic.derivation import Derivation
-from symbolic.regions import max_regions, max_regions_is_exact
+from symbolic.networks.counts import parameter_count
+from symbolic.core.derivation import Derivation
+from symbolic.regions.counts import max_regions, max_regions_is_exact
 
-from .base import Exercise, kind, pick
+from derivations.exercises.base import Exercise, kind, pick
 
 N = sp.Symbol("N")
 
@@ -73,7 +73,7 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
         mistakes[0] = (r"off by one: $D$ joints separate $D + 1$ regions (you counted the joints)", sp.Integer(D))
     twin = [("max_regions (the package's region formula)", float(max_regions((D_i, D, 1))), float(answer))]
     if D_i == 1:
-        from symbolic.piecewise import count_regions
+        from symbolic.regions.piecewise import count_regions
         from symbolic.spec import NetworkSpec
 
         # attained: units with joints at 1..D and positive output weights (slopes 1, 2, ..., D)

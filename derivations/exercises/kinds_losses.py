@@ -2,7 +2,7 @@ r"""Exercise kinds on losses from maximum likelihood: the per-sample NLL of a di
 with a given link, and the prediction rule of a classifier.
 
 The NLLs of the normal, Bernoulli and Poisson models are the package's registry
-expressions (:func:`symbolic.losses.sample_loss`); Laplace and exponential follow the same
+expressions (:func:`symbolic.losses.sample.sample_loss`); Laplace and exponential follow the same
 recipe here. Each solution is the checked derivation ``l = -log Pr(y | f)`` down to the
 answer, proven once per distribution and parameter; the twin is torch's own NLL
 (``numeric.losses`` or ``torch.distributions``) at random points.
@@ -15,11 +15,11 @@ import random
 
 import sympy as sp
 
-from symbolic.activations import Softplus, sig
-from symbolic.derivation import Cases, Derivation
-from symbolic.losses import sample_loss
+from symbolic.activations.functions import Softplus, sig
+from symbolic.core.derivation import Cases, Derivation
+from symbolic.losses.sample import sample_loss
 
-from .base import Exercise, R, kind, number_latex, pick, tex_number
+from derivations.exercises.base import Exercise, R, kind, number_latex, pick, tex_number
 
 f = sp.Symbol("f", real=True)
 y_real = sp.Symbol("y", real=True)
@@ -218,7 +218,7 @@ def total_nll(rng: random.Random) -> Exercise:
     import torch
 
     from numeric.losses import nll as torch_nll
-    from symbolic.derivation import check_equal
+    from symbolic.core.derivation import check_equal
 
     while True:
         fs = [pick(rng, [R(n, 2) for n in range(-4, 5) if n]) for _ in range(3)]

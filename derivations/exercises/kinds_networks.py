@@ -14,13 +14,13 @@ from fractions import Fraction
 
 import sympy as sp
 
-from symbolic.activations import ReLU
-from symbolic.derivation import Derivation
-from symbolic.networks import shallow_network
-from symbolic.printing import latex
+from symbolic.activations.functions import ReLU
+from symbolic.core.derivation import Derivation
+from symbolic.networks.network import shallow_network
+from symbolic.core.printing import latex
 
-from . import twin
-from .base import HALVES, Exercise, R, kind, nonzero, number_latex, pick, tex_number
+from derivations.exercises import twin
+from derivations.exercises.base import HALVES, Exercise, R, kind, nonzero, number_latex, pick, tex_number
 
 SLOPES = [R(-2), R(-3, 2), R(-1), R(-1, 2), R(1, 2), R(1), R(3, 2), R(2)]
 MARGIN = R(1, 4)  # pre-activations at the evaluation point stay this far from the kink
@@ -148,7 +148,7 @@ def multi_output(rng: random.Random) -> Exercise:
 
 @kind("joints", "piecewise_linear")
 def joints(rng: random.Random) -> Exercise:
-    from symbolic.piecewise import network_pieces
+    from symbolic.regions.piecewise import network_pieces
     from symbolic.spec import NetworkSpec
 
     net = shallow_network(1, 3, 1)

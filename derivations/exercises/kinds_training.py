@@ -2,7 +2,7 @@ r"""Exercise kinds on training: one gradient-descent step of 1-D linear regressi
 gradient of a batch for SGD (a sum over the batch, as in the lecture, not a mean).
 
 The model is ``y = phi_0 + phi_1 x`` with ``L[phi] = sum_i (phi_0 + phi_1 x_i - y_i)^2``
-(:func:`symbolic.gradient_descent.least_squares_loss`); the solution differentiates it
+(:func:`symbolic.training.gradient_descent.least_squares_loss`); the solution differentiates it
 (checked against ``sympy.diff``) and the twin is one torch autograd step.
 """
 
@@ -12,10 +12,10 @@ import random
 
 import sympy as sp
 
-from symbolic.derivation import Derivation
-from symbolic.gradient_descent import least_squares_loss, phi_0, phi_1
+from symbolic.core.derivation import Derivation
+from symbolic.training.gradient_descent import least_squares_loss, phi_0, phi_1
 
-from .base import HALVES, Exercise, R, kind, number_latex, pick, tex_number
+from derivations.exercises.base import HALVES, Exercise, R, kind, number_latex, pick, tex_number
 
 
 def _gradient_derivation(xs, ys, start, title: str) -> tuple[Derivation, tuple]:

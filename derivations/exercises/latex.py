@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.traceability import tagged
-from symbolic.printing import latex
+from derivations.checks.records import tagged
+from symbolic.core.printing import latex
 
-from .base import Exercise, answer_latex
+from derivations.exercises.base import Exercise, answer_latex
 
 __all__ = ["sheet_document", "solution_document", "answer_instructions"]
 
@@ -33,7 +33,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 
 def _escape(text: str) -> str:
-    from derivations.notes import _escape as escape
+    from derivations.documents.notes import _escape as escape
 
     return escape(text)
 

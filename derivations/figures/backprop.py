@@ -5,10 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from symbolic.backprop import adjoint_symbol
-from symbolic.compile import compile_program
+from symbolic.backprop.backprop import adjoint_symbol
+from symbolic.core.compile import compile_program
 
-from .networks import COLORS
+from derivations.figures.networks import COLORS
 
 __all__ = ["gradient_tangents_figure"]
 

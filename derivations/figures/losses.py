@@ -9,8 +9,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from symbolic.compile import compile_program
-from symbolic.recipes import Recipe
+from symbolic.core.compile import compile_program
+from symbolic.losses.recipes import Recipe
 
 __all__ = ["bernoulli_nll_figure", "normal_likelihood_figure"]
 

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 
-from symbolic.compile import compile_program
+from symbolic.core.compile import compile_program
 
 __all__ = ["shallow_decomposition_figure", "activation_figure"]
 

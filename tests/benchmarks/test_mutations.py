@@ -39,7 +39,7 @@ def test_every_anchor_occurs_exactly_once():
 
 
 def test_the_list_is_curated_as_promised():
-    from derivations.notes import TOPICS
+    from derivations.documents.notes import TOPICS
 
     names = [m.name for m in harness.MUTATIONS]
     assert len(names) >= 40 and len(set(names)) == len(names)
@@ -49,8 +49,8 @@ def test_the_list_is_curated_as_promised():
 
 
 def test_anchor_problems_are_reported():
-    moved = harness.Mutation("moved", "symbolic/counts.py", "no such text anywhere", "x", "nothing", ("counts_regions",))
-    twice = harness.Mutation("twice", "symbolic/counts.py", "D", "E", "nothing", ("counts_regions",))
+    moved = harness.Mutation("moved", "symbolic/networks/counts.py", "no such text anywhere", "x", "nothing", ("counts_regions",))
+    twice = harness.Mutation("twice", "symbolic/networks/counts.py", "D", "E", "nothing", ("counts_regions",))
     problems = harness.check_anchors(ROOT, [moved, twice])
     assert len(problems) == 2 and "occurs 0 times" in problems[0] and "must be exactly once" in problems[1]
 
@@ -68,7 +68,7 @@ def test_a_fast_mutation_is_caught_by_a_named_check(name):
 
 
 def test_a_crash_is_not_caught():
-    crash = harness.Mutation("crash", "derivations/hidden_units.py", "    records = []\n    d, D =",
+    crash = harness.Mutation("crash", "derivations/topics/hidden_units.py", "    records = []\n    d, D =",
                              "    raise RuntimeError('mutated')\n    records = []\n    d, D =", "the topic crashes",
                              ("hidden_units",))
     assert harness.check_anchors(ROOT, [crash]) == []

@@ -430,10 +430,10 @@ def test_symbolic_commands_work_where_torch_cannot_be_imported(argv):
 def test_derive_checks_go_red_on_a_wrong_derivative_or_a_wrong_compilation(monkeypatch):
     import dataclasses
 
-    import symbolic.compile
-    from derivations.derive_checks import forward_exact_check, gradient_exact_checks
-    from symbolic.backprop import backprop
-    from symbolic.networks import deep_network
+    import symbolic.core.compile
+    from derivations.checks.exact import forward_exact_check, gradient_exact_checks
+    from symbolic.backprop.backprop import backprop
+    from symbolic.networks.network import deep_network
 
     bp = backprop((2, 3, 1), "least-squares", "tanh")
     compiled, differences, n = gradient_exact_checks(bp)
@@ -445,11 +445,11 @@ def test_derive_checks_go_red_on_a_wrong_derivative_or_a_wrong_compilation(monke
 
     net = deep_network(bp.spec)
     assert forward_exact_check(net).passed
-    real = symbolic.compile.compile_program
+    real = symbolic.core.compile.compile_program
 
     def off_by_1e9(*args, **kwargs):  # a compiler that is wrong in the 9th digit
         fn = real(*args, **kwargs)
         return lambda *values: [v * (1 + 1e-9) for v in fn(*values)]
 
-    monkeypatch.setattr(symbolic.compile, "compile_program", off_by_1e9)
+    monkeypatch.setattr(symbolic.core.compile, "compile_program", off_by_1e9)
     assert not forward_exact_check(net).passed

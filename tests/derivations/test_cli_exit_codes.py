@@ -32,12 +32,12 @@ def one_line(capsys, code: int, expected_code: int) -> str:
 # Internal failures are failed checks (exit 1), not bad input (exit 2) ------------------------
 @pytest.mark.parametrize("exc", [ValueError("boom"), TypeError("Cannot convert complex to float"), KeyError("x")])
 def test_an_exception_from_a_derivation_step_is_a_failed_check(monkeypatch, capsys, exc):
-    import symbolic.recipes
+    import symbolic.losses.recipes
 
     def broken(net, name):
         raise exc
 
-    monkeypatch.setattr(symbolic.recipes, "derive_loss", broken)
+    monkeypatch.setattr(symbolic.losses.recipes, "derive_loss", broken)
     line = one_line(capsys, main([*DERIVE, "--loss", "least-squares"]), 1)
     assert line.startswith("error: internal check failed: derive --widths 1,1 --activation relu --loss least-squares: "
                            f"{type(exc).__name__}"), line
@@ -46,7 +46,7 @@ def test_an_exception_from_a_derivation_step_is_a_failed_check(monkeypatch, caps
 def test_a_wrong_beta_mode_condition_fails_the_mode_check_by_name(monkeypatch, capsys):
     """The mutation that found it: the beta mode's condition alpha, beta > 0 instead of > 1
     puts the mode outside (0, 1), where the density is complex."""
-    import symbolic.distributions as distributions
+    import symbolic.losses.book as distributions
 
     right = distributions._beta
 
@@ -70,7 +70,7 @@ def test_bad_input_to_the_same_command_is_still_exit_2(capsys):
 
 
 def test_verify_and_evaluate_report_internal_failures_as_failed_checks(monkeypatch, capsys, tmp_path):
-    import derivations.crosscheck as crosscheck
+    import derivations.checks.crosscheck as crosscheck
 
     def broken(*args, **kwargs):
         raise ValueError("shapes (3,) and (4,) differ")
@@ -91,12 +91,12 @@ def test_verify_and_evaluate_report_internal_failures_as_failed_checks(monkeypat
 
 
 def test_memory_failures_inside_the_work_keep_their_own_message(monkeypatch, capsys):
-    import symbolic.recipes
+    import symbolic.losses.recipes
 
     def hungry(net, name):
         raise MemoryError()
 
-    monkeypatch.setattr(symbolic.recipes, "derive_loss", hungry)
+    monkeypatch.setattr(symbolic.losses.recipes, "derive_loss", hungry)
     line = one_line(capsys, main([*DERIVE, "--loss", "least-squares"]), 2)
     assert line.startswith("error: not enough memory")
 

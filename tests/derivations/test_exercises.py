@@ -14,8 +14,8 @@ from derivations.exercises import load_kinds
 from derivations.exercises.base import answer_latex
 from derivations.exercises.build import _check_records, build_exercises, exercise_record, exercises_for
 from derivations.exercises.checker import check_answer, check_submission
-from derivations.notes import TOPICS
-from symbolic.derivation import _unfold
+from derivations.documents.notes import TOPICS
+from symbolic.core.derivation import _unfold
 
 #: These tests are about what the checker answers, not how fast: on a loaded machine a SymPy
 #: comparison can outrun the 1.5 s limit a student's check runs under (that limit has its
@@ -197,7 +197,7 @@ def test_answers_json_is_reproducible_and_tex_tags_checks(answers_dir, tmp_path)
     records = json.loads((answers_dir / "verification.json").read_text())
     ids = {r["id"] for r in records}
     assert len(ids) == len(records)
-    from derivations.traceability import check_tags
+    from derivations.checks.records import check_tags
 
     for student in ("s001", "s002"):  # every display tagged, every tag names passing records
         assert check_tags((answers_dir / "solutions" / f"{student}.tex").read_text(), records) == []

@@ -1,8 +1,8 @@
 """A failing derivation step is marked and recorded, and every other step is still checked."""
 
-import derivations.losses
-from derivations.topic import TopicContext
-from symbolic.recipes import checked_recipe, recipe
+import derivations.topics.losses
+from derivations.topics.topic import TopicContext
+from symbolic.losses.recipes import checked_recipe, recipe
 
 
 def _broken_bernoulli():
@@ -34,8 +34,8 @@ def test_losses_topic_marks_a_failed_step_and_continues(tmp_path, monkeypatch):
             return r
         return checked_recipe(name, D_o)
 
-    monkeypatch.setattr(derivations.losses, "checked_recipe", fake)
-    result = derivations.losses.build(TopicContext(tmp_path))
+    monkeypatch.setattr(derivations.topics.losses, "checked_recipe", fake)
+    result = derivations.topics.losses.build(TopicContext(tmp_path))
     failed = [r for r in result.records if not r["passed"]]
     assert len(failed) == 1 and failed[0]["expected"] and failed[0]["got"]
     assert "CHECK FAILED" in result.latex

@@ -5,8 +5,8 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 
-from derivations.crosscheck import compile_outputs, evaluate_outputs, forward_check, random_inputs
-from symbolic.networks import deep_network
+from derivations.checks.crosscheck import compile_outputs, evaluate_outputs, forward_check, random_inputs
+from symbolic.networks.network import deep_network
 from symbolic.spec import ACTIVATIONS, NetworkSpec
 from tests.helpers import RTOL32, RTOL64, assert_close, spec_id, specs
 

@@ -7,12 +7,12 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivations.crosscheck import (CHECK_SIGMA, GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check,
+from derivations.checks.crosscheck import (CHECK_SIGMA, GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check,
                                     inputs_away_from_kinks, random_inputs, random_targets)
 from numeric.losses import nll
-from symbolic.backprop import backprop
-from symbolic.backprop_compile import compile_backprop, compile_layers, evaluate_backprop
-from symbolic.losses import LOSSES
+from symbolic.backprop.backprop import backprop
+from symbolic.backprop.compile import compile_backprop, compile_layers, evaluate_backprop
+from symbolic.losses.sample import LOSSES
 from symbolic.spec import ACTIVATIONS, NetworkSpec
 from tests.helpers import FIRST_ROUND, RTOL32, RTOL64, assert_close, spec_id, specs
 

@@ -16,7 +16,7 @@ from derivations.cli import main
 from numeric.model import DeepNetworkModule
 from numeric.params import save_params
 from symbolic import activations, stable_functions
-from symbolic.losses import LOSSES, LogSumExp, network_loss
+from symbolic.losses.sample import LOSSES, LogSumExp, network_loss
 from symbolic.spec import NetworkSpec
 from tests.helpers import FIRST_ROUND, RTOL64, assert_close
 

@@ -5,12 +5,12 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 jupytext = pytest.importorskip("jupytext")
 
-import derivations.shallow  # noqa: E402
+import derivations.topics.shallow  # noqa: E402
 from derivations.cli import main  # noqa: E402
 from derivations.lecture import Eq, Fig, slides_for_topic  # noqa: E402
-from derivations.notebooks import build_notebooks, notebook_script  # noqa: E402
-from derivations.notes import TOPICS  # noqa: E402
-from derivations.topic import TopicContext  # noqa: E402
+from derivations.documents.notebooks import build_notebooks, notebook_script  # noqa: E402
+from derivations.documents.notes import TOPICS  # noqa: E402
+from derivations.topics.topic import TopicContext  # noqa: E402
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -32,14 +32,14 @@ def test_each_script_converts_to_a_valid_notebook_with_the_lecture_and_its_param
 
 
 def test_changing_a_parameter_changes_the_derivation(tmp_path, monkeypatch):
-    before = derivations.shallow.build(TopicContext(tmp_path)).displays["numbers: output"].latex
-    monkeypatch.setattr(derivations.shallow, "VALUES", {"phi_{0}": "3/2"})
-    after = derivations.shallow.build(TopicContext(tmp_path))
+    before = derivations.topics.shallow.build(TopicContext(tmp_path)).displays["numbers: output"].latex
+    monkeypatch.setattr(derivations.topics.shallow, "VALUES", {"phi_{0}": "3/2"})
+    after = derivations.topics.shallow.build(TopicContext(tmp_path))
     assert after.displays["numbers: output"].latex != before and "\\frac{3}{2}" in after.displays["numbers: output"].latex
     assert after.passed  # the checks run again on the new numbers
-    monkeypatch.setattr(derivations.shallow, "VALUES", {"phi_{9}": "1"})
+    monkeypatch.setattr(derivations.topics.shallow, "VALUES", {"phi_{9}": "1"})
     with pytest.raises(ValueError, match="phi_"):
-        derivations.shallow.build(TopicContext(tmp_path))
+        derivations.topics.shallow.build(TopicContext(tmp_path))
 
 
 def test_bad_topics_exit_2_with_one_error_line(tmp_path, capsys):

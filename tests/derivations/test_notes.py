@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-import derivations.shallow
+import derivations.topics.shallow
 from derivations.cli import main
-from derivations.notes import TOPICS, build_notes, latex_problems, overfull_boxes
-from derivations.topic import TopicResult, record
+from derivations.documents.notes import TOPICS, build_notes, latex_problems, overfull_boxes
+from derivations.topics.topic import TopicResult, record
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
 if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip the compile there
@@ -87,7 +87,7 @@ def test_every_topic_converts_to_a_web_page(notes):
     """The web notes read the same LaTeX: no topic uses a command the converter drops."""
     import re
 
-    from derivations.web_tex import fragment_html
+    from derivations.documents.web.tex import fragment_html
 
     _, result, _ = notes
     for topic in result.topics:
@@ -112,7 +112,7 @@ def test_a_failing_check_makes_notes_exit_1_and_is_marked(tmp_path, monkeypatch,
         return TopicResult("shallow", "Shallow neural networks", "\\section{Shallow neural networks}",
                            [], [record("injected wrong equality", "derivation-step", 0.5, False, "test")])
 
-    monkeypatch.setattr(derivations.shallow, "build", broken)
+    monkeypatch.setattr(derivations.topics.shallow, "build", broken)
     assert main(["notes", "--out", str(tmp_path), "--topics", "shallow", "--no-pdf", "--device", "cpu"]) == 1
     assert "FAILED: injected wrong equality" in capsys.readouterr().out
     tex = (tmp_path / "notes.tex").read_text()
@@ -124,7 +124,7 @@ def test_a_crashing_topic_is_a_failed_check(tmp_path, monkeypatch):
     def crash(ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(derivations.shallow, "build", crash)
+    monkeypatch.setattr(derivations.topics.shallow, "build", crash)
     result = build_notes(tmp_path, ["shallow"], pdf=False)
     assert not result.passed and "boom" in result.records[0]["detail"]
 
@@ -167,7 +167,7 @@ def test_cuda_without_cuda_is_bad_input(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_every_display_is_tagged_with_passing_records(notes):
-    from derivations.traceability import check_tags
+    from derivations.checks.records import check_tags
 
     out, result, _ = notes
     records = json.loads((out / "verification.json").read_text())

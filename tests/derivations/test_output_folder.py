@@ -191,7 +191,7 @@ def test_a_read_only_output_folder_is_one_line(tmp_path, capsys, command):
 
 def test_a_link_planted_while_a_topic_runs_stops_the_notes(tmp_path, capsys, monkeypatch):
     """A refused write inside a topic is bad input (exit 2), not a failed topic (exit 1)."""
-    import derivations.shallow
+    import derivations.topics.shallow
     import matplotlib.pyplot as plt
 
     target, folder = outside(tmp_path)
@@ -201,7 +201,7 @@ def test_a_link_planted_while_a_topic_runs_stops_the_notes(tmp_path, capsys, mon
         ctx.figures.joinpath("plot.pdf").symlink_to(target)  # after the command checked the folder
         ctx.save_figure(plt.figure(), "plot")
 
-    monkeypatch.setattr(derivations.shallow, "build", build)
+    monkeypatch.setattr(derivations.topics.shallow, "build", build)
     line = one_error(capsys, main(COMMANDS["notes"] + ["--out", str(out)]))
     assert f"{str(out / 'figures' / 'plot.pdf')!r} is a symbolic link" in line
     assert untouched(target, folder)
@@ -209,14 +209,14 @@ def test_a_link_planted_while_a_topic_runs_stops_the_notes(tmp_path, capsys, mon
 
 
 def test_topic_scripts_write_through_the_folder_too(tmp_path, capsys):
-    import derivations.shallow
-    from derivations.topic import topic_main
+    import derivations.topics.shallow
+    from derivations.topics.topic import topic_main
 
     target, folder = outside(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     (out / "shallow.json").symlink_to(target)
-    assert topic_main(derivations.shallow.build, ["--out", str(out)]) == 2
+    assert topic_main(derivations.topics.shallow.build, ["--out", str(out)]) == 2
     assert "shallow.json' is a symbolic link" in capsys.readouterr().err
     assert untouched(target, folder)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from derivations.notes import compile_pdf
+from derivations.documents.notes import compile_pdf
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
 if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip there

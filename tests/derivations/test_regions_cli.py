@@ -10,8 +10,8 @@ import pytest
 from derivations.cli import main
 from numeric.model import DeepNetworkModule
 from numeric.params import save_params
-from symbolic.constructions import float_tensors, folding_network, tensors_from_shallow
-from symbolic.networks import lecture_1_3_1
+from symbolic.regions.constructions import float_tensors, folding_network, tensors_from_shallow
+from symbolic.networks.network import lecture_1_3_1
 from symbolic.spec import NetworkSpec
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from derivations.cli import main
 from derivations.lecture import LECTURE, Eq
-from derivations.slides import build_slides, evidence_tag, overfull_boxes, slides_document
-from derivations.topic import Display, TopicResult, record
-from derivations.traceability import check_tags
+from derivations.documents.slides import build_slides, evidence_tag, overfull_boxes, slides_document
+from derivations.topics.topic import Display, TopicResult, record
+from derivations.checks.records import check_tags
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
 if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip the compile there
@@ -147,7 +147,7 @@ def test_evidence_tag_names_checks_or_definitions():
 
 
 def test_every_slide_reference_names_a_known_topic():
-    from derivations.notes import TOPICS
+    from derivations.documents.notes import TOPICS
 
     for slide in LECTURE:
         for item in slide.body:

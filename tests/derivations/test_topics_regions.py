@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from derivations.topic import TopicContext
+from derivations.topics.topic import TopicContext
 
 FAST = ["activations", "piecewise_linear", "depth"]
 

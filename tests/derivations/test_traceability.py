@@ -1,6 +1,6 @@
 """Verification ids and display tags: the checker finds every kind of problem."""
 
-from derivations.traceability import assign_ids, check_tags, tag_line, tagged
+from derivations.checks.records import assign_ids, check_tags, tag_line, tagged
 
 
 def _records():

@@ -10,7 +10,7 @@ from derivations.cli import main
 from numeric.checkpoint import latest_checkpoint
 from numeric.monitoring import HEADER, read_metrics
 from numeric.params import load_params
-from symbolic.likelihood import LOSSES
+from symbolic.spec.losses import LOSSES
 from symbolic.spec import NetworkSpec
 
 BASE = ["train", "--widths", "1,3,1", "--activation", "relu", "--loss", "least-squares"]

@@ -8,9 +8,9 @@ import torch
 
 from derivations.cli import main
 from symbolic import activations
-from symbolic.autodiff import stock_symbols
-from symbolic.backprop import backprop
-from symbolic.losses import LogSumExp
+from symbolic.core.autodiff import stock_symbols
+from symbolic.backprop.backprop import backprop
+from symbolic.losses.sample import LogSumExp
 
 
 def test_verify_text_table_passes(capsys):
@@ -110,7 +110,7 @@ def test_evaluate_reports_the_derived_gradient_of_the_total_loss(tmp_path, capsy
     """`evaluate --loss` reports dL/dphi of L = sum_i l_i, equal to autograd on the twin."""
     import numpy as np
 
-    from derivations.crosscheck import random_targets
+    from derivations.checks.crosscheck import random_targets
     from numeric.losses import nll
     from numeric.model import DeepNetworkModule
     from numeric.params import save_params

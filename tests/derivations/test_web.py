@@ -7,13 +7,13 @@ import pytest
 import sympy as sp
 
 from derivations.cli import main
-from derivations.notes import build_notes
-from derivations.web import local_references
-from derivations.web_figures import INTERACTIVE, shallow_joint_expressions
-from derivations.web_tex import fragment_html, math_html
-from symbolic.activations import GELU, ReLU, sig
-from symbolic.javascript import javascript
-from symbolic.networks import lecture_1_3_1
+from derivations.documents.notes import build_notes
+from derivations.documents.web.site import local_references
+from derivations.documents.web.figures import INTERACTIVE, shallow_joint_expressions
+from derivations.documents.web.tex import fragment_html, math_html
+from symbolic.activations.functions import GELU, ReLU, sig
+from symbolic.core.javascript import javascript
+from symbolic.networks.network import lecture_1_3_1
 
 
 @pytest.fixture(scope="module")

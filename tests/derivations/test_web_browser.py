@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivations.notes import build_notes
-from symbolic.activations import activation
-from symbolic.gradient_descent import least_squares_loss, lecture_linear_regression, phi_0, phi_1
-from symbolic.networks import lecture_1_3_1
-from symbolic.printing import identifier
+from derivations.documents.notes import build_notes
+from symbolic.activations.functions import activation
+from symbolic.training.gradient_descent import least_squares_loss, lecture_linear_regression, phi_0, phi_1
+from symbolic.networks.network import lecture_1_3_1
+from symbolic.core.printing import identifier
 
 pytestmark = pytest.mark.browser
 

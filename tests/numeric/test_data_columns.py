@@ -1,4 +1,4 @@
-"""Wide data files: the header's columns are bounded (symbolic.limits.MAX_DATA_COLUMNS) and
+"""Wide data files: the header's columns are bounded (symbolic.spec.limits.MAX_DATA_COLUMNS) and
 checked in one pass, so a crafted header costs little work.
 
 The work is bounded with a CPU-time limit on a child process (not a wall-clock assertion):
@@ -16,7 +16,7 @@ import pytest
 
 from derivations.cli import main
 from numeric.data import load_csv
-from symbolic.limits import MAX_DATA_COLUMNS
+from symbolic.spec.limits import MAX_DATA_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ _CHILD = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
 from numeric.data import load_csv
-from symbolic.limits import MAX_DATA_COLUMNS
+from symbolic.spec.limits import MAX_DATA_COLUMNS
 case, path = sys.argv[1], sys.argv[2]
 if case == "100000":
     try:

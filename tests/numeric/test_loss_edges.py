@@ -31,8 +31,8 @@ import pytest
 import torch
 
 import numeric.losses as twin
-from symbolic.likelihood import LOSSES, get_loss
-from symbolic.losses import network_loss
+from symbolic.spec.losses import LOSSES, get_loss
+from symbolic.losses.sample import network_loss
 from symbolic.spec import NetworkSpec
 
 #: The requirement: |got - reference| <= RTOL |reference|.

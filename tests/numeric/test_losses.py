@@ -13,11 +13,11 @@ import torch
 import torch.nn.functional as F
 
 import numeric.losses as twin
-import symbolic.losses as registry
+import symbolic.losses.sample as registry
 from numeric.model import DeepNetworkModule
-from symbolic.compile import compile_program
-from symbolic.losses import LOSSES, network_loss, sample_loss
-from symbolic.recipes import checked_recipe
+from symbolic.core.compile import compile_program
+from symbolic.losses.sample import LOSSES, network_loss, sample_loss
+from symbolic.losses.recipes import checked_recipe
 from symbolic.spec import NetworkSpec
 from tests.helpers import FIRST_ROUND, RTOL32, RTOL64, as_numpy, assert_close, specs
 

@@ -7,9 +7,9 @@ import sympy as sp
 import torch
 
 from numeric.activations import torch_activation
-from symbolic.activations import Indicator, ReLU, activation
-from symbolic.compile import compile_program
-from symbolic.derivation import check_equal
+from symbolic.activations.functions import Indicator, ReLU, activation
+from symbolic.core.compile import compile_program
+from symbolic.core.derivation import check_equal
 from symbolic.spec import ACTIVATIONS, NetworkSpec
 from tests.helpers import assert_close
 

@@ -8,10 +8,10 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from symbolic.activations import Indicator, ReLU, Softplus, Tanh, sig
-from symbolic.answer_grammar import MAX_DEPTH, AnswerSyntaxError, parse_answer
-from symbolic.derivation import check_equal
-from symbolic.srepr_reader import read_srepr
+from symbolic.activations.functions import Indicator, ReLU, Softplus, Tanh, sig
+from derivations.exercises.answer_grammar import MAX_DEPTH, AnswerSyntaxError, parse_answer
+from symbolic.core.derivation import check_equal
+from derivations.exercises.srepr_reader import read_srepr
 
 x, f, y, z = (sp.Symbol(n, real=True) for n in "xfyz")
 t10, t11 = sp.Symbol("theta_{1,0}", real=True), sp.Symbol("theta_{1,1}", real=True)

@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 
-from symbolic.backprop import (adjoint_symbol, alpha, backprop, gradient_descent_step, local_partials,
+from symbolic.backprop.backprop import (adjoint_symbol, alpha, backprop, gradient_descent_step, local_partials,
                                reverse_mode)
-from symbolic.losses import LOSSES
+from symbolic.losses.sample import LOSSES
 from symbolic.spec import ACTIVATIONS, NetworkSpec
 from tests.helpers import FIRST_ROUND, specs
 
@@ -195,8 +195,8 @@ def test_compiled_indicator_gate_equals_the_product():
     import numpy as np
     import torch
 
-    from symbolic.activations import Indicator
-    from symbolic.compile import compile_program
+    from symbolic.activations.functions import Indicator
+    from symbolic.core.compile import compile_program
 
     z, g, w = sp.symbols("z g w", real=True)
     zs = np.array([-1.5, -0.0, 0.0, 1e-30, 2.0])
@@ -218,7 +218,7 @@ def test_compiled_indicator_gate_equals_the_product():
 def test_python_float_arguments_keep_float64_in_torch_programs():
     import torch
 
-    from symbolic.compile import compile_program
+    from symbolic.core.compile import compile_program
 
     x, s = sp.symbols("x sigma", real=True)
     fn = compile_program([x, s], [], [sp.log(2 * sp.pi * s**2) / 2 + x], "torch")
@@ -230,9 +230,9 @@ def test_python_float_arguments_keep_float64_in_torch_programs():
 def test_adjoints_are_their_own_symbols_not_a_name_prefix():
     """An adjoint prints as a partial derivative because it is an ``Adjoint``, whatever its
     name; a plain symbol that happens to be called ``dl/df`` is not one."""
-    from symbolic.autodiff import Adjoint
-    from symbolic.backprop import LOSS_SYMBOL
-    from symbolic.printing import latex
+    from symbolic.core.autodiff import Adjoint
+    from symbolic.backprop.backprop import LOSS_SYMBOL
+    from symbolic.core.printing import latex
 
     f = sp.Symbol("f_{1,2}", real=True)
     g = adjoint_symbol(f)
@@ -259,7 +259,7 @@ def test_adjoints_survive_pickling_and_export_as_stock_symbols():
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_compile_program_names_a_stray_symbol(backend):
     """A symbol that is neither an argument nor assigned earlier is named, not a NameError."""
-    from symbolic.compile import compile_program
+    from symbolic.core.compile import compile_program
 
     x, w, f, h = sp.symbols("x w f h", real=True)
     with pytest.raises(ValueError, match=r"'w' appears in the assignment f = w\*x"):

@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 import torch
 
-from symbolic.backprop import adjoint_symbol
-from symbolic.backprop_toy import chain_rule_example, toy_values
+from symbolic.backprop.backprop import adjoint_symbol
+from symbolic.backprop.toy import chain_rule_example, toy_values
 
 TOL = 1e-40  # two 50-digit evaluations of the same number
 

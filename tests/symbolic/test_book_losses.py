@@ -10,14 +10,14 @@ import sympy as sp
 import torch
 
 import numeric.losses as twin
-from derivations.crosscheck import gradient_check, random_inputs, random_targets
+from derivations.checks.crosscheck import gradient_check, random_inputs, random_targets
 from numeric.data import validate_targets
 from numeric.datasets import Dataset
 from numeric.training import TrainConfig, Trainer
-from symbolic.likelihood import LOSSES, get_loss
-from symbolic.losses import network_loss
-from symbolic.recipe_engine import check_normalised, normalisation_check
-from symbolic.recipes import checked_recipe, recipe
+from symbolic.spec.losses import LOSSES, get_loss
+from symbolic.losses.sample import network_loss
+from symbolic.losses.engine import check_normalised, normalisation_check
+from symbolic.losses.recipes import checked_recipe, recipe
 from symbolic.spec import NetworkSpec
 from tests.helpers import FIRST_ROUND, RTOL64, assert_close
 
@@ -67,7 +67,7 @@ def test_the_printed_mode_is_checked(name):
 
 
 def test_a_wrong_mode_is_caught():
-    from symbolic.recipe_engine import _mode_check
+    from symbolic.losses.engine import _mode_check
 
     block = get_loss("gamma").model().block()
     y, (alpha, beta) = block.targets[0], block.parameters

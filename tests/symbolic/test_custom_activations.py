@@ -20,15 +20,15 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivations.crosscheck import forward_check, gradient_check
+from derivations.checks.crosscheck import forward_check, gradient_check
 from numeric.activations import torch_activation
 from symbolic import register_activation
-from symbolic.activations import ACTIVATION_CLASSES
-from symbolic.compile import compile_program
-from symbolic.custom_activations import make_activation
-from symbolic.piecewise import count_regions, network_pieces
+from symbolic.activations.functions import ACTIVATION_CLASSES
+from symbolic.core.compile import compile_program
+from symbolic.activations.custom import make_activation
+from symbolic.regions.piecewise import count_regions, network_pieces
 from symbolic.spec import ACTIVATIONS, NetworkSpec
-from symbolic.srepr_reader import read_srepr
+from derivations.exercises.srepr_reader import read_srepr
 from tests.helpers import assert_close
 
 z = sp.Symbol("z", real=True)
@@ -149,7 +149,7 @@ def test_a_given_correct_derivative_is_accepted_and_used():
 
 
 def test_regions_refuses_an_activation_that_is_not_piecewise_linear():
-    from symbolic.regions import activation_pattern_map
+    from symbolic.regions.counts import activation_pattern_map
 
     with registered(z / (1 + sp.Abs(z))) as (name, _):
         spec = NetworkSpec((2, 2, 1), name)

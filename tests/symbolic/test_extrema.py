@@ -11,8 +11,8 @@ import pytest
 import sympy as sp
 import torch
 
-from symbolic.autodiff import reverse_mode
-from symbolic.compile import compile_program
+from symbolic.core.autodiff import reverse_mode
+from symbolic.core.compile import compile_program
 from tests.helpers import assert_close
 
 a, b, c, h, l = sp.symbols("a b c h l", real=True)

@@ -9,11 +9,11 @@ import torch
 
 from numeric.datasets import make_dataset
 from numeric.training import TrainConfig, Trainer
-from symbolic.gradient_descent import (lecture_linear_regression, least_squares_loss, linear_regression_descent,
+from symbolic.training.gradient_descent import (lecture_linear_regression, least_squares_loss, linear_regression_descent,
                                        linear_regression_iterates, network_gradient_step, phi_0, phi_1)
-from symbolic.compile import compile_program
-from symbolic.networks import deep_network
-from symbolic.printing import latex
+from symbolic.core.compile import compile_program
+from symbolic.networks.network import deep_network
+from symbolic.core.printing import latex
 from symbolic.spec import NetworkSpec
 from tests.helpers import RTOL64, assert_close, spec_id
 

@@ -4,10 +4,10 @@ never imports SymPy (it uses the plain-Python spec only)."""
 import subprocess
 import sys
 
-SYMBOLIC = ["symbolic", "symbolic.networks", "symbolic.backprop", "symbolic.backprop_compile", "symbolic.compile",
-            "symbolic.derivation", "symbolic.recipes", "symbolic.regions", "symbolic.piecewise",
-            "symbolic.constructions", "symbolic.gradient_descent", "symbolic.identities", "symbolic.counts",
-            "symbolic.step_check", "symbolic.tolerances", "symbolic.autodiff"]
+SYMBOLIC = ["symbolic", "symbolic.networks.network", "symbolic.backprop.backprop", "symbolic.backprop.compile", "symbolic.core.compile",
+            "symbolic.core.derivation", "symbolic.losses.recipes", "symbolic.regions.counts", "symbolic.regions.piecewise",
+            "symbolic.regions.constructions", "symbolic.training.gradient_descent", "symbolic.networks.identities", "symbolic.networks.counts",
+            "symbolic.core.step_check", "symbolic.spec.tolerances", "symbolic.core.autodiff"]
 NUMERIC = ["numeric", "numeric.model", "numeric.losses", "numeric.training", "numeric.checkpoint", "numeric.datasets",
            "numeric.params", "numeric.data", "numeric.optimizers", "numeric.monitoring"]
 
@@ -29,5 +29,5 @@ def test_numeric_does_not_import_sympy():
 
 def test_tolerance_table_is_plain_python():
     """Every side reads the one tolerance table, so importing it loads neither SymPy nor torch."""
-    loaded = _loaded_after_import(["symbolic.tolerances"])
-    assert "sympy" not in loaded and "torch" not in loaded and "symbolic.tolerances" in loaded
+    loaded = _loaded_after_import(["symbolic.spec.tolerances"])
+    assert "sympy" not in loaded and "torch" not in loaded and "symbolic.spec.tolerances" in loaded

@@ -6,7 +6,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sympy.parsing.latex import parse_latex
 
-from symbolic.printing import latex
+from symbolic.core.printing import latex
 
 R = dict(real=True)
 # Symbols whose printed names parse back: theta_{1,0} prints as \theta_{10}.
@@ -64,8 +64,8 @@ def test_known_regressions():
 
 def test_package_functions_print_when_raised_to_a_power():
     """Powers of activations and logsumexp (tanh'[z] = 1 - tanh[z]^2) used to crash the printer."""
-    from symbolic.activations import ACTIVATION_CLASSES
-    from symbolic.losses import LogSumExp
+    from symbolic.activations.functions import ACTIVATION_CLASSES
+    from symbolic.losses.sample import LogSumExp
 
     z, w = SYMBOLS[1], SYMBOLS[0]
     for cls in ACTIVATION_CLASSES.values():

@@ -8,10 +8,10 @@ import pytest
 from tests.helpers import FIRST_ROUND
 import sympy as sp
 
-from symbolic.activations import Softplus, sig
-from symbolic.derivation import Cases, Derivation, check_equal
-from symbolic.losses import LOSSES, LogSumExp, sample_loss, sigma
-from symbolic.recipes import Softmax, checked_recipe, network_loss_derivation, recipe
+from symbolic.activations.functions import Softplus, sig
+from symbolic.core.derivation import Cases, Derivation, check_equal
+from symbolic.losses.sample import LOSSES, LogSumExp, sample_loss, sigma
+from symbolic.losses.recipes import Softmax, checked_recipe, network_loss_derivation, recipe
 from symbolic.spec import NetworkSpec
 
 
@@ -137,7 +137,7 @@ def test_network_loss_derivation_reaches_the_registry(name, widths):
     spec = NetworkSpec(widths, "relu")
     d = network_loss_derivation(spec, name)
     assert d.check().passed
-    from symbolic.losses import network_loss
+    from symbolic.losses.sample import network_loss
 
     assert d.steps[-1].rhs == network_loss(spec, name).sample.expr
 

@@ -2,9 +2,9 @@ import sympy as sp
 import torch
 
 from numeric.model import DeepNetworkModule
-from symbolic.counts import D, D_i, D_o, K, deep_parameter_count, parameter_count, parameter_count_derivation, shallow_parameter_count
-from symbolic.identities import composition_is_deep, shallow_is_deep
-from symbolic.networks import deep_network, lecture_1_3_1, shallow_network
+from symbolic.networks.counts import D, D_i, D_o, K, deep_parameter_count, parameter_count, parameter_count_derivation, shallow_parameter_count
+from symbolic.networks.identities import composition_is_deep, shallow_is_deep
+from symbolic.networks.network import deep_network, lecture_1_3_1, shallow_network
 from symbolic.spec import NetworkSpec
 
 
@@ -48,7 +48,7 @@ def test_shallow_is_deep_and_composition_are_checked():
 
 
 def test_identity_check_catches_a_wrong_renaming():
-    from symbolic.networks import deep_network, shallow_network
+    from symbolic.networks.network import deep_network, shallow_network
     from symbolic.spec import NetworkSpec
 
     d = shallow_is_deep(1, 2, 1)

@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 from symbolic import register_loss
-from symbolic.likelihood import LOSSES
+from symbolic.spec.losses import LOSSES
 
 ROOT = Path(__file__).resolve().parents[2]
 y, mu = sp.Symbol("y", real=True), sp.Symbol("mu", real=True)

@@ -3,7 +3,7 @@
 The three-dimensional normal (``derive --widths 1,2,9 --loss multivariate-normal``) took
 over nine minutes: SymPy's ``integrate`` left forms that grew with every target, and the
 fallback was a 3-D mpmath quadrature. The normalisation is now a closed-form Gaussian
-integral per target, and more than :data:`symbolic.limits.MAX_DERIVED_TARGETS` continuous
+integral per target, and more than :data:`symbolic.spec.limits.MAX_DERIVED_TARGETS` continuous
 targets are refused before any work. Work is bounded by a CPU-time limit on a child
 process, never asserted in wall-clock time.
 """
@@ -19,9 +19,9 @@ import sympy as sp
 
 from derivations.cli import main
 from symbolic import register_loss
-from symbolic.distributions import MULTIVARIATE_NORMAL
-from symbolic.limits import MAX_DERIVED_TARGETS
-from symbolic.recipe_engine import gaussian_integral, normalisation_check
+from symbolic.losses.book import MULTIVARIATE_NORMAL
+from symbolic.spec.limits import MAX_DERIVED_TARGETS
+from symbolic.losses.engine import gaussian_integral, normalisation_check
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,11 +9,11 @@ import sympy as sp
 import torch
 
 from numeric.model import DeepNetworkModule
-from symbolic.constructions import (float_tensors, folding_layer, folding_network, interpolating_network,
+from symbolic.regions.constructions import (float_tensors, folding_layer, folding_network, interpolating_network,
                                     interpolation_errors, shallow_construction, shallow_twin, tensors_from_shallow)
-from symbolic.networks import lecture_1_3_1
-from symbolic.piecewise import count_regions, network_pieces, shallow_joints
-from symbolic.regions import max_regions, one_input_region_count, region_value
+from symbolic.networks.network import lecture_1_3_1
+from symbolic.regions.piecewise import count_regions, network_pieces, shallow_joints
+from symbolic.regions.counts import max_regions, one_input_region_count, region_value
 from symbolic.spec import NetworkSpec
 from tests.helpers import assert_close
 

@@ -10,8 +10,8 @@ import sympy as sp
 from scipy.optimize import linprog
 
 from numeric.model import DeepNetworkModule
-from symbolic.counts import deep_parameter_count, parameter_count, shallow_parameter_count
-from symbolic.regions import (D, D_i, K, activation_pattern_map, deep_region_count, lecture_regions, max_regions,
+from symbolic.networks.counts import deep_parameter_count, parameter_count, shallow_parameter_count
+from symbolic.regions.counts import (D, D_i, K, activation_pattern_map, deep_region_count, lecture_regions, max_regions,
                               max_regions_is_exact, one_input_region_count, parameters_and_regions,
                               region_count_derivation, region_value, shallow_region_count,
                               zaslavsky_small_width_derivation)

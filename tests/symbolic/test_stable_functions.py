@@ -12,8 +12,8 @@ import pytest
 import sympy as sp
 import torch
 
-from symbolic.compile import compile_program
-from symbolic.stable_functions import ExpPhi, ExpScaled, Log1p, Log1pSquare, LogGammaStirling, LogScaledBesselI0
+from symbolic.core.compile import compile_program
+from symbolic.losses.functions import ExpPhi, ExpScaled, Log1p, Log1pSquare, LogGammaStirling, LogScaledBesselI0
 
 u, s, t = sp.Symbol("u", real=True), sp.Symbol("s", real=True), sp.Symbol("t", real=True)
 x = sp.Symbol("x", positive=True)

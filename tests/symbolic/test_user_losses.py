@@ -22,10 +22,10 @@ def test_the_example_plugin_losses_derive_verify_and_train_in_a_fresh_process():
     code = textwrap.dedent("""
         import runpy, torch
         runpy.run_path("examples/my_losses.py")
-        from derivations.crosscheck import gradient_check
+        from derivations.checks.crosscheck import gradient_check
         from numeric.data import Dataset
         from numeric.training import TrainConfig, Trainer
-        from symbolic.recipes import derive_loss
+        from symbolic.losses.recipes import derive_loss
         from symbolic.spec import NetworkSpec
         for name, draw in [("laplace-mine", lambda m, s: torch.distributions.Laplace(m, s).sample()),
                            ("log-normal-mine", lambda m, s: torch.distributions.LogNormal(m, s).sample())]:

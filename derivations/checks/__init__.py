@@ -1,0 +1,1 @@
+"""The check harness: symbolic-versus-PyTorch cross-checks, exact checks, record ids, evidence counts."""

@@ -1,0 +1,155 @@
+"""What a lecture topic produces, and the command line every topic script shares.
+
+A topic script (``derivations/<topic>.py``) is thin: a docstring with the command that
+runs it, library calls only, fixed seeds, the Agg backend, everything written under one
+output folder. It defines ``TITLE`` and ``build(ctx) -> TopicResult``; the notes builder
+(``deepderive notes``) runs them all in the lecture's order.
+
+    python -m derivations.<topic> --out DIR [--device auto|cpu|cuda]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from derivations.tex import OutputFolder
+
+__all__ = ["TopicContext", "TopicResult", "Display", "align", "topic_main", "record", "record_ids"]
+
+
+@dataclass
+class TopicContext:
+    """Where a topic writes (``out/``, ``out/figures/``) and which device trains."""
+
+    out: Path
+    device: str = "cpu"
+    seed: int = 0
+    svg: bool = False  # also write figures/<stem>.svg (for the web notes)
+    _folder: OutputFolder | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def folder(self) -> OutputFolder:
+        """The output folder ``out``, checked when first asked for (every write goes through it)."""
+        if self._folder is None or self._folder.path != Path(self.out):
+            self._folder = OutputFolder(self.out)
+        return self._folder
+
+    @property
+    def figures(self) -> Path:
+        return self.folder.folder("figures")
+
+    def save_figure(self, fig, stem: str) -> str:
+        """Save a matplotlib figure as PDF (for LaTeX), PNG (for screens) and, for the web
+        notes, SVG; return the PDF's path relative to ``out`` for ``\\includegraphics``."""
+        import matplotlib.pyplot as plt
+
+        try:
+            self.folder.save_figure(fig, f"figures/{stem}.pdf", bbox_inches="tight")
+            self.folder.save_figure(fig, f"figures/{stem}.png", dpi=120, bbox_inches="tight")
+            if self.svg:
+                self.folder.save_figure(fig, f"figures/{stem}.svg", bbox_inches="tight")
+        finally:
+            plt.close(fig)
+        return f"figures/{stem}.pdf"
+
+
+@dataclass
+class Display:
+    """One displayed equation block of a topic and the verification records behind it.
+
+    The same object feeds every output made from a topic (notes, slides, notebooks):
+    ``latex`` is the display as the notes print it (an ``align*`` or ``\\[ \\]`` block),
+    ``records`` are the very record dicts of the topic that check (or define) it, and
+    ``derivation`` is the :class:`~symbolic.core.derivation.Derivation` it prints, when it is one,
+    so that an output can split its steps (a slide deck breaks long derivations).
+    """
+
+    latex: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    derivation: Any = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.records) and all(r["passed"] for r in self.records)
+
+    @property
+    def is_definition(self) -> bool:
+        """True when every record behind the display states a definition (nothing to prove)."""
+        return bool(self.records) and all(r.get("method") == "definition" for r in self.records)
+
+    def _repr_latex_(self) -> str:
+        if self.derivation is not None and hasattr(self.derivation, "_repr_latex_"):
+            return self.derivation._repr_latex_()
+        body = self.latex.strip()
+        for env, inner in (("align*", "aligned"), ("alignat*", "alignedat"), ("equation*", "")):
+            body = body.replace(f"\\begin{{{env}}}", f"\\begin{{{inner}}}" if inner else "")
+            body = body.replace(f"\\end{{{env}}}", f"\\end{{{inner}}}" if inner else "")
+        if body.startswith("\\[") and body.endswith("\\]"):
+            body = body[2:-2]
+        return "$\\displaystyle " + body + "$"
+
+
+def record_ids(records: list[dict[str, Any]]) -> list[str]:
+    """The verification ids of records (``id``; given by the output builders when missing)."""
+    return [str(r["id"]) for r in records if "id" in r]
+
+
+@dataclass
+class TopicResult:
+    """A topic's LaTeX fragment (starting with ``\\section``), figures and checks.
+
+    ``displays`` names the topic's displayed equations (``"network"``, ``"bernoulli: likelihood"``)
+    so that other outputs (slides, notebooks, web pages) reuse them instead of retyping them.
+    """
+
+    slug: str
+    title: str
+    latex: str
+    figures: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    displays: dict[str, Display] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(r["passed"] for r in self.records)
+
+
+def record(name: str, kind: str, max_error: float, passed: bool, method: str = "", **extra: Any) -> dict[str, Any]:
+    """One verification record (DESIGN.md: ``name``, ``kind``, ``max_error``, ``passed``)."""
+    return {"name": name, "kind": kind, "max_error": float(max_error), "passed": bool(passed), "method": method, **extra}
+
+
+def align(lines: list[str]) -> str:
+    """An ``align*`` block of equations given as ``"lhs = rhs"`` strings (aligned at the first =)."""
+    return "\\begin{align*}\n" + "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in lines) + "\n\\end{align*}"
+
+
+def topic_main(build: Callable[[TopicContext], TopicResult], argv: list[str] | None = None) -> int:
+    """The command line of a single topic script: writes ``<slug>.tex`` and ``<slug>.json``."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    parser = argparse.ArgumentParser(description=(build.__module__ or "topic"))
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    args = parser.parse_args(argv)
+    try:
+        folder = OutputFolder(args.out)
+        out = folder.path
+        if args.device != "cpu":
+            from numeric.model import resolve_device
+
+            resolve_device(args.device)
+        result = build(TopicContext(out, args.device))
+        folder.write_text(f"{result.slug}.tex", result.latex + "\n")
+        folder.write_text(f"{result.slug}.json", json.dumps(result.records, indent=1) + "\n")
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = [r for r in result.records if not r["passed"]]
+    print(f"{result.title}: {len(result.records)} checks, {len(failed)} failed; wrote {out / (result.slug + '.tex')}")
+    return 1 if failed else 0

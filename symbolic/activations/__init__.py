@@ -1,0 +1,1 @@
+"""The activation functions a[.] as SymPy functions, and the ones a lecturer registers."""

@@ -1,0 +1,274 @@
+r"""A derivation is data: ordered equality steps, each with a one-line reason and a check.
+
+This module is the data model (:class:`Step`, :class:`Derivation`, its LaTeX/text printing
+and its verification records); checking one step is :mod:`symbolic.core.step_check`.
+
+Every step states ``lhs = rhs``. A step without its own ``lhs`` continues the chain of the
+step before (printed as ``&= rhs``) and is checked against the previous right-hand side. A
+step with a new ``lhs`` is checked as ``lhs = rhs`` after expanding the derivation's
+``definitions`` (for example, ``L`` defined as a product over samples).
+
+Each step is checked by :func:`symbolic.core.step_check.check_equal`: symbolic where SymPy can
+prove the difference is zero (``expand``, targeted rewrites, ``simplify`` on small
+expressions); otherwise numeric, by evaluating both sides with mpmath at 50 significant
+digits at random points of the step's domain. The method and the largest error seen are
+recorded on the step.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> d = Derivation("square of a sum")
+>>> d.add((x + 1) ** 2, "definition", lhs=sp.Symbol("q"), check=False)
+>>> d.add(x**2 + 2 * x + 1, "expand the square")
+>>> d.check().passed
+True
+>>> print(d.to_latex())
+\begin{align*}
+q &= \left(x + 1\right)^{2} && \text{definition}\\
+&= x^{2} + 2 x + 1 && \text{expand the square}
+\end{align*}
+>>> d.add(x**2 + 1, "a deliberately wrong step")
+>>> d.check().passed
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import sympy as sp
+
+from symbolic.core.printing import display_width, latex, latex_lines, typeset_width
+# The step checker lives in its own module; its names stay importable from here.
+from symbolic.core.step_check import NUMERIC_TOLERANCE, Cases, Check, _DIGITS, _unfold, check_equal  # noqa: F401
+
+__all__ = ["Cases", "Check", "Step", "Derivation", "DerivationCheck", "check_equal"]
+
+
+@dataclass
+class Step:
+    """One equality ``lhs = rhs`` with its reason; ``lhs`` None continues the chain."""
+
+    rhs: sp.Expr
+    reason: str
+    lhs: sp.Expr | None = None
+    checked: bool = True
+    domain: Mapping[sp.Symbol, Any] | None = None
+    check: Check | None = None
+    lhs_latex: str | None = None
+    rhs_latex: str | None = None
+    rename: Mapping[sp.Basic, sp.Expr] | None = None
+    verify: Any = None  # a callable () -> Check for a claim check_equal cannot test (an integral, a maximum)
+
+
+@dataclass
+class Derivation:
+    """An ordered list of checked equality steps; prints as LaTeX ``align*`` or text."""
+
+    title: str
+    steps: list[Step] = field(default_factory=list)
+    definitions: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
+    domain: dict[sp.Symbol, Any] = field(default_factory=dict)
+    layout: str = "row"  # where reasons go in LaTeX: decided per "row" or per "block"
+
+    def add(
+        self,
+        rhs: sp.Expr,
+        reason: str,
+        lhs: sp.Expr | None = None,
+        check: bool = True,
+        domain: Mapping[sp.Symbol, Any] | None = None,
+        lhs_latex: str | None = None,
+        rhs_latex: str | None = None,
+        rename: Mapping[sp.Basic, sp.Expr] | None = None,
+        verify: Any = None,
+    ) -> None:
+        """Append a step; ``check=False`` marks a definition (recorded, not proven).
+
+        ``rename`` maps symbols of the previous step to this step's (a change of notation):
+        the step is checked as ``previous.xreplace(rename) == rhs``.
+        """
+        if lhs is None and not self.steps:
+            raise ValueError("the first step of a derivation needs a left-hand side (lhs=...)")
+        self.steps.append(Step(sp.sympify(rhs), reason, None if lhs is None else sp.sympify(lhs), check,
+                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename, verify=verify))
+
+    def _expand(self, expr: sp.Expr) -> sp.Expr:
+        for _ in range(10):
+            new = expr.xreplace(self.definitions) if self.definitions else expr
+            if new == expr:
+                break
+            expr = new
+        return expr
+
+    def check(self, symbolic: bool = True) -> "DerivationCheck":
+        """Check every step; results are stored on the steps and summarised.
+
+        ``symbolic=False`` skips the proofs: every step is evaluated numerically (mpmath), an
+        independent second witness for steps SymPy proves.
+        """
+        previous_rhs = None
+        for i, step in enumerate(self.steps):
+            domain = {**self.domain, **(step.domain or {})}
+            try:
+                if not step.checked:
+                    step.check = Check("definition", True, 0.0)
+                elif step.verify is not None:
+                    step.check = step.verify()
+                elif step.lhs is None:
+                    before = previous_rhs.xreplace(step.rename) if step.rename else previous_rhs
+                    step.check = check_equal(self._expand(before), self._expand(step.rhs), domain, seed=i,
+                                             symbolic=symbolic)
+                else:
+                    step.check = check_equal(self._expand(step.lhs), self._expand(step.rhs), domain, seed=i,
+                                             symbolic=symbolic)
+            except Exception as exc:  # name the step whose check broke (the CLI prints it as the failed check)
+                exc.add_note(f"{self.title}, step {i + 1}: {_short(step.reason, 100)}")
+                raise
+            previous_rhs = step.rhs
+        return DerivationCheck(self)
+
+    @property
+    def passed(self) -> bool:
+        return all(s.check is not None and s.check.passed for s in self.steps)
+
+    # ----- printing ------------------------------------------------------------------
+    def to_latex(self, environment: str = "align*", inline_width: int = 150, wrap_width: int = 66,
+                 reason_width: int | None = 94) -> str:
+        """LaTeX ``align*``: one row per step, its reason as ``\\text{}`` on the right, or on
+        a line of its own below the step when the row would be too wide for the page
+        (estimated from the LaTeX source length, ``inline_width``). With ``layout="block"``
+        the choice is made once for the whole block (align* lines the reasons up after its
+        widest row, so one wide row pushes every inline reason off the page).
+
+        Every right-hand side starts after the widest left-hand side (align*'s first column),
+        so long sums wrap at ``wrap_width`` less that width; a reason on its own line that
+        would run past the page (``reason_width`` footnote-size characters per line, less the
+        left column) continues on further lines (``None``: never split, e.g. for a caller that
+        sets reasons in a box of its own)."""
+        cells = []
+        lefts = ["" if step.lhs is None else (step.lhs_latex or latex(step.lhs)) for step in self.steps]
+        left_width = round(max((typeset_width(left) for left in lefts), default=0))
+        for step, left in zip(self.steps, lefts):
+            if step.rhs_latex:
+                rhs = step.rhs_latex
+            else:  # long sums continue on further lines, indented under the '='
+                rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - left_width)))
+            mark = ""
+            if step.check is not None and not step.check.passed:
+                mark = r"\quad\textbf{(CHECK FAILED)}"
+            cells.append((left, rhs, _tex_text(step.reason), mark))
+        widest = max((len(left) for left, _, _, _ in cells), default=0) + max(
+            (len(rhs) for _, rhs, _, _ in cells), default=0)
+        block_inline = all(widest + 2 * len(reason) <= inline_width for _, _, reason, _ in cells)
+        if any("\\qquad" in r for _, r, _, _ in cells):
+            # A wrapped step is wide; align* would push every inline reason past it.
+            inlines = [False] * len(cells)
+        elif self.layout == "block":
+            inlines = [block_inline] * len(cells)
+        else:
+            inlines = [len(left) + len(rhs) + 2 * len(reason) <= inline_width for left, rhs, reason, _ in cells]
+            if not all(inlines):  # a reason on a line of its own widens the column every inline reason follows
+                inlines = [False] * len(cells)
+        rows = []
+        for (left, rhs, reason, mark), inline in zip(cells, inlines):
+            if inline:
+                rows.append(f"{left}{' ' if left else ''}&= {rhs} && \\text{{{reason}}}{mark}")
+            else:
+                budget = None if reason_width is None else max(40, reason_width - (9 * left_width) // 5)
+                lines = [f"({reason})"] if budget is None else wrap_text(f"({reason})", budget)
+                reasons = [f"&\\qquad\\text{{\\footnotesize{lines[0]}}}"]  # further lines indented a little
+                reasons += [f"&\\qquad\\quad\\text{{\\footnotesize {line}}}" for line in lines[1:]]
+                rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n" + "\\\\\n".join(reasons))
+        return f"\\begin{{{environment}}}\n" + "\\\\\n".join(rows) + f"\n\\end{{{environment}}}"
+
+    def to_text(self) -> str:
+        lines = [self.title]
+        for step in self.steps:
+            left = "" if step.lhs is None else sp.sstr(step.lhs)
+            status = ""
+            if step.check is not None:
+                status = f"  [{'ok' if step.check.passed else 'FAILED'}: {step.check.method}]"
+            lines.append(f"  {left:>12} = {sp.sstr(step.rhs)}    ({step.reason}){status}")
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaystyle " + self.to_latex("aligned") + "$"
+
+    def records(self) -> list[dict[str, Any]]:
+        """Verification records (DESIGN.md: name, kind, max_error, passed) for every step."""
+        out = []
+        previous_rhs = None
+        for i, step in enumerate(self.steps, start=1):
+            c = step.check or Check("unchecked", False, float("inf"))
+            entry = {
+                "name": f"{self.title}: step {i} ({step.reason})",
+                "kind": "derivation-step",
+                "method": c.method,
+                "max_error": c.max_error,
+                "passed": c.passed,
+            }
+            if not c.passed:  # what was compared, so that a reader can see the failure
+                expected = step.lhs if step.lhs is not None else previous_rhs
+                entry.update(expected=_short(expected), got=_short(step.rhs), detail=c.detail)
+            out.append(entry)
+            previous_rhs = step.rhs
+        return out
+
+
+def _short(expr: Any, limit: int = 300) -> str:
+    text = sp.sstr(expr)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    r"""Text with ``$...$`` math cut at spaces outside the math into lines of at most
+    ``width`` characters (math counted by :func:`display_width`; one word longer than the
+    line stays whole).
+
+    >>> wrap_text("(the loss is $\\sum_i l_i$ over the samples)", 18)
+    ['(the loss is $\\sum_i l_i$', 'over the samples)']
+    """
+    words, current, in_math = [], "", False
+    for ch in text:  # split at spaces outside math
+        if ch == "$":
+            in_math = not in_math
+        if ch == " " and not in_math:
+            words.append(current)
+            current = ""
+        else:
+            current += ch
+    words.append(current)
+
+    def width_of(chunk: str) -> int:
+        parts = chunk.split("$")
+        return sum(len(p) if k % 2 == 0 else display_width(p) for k, p in enumerate(parts))
+
+    lines: list[str] = []
+    for word in words:
+        if lines and width_of(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return [line for line in lines if line]
+
+
+def _tex_text(text: str) -> str:
+    if "$" in text:  # the reason carries its own inline math
+        return text
+    for ch in "&%#_":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+@dataclass
+class DerivationCheck:
+    derivation: Derivation
+
+    @property
+    def passed(self) -> bool:
+        return self.derivation.passed
+
+    @property
+    def failures(self) -> list[Step]:
+        return [s for s in self.derivation.steps if s.check is not None and not s.check.passed]

@@ -1,0 +1,566 @@
+r"""The recipe engine: the lecture's loss recipe derived, as checked derivations, from a distribution alone.
+
+Given a :class:`symbolic.losses.book.Block` (the density ``Pr(y | theta)``, the link
+``theta = link[f]`` and the support), :func:`engine_recipe` builds the four parts of a
+:class:`symbolic.losses.recipes.Recipe`:
+
+1. **distribution and link**: the density; that it is normalised over the support
+   (``sympy.integrate``/``summation`` where SymPy finishes, else mpmath quadrature at random
+   linked parameters; :func:`normalisation_check`); the links; the linked density;
+2. **likelihood**: ``Pr(y_1..y_I) = prod_i Pr(y_i | link[f_i])``, ``L = -log prod = sum_i -log``,
+   and the sum of the stable per-sample terms;
+3. **per-sample loss**: ``l_i = -log Pr(y | link[f])``, its logarithm expanded, and the stable
+   form (proven equal where SymPy can, else at 50 digits at random points);
+4. **prediction**: the slope of the log-density, and the mode (solved by SymPy where it
+   can, or the block's stated mode), checked to be a maximum at random points.
+
+>>> from symbolic.spec.losses import get_loss
+>>> r = get_loss("exponential").model().recipe()
+>>> r.check()
+True
+>>> r.parts["distribution and link"].steps[1].check.method
+'symbolic (sympy.integrate)'
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable
+
+import mpmath
+import sympy as sp
+
+from symbolic.core.derivation import Check, Derivation
+from symbolic.core.step_check import Cases
+from symbolic.losses.book import SUPPORT_INTERVALS, Block, support_interval
+
+__all__ = ["engine_recipe", "normalisation_check", "check_normalised", "gaussian_integral",
+           "NORMALISATION_TOLERANCE"]
+
+#: Largest |integral - 1| a numerically checked density may show (quadrature at 30 digits).
+NORMALISATION_TOLERANCE = 1e-12
+_DPS = 30
+_SYMBOLIC_SECONDS = 2
+
+i = sp.Symbol("i", integer=True, positive=True)
+I = sp.Symbol("I", integer=True, positive=True)  # noqa: E741 - the lecture's symbol
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: int):
+    """Stop a SymPy attempt after ``seconds`` (main thread only; elsewhere no limit is set)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, handler)
+    # Repeat every 0.1 s after the first: an exception raised inside a garbage-collector callback
+    # is swallowed by Python, and a one-shot alarm would then never stop the attempt.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _attempt(fn: Callable[[], Any], seconds: int = _SYMBOLIC_SECONDS) -> Any:
+    """``fn()``, or None when SymPy gives up, fails or runs out of time."""
+    try:
+        with _time_limit(seconds):
+            return fn()
+    except (_Timeout, NotImplementedError, ValueError, TypeError, AttributeError, RecursionError,
+            ZeroDivisionError, sp.PolynomialError):
+        return None
+
+
+def _random_outputs(block: Block, rng: random.Random, spread: float = 0.9) -> dict[sp.Symbol, sp.Rational]:
+    bound = int(spread * 1000)
+    return {f: sp.Rational(rng.randint(-bound, bound), 1000) for f in block.outputs}
+
+
+def _parameter_point(block: Block, rng: random.Random, spread: float = 0.9) -> dict[sp.Symbol, sp.Expr]:
+    """Parameters that satisfy every constraint: the link of random outputs in [-spread, spread]
+    (and the fixed constants, such as the normal's sigma, between 1/2 and 2)."""
+    f = _random_outputs(block, rng, spread)
+    values = {p: e.xreplace(f) for p, e in block.link.items()}
+    values.update({c: sp.Rational(rng.randint(500, 2000), 1000) for c in block.constants})
+    return values
+
+
+def _is_one(expr: sp.Expr) -> bool:
+    return _attempt(lambda: sp.simplify(expr - 1) == 0) is True
+
+
+def normalisation_check(block: Block, points: int = 3, seed: int = 0) -> Check:
+    r"""Check ``integral (or sum) of Pr(y | theta) over the support = 1``.
+
+    Symbolic (``sympy.integrate``/``sympy.summation`` in the parameter symbols) where SymPy
+    finishes in a few seconds; else at ``points`` random linked parameter values, by mpmath
+    quadrature at 30 digits (continuous), a sum to 400 terms (counts), or the exact sum over
+    every outcome (classes, rankings: all n! of them). ``max_error`` is the largest
+    ``|total - 1|`` seen; ``detail`` states the total measured.
+    """
+    support, y = block.support, block.targets
+    density = block.density
+    interval = support_interval(support)
+    if interval is not None:
+        def iterated():  # the last target first: y_n, then y_{n-1}, ...
+            total = density
+            for t in reversed(y):
+                total = sp.integrate(total, (t, *interval), conds="none")
+            return total
+
+        # A Gaussian in every target (the multivariate normal) integrates in closed form, one
+        # target at a time: polynomial work bounded by the number of targets, so no time limit.
+        method, total = "symbolic (Gaussian integrals, one target at a time)", density
+        for t in reversed(y) if interval == SUPPORT_INTERVALS["real"] else ():
+            total = gaussian_integral(total, t)
+            if total is None:
+                break
+        if total is None or total.has(*y):
+            method, total = "symbolic (sympy.integrate)", _attempt(iterated)
+        if total is not None and not total.has(sp.Integral) and not total.free_symbols:
+            error = float(abs(sp.N(total - 1, _DPS)))
+            return Check(method, error == 0, error, f"integrates to {total}")
+        if total is not None and not total.has(sp.Integral) and _is_one(total):
+            return Check(method, True, 0.0)
+    if support == "count" and len(y) == 1:
+        k = sp.Dummy("k", integer=True, nonnegative=True)
+        total = _attempt(lambda: sp.summation(density.xreplace({y[0]: k}), (k, 0, sp.oo)))
+        if total is not None and not total.has(sp.Sum) and _is_one(total):
+            return Check("symbolic (sympy.summation)", True, 0.0)
+    if support == "binary" and len(y) == 1:  # the linked probabilities of 0 and 1, for every output
+        total = sp.Add(*[block.linked.xreplace({y[0]: v}) for v in (0, 1)])
+        if _is_one(total):
+            return Check("symbolic (sum over y = 0, 1)", True, 0.0)
+    if support == "class" and block.one_hot:  # the linked class probabilities, for every output
+        total = sp.Add(*[block.linked.xreplace(block.encode([c])) for c in range(len(y))])
+        if _is_one(total):
+            return Check(f"symbolic (sum over the {len(y)} classes)", True, 0.0)
+    rng = random.Random(seed)
+    worst, measured = 0.0, []
+    for _ in range(points):
+        values = _parameter_point(block, rng)
+        locations = [v for p, v in values.items() if not p.is_positive]  # kinks and peaks sit there
+        total = _numeric_total(block, density.xreplace(values), locations)
+        measured.append(total)
+        worst = max(worst, abs(total - 1))
+    method = {"ranking": "sum over all n! rankings (30 digits)", "class": "sum over the classes (30 digits)",
+              "binary": "sum over 0 and 1 (30 digits)", "count": "sum of 400 terms (30 digits)"}.get(
+        support, f"numeric (mpmath quadrature, {_DPS} digits)")
+    detail = "integrates to " + ", ".join(mpmath.nstr(t, 15) for t in measured) + f" at {points} parameter points"
+    return Check(f"{method}, {points} parameter points", worst < NORMALISATION_TOLERANCE, float(worst), detail)
+
+
+def gaussian_integral(expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
+    r"""``integral over the real line of c exp(a t^2 + b t + d) dt = c sqrt(pi / -a) exp(d - b^2 / 4a)``
+    for ``a < 0`` (c, a, b, d free of t); None when ``expr`` is not of that form.
+
+    The multivariate normal integrates in closed form one target at a time this way (SymPy's
+    ``integrate`` leaves forms that grow with every target: minutes for n = 3).
+
+    >>> from symbolic.core.printing import latex
+    >>> t, m = sp.Symbol("t", real=True), sp.Symbol("mu", real=True)
+    >>> s = sp.Symbol("sigma", positive=True)
+    >>> print(latex(gaussian_integral(sp.exp(-(t - m)**2 / (2 * s**2)), t)))
+    \sqrt{2} \sqrt{\pi} \sigma
+    """
+    factors = sp.Mul.make_args(expr)
+    constant = sp.Mul(*[f for f in factors if not f.has(t)])
+    exponent = sp.Add(*[f.exp for f in factors if f.has(t) and isinstance(f, sp.exp)])
+    if any(f.has(t) and not isinstance(f, sp.exp) for f in factors):
+        return None
+    terms = sp.collect(sp.expand(exponent), t, evaluate=False)  # {t**2: a, t: b, 1: d}
+    if not set(terms) <= {sp.S.One, t, t**2} or any(c.has(t) for c in terms.values()):
+        return None
+    a, b, d = (terms.get(k, sp.S.Zero) for k in (t**2, t, sp.S.One))
+    if a.is_negative is not True:
+        return None
+    peak = sp.expand(d - b**2 / (4 * a))
+    return constant * sp.sqrt(sp.pi / sp.factor(-a)) * sp.exp(peak)
+
+
+def _numeric_total(block: Block, density: sp.Expr, locations=()) -> mpmath.mpf:
+    """The total probability of a density with numeric parameters."""
+    y, support = block.targets, block.support
+    with mpmath.workdps(_DPS if len(y) == 1 or block.one_hot else 15):  # 2-D quadrature: 15 digits
+        if block.one_hot:  # every outcome of the data columns (rankings: permutations)
+            import itertools
+
+            n = block.data_targets or 1
+            width = len(y) // n
+            outcomes = itertools.permutations(range(width)) if support == "ranking" else \
+                itertools.product(range(width), repeat=n)
+            return mpmath.fsum(mpmath.mpf(sp.N(density.xreplace(block.encode(o)), _DPS)) for o in outcomes)
+        if support in ("binary", "class"):
+            values = (0, 1) if support == "binary" else range(len(block.outputs))
+            return mpmath.fsum(mpmath.mpf(sp.N(density.xreplace({y[0]: v}), _DPS)) for v in values)
+        if support == "count":
+            g = sp.lambdify(y[0], density, "mpmath")
+            return mpmath.fsum(g(k) for k in range(400))
+        lo, hi = (mpmath.mpf(sp.N(v, _DPS)) if sp.sympify(v).is_finite else (mpmath.inf if v > 0 else -mpmath.inf)
+                  for v in support_interval(support))
+        g = sp.lambdify(y, density, "mpmath")
+        inner = sorted({mpmath.mpf(0), *(mpmath.mpf(sp.N(v, _DPS)) for v in locations)})
+        limits = [[lo, *[p for p in inner if lo < p < hi], hi] for _ in y]
+        return mpmath.quad(g, *limits)
+
+
+def check_normalised(block: Block) -> Check:
+    """:func:`normalisation_check`, raising ValueError (naming the total) when the density is not normalised."""
+    check = normalisation_check(block)
+    if not check.passed:
+        where = {"real": "the real line", "positive": "y > 0", "nonnegative": "y >= 0", "unit-interval": "(0, 1)",
+                 "circular": "[-pi, pi]"}.get(block.support, f"its {block.support} support")
+        raise ValueError(f"the density of loss {block.name!r} is not normalised over {where}: it "
+                         f"{check.detail} ({check.method}), not 1; divide by its integral or fix the support")
+    return check
+
+
+# ----- the parts --------------------------------------------------------------------------
+#: Sample values of a count target: a plain set (sample points, not a proof case by case).
+COUNT_VALUES = frozenset({0, 1, 2, 3, 5, 8, 13})
+
+
+def _target_sampler(support: str) -> Callable[[random.Random], sp.Rational] | None:
+    R = lambda rng, lo, hi: sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)  # noqa: E731
+    return {"unit-interval": lambda rng: R(rng, 0.02, 0.98), "circular": lambda rng: R(rng, -3.1, 3.1),
+            "positive": lambda rng: R(rng, 0.05, 3), "nonnegative": lambda rng: R(rng, 0, 3)}.get(support)
+
+
+def _target_values(block: Block) -> Any:
+    """The values a target symbol takes in a check: a sampler, the complete cases, or sample counts."""
+    if block.support == "binary":
+        return Cases({0, 1})
+    if block.support == "count":
+        return COUNT_VALUES
+    return _target_sampler(block.support)
+
+
+def _domain(block: Block, symbols=None) -> dict:
+    """The domain of a per-sample part: the targets' values (for a one-hot block: its class
+    symbol's cases) and the lesson's parameter samplers."""
+    domain: dict = {}
+    if block.indicator is not None:
+        domain[block.indicator] = Cases(range(len(block.targets)))
+    else:
+        values = _target_values(block)
+        if values is not None:
+            domain.update({s: values for s in (block.targets if symbols is None else symbols)})
+    if block.lesson is not None:
+        domain.update(block.lesson.domain)
+    return domain
+
+
+def _definitions(block: Block) -> dict:
+    """One-hot targets as indicators of the class symbol, t_c = [y = c] (categorical)."""
+    if block.indicator is None:
+        return {}
+    return {t: sp.KroneckerDelta(block.indicator, c) for c, t in enumerate(block.targets)}
+
+
+def _lesson(block: Block):
+    from symbolic.losses.book import Lesson
+
+    return block.lesson or Lesson()
+
+
+def _title(block: Block, part: str) -> str:
+    return _lesson(block).titles.get(part) or f"{block.distribution} {part}"
+
+
+def _distribution_part(block: Block) -> Derivation:
+    lesson = _lesson(block)
+    Pr = sp.Symbol("Pr")
+    d = Derivation(_title(block, "distribution and its link"), domain=_domain(block))
+    d.definitions = _definitions(block)
+    pr_latex = r"Pr(\mathbf{y} \mid \boldsymbol\theta)" if len(block.targets) > 1 and block.indicator is None \
+        else r"Pr(y \mid \boldsymbol\theta)"
+    density_reason = lesson.density or f"the {block.distribution} distribution over the targets ({block.support} support)"
+    if lesson.cases is not None:  # the case form is stated; the density is proven equal to it
+        d.add(lesson.cases[0], density_reason, lhs=Pr, check=False, lhs_latex=pr_latex)
+        d.add(block.density, lesson.cases[1])
+    else:
+        d.add(block.density, density_reason, lhs=Pr, check=False, lhs_latex=pr_latex)
+    interval = support_interval(block.support)
+    if interval is not None and len(block.targets) == 1:
+        total = sp.Integral(block.density, (block.targets[0], *interval))
+        reason = "a probability density: it integrates to one over the support"
+    elif interval is not None:
+        total = sp.Integral(block.density, *[(t, *interval) for t in block.targets])
+        reason = "a probability density: it integrates to one over the support"
+    else:
+        total = sp.Symbol("sum_y Pr")
+        reason = "a distribution: the probabilities of all outcomes add up to one"
+    over = {"binary": r"\sum_{y \in \{0, 1\}} ", "count": r"\sum_{y = 0}^{\infty} ",
+            "class": rf"\sum_{{y = 0}}^{{{len(block.targets) - 1}}} ",
+            "ranking": r"\sum_{\text{rankings } \mathbf{y}} "}.get(block.support)
+    d.add(sp.S.One, reason, lhs=total, verify=lambda: normalisation_check(block),
+          lhs_latex=None if over is None else over + pr_latex)
+    for p, e in block.link.items():
+        constrained = " (positive for every output)" if p.is_positive else ""
+        d.add(e, lesson.links.get(p) or f"link{constrained}", lhs=p, check=False)
+        for form, why in lesson.link_forms.get(p, ()):
+            d.add(form, why)
+    given = r"\mathbf{f}" if len(block.outputs) > 1 else "f"
+    d.add(block.linked, "the links inserted: the distribution the network predicts", lhs=sp.Symbol("Pr_f"),
+          check=False, lhs_latex=pr_latex.replace(r"\boldsymbol\theta", given))
+    return d
+
+
+def _indexed(block: Block) -> tuple[dict, dict, dict]:
+    """Sample-i versions of targets and outputs: y -> y_i (or y_{i,j}), f_j -> f_{i,j}; the
+    domain of the indexed targets and the definitions of indexed one-hot targets."""
+    assumptions = {"positive": True} if block.support in ("positive", "unit-interval") else \
+        {"nonnegative": True} if block.support in ("nonnegative", "count") else {"real": True}
+    F = sp.IndexedBase("f", real=True)
+    ys, fs = block.targets, block.outputs
+    named = lambda k: k if any(s.name.endswith("{0}") for s in fs) else k + 1  # noqa: E731  (f_0.. or f_1..)
+    outputs = {f: (F[i] if len(fs) == 1 else F[i, named(k)]) for k, f in enumerate(fs)}
+    if block.indicator is not None:  # t_{i,c} = [y_i = c]
+        Y = sp.IndexedBase("y", integer=True, nonnegative=True)
+        T = sp.IndexedBase("t", real=True)
+        mapping = {t: T[i, c] for c, t in enumerate(ys)}
+        definitions = {T[i, c]: sp.KroneckerDelta(Y[i], c) for c in range(len(ys))}
+        return {**mapping, **outputs}, {Y: Cases(range(len(ys)))}, definitions
+    Y = sp.IndexedBase("y", **assumptions) if not block.one_hot else sp.IndexedBase("t", nonnegative=True)
+    mapping = {t: (Y[i] if len(ys) == 1 else Y[i, k + 1]) for k, t in enumerate(ys)}
+    values = None if block.one_hot else _target_values(block)
+    domain = {} if values is None else {Y: values}
+    if block.lesson is not None:
+        domain.update(block.lesson.domain)
+    return {**mapping, **outputs}, domain, {}
+
+
+def _likelihood_part(block: Block, per_sample: sp.Expr) -> Derivation:
+    from symbolic.losses.recipes import I as I_r, L_LATEX, P_LATEX, _L, _P, i as i_r
+
+    lesson = _lesson(block)
+    mapping, domain, definitions = _indexed(block)
+    S = lambda expr: sp.Sum(sp.sympify(expr).xreplace(mapping), (i_r, 1, I_r))  # noqa: E731
+    linked_i = block.linked.xreplace(mapping)
+    factor = lesson.factor(mapping) if lesson.factor is not None else linked_i
+    product = lambda term: sp.Product(term, (i_r, 1, I_r))  # noqa: E731
+    d = Derivation(_title(block, "likelihood and negative log-likelihood"), domain=domain)
+    d.definitions = {_P: product(factor), **definitions}
+    independent = "the samples are independent, each with its own parameters"
+    if lesson.insert_links:  # the product in the parameters theta_i first, then the links inserted
+        params = {p: sp.IndexedBase(p.name, **p.assumptions0)[i_r] for p in block.link}
+        d.add(product(block.density.xreplace(mapping).xreplace(params)), independent, lhs=_P, check=False,
+              lhs_latex=P_LATEX)
+        d.add(product(factor), lesson.insert_links,
+              rename={params[p]: e.xreplace(mapping) for p, e in block.link.items()})
+    else:
+        d.add(product(factor), independent, lhs=_P, check=False, lhs_latex=P_LATEX)
+    d.add(-sp.log(_P), "negative log-likelihood: a sum is easier than a product, and we minimise",
+          lhs=_L, check=False, lhs_latex=L_LATEX, rhs_latex=r"-\log " + P_LATEX)
+    d.add(sp.Sum(-sp.log(factor), (i_r, 1, I_r)), "the logarithm of a product is the sum of the logarithms")
+    for summand, why in lesson.likelihood:
+        d.add(S(summand), why)
+    if block.scale is None:  # a rescaled loss: its own part relates the sums (see _scaled_part)
+        d.add(S(per_sample), lesson.likelihood_last or "each term is the per-sample loss derived below")
+    if lesson.total is not None:
+        d.add(*lesson.total(S, I_r))
+    return d
+
+
+def _scaled_part(block: Block) -> Derivation:
+    """``L = sum_i l_i = factor L_N - I offset`` for a rescaled NLL (least squares)."""
+    from symbolic.losses.recipes import I as I_r, L_LATEX, _L, i as i_r
+
+    lesson = _lesson(block)
+    factor, offset = block.scale
+    mapping, domain, definitions = _indexed(block)
+    L_N = sp.Symbol(r"L_{\mathcal{N}}")
+    d = Derivation(_title(block, "least squares"), domain=domain)
+    d.definitions = {L_N: -sp.log(sp.Product(block.linked.xreplace(mapping), (i_r, 1, I_r))), **definitions}
+    d.add(sp.Sum(block.stable.xreplace(mapping), (i_r, 1, I_r)), "the loss: the sum of the per-sample losses",
+          lhs=_L, check=False, lhs_latex=L_LATEX)
+    d.add(factor * L_N - I_r * offset, lesson.scaled_total or "an increasing function of the NLL $L_{\\mathcal{N}}$: "
+          "the same minimiser")
+    return d
+
+
+def _per_sample_part(block: Block) -> Derivation:
+    from symbolic.losses.recipes import _l
+
+    lesson = _lesson(block)
+    d = Derivation(_title(block, "per-sample loss"), domain=_domain(block))
+    d.definitions = _definitions(block)
+    neg_log = -sp.log(block.linked)
+    if block.scale is not None:
+        factor, offset = block.scale
+        d.add(factor * neg_log - offset, lesson.scaled or "the negative log-likelihood, rescaled", lhs=_l,
+              check=False, lhs_latex=r"\ell_i")
+    else:
+        d.add(neg_log, "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
+    if lesson.per_sample is None:
+        steps = [(sp.expand(sp.expand_log(neg_log, force=True)), "the logarithm of the density, expanded")]
+    else:
+        steps = list(lesson.per_sample)
+    for expr, why in steps:
+        d.add(expr, why)
+    if block.stable is not None and block.stable != d.steps[-1].rhs:
+        d.add(block.stable, lesson.stable or "the numerically stable form that is compiled")
+    return d
+
+
+def _prediction_part(block: Block) -> tuple[Derivation, str]:
+    lesson = _lesson(block)
+    d = Derivation(_title(block, "prediction"), domain=_domain(block))
+    d, rule = _prediction_steps(block, d)
+    return d, lesson.rule or rule
+
+
+def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
+    lesson = _lesson(block)
+    log_density = sp.log(block.density)
+    if len(block.targets) == 1 and support_interval(block.support) is not None:
+        y = block.targets[0]
+        slope = sp.diff(log_density, y)
+        simple = _attempt(lambda: sp.simplify(slope)) or slope
+        d.add(simple, "the slope of the log-density", lhs=sp.Derivative(log_density, y))
+        mode = block.mode
+        if mode is None:
+            solved = _attempt(lambda: sp.solve(simple, y))
+            if solved and len(solved) == 1 and not solved[0].has(sp.I):
+                mode = solved[0]
+        if mode is None:
+            _add_all(d, lesson.prediction)
+            return d, block.mode_note or "the full distribution (its mode has no closed form)"
+        if (_attempt(lambda: sp.simplify(simple.xreplace({y: mode}))) == 0):
+            d.add(sp.S.Zero, f"zero at $y = {sp.latex(mode)}$", lhs=sp.Subs(sp.Derivative(log_density, y), y, mode))
+        at_mode = block.density.xreplace({y: mode})
+        peak = _attempt(lambda: sp.simplify(at_mode)) or at_mode
+        note = f" ({block.mode_note})" if block.mode_note else ""
+        d.add(peak, f"the mode $\\hat{{y}} = {sp.latex(mode)}$: no sampled $y$ has a larger density{note}",
+              lhs=_MAX, lhs_latex=_MAX_LATEX)
+        step = d.steps[-1]  # the check reads the printed value, whatever it is when checked
+        step.verify = lambda: _mode_check(block, y, mode, step.rhs)
+        _add_all(d, lesson.prediction)
+        return d, f"the mode y = {sp.sstr(mode)} of the distribution with the linked parameters"
+    if block.support in ("binary", "count", "class"):  # discrete: the lesson's steps, then the mode
+        _add_all(d, lesson.prediction)
+        if block.mode is not None:
+            y = block.targets[0]
+            what = lesson.mode_text or f"$\\hat{{y}} = {sp.latex(block.mode)}$"
+            outcomes = "either outcome" if block.support == "binary" else "any count"
+            d.add(block.density.xreplace({y: block.mode}), f"the mode {what} is at least as probable as {outcomes}", lhs=_MAX, lhs_latex=_MAX_LATEX,
+                  rhs_latex=r"Pr(\hat{y} \mid \boldsymbol\theta)",
+                  verify=lambda: _discrete_mode_check(block, y, block.mode))
+            return d, f"the mode y = {sp.sstr(block.mode)} of the distribution with the linked parameters"
+        return d, block.mode_note or "the full distribution"
+    if block.support == "real":  # multivariate normal: the gradient vanishes at the mean
+        mean = dict(zip(block.targets, block.parameters[:len(block.targets)]))
+        for t in block.targets:
+            d.add(sp.S.Zero, "the gradient of the log-density vanishes at the mean",
+                  lhs=sp.Subs(sp.Derivative(log_density, t), tuple(mean), tuple(mean.values())))
+        return d, "the mean (f_1..f_n), the mode of the normal"
+    # rankings: the probability that item c comes first is the softmax of the scores
+    n = block.data_targets or 1
+    width = len(block.targets) // n
+    import itertools
+
+    lam = block.parameters
+    first = sp.Add(*[block.density.xreplace(block.encode(p)) for p in itertools.permutations(range(width))
+                     if p[0] == 0])
+    d.add(lam[0] / sp.Add(*lam), "the rankings with item 0 first: their probabilities add up to "
+          "$\\lambda_0 / \\sum_c \\lambda_c$, so the highest score is most likely first", lhs=first)
+    return d, block.mode_note or "the full distribution"
+
+
+_MAX = sp.Symbol("max_y Pr")
+_MAX_LATEX = r"\max_y Pr(y \mid \boldsymbol\theta)"
+
+
+def _add_all(d: Derivation, steps) -> None:
+    for step in steps:
+        step = dict(step)
+        d.add(step.pop("rhs"), step.pop("reason"), **step)
+
+
+def _mode_check(block: Block, y: sp.Symbol, mode: sp.Expr, peak: sp.Expr | None = None, points: int = 3,
+                seed: int = 0) -> Check:
+    """Pr(mode) >= Pr(y) at 40 random points of the support, for ``points`` random parameter values
+    (where the block's ``mode_condition`` holds); ``peak``, the printed value of the density at
+    the mode, equal to it at each of those parameter values."""
+    rng = random.Random(seed)
+    sampler = _target_sampler(block.support) or (lambda r: sp.Rational(r.randint(-4000, 4000), 1000))
+    worst, used, mismatch = 0.0, 0, 0.0
+    for _ in range(100):
+        if used == points:
+            break
+        values = _parameter_point(block, rng)
+        if block.mode_condition is not None and block.mode_condition.xreplace(values) is not sp.true:
+            continue
+        used += 1
+        at = sp.N(mode.xreplace(values), 20)
+        top = sp.N(block.density.xreplace(values).xreplace({y: at}), 20)
+        if peak is not None:  # the printed peak value, to 12 digits
+            mismatch = max(mismatch, float(abs(sp.N(peak.xreplace(values), 20) - top) / abs(top)))
+        peak_value = top
+        for _ in range(40):
+            other = sp.N(block.density.xreplace(values).xreplace({y: sampler(rng)}), 20)
+            worst = max(worst, float(other - peak_value))
+    passed = used == points and worst <= 0 and mismatch <= 1e-12
+    detail = "" if used == points else f"only {used} of {points} parameter points satisfy the mode's condition"
+    if mismatch > 1e-12:
+        detail = f"the printed value at the mode is off by {mismatch:.3g} (relative)"
+    return Check(f"numeric (mode against 40 points of the support, {used} parameter points)", passed,
+                 max(worst, mismatch), detail)
+
+
+def _discrete_mode_check(block: Block, y: sp.Symbol, mode: sp.Expr, points: int = 6, seed: int = 0) -> Check:
+    """Pr(mode) >= Pr(k) for every outcome k (counts: k = 0..60), at ``points`` random parameter values."""
+    rng = random.Random(seed)
+    outcomes = (0, 1) if block.support == "binary" else range(61)
+    worst = 0.0
+    for _ in range(points):
+        values = _parameter_point(block, rng, spread=3)
+        density = block.density.xreplace(values)
+        peak = sp.N(density.xreplace({y: mode.xreplace(values)}), 30)
+        worst = max(worst, max(float(sp.N(density.xreplace({y: k}), 30) - peak) for k in outcomes))
+    what = "both outcomes" if block.support == "binary" else "the counts 0..60"
+    return Check(f"numeric (mode against {what}, {points} parameter points)", worst <= 0, worst)
+
+
+def engine_recipe(name: str, block: Block, *, whole: bool = True, per_target: int = 1, scaled: bool = False):
+    """The recipe of a loss derived from its block alone (see the module docstring).
+
+    ``whole``: the recipe is the distribution of all the network's outputs (else of one target,
+    which the network's loss adds over independent targets, ``per_target`` outputs each);
+    ``scaled``: the loss is a rescaled NLL (the block's ``scale``).
+    """
+    from symbolic.losses.sample import SampleLoss
+    from symbolic.losses.recipes import Recipe
+
+    lesson = _lesson(block)
+    per = _per_sample_part(block)
+    per_sample = per.steps[-1].rhs
+    prediction, rule = _prediction_part(block)
+    parts = {"distribution and link": _distribution_part(block), "likelihood": _likelihood_part(block, per_sample)}
+    if block.scale is not None:
+        parts["least squares"] = _scaled_part(block)
+    parts.update({"per-sample loss": per, "prediction": prediction})
+    sample = SampleLoss(name, block.outputs, block.targets, per_sample, "one-hot" if block.one_hot else "values",
+                        block.data_targets)
+    target = block.indicator if block.indicator is not None else block.targets[0] if len(block.targets) == 1 else None
+    if lesson.target_domain is not None:
+        domain = lesson.target_domain
+    else:
+        domain = _domain(block) or None
+    distribution = lesson.distribution or block.distribution
+    idea = lesson.idea or f"a {block.distribution} distribution whose parameters the network predicts"
+    return Recipe(name, distribution, idea, rule, block.density, target, block.parameters, dict(block.link), sample,
+                  parts, whole=whole, per_target=per_target, scaled=scaled, target_domain=domain)

@@ -1,0 +1,1 @@
+"""Shallow and deep networks in the lecture's notation, their identities and parameter counts."""

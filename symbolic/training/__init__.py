@@ -1,0 +1,1 @@
+"""Gradient descent and the optimizers' update rules, symbolically."""
