@@ -491,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _topic_order() -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from derivations.documents.notes import TOPICS
+    from derivations.lecture import TOPICS
 
     return list(TOPICS)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Text", "Eq", "Fig", "Break", "Slide", "LECTURE", "slides_for_topic", "slide_map"]
+__all__ = ["Text", "Eq", "Fig", "Break", "Slide", "LECTURE", "slides_for_topic", "slide_map", "TOPICS", "parse_topics"]
 
 
 @dataclass(frozen=True)
@@ -365,3 +365,40 @@ def slides_for_topic(topic: str) -> list[Slide]:
 def slide_map() -> list[tuple[str, list[str]]]:
     """``(slide title, [topic, ...])`` for every lecture slide, in the lecture's order."""
     return [(s.title, s.topics) for s in LECTURE]
+
+
+# ----- the topics, in the lecture's order -------------------------------------------------
+
+#: Topic modules (``derivations.topics.<name>``) in the lecture's order.
+TOPICS: tuple[str, ...] = (
+    "shallow",
+    "activations",
+    "hidden_units",
+    "piecewise_linear",
+    "universal_approximation",
+    "deep_networks",
+    "counts_regions",
+    "depth",
+    "losses",
+    "gradient_descent",
+    "sgd",
+    "backprop",
+    "exercises_example",
+)
+
+
+def parse_topics(text: str | None) -> list[str]:
+    """``"shallow,losses"`` -> validated topic names in the lecture's order (None: all)."""
+    if text is None:
+        return list(TOPICS)
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise ValueError(f"--topics needs at least one topic; choose from {', '.join(TOPICS)}")
+    for name in names:
+        if name not in TOPICS:
+            import difflib
+
+            close = difflib.get_close_matches(name, TOPICS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown topic {name!r}{hint}; choose from {', '.join(TOPICS)}")
+    return [t for t in TOPICS if t in names]

@@ -30,6 +30,7 @@ are copied into the output folder, through :class:`OutputFolder`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -39,7 +40,8 @@ from typing import Any, BinaryIO, Callable
 
 from numeric.files import TMP_PREFIX, atomic_write, file_kind
 
-__all__ = ["OutputFolder", "OutputFolderError", "compile_pdf", "PDFLATEX_TIMEOUT", "MAX_OUTPUT_ENTRIES"]
+__all__ = ["OutputFolder", "OutputFolderError", "compile_pdf", "escape", "PDFLATEX_HINT", "PDFLATEX_TIMEOUT",
+           "MAX_OUTPUT_ENTRIES"]
 
 #: Seconds one pdflatex run may take before it is stopped (the notes take about 10 s).
 PDFLATEX_TIMEOUT = 300
@@ -262,3 +264,23 @@ def compile_pdf(tex: Path, folder: OutputFolder | None = None, runs: int = 2, lo
         if log and built_log.exists():
             folder.copy_in(built_log, where / built_log.name)
     return pdf
+
+
+PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "
+                 "toolchain (Debian: apt-get install texlive-latex-base texlive-latex-recommended) to get the PDF")
+
+
+def escape(text: str) -> str:
+    """Escape LaTeX specials outside ``$...$`` math."""
+    parts = re.split(r"(\$[^$]*\$)", str(text))
+    out = []
+    for part in parts:
+        if part.startswith("$") and part.endswith("$") and len(part) > 1:
+            out.append(part)
+            continue
+        for ch, rep in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"),
+                        ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"), ("<=", r"$\le$"), (">=", r"$\ge$"), ("<", r"$<$"),
+                        (">", r"$>$"), ("|", r"$|$")):
+            part = part.replace(ch, rep)
+        out.append(part)
+    return "".join(out)

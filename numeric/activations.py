@@ -25,4 +25,16 @@ def torch_activation(spec: NetworkSpec) -> Callable[[torch.Tensor], torch.Tensor
     >>> a(torch.tensor([-2.0, 0.0, 3.0])).tolist()
     [-0.20000000298023224, 0.0, 3.0]
     """
-    return spec.activation_entry.torch_function(spec.activation_params)
+    entry, params = spec.activation_entry, spec.activation_params
+    function = entry.torch_function(params)
+    if function is not None:
+        return function
+    # No torch function or template: the torch code printed from the SymPy definition.
+    import sympy as sp
+
+    from symbolic.activations import functions  # noqa: F401  (binds the built-ins' SymPy classes)
+    from symbolic.core.compile import compile_program
+
+    z = sp.Symbol("z", real=True)
+    compiled = compile_program([z], [], [entry.sympy_function(params)(z)], "torch")
+    return lambda t: compiled(t)[0]

@@ -1,7 +1,8 @@
 """The numeric twin of each built-in loss: torch's own losses and ``torch.distributions``.
 
-The registry entries of :mod:`symbolic.spec.losses` name these functions; nothing here
-dispatches on a loss name. Per-sample losses have shape (I,) for outputs f (I, D_o) and
+Importing this module binds these functions onto the built-in entries of
+:mod:`symbolic.spec.losses` (the registry names no torch module); nothing here dispatches on a
+loss name. Per-sample losses have shape (I,) for outputs f (I, D_o) and
 targets y (I, n_targets); every total is a sum over samples (the lecture's L[phi]).
 
 - ``least-squares``: ``mse_loss(f, y, reduction="sum")`` (sum of squared residuals);
@@ -34,7 +35,9 @@ import torch
 import torch.nn.functional as F
 from torch import distributions as D
 
-__all__ = ["nll_from_distribution"]
+from symbolic.spec.losses import get_loss, register_twin_defaults
+
+__all__ = ["nll_from_distribution", "printed_torch_nll"]
 
 
 # ----- the six losses of the first round: torch's built-in losses ----------------------------
@@ -140,3 +143,48 @@ def cholesky_factor(f: torch.Tensor, n: int) -> torch.Tensor:
 def multivariate_normal(entry, f, constants):
     n = entry.n_targets(f.shape[1])
     return D.MultivariateNormal(f[:, :n], scale_tril=cholesky_factor(f, n))
+
+
+def printed_torch_nll(entry, f, y, constants):
+    """The per-sample NLL of an entry printed from its SymPy form to torch (cached per D_o)."""
+    import sympy as sp
+
+    from symbolic import losses  # noqa: F401  (binds the built-ins' SymPy models)
+    from symbolic.core.compile import compile_program
+
+    D_o = f.shape[1]
+    cache = entry._cache.setdefault("printed", {})
+    if D_o not in cache:
+        outputs = tuple(sp.Symbol(f"f_{{{j}}}", real=True) for j in range(1, D_o + 1))
+        sample = entry.model().sample(outputs)
+        consts = sorted((s for s in sample.expr.free_symbols if s not in set(outputs) | set(sample.targets)),
+                        key=lambda s: s.name)
+        cache[D_o] = (sample, consts, compile_program(list(outputs) + list(sample.targets) + consts, [],
+                                                      [sample.expr], "torch"))
+    sample, consts, fn = cache[D_o]
+    columns = sample.target_columns(y)
+    values = [constants[c.name] for c in consts]
+    return fn(*[f[:, j] for j in range(D_o)], *columns, *values)[0]
+
+
+# ----- the twins, bound onto the registry's entries ----------------------------------------------
+register_twin_defaults(printed=printed_torch_nll, from_distribution=nll_from_distribution)
+for _name, _parts in {
+    "least-squares": dict(torch_nll=least_squares, fused_sum=least_squares_sum),
+    "normal": dict(torch_nll=normal),
+    "heteroscedastic-normal": dict(torch_nll=heteroscedastic),
+    "bernoulli": dict(torch_nll=bernoulli, fused_sum=bernoulli_sum),
+    "categorical": dict(torch_nll=categorical, fused_sum=categorical_sum),
+    "poisson": dict(torch_nll=poisson),
+    "laplace": dict(torch_distribution=laplace),
+    "student-t": dict(torch_distribution=student_t),
+    "gaussian-mixture": dict(torch_distribution=gaussian_mixture),
+    "exponential": dict(torch_distribution=exponential),
+    "gamma": dict(torch_distribution=gamma),
+    "beta": dict(torch_distribution=beta),
+    "von-mises": dict(torch_distribution=von_mises),
+    "multivariate-normal": dict(torch_distribution=multivariate_normal),
+    "plackett-luce": dict(torch_nll=plackett_luce),
+}.items():
+    get_loss(_name).bind(**_parts)
+del _name, _parts

@@ -150,3 +150,10 @@ def check_tags(tex: str, records: Sequence[dict[str, Any]]) -> list[str]:
                 problems.append(f'line {n}: display {start.group(1)} has no "% check:" or "% definition:" '
                                 "tag on the line before")
     return problems
+
+
+def json_default(value):
+    """``json.dumps`` default for records: floats as they are, anything else as text."""
+    if isinstance(value, float):
+        return value
+    return str(value)

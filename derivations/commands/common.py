@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
+import sys
 import math
 import re
-from typing import Iterator
+from typing import Callable, Iterator, TextIO
 
 from symbolic.spec.limits import MAX_HIDDEN_LAYERS, MAX_SYMBOLIC_PARAMETERS, check_seed
 from symbolic.spec import ACTIVATIONS, NetworkSpec, parse_widths
 
 __all__ = ["add_spec_arguments", "spec_from_args", "add_format_argument", "add_seed_argument", "seed",
            "positive_int", "nonnegative_int", "int_in_range", "finite_float", "positive_float",
-           "InternalFailure", "internal_check", "MAX_SYMBOLIC_PARAMETERS"]
+           "InternalFailure", "internal_check", "MAX_SYMBOLIC_PARAMETERS", "held_progress"]
 
 # ASCII only: ``[0-9]`` (not ``\d``, which matches every Unicode decimal digit).
 _DIGITS = re.compile(r"[+-]?[0-9]+\Z")
@@ -191,3 +193,43 @@ def internal_check(check: str) -> Iterator[None]:
         if _environment_failure(exc):
             raise
         raise InternalFailure(check, exc) from exc
+
+
+def main_progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def held_progress(stream: TextIO | None = None) -> Iterator[Callable[[str], None]]:
+    """A progress callback for a command that may still fail: its lines reach ``stream``
+    (stderr) only when the block succeeds, so that a failure (exit 2) leaves its one
+    ``error:`` line alone. On a terminal each line is shown meanwhile as a status line,
+    rewritten in place and cleared when the block ends.
+
+    >>> import io
+    >>> err = io.StringIO()
+    >>> with held_progress(err) as say:
+    ...     say("[1/2] shallow: 5 checks ok")
+    >>> err.getvalue()
+    '[1/2] shallow: 5 checks ok\\n'
+    """
+    stream = stream or sys.stderr
+    live = bool(getattr(stream, "isatty", lambda: False)())
+    width = max(20, shutil.get_terminal_size().columns - 1)
+    held: list[str] = []
+
+    def say(line: str) -> None:
+        held.append(line)
+        if live:
+            stream.write("\r\x1b[K" + line[:width])
+            stream.flush()
+
+    try:
+        yield say
+    finally:
+        if live and held:
+            stream.write("\r\x1b[K")
+            stream.flush()
+    for line in held:  # reached only when the block succeeded
+        stream.write(line + "\n")
+    stream.flush()

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from derivations.exercises.build import build_exercises, read_roster, student_ids
-    from derivations.documents.notes import held_progress, parse_topics
+    from derivations.commands.common import held_progress
+    from derivations.lecture import parse_topics
     from derivations.tex import OutputFolder
 
     os.environ.setdefault("MPLBACKEND", "Agg")

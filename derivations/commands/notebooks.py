@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.documents.notes import held_progress, parse_topics
+    from derivations.commands.common import held_progress
+    from derivations.lecture import parse_topics
     from derivations.tex import OutputFolder
 
     topics = parse_topics(args.topics)

@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from derivations.documents.notes import build_notes, held_progress, parse_topics
+    from derivations.commands.common import held_progress
+    from derivations.documents.notes import build_notes
+    from derivations.lecture import parse_topics
     from derivations.tex import OutputFolder
 
     topics = parse_topics(args.topics)  # a bad topic answers before torch is imported

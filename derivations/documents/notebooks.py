@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from derivations.lecture import Eq, Fig, Text, slides_for_topic
-from derivations.documents.notes import TOPICS
+from derivations.lecture import TOPICS
 from derivations.tex import OutputFolder
 
 __all__ = ["NotebooksResult", "notebook_script", "build_notebooks", "execute_notebook"]

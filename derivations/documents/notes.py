@@ -11,63 +11,22 @@ exit 1.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import json
 import os
 import re
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TextIO
+from typing import Callable, Sequence
 
-from derivations.tex import OutputFolder, OutputFolderError, compile_pdf
-from derivations.topics.topic import TopicContext, TopicResult, record
+from derivations.checks.records import json_default
+from derivations.lecture import TOPICS, parse_topics  # noqa: F401  (the notes' topics; re-exported)
+from derivations.tex import PDFLATEX_HINT, OutputFolder, compile_pdf, escape
+from derivations.topics.topic import TopicResult, run_topics
 from derivations.checks.evidence import evidence_summary
-from derivations.checks.records import assign_ids
 
-__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf",
-           "held_progress"]
-
-#: Topic modules (``derivations.<name>``) in the lecture's order.
-TOPICS: tuple[str, ...] = (
-    "shallow",
-    "activations",
-    "hidden_units",
-    "piecewise_linear",
-    "universal_approximation",
-    "deep_networks",
-    "counts_regions",
-    "depth",
-    "losses",
-    "gradient_descent",
-    "sgd",
-    "backprop",
-    "exercises_example",
-)
-
-PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "
-                 "toolchain (Debian: apt-get install texlive-latex-base texlive-latex-recommended) to get the PDF")
-
-
-def parse_topics(text: str | None) -> list[str]:
-    """``"shallow,losses"`` -> validated topic names in the lecture's order (None: all)."""
-    if text is None:
-        return list(TOPICS)
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    if not names:
-        raise ValueError(f"--topics needs at least one topic; choose from {', '.join(TOPICS)}")
-    for name in names:
-        if name not in TOPICS:
-            import difflib
-
-            close = difflib.get_close_matches(name, TOPICS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown topic {name!r}{hint}; choose from {', '.join(TOPICS)}")
-    return [t for t in TOPICS if t in names]
-
+__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf"]
 
 @dataclass
 class NotesResult:
@@ -81,10 +40,6 @@ class NotesResult:
     @property
     def passed(self) -> bool:
         return all(r["passed"] for r in self.records)
-
-
-def _load(name: str) -> Callable[[TopicContext], TopicResult]:
-    return importlib.import_module(f"derivations.{name}").build
 
 
 def build_notes(
@@ -105,7 +60,7 @@ def build_notes(
     start = time.perf_counter()
     result.topics, result.records = run_topics(folder, topics, device, say, svg=html)
     folder.write_text("notes.tex", latex_document(result.topics, result.records))
-    folder.write_text("verification.json", json.dumps(result.records, indent=1, default=_json_default) + "\n")
+    folder.write_text("verification.json", json.dumps(result.records, indent=1, default=json_default) + "\n")
     if pdf:
         if shutil.which("pdflatex"):
             result.pdf = compile_pdf(out / "notes.tex", folder)
@@ -119,47 +74,6 @@ def build_notes(
         say(f"wrote {result.html}")
     result.seconds = time.perf_counter() - start
     return result
-
-
-def run_topics(out: Path | OutputFolder, topics: Sequence[str] | None = None, device: str = "cpu",
-               say: Callable[[str], None] = lambda line: None, svg: bool = False
-               ) -> tuple[list[TopicResult], list[dict]]:
-    """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
-    topic objects every output (notes, slides, notebooks) is made from, and all their records.
-    A topic that crashes becomes a failed record, reported, not hidden; a write the output
-    folder refuses (a planted link, a full disk) stops the run. ``svg``: figures also as SVG
-    (for the web notes)."""
-    names = list(topics) if topics is not None else list(TOPICS)
-    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
-    ctx = TopicContext(folder.path, device, svg=svg)
-    results: list[TopicResult] = []
-    records: list[dict] = []
-    for i, name in enumerate(names, start=1):
-        t0 = time.perf_counter()
-        try:
-            topic = _load(name)(ctx)
-        except OutputFolderError:  # the folder, not the topic: bad input (exit 2)
-            raise
-        except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
-            message = f"{type(exc).__name__}: {exc}"
-            topic = TopicResult(name, name, rf"\section{{{_escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
-                                + _escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
-                                                               "run", detail=message)])
-        for r in topic.records:
-            r.setdefault("topic", topic.slug)
-        assign_ids(topic.slug, topic.records)  # ids the topic did not give itself
-        results.append(topic)
-        records += topic.records
-        failed = sum(not r["passed"] for r in topic.records)
-        status = "ok" if not failed else f"{failed} FAILED"
-        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
-    return results, records
-
-
-def _json_default(value):
-    if isinstance(value, float):
-        return value
-    return str(value)
 
 
 # ----- LaTeX -----------------------------------------------------------------------------
@@ -193,22 +107,6 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-def _escape(text: str) -> str:
-    """Escape LaTeX specials outside ``$...$`` math."""
-    parts = re.split(r"(\$[^$]*\$)", str(text))
-    out = []
-    for part in parts:
-        if part.startswith("$") and part.endswith("$") and len(part) > 1:
-            out.append(part)
-            continue
-        for ch, rep in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"),
-                        ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"), ("<=", r"$\le$"), (">=", r"$\ge$"), ("<", r"$<$"),
-                        (">", r"$>$"), ("|", r"$|$")):
-            part = part.replace(ch, rep)
-        out.append(part)
-    return "".join(out)
-
-
 def _format_error(value: float) -> str:
     if value != value or value == float("inf"):
         return r"$\infty$"
@@ -220,8 +118,8 @@ def _format_error(value: float) -> str:
 
 def _table_row(r: dict) -> str:
     passed = "--" if r.get("method") == "definition" else ("yes" if r["passed"] else r"\textbf{NO}")
-    method = _escape(r.get("method") or r["kind"])
-    return f"{_escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {passed} \\\\"
+    method = escape(r.get("method") or r["kind"])
+    return f"{escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {passed} \\\\"
 
 
 def _chunks(rows: list[dict], lines_per_table: int) -> list[list[dict]]:
@@ -248,7 +146,7 @@ def verification_tables(records: list[dict], titles: dict[str, str] | None = Non
            "``definition'' state a definition (a distribution, a link, a name) and are not checks."]
     failed = [r for r in records if not r["passed"]]
     if failed:
-        out.append(r"\par\textbf{FAILED CHECKS:} " + "; ".join(_escape(r["name"]) for r in failed) + ".")
+        out.append(r"\par\textbf{FAILED CHECKS:} " + "; ".join(escape(r["name"]) for r in failed) + ".")
     titles = titles or {}
     topics: dict[str, list[dict]] = {}
     for r in records:
@@ -256,7 +154,7 @@ def verification_tables(records: list[dict], titles: dict[str, str] | None = Non
     for topic, rows in topics.items():
         for start, chunk in enumerate(_chunks(rows, lines_per_table)):
             body = "\n".join(_table_row(r) for r in chunk)
-            caption = _escape(titles.get(topic, topic)) + (" (continued)" if start else "")
+            caption = escape(titles.get(topic, topic)) + (" (continued)" if start else "")
             out.append(
                 f"\\subsection*{{{caption}}}\n\\begin{{center}}\\scriptsize\n"
                 "\\begin{tabular}{@{}p{0.50\\textwidth}p{0.24\\textwidth}rc@{}}\n\\toprule\n"
@@ -318,43 +216,3 @@ def latex_problems(log_text: str) -> list[str]:
     problems = [line for line in log_text.splitlines() if line.startswith("!")]
     problems += [line for line in log_text.splitlines() if "undefined" in line.lower() and "Warning" in line]
     return problems
-
-
-def main_progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-@contextlib.contextmanager
-def held_progress(stream: TextIO | None = None) -> Iterator[Callable[[str], None]]:
-    """A progress callback for a command that may still fail: its lines reach ``stream``
-    (stderr) only when the block succeeds, so that a failure (exit 2) leaves its one
-    ``error:`` line alone. On a terminal each line is shown meanwhile as a status line,
-    rewritten in place and cleared when the block ends.
-
-    >>> import io
-    >>> err = io.StringIO()
-    >>> with held_progress(err) as say:
-    ...     say("[1/2] shallow: 5 checks ok")
-    >>> err.getvalue()
-    '[1/2] shallow: 5 checks ok\\n'
-    """
-    stream = stream or sys.stderr
-    live = bool(getattr(stream, "isatty", lambda: False)())
-    width = max(20, shutil.get_terminal_size().columns - 1)
-    held: list[str] = []
-
-    def say(line: str) -> None:
-        held.append(line)
-        if live:
-            stream.write("\r\x1b[K" + line[:width])
-            stream.flush()
-
-    try:
-        yield say
-    finally:
-        if live and held:
-            stream.write("\r\x1b[K")
-            stream.flush()
-    for line in held:  # reached only when the block succeeded
-        stream.write(line + "\n")
-    stream.flush()

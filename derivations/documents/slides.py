@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from derivations.lecture import LECTURE, Break, Eq, Fig, Slide, Text
-from derivations.documents.notes import PDFLATEX_HINT, TOPICS, _json_default, run_topics
+from derivations.checks.records import json_default as _json_default
+from derivations.lecture import TOPICS
+from derivations.tex import PDFLATEX_HINT
+from derivations.topics.topic import run_topics
 from derivations.tex import OutputFolder, compile_pdf
 from derivations.topics.topic import Display, TopicResult, record, record_ids
 from derivations.checks.records import assign_ids as assign_topic_ids, tag_line

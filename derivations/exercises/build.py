@@ -96,7 +96,7 @@ def read_roster(path: str | Path) -> list[str]:
 
 
 def _kinds_for(topics: Sequence[str] | None) -> list[str]:
-    from derivations.documents.notes import TOPICS
+    from derivations.lecture import TOPICS
 
     load_kinds()
     order = {t: i for i, t in enumerate(TOPICS)}
@@ -256,7 +256,7 @@ def build_exercises(out: str | Path | OutputFolder, students: Sequence[str], see
                     result.pdfs += 1
             say(f"wrote {result.pdfs} PDFs")
         else:
-            from derivations.documents.notes import PDFLATEX_HINT
+            from derivations.tex import PDFLATEX_HINT
 
             say(PDFLATEX_HINT.replace("notes.tex and figures are", "the .tex files are").replace("notes.pdf", "PDFs"))
     return result

@@ -41,7 +41,7 @@ import sympy as sp
 from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
 from symbolic.core.derivation import check_equal
 
-from derivations.exercises.key import KINDS, KeyEntry, parse_entry, validate_answers
+from derivations.exercises.key import KeyEntry, parse_entry, validate_answers
 from symbolic.spec.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",

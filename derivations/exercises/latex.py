@@ -33,7 +33,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 
 def _escape(text: str) -> str:
-    from derivations.documents.notes import _escape as escape
+    from derivations.tex import escape
 
     return escape(text)
 

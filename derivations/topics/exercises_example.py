@@ -26,7 +26,7 @@ def build(ctx: TopicContext) -> TopicResult:
     import random
 
     from derivations.exercises.checker import check_answer
-    from derivations.documents.notes import _escape
+    from derivations.tex import escape as _escape
 
     topic, make = load_kinds()[KIND]
     ex = make(random.Random(f"{SEED}:{STUDENT}:{KIND}"))

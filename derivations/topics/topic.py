@@ -11,16 +11,20 @@ output folder. It defines ``TITLE`` and ``build(ctx) -> TopicResult``; the notes
 from __future__ import annotations
 
 import argparse
+import importlib
+import time
 import json
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from derivations.tex import OutputFolder
+from derivations.checks.records import assign_ids
+from derivations.lecture import TOPICS
+from derivations.tex import OutputFolder, OutputFolderError, escape
 
-__all__ = ["TopicContext", "TopicResult", "Display", "align", "topic_main", "record", "record_ids"]
+__all__ = ["TopicContext", "TopicResult", "Display", "align", "topic_main", "record", "record_ids", "run_topics"]
 
 
 @dataclass
@@ -153,3 +157,42 @@ def topic_main(build: Callable[[TopicContext], TopicResult], argv: list[str] | N
     failed = [r for r in result.records if not r["passed"]]
     print(f"{result.title}: {len(result.records)} checks, {len(failed)} failed; wrote {out / (result.slug + '.tex')}")
     return 1 if failed else 0
+
+
+def _load(name: str) -> Callable[[TopicContext], TopicResult]:
+    return importlib.import_module(f"derivations.topics.{name}").build
+
+
+def run_topics(out: Path | OutputFolder, topics: Sequence[str] | None = None, device: str = "cpu",
+               say: Callable[[str], None] = lambda line: None, svg: bool = False
+               ) -> tuple[list[TopicResult], list[dict]]:
+    """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
+    topic objects every output (notes, slides, notebooks) is made from, and all their records.
+    A topic that crashes becomes a failed record, reported, not hidden; a write the output
+    folder refuses (a planted link, a full disk) stops the run. ``svg``: figures also as SVG
+    (for the web notes)."""
+    names = list(topics) if topics is not None else list(TOPICS)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+    ctx = TopicContext(folder.path, device, svg=svg)
+    results: list[TopicResult] = []
+    records: list[dict] = []
+    for i, name in enumerate(names, start=1):
+        t0 = time.perf_counter()
+        try:
+            topic = _load(name)(ctx)
+        except OutputFolderError:  # the folder, not the topic: bad input (exit 2)
+            raise
+        except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
+            message = f"{type(exc).__name__}: {exc}"
+            topic = TopicResult(name, name, rf"\section{{{escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
+                                + escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
+                                                               "run", detail=message)])
+        for r in topic.records:
+            r.setdefault("topic", topic.slug)
+        assign_ids(topic.slug, topic.records)  # ids the topic did not give itself
+        results.append(topic)
+        records += topic.records
+        failed = sum(not r["passed"] for r in topic.records)
+        status = "ok" if not failed else f"{failed} FAILED"
+        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
+    return results, records

@@ -15,7 +15,8 @@ from typing import Callable
 
 import sympy as sp
 
-from symbolic.spec.activations import ACTIVATIONS
+from symbolic.core.gates import Activation, Indicator, ReLU, StockDefined
+from symbolic.spec.activations import ACTIVATIONS, bind_sympy
 from symbolic.spec import NetworkSpec
 
 __all__ = [
@@ -37,150 +38,8 @@ __all__ = [
 ]
 
 
-class StockDefined:
-    """Mixin for the package's functions: evaluated at numbers, to any precision, and
-    rewritten through ``definition(*args)``, their stock-SymPy form (which is also what
-    JavaScript prints, through SymPy's ``_javascript`` hook)."""
-
-    def _eval_evalf(self, prec):
-        if all(arg.is_number for arg in self.args):
-            return self.definition(*self.args)._eval_evalf(prec)
-        return None
-
-    def _eval_rewrite(self, rule, args, **hints):
-        return self.definition(*args)
-
-    def _javascript(self, printer) -> str:
-        return printer._print(self.definition(*self.args))
-
-
-class Activation(StockDefined, sp.Function):
-    """Base class: an elementwise function printed as ``name[z]``.
-
-    A subclass names its registry entry (``entry = "relu"``), from which it takes its LaTeX
-    name and the code templates ``torch_code`` and ``numpy_code`` (``{0}`` is the argument,
-    ``{1}`` an optional parameter); a helper that is no registry entry (ELU') sets them
-    itself. It implements ``definition(z, *params)`` as a stock SymPy expression (used for
-    high-precision evaluation and for :meth:`rewrite`). It prints through SymPy's own hooks:
-    ``_latex``, ``_numpycode`` and ``_torchcode``.
-    """
-
-    entry: str | None = None
-    latex_name = r"\mathrm{a}"
-    torch_code = ""
-    numpy_code = ""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        name = cls.__dict__.get("entry")
-        if name is not None and name in ACTIVATIONS:
-            record = ACTIVATIONS.get(name)
-            cls.latex_name = record.latex
-            cls.torch_code = record.torch_code or ""
-            cls.numpy_code = record.numpy_code or ""
-
-    @classmethod
-    def definition(cls, *args: sp.Expr) -> sp.Expr:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _latex(self, printer, exp=None) -> str:
-        tex = rf"{self.latex_name}\left[{printer._print(self.args[0])}\right]"
-        return tex if exp is None else rf"{tex}^{{{exp}}}"
-
-    def _code(self, printer, template: str) -> str:
-        if not template:  # no template: the stock-SymPy definition, printed by the same printer
-            from symbolic.core.printing import fold_constants
-
-            return printer._print(fold_constants(self.definition(*self.args)))
-        args = [printer._print(a) for a in self.args]
-        return template.format(*[f"({a})" if i == 0 else a for i, a in enumerate(args)])
-
-    def _numpycode(self, printer) -> str:
-        return self._code(printer, self.numpy_code)
-
-    def _torchcode(self, printer) -> str:
-        return self._code(printer, self.torch_code)
-
-    def _eval_is_real(self):
-        return self.args[0].is_real or None
-
-    def _eval_is_finite(self):
-        return self.args[0].is_finite or None
-
-
 def _exact_number(z: sp.Expr) -> bool:
     return z.is_number and z.is_comparable and not z.has(sp.Float)
-
-
-class Indicator(Activation):
-    r"""Indicator ``I[z > 0]``: 1 for z > 0, else 0 (so 0 at 0, like torch).
-
-    It is ReLU's derivative and the ``heaviside`` activation. Its derivative is 0 (almost
-    everywhere).
-
-    >>> from sympy import Symbol, latex
-    >>> z = Symbol("z", real=True)
-    >>> print(latex(Indicator(z)))
-    \mathbb{I}\left[z > 0\right]
-    >>> Indicator(0), Indicator(3)
-    (0, 1)
-    """
-
-    entry = "heaviside"
-
-    @classmethod
-    def eval(cls, z):
-        if z.is_number and z.is_comparable:
-            return sp.S.One if z > 0 else sp.S.Zero
-        if z.is_positive:
-            return sp.S.One
-        if z.is_nonpositive:
-            return sp.S.Zero
-        return None
-
-    @classmethod
-    def definition(cls, z):
-        return sp.Piecewise((1, z > 0), (0, True))
-
-    def _latex(self, printer, exp=None) -> str:
-        tex = rf"\mathbb{{I}}\left[{printer._print(self.args[0])} > 0\right]"
-        return tex if exp is None else rf"{tex}^{{{exp}}}"
-
-    def fdiff(self, argindex=1):
-        return sp.S.Zero
-
-
-class ReLU(Activation):
-    r"""Rectified linear unit, ``ReLU[z] = max(0, z)``; ``ReLU'[z] = I[z > 0]``.
-
-    >>> from sympy import Symbol, latex, diff
-    >>> z = Symbol("z", real=True)
-    >>> print(latex(ReLU(z)))
-    \mathrm{ReLU}\left[z\right]
-    >>> print(latex(diff(ReLU(z), z)))
-    \mathbb{I}\left[z > 0\right]
-    >>> ReLU(-2), ReLU(3)
-    (0, 3)
-    """
-
-    entry = "relu"
-
-    @classmethod
-    def eval(cls, z):
-        if z.is_number and z.is_comparable:
-            return z if z > 0 else sp.S.Zero
-        if z.is_nonnegative:
-            return z
-        if z.is_nonpositive:
-            return sp.S.Zero
-        return None
-
-    @classmethod
-    def definition(cls, z):
-        return sp.Piecewise((z, z > 0), (0, True))
-
-    def fdiff(self, argindex=1):
-        return Indicator(self.args[0])
 
 
 class LeakyReLU(Activation):
@@ -413,6 +272,9 @@ class Swish(Activation):
 ACTIVATION_CLASSES: dict[str, type[Activation]] = {
     cls.__name__: cls for cls in (Indicator, ReLU, LeakyReLU, sig, Tanh, Softplus, ELU, ELUPrime, GELU, Swish)
 }
+
+# The registry entries (symbolic.spec) name no module above them: the built-ins' classes are bound here.
+bind_sympy({cls.entry: cls for cls in ACTIVATION_CLASSES.values() if cls.entry is not None})
 
 
 def activation(spec: NetworkSpec | str, **params) -> Callable[[sp.Expr], sp.Expr]:

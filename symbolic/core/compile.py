@@ -17,7 +17,6 @@ from typing import Any, Iterable, Literal, Sequence
 
 import sympy as sp
 
-from symbolic.activations.functions import Indicator
 from symbolic.core.printing import NumpyCodePrinter, fold_constants, identifier, torch_code_printer
 
 __all__ = ["CompiledProgram", "compile_program", "program_cse", "Program"]
@@ -58,7 +57,7 @@ def _ordered(assignments: list[tuple[sp.Symbol, sp.Expr, int]], given: set[sp.Sy
 def _gated(printer, expr: sp.Mul, module: str) -> str | None:
     """``I[z > 0] * rest`` as ``where(z > 0, rest, 0)``: one pass instead of building the
     indicator and multiplying (the backward pass of ReLU). None when it does not apply."""
-    gates = [a for a in expr.args if isinstance(a, Indicator)]
+    gates = [a for a in expr.args if getattr(type(a), "is_gate", False)]  # the indicator I[z > 0]
     if len(gates) != 1:
         return None
     rest = sp.Mul(*[a for a in expr.args if a is not gates[0]])

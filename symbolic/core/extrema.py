@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.activations.functions import Indicator, ReLU
+from symbolic.core.gates import Indicator, ReLU
 
 __all__ = ["binary_extrema", "stock_extrema", "tie_split"]
 

@@ -321,6 +321,11 @@ class _ExtremaMixin:
     def _print_Min(self, expr):
         return self._print(binary_extrema(expr))
 
+    def print_definition(self, expr: sp.Expr) -> str:
+        """Code for a function's stock-SymPy definition, its number-valued parts folded to
+        floats (:func:`fold_constants`): how a function without a code template prints."""
+        return self._print(fold_constants(expr))
+
 
 class NumpyCodePrinter(_ExtremaMixin, SciPyPrinter):
     """numpy/scipy code (the activation classes print themselves through ``_numpycode``)."""

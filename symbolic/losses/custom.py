@@ -25,8 +25,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
-from symbolic.losses.book import Block, Engine
-from symbolic.spec.losses import LOSSES, SUPPORTS, Likelihood, _fixed
+from symbolic.losses.block import Block
+from symbolic.losses.engine import Engine
+from symbolic.spec.losses import LOSSES, PRINTED, SUPPORTS, Likelihood, _fixed
 from symbolic.losses.nonnegative import check_nonnegative
 from symbolic.losses.engine import check_normalised
 
@@ -111,7 +112,7 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
     oracle = None if torch_distribution is None else _oracle(block, torch_distribution)
     entry = Likelihood(name, SUPPORTS[support], _fixed(outputs, n_targets, ", ".join(
         f"{p} = {e}" for p, e in block.link.items())), f"{name} (registered)", symbolic=model,
-        torch_distribution=oracle, torch_nll="symbolic.losses.book:printed_torch_nll", builtin=False,
+        torch_distribution=oracle, torch_nll=PRINTED, builtin=False,
         targets_doc=", ".join(map(str, targets)))
     return LOSSES.add(name, entry)
 

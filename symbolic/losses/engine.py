@@ -35,7 +35,10 @@ import sympy as sp
 
 from symbolic.core.derivation import Check, Derivation
 from symbolic.core.step_check import Cases
-from symbolic.losses.book import SUPPORT_INTERVALS, Block, support_interval
+from symbolic.spec.losses import get_loss
+from symbolic.losses.block import SUPPORT_INTERVALS, Block, Lesson, Model, support_interval
+from symbolic.losses.recipes import I as I_r, L_LATEX, P_LATEX, Recipe, _L, _P, _l, i as i_r
+from symbolic.losses.sample import SampleLoss
 
 __all__ = ["engine_recipe", "normalisation_check", "check_normalised", "gaussian_integral",
            "NORMALISATION_TOLERANCE"]
@@ -271,7 +274,6 @@ def _definitions(block: Block) -> dict:
 
 
 def _lesson(block: Block):
-    from symbolic.losses.book import Lesson
 
     return block.lesson or Lesson()
 
@@ -344,7 +346,6 @@ def _indexed(block: Block) -> tuple[dict, dict, dict]:
 
 
 def _likelihood_part(block: Block, per_sample: sp.Expr) -> Derivation:
-    from symbolic.losses.recipes import I as I_r, L_LATEX, P_LATEX, _L, _P, i as i_r
 
     lesson = _lesson(block)
     mapping, domain, definitions = _indexed(block)
@@ -377,7 +378,6 @@ def _likelihood_part(block: Block, per_sample: sp.Expr) -> Derivation:
 
 def _scaled_part(block: Block) -> Derivation:
     """``L = sum_i l_i = factor L_N - I offset`` for a rescaled NLL (least squares)."""
-    from symbolic.losses.recipes import I as I_r, L_LATEX, _L, i as i_r
 
     lesson = _lesson(block)
     factor, offset = block.scale
@@ -393,7 +393,6 @@ def _scaled_part(block: Block) -> Derivation:
 
 
 def _per_sample_part(block: Block) -> Derivation:
-    from symbolic.losses.recipes import _l
 
     lesson = _lesson(block)
     d = Derivation(_title(block, "per-sample loss"), domain=_domain(block))
@@ -542,8 +541,6 @@ def engine_recipe(name: str, block: Block, *, whole: bool = True, per_target: in
     which the network's loss adds over independent targets, ``per_target`` outputs each);
     ``scaled``: the loss is a rescaled NLL (the block's ``scale``).
     """
-    from symbolic.losses.sample import SampleLoss
-    from symbolic.losses.recipes import Recipe
 
     lesson = _lesson(block)
     per = _per_sample_part(block)
@@ -564,3 +561,32 @@ def engine_recipe(name: str, block: Block, *, whole: bool = True, per_target: in
     idea = lesson.idea or f"a {block.distribution} distribution whose parameters the network predicts"
     return Recipe(name, distribution, idea, rule, block.density, target, block.parameters, dict(block.link), sample,
                   parts, whole=whole, per_target=per_target, scaled=scaled, target_domain=domain)
+
+
+# ----- a loss the engine derives -----------------------------------------------------------
+class Engine(Model):
+    """A loss the recipe engine derives from a :class:`Block` builder ``build(outputs) -> Block``."""
+
+    def __init__(self, name: str, build: Callable[[tuple[sp.Symbol, ...]], Block], default_D_o: int) -> None:
+        self.name, self._build, self.default_D_o = name, build, default_D_o
+        self._blocks: dict[int, Block] = {}
+
+    def block(self, D_o: int | None = None) -> Block:
+        """The block for D_o outputs named ``f_{1}..f_{D_o}`` (checked against the registry's width rule)."""
+
+        D_o = self.default_D_o if D_o is None else D_o
+        get_loss(self.name).n_targets(D_o)
+        if D_o not in self._blocks:
+            outputs = tuple(sp.Symbol(f"f_{{{j}}}", real=True) for j in range(1, D_o + 1))
+            self._blocks[D_o] = self._build(outputs)
+        return self._blocks[D_o]
+
+    def sample(self, outputs):
+        outputs = tuple(outputs)
+        block = self.block(len(outputs))
+        expr = block.per_sample().xreplace(dict(zip(block.outputs, outputs)))
+        return SampleLoss(self.name, outputs, block.targets, expr, "one-hot" if block.one_hot else "values",
+                          block.data_targets)
+
+    def recipe(self, D_o=None):
+        return engine_recipe(self.name, self.block(D_o))

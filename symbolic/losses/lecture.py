@@ -19,13 +19,18 @@ True
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 import sympy as sp
 
 from symbolic.activations.functions import Softplus, sig
-from symbolic.losses.book import Block, Lesson
-from symbolic.losses.sample import LogSumExp, sigma
+from symbolic.losses.block import Block, Lesson, target_symbols
+from symbolic.losses.engine import Engine, engine_recipe
+from symbolic.losses.functions import Square
+from symbolic.losses.recipes import Softmax
+from symbolic.losses.sample import LogSumExp, SampleLoss, check_loss_width, sample_loss, sigma
 from symbolic.core.step_check import Cases
+from symbolic.spec.losses import get_loss
 
 __all__ = ["normal_pdf", "least_squares", "normal", "heteroscedastic", "bernoulli", "categorical", "poisson"]
 
@@ -42,7 +47,6 @@ def normal_pdf(y: sp.Expr, mu: sp.Expr, var: sp.Expr) -> sp.Expr:
 
 
 def _registry(name: str, outputs) -> sp.Expr:
-    from symbolic.losses.sample import sample_loss
 
     return sample_loss(name, list(outputs)).expr
 
@@ -163,8 +167,6 @@ def bernoulli(D_o: int = 1) -> Block:
 
 
 def categorical(D_o: int = 3) -> Block:
-    from symbolic.losses.sample import check_loss_width
-    from symbolic.losses.recipes import Softmax
 
     check_loss_width("categorical", D_o)
     fs = tuple(sp.Symbol(f"f_{{{c}}}", real=True) for c in range(D_o))
@@ -234,3 +236,85 @@ def poisson(D_o: int = 1) -> Block:
         target_domain={0, 1, 2, 3, 7})
     return Block("poisson", "count", (f,), (y,), (lam,), pmf(y, lam), {lam: sp.exp(f)},
                  stable=_registry("poisson", [f]), mode=sp.floor(lam), distribution="Poisson", lesson=lesson)
+
+
+# ----- the first round: their registry expressions (one target's loss, replicated) ----------
+def _least_squares(name, outputs):
+    y = target_symbols(len(outputs), real=True)
+    return SampleLoss(name, outputs, y, sum(((yj - fj) ** 2 for yj, fj in zip(y, outputs)), sp.S.Zero), "values")
+
+
+def _normal(name, outputs):
+    # (y - f)^2/(2 sigma^2) + log(2 pi sigma^2)/2 with the residual scaled before squaring and
+    # log sigma instead of log sigma^2: finite for every sigma where the loss is.
+    y = target_symbols(len(outputs), real=True)
+    expr = sum((Square((yj - fj) / sigma) / 2 + sp.log(sigma) + sp.log(2 * sp.pi) / 2 for yj, fj in zip(y, outputs)),
+               sp.S.Zero)
+    return SampleLoss(name, outputs, y, expr, "values")
+
+
+def _heteroscedastic(name, outputs):
+    n = len(outputs) // 2
+    y = target_symbols(n, real=True)
+    mu, log_var = outputs[:n], outputs[n:]
+    # the residual over the standard deviation e^{s/2}, squared: e^{-s} alone overflows below s ~ -709
+    expr = sum((Square((yj - m) * sp.exp(-s / 2)) / 2 + s / 2 + sp.log(2 * sp.pi) / 2
+                for yj, m, s in zip(y, mu, log_var)), sp.S.Zero)
+    return SampleLoss(name, outputs, y, expr, "values")
+
+
+def _bernoulli(name, outputs):
+    y = target_symbols(len(outputs), real=True)
+    return SampleLoss(name, outputs, y, sum((Softplus(fj) - yj * fj for yj, fj in zip(y, outputs)), sp.S.Zero),
+                      "values")
+
+
+def _categorical(name, outputs):
+    t = tuple(sp.Symbol(f"t_{{{c}}}", real=True) for c in range(len(outputs)))  # one-hot of class y
+    expr = LogSumExp(*outputs) - sum((tc * fc for tc, fc in zip(t, outputs)), sp.S.Zero)
+    return SampleLoss(name, outputs, t, expr, "one-hot")
+
+
+def _poisson(name, outputs):
+    y = target_symbols(len(outputs), real=True, nonnegative=True)
+    expr = sum((sp.exp(fj) - yj * fj + sp.loggamma(yj + 1) for yj, fj in zip(y, outputs)), sp.S.Zero)
+    return SampleLoss(name, outputs, y, expr, "values")
+
+
+class FirstRound(Engine):
+    """A loss of the first round: the engine's recipe of one target (or, for the categorical,
+    of all D_o classes) with the lecture's :class:`Lesson`, and the registry expression over
+    all D_o outputs (independent targets add their losses)."""
+
+    def __init__(self, name: str, sample: Callable, build: Callable[[int], Block], default_D_o: int = 1,
+                 **recipe_options) -> None:
+        super().__init__(name, None, default_D_o)  # type: ignore[arg-type]
+        self._sample, self._builder, self._options = sample, build, recipe_options
+        self.depends_on_D_o = default_D_o > 1
+
+    def block(self, D_o: int | None = None) -> Block:
+        D_o = self.default_D_o if D_o is None or not self.depends_on_D_o else D_o
+        if D_o not in self._blocks:
+            self._blocks[D_o] = self._builder(D_o)
+        return self._blocks[D_o]
+
+    def sample(self, outputs):
+        return self._sample(self.name, tuple(outputs))
+
+    def recipe(self, D_o=None):
+        return engine_recipe(self.name, self.block(D_o), **self._options)
+
+
+# One target's recipe (``whole=False``), added over independent targets by the network's loss.
+LEAST_SQUARES = FirstRound("least-squares", _least_squares, least_squares, whole=False, scaled=True)
+NORMAL = FirstRound("normal", _normal, normal, whole=False)
+HETEROSCEDASTIC_NORMAL = FirstRound("heteroscedastic-normal", _heteroscedastic, heteroscedastic, whole=False,
+                                    per_target=2)
+BERNOULLI = FirstRound("bernoulli", _bernoulli, bernoulli, whole=False)
+CATEGORICAL = FirstRound("categorical", _categorical, categorical, default_D_o=3)
+POISSON = FirstRound("poisson", _poisson, poisson, whole=False)
+
+# The registry's entries (symbolic.spec) name no module above them: the lecture's models are bound here.
+for _model in (LEAST_SQUARES, NORMAL, HETEROSCEDASTIC_NORMAL, BERNOULLI, CATEGORICAL, POISSON):
+    get_loss(_model.name).bind(symbolic=_model)
+del _model

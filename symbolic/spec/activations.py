@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 
 from symbolic.spec.registry import Registry
 
-__all__ = ["Activation", "ACTIVATIONS", "regions_activations", "check_regions_activation"]
+__all__ = ["Activation", "ACTIVATIONS", "bind_sympy", "regions_activations", "check_regions_activation"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,8 +42,10 @@ class Activation:
     name : the registry key (``"relu"``).
     title : the name in prose (``"leaky ReLU (slope 0.1)"``).
     latex : LaTeX of the function's name (``\mathrm{ReLU}``), printed as ``\mathrm{ReLU}\left[z\right]``.
-    sympy : the SymPy Function class, or ``"module:Class"`` to import on first use, or None
-        for the identity ``a[z] = z``. The class is called as ``cls(z, *params)``.
+    sympy : the SymPy Function class (called as ``cls(z, *params)``); None for a built-in,
+        whose class the SymPy side binds when it is imported (:func:`bind_sympy`: this
+        module names no module above it).
+    identity : a[z] = z (no SymPy class).
     params : parameter defaults, in the order the SymPy class takes them (exact Fractions).
     positive : the parameters that must be positive.
     kinks : the points where a[.] is not differentiable (exact numbers); a cross-check keeps
@@ -73,6 +75,7 @@ class Activation:
     torch: Any = None
     definition_latex: str = ""
     builtin: bool = False
+    identity: bool = False
 
     # ----- parameters ---------------------------------------------------------------------
 
@@ -103,10 +106,15 @@ class Activation:
 
     def sympy_class(self):
         """The SymPy Function class of a[.] (None for the identity)."""
-        if isinstance(self.sympy, str):
-            module, _, name = self.sympy.partition(":")
-            return getattr(importlib.import_module(module), name)
-        return self.sympy
+        if self.identity:
+            return None
+        if self.sympy is not None:
+            return self.sympy
+        try:
+            return _BOUND[self.name]
+        except KeyError:
+            raise LookupError(f"activation {self.name!r} has no SymPy class yet: import symbolic.activations "
+                              "(it binds the built-ins' classes)") from None
 
     def sympy_function(self, params: Mapping[str, Fraction] | None = None) -> Callable:
         """``z -> a[z]`` in SymPy, with the parameters (defaults unless given) as exact Rationals."""
@@ -120,9 +128,10 @@ class Activation:
 
     # ----- the torch side (imports torch on first use) --------------------------------------
 
-    def torch_function(self, params: Mapping[str, Fraction] | None = None) -> Callable:
-        """The twin's a[.] on tensors: the user's torch function, else the code template,
-        else the torch code printed from the SymPy definition."""
+    def torch_function(self, params: Mapping[str, Fraction] | None = None) -> Callable | None:
+        """The twin's a[.] on tensors: the user's torch function, else the code template;
+        None when the entry has neither (the torch side then prints it from the SymPy
+        definition, :func:`numeric.activations.torch_activation`)."""
         if self.torch is not None:
             return _resolve(self.torch)
         values = [float(v) for v in self.check_params(params).values()]
@@ -132,13 +141,7 @@ class Activation:
             code = self.torch_code.format("(z)", *map(repr, values))
             # Our own templates (built-in entries), not user input.
             return eval(f"lambda z: {code}", {"torch": torch})  # noqa: S307
-        import sympy as sp
-
-        from symbolic.core.compile import compile_program
-
-        z = sp.Symbol("z", real=True)
-        compiled = compile_program([z], [], [self.sympy_function(params)(z)], "torch")
-        return lambda t: compiled(t)[0]
+        return None
 
     # ----- kinks and pieces -----------------------------------------------------------------
 
@@ -151,6 +154,18 @@ class Activation:
         """Networks of this activation have linear regions the region counts describe:
         continuous, piecewise linear, one kink (ReLU up to an affine change)."""
         return self.piecewise_linear and self.continuous and self.kinks is not None and len(self.kinks) == 1
+
+
+#: The built-ins' SymPy classes, bound by :mod:`symbolic.activations.functions` when it is imported.
+_BOUND: dict[str, Any] = {}
+
+
+def bind_sympy(classes: Mapping[str, Any]) -> None:
+    """Bind built-in entries (by name) to their SymPy Function classes."""
+    for name, cls in classes.items():
+        if not ACTIVATIONS.get(name).builtin:
+            raise ValueError(f"bind_sympy binds built-in activations only, not {name!r}")
+        _BOUND[name] = cls
 
 
 def _resolve(function: Any) -> Callable:
@@ -171,39 +186,39 @@ ACTIVATIONS: Registry[Activation] = Registry("activation")
 
 _F = Fraction
 for _entry in (
-    Activation("relu", "ReLU", r"\mathrm{ReLU}", "symbolic.activations.functions:ReLU", kinks=(_F(0),), piecewise_linear=True,
+    Activation("relu", "ReLU", r"\mathrm{ReLU}", kinks=(_F(0),), piecewise_linear=True,
                torch_code="torch.relu({0})", numpy_code="numpy.maximum({0}, 0.0)",
                definition_latex=r"\mathrm{ReLU}[z] = \max(0, z)"),
-    Activation("leaky_relu", "leaky ReLU (slope 0.1)", r"\mathrm{LReLU}", "symbolic.activations.functions:LeakyReLU",
+    Activation("leaky_relu", "leaky ReLU (slope 0.1)", r"\mathrm{LReLU}",
                params={"slope": _F(1, 10)}, kinks=(_F(0),), piecewise_linear=True,
                torch_code="torch.nn.functional.leaky_relu({0}, {1})", numpy_code="numpy.where({0} > 0, {0}, {1}*{0})",
                definition_latex=r"\mathrm{LReLU}[z] = z \text{ for } z > 0,\ z/10 \text{ otherwise}"),
-    Activation("sigmoid", "logistic sigmoid", r"\mathrm{sig}", "symbolic.activations.functions:sig",
+    Activation("sigmoid", "logistic sigmoid", r"\mathrm{sig}",
                torch_code="torch.sigmoid({0})", numpy_code="scipy.special.expit({0})",
                definition_latex=r"\mathrm{sig}[z] = 1/(1 + e^{-z})"),
-    Activation("tanh", "tanh", r"\tanh", "symbolic.activations.functions:Tanh",
+    Activation("tanh", "tanh", r"\tanh",
                torch_code="torch.tanh({0})", numpy_code="numpy.tanh({0})",
                definition_latex=r"\tanh[z] = (e^{z} - e^{-z})/(e^{z} + e^{-z})"),
-    Activation("softplus", "softplus", r"\mathrm{softplus}", "symbolic.activations.functions:Softplus",
+    Activation("softplus", "softplus", r"\mathrm{softplus}",
                torch_code="torch.logaddexp(torch.zeros_like({0}), {0})", numpy_code="numpy.logaddexp(0.0, {0})",
                definition_latex=r"\mathrm{softplus}[z] = \log(1 + e^{z})"),
-    Activation("elu", "ELU", r"\mathrm{ELU}", "symbolic.activations.functions:ELU", params={"alpha": _F(1)}, positive=("alpha",),
+    Activation("elu", "ELU", r"\mathrm{ELU}", params={"alpha": _F(1)}, positive=("alpha",),
                kinks=(_F(0),), torch_code="torch.nn.functional.elu({0}, {1})",
                numpy_code="numpy.where({0} > 0, {0}, {1}*numpy.expm1(numpy.minimum({0}, 0.0)))",
                definition_latex=r"\mathrm{ELU}[z] = z \text{ for } z > 0,\ e^{z} - 1 \text{ otherwise}"),
-    Activation("gelu", "GELU", r"\mathrm{GELU}", "symbolic.activations.functions:GELU",
+    Activation("gelu", "GELU", r"\mathrm{GELU}",
                torch_code="torch.nn.functional.gelu({0})",
                numpy_code="({0})*0.5*(1.0 + scipy.special.erf(({0})*0.7071067811865476))",
                definition_latex=r"\mathrm{GELU}[z] = z\,\Phi(z)"),
-    Activation("swish", "swish (SiLU)", r"\mathrm{swish}", "symbolic.activations.functions:Swish",
+    Activation("swish", "swish (SiLU)", r"\mathrm{swish}",
                torch_code="torch.nn.functional.silu({0})", numpy_code="({0})*scipy.special.expit({0})",
                definition_latex=r"\mathrm{swish}[z] = z\,\mathrm{sig}[z]"),
     # I[z > 0], 0 at 0; as a comparison cast to the dtype it is a constant to autograd
     # (torch.heaviside has no derivative), and its derivative is 0 almost everywhere.
-    Activation("heaviside", "Heaviside step", r"\mathbb{I}", "symbolic.activations.functions:Indicator", kinks=(_F(0),),
+    Activation("heaviside", "Heaviside step", r"\mathbb{I}", kinks=(_F(0),),
                piecewise_linear=True, continuous=False, torch_code="(({0}) > 0).to(({0}).dtype)",
                numpy_code="numpy.heaviside({0}, 0.0)", definition_latex=r"\mathbb{I}[z > 0]"),
-    Activation("linear", "linear (identity)", r"\mathrm{a}", None, piecewise_linear=True, torch_code="{0}",
+    Activation("linear", "linear (identity)", r"\mathrm{a}", identity=True, piecewise_linear=True, torch_code="{0}",
                numpy_code="{0}", definition_latex=r"\mathrm{a}[z] = z"),
 ):
     ACTIVATIONS.add(_entry.name, Activation(**{**_entry.__dict__, "builtin": True}))

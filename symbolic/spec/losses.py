@@ -12,8 +12,11 @@ everything a command needs to know about one such choice:
   :mod:`symbolic.losses.book`) and its torch side (the numeric twin's per-sample NLL and an
   optional ``torch.distributions`` oracle).
 
-This module is plain Python (no SymPy or torch at import) so that ``numeric`` can read it;
-the SymPy and torch parts are named by ``"module:attribute"`` and imported on first use.
+This module is plain Python (no SymPy or torch at import) so that ``numeric`` can read it,
+and it names no module above it: the SymPy side (:mod:`symbolic.losses`) and the torch side
+(:mod:`numeric.loss_twins`) bind their parts onto the built-in entries when they are
+imported (:meth:`Likelihood.bind`, :func:`register_twin_defaults`); a lecturer's loss carries
+its parts itself.
 
 >>> poisson = get_loss("poisson")
 >>> poisson.n_targets(3), poisson.support.name
@@ -36,7 +39,21 @@ from typing import Any, Callable
 from symbolic.spec.registry import Registry
 
 __all__ = ["LOSSES", "SUPPORTS", "Likelihood", "Support", "get_loss", "loss_name", "check_sigma", "mixture_K",
-           "mvn_n"]
+           "mvn_n", "PRINTED", "FROM_DISTRIBUTION", "register_twin_defaults"]
+
+#: ``torch_nll`` of an entry whose twin is printed from its SymPy stable form.
+PRINTED = "printed from the SymPy stable form"
+#: ``torch_nll`` of an entry whose twin is ``-log_prob`` of its ``torch.distributions`` object.
+FROM_DISTRIBUTION = "-log_prob of the torch distribution"
+#: The twins of those two kinds, registered by the torch side (:mod:`numeric.loss_twins`).
+_TWIN_DEFAULTS: dict[str, Callable] = {}
+
+
+def register_twin_defaults(**twins: Callable) -> None:
+    """The torch side registers the two generic twins: ``printed`` and ``from_distribution``."""
+    names = {"printed": PRINTED, "from_distribution": FROM_DISTRIBUTION}
+    for key, fn in twins.items():
+        _TWIN_DEFAULTS[names[key]] = fn
 
 #: Every loss, built-in or registered by a lecturer, by name.
 LOSSES: Registry["Likelihood"] = Registry("loss")
@@ -179,7 +196,8 @@ def _ranking(name: str, D_o: int) -> int:
 
 # ----- the entry ------------------------------------------------------------------------------
 def _resolve(ref: Any) -> Any:
-    """``"module:attribute"`` imported on first use; anything else is returned as is."""
+    """A lecturer's ``"module:attribute"`` (a plugin is trusted code), imported on first use;
+    anything else is returned as is."""
     if isinstance(ref, str):
         module, _, attr = ref.partition(":")
         return getattr(importlib.import_module(module), attr)
@@ -199,10 +217,11 @@ class Likelihood:
     constants : names of fixed symbols the loss takes besides outputs and targets (``sigma``).
     encoding : ``"values"`` (one column per target symbol) or ``"one-hot"`` (a class index
         column becomes indicators t_c = [y = c]).
-    symbolic : ``"module:attribute"`` of the SymPy side (a :class:`symbolic.losses.book.Model`
-        or a callable returning one), or the object itself.
-    torch_nll : ``"module:attribute"`` of the twin's per-sample NLL ``(entry, f, y, constants) -> (I,)``;
-        None: ``-log_prob`` of ``torch_distribution``, else printed from SymPy.
+    symbolic : the SymPy side (a :class:`symbolic.losses.block.Model` or a callable returning
+        one); bound by :mod:`symbolic.losses` for the built-ins.
+    torch_nll : the twin's per-sample NLL ``(entry, f, y, constants) -> (I,)`` (a callable, or
+        a lecturer's ``"module:attribute"``), or :data:`PRINTED` / :data:`FROM_DISTRIBUTION`;
+        None: ``-log_prob`` of ``torch_distribution`` where there is one, else printed.
     torch_distribution : ``(entry, f, constants) -> torch.distributions.Distribution`` of the
         linked parameters (an independent oracle), or None.
     fused_sum : optional ``(f, y) -> total`` used by training (one fused torch built-in).
@@ -264,8 +283,21 @@ class Likelihood:
         return "sigma" in self.constants
 
     # ----- the lazily built parts ----------------------------------------------------
+    def bind(self, **parts: Any) -> "Likelihood":
+        """The SymPy or torch side sets its parts (``symbolic``, ``torch_nll``,
+        ``torch_distribution``, ``fused_sum``) on a built-in entry."""
+        for key, value in parts.items():
+            if key not in ("symbolic", "torch_nll", "torch_distribution", "fused_sum"):
+                raise TypeError(f"a loss entry binds symbolic, torch_nll, torch_distribution or fused_sum, not {key!r}")
+            setattr(self, key, value)
+        self._cache.clear()
+        return self
+
     def model(self) -> Any:
-        """The SymPy side (:class:`symbolic.losses.book.Model`), built once."""
+        """The SymPy side (:class:`symbolic.losses.block.Model`), built once."""
+        if self.symbolic is None:
+            raise LookupError(f"loss {self.name!r} has no SymPy side yet: import symbolic.losses (it binds the "
+                              "built-ins' models)")
         if "model" not in self._cache:
             obj = _resolve(self.symbolic)
             self._cache["model"] = obj() if callable(obj) and not hasattr(obj, "sample") else obj
@@ -274,12 +306,15 @@ class Likelihood:
     def torch_nll_function(self) -> Callable:
         """The twin's per-sample NLL ``(entry, f, y, constants) -> (I,)`` (torch)."""
         if "torch_nll" not in self._cache:
-            if self.torch_nll is not None:
-                fn = _resolve(self.torch_nll)
-            elif self.torch_distribution is not None:
-                fn = _resolve("numeric.loss_twins:nll_from_distribution")
+            kind = self.torch_nll
+            if kind is None:
+                kind = FROM_DISTRIBUTION if self.torch_distribution is not None else PRINTED
+            if kind in (PRINTED, FROM_DISTRIBUTION):
+                if kind not in _TWIN_DEFAULTS:
+                    raise LookupError(f"loss {self.name!r}: its torch twin is not bound yet (the torch side binds it when imported)")
+                fn = _TWIN_DEFAULTS[kind]
             else:
-                fn = _resolve("symbolic.losses.book:printed_torch_nll")
+                fn = _resolve(kind)
             self._cache["torch_nll"] = fn
         return self._cache["torch_nll"]
 
@@ -330,57 +365,49 @@ def check_sigma(loss: "str | Likelihood", value: Any) -> float | None:
 
 
 # ----- the built-ins (book fig. 5.11) ---------------------------------------------------------
-_D = "symbolic.losses.book:"
-_T = "numeric.loss_twins:"
-_PRINTED = _D + "printed_torch_nll"  # the twin printed from the SymPy stable form
-
-
+# Their SymPy models are bound by symbolic.losses, their twins by numeric.loss_twins.
 def _builtin(name: str, support: str, width, description: str, targets_doc: str, **kw) -> None:
-    key = name.replace("-", "_").upper()
-    kw.setdefault("symbolic", _D + key)
     LOSSES.add(name, Likelihood(name, SUPPORTS[support], width, description, targets_doc=targets_doc, **kw))
 
 
 _builtin("least-squares", "real", _per_target(1, "one output"), "sum of squared residuals (normal, constants dropped)",
-         "`y` (or `y_1..y_{D_o}`) real", torch_nll=_T + "least_squares", fused_sum=_T + "least_squares_sum")
+         "`y` (or `y_1..y_{D_o}`) real")
 _builtin("normal", "real", _per_target(1, "one output"), "normal with fixed sigma (--sigma S), mean f",
-         "`y` (or `y_1..y_{D_o}`) real", constants=("sigma",), torch_nll=_T + "normal")
+         "`y` (or `y_1..y_{D_o}`) real", constants=("sigma",))
 _builtin("heteroscedastic-normal", "real", _per_target(2, "two outputs"),
-         "normal, mean f_j and variance exp(f_{n+j})", "`y_1..y_n` real, D_o = 2n", torch_nll=_T + "heteroscedastic")
-_builtin("bernoulli", "binary", _per_target(1, "one output"), "Bernoulli, probability sig[f]", "`y` 0 or 1",
-         torch_nll=_T + "bernoulli", fused_sum=_T + "bernoulli_sum")
+         "normal, mean f_j and variance exp(f_{n+j})", "`y_1..y_n` real, D_o = 2n")
+_builtin("bernoulli", "binary", _per_target(1, "one output"), "Bernoulli, probability sig[f]", "`y` 0 or 1")
 _builtin("categorical", "class", _classes, "categorical, probabilities softmax[f]", "`y` a class index 0..D_o-1",
-         encoding="one-hot", torch_nll=_T + "categorical", fused_sum=_T + "categorical_sum")
-_builtin("poisson", "count", _per_target(1, "one output"), "Poisson, rate exp(f)", "`y` counts 0, 1, 2, ...",
-         torch_nll=_T + "poisson")
+         encoding="one-hot")
+_builtin("poisson", "count", _per_target(1, "one output"), "Poisson, rate exp(f)", "`y` counts 0, 1, 2, ...")
 def _book_table() -> None:
     """The book's other distributions (fig. 5.11)."""
     _builtin("laplace", "real", _fixed(2, 1, "mu = f_1, b = exp f_2"), "Laplace, mu = f_1, b = exp(f_2)", "`y` real",
-             torch_distribution=_T + "laplace")
+             torch_nll=FROM_DISTRIBUTION)
     # The twins of student-t, gamma and beta print their SymPy stable forms: torch.distributions
     # forms log Gamma of the concentrations, whose terms of size alpha log alpha cancel (student-t
     # keeps 7 digits at nu = 5e8, none at nu = 2e17). Their torch.distributions object stays the oracle.
     _builtin("student-t", "real", _fixed(3, 1, "mu = f_1, sigma = exp f_2, nu = exp f_3"),
-             "Student t, mu = f_1, sigma = exp(f_2), nu = exp(f_3)", "`y` real", torch_distribution=_T + "student_t",
-             torch_nll=_PRINTED)
+             "Student t, mu = f_1, sigma = exp(f_2), nu = exp(f_3)", "`y` real",
+             torch_nll=PRINTED)
     _builtin("gaussian-mixture", "real", _mixture, "mixture of K >= 2 normals: weights softmax(f_1..f_K), means "
              "f_{K+1}..f_{2K}, variances exp(f_{2K+1}..f_{3K})", "`y` real, D_o = 3K",
-             torch_distribution=_T + "gaussian_mixture")
+             torch_nll=FROM_DISTRIBUTION)
     _builtin("exponential", "nonnegative", _fixed(1, 1, "rate = exp f"), "exponential, rate exp(f)", "`y` >= 0",
-             torch_distribution=_T + "exponential")
+             torch_nll=FROM_DISTRIBUTION)
     _builtin("gamma", "positive", _fixed(2, 1, "concentration = exp f_1, rate = exp f_2"),
-             "gamma, concentration exp(f_1), rate exp(f_2)", "`y` > 0", torch_distribution=_T + "gamma",
-             torch_nll=_PRINTED)
+             "gamma, concentration exp(f_1), rate exp(f_2)", "`y` > 0",
+             torch_nll=PRINTED)
     _builtin("beta", "unit-interval", _fixed(2, 1, "alpha = exp f_1, beta = exp f_2"), "beta, alpha exp(f_1), beta exp(f_2)",
-             "0 < `y` < 1", torch_distribution=_T + "beta", torch_nll=_PRINTED)
+             "0 < `y` < 1", torch_nll=PRINTED)
     _builtin("von-mises", "circular", _fixed(2, 1, "mu = f_1, kappa = exp f_2"), "von Mises, mu = f_1, kappa = exp(f_2)",
-             "`y` an angle in [-pi, pi]", torch_distribution=_T + "von_mises",
+             "`y` an angle in [-pi, pi]",
              # torch's VonMises approximates log I_0 (to ~1e-8 .. 1e-7): the twin prints the stable form,
              # 2 kappa sin^2((y - mu)/2) + log(2 pi) + log(i0e(kappa))
-             torch_nll=_PRINTED, oracle_rtol=1e-6)
+             torch_nll=PRINTED, oracle_rtol=1e-6)
     _builtin("multivariate-normal", "real", lambda name, D_o: mvn_n(name, D_o),
              "multivariate normal: mean f_1..f_n, Cholesky factor row by row (diagonal exp)",
-             "`y_1..y_n`, D_o = n + n(n+1)/2", torch_distribution=_T + "multivariate_normal")
+             "`y_1..y_n`, D_o = n + n(n+1)/2", torch_nll=FROM_DISTRIBUTION)
     _builtin("plackett-luce", "ranking", _ranking, "Plackett-Luce over rankings, scores f_1..f_n",
-             "`y_1..y_n` item indices 0..n-1, first to last", torch_nll=_T + "plackett_luce")
+             "`y_1..y_n` item indices 0..n-1, first to last")
 _book_table()

@@ -39,7 +39,7 @@ def test_every_anchor_occurs_exactly_once():
 
 
 def test_the_list_is_curated_as_promised():
-    from derivations.documents.notes import TOPICS
+    from derivations.lecture import TOPICS
 
     names = [m.name for m in harness.MUTATIONS]
     assert len(names) >= 40 and len(set(names)) == len(names)

@@ -14,7 +14,7 @@ from derivations.exercises import load_kinds
 from derivations.exercises.base import answer_latex
 from derivations.exercises.build import _check_records, build_exercises, exercise_record, exercises_for
 from derivations.exercises.checker import check_answer, check_submission
-from derivations.documents.notes import TOPICS
+from derivations.lecture import TOPICS
 from symbolic.core.derivation import _unfold
 
 #: These tests are about what the checker answers, not how fast: on a loaded machine a SymPy

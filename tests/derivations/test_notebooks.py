@@ -9,7 +9,7 @@ import derivations.topics.shallow  # noqa: E402
 from derivations.cli import main  # noqa: E402
 from derivations.lecture import Eq, Fig, slides_for_topic  # noqa: E402
 from derivations.documents.notebooks import build_notebooks, notebook_script  # noqa: E402
-from derivations.documents.notes import TOPICS  # noqa: E402
+from derivations.lecture import TOPICS  # noqa: E402
 from derivations.topics.topic import TopicContext  # noqa: E402
 
 

@@ -10,7 +10,8 @@ import pytest
 
 import derivations.topics.shallow
 from derivations.cli import main
-from derivations.documents.notes import TOPICS, build_notes, latex_problems, overfull_boxes
+from derivations.lecture import TOPICS
+from derivations.documents.notes import build_notes, latex_problems, overfull_boxes
 from derivations.topics.topic import TopicResult, record
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None

@@ -147,7 +147,7 @@ def test_evidence_tag_names_checks_or_definitions():
 
 
 def test_every_slide_reference_names_a_known_topic():
-    from derivations.documents.notes import TOPICS
+    from derivations.lecture import TOPICS
 
     for slide in LECTURE:
         for item in slide.body:
