@@ -8,7 +8,7 @@ jupytext converts it into ``DIR/<topic>.ipynb`` (nbformat 4). The notebook has t
 lecture's words for the topic as markdown (the slides of :data:`derivations.lecture.LECTURE`
 that draw on it), a cell that sets the topic's parameters (its ``PARAMETERS`` module
 constants and the seed: change one and re-run the cells below), a cell that builds the
-topic with the library as ``python -m derivations.<topic>`` does, its derivations shown
+topic with the library as ``python -m derivations.topics.<topic>`` does, its derivations shown
 through ``_repr_latex_``, its figures inline and its verification records. ``--execute``
 runs every notebook with nbclient and stores the outputs in the ``.ipynb``.
 """
@@ -100,18 +100,18 @@ def notebook_script(topic: str) -> str:
     """The notebook of ``topic`` as a jupytext percent-format script."""
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}; choose from {', '.join(TOPICS)}")
-    module = importlib.import_module(f"derivations.{topic}")
+    module = importlib.import_module(f"derivations.topics.{topic}")
     doc = (module.__doc__ or "").strip().splitlines()[0]
     settings = [f"topic.{name} = {getattr(module, name)!r}\n" for name in getattr(module, "PARAMETERS", ())]
     imports = ("from pathlib import Path\n\nfrom IPython.display import Image, Markdown, display\n\n"
-               f"import derivations.{topic} as topic\nfrom derivations.topics.topic import TopicContext\n")
+               f"import derivations.topics.{topic} as topic\nfrom derivations.topics.topic import TopicContext\n")
     if any("NetworkSpec(" in line for line in settings):
         imports += "from symbolic.spec import NetworkSpec\n"
     lecture, shown, figures = _lecture_cells(topic)
     cells = [
         _HEADER,
         _markdown(f"# {module.TITLE}\n\n{doc} This notebook builds the topic with the deepderive library, "
-                  f"exactly as `python -m derivations.{topic} --out .` does: every equation below was derived "
+                  f"exactly as `python -m derivations.topics.{topic} --out .` does: every equation below was derived "
                   "by SymPy and checked (the records at the end say how)."),
         "# %%\n" + imports,
         _markdown("## Parameters\n\nChange a value and re-run this cell and the cells below it: the topic is "

@@ -5,7 +5,7 @@ runs it, library calls only, fixed seeds, the Agg backend, everything written un
 output folder. It defines ``TITLE`` and ``build(ctx) -> TopicResult``; the notes builder
 (``deepderive notes``) runs them all in the lecture's order.
 
-    python -m derivations.<topic> --out DIR [--device auto|cpu|cuda]
+    python -m derivations.topics.<topic> --out DIR [--device auto|cpu|cuda]
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def test_derive_json_program_round_trips_through_srepr(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["inputs"] == ["x_{1}", "x_{2}"] and doc["outputs"] == ["f_{1,1}"]
     assert {"name": "omega_{0,3,2}", "tensor": "omega_0", "layer": 0, "index": [2, 1]} in doc["parameters"]
-    from symbolic import activations
+    from symbolic.activations import functions as activations
 
     namespace = {**vars(sp), **activations.ACTIVATION_CLASSES}
     exprs = {name: eval(text, namespace) for name, text in doc["program"]}

@@ -15,7 +15,8 @@ import numeric.losses as twin
 from derivations.cli import main
 from numeric.model import DeepNetworkModule
 from numeric.params import save_params
-from symbolic import activations, stable_functions
+from symbolic.activations import functions as activations
+from symbolic.losses import functions as stable_functions
 from symbolic.losses.sample import LOSSES, LogSumExp, network_loss
 from symbolic.spec import NetworkSpec
 from tests.helpers import FIRST_ROUND, RTOL64, assert_close

@@ -24,8 +24,8 @@ def test_each_script_converts_to_a_valid_notebook_with_the_lecture_and_its_param
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     for slide in slides_for_topic(topic):
         assert f"## {slide.title}" in markdown
-    assert f"import derivations.{topic} as topic" in code and "topic.build(" in code
-    module = importlib.import_module(f"derivations.{topic}")
+    assert f"import derivations.topics.{topic} as topic" in code and "topic.build(" in code
+    module = importlib.import_module(f"derivations.topics.{topic}")
     for name in getattr(module, "PARAMETERS", ()):
         assert f"topic.{name} = " in code
     assert "_repr_latex_" in markdown and "result.displays" in code

@@ -101,7 +101,7 @@ def test_every_topic_converts_to_a_web_page(notes):
 @pytest.mark.slow
 @pytest.mark.parametrize("topic", TOPICS)
 def test_each_topic_script_runs_on_its_own(topic, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", f"derivations.{topic}", "--out", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", f"derivations.topics.{topic}", "--out", str(tmp_path)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / f"{topic}.tex").read_text().lstrip().startswith("\\section")

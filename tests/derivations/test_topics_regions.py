@@ -11,7 +11,7 @@ FAST = ["activations", "piecewise_linear", "depth"]
 
 
 def _build(name, tmp_path):
-    module = importlib.import_module(f"derivations.{name}")
+    module = importlib.import_module(f"derivations.topics.{name}")
     result = module.build(TopicContext(tmp_path))
     assert result.slug == module.SLUG == name and result.title == module.TITLE
     assert result.latex.startswith(rf"\section{{{module.TITLE}}}")

@@ -7,7 +7,7 @@ import sympy as sp
 import torch
 
 from derivations.cli import main
-from symbolic import activations
+from symbolic.activations import functions as activations
 from symbolic.core.autodiff import stock_symbols
 from symbolic.backprop.backprop import backprop
 from symbolic.losses.sample import LogSumExp
