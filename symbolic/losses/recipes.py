@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import sympy as sp
 
 from symbolic.core.derivation import Derivation
-from symbolic.spec.limits import MAX_DERIVED_TARGETS
+from symbolic.spec.limits import MAX_DERIVED_RANKING_ITEMS, MAX_DERIVED_TARGETS
 from symbolic.spec.losses import Likelihood, get_loss
 from symbolic.losses.sample import SampleLoss, network_loss
 from symbolic.networks.network import DeepNetwork
@@ -197,9 +197,20 @@ def check_derivable(loss: "str | Likelihood", D_o: int) -> None:
     Traceback (most recent call last):
     ...
     ValueError: the multivariate-normal loss with D_o = 20 outputs has n = 5 continuous targets; the recipe engine derives and checks at most 4 (its checks grow steeply with n): use D_o = 5, 9 or 14 (evaluate, verify and train take any D_o)
+    >>> check_derivable("plackett-luce", 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: the plackett-luce loss with D_o = 5 outputs ranks n = 5 items; the recipe engine sums over all n! rankings and derives and checks at most 3 items in seconds: use D_o = 3 (evaluate, verify and train take any D_o)
     """
     entry = get_loss(loss)
     n = entry.n_targets(D_o)
+    if entry.support.name == "ranking":
+        if n <= MAX_DERIVED_RANKING_ITEMS:
+            return
+        raise ValueError(f"the {entry.name} loss with D_o = {D_o} outputs ranks n = {n} items; the recipe engine "
+                         f"sums over all n! rankings and derives and checks at most {MAX_DERIVED_RANKING_ITEMS} "
+                         f"items in seconds: use D_o = {MAX_DERIVED_RANKING_ITEMS} (evaluate, verify and train take "
+                         "any D_o)")
     if entry.support.discrete or n <= MAX_DERIVED_TARGETS:
         return
     usable = []

@@ -30,6 +30,7 @@ __all__ = [
     "MAX_CHECKPOINT_BYTES",
     "MAX_DATA_COLUMNS",
     "MAX_DERIVED_TARGETS",
+    "MAX_DERIVED_RANKING_ITEMS",
     "check_seed",
     "check_bytes",
     "format_bytes",
@@ -67,6 +68,10 @@ MAX_CHECKPOINT_BYTES = 4 * 2**30
 #: multivariate normal: n = 3 in about 4 s, n = 4 in about 12 s, n = 5 in about 50 s on one
 #: core). ``evaluate``, ``verify`` and ``train`` take any n.
 MAX_DERIVED_TARGETS = 4
+#: Rankings of at most this many items are derived and checked symbolically: the recipe sums
+#: over all n! rankings (Plackett-Luce: n = 3 in about 3 s, n = 4 about a minute on a busy
+#: core, n = 5 over two minutes). ``evaluate``, ``verify`` and ``train`` take any n.
+MAX_DERIVED_RANKING_ITEMS = 3
 
 #: Columns of a ``--data`` CSV (inputs, targets and any others): its header is checked
 #: against this before any row is read (the lecture's data sets have 2 to a few hundred).

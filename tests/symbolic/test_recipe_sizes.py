@@ -74,3 +74,12 @@ def test_the_three_dimensional_normal_derives_with_bounded_work():
     assert proc.returncode == 0, proc.stderr[-800:]
     assert "3-dimensional normal" in proc.stdout and "[FAILED" not in proc.stdout
     assert "symbolic (Gaussian integrals, one target at a time)" in proc.stdout
+
+
+@pytest.mark.parametrize("D_o", [4, 5, 8])
+def test_rankings_past_the_limit_are_refused_before_any_work(capsys, D_o):
+    """Plackett-Luce sums over n! rankings: n = 5 ran past two minutes; now one line, exit 2."""
+    code = main(["derive", "--widths", f"1,2,{D_o}", "--activation", "relu", "--loss", "plackett-luce"])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out and len(err.splitlines()) == 1
+    assert err.startswith(f"error: the plackett-luce loss with D_o = {D_o} outputs ranks n = {D_o} items")
