@@ -102,7 +102,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=entry.help, description=entry.help)
         p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
                        help="run this Python file first, to register your own activations and losses "
-                            "(repeatable; see README, plugins)")
+                            "(repeatable; see docs/plugins.md)")
         if command is None or command == name:
             module = importlib.import_module(entry.module)
             module.add_arguments(p)

@@ -290,7 +290,9 @@ class Likelihood:
             if key not in ("symbolic", "torch_nll", "torch_distribution", "fused_sum"):
                 raise TypeError(f"a loss entry binds symbolic, torch_nll, torch_distribution or fused_sum, not {key!r}")
             setattr(self, key, value)
+        torch_bound = self._cache.get("torch bound") or bool(set(parts) - {"symbolic"})
         self._cache.clear()
+        self._cache["torch bound"] = torch_bound
         return self
 
     def model(self) -> Any:
@@ -311,7 +313,8 @@ class Likelihood:
                 kind = FROM_DISTRIBUTION if self.torch_distribution is not None else PRINTED
             if kind in (PRINTED, FROM_DISTRIBUTION):
                 if kind not in _TWIN_DEFAULTS:
-                    raise LookupError(f"loss {self.name!r}: its torch twin is not bound yet (the torch side binds it when imported)")
+                    raise LookupError(f"loss {self.name!r}: its torch twin is not bound yet (import the numeric "
+                                      "package's losses module first; it binds the built-ins' twins)")
                 fn = _TWIN_DEFAULTS[kind]
             else:
                 fn = _resolve(kind)
@@ -319,8 +322,14 @@ class Likelihood:
         return self._cache["torch_nll"]
 
     def oracle(self) -> Callable | None:
-        """``(entry, f, constants) -> torch.distributions`` object, or None."""
-        return None if self.torch_distribution is None else _resolve(self.torch_distribution)
+        """``(entry, f, constants) -> torch.distributions`` object, or None when the loss has
+        none (a built-in's is bound by the torch side: before that, LookupError, never None)."""
+        if self.torch_distribution is None:
+            if self.builtin and not self._cache.get("torch bound"):
+                raise LookupError(f"loss {self.name!r}: its torch side is not bound yet (import the numeric "
+                                  "package's losses module first; it binds the built-ins' twins and oracles)")
+            return None
+        return _resolve(self.torch_distribution)
 
 
 def get_loss(loss: "str | Likelihood") -> Likelihood:

@@ -2,7 +2,7 @@
 
 Each figure is the lecture's library example (the 1-3-1 network, the activation classes,
 the 1-D regression loss, a 2-3-1 network) whose SymPy expressions are printed to
-JavaScript by :mod:`symbolic.core.javascript`; the page's script (``web_assets/figures.js``)
+JavaScript by :mod:`symbolic.core.javascript`; the page's script (``assets/figures.js`` beside this module)
 only draws: it evaluates the printed functions and never restates a formula. Nothing is
 loaded from outside the page's folder.
 
