@@ -235,7 +235,7 @@ class LogGammaStirling(StockDefined, sp.Function):
     >>> x = sp.Symbol("x", positive=True)
     >>> print(sp.latex(LogGammaStirling(x)))
     \left[\log \Gamma\left(x\right) - \left(x - \frac{1}{2}\right) \log{\left(x \right)} + x\right]
-    >>> remainder = (LogGammaStirling(sp.Integer(10**6)) - sp.log(2 * sp.pi) / 2).evalf(40)
+    >>> remainder = (LogGammaStirling(sp.Float(10**6, 50)) - sp.log(2 * sp.pi) / 2).evalf(40)
     >>> print(sp.Float(remainder, 8))  # 1/(12 x)
     8.3333333e-8
     """
