@@ -27,21 +27,19 @@ This module imports SymPy, never torch, so that a check starts quickly.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
-import signal
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import sympy as sp
 
 from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
 from symbolic.core.derivation import check_equal
 
-from derivations.exercises.key import KeyEntry, parse_entry, validate_answers
+from derivations.exercises.cpu_limit import WALL_LIMIT_FACTOR, CheckTimeout, time_limit  # noqa: F401
+from derivations.exercises.key import KEY_TIME_LIMIT, KeyEntry, parse_entry, validate_answers
 from symbolic.spec.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",
@@ -49,8 +47,6 @@ __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student
 
 #: CPU seconds one answer's check may take (parsing, equivalence, diagnosis).
 TIME_LIMIT = 1.5
-#: The wall-clock backstop, in multiples of the CPU limit (a check that waits instead of computing).
-WALL_LIMIT_FACTOR = 20
 #: Largest answers.json / submission read.
 MAX_ANSWERS_BYTES = 200_000_000
 MAX_SUBMISSION_BYTES = 2_000_000
@@ -66,38 +62,6 @@ class CheckResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"correct": self.correct, "feedback": self.feedback, "method": self.method}
-
-
-class CheckTimeout(BaseException):
-    """The check ran past its time limit (a BaseException: SymPy's ``except Exception`` must not
-    swallow it)."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`CheckTimeout` in the block after ``seconds`` of the process's CPU time
-    (SIGPROF), or :data:`WALL_LIMIT_FACTOR` times that of wall-clock time (SIGALRM). Both
-    timers repeat after their first alarm, so a timeout swallowed inside a garbage-collector
-    callback still stops the check. Only in the main thread; elsewhere the block runs
-    without a limit."""
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CheckTimeout()
-
-    timers = ((signal.SIGPROF, signal.ITIMER_PROF, seconds), (signal.SIGALRM, signal.ITIMER_REAL,
-                                                              seconds * WALL_LIMIT_FACTOR))
-    previous = [signal.signal(sig, expire) for sig, _, _ in timers]
-    for _, timer, limit in timers:
-        signal.setitimer(timer, limit, 0.05)
-    try:
-        yield
-    finally:
-        for (sig, timer, _), handler in zip(timers, previous):
-            signal.setitimer(timer, 0)
-            signal.signal(sig, handler)
 
 
 # ----- answers.json ------------------------------------------------------------------------
@@ -125,8 +89,13 @@ def student_exercises(answers: dict, student: str) -> list[dict]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"unknown student {student!r}{hint}; the answers file has {len(students)} students")
     exercises = students[student]
-    for e in exercises:
-        parse_entry(e, student)
+    try:
+        with time_limit(KEY_TIME_LIMIT):
+            for e in exercises:
+                parse_entry(e, student, limit=0)
+    except CheckTimeout:
+        raise ValueError(f"answers file: student {student!r}: the entries take more than {KEY_TIME_LIMIT:g} s of "
+                         "CPU time to read; refused") from None
     return exercises
 
 
@@ -307,6 +276,10 @@ def check_answer(exercise: dict, text: Any, limit: float = TIME_LIMIT) -> CheckR
         return CheckResult(False, "the answer is nested too deeply to check", "answer grammar")
     except (OverflowError, MemoryError, ZeroDivisionError):
         return CheckResult(False, "the answer's numbers are too large to check", "answer grammar")
+    except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError) as exc:
+        # The key was validated before: what fails here is the answer (e.g. relu(1/0), log(0)^0).
+        return CheckResult(False, f"the answer cannot be evaluated ({type(exc).__name__}): check for a division "
+                           "by zero or the log of zero", "answer form")
 
 
 def check_submission(exercises: list[dict], submission: Any, limit: float = TIME_LIMIT) -> dict:

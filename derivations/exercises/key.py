@@ -35,6 +35,7 @@ from typing import Any
 import sympy as sp
 
 from derivations.exercises.srepr_reader import read_srepr
+from derivations.exercises.cpu_limit import CheckTimeout, time_limit
 from symbolic.core.step_check import Cases
 
 __all__ = ["KINDS", "KeyEntry", "parse_entry", "validate_answers", "domain_cases", "MAX_STUDENTS", "MAX_EXERCISES"]
@@ -48,6 +49,11 @@ MAX_DOMAIN = 1000
 MAX_VECTOR = 1000
 MAX_TEXT = 20_000
 MAX_PRECISION = 1.0
+#: CPU seconds reading one entry (or one student's entries) may take: rebuilding, validating
+#: and evaluating the reference and its mistakes at a point of the domain.
+KEY_TIME_LIMIT = 5.0
+#: A number answer must be a float64 number of at most this size.
+MAX_NUMBER = 1e300
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_{},\\]{0,63}")
 _REQUIRED = ("id", "kind", "answer_srepr", "variables", "precision")
@@ -104,9 +110,21 @@ def _value(kind: str, obj: sp.Basic, variables: set[str], fail) -> Any:
     return items if kind == "vector" else items[0]
 
 
-def parse_entry(record: Any, student: str | None = None) -> KeyEntry:
+def parse_entry(record: Any, student: str | None = None, limit: float = KEY_TIME_LIMIT) -> KeyEntry:
     """Validate one exercise record of ``answers.json`` (of ``student``, named in messages)
-    and rebuild its SymPy objects."""
+    and rebuild its SymPy objects, within ``limit`` seconds of CPU time (0: the caller's limit)."""
+    if limit <= 0:
+        return _parse_entry(record, student)
+    try:
+        with time_limit(limit):
+            return _parse_entry(record, student)
+    except CheckTimeout:
+        eid = record.get("id") if isinstance(record, dict) else None
+        raise ValueError(f"answers file{'' if student is None else f': student {student!r}'} exercise "
+                         f"{str(eid)[:40]!r}: the entry takes more than {limit:g} s of CPU time to read; refused") from None
+
+
+def _parse_entry(record: Any, student: str | None) -> KeyEntry:
     where = "answers file" + ("" if student is None else f": student {student!r}")
     if not isinstance(record, dict):
         raise ValueError(f"{where}: an exercise is an object with keys {list(_REQUIRED)}")
@@ -137,8 +155,43 @@ def parse_entry(record: Any, student: str | None = None) -> KeyEntry:
     reference = _value(kind, _read(record["answer_srepr"], fail), set(names), fail)
     found = {s.name: s for s in (reference.free_symbols if kind == "expression" else ())}
     variables = tuple(found.get(n, sp.Symbol(n, real=True)) for n in names)
-    return KeyEntry(eid, kind, reference, variables, precision, _domain(record.get("domain"), variables, fail),
-                    _mistakes(record.get("mistakes"), kind, set(names), fail))
+    domain = _domain(record.get("domain"), variables, fail)
+    mistakes = _mistakes(record.get("mistakes"), kind, set(names), fail)
+    _evaluates(kind, reference, variables, domain, fail)
+    for n, (_, wrong) in enumerate(mistakes, start=1):
+        _evaluates(kind, wrong, variables, domain, lambda m, n=n: fail(f"mistake {n}: {m}"))
+    return KeyEntry(eid, kind, reference, variables, precision, domain, mistakes)
+
+
+def _point(variables: tuple[sp.Symbol, ...], domain: dict) -> dict:
+    """One point of the variables' domain: a recorded support value, else one that suits the
+    symbol's assumptions."""
+    point = {}
+    for s in variables:
+        if s in domain:
+            point[s] = sorted(domain[s], key=sp.default_sort_key)[0]
+        elif s.is_integer:
+            point[s] = sp.Integer(1 if s.is_positive else 0 if s.is_nonnegative else -1 if s.is_negative else 2)
+        elif s.is_positive or s.is_nonnegative:
+            point[s] = sp.Rational(3, 7)
+        elif s.is_negative or s.is_nonpositive:
+            point[s] = sp.Rational(-3, 7)
+        else:
+            point[s] = sp.Rational(5, 7)
+    return point
+
+
+def _evaluates(kind: str, value: Any, variables: tuple[sp.Symbol, ...], domain: dict, fail) -> None:
+    """The value evaluates (to a float64 number, for number kinds) at a point of the domain;
+    an entry the checker could not evaluate is refused here, not met by a student's answer."""
+    point = _point(variables, domain)
+    for item in (value if isinstance(value, tuple) else (value,)):
+        try:
+            number = complex(sp.N(item.xreplace(point), 20))
+        except (TypeError, ValueError, AttributeError, ArithmeticError, NotImplementedError, RecursionError) as exc:
+            raise fail(f"the value cannot be evaluated ({type(exc).__name__})") from None
+        if kind != "expression" and not (math.isfinite(number.real) and abs(number) <= MAX_NUMBER):
+            raise fail(f"an answer of kind {kind} must be a float64 number of size at most {MAX_NUMBER:g}")
 
 
 def _printable(text: str) -> bool:
@@ -178,9 +231,25 @@ def _domain(domain: Any, variables: tuple[sp.Symbol, ...], fail) -> dict:
                 or not all(_is_number(v) and _finite(v) and abs(v) <= 1e6 for v in values)):
             raise fail(f"the domain of {name!r} must be a list of 1 to {MAX_DOMAIN} finite numbers of size "
                        "at most 1e6")
-        out[by_name[name]] = Cases(sp.Integer(v) if type(v) is int else sp.nsimplify(v, rational=True)
-                                   for v in values)
+        symbol = by_name[name]
+        cases = [sp.Integer(v) if type(v) is int else sp.nsimplify(v, rational=True) for v in values]
+        bad = next((c for c in cases if not _suits(symbol, c)), None)
+        if bad is not None:
+            held = [k for k in _SIGN_AND_INTEGER if getattr(symbol, f"is_{k}") is True]
+            raise fail(f"the domain of {name!r} holds {bad}, which its symbol's assumptions exclude "
+                       f"({', '.join(held)})")
+        out[symbol] = Cases(cases)
     return out
+
+
+_SIGN_AND_INTEGER = ("integer", "positive", "negative", "nonnegative", "nonpositive", "zero", "nonzero")
+
+
+def _suits(symbol: sp.Symbol, value: sp.Rational) -> bool:
+    """``value`` satisfies the symbol's sign and integer assumptions."""
+    checks = {"positive": value > 0, "negative": value < 0, "nonnegative": value >= 0, "nonpositive": value <= 0,
+              "integer": value.is_integer, "zero": value == 0, "nonzero": value != 0}
+    return all(bool(ok) for key, ok in checks.items() if getattr(symbol, f"is_{key}") is True)
 
 
 def domain_cases(domain: dict | None, variables) -> dict:

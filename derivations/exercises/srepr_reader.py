@@ -45,6 +45,7 @@ import re
 import sympy as sp
 from sympy.core.facts import InconsistentAssumptions
 from sympy.functions.elementary.piecewise import ExprCondPair
+from sympy.logic.boolalg import Boolean
 
 from symbolic.activations.functions import ACTIVATION_CLASSES
 
@@ -62,6 +63,11 @@ MAX_EXPONENT = 1000
 MAX_POWER_BITS = 20_000
 #: factorial, gamma and loggamma of numbers at most this large.
 MAX_FACTORIAL_ARGUMENT = 1000
+#: Arguments of Max/Min and pieces of a Piecewise (SymPy's simplification of them grows steeply).
+MAX_EXTREMA_ARGS = 16
+MAX_PIECES = 16
+#: Piecewise inside Piecewise at most this deep.
+MAX_PIECEWISE_NESTING = 3
 #: Float mantissa digits and precision (bits).
 MAX_FLOAT_TEXT = 100
 MAX_FLOAT_PRECISION = 2000
@@ -169,6 +175,22 @@ def _check_size(cls, args: list[sp.Basic]) -> None:
             raise _fail(f"{cls.__name__} of a number larger than {MAX_FACTORIAL_ARGUMENT} is refused")
 
 
+def _check_arguments(cls, name: str, args: list[sp.Basic]) -> None:
+    """Expressions where a function takes expressions; conditions where a piece takes one."""
+    if cls is sp.Tuple:
+        return
+    if cls is sp.Piecewise:
+        if not args or not all(isinstance(a, ExprCondPair) for a in args):
+            raise _fail("Piecewise takes ExprCondPair pieces")
+        return
+    if cls is ExprCondPair:
+        if len(args) != 2 or not isinstance(args[0], sp.Expr) or not isinstance(args[1], Boolean):
+            raise _fail("ExprCondPair takes an expression and a condition")
+        return
+    if not args or not all(isinstance(a, sp.Expr) and not isinstance(a, sp.Tuple) for a in args):
+        raise _fail(f"{name} takes one or more expressions (not a condition or a tuple)")
+
+
 def read_srepr(text: str) -> sp.Basic:
     """Rebuild the SymPy object of a ``sympy.srepr`` string (see the module docstring).
 
@@ -184,7 +206,7 @@ def read_srepr(text: str) -> sp.Basic:
     classes = {**_CLASSES, **ACTIVATION_CLASSES, **_extra_classes()}  # registered activations too
     nodes = 0
 
-    def build(node: ast.AST, depth: int) -> sp.Basic:
+    def build(node: ast.AST, depth: int, pieces: int = 0) -> sp.Basic:
         nonlocal nodes
         nodes += 1
         if depth > MAX_SREPR_DEPTH:
@@ -203,8 +225,17 @@ def read_srepr(text: str) -> sp.Basic:
                 raise _fail(f"{name!r} is not an allowed SymPy constructor")
             if node.keywords:
                 raise _fail(f"{name} takes no keyword arguments")
-            args = [build(a, depth + 1) for a in node.args]
             cls = classes[name]
+            if cls in (sp.Max, sp.Min) and len(node.args) > MAX_EXTREMA_ARGS:
+                raise _fail(f"{name} of more than {MAX_EXTREMA_ARGS} arguments is refused")
+            if cls is sp.Piecewise:
+                if len(node.args) > MAX_PIECES:
+                    raise _fail(f"a Piecewise of more than {MAX_PIECES} pieces is refused")
+                pieces += 1
+                if pieces > MAX_PIECEWISE_NESTING:
+                    raise _fail(f"Piecewise nested more than {MAX_PIECEWISE_NESTING} deep is refused")
+            args = [build(a, depth + 1, pieces) for a in node.args]
+            _check_arguments(cls, name, args)
             _check_size(cls, args)
             try:
                 value = cls(*args)
@@ -212,6 +243,8 @@ def read_srepr(text: str) -> sp.Basic:
                 raise _fail(f"{name} of these arguments is not a SymPy object ({type(exc).__name__})") from None
             if not isinstance(value, sp.Basic):
                 raise _fail(f"{name} did not give a SymPy object")
+            if value.is_Rational and _bits(value) > MAX_POWER_BITS:
+                raise _fail(f"a number of more than {MAX_POWER_BITS} bits is refused")
             return value
         if isinstance(node, ast.Call):
             raise _fail("only SymPy constructors called by name are allowed")

@@ -115,6 +115,13 @@ def test_payloads_in_a_submission_run_nothing(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and not marker.exists()
 
 
+def _nested_piecewise(levels: int) -> str:
+    text = "Symbol('z', real=True)"
+    for _ in range(levels):
+        text = f"Piecewise(ExprCondPair({text}, true))"
+    return text
+
+
 #: Crafted entries that once changed a verdict silently, ended in a traceback or ate time and
 #: memory: (exercise, field, value, words the error line must hold).
 CRAFTED = [
@@ -144,6 +151,15 @@ CRAFTED = [
     ("E01", "mistake", "True", "mistake 1: answer_srepr: a literal is allowed only inside"),
     ("E01", "mistake", "Tuple()", "mistake 1: an answer of kind expression is one SymPy expression"),
     ("E01", "mistake", "true", "mistake 1: an answer of kind expression is one SymPy expression"),
+    ("E01", "answer_srepr", "Max(" + ", ".join(f"Symbol('a{i}', real=True)" for i in range(600)) + ")",
+     "Max of more than 16 arguments"),
+    ("E01", "answer_srepr", _nested_piecewise(5), "Piecewise nested more than 3 deep"),
+    ("E01", "answer_srepr", "ELUPrime(Symbol('z', real=True))", "the value cannot be evaluated"),
+    ("E01", "answer_srepr", "ReLU(true)", "ReLU takes one or more expressions"),
+    ("E01", "answer_srepr", "LogSumExp(Tuple(Symbol('z', real=True), Integer(1)))", "LogSumExp takes one or more"),
+    ("E01", "answer_srepr", "Mul(" + ", ".join(["Pow(Integer(10), Integer(1000))"] * 50) + ")", "more than 20000 bits"),
+    ("E02", "answer_srepr", "Float('1e9999')", "must be a float64 number of size at most"),
+    ("E05", "domain", {"y": [-1, -2]}, "the domain of 'y' holds -1, which its symbol's assumptions exclude (integer, nonnegative)"),
     ("E01", "variables", "z", "'variables' must be a list"),
     ("E01", "kind", "formula", "unknown kind 'formula'"),
 ]
@@ -201,3 +217,20 @@ def test_the_time_limit_counts_cpu_time_not_waiting():
         with time_limit(0.2):
             while True:
                 pass
+
+
+@pytest.mark.parametrize("eid,answer", [("E01", "(1/0)^0"), ("E01", "log(0)^0"), ("E01", "relu(1/0)*z"),
+                                        ("E02", "e^{relu(1/0)}"), ("E05", "exp(relu(log(-1)))")])
+def test_answers_sympy_cannot_compare_get_a_verdict_not_exit_2(tmp_path, capsys, eid, answer):
+    """Found by a review: SymPy raised TypeError on these answers and the whole command exited 2."""
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(_key()))
+    code, out, err = _check(path, eid, answer, capsys)
+    assert code == 1 and not err and out.startswith(f"{eid}: incorrect"), (code, out, err)
+    submission = tmp_path / "sub.json"
+    submission.write_text(json.dumps({eid: answer, "E04": "10"}))
+    code = main(["check", "--answers", str(path), "--student", "s001", "--submission", str(submission),
+                 "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and not err and json.loads(out)["results"]["E04"]["correct"]
+
