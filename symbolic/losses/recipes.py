@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import sympy as sp
 
 from symbolic.core.derivation import Derivation
-from symbolic.spec.limits import MAX_DERIVED_RANKING_ITEMS, MAX_DERIVED_TARGETS
+from symbolic.spec.limits import MAX_DERIVED_OUTPUTS, MAX_DERIVED_RANKING_ITEMS, MAX_DERIVED_TARGETS
 from symbolic.spec.losses import Likelihood, get_loss
 from symbolic.losses.sample import SampleLoss, network_loss
 from symbolic.networks.network import DeepNetwork
@@ -204,6 +204,10 @@ def check_derivable(loss: "str | Likelihood", D_o: int) -> None:
     """
     entry = get_loss(loss)
     n = entry.n_targets(D_o)
+    if D_o > MAX_DERIVED_OUTPUTS:
+        raise ValueError(f"the {entry.name} loss with D_o = {D_o} outputs: the recipe engine derives and checks "
+                         f"losses of at most {MAX_DERIVED_OUTPUTS} outputs in seconds (its checks grow with D_o); "
+                         "evaluate, verify and train take any D_o")
     if entry.support.name == "ranking":
         if n <= MAX_DERIVED_RANKING_ITEMS:
             return

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_DATA_COLUMNS",
     "MAX_DERIVED_TARGETS",
     "MAX_DERIVED_RANKING_ITEMS",
+    "MAX_DERIVED_OUTPUTS",
     "check_seed",
     "check_bytes",
     "format_bytes",
@@ -72,6 +73,10 @@ MAX_DERIVED_TARGETS = 4
 #: over all n! rankings (Plackett-Luce: n = 3 in about 3 s, n = 4 about a minute on a busy
 #: core, n = 5 over two minutes). ``evaluate``, ``verify`` and ``train`` take any n.
 MAX_DERIVED_RANKING_ITEMS = 3
+#: ``derive --loss`` takes at most this many outputs: the recipe's checks grow with D_o
+#: (a Gaussian mixture of K = 4, 6, 10 components, D_o = 3K: about 18, 25, 54 s on a busy core;
+#: K = 20 over two minutes; the categorical loss with 24 classes 7 s).
+MAX_DERIVED_OUTPUTS = 24
 
 #: Columns of a ``--data`` CSV (inputs, targets and any others): its header is checked
 #: against this before any row is read (the lecture's data sets have 2 to a few hundred).

@@ -83,3 +83,12 @@ def test_rankings_past_the_limit_are_refused_before_any_work(capsys, D_o):
     out, err = capsys.readouterr()
     assert code == 2 and not out and len(err.splitlines()) == 1
     assert err.startswith(f"error: the plackett-luce loss with D_o = {D_o} outputs ranks n = {D_o} items")
+
+
+@pytest.mark.parametrize("loss,D_o", [("gaussian-mixture", 30), ("gaussian-mixture", 60), ("categorical", 25)])
+def test_losses_of_more_than_24_outputs_are_refused_before_any_work(capsys, loss, D_o):
+    """A Gaussian mixture of K = 10 components (D_o = 30) took about a minute, K = 20 over two."""
+    code = main(["derive", "--widths", f"1,2,{D_o}", "--activation", "relu", "--loss", loss])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out and len(err.splitlines()) == 1
+    assert err.startswith(f"error: the {loss} loss with D_o = {D_o} outputs: the recipe engine derives")
