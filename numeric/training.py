@@ -256,6 +256,7 @@ class Trainer:
                              f"{data['epoch'] * steps_per_epoch}; the file was changed or damaged: resume from "
                              f"another checkpoint or start a new --out")
         fresh_groups = self.optimizer.state_dict()["param_groups"]
+        self._loaded_step = int(data["step"])
         try:
             self.model.load_state_dict(data["model"])
             self.optimizer.load_state_dict(data["optimizer"])
@@ -301,6 +302,18 @@ class Trainer:
                                      f"{group[key]!r}, this run's optimizer has {value!r}; resume with the original "
                                      f"settings or use a new --out")
         names = dict((id(p), n) for n, p in self.model.named_parameters())
+        expected = self._state_keys() if self.step_of(source) > 0 else None
+        if expected:
+            listed = [p for group in self.optimizer.param_groups for p in group["params"]]
+            for index, p in enumerate(listed):
+                have = set(self.optimizer.state.get(p, {}))
+                if have != expected:
+                    missing = ", ".join(sorted(expected - have)) or "none"
+                    extra = ", ".join(sorted(have - expected)) or "none"
+                    raise ValueError(f"checkpoint file {str(source)!r} field optimizer.state[{index}] ({names.get(id(p))}) "
+                                     f"has keys {sorted(have)}; after a step this optimizer keeps {sorted(expected)} "
+                                     f"(missing: {missing}; unknown: {extra}): resume from another checkpoint or "
+                                     "start a new --out")
         for p, state in self.optimizer.state.items():
             for key, value in state.items():
                 if not isinstance(value, torch.Tensor):
@@ -311,6 +324,25 @@ class Trainer:
                 if value.is_floating_point() and not bool(torch.isfinite(value).all()):
                     raise ValueError(f"checkpoint {str(source)!r} field optimizer state {key!r} of "
                                      f"{names.get(id(p))} holds non-finite numbers")
+                if key.endswith("exp_avg_sq") and bool((value < 0).any()):  # a mean of squares
+                    raise ValueError(f"checkpoint file {str(source)!r} field optimizer state {key!r} of "
+                                     f"{names.get(id(p))} holds negative numbers (it is a mean of squared "
+                                     "gradients)")
+
+    def step_of(self, source: str | os.PathLike) -> int:
+        """The step count the loaded state claims (set by :meth:`load_state` before the check)."""
+        return getattr(self, "_loaded_step", 0)
+
+    def _state_keys(self) -> set[str] | None:
+        """The state keys this optimizer keeps per parameter after one step (None: unknown)."""
+        try:
+            probe = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+            optimizer = type(self.optimizer)([probe], **self.optimizer.defaults)
+            probe.grad = torch.zeros_like(probe)
+            optimizer.step()
+            return set(optimizer.state[probe])
+        except Exception:  # noqa: BLE001 - an optimizer that cannot be probed keeps its old check
+            return None
 
     def save_checkpoint(self) -> Path:
         """Write ``checkpoints/epoch-NNNNNN.pt`` atomically; refuse non-finite parameters."""

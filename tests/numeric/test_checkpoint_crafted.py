@@ -68,6 +68,10 @@ CRAFTED = {
     "epoch 10**400": ("sgd", lambda d: d.__setitem__("epoch", 10**400), "field epoch must be an integer >= 0"),
     "identity holding a tensor": ("sgd", lambda d: d["identity"].__setitem__("lr", torch.tensor([1.0, 2.0])),
                                   "identity.lr"),
+    "an Adam state without exp_avg_sq": ("adam", lambda d: _state(d).pop("exp_avg_sq"), "optimizer.state[0]"),
+    "an Adam exp_avg_sq below 0": ("adam", lambda d: _state(d).__setitem__("exp_avg_sq", -1 - _state(d)["exp_avg_sq"]),
+                                   "exp_avg_sq"),
+    "no Adam state after two epochs": ("adam", lambda d: d["optimizer"].__setitem__("state", {}), "optimizer.state[0]"),
     "a meta-device rng state": ("sgd", lambda d: d["rng"].__setitem__("torch_cpu", _meta_like(d["rng"]["torch_cpu"])),
                                 "rng.torch_cpu"),
 }
