@@ -222,9 +222,14 @@ class OutputFolder:
         return self.write(relative, lambda fh: figure.savefig(fh, format=fmt, **options))
 
 
-def _pdflatex_environment(build: str) -> dict[str, str]:
+def _pdflatex_environment(build: str, sources: Path) -> dict[str, str]:
+    """pdflatex reads and writes only below its private build folder (where it runs, with a
+    copy of the document), finds packages in the TeX installation *before* the document's
+    folder (a ``bm.sty`` planted in an output folder is never loaded; the leading empty entry
+    of TEXINPUTS is the installation's default path), and figures below the document's folder."""
     env = dict(os.environ)
-    env.update(openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=build)
+    env.update(openin_any="p", openout_any="p", shell_escape="f", TEXMFOUTPUT=build,
+               TEXINPUTS=f"{os.pathsep}{sources}{os.sep}")
     return env
 
 
@@ -241,12 +246,13 @@ def compile_pdf(tex: Path, folder: OutputFolder | None = None, runs: int = 2, lo
     except ValueError:
         raise OutputFolderError(f"{str(tex)!r} is not inside the output folder {str(folder.path)!r}") from None
     with tempfile.TemporaryDirectory(prefix="deepderive-pdflatex-") as build:
+        shutil.copyfile(tex, Path(build, tex.name))  # runs in the build folder: nothing planted beside it
         command = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                    f"-output-directory={build}", tex.name]
         built_log = Path(build, tex.stem + ".log")
         for _ in range(runs):
             try:
-                proc = subprocess.run(command, cwd=tex.parent, env=_pdflatex_environment(build),
+                proc = subprocess.run(command, cwd=build, env=_pdflatex_environment(build, tex.parent.resolve()),
                                       stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
                                       timeout=timeout)
             except subprocess.TimeoutExpired:

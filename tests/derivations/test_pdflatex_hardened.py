@@ -79,3 +79,29 @@ def test_a_loop_is_stopped_by_the_time_limit(tmp_path):
     tex.write_text(document("\\def\\loop{\\loop}\\loop"))
     with pytest.raises(ValueError, match="did not finish loop.tex within 2 s"):
         compile_pdf(tex, runs=1, timeout=2)
+
+
+def test_a_package_planted_in_the_output_folder_is_never_loaded(tmp_path):
+    """Found by a review: pdflatex ran in the output folder, so a planted bm.sty beside the
+    document was loaded. It runs in its private build folder now; figures still resolve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from derivations.tex import OutputFolder
+
+    (tmp_path / "figures").mkdir()
+    fig = plt.figure()
+    plt.plot([0, 1])
+    fig.savefig(tmp_path / "figures" / "f.pdf")
+    plt.close(fig)
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{bm}\n\\usepackage{graphicx}\n"
+                                      "\\begin{document}\nHello $\\bm{x}$.\n"
+                                      "\\includegraphics[width=3cm]{figures/f.pdf}\n\\end{document}\n")
+    (tmp_path / "bm.sty").write_text("\\typeout{PLANTED-BM-STY-LOADED}\\def\\bm#1{PLANTED-BM-STY-LOADED}\n")
+    pdf = compile_pdf(tmp_path / "doc.tex", OutputFolder(tmp_path))
+    assert pdf.exists()
+    assert b"PLANTED" not in everything_written(tmp_path).replace((tmp_path / "bm.sty").read_bytes(), b"")
+    assert "PLANTED" not in (tmp_path / "doc.log").read_text(errors="replace")
+    assert "f.pdf" in (tmp_path / "doc.log").read_text(errors="replace")  # the figure was included
