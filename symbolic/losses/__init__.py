@@ -18,4 +18,6 @@ Importing this package binds the built-in registry entries to their SymPy models
 side binds its twins in :mod:`numeric.loss_twins`).
 """
 
-from symbolic.losses import book, lecture  # noqa: F401  (bind the built-ins' models)
+from symbolic.losses.sample import *  # noqa: F401,F403  (the names of the module this package grew from)
+from symbolic.losses.sample import __all__
+from symbolic.losses import book, lecture  # noqa: F401,E402  (bind the built-ins' models)
