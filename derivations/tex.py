@@ -38,7 +38,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Callable
 
-from numeric.files import TMP_PREFIX, atomic_write, file_kind
+from numeric.files import TMP_PREFIX, atomic_write, file_kind, lstat_or_none
 
 __all__ = ["OutputFolder", "OutputFolderError", "compile_pdf", "escape", "PDFLATEX_HINT", "PDFLATEX_TIMEOUT",
            "MAX_OUTPUT_ENTRIES"]
@@ -54,12 +54,7 @@ class OutputFolderError(ValueError):
 
 
 def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise OutputFolderError(f"cannot inspect {str(path)!r}: {exc.strerror or exc}") from None
+    return lstat_or_none(path, OutputFolderError)
 
 
 class OutputFolder:

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Callable
 from symbolic.spec.limits import MAX_INPUT_FILE_BYTES, format_bytes
 
 __all__ = ["TMP_PREFIX", "read_regular_file", "open_regular_file", "decode_text", "read_json_file", "shorten",
-           "atomic_write", "atomic_write_text", "file_mode", "file_kind"]
+           "atomic_write", "atomic_write_text", "file_mode", "file_kind", "lstat_or_none"]
 
 #: Every temporary file deepderive writes starts with this (and is cleaned up when found).
 TMP_PREFIX = ".deepderive-tmp-"
@@ -150,6 +150,17 @@ def _int_digits() -> int:
     import sys
 
     return sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
+
+
+def lstat_or_none(path: str | os.PathLike, error: type[ValueError] = ValueError) -> os.stat_result | None:
+    """``os.lstat`` of ``path`` (never following a link), None when it does not exist; any
+    other failure is ``error`` naming the path."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise error(f"cannot inspect {str(path)!r}: {exc.strerror or exc}") from None
 
 
 def file_mode() -> int:

@@ -40,7 +40,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from .files import TMP_PREFIX, atomic_write, atomic_write_text, file_kind
+from .files import TMP_PREFIX, atomic_write, atomic_write_text, file_kind, lstat_or_none
 from .monitoring import MetricsLog
 
 if TYPE_CHECKING:  # torch and matplotlib are imported only where a method needs them
@@ -63,12 +63,7 @@ def _fix(run_dir: Path) -> str:
 
 
 def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ValueError(f"cannot inspect {str(path)!r}: {exc.strerror or exc}") from None
+    return lstat_or_none(path)
 
 
 def _check_file(path: Path, run_dir: Path) -> None:

@@ -1,22 +1,12 @@
-r"""The SymPy side of every loss: a distribution over the targets and the link from the outputs.
+r"""The book's other distributions (Prince, fig. 5.11): laplace, student-t, gaussian-mixture,
+exponential, gamma, beta, von-mises, multivariate-normal and plackett-luce, each a
+:class:`~symbolic.losses.block.Block` builder from which the recipe engine
+(:mod:`symbolic.losses.engine`) derives the loss from the density and the link alone.
+Importing this module binds their models onto the registry's entries.
 
-A :class:`Model` is what the recipe engine (:mod:`symbolic.losses.engine`) derives a loss
-from: for D_o network outputs ``f_1..f_{D_o}`` it builds a :class:`Block`, the density
-``Pr(y | theta)`` in target and parameter symbols, the link ``theta = link[f]``, the target
-support, and optionally the numerically stable per-sample loss (proven equal to the
-negative log of the linked density by the engine) and the mode.
-
-Every loss is derived by the engine. The six losses of the first round add the lecture's
-words and intermediate steps as a :class:`Lesson` (:mod:`symbolic.losses.lecture`; the engine
-still builds and checks every part) and replicate one target's loss over independent
-targets; the book's other distributions (fig. 5.11) and a lecturer's own losses come from
-the density and the link alone.
-
->>> from symbolic.spec.losses import get_loss
->>> block = get_loss("laplace").model().block(2)
->>> print(block.density)
+>>> print(LAPLACE.block(2).density)
 exp(-Abs(mu - y)/b)/(2*b)
->>> print(block.stable)
+>>> print(LAPLACE.block(2).stable)
 f_{2} + ExpScaled(Abs(f_{1} - y), -f_{2}) + log(2)
 """
 
