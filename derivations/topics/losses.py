@@ -7,22 +7,24 @@ heteroscedastic normal, categorical, Poisson), derived step by step and checked.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 import torch
 
-from derivations.checks.crosscheck import TOLERANCES, compare, random_targets
+from derivations.checks.crosscheck import TOLERANCES, compare, gradient_check, random_targets
 from derivations.figures.losses import bernoulli_nll_figure, normal_likelihood_figure
-from derivations.checks.records import assign_ids, tagged
+from derivations.checks.records import assign_ids, slug, tagged
+from derivations.tex import escape
 from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.losses import per_sample_nll
 from numeric.model import DeepNetworkModule
 from symbolic.core.compile import compile_program
-from symbolic.spec.losses import get_loss
+from symbolic.spec.losses import LOSSES, get_loss
 from symbolic.losses.sample import network_loss, sample_loss
 from symbolic.core.printing import latex
-from symbolic.losses.recipes import checked_recipe, network_loss_derivation
+from symbolic.losses.recipes import Recipe, checked_recipe, network_loss_derivation
 from symbolic.spec import NetworkSpec
 
 TITLE = "Loss functions"
@@ -95,32 +97,110 @@ def _section(title: str, r, parts: list[tuple[str, str]], displays: dict) -> str
     return f"\n\\subsection{{{title}}}\n" + _parts(r, parts, displays)
 
 
-def build(ctx: TopicContext) -> TopicResult:
-    recipes = {name: checked_recipe(name) for name in CHECK_WIDTHS}
+def _recipe_displays(recipes: dict) -> tuple[dict[str, Display], list[dict]]:
+    """One display per part of each recipe, and their records: the least-squares recipe repeats
+    the normal recipe's first parts, so a repeated check is one record."""
     displays = {f"{name}: {title}": Display(d.to_latex(), d.records(), d)
                 for name, r in recipes.items() for title, d in r.parts.items()}
-    # The least-squares recipe repeats the normal recipe's first parts: one record per check.
     first_of: dict[str, dict] = {}
     for display in displays.values():
         display.records = [first_of.setdefault(rec["name"], rec) for rec in display.records]
-    records = list(first_of.values())
-    bern, normal = recipes["bernoulli"], recipes["normal"]
+    return displays, list(first_of.values())
 
-    # Worked examples, exact.
+
+def _worked_examples(bern, normal) -> tuple[list[dict], list[sp.Expr], list[sp.Expr]]:
+    """The worked examples, exact: the Bernoulli probabilities at lambda = 0.2 and the minimiser
+    of the normal loss for the targets 1, 2, 6. Returns their records, [Pr(y = 0), Pr(y = 1)]
+    and the minimisers."""
     lam, y = bern.parameters[0], bern.target
     pmf_values = [bern.pmf.subs({lam: sp.Rational(1, 5), y: v}) for v in (0, 1)]
-    records.append(record("Bernoulli worked example: Pr(y=0), Pr(y=1) at lambda = 0.2 are 0.8, 0.2", "exact",
-                          0.0, pmf_values == [sp.Rational(4, 5), sp.Rational(1, 5)], "exact rational"))
+    records = [record("Bernoulli worked example: Pr(y=0), Pr(y=1) at lambda = 0.2 are 0.8, 0.2", "exact",
+                      0.0, pmf_values == [sp.Rational(4, 5), sp.Rational(1, 5)], "exact rational")]
     mu, y_n = normal.parameters[0], normal.target
     targets = (1, 2, 6)
     L_mu = sum(-sp.log(normal.pmf.subs(y_n, t)) for t in targets)
     minimiser = sp.solve(sp.diff(L_mu, mu), mu)
     records.append(record("normal worked example: targets 1, 2, 6 give the minimiser mu = 3 for every sigma",
                           "exact", 0.0, minimiser == [3], "sympy.solve with sigma symbolic"))
+    return records, pmf_values, minimiser
+
+
+def _step_counts(steps) -> dict[str, int]:
+    """How the printed steps were checked (the numbers the introduction states)."""
+    return {"steps": len(steps), "proven": sum(1 for s in steps if s.check.method.startswith("symbolic")),
+            "numeric": sum(1 for s in steps if s.check.method.startswith("numeric")),
+            "definitions": sum(1 for s in steps if s.check.method == "definition")}
+
+
+#: The parts of the built-in Laplace recipe that "Write your own loss" shows.
+OWN_PARTS = ("distribution and link", "per-sample loss", "prediction")
+#: The network of a registered loss's checks against PyTorch: 2-4-D_o tanh, this many samples.
+REGISTERED_SAMPLES = 64
+
+
+@dataclass
+class Registered:
+    """A loss a plugin registered, checked: its recipe, the records of its parts and its
+    records against PyTorch, and the network they were compared on (in words)."""
+
+    name: str
+    recipe: Recipe
+    part_records: list[dict]
+    torch_records: list[dict]
+    network: str
+
+
+def _registered_checks(name: str, displays: dict) -> Registered:
+    """A registered loss checked the way a built-in is: its recipe (one display per part, every
+    step checked) and its compiled loss and gradient against PyTorch: autograd of the twin,
+    and ``-log_prob`` of its ``torch.distributions`` object when it has one."""
+    r = checked_recipe(name)
+    part_records = []
+    for title, d in r.parts.items():
+        displays[f"{name}: {title}"] = Display(d.to_latex(), d.records(), d)
+        part_records += displays[f"{name}: {title}"].records
+    spec = NetworkSpec((2, 4, get_loss(name).model().default_D_o), "tanh")
+    comparisons = gradient_check(spec, name, I=REGISTERED_SAMPLES, seed=0, paths=("layers",))
+    oracle = [c for c in comparisons if "torch.distributions" in c.name]
+    autograd = [c for c in comparisons if c not in oracle]
+    network = f"{REGISTERED_SAMPLES} samples, 2-4-{spec.D_o} tanh"
+    torch_records = [record(f"{name}: compiled symbolic outputs, l_i and dL/dphi vs PyTorch autograd of the twin "
+                            f"({network})", "symbolic-vs-torch", max(c.max_rel for c in autograd),
+                            all(c.passed for c in autograd), "float64, relative error",
+                            id=f"registered-{slug(name)}.autograd")]
+    torch_records += [record(f"{name}: compiled symbolic l_i vs -log_prob of its torch.distributions object "
+                             f"({network})", "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error",
+                             id=f"registered-{slug(name)}.torch-distributions") for c in oracle]
+    return Registered(name, r, part_records, torch_records, network)
+
+
+def _registered_tex(loss: Registered, displays: dict) -> str:
+    """The section of a registered loss: its recipe part by part, then its checks against PyTorch."""
+    shown = escape(loss.name)
+    support = escape(get_loss(loss.name).support.name)
+    worst = [f"{rec['max_error']:.1e} against "
+             + ("autograd of the twin" if rec["id"].endswith(".autograd") else r"\texttt{torch.distributions}")
+             for rec in loss.torch_records]
+    return _section(rf"A registered loss: \texttt{{{shown}}}", loss.recipe, [
+        ("distribution and link", rf"The loss \texttt{{{shown}}} was registered by a plugin (\texttt{{--plugin}}) "
+                                  rf"by its density over the support \emph{{{support}}} and its link; the recipe "
+                                  r"engine derives the rest, checking each step:"),
+        ("likelihood", r"Over $I$ independent samples:"),
+        ("per-sample loss", "Per sample, down to the form that is compiled:"),
+        ("prediction", "The prediction:"),
+    ], displays) + (f"Appended to a network's program ({loss.network}), the compiled loss and its gradient "
+                    f"agree with PyTorch in float64 to a relative error of at most " + " and ".join(worst) + ".\n")
+
+
+def build(ctx: TopicContext) -> TopicResult:
+    recipes = {name: checked_recipe(name) for name in CHECK_WIDTHS}
+    displays, records = _recipe_displays(recipes)
+    bern, normal = recipes["bernoulli"], recipes["normal"]
+    example_records, pmf_values, minimiser = _worked_examples(bern, normal)
+    records += example_records
 
     # The network's loss for the lecture's 1-3-1 ReLU network.
-    spec = NetworkSpec((1, 3, 1), "relu")
-    network = network_loss_derivation(spec, "bernoulli")
+    network = network_loss_derivation(NetworkSpec((1, 3, 1), "relu"), "bernoulli")
     network.check()
     displays["network loss"] = Display(network.to_latex(), network.records(), network)
     records += displays["network loss"].records
@@ -132,25 +212,35 @@ def build(ctx: TopicContext) -> TopicResult:
 
     figures = [ctx.save_figure(bernoulli_nll_figure(bern), "losses_bernoulli"),
                ctx.save_figure(normal_likelihood_figure(normal), "losses_normal")]
-    steps = [s for r in recipes.values() for d in r.derivations() for s in d.steps] + network.steps
-    proven = sum(1 for s in steps if s.check.method.startswith("symbolic"))
-    numeric = sum(1 for s in steps if s.check.method.startswith("numeric"))
-    definitions = sum(1 for s in steps if s.check.method == "definition")
+    counts = _step_counts([s for r in recipes.values() for d in r.derivations() for s in d.steps] + network.steps)
     twin_worst = max(r["max_error"] for r in records if r["kind"] == "symbolic-vs-torch")
-    het, cat, poi, ls = (recipes[n] for n in ("heteroscedastic-normal", "categorical", "poisson", "least-squares"))
 
     # A loss from a density and a link alone: the recipe engine's derivation of the Laplace loss,
     # the same road a lecturer's register_loss takes.
     own = checked_recipe("laplace")
-    for title in ("distribution and link", "per-sample loss", "prediction"):
+    for title in OWN_PARTS:
         d = own.parts[title]
         displays[f"laplace: {title}"] = Display(d.to_latex(), d.records(), d)
         records += displays[f"laplace: {title}"].records
-    own_steps = [s for t in ("distribution and link", "per-sample loss", "prediction") for s in own.parts[t].steps]
-    own_methods = sorted({s.check.method for s in own_steps if s.checked})
+    own_methods = sorted({s.check.method for t in OWN_PARTS for s in own.parts[t].steps if s.checked})
+
+    # The losses a plugin registered travel the same road, after the built-ins (whose ids stay).
+    registered = [_registered_checks(name, displays) for name in LOSSES if not get_loss(name).builtin]
+    for loss in registered:
+        records += loss.part_records + loss.torch_records
 
     assign_ids(SLUG, records)
-    intro = rf"""\section{{{TITLE}}}
+    tex = (_intro_tex(counts) + _bernoulli_tex(bern, displays, pmf_values, figures[0])
+           + _regression_tex(normal, recipes["least-squares"], displays, minimiser, figures[1])
+           + _others_tex(recipes, displays) + _network_tex(displays["network loss"], twin_worst)
+           + _own_tex(own, displays, own_methods)
+           + "".join(_registered_tex(loss, displays) for loss in registered))
+    return TopicResult(SLUG, TITLE, tex, figures, records, displays)
+
+
+# ----- the LaTeX, section by section ---------------------------------------------------------
+def _intro_tex(counts: dict[str, int]) -> str:
+    return rf"""\section{{{TITLE}}}
 A loss function measures how badly the model's predictions fit the training data. The lecture
 builds loss functions by \emph{{maximum likelihood}}: instead of predicting an output $y$
 directly, the network predicts the parameters $\boldsymbol\theta = f[\mathbf{{x}}, \boldsymbol\phi]$
@@ -165,12 +255,15 @@ $\boldsymbol\phi$ that make the training outputs most probable. The recipe:
   into a minimisation).
 \end{{enumerate}}
 To predict for a new $\mathbf{{x}}$ we return the whole distribution, or its maximum. Below,
-each line is either a definition (the distribution, the link, a name: {definitions} of the
-{len(steps)} steps, stated, not proven) or an equality that was checked: SymPy proved {proven}
-symbolically and {numeric} were checked numerically (50-digit arithmetic at random points). Each per-sample chain ends at exactly the expression that is
+each line is either a definition (the distribution, the link, a name: {counts["definitions"]} of the
+{counts["steps"]} steps, stated, not proven) or an equality that was checked: SymPy proved {counts["proven"]}
+symbolically and {counts["numeric"]} were checked numerically (50-digit arithmetic at random points). Each per-sample chain ends at exactly the expression that is
 compiled for training and evaluation.
 """
-    bernoulli = _section("Binary classification: the Bernoulli distribution", bern, [
+
+
+def _bernoulli_tex(bern, displays: dict, pmf_values: list[sp.Expr], figure: str) -> str:
+    return _section("Binary classification: the Bernoulli distribution", bern, [
         ("distribution and link", r"The output space is $y \in \{0, 1\}$; the sigmoid turns the network's output "
                                   r"into a probability:"),
         ("likelihood", r"Over $I$ independent samples:"),
@@ -184,7 +277,7 @@ $Pr(y = 1) = {latex(pmf_values[1])}$, so $\hat y = 0$; a network output $f = 0$ 
 $\lambda = 1/2$ and the loss $\log 2$ for either label.
 \begin{{figure}}[ht]
 \centering
-\includegraphics[width=\textwidth]{{{figures[0]}}}
+\includegraphics[width=\textwidth]{{{figure}}}
 \caption{{Left: the Bernoulli per-sample loss against the logit $f$, in its stable form
 $\mathrm{{softplus}}[f] - y f$ (lines) and as the naive cross-entropy evaluated in float64
 (dots; it becomes infinite or undefined beyond the dotted lines). Right: the link
@@ -192,7 +285,10 @@ $\lambda = \mathrm{{sig}}[f]$ and the prediction rule.}}
 \label{{fig:losses-bernoulli}}
 \end{{figure}}
 """
-    regression = _section("Regression: the normal distribution and least squares", normal, [
+
+
+def _regression_tex(normal, ls, displays: dict, minimiser: list[sp.Expr], figure: str) -> str:
+    return _section("Regression: the normal distribution and least squares", normal, [
         ("distribution and link", "For real outputs the network predicts the mean of a normal distribution:"),
         ("likelihood", "The negative log-likelihood:"),
         ("per-sample loss", "Per sample:"),
@@ -205,14 +301,18 @@ With targets $1, 2, 6$ and one predicted mean $\mu$, $\partial L / \partial \mu 
 $\mu = {latex(minimiser[0]) if minimiser else "?"}$ whatever $\sigma$ is (Figure~\ref{{fig:losses-normal}}).
 \begin{{figure}}[ht]
 \centering
-\includegraphics[width=\textwidth]{{{figures[1]}}}
+\includegraphics[width=\textwidth]{{{figure}}}
 \caption{{Left: the normal densities at three targets; their product is the likelihood. Right: the
 negative log-likelihood as a function of the predicted mean, for three values of $\sigma$ (shifted
 to 0 at the minimum): the minimiser, the mean of the targets, does not depend on $\sigma$.}}
 \label{{fig:losses-normal}}
 \end{{figure}}
 """
-    others = _section("Heteroscedastic regression", het, [
+
+
+def _others_tex(recipes: dict, displays: dict) -> str:
+    het, cat, poi = (recipes[n] for n in ("heteroscedastic-normal", "categorical", "poisson"))
+    return _section("Heteroscedastic regression", het, [
         ("distribution and link", r"When the noise depends on the input, the network predicts the variance too "
                                   r"(outputs $(\mu_1, \dots, \mu_n, s_1, \dots, s_n)$, variance $e^{s}$):"),
         ("per-sample loss", "Per sample:"),
@@ -227,12 +327,14 @@ to 0 at the minimum): the minimiser, the mean of the targets, does not depend on
         ("per-sample loss", "Per sample:"),
         ("prediction", "The prediction:"),
     ], displays)
-    network_display = tagged(displays["network loss"].latex, displays["network loss"].records)
-    network_tex = rf"""
+
+
+def _network_tex(network: Display, twin_worst: float) -> str:
+    return rf"""
 \subsection{{The loss of a network}}
 For a network the total loss is the sum of the per-sample losses over the training set, each
 written in the network's outputs. For the lecture's 1-3-1 ReLU network and binary targets:
-{network_display}
+{tagged(network.latex, network.records)}
 This last expression, appended to the network's forward program, is what is compiled; on
 random networks and data it agrees with PyTorch's built-in losses (summed over samples, with
 the exact $\log y!$ for Poisson) to a relative error of at most {twin_worst:.1e} in float64 for
@@ -240,7 +342,10 @@ every distribution; for the Bernoulli and categorical losses the stable forms an
 gradients stay finite and accurate (against 50-digit values) for logits up to $|f| = 10^4$ in
 float32 and float64, checked at 8 logits from $-10^4$ to $10^4$.
 """
-    own_tex = _section("Write your own loss", own, [
+
+
+def _own_tex(own, displays: dict, own_methods: list[str]) -> str:
+    return _section("Write your own loss", own, [
         ("distribution and link", r"The recipe is general: any distribution over the output space will do. A lecturer "
                                   r"registers one by its density and its link (\texttt{examples/my\_losses.py}):"
                                   r" \texttt{register\_loss} with the density $e^{-|y - \mu|/b}/(2b)$, the "
@@ -255,8 +360,6 @@ float32 and float64, checked at 8 logits from $-10^4$ to $10^4$.
                     r"book's other distributions (Student's t, a mixture of normals, exponential, gamma, beta, von "
                     r"Mises, the multivariate normal with a Cholesky factor, Plackett--Luce over rankings) are "
                     r"built in the same way and cross-checked against \texttt{torch.distributions}." + "\n")
-    tex = intro + bernoulli + regression + others + network_tex + own_tex
-    return TopicResult(SLUG, TITLE, tex, figures, records, displays)
 
 
 if __name__ == "__main__":
