@@ -134,7 +134,7 @@ def validate_targets(Y: np.ndarray, loss: str, D_o: int, source: str = "data", f
         i = int(np.argwhere(~np.isfinite(Y))[0][0])
         raise ValueError(f"{source} {_where(i, first_line)}: targets must be finite numbers, got {Y[i].tolist()}")
     entry = get_loss(loss)
-    if entry.support.name == "real":
+    if entry.support.real_line:  # finite is all it asks
         return
     bad, wanted = entry.bad_targets(Y, D_o), entry.support.singular(D_o, entry.name)
     if bad.any():

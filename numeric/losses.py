@@ -52,7 +52,7 @@ def check_targets(loss: str | Likelihood, y, D_o: int) -> None:
                              f"(column {_column_name(n, j)}){fix}")
 
     first(~torch.isfinite(y), "finite numbers", "")
-    if entry.support.name != "real":
+    if not entry.support.real_line:
         first(entry.bad_targets(y.numpy(), D_o), entry.support.plural(D_o), entry.support.fix(D_o))
 
 

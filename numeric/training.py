@@ -179,7 +179,7 @@ class Trainer:
 
         # Data resident on the device for the whole run.
         self.X = torch.as_tensor(data.X, dtype=self.dtype, device=self.device)  # (I, D_i)
-        y_dtype = torch.long if self.entry.support.name == "class" else self.dtype  # class indices
+        y_dtype = torch.long if self.entry.support.class_index else self.dtype  # class indices
         self.Y = torch.as_tensor(data.Y, dtype=y_dtype, device=self.device)  # (I, n_targets)
         self.identity = {
             "spec": spec.to_dict(), "loss": loss, "sigma": self.sigma, "data_sha256": data_hash(data),

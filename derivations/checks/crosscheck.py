@@ -16,6 +16,7 @@ import torch
 from numeric.model import DeepNetworkModule
 from symbolic.core.compile import CompiledProgram, compile_program
 from symbolic.spec.losses import get_loss
+from symbolic.spec.supports import Support
 from symbolic.networks.network import DeepNetwork, deep_network
 from symbolic.spec import NetworkSpec
 from symbolic.spec.tolerances import FLOAT32_RTOL, FLOAT64_RTOL, GRADIENT32_RTOL, GRADIENT64_RTOL
@@ -121,22 +122,28 @@ def random_targets(loss: str, spec: NetworkSpec, I: int, seed: int = 0, dtype=to
 
     n = n_targets(loss, spec.D_o)
     gen = torch.Generator().manual_seed(10_000 + seed)
-    Y = _TARGET_DRAWS[get_loss(loss).support.name](gen, I, n, spec.D_o, dtype)
+    Y = draw_targets(get_loss(loss).support, gen, I, n, spec.D_o, dtype)
     return Y.to(device)
 
 
-#: Random targets in each support, (I, n): the first round's draws are unchanged.
-_TARGET_DRAWS = {
-    "binary": lambda gen, I, n, D_o, dtype: (torch.rand(I, n, generator=gen) < 0.5).to(dtype),
-    "class": lambda gen, I, n, D_o, dtype: torch.randint(0, D_o, (I, 1), generator=gen).to(dtype),
-    "count": lambda gen, I, n, D_o, dtype: torch.poisson(torch.full((I, n), 2.0), generator=gen).to(dtype),
-    "real": lambda gen, I, n, D_o, dtype: torch.randn(I, n, generator=gen, dtype=dtype),
-    "positive": lambda gen, I, n, D_o, dtype: torch.rand(I, n, generator=gen, dtype=dtype) * 3 + 0.05,
-    "nonnegative": lambda gen, I, n, D_o, dtype: torch.rand(I, n, generator=gen, dtype=dtype) * 3,
-    "unit-interval": lambda gen, I, n, D_o, dtype: torch.rand(I, n, generator=gen, dtype=dtype) * 0.96 + 0.02,
-    "circular": lambda gen, I, n, D_o, dtype: (torch.rand(I, n, generator=gen, dtype=dtype) * 2 - 1) * 3.1,
-    "ranking": lambda gen, I, n, D_o, dtype: torch.argsort(torch.rand(I, n, generator=gen), dim=1).to(dtype),
-}
+def draw_targets(support: Support, gen: torch.Generator, I: int, n: int, D_o: int, dtype=torch.float64):
+    """Random targets (I, n) in a support, from its attributes: a permutation per row
+    (rankings), a class index (one column), one of finitely many outcomes, Poisson counts with
+    the mean of the support's draw range, normal reals, else uniform in the draw range."""
+    if support.permutation:
+        return torch.argsort(torch.rand(I, n, generator=gen), dim=1).to(dtype)
+    if support.class_index:
+        return torch.randint(0, D_o, (I, 1), generator=gen).to(dtype)
+    outcomes = support.outcomes(D_o)
+    if outcomes is not None:  # k - 1 - floor(k u): binary targets are 1 where u < 1/2 (the first round's draws)
+        k = len(outcomes)
+        return (outcomes.start + k - 1 - torch.floor(torch.rand(I, n, generator=gen) * k)).to(dtype)
+    lo, hi = support.draw
+    if support.counts:
+        return torch.poisson(torch.full((I, n), (lo + hi) / 2), generator=gen).to(dtype)
+    if support.real_line:
+        return torch.randn(I, n, generator=gen, dtype=dtype)
+    return lo + (hi - lo) * torch.rand(I, n, generator=gen, dtype=dtype)
 
 
 def inputs_away_from_kinks(module, X, margin: float = 1e-4):

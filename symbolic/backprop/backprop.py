@@ -34,6 +34,7 @@ from symbolic.activations.functions import activation, activation_latex
 from symbolic.spec.losses import Likelihood
 # The generic reverse-mode core; its names stay importable from here.
 from symbolic.core.autodiff import Adjoint, Program, _independent_runs, local_partials, reverse_mode  # noqa: F401
+from symbolic.losses.block import sample_targets
 from symbolic.losses.sample import SampleLoss, sample_loss
 from symbolic.networks.network import DeepNetwork, deep_network
 from symbolic.core.printing import latex
@@ -290,18 +291,8 @@ class Backprop:
         R = lambda lo, hi: sp.Rational(rng.randint(lo * 16, hi * 16), 16)  # noqa: E731
         values: dict[sp.Symbol, sp.Rational] = {x: R(-2, 2) for x in self.net.inputs}
         values.update({p: R(-1, 1) for p in self.parameters})
-        support = self.loss.entry.support.name
         n = self.loss.n_data_targets
-        draw = {"binary": lambda: sp.Integer(rng.randint(0, 1)), "count": lambda: sp.Integer(rng.randint(0, 4)),
-                "positive": lambda: R(1, 3) - sp.Rational(rng.randint(0, 15), 16),
-                "nonnegative": lambda: R(0, 3), "unit-interval": lambda: sp.Rational(rng.randint(1, 15), 16),
-                "circular": lambda: R(-3, 3), "real": lambda: R(-2, 2)}
-        if support == "class":
-            row = [sp.Integer(rng.randrange(len(self.targets)))]
-        elif support == "ranking":
-            row = [sp.Integer(v) for v in rng.sample(range(self.net.spec.D_o), n)]
-        else:
-            row = [draw[support]() for _ in range(n)]
+        row = sample_targets(self.loss.entry.support, rng, len(self.targets), n, denominator=16)
         if self.loss.target_encoding == "one-hot":
             width = len(self.targets) // n
             values.update({self.targets[j * width + c]: sp.Integer(int(int(v) == c)) for j, v in enumerate(row)

@@ -22,6 +22,7 @@ f_{2} + ExpScaled(Abs(f_{1} - y), -f_{2}) + log(2)
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -31,8 +32,9 @@ import sympy as sp
 from symbolic.activations.functions import StockDefined
 from symbolic.losses.sample import SampleLoss
 from symbolic.spec.losses import get_loss
+from symbolic.spec.supports import SUPPORTS, Support
 
-__all__ = ["Block", "Lesson", "Model", "WeightedLogSumExp", "SUPPORT_INTERVALS", "support_interval", "target_symbols"]
+__all__ = ["Block", "Lesson", "Model", "WeightedLogSumExp", "sample_targets", "support_interval", "target_symbols"]
 
 
 # ----- functions the book's table needs ------------------------------------------------------
@@ -86,27 +88,24 @@ class WeightedLogSumExp(StockDefined, sp.Function):
 
 
 # ----- the data model ------------------------------------------------------------------------
-#: The interval of each continuous support (the normalisation integral's limits).
-SUPPORT_INTERVALS = {"real": (-sp.oo, sp.oo), "positive": (0, sp.oo), "nonnegative": (0, sp.oo),
-                     "unit-interval": (0, 1), "circular": (-sp.pi, sp.pi)}
+_BOUNDS = {math.inf: sp.oo, -math.inf: -sp.oo, math.pi: sp.pi, -math.pi: -sp.pi}
 
 
-def support_interval(support: str) -> tuple[sp.Expr, sp.Expr] | None:
-    return SUPPORT_INTERVALS.get(support)
+def support_interval(support: Support) -> tuple[sp.Expr, sp.Expr] | None:
+    """The interval of a continuous support in SymPy numbers (the normalisation integral's
+    limits); None for a discrete one.
+
+    >>> support_interval(SUPPORTS["circular"]), support_interval(SUPPORTS["count"])
+    ((-pi, pi), None)
+    """
+    if support.interval is None:
+        return None
+    return tuple(_BOUNDS.get(v, sp.nsimplify(v)) for v in support.interval)
 
 
-def _sample_target(support: str, rng: random.Random, D_o: int, n: int) -> list[sp.Expr]:
-    """Exact target values that suit a support (for checks at random points)."""
-    R = lambda lo, hi, d=1000: sp.Rational(rng.randint(int(lo * d), int(hi * d)), d)  # noqa: E731
-    if support == "ranking":
-        order = list(range(n))
-        rng.shuffle(order)
-        return [sp.Integer(v) for v in order]
-    one = {"real": lambda: R(-2, 2), "positive": lambda: R(0.05, 3), "nonnegative": lambda: R(0, 3),
-           "unit-interval": lambda: R(0.02, 0.98), "circular": lambda: R(-3.1, 3.1),
-           "binary": lambda: sp.Integer(rng.randint(0, 1)), "count": lambda: sp.Integer(rng.randint(0, 4)),
-           "class": lambda: sp.Integer(rng.randrange(D_o))}[support]
-    return [one() for _ in range(n)]
+def sample_targets(support: Support, rng: random.Random, D_o: int, n: int, denominator: int = 1000) -> list[sp.Expr]:
+    """``n`` exact target values that suit a support (for checks at random points)."""
+    return [sp.Rational(v.numerator, v.denominator) for v in support.sample(rng, n, D_o, denominator)]
 
 
 @dataclass
@@ -157,7 +156,7 @@ class Block:
     """
 
     name: str
-    support: str
+    support: Support  # or its name in SUPPORTS
     outputs: tuple[sp.Symbol, ...]
     targets: tuple[sp.Symbol, ...]
     parameters: tuple[sp.Symbol, ...]
@@ -178,6 +177,10 @@ class Block:
     #: (least squares: 2 sigma^2 and sigma^2 log(2 pi sigma^2)); None: the NLL itself.
     scale: tuple[sp.Expr, sp.Expr] | None = None
     lesson: Lesson | None = None
+
+    def __post_init__(self):
+        if isinstance(self.support, str):
+            self.support = SUPPORTS[self.support]
 
     @property
     def linked(self) -> sp.Expr:
@@ -200,7 +203,7 @@ class Block:
 
     def sample_targets(self, rng: random.Random, D_o: int) -> dict[sp.Symbol, sp.Expr]:
         """Exact target values at a random point of the support."""
-        return self.encode(_sample_target(self.support, rng, D_o, self.data_targets or len(self.targets)))
+        return self.encode(sample_targets(self.support, rng, D_o, self.data_targets or len(self.targets)))
 
 
 class Model:
@@ -214,8 +217,7 @@ class Model:
     def sample_targets(self, rng: random.Random, sample: SampleLoss, D_o: int) -> dict[sp.Symbol, sp.Expr]:
         """Exact target values for ``sample`` at a random point of the support."""
 
-        support = get_loss(self.name).support.name
-        values = _sample_target(support, rng, D_o, sample.n_data_targets)
+        values = sample_targets(get_loss(self.name).support, rng, D_o, sample.n_data_targets)
         if sample.target_encoding != "one-hot":
             return dict(zip(sample.targets, values))
         width = len(sample.targets) // len(values)

@@ -36,7 +36,8 @@ import sympy as sp
 from symbolic.core.derivation import Check, Derivation
 from symbolic.core.step_check import Cases
 from symbolic.spec.losses import get_loss
-from symbolic.losses.block import SUPPORT_INTERVALS, Block, Lesson, Model, support_interval
+from symbolic.losses.block import Block, Lesson, Model, sample_targets, support_interval
+from symbolic.spec.supports import Support
 from symbolic.losses.recipes import I as I_r, L_LATEX, P_LATEX, Recipe, _L, _P, _l, i as i_r
 from symbolic.losses.sample import SampleLoss
 
@@ -127,7 +128,7 @@ def normalisation_check(block: Block, points: int = 3, seed: int = 0) -> Check:
         # A Gaussian in every target (the multivariate normal) integrates in closed form, one
         # target at a time: polynomial work bounded by the number of targets, so no time limit.
         method, total = "symbolic (Gaussian integrals, one target at a time)", density
-        for t in reversed(y) if interval == SUPPORT_INTERVALS["real"] else ():
+        for t in reversed(y) if support.real_line else ():
             total = gaussian_integral(total, t)
             if total is None:
                 break
@@ -138,16 +139,17 @@ def normalisation_check(block: Block, points: int = 3, seed: int = 0) -> Check:
             return Check(method, error == 0, error, f"integrates to {total}")
         if total is not None and not total.has(sp.Integral) and _is_one(total):
             return Check(method, True, 0.0)
-    if support == "count" and len(y) == 1:
+    if support.counts and len(y) == 1:
         k = sp.Dummy("k", integer=True, nonnegative=True)
         total = _attempt(lambda: sp.summation(density.xreplace({y[0]: k}), (k, 0, sp.oo)))
         if total is not None and not total.has(sp.Sum) and _is_one(total):
             return Check("symbolic (sympy.summation)", True, 0.0)
-    if support == "binary" and len(y) == 1:  # the linked probabilities of 0 and 1, for every output
-        total = sp.Add(*[block.linked.xreplace({y[0]: v}) for v in (0, 1)])
+    outcomes = support.outcomes(len(block.outputs))
+    if outcomes is not None and not support.class_index and len(y) == 1:  # every outcome's linked probability
+        total = sp.Add(*[block.linked.xreplace({y[0]: v}) for v in outcomes])
         if _is_one(total):
-            return Check("symbolic (sum over y = 0, 1)", True, 0.0)
-    if support == "class" and block.one_hot:  # the linked class probabilities, for every output
+            return Check(f"symbolic (sum over y = {', '.join(map(str, outcomes))})", True, 0.0)
+    if support.class_index and block.one_hot:  # the linked class probabilities, for every output
         total = sp.Add(*[block.linked.xreplace(block.encode([c])) for c in range(len(y))])
         if _is_one(total):
             return Check(f"symbolic (sum over the {len(y)} classes)", True, 0.0)
@@ -159,9 +161,7 @@ def normalisation_check(block: Block, points: int = 3, seed: int = 0) -> Check:
         total = _numeric_total(block, density.xreplace(values), locations)
         measured.append(total)
         worst = max(worst, abs(total - 1))
-    method = {"ranking": "sum over all n! rankings (30 digits)", "class": "sum over the classes (30 digits)",
-              "binary": "sum over 0 and 1 (30 digits)", "count": "sum of 400 terms (30 digits)"}.get(
-        support, f"numeric (mpmath quadrature, {_DPS} digits)")
+    method = f"{support.summed} (30 digits)" if support.discrete else f"numeric (mpmath quadrature, {_DPS} digits)"
     detail = "integrates to " + ", ".join(mpmath.nstr(t, 15) for t in measured) + f" at {points} parameter points"
     return Check(f"{method}, {points} parameter points", worst < NORMALISATION_TOLERANCE, float(worst), detail)
 
@@ -203,13 +203,13 @@ def _numeric_total(block: Block, density: sp.Expr, locations=()) -> mpmath.mpf:
 
             n = block.data_targets or 1
             width = len(y) // n
-            outcomes = itertools.permutations(range(width)) if support == "ranking" else \
+            outcomes = itertools.permutations(range(width)) if support.permutation else \
                 itertools.product(range(width), repeat=n)
             return mpmath.fsum(mpmath.mpf(sp.N(density.xreplace(block.encode(o)), _DPS)) for o in outcomes)
-        if support in ("binary", "class"):
-            values = (0, 1) if support == "binary" else range(len(block.outputs))
+        values = support.outcomes(len(block.outputs))
+        if values is not None:
             return mpmath.fsum(mpmath.mpf(sp.N(density.xreplace({y[0]: v}), _DPS)) for v in values)
-        if support == "count":
+        if support.counts:
             g = sp.lambdify(y[0], density, "mpmath")
             return mpmath.fsum(g(k) for k in range(400))
         lo, hi = (mpmath.mpf(sp.N(v, _DPS)) if sp.sympify(v).is_finite else (mpmath.inf if v > 0 else -mpmath.inf)
@@ -224,8 +224,7 @@ def check_normalised(block: Block) -> Check:
     """:func:`normalisation_check`, raising ValueError (naming the total) when the density is not normalised."""
     check = normalisation_check(block)
     if not check.passed:
-        where = {"real": "the real line", "positive": "y > 0", "nonnegative": "y >= 0", "unit-interval": "(0, 1)",
-                 "circular": "[-pi, pi]"}.get(block.support, f"its {block.support} support")
+        where = block.support.where
         raise ValueError(f"the density of loss {block.name!r} is not normalised over {where}: it "
                          f"{check.detail} ({check.method}), not 1; divide by its integral or fix the support")
     return check
@@ -236,17 +235,20 @@ def check_normalised(block: Block) -> Check:
 COUNT_VALUES = frozenset({0, 1, 2, 3, 5, 8, 13})
 
 
-def _target_sampler(support: str) -> Callable[[random.Random], sp.Rational] | None:
-    R = lambda rng, lo, hi: sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)  # noqa: E731
-    return {"unit-interval": lambda rng: R(rng, 0.02, 0.98), "circular": lambda rng: R(rng, -3.1, 3.1),
-            "positive": lambda rng: R(rng, 0.05, 3), "nonnegative": lambda rng: R(rng, 0, 3)}.get(support)
+def _target_sampler(support: Support) -> Callable[[random.Random], sp.Rational] | None:
+    """The support's own sampler for a bounded interval; None for the real line (the
+    derivation's default sampler) and for discrete supports."""
+    if support.discrete or support.real_line:
+        return None
+    return lambda rng: sample_targets(support, rng, 1, 1)[0]
 
 
 def _target_values(block: Block) -> Any:
     """The values a target symbol takes in a check: a sampler, the complete cases, or sample counts."""
-    if block.support == "binary":
-        return Cases({0, 1})
-    if block.support == "count":
+    outcomes = block.support.outcomes(len(block.outputs))
+    if outcomes is not None and not block.support.class_index:
+        return Cases(set(outcomes))
+    if block.support.counts:
         return COUNT_VALUES
     return _target_sampler(block.support)
 
@@ -289,7 +291,7 @@ def _distribution_part(block: Block) -> Derivation:
     d.definitions = _definitions(block)
     pr_latex = r"Pr(\mathbf{y} \mid \boldsymbol\theta)" if len(block.targets) > 1 and block.indicator is None \
         else r"Pr(y \mid \boldsymbol\theta)"
-    density_reason = lesson.density or f"the {block.distribution} distribution over the targets ({block.support} support)"
+    density_reason = lesson.density or f"the {block.distribution} distribution over the targets ({block.support.name} support)"
     if lesson.cases is not None:  # the case form is stated; the density is proven equal to it
         d.add(lesson.cases[0], density_reason, lhs=Pr, check=False, lhs_latex=pr_latex)
         d.add(block.density, lesson.cases[1])
@@ -305,9 +307,7 @@ def _distribution_part(block: Block) -> Derivation:
     else:
         total = sp.Symbol("sum_y Pr")
         reason = "a distribution: the probabilities of all outcomes add up to one"
-    over = {"binary": r"\sum_{y \in \{0, 1\}} ", "count": r"\sum_{y = 0}^{\infty} ",
-            "class": rf"\sum_{{y = 0}}^{{{len(block.targets) - 1}}} ",
-            "ranking": r"\sum_{\text{rankings } \mathbf{y}} "}.get(block.support)
+    over = block.support.sum_latex(len(block.targets)) or None
     d.add(sp.S.One, reason, lhs=total, verify=lambda: normalisation_check(block),
           lhs_latex=None if over is None else over + pr_latex)
     for p, e in block.link.items():
@@ -324,8 +324,7 @@ def _distribution_part(block: Block) -> Derivation:
 def _indexed(block: Block) -> tuple[dict, dict, dict]:
     """Sample-i versions of targets and outputs: y -> y_i (or y_{i,j}), f_j -> f_{i,j}; the
     domain of the indexed targets and the definitions of indexed one-hot targets."""
-    assumptions = {"positive": True} if block.support in ("positive", "unit-interval") else \
-        {"nonnegative": True} if block.support in ("nonnegative", "count") else {"real": True}
+    assumptions = block.support.assumptions
     F = sp.IndexedBase("f", real=True)
     ys, fs = block.targets, block.outputs
     named = lambda k: k if any(s.name.endswith("{0}") for s in fs) else k + 1  # noqa: E731  (f_0.. or f_1..)
@@ -449,18 +448,19 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
         step.verify = lambda: _mode_check(block, y, mode, step.rhs)
         _add_all(d, lesson.prediction)
         return d, f"the mode y = {sp.sstr(mode)} of the distribution with the linked parameters"
-    if block.support in ("binary", "count", "class"):  # discrete: the lesson's steps, then the mode
+    if block.support.discrete and not block.support.permutation:  # discrete: the lesson's steps, then the mode
         _add_all(d, lesson.prediction)
         if block.mode is not None:
             y = block.targets[0]
             what = lesson.mode_text or f"$\\hat{{y}} = {sp.latex(block.mode)}$"
-            outcomes = "either outcome" if block.support == "binary" else "any count"
+            outcomes = "any count" if block.support.counts else \
+                "either outcome" if len(block.support.outcomes(len(block.outputs))) == 2 else "any outcome"
             d.add(block.density.xreplace({y: block.mode}), f"the mode {what} is at least as probable as {outcomes}", lhs=_MAX, lhs_latex=_MAX_LATEX,
                   rhs_latex=r"Pr(\hat{y} \mid \boldsymbol\theta)",
                   verify=lambda: _discrete_mode_check(block, y, block.mode))
             return d, f"the mode y = {sp.sstr(block.mode)} of the distribution with the linked parameters"
         return d, block.mode_note or "the full distribution"
-    if block.support == "real":  # multivariate normal: the gradient vanishes at the mean
+    if block.support.real_line:  # multivariate normal: the gradient vanishes at the mean
         mean = dict(zip(block.targets, block.parameters[:len(block.targets)]))
         for t in block.targets:
             d.add(sp.S.Zero, "the gradient of the log-density vanishes at the mean",
@@ -523,14 +523,15 @@ def _mode_check(block: Block, y: sp.Symbol, mode: sp.Expr, peak: sp.Expr | None 
 def _discrete_mode_check(block: Block, y: sp.Symbol, mode: sp.Expr, points: int = 6, seed: int = 0) -> Check:
     """Pr(mode) >= Pr(k) for every outcome k (counts: k = 0..60), at ``points`` random parameter values."""
     rng = random.Random(seed)
-    outcomes = (0, 1) if block.support == "binary" else range(61)
+    outcomes = block.support.outcomes(len(block.outputs)) or range(61)
     worst = 0.0
     for _ in range(points):
         values = _parameter_point(block, rng, spread=3)
         density = block.density.xreplace(values)
         peak = sp.N(density.xreplace({y: mode.xreplace(values)}), 30)
         worst = max(worst, max(float(sp.N(density.xreplace({y: k}), 30) - peak) for k in outcomes))
-    what = "both outcomes" if block.support == "binary" else "the counts 0..60"
+    what = "the counts 0..60" if block.support.counts else "both outcomes" if len(outcomes) == 2 else \
+        f"the {len(outcomes)} outcomes"
     return Check(f"numeric (mode against {what}, {points} parameter points)", worst <= 0, worst)
 
 

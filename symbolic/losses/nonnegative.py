@@ -34,6 +34,7 @@ from symbolic.core.compile import compile_program
 from symbolic.core.derivation import Check
 from symbolic.losses.book import Block
 from symbolic.losses.engine import _attempt
+from symbolic.spec.supports import Support
 
 __all__ = ["nonnegativity_check", "check_nonnegative", "POINTS"]
 
@@ -44,26 +45,23 @@ _MULTI_SAMPLES = 4000
 #: A value counts as negative when its 50-digit evaluation is below this (not rounding).
 _NEGATIVE = sp.Float("-1e-40")
 
-#: The assumption each support puts on a target symbol for the symbolic proof.
-_ASSUMPTIONS = {"real": {"real": True}, "circular": {"real": True}, "positive": {"positive": True},
-                "unit-interval": {"positive": True}, "nonnegative": {"nonnegative": True},
-                "binary": {"nonnegative": True, "integer": True}, "count": {"nonnegative": True, "integer": True},
-                "class": {"nonnegative": True, "integer": True}, "ranking": {"nonnegative": True, "integer": True}}
-
-
-def _grid(support: str) -> np.ndarray:
-    """Target values on a fine grid of a one-dimensional continuous support (float64, exact binary)."""
-    if support == "real":
+def _grid(support: Support) -> np.ndarray:
+    """Target values on a fine grid of a one-dimensional continuous support (float64, exact binary):
+    steps of 1/40 on [-12, 12] for the real line; a finite interval in 800 steps with both
+    ends (closed) or geometric steps towards them (open); a half-line geometric from 1e-8 to
+    1e3 and linear to 20 (its end 0 included when it is closed)."""
+    if support.real_line:
         return np.linspace(-12.0, 12.0, 961)  # steps of 1/40
-    if support in ("positive", "nonnegative"):
+    lo, hi = support.interval
+    closed = not support.test(np.array([lo]), 1)[0]
+    if math.isinf(hi):
         values = np.concatenate([np.geomspace(1e-8, 1e3, 400), np.linspace(0.025, 20.0, 800)])
-        return np.concatenate([[0.0], values]) if support == "nonnegative" else values
-    if support == "unit-interval":
-        return np.concatenate([np.geomspace(1e-9, 0.5, 200), np.linspace(0.001, 0.999, 999),
-                               1.0 - np.geomspace(1e-9, 0.5, 200)])
-    if support == "circular":
-        return np.linspace(-math.pi, math.pi, 801)
-    raise ValueError(f"no grid for the {support} support")  # pragma: no cover - discrete supports are enumerated
+        return np.concatenate([[0.0], values]) if closed else values
+    if closed:
+        return np.linspace(lo, hi, 801)
+    width = hi - lo
+    return np.concatenate([lo + width * np.geomspace(1e-9, 0.5, 200), lo + width * np.linspace(0.001, 0.999, 999),
+                           hi - width * np.geomspace(1e-9, 0.5, 200)])
 
 
 def _outcomes(block: Block, rng: random.Random) -> list[dict[sp.Symbol, Any]]:
@@ -71,7 +69,7 @@ def _outcomes(block: Block, rng: random.Random) -> list[dict[sp.Symbol, Any]]:
     if block.one_hot:
         n = block.data_targets or 1
         width = len(block.targets) // n
-        if block.support == "ranking":
+        if block.support.permutation:
             if width <= 6:
                 rows = list(itertools.permutations(range(width)))
             else:
@@ -80,7 +78,7 @@ def _outcomes(block: Block, rng: random.Random) -> list[dict[sp.Symbol, Any]]:
             rows = list(itertools.product(range(width), repeat=n)) if width**n <= 4096 else \
                 [tuple(rng.randrange(width) for _ in range(n)) for _ in range(4096)]
         return [block.encode(list(r)) for r in rows]
-    values = {"binary": range(2), "count": range(101), "class": range(len(block.outputs))}[block.support]
+    values = block.support.outcomes(len(block.outputs)) or range(101)  # counts: 0..100
     if len(block.targets) == 1:
         return [{block.targets[0]: v} for v in values]
     return [{t: rng.choice(list(values)) for t in block.targets} for _ in range(_MULTI_SAMPLES)]
@@ -88,7 +86,7 @@ def _outcomes(block: Block, rng: random.Random) -> list[dict[sp.Symbol, Any]]:
 
 def _targets(block: Block, rng: random.Random) -> list[dict[sp.Symbol, Any]] | dict[sp.Symbol, np.ndarray]:
     """The target sample: a dict of arrays (continuous) or a list of outcomes (discrete)."""
-    if block.support not in ("real", "positive", "nonnegative", "unit-interval", "circular"):
+    if block.support.discrete:
         return _outcomes(block, rng)
     grid = _grid(block.support)
     if len(block.targets) == 1:
@@ -106,7 +104,7 @@ def _parameters(block: Block, rng: random.Random, k: int) -> tuple[dict, dict[sp
 
 def _symbolic(block: Block) -> bool:
     """SymPy's assumptions prove ``Pr >= 0`` (the density, or the density with the link inserted)."""
-    assumed = {t: sp.Dummy(t.name, **_ASSUMPTIONS.get(block.support, {"real": True})) for t in block.targets}
+    assumed = {t: sp.Dummy(t.name, **block.support.assumptions) for t in block.targets}
     for expr in (block.density, block.linked):
         if _attempt(lambda: expr.xreplace(assumed).is_nonnegative) is True:
             return True

@@ -208,7 +208,7 @@ def check_derivable(loss: "str | Likelihood", D_o: int) -> None:
         raise ValueError(f"the {entry.name} loss with D_o = {D_o} outputs: the recipe engine derives and checks "
                          f"losses of at most {MAX_DERIVED_OUTPUTS} outputs in seconds (its checks grow with D_o); "
                          "evaluate, verify and train take any D_o")
-    if entry.support.name == "ranking":
+    if entry.support.permutation:
         if n <= MAX_DERIVED_RANKING_ITEMS:
             return
         raise ValueError(f"the {entry.name} loss with D_o = {D_o} outputs ranks n = {n} items; the recipe engine "

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from symbolic.spec.registry import Registry
+from symbolic.spec.supports import SUPPORTS, Support
 
 __all__ = ["LOSSES", "SUPPORTS", "Likelihood", "Support", "get_loss", "loss_name", "check_sigma", "mixture_K",
            "mvn_n", "PRINTED", "FROM_DISTRIBUTION", "register_twin_defaults"]
@@ -57,70 +58,6 @@ def register_twin_defaults(**twins: Callable) -> None:
 
 #: Every loss, built-in or registered by a lecturer, by name.
 LOSSES: Registry["Likelihood"] = Registry("loss")
-
-
-# ----- supports: where targets live, and the one check of a target against it ------------------
-@dataclass(frozen=True)
-class Support:
-    """The set a target lies in; ``plural``/``singular`` name it in messages.
-
-    ``test(Y, D_o)`` returns a boolean numpy array of the *bad* entries of Y (I, n); a
-    ranking is checked row by row (every row must be a permutation of 0..n-1).
-    """
-
-    name: str
-    plural: Callable[[int], str]
-    singular: Callable[[int, str], str]
-    test: Callable[[Any, int], Any]
-    fix: Callable[[int], str] = lambda D_o: ""
-    discrete: bool = False
-
-
-def _np():
-    import numpy as np
-
-    return np
-
-
-def _ranking_bad(Y, D_o):
-    np = _np()
-    n = Y.shape[1]
-    rows = (Y != np.round(Y)) | (Y < 0) | (Y > n - 1)
-    not_perm = np.array([len(set(r.tolist())) != n for r in Y]) if len(Y) else np.zeros(0, dtype=bool)
-    bad = rows.copy()
-    for i in np.nonzero(not_perm & ~rows.any(axis=1))[0]:
-        seen = set()
-        for j, v in enumerate(Y[i].tolist()):  # the first repeated index is the bad entry
-            if v in seen:
-                bad[i, j] = True
-                break
-            seen.add(v)
-    return bad
-
-
-SUPPORTS: dict[str, Support] = {s.name: s for s in (
-    Support("real", lambda D: "finite numbers", lambda D, n: "a finite number", lambda Y, D: ~_np().isfinite(Y)),
-    Support("positive", lambda D: "positive numbers (y > 0)", lambda D, n: f"a positive number y > 0 ({n} loss)",
-            lambda Y, D: ~(Y > 0)),
-    Support("nonnegative", lambda D: "nonnegative numbers (y >= 0)",
-            lambda D, n: f"a nonnegative number y >= 0 ({n} loss)", lambda Y, D: ~(Y >= 0)),
-    Support("unit-interval", lambda D: "strictly between 0 and 1 (0 < y < 1)",
-            lambda D, n: f"strictly between 0 and 1 ({n} loss)", lambda Y, D: ~((Y > 0) & (Y < 1)),
-            lambda D: "; the density of 0 and 1 is 0 or infinite: clip the targets into (0, 1)"),
-    Support("circular", lambda D: "angles in [-pi, pi]", lambda D, n: f"an angle in [-pi, pi] ({n} loss)",
-            lambda Y, D: ~((Y >= -math.pi) & (Y <= math.pi)), lambda D: "; wrap angles with atan2(sin y, cos y)"),
-    Support("binary", lambda D: "0 or 1", lambda D, n: f"0 or 1 ({n} loss)", lambda Y, D: ~_np().isin(Y, (0.0, 1.0)),
-            lambda D: "; encode the two classes as 0 and 1", discrete=True),
-    Support("count", lambda D: "nonnegative integer counts", lambda D, n: f"a count 0, 1, 2, ... ({n} loss)",
-            lambda Y, D: (Y != _np().round(Y)) | (Y < 0), discrete=True),
-    Support("class", lambda D: f"class indices 0..{D - 1} (one per output)",
-            lambda D, n: f"a class index 0..{D - 1} ({n} loss with D_o = {D} classes)",
-            lambda Y, D: (Y != _np().round(Y)) | (Y < 0) | (Y > D - 1),
-            lambda D: f"; a network with D_o = {D} outputs has {D} classes", discrete=True),
-    Support("ranking", lambda D: f"rankings: each row a permutation of the item indices 0..{D - 1}",
-            lambda D, n: f"a ranking: a permutation of the item indices 0..{D - 1} ({n} loss)", _ranking_bad,
-            lambda D: "; list every item once, first to last", discrete=True),
-)}
 
 
 # ----- output-width rules -------------------------------------------------------------------
@@ -273,7 +210,8 @@ class Likelihood:
 
     def bad_targets(self, Y: Any, D_o: int) -> Any:
         """Boolean (I, n) array: True where a (finite) target lies outside the support."""
-        np = _np()
+        import numpy as np
+
         Y = np.asarray(Y, dtype=np.float64)
         with np.errstate(invalid="ignore"):
             return np.asarray(self.support.test(Y, D_o), dtype=bool)
