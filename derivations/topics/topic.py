@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from derivations.checks.records import assign_ids
+from derivations.checks.verdicts import record  # re-exported: topics make their records with it
 from derivations.lecture import TOPICS
 from derivations.tex import OutputFolder, OutputFolderError, escape
 
@@ -122,11 +123,6 @@ class TopicResult:
     @property
     def passed(self) -> bool:
         return all(r["passed"] for r in self.records)
-
-
-def record(name: str, kind: str, max_error: float, passed: bool, method: str = "", **extra: Any) -> dict[str, Any]:
-    """One verification record (DESIGN.md: ``name``, ``kind``, ``max_error``, ``passed``)."""
-    return {"name": name, "kind": kind, "max_error": float(max_error), "passed": bool(passed), "method": method, **extra}
 
 
 def align(lines: list[str]) -> str:
