@@ -15,6 +15,8 @@ from symbolic.spec.losses import get_loss
 from derivations.figures.backprop import gradient_tangents_figure
 from derivations.checks.records import assign_ids, tagged
 from numeric.model import DeepNetworkModule
+from derivations.checks.verdicts import compared, guarded
+from derivations.topics.texts import backprop as text
 from derivations.topics.topic import Display, TopicContext, TopicResult, align, record, topic_main
 from symbolic.activations.functions import activation, activation_latex
 from symbolic.backprop.backprop import adjoint_symbol, backprop
@@ -32,10 +34,6 @@ PARAMETERS = ("SMALL",)
 #: The small network whose every assignment is printed.
 SMALL = NetworkSpec((1, 2, 2, 1), "relu")
 
-
-
-def _fmt(value) -> str:
-    return f"{float(value):.4f}"
 
 
 def toy_autograd(example, values) -> dict:
@@ -94,45 +92,33 @@ def _kink_gradient_check() -> tuple[float, bool]:
     return worst, ok
 
 
-def build(ctx: TopicContext) -> TopicResult:
-    records: list[dict] = []
-
-    # 1. The chain rule on the composed toy function, with numbers.
-    ex = chain_rule_example()
-    values = toy_values(ex)
-    numbers = ex.evaluate(values, digits=30)
+def _toy_checks(ex, values, numbers) -> list[dict]:
+    """The toy's 30-digit program against torch autograd, and against sympy.diff of the composed loss."""
     auto = toy_autograd(ex, values)
     got = [float(numbers[s]) for s in auto] + [float(numbers[adjoint_symbol(s)]) for s, (_, g) in auto.items()
                                                 if g is not None]
     ref = [v for v, _ in auto.values()] + [g for _, g in auto.values() if g is not None]
     c = compare("chain-rule toy: every forward value and every dl/d(intermediate, parameter) vs torch autograd",
                 got, ref, GRADIENT_TOLERANCES[torch.float64])
-    records.append(record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "30-digit program vs float64 autograd"))
     composed_loss = ex.composed_loss()
     worst = max(float(abs(numbers[adjoint_symbol(p)] - sp.diff(composed_loss, p).xreplace(values).evalf(30)))
                 for p in ex.parameters)
-    records.append(record("chain-rule toy: backpropagated gradient vs sympy.diff of the composed loss", "symbolic",
-                          worst, worst < EXACT_RTOL, "30 digits, absolute error"))
+    return [compared(c, method="30-digit program vs float64 autograd"),
+            record("chain-rule toy: backpropagated gradient vs sympy.diff of the composed loss", "symbolic",
+                   worst, worst < EXACT_RTOL, "30 digits, absolute error")]
 
-    given = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in values.items())
-    forward = align(ex.forward_latex(numbers, _fmt))
-    factors = align(ex.factor_latex(numbers, _fmt))
-    backward = align(ex.backward_latex(numbers, _fmt))
-    figure = ctx.save_figure(gradient_tangents_figure(ex, values, numbers), "backprop_tangents")
 
-    # 2. A deep network: the matrix form, and every assignment of a small one.
-    bp_small = backprop(SMALL, "least-squares")
-    problems = bp_small.matrix_form_check()
-    records.append(record(f"{SMALL.describe()} least squares: derived backward program = matrix form, element by "
-                          f"element", "symbolic", 0.0 if not problems else float("inf"), not problems,
-                          "expand of each difference"))
-    witness = bp_small.diff_check(points=3)
-    records.append(record(f"{SMALL.describe()} least squares: backprop program vs sympy.diff of the substituted loss",
-                          "symbolic", witness, witness < EXACT_RTOL, "50 digits, 3 random exact points"))
-    n_ops = sum(sp.count_ops(e) for e in bp_small.substituted_gradient().values())
-    n_program = sum(sp.count_ops(e) for _, e in bp_small.program) + sum(sp.count_ops(e) for e in bp_small.gradient.values())
+def _program_checks(spec: NetworkSpec, problems: list, witness: float) -> list[dict]:
+    """The derived backward program of ``spec`` equals its matrix form and sympy.diff of the loss."""
+    return [record(f"{spec.describe()} least squares: derived backward program = matrix form, element by "
+                   f"element", "symbolic", 0.0 if not problems else float("inf"), not problems,
+                   "expand of each difference"),
+            record(f"{spec.describe()} least squares: backprop program vs sympy.diff of the substituted loss",
+                   "symbolic", witness, witness < EXACT_RTOL, "50 digits, 3 random exact points")]
 
-    # 3. The compiled derived gradients vs autograd, every activation and every loss.
+
+def _grid_check() -> tuple[float, dict]:
+    """The compiled derived gradients vs autograd for every activation and every loss."""
     worst_by, errors = {}, {}
     for name in ACTIVATIONS:
         for loss in LOSSES:
@@ -147,94 +133,74 @@ def build(ctx: TopicContext) -> TopicResult:
             worst_by[(name, loss)] = max(checks, key=lambda c: c.max_rel / c.tolerance)
     failed = [k for k, c in worst_by.items() if not c.passed] + list(errors)
     grid_worst = max([c.max_rel for c in worst_by.values()] + [float("inf")] * bool(errors))
-    records.append(record(f"derived gradients (scalar program and layer-wise) vs torch autograd, "
-                          f"{len(ACTIVATIONS)} activations x {len(LOSSES)} losses, 2-4-3-D_o networks",
-                          "symbolic-vs-torch", grid_worst, not failed, "float64, relative error, 32 samples",
-                          **({"detail": next(iter(errors.values()))} if errors else {})))
-    big = NetworkSpec((2, 32, 32, 32, 1), "relu")
-    try:
-        big_checks = gradient_check(big, "least-squares", I=256, seed=2, paths=("layers",))
-        big_worst, big_ok, big_error = max(c.max_rel for c in big_checks), all(c.passed for c in big_checks), {}
-    except ValueError as exc:
-        big_worst, big_ok, big_error = float("inf"), False, {"detail": str(exc)}
-    records.append(record(f"{big.describe()} least squares: layer-wise derived gradient vs torch autograd",
-                          "symbolic-vs-torch", big_worst, big_ok, "float64, relative error, 256 samples", **big_error))
+    return grid_worst, record(f"derived gradients (scalar program and layer-wise) vs torch autograd, "
+                              f"{len(ACTIVATIONS)} activations x {len(LOSSES)} losses, 2-4-3-D_o networks",
+                              "symbolic-vs-torch", grid_worst, not failed, "float64, relative error, 32 samples",
+                              **({"detail": next(iter(errors.values()))} if errors else {}))
 
-    try:
-        kink_worst, kink_ok, kink_error = *_kink_gradient_check(), {}
-    except ValueError as exc:
-        kink_worst, kink_ok, kink_error = float("inf"), False, {"detail": str(exc)}
-    records.append(record(f"derived gradients vs torch autograd with pre-activations exactly 0 (1-2-1 networks, "
-                          f"{', '.join(_kinked())}, least squares; x = 1 and x = -1/2 put f_{{0,1}} = 0 and "
-                          f"f_{{0,2}} = 0)",
-                          "symbolic-vs-torch", kink_worst, kink_ok, "float64, relative error, at the kinks",
-                          id="gradient_at_kinks", **kink_error))
+
+def _big_check(big: NetworkSpec) -> tuple[float, dict]:
+    """The layer-wise derived gradient of a bigger network vs autograd."""
+    def check() -> tuple[float, bool]:
+        checks = gradient_check(big, "least-squares", I=256, seed=2, paths=("layers",))
+        return max(c.max_rel for c in checks), all(c.passed for c in checks)
+
+    big_worst, big_ok, big_error = guarded(check)
+    return big_worst, record(f"{big.describe()} least squares: layer-wise derived gradient vs torch autograd",
+                             "symbolic-vs-torch", big_worst, big_ok, "float64, relative error, 256 samples", **big_error)
+
+
+def _kink_check() -> tuple[float, dict]:
+    """The derived gradients vs autograd with pre-activations exactly at a kink."""
+    kink_worst, kink_ok, kink_error = guarded(_kink_gradient_check)
+    return kink_worst, record(f"derived gradients vs torch autograd with pre-activations exactly 0 (1-2-1 networks, "
+                              f"{', '.join(_kinked())}, least squares; x = 1 and x = -1/2 put f_{{0,1}} = 0 and "
+                              f"f_{{0,2}} = 0)",
+                              "symbolic-vs-torch", kink_worst, kink_ok, "float64, relative error, at the kinks",
+                              id="gradient_at_kinks", **kink_error)
+
+
+def build(ctx: TopicContext) -> TopicResult:
+    # 1. The chain rule on the composed toy function, with numbers.
+    ex = chain_rule_example()
+    values = toy_values(ex)
+    numbers = ex.evaluate(values, digits=30)
+    toy_records = _toy_checks(ex, values, numbers)
+    forward, factors, backward = (align(lines(numbers, text.number))
+                                  for lines in (ex.forward_latex, ex.factor_latex, ex.backward_latex))
+    figure = ctx.save_figure(gradient_tangents_figure(ex, values, numbers), "backprop_tangents")
+
+    # 2. A deep network: the matrix form, and every assignment of a small one.
+    bp_small = backprop(SMALL, "least-squares")
+    problems = bp_small.matrix_form_check()
+    witness = bp_small.diff_check(points=3)
+    deep_records = _program_checks(SMALL, problems, witness)
+    n_ops = sum(sp.count_ops(e) for e in bp_small.substituted_gradient().values())
+    n_program = sum(sp.count_ops(e) for _, e in bp_small.program) + sum(sp.count_ops(e) for e in bp_small.gradient.values())
+
+    # 3. The compiled derived gradients vs autograd: every activation and loss, a bigger network, the kinks.
+    grid_worst, grid_record = _grid_check()
+    big = NetworkSpec((2, 32, 32, 32, 1), "relu")
+    big_worst, big_record = _big_check(big)
+    kink_worst, kink_record = _kink_check()
+    records = [*toy_records, *deep_records, grid_record, big_record, kink_record]
 
     z = sp.Symbol("z", real=True)
-    a_name = activation_latex(SMALL)
-    a_prime = latex(sp.diff(activation(SMALL)(z), z))
+    matrix, program = align(bp_small.matrix_latex()), align(bp_small.scalar_latex())
     assign_ids(SLUG, records)
-    toy_records, deep_records = records[0:2], records[2:4]
-    forward_tex, factors_tex, backward_tex = (tagged(block, toy_records) for block in (forward, factors, backward))
-    matrix_tex = tagged(align(bp_small.matrix_latex()), deep_records + records[4:])
-    program_tex = tagged(align(bp_small.scalar_latex()), deep_records)
-    tex = rf"""\section{{{TITLE}}}
-Backpropagation is an efficient way to compute the derivatives of the loss with respect to
-every parameter: it applies the chain rule. A \emph{{forward pass}} computes and stores every
-intermediate value needed for the loss; a \emph{{backward pass}} then goes through the same
-intermediates in reverse order, multiplying each derivative found so far by one small local
-derivative. Below, SymPy derives the backward pass from the forward pass (one
-\texttt{{sympy.diff}} per assignment), never by expanding the loss into one expression.
-
-\subsection*{{The chain rule on a composed function}}
-Take the one-input model
-$f[x, \boldsymbol\phi] = {latex(ex.composed())}$ and the least-squares loss
-$\ell = (y - f[x, \boldsymbol\phi])^2$, at ${given}$. The forward pass stores every intermediate:
-{forward_tex}
-Each step of the backward pass needs one local derivative, read off its assignment:
-{factors_tex}
-The backward pass multiplies them, from the loss back to the first layer; the derivatives with
-respect to the parameters follow from those with respect to the $f_k$:
-{backward_tex}
-Every value here equals the one PyTorch's autograd computes (largest relative error
-{records[0]['max_error']:.1e}), and at this point every derivative agrees with \texttt{{sympy.diff}} of
-the composed loss (evaluated to 30 digits, largest absolute error {records[1]['max_error']:.1e}). Figure~\ref{{fig:backprop-tangents}}
-shows each derivative $\partial\ell/\partial\omega_k$ as the slope of the loss along $\omega_k$.
-\begin{{figure}}[h]
-\centering
-\includegraphics[width=\textwidth]{{{figure}}}
-\caption{{The chain-rule example: the loss $\ell$ as one weight $\omega_k$ varies (the others
-fixed at the worked values), and the line through the worked point whose slope is the
-backpropagated $\partial\ell/\partial\omega_k$.}}
-\label{{fig:backprop-tangents}}
-\end{{figure}}
-
-\subsection*{{Backpropagation in a deep network}}
-For a deep network the same two passes, written per layer, read (with
-$\odot$ the elementwise product, $\mathbf{{h}}_0 = \mathbf{{x}}$, and here
-${a_name}'[z] = {a_prime}$, the derivative SymPy finds for the activation):
-{matrix_tex}
-These are checked element by element against the derived program for the network below
-({'passed' if not problems else 'FAILED'}). For the {SMALL.describe()} network of
-{SMALL.n_parameters} parameters with the least-squares loss, the whole program is:
-{program_tex}
-It has {len(bp_small.program) + len(bp_small.parameters)} assignments and {n_program} operations;
-the gradients written out as expressions of $x$ and the parameters instead take {n_ops}
-operations, and the gap widens with every layer. The program's gradient agrees with
-\texttt{{sympy.diff}} of the substituted loss at 3 random exact points (evaluated to 50 digits,
-largest relative error {witness:.1e}).
-
-Compiled to PyTorch, the derived gradients agree with autograd on the PyTorch twin of each
-network for every activation and every loss (largest relative error {grid_worst:.1e}, float64;
-random inputs, kept away from the kinks), also with pre-activations exactly at the kink $0$ for
-ReLU and leaky ReLU (relative error {kink_worst:.1e}),
-and layer by layer, as matrix products, for the {big.describe()} network
-({big.n_parameters} parameters; largest relative error {big_worst:.1e}).
-"""
-    toy, deep = records[0:2], records[2:4]
-    displays = {"forward": Display(forward, toy), "factors": Display(factors, toy), "backward": Display(backward, toy),
-                "matrix": Display(align(bp_small.matrix_latex()), deep),
-                "program": Display(align(bp_small.scalar_latex()), deep)}
+    tex = text.chain_rule(
+        title=TITLE, composed=ex.composed(), values=values, forward_tex=tagged(forward, toy_records),
+        factors_tex=tagged(factors, toy_records), backward_tex=tagged(backward, toy_records),
+        autograd_error=records[0]["max_error"], diff_error=records[1]["max_error"], figure=figure)
+    tex += text.deep_network(
+        activation=activation_latex(SMALL), slope=latex(sp.diff(activation(SMALL)(z), z)),
+        matrix_tex=tagged(matrix, deep_records + records[4:]), matrix_passed=not problems, small=SMALL,
+        program_tex=tagged(program, deep_records), n_assignments=len(bp_small.program) + len(bp_small.parameters),
+        n_program=n_program, n_ops=n_ops, witness=witness, grid_worst=grid_worst, kink_worst=kink_worst,
+        big=big, big_worst=big_worst)
+    displays = {"forward": Display(forward, toy_records), "factors": Display(factors, toy_records),
+                "backward": Display(backward, toy_records), "matrix": Display(matrix, deep_records),
+                "program": Display(program, deep_records)}
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
