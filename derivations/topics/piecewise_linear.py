@@ -13,12 +13,12 @@ import torch
 
 from derivations.figures.regions import pieces_figure, region_map_figure
 from derivations.checks.records import assign_ids, tagged
+from derivations.topics.texts import piecewise_linear as text
 from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.regions.constructions import float_tensors, tensors_from_shallow
 from symbolic.networks.network import lecture_1_3_1
 from symbolic.regions.piecewise import network_pieces, shallow_joints
-from symbolic.core.printing import latex
 from symbolic.regions.counts import activation_pattern_map, max_regions, region_value, shallow_region_count
 from symbolic.spec import NetworkSpec
 from symbolic.spec.tolerances import FLOAT64_RTOL
@@ -67,32 +67,14 @@ def _twin_patterns(spec, tensors, xs, labels) -> tuple[int, bool]:
     return count, pairs == count == int(ours.max()) + 1
 
 
-def _cases(pl, x) -> str:
-    rows = []
-    for line, (left, right) in pl.sympy_pieces(x):
-        if left == -sp.oo:
-            where = f"{latex(x)} < {latex(right)}"
-        elif right == sp.oo:
-            where = f"{latex(left)} \\le {latex(x)}"
-        else:
-            where = f"{latex(left)} \\le {latex(x)} < {latex(right)}"
-        rows.append(f"{latex(line)} & \\text{{if }} {where}")
-    return "\\begin{cases}\n" + "\\\\\n".join(rows) + "\n\\end{cases}"
-
-
-def build(ctx: TopicContext) -> TopicResult:
-    records = []
-    net, values = lecture_1_3_1()
+def _example_checks(net, values, tensors, pl) -> list[dict]:
+    """The lecture's 1-3-1 example: its joints, each piece against the network, the twin, D + 1 regions."""
     x = net.inputs[0]
-    tensors = tensors_from_shallow(net, values)
-    pl = network_pieces(net.spec, tensors)
-
     # joints: -theta_d0/theta_d1 symbolically, then with the example's numbers
-    joints = shallow_joints(net)
-    numbers = sorted(j.xreplace(values) for j in joints)
+    numbers = sorted(j.xreplace(values) for j in shallow_joints(net))
     found = [sp.Rational(t.numerator, t.denominator) for t in pl.joints]
-    records.append(record(r"1-3-1 example: joints $-\theta_{d0}/\theta_{d1}$ equal the exact counter's joints", "exact",
-                          0.0 if numbers == found else float("inf"), numbers == found, "exact rationals"))
+    records = [record(r"1-3-1 example: joints $-\theta_{d0}/\theta_{d1}$ equal the exact counter's joints", "exact",
+                      0.0 if numbers == found else float("inf"), numbers == found, "exact rationals")]
     # every piece is the network: compare with the substituted network at rational points
     y = net.substituted_outputs()[0].xreplace(values)
     worst = 0
@@ -110,39 +92,47 @@ def build(ctx: TopicContext) -> TopicResult:
                           "float64, relative error"))
     records.append(record("1-3-1 example: D + 1 = 4 linear regions", "count", abs(pl.regions - 4), pl.regions == 4,
                           "exact count"))
+    return records
 
-    # a deep one-input network: the same propagation, layer by layer
-    deep_spec = NetworkSpec(DEEP_WIDTHS)
-    for seed in range(ctx.seed, ctx.seed + 500):  # the first random network with clear joints near 0
+
+def _deep_example(spec: NetworkSpec, seed: int):
+    """The first random network of ``spec`` (seeds from ``seed`` on) with at least 7 clear joints
+    in (-2, 2): its tensors and exact pieces."""
+    for seed in range(seed, seed + 500):
         rng = np.random.default_rng(seed)
-        deep_tensors = {n: rng.normal(size=s) for n, s in deep_spec.tensor_shapes().items()}
-        deep_pl = network_pieces(deep_spec, deep_tensors)
-        gaps = [b - a for a, b in zip(deep_pl.joints, deep_pl.joints[1:])]
-        if deep_pl.regions >= 7 and all(-2 < t < 2 for t in deep_pl.joints) and min(gaps) > 0.2:
+        tensors = {n: rng.normal(size=s) for n, s in spec.tensor_shapes().items()}
+        pl = network_pieces(spec, tensors)
+        gaps = [b - a for a, b in zip(pl.joints, pl.joints[1:])]
+        if pl.regions >= 7 and all(-2 < t < 2 for t in pl.joints) and min(gaps) > 0.2:
             break
-    lo, hi = -2.5, 2.5
-    err = _torch_max_error(deep_spec, deep_tensors, deep_pl, np.linspace(lo, hi, 2001))
-    records.append(record("random 1-3-3-1 network: exact pieces vs PyTorch twin (2001 points)", "exact-vs-torch", err,
-                          err <= FLOAT64_RTOL, "float64, relative error"))
-    twin_joints = _twin_joint_count(deep_spec, deep_tensors, lo, hi)
-    records.append(record(f"random 1-3-3-1 network: {deep_pl.regions} regions, counted exactly, = the slope changes "
-                          f"of the PyTorch twin on 20001 points of [{lo:g}, {hi:g}] plus one ({twin_joints} + 1)",
-                          "count", abs(deep_pl.regions - (twin_joints + 1)), deep_pl.regions == twin_joints + 1,
-                          "exact count vs float64 twin", id="deep_regions_twin"))
-    fig = pieces_figure([("1-3-1 example (lecture)", pl, (-0.5, 2.5)),
-                         (f"random 1-3-3-1 network: {deep_pl.regions} regions", deep_pl, (lo, hi))])
-    figure_1d = ctx.save_figure(fig, "piecewise_linear_pieces")
+    return tensors, pl
 
-    # two inputs: regions of the plane, by activation pattern
+
+def _deep_checks(spec: NetworkSpec, tensors, pl, lo: float, hi: float) -> list[dict]:
+    """A deep one-input network's exact pieces against its twin's outputs and the twin's bends."""
+    err = _torch_max_error(spec, tensors, pl, np.linspace(lo, hi, 2001))
+    twin_joints = _twin_joint_count(spec, tensors, lo, hi)
+    return [record("random 1-3-3-1 network: exact pieces vs PyTorch twin (2001 points)", "exact-vs-torch", err,
+                   err <= FLOAT64_RTOL, "float64, relative error"),
+            record(f"random 1-3-3-1 network: {pl.regions} regions, counted exactly, = the slope changes "
+                   f"of the PyTorch twin on 20001 points of [{lo:g}, {hi:g}] plus one ({twin_joints} + 1)",
+                   "count", abs(pl.regions - (twin_joints + 1)), pl.regions == twin_joints + 1,
+                   "exact count vs float64 twin", id="deep_regions_twin")]
+
+
+def _plane_maps(seed: int) -> tuple[list[tuple], int, list[dict]]:
+    """Regions of the plane by activation pattern: a shallow 2-3-1 network against Zaslavsky's count,
+    a random deep 2-5-5-1 network against its twin. Returns the maps (title, xs, labels, count),
+    Zaslavsky's count and the records."""
     shallow2 = NetworkSpec((2, 3, 1))
     t2 = {"beta_0": [-1.0, 0.5, 1.0], "omega_0": [[1.0, 1.0], [1.0, -1.0], [-0.3, 1.0]],
           "beta_1": [0.2], "omega_1": [[1.0, -0.8, 0.6]]}
     xs, labels, count = activation_pattern_map(shallow2, t2, extent=3.0, n=601)
     expected = region_value(shallow_region_count(), D_i=2, D=3)
-    records.append(record(f"2-3-1 network: activation patterns on a 601 x 601 grid = {expected} (Zaslavsky)", "count",
-                          abs(count - expected), count == expected, "grid count vs formula"))
+    records = [record(f"2-3-1 network: activation patterns on a 601 x 601 grid = {expected} (Zaslavsky)", "count",
+                      abs(count - expected), count == expected, "grid count vs formula")]
     deep2 = NetworkSpec((2, 5, 5, 1))
-    rng = np.random.default_rng(ctx.seed + 1)
+    rng = np.random.default_rng(seed)
     t3 = {n: rng.normal(size=s) for n, s in deep2.tensor_shapes().items()}
     xs3, labels3, count3 = activation_pattern_map(deep2, t3, extent=3.0, n=601)
     twin_count, same_partition = _twin_patterns(deep2, t3, xs3, labels3)
@@ -150,59 +140,38 @@ def build(ctx: TopicContext) -> TopicResult:
                           f"from the PyTorch twin's pre-activations ({twin_count}, same points in each)", "count",
                           abs(count3 - twin_count) + (0 if same_partition else 1), count3 == twin_count and same_partition,
                           "grid count vs float64 twin", id="deep_patterns_twin"))
-    fig = region_map_figure([("shallow 2-3-1", xs, labels, count), ("deep 2-5-5-1 (random)", xs3, labels3, count3)])
-    figure_2d = ctx.save_figure(fig, "piecewise_linear_regions")
+    maps = [("shallow 2-3-1", xs, labels, count), ("deep 2-5-5-1 (random)", xs3, labels3, count3)]
+    return maps, expected, records
 
-    joint_list = ", ".join(f"{latex(j)} = {latex(v)}" for j, v in zip(joints, [j.xreplace(values) for j in joints]))
+
+def build(ctx: TopicContext) -> TopicResult:
+    # The lecture's 1-3-1 network: joints, and exact pieces between them.
+    net, values = lecture_1_3_1()
+    tensors = tensors_from_shallow(net, values)
+    pl = network_pieces(net.spec, tensors)
+    records = _example_checks(net, values, tensors, pl)
+
+    # A deep one-input network: the same propagation, layer by layer.
+    deep_spec = NetworkSpec(DEEP_WIDTHS)
+    deep_tensors, deep_pl = _deep_example(deep_spec, ctx.seed)
+    lo, hi = -2.5, 2.5
+    records += _deep_checks(deep_spec, deep_tensors, deep_pl, lo, hi)
+    fig = pieces_figure([("1-3-1 example (lecture)", pl, (-0.5, 2.5)),
+                         (f"random 1-3-3-1 network: {deep_pl.regions} regions", deep_pl, (lo, hi))])
+    figure_1d = ctx.save_figure(fig, "piecewise_linear_pieces")
+
+    # Two inputs: regions of the plane, by activation pattern.
+    maps, expected, plane_records = _plane_maps(ctx.seed + 1)
+    records += plane_records
+    figure_2d = ctx.save_figure(region_map_figure(maps), "piecewise_linear_regions")
+
+    joints = text.joints_display(shallow_joints(net), values)
+    pieces = text.pieces_display(pl, net.inputs[0])
     assign_ids(SLUG, records)
-    joints_tex = tagged(rf"\[ x = -\frac{{\theta_{{d0}}}}{{\theta_{{d1}}}}: \qquad {joint_list}. \]", records[:1])
-    pieces_tex = tagged(rf"\[ y = {_cases(pl, x)} \]", records[1:4])
-    tex = rf"""\section{{{TITLE}}}
-With ReLU activations every hidden unit is zero on one side of its \emph{{joint}} and linear on
-the other, so the network's output, a weighted sum of hidden units, is a continuous
-piecewise-linear function of the input. For the shallow network, hidden unit $d$ switches where
-$\theta_{{d0}} + \theta_{{d1}} x = 0$, at
-{joints_tex}
-Between neighbouring joints every unit is either off or linear, and the lecture's 1-3-1
-network is, exactly,
-{pieces_tex}
-({pl.regions} linear regions: $D$ joints make $D + 1$ regions).
-
-For a deep network the same reasoning holds layer by layer: the pre-activations
-$\mathbf{{f}}_k = \boldsymbol\beta_k + \boldsymbol\Omega_k \mathbf{{h}}_k$ are linear on every piece of
-$\mathbf{{h}}_k$, and $\mathrm{{ReLU}}$ splits a piece where a unit's line $s x + c$ crosses zero,
-at $x = -c/s$. Propagating pieces this way in exact rational arithmetic (never by
-sampling), and merging neighbouring pieces on the same line, gives every joint and the exact
-number of linear regions; the random 1-3-3-1 network below has exactly {deep_pl.regions}
-(Figure~\ref{{fig:pieces}}; its PyTorch twin, sampled on a fine grid, bends at the same number of
-joints). At most $(D+1)^K = {max_regions(deep_spec.widths)}$ are possible (an upper bound, attained by the
-folding networks of the section on parameter counts and linear regions).
-\begin{{figure}}[ht]
-\centering
-\includegraphics[width=\textwidth]{{{figure_1d}}}
-\caption{{The linear pieces (alternating colours) and joints (dots) found exactly.}}
-\label{{fig:pieces}}
-\end{{figure}}
-
-\paragraph{{Multiple inputs.}} With two inputs each hidden unit's joint is a line
-$\theta_{{d0}} + \theta_{{d1}} x_1 + \theta_{{d2}} x_2 = 0$ of the plane, and the lines cut the plane
-into convex regions, one for each pattern of active units. Labelling the points of a grid by
-their pattern draws the regions (Figure~\ref{{fig:regionmap}}); three lines in general position
-make $1 + 3 + 3 = {expected}$ regions. In a deep network the second layer's joints bend where
-they cross the first layer's.
-\begin{{figure}}[ht]
-\centering
-\includegraphics[width=0.8\textwidth]{{{figure_2d}}}
-\caption{{Linear regions of two-input ReLU networks: each colour is one pattern of active
-hidden units, counted on a $601 \times 601$ grid over $[-3, 3]^2$ (a region thinner than the
-grid could be missed, so the count is a lower bound).}}
-\label{{fig:regionmap}}
-\end{{figure}}
-"""
-    displays = {
-        "joints": Display(rf"\[ x = -\frac{{\theta_{{d0}}}}{{\theta_{{d1}}}}: \qquad {joint_list}. \]", records[:1]),
-        "pieces": Display(rf"\[ y = {_cases(pl, x)} \]", records[1:4]),
-    }
+    tex = text.section(title=TITLE, joints_tex=tagged(joints, records[:1]), pieces_tex=tagged(pieces, records[1:4]),
+                       regions=pl.regions, deep_regions=deep_pl.regions, deep_bound=max_regions(deep_spec.widths),
+                       figure_1d=figure_1d, plane_regions=expected, figure_2d=figure_2d)
+    displays = {"joints": Display(joints, records[:1]), "pieces": Display(pieces, records[1:4])}
     return TopicResult(SLUG, TITLE, tex, [figure_1d, figure_2d], records, displays)
 
 
