@@ -30,13 +30,17 @@ ValueError: activation 'bad' must be an expression in one real symbol, got 2: w,
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import keyword
 import re
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import sympy as sp
 
 from symbolic.spec.activations import ACTIVATIONS, Activation
+from symbolic.spec.registry import resolve_path
 from symbolic.activations.functions import ACTIVATION_CLASSES, Activation as ActivationFunction, Indicator, ReLU
 
 __all__ = ["register_activation", "make_activation", "RegisteredActivation"]
@@ -160,6 +164,50 @@ def _is_continuous(expr: sp.Expr, z: sp.Symbol, kinks: tuple) -> bool:
     return all(abs(sp.N(expr.subs(z, t + e) - expr.subs(z, t - e), 40)) < 1e-20 for t in kinks)
 
 
+def _defined_in_source(path: str) -> bool:
+    """True when the module of a dotted path defines its last name as a function or class at its
+    top level, read from the module's source without importing its package (torch takes a second
+    or two to import, and ``derive`` needs no torch); False when that cannot be told this way."""
+    module, _, attr = path.rpartition(".")
+    package, *inner = module.split(".")
+    try:
+        spec = importlib.util.find_spec(package)  # a top-level name: found without importing it
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    base = Path(next(iter(spec.submodule_search_locations)), *inner)
+    source = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    return any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == attr for node in tree.body)
+
+
+def _check_torch(name: str, function: str | Callable | None) -> None:
+    """A ``torch=`` function must exist and be callable. A dotted path that its module's source
+    defines is accepted as it is; any other is imported now, with a "did you mean" for a
+    misspelt part (unless torch cannot be imported here: the command that builds the twin
+    then says so)."""
+    if function is None or callable(function):
+        return
+    if not isinstance(function, str):
+        raise TypeError(f"the torch function of activation {name!r} must be a callable or a dotted path such as "
+                        f"'torch.nn.functional.softsign', got {type(function).__name__} {function!r}")
+    if _defined_in_source(function):
+        return
+    try:
+        found = resolve_path(function)
+    except ImportError:
+        return
+    except ValueError as exc:
+        raise ValueError(f"the torch function of activation {name!r}: {exc}") from None
+    if not callable(found):
+        raise ValueError(f"the torch function of activation {name!r}, {function!r}, is a {type(found).__name__}, "
+                         f"not a function; name a function such as 'torch.nn.functional.softsign'")
+
+
 def make_activation(name: str, expr: sp.Expr, *, derivative: sp.Expr | None = None,
                     kinks: Sequence[Any] | None = None, latex: str | None = None, title: str | None = None,
                     torch: str | Callable | None = None) -> Activation:
@@ -176,8 +224,9 @@ def make_activation(name: str, expr: sp.Expr, *, derivative: sp.Expr | None = No
     latex : LaTeX of the name; default ``\mathrm{name}``.
     title : the name in prose; default ``name``.
     torch : a torch function for the twin (a callable, or a dotted path such as
-        ``"torch.nn.functional.softsign"``, imported only when the twin is built); default
-        the torch code printed from ``expr``.
+        ``"torch.nn.functional.softsign"``, checked now: read from its module's source where
+        that defines it, else imported; a misspelt part is refused with a "did you mean");
+        default the torch code printed from ``expr``.
 
     >>> z = sp.Symbol("z", real=True)
     >>> entry = make_activation("hardtanh-mine", sp.Max(-1, sp.Min(1, z)))
@@ -216,6 +265,7 @@ def make_activation(name: str, expr: sp.Expr, *, derivative: sp.Expr | None = No
                 raise ValueError(f"activation {name!r}: the given derivative {given} differs from d/d{z} of the "
                                  f"expression, {slope}, at {z} = {p}")
         slope = given
+    _check_torch(name, torch)
     piecewise_linear = _is_piecewise_linear(slope, z, found)
     cls = type(_class_name(name), (RegisteredActivation,), {
         "_expr": sp.Lambda(z, expr), "_slope": sp.Lambda(z, slope), "latex_name": latex or _latex_name(name),

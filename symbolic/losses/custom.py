@@ -16,20 +16,30 @@ numeric twin prints its torch NLL from the SymPy form, and every command takes
 ...               outputs=1, support="real")
 Traceback (most recent call last):
 ...
-ValueError: the density of loss 'half' is not normalised over the real line: it integrates to 1/2 (symbolic (sympy.integrate)), not 1; divide by its integral or fix the support
+ValueError: the density of loss 'half' is not normalised over the real line: it integrates to 1/2 (symbolic (sympy.integrate)), not 1; divide the density by its integral, 1/2, or fix the support
+
+An integral that depends on the parameters is not one number to divide by:
+
+>>> register_loss("no-2b", density=sp.exp(-sp.Abs(y - mu) / b), target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])},
+...               outputs=2, support="real")
+Traceback (most recent call last):
+...
+ValueError: the density of loss 'no-2b' is not normalised over the real line: it integrates to 2*b (symbolic (sympy.integrate)), not 1: it depends on the parameter b, and a density must integrate to 1 for every parameter value; fix its normalising factor (a function of b) or the support
 """
 
 from __future__ import annotations
 
+import inspect
+import operator
 from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
-from symbolic.losses.block import Block
-from symbolic.losses.engine import Engine
+from symbolic.losses.block import Block, support_interval
+from symbolic.losses.engine import Engine, _attempt, normalisation_check
 from symbolic.spec.losses import LOSSES, PRINTED, SUPPORTS, Likelihood, _fixed
 from symbolic.losses.nonnegative import check_nonnegative
-from symbolic.losses.engine import check_normalised
+from symbolic.spec.registry import resolve_path, suggest
 
 __all__ = ["register_loss"]
 
@@ -38,10 +48,35 @@ def _outputs(n: int) -> tuple[sp.Symbol, ...]:
     return tuple(sp.Symbol(f"f_{{{j}}}", real=True) for j in range(1, n + 1))
 
 
+class _LinkOutputs(tuple):
+    """The outputs ``f`` a link is called with: ``f[j]`` past the last output is refused naming
+    the index and the number of outputs (instead of an IndexError from inside the link)."""
+
+    loss: str
+
+    def __new__(cls, outputs: Sequence[sp.Symbol], loss: str) -> "_LinkOutputs":
+        self = super().__new__(cls, outputs)
+        self.loss = loss
+        return self
+
+    def __getitem__(self, key):
+        try:
+            j = operator.index(key)
+        except TypeError:  # a slice
+            return super().__getitem__(key)
+        n = len(self)
+        if not -n <= j < n:
+            have = "f[0]" if n == 1 else "f[0] and f[1]" if n == 2 else f"f[0] to f[{n - 1}]"
+            fix = f", or declare outputs={j + 1}" if j >= n else ""
+            raise ValueError(f"the link of loss {self.loss!r} uses f[{j}], but the loss declares outputs={n}: its "
+                             f"outputs are {have} (counted from 0); use one of them{fix}")
+        return super().__getitem__(j)
+
+
 def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[sp.Symbol],
                   link: Callable[[tuple[sp.Symbol, ...]], Mapping[sp.Symbol, sp.Expr]], outputs: int, support: str,
                   stable: Callable[[tuple[sp.Symbol, ...]], sp.Expr] | sp.Expr | None = None,
-                  torch_distribution: Callable[..., Any] | None = None) -> Likelihood:
+                  torch_distribution: Callable[..., Any] | str | None = None) -> Likelihood:
     r"""Register the loss ``l_i = -log Pr(y_i | link[f_1, ..., f_{D_o}])`` under ``name``.
 
     Parameters
@@ -49,28 +84,31 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
     name : the ``--loss`` name; must not be taken.
     density : ``Pr(y | theta)``, a SymPy expression in ``target`` and the parameters theta.
     target : the target symbol (or a tuple of them, one per data column).
-    link : ``link(f)`` maps the tuple of per-sample output symbols ``f_1..f_{D_o}`` to
-        ``{parameter: expression}``; every parameter of the density needs one, and a
-        parameter declared ``positive=True`` needs an expression positive for every output
-        (``exp(f_2)``, not ``f_2``).
+    link : ``link(f)`` maps the tuple of per-sample output symbols ``f_1..f_{D_o}`` (``f[0]`` to
+        ``f[D_o - 1]``; an index past them is refused naming it) to ``{parameter: expression}``;
+        every parameter of the density needs one, and a parameter declared ``positive=True``
+        needs an expression positive for every output (``exp(f_2)``, not ``f_2``).
     outputs : D_o, the number of network outputs.
     support : one of real, positive, nonnegative, unit-interval, circular, binary, count,
         class, ranking.
     stable : optional per-sample loss in the outputs and target (an expression, or ``f -> expr``),
         proven equal to ``-log Pr(y | link[f])`` by the engine.
     torch_distribution : optional ``(**parameters) -> torch.distributions.Distribution``, called
-        with the linked parameters by name: an extra oracle in ``verify``.
+        with the linked parameters by name (``make(mu=..., b=...)``): an extra oracle in
+        ``verify`` and the notes. A function, or a dotted path such as
+        ``"torch.distributions.Laplace"`` when the parameter symbols carry its keyword names
+        (``loc``, ``scale``). A path is imported now (a misspelt part is refused with a "did you
+        mean"), and keywords that do not match the parameters are refused, naming both.
 
     The density must be nonnegative on the support, for every parameter the link gives
     (proven by SymPy's assumptions, else checked on a dense sample; refused naming a target
     and parameters where it is negative), and integrate (or sum) to one over the support:
-    checked symbolically, else numerically, and refused with the total measured.
+    checked symbolically, else numerically, and refused with what it integrates to (an integral
+    that depends on the parameters is named as such: the density needs its normalising factor).
     """
     if name in LOSSES:
         LOSSES.add(name, None)  # the registry's own message: already registered
     if support not in SUPPORTS:
-        from symbolic.spec.registry import suggest
-
         raise ValueError(f"unknown support {support!r}{suggest(support, SUPPORTS)}; choose one of {', '.join(SUPPORTS)}")
     if isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1:
         raise ValueError(f"outputs (D_o) must be a positive integer, got {outputs!r}")
@@ -85,7 +123,7 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
         raise TypeError(f"link must be a function f -> {{parameter: expression}}, got {type(link).__name__}")
 
     def build(f: tuple[sp.Symbol, ...]) -> Block:
-        mapping = {sp.sympify(p): sp.sympify(e) for p, e in dict(link(f)).items()}
+        mapping = {sp.sympify(p): sp.sympify(e) for p, e in dict(link(_LinkOutputs(f, name))).items()}
         parameters = tuple(sorted(density.free_symbols - set(targets), key=lambda s: s.name))
         missing = [p for p in parameters if p not in mapping]
         if missing:
@@ -104,12 +142,13 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
                      stable=None if expr is None else sp.sympify(expr), distribution=name)
 
     block = build(_outputs(outputs))
+    make = None if torch_distribution is None else _torch_distribution(name, block, torch_distribution)
     check_nonnegative(block)  # before the integral: a density that is negative somewhere may still integrate to 1
-    check_normalised(block)
+    _check_normalised(block)
     model = Engine(name, build, outputs)
     model._blocks[outputs] = block
     n_targets = len(targets)
-    oracle = None if torch_distribution is None else _oracle(block, torch_distribution)
+    oracle = None if make is None else _oracle(block, make)
     entry = Likelihood(name, SUPPORTS[support], _fixed(outputs, n_targets, ", ".join(
         f"{p} = {e}" for p, e in block.link.items())), f"{name} (registered)", symbolic=model,
         torch_distribution=oracle, torch_nll=PRINTED, builtin=False,
@@ -117,8 +156,9 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
     return LOSSES.add(name, entry)
 
 
-def _oracle(block: Block, make: Callable[..., Any]) -> Callable:
-    """``(entry, f, constants) -> make(**linked parameters)``, the links compiled to torch."""
+def _oracle(block: Block, make: Callable[..., Any] | str) -> Callable:
+    """``(entry, f, constants) -> make(**linked parameters)``, the links compiled to torch
+    (``make`` a dotted path where torch could not be imported at registration)."""
     compiled: dict[str, Any] = {}
 
     def oracle(entry, f, constants):
@@ -126,7 +166,88 @@ def _oracle(block: Block, make: Callable[..., Any]) -> Callable:
 
         if "fn" not in compiled:
             compiled["fn"] = compile_program(list(block.outputs), [], list(block.link.values()), "torch")
+            compiled["make"] = resolve_path(make) if isinstance(make, str) else make
         values = compiled["fn"](*[f[:, j] for j in range(f.shape[1])])
-        return make(**{p.name: v for p, v in zip(block.link, values)})
+        return compiled["make"](**{p.name: v for p, v in zip(block.link, values)})
 
     return oracle
+
+
+def _torch_distribution(name: str, block: Block, given: Callable[..., Any] | str) -> Callable[..., Any] | str:
+    """The ``torch_distribution`` of a loss, checked at registration: a dotted path must name
+    something that exists ("did you mean" otherwise), and the callable must take the density's
+    parameters as keywords, since the oracle calls it as ``make(mu=..., b=...)``. A path stays a
+    string when torch cannot be imported here (the command that needs torch then says so)."""
+    make = given
+    if isinstance(given, str):
+        try:
+            make = resolve_path(given)
+        except ImportError:
+            return given
+        except ValueError as exc:
+            raise ValueError(f"the torch_distribution of loss {name!r}: {exc}") from None
+    if not callable(make):
+        raise TypeError(f"the torch_distribution of loss {name!r} must be a function (**parameters) -> "
+                        f"torch.distributions.Distribution or a dotted path such as "
+                        f"'torch.distributions.Laplace', got {type(make).__name__} {make!r}")
+    try:
+        parameters = inspect.signature(make).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): it is called as it is
+        return make
+    names = [p.name for p in block.link]  # the keywords the oracle passes
+    by_keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+    missing = [] if takes_any else [n for n in names if n not in {p.name for p in parameters if p.kind in by_keyword}]
+    extra = [p.name for p in parameters if p.default is inspect.Parameter.empty and p.name not in names
+             and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    if missing or extra:
+        shown = given if isinstance(given, str) else getattr(make, "__name__", "torch_distribution")
+        s = lambda words: "s" * (len(words) > 1)  # noqa: E731
+        problems = ([f"missing keyword{s(missing)} {', '.join(missing)}"] if missing else []) + \
+            ([f"extra keyword{s(extra)} {', '.join(extra)} (the density has no parameter of that name)"] if extra else [])
+        raise ValueError(f"the torch_distribution of loss {name!r} is called with the density's parameters by name, "
+                         f"{shown}({', '.join(n + '=...' for n in names)}), but its keywords do not match: "
+                         f"{'; '.join(problems)}; the parameter symbols are {', '.join(names)}: take them by these "
+                         f"names (torch_distribution=lambda {', '.join(names)}: ...), or name the symbols after its "
+                         f"keywords")
+    return make
+
+
+def _symbolic_total(block: Block) -> sp.Expr | None:
+    """The integral of the density over a continuous support, in the parameter symbols, where
+    SymPy finds it in a few seconds; else None."""
+    interval = support_interval(block.support)
+    if interval is None:
+        return None
+
+    def integral():
+        total = block.density
+        for t in reversed(block.targets):
+            total = sp.integrate(total, (t, *interval), conds="none")
+        return total
+
+    total = _attempt(integral)
+    return None if total is None or total.has(sp.Integral) else total
+
+
+def _check_normalised(block: Block) -> None:
+    """Refuse a density that does not integrate (or sum) to one over its support, saying what it
+    integrates to. "Divide by it" only when the integral is a number: one that depends on the
+    parameters is not fixed by one division, the density needs its normalising factor in them."""
+    check = normalisation_check(block)
+    if check.passed:
+        return
+    name, where = block.name, block.support.where
+    total = _symbolic_total(block)
+    refused = f"the density of loss {name!r} is not normalised over {where}"
+    if total is not None and not total.free_symbols:
+        raise ValueError(f"{refused}: it integrates to {total} (symbolic (sympy.integrate)), not 1; divide the "
+                         f"density by its integral, {total}, or fix the support")
+    rule = "a density must integrate to 1 for every parameter value"
+    if total is None:
+        raise ValueError(f"{refused}: it {check.detail} ({check.method}), not 1; {rule}: fix its normalising "
+                         f"factor or the support")
+    symbols = ", ".join(sorted(map(str, total.free_symbols)))
+    raise ValueError(f"{refused}: it integrates to {total} (symbolic (sympy.integrate)), not 1: it depends on the "
+                     f"parameter{'s' * (len(total.free_symbols) > 1)} {symbols}, and {rule}; fix its normalising "
+                     f"factor (a function of {symbols}) or the support")

@@ -12,9 +12,9 @@ it: entries build their SymPy and torch parts lazily.
 from __future__ import annotations
 
 import difflib
-from typing import Generic, Iterable, Iterator, TypeVar
+from typing import Any, Generic, Iterable, Iterator, TypeVar
 
-__all__ = ["Registry", "suggest"]
+__all__ = ["Registry", "resolve_path", "suggest"]
 
 E = TypeVar("E")
 
@@ -29,6 +29,43 @@ def suggest(name: object, options: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(str(name), list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def resolve_path(path: str) -> Any:
+    """The object a dotted path names (``"torch.distributions.Normal"``), imported now; a
+    ValueError naming the first part that does not exist, with a "did you mean" over the names
+    of the module or object before it (for a first part that is no installed module: over the
+    installed top-level modules). A package that is there but fails to import (an ImportError
+    inside it) propagates its ImportError.
+
+    >>> resolve_path("difflib.get_close_matches").__name__
+    'get_close_matches'
+    >>> resolve_path("difflib.get_close_match")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'difflib.get_close_match' does not exist: difflib has no 'get_close_match' (did you mean 'get_close_matches'?)
+    """
+    import importlib.util
+
+    parts = path.split(".") if isinstance(path, str) else []
+    if len(parts) < 2 or not all(p.isidentifier() for p in parts):
+        raise ValueError(f"expected a dotted path such as 'torch.distributions.Normal', got {path!r}")
+    if importlib.util.find_spec(parts[0]) is None:
+        import pkgutil
+
+        raise ValueError(f"{path!r} does not exist: there is no module {parts[0]!r}"
+                         f"{suggest(parts[0], (m.name for m in pkgutil.iter_modules()))}")
+    obj = importlib.import_module(parts[0])
+    for k, part in enumerate(parts[1:], start=1):
+        if not hasattr(obj, part):
+            try:  # a submodule that its package does not import
+                importlib.import_module(".".join(parts[:k + 1]))
+            except ImportError:
+                names = [n for n in dir(obj) if not n.startswith("_")]
+                raise ValueError(f"{path!r} does not exist: {'.'.join(parts[:k])} has no {part!r}"
+                                 f"{suggest(part, names)}") from None
+        obj = getattr(obj, part)
+    return obj
 
 
 class Registry(Generic[E]):

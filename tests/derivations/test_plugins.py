@@ -29,6 +29,58 @@ def test_bad_plugin_is_one_error_line(tmp_path, text, message):
     assert code == 2 and err == message + "\n" and "Traceback" not in err
 
 
+_LOSS = """import sympy as sp
+from symbolic import register_loss, register_activation
+y, mu = sp.Symbol("y", real=True), sp.Symbol("mu", real=True)
+s = sp.Symbol("s", positive=True)
+normal = sp.exp(-(y - mu)**2 / (2 * s**2)) / (s * sp.sqrt(2 * sp.pi))
+
+
+def make(loc, scale):
+    import torch
+
+    return torch.distributions.Normal(loc, scale)
+
+
+"""
+
+
+@pytest.mark.parametrize("registration, message", [
+    # a torch_distribution whose keywords are not the parameter symbols
+    ('register_loss("n", density=normal, target=y, link=lambda f: {mu: f[0], s: sp.exp(f[1])}, outputs=2,\n'
+     '              support="real", torch_distribution=make)',
+     "ValueError: the torch_distribution of loss 'n' is called with the density's parameters by name, "
+     "make(mu=..., s=...), but its keywords do not match: missing keywords mu, s; extra keywords loc, scale "
+     "(the density has no parameter of that name); the parameter symbols are mu, s: take them by these names "
+     "(torch_distribution=lambda mu, s: ...), or name the symbols after its keywords"),
+    # a link past the outputs
+    ('register_loss("n", density=normal, target=y, link=lambda f: {mu: f[0], s: sp.exp(f[2])}, outputs=2,\n'
+     '              support="real")',
+     "ValueError: the link of loss 'n' uses f[2], but the loss declares outputs=2: its outputs are f[0] and f[1] "
+     "(counted from 0); use one of them, or declare outputs=3"),
+    # a misspelt torch path, for a loss and for an activation
+    ('register_loss("n", density=normal, target=y, link=lambda f: {mu: f[0], s: sp.exp(f[1])}, outputs=2,\n'
+     '              support="real", torch_distribution="torch.distributions.Normall")',
+     "ValueError: the torch_distribution of loss 'n': 'torch.distributions.Normall' does not exist: "
+     "torch.distributions has no 'Normall' (did you mean 'Normal'?)"),
+    ('register_activation("soft", y / (1 + sp.Abs(y)), torch="torch.nn.functional.softsgn")',
+     "ValueError: the torch function of activation 'soft': 'torch.nn.functional.softsgn' does not exist: "
+     "torch.nn.functional has no 'softsgn' (did you mean 'softsign'?)"),
+    # a density without its normalising factor 1/(s sqrt(2 pi)): the integral depends on s
+    ('register_loss("n", density=normal * s * sp.sqrt(2 * sp.pi), target=y, link=lambda f: {mu: f[0], s: sp.exp(f[1])},\n'
+     '              outputs=2, support="real")',
+     "ValueError: the density of loss 'n' is not normalised over the real line: it integrates to sqrt(2)*sqrt(pi)*s "
+     "(symbolic (sympy.integrate)), not 1: it depends on the parameter s, and a density must integrate to 1 for every "
+     "parameter value; fix its normalising factor (a function of s) or the support"),
+], ids=["torch-keywords", "link-index", "loss-torch-path", "activation-torch-path", "unnormalised"])
+def test_a_plugin_mistake_is_refused_at_registration_with_the_fix(tmp_path, registration, message):
+    (tmp_path / "p.py").write_text(_LOSS + registration + "\n")
+    code, out, err = _run("derive", "--plugin", "p.py", "--widths", "1,1", cwd=tmp_path)
+    line = _LOSS.count("\n") + 1  # the registration's line
+    assert code == 2 and err == f"error: plugin 'p.py', line {line}: {message}\n", err
+    assert "divide" not in err  # an integral in the parameters is no number to divide by
+
+
 def test_example_plugin_verify_and_regions(tmp_path):
     plugin = os.path.join(ROOT, "examples", "my_losses.py")
     code, out, err = _run("verify", "--plugin", plugin, "--widths", "2,3,2", "--activation", "softsign",

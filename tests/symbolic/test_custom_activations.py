@@ -143,6 +143,35 @@ def test_taken_and_malformed_names_and_non_expressions_are_refused():
         register_activation("txt", "z/(1 + Abs(z))")  # a string is never parsed (sympify would eval it)
 
 
+@pytest.mark.parametrize("path, message", [
+    ("torch.nn.functional.softsgn", r"^the torch function of activation 'bad': 'torch.nn.functional.softsgn' does "
+                                    r"not exist: torch.nn.functional has no 'softsgn' \(did you mean 'softsign'\?\)$"),
+    ("torch.tanhh", r"^the torch function of activation 'bad': 'torch.tanhh' does not exist: torch has no 'tanhh' "
+                    r"\(did you mean 'tanh'\?\)$"),
+    ("torch.nn.functional", r"^the torch function of activation 'bad', 'torch.nn.functional', is a module, not a "
+                            r"function"),
+])
+def test_a_torch_path_that_names_no_function_is_refused_at_registration(path, message):
+    with pytest.raises(ValueError, match=message):
+        register_activation("bad", z / (1 + sp.Abs(z)), torch=path)
+    assert "bad" not in ACTIVATIONS
+
+
+def test_a_torch_path_its_module_defines_is_checked_without_importing_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, sympy as sp\nfrom symbolic.activations.custom import make_activation\n"
+            "z = sp.Symbol('z', real=True)\n"
+            "make_activation('s', z / (1 + sp.Abs(z)), torch='torch.nn.functional.softsign')\n"
+            "print('torch' in sys.modules)\n"
+            "try:\n    make_activation('s', z / (1 + sp.Abs(z)), torch='torch.nn.functional.softsgn')\n"
+            "except ValueError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0] == "False"  # the right path: read from torch's source, not imported
+    assert out.splitlines()[1].endswith("(did you mean 'softsign'?)")  # the wrong one: imported, and refused
+
+
 def test_a_given_correct_derivative_is_accepted_and_used():
     entry = make_activation("tanh-mine", sp.tanh(z), derivative=1 - sp.tanh(z) ** 2)
     assert sp.diff(entry.sympy_function()(z), z) == 1 - sp.tanh(z) ** 2

@@ -77,3 +77,26 @@ def test_a_parameter_without_a_link_and_an_unknown_support_are_refused():
     with pytest.raises(ValueError, match=r"^unknown support 'reals' \(did you mean 'real'\?\)"):
         register_loss("bad-support", density=LAPLACE, target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])},
                       outputs=2, support="reals")
+
+
+def test_a_torch_distribution_by_its_dotted_path_is_the_oracle_when_the_symbols_carry_its_keywords():
+    from derivations.checks.crosscheck import gradient_check
+    from symbolic.spec import NetworkSpec
+
+    loc, scale = sp.Symbol("loc", real=True), sp.Symbol("scale", positive=True)
+    register_loss("laplace-by-path", density=sp.exp(-sp.Abs(y - loc) / scale) / (2 * scale), target=y,
+                  link=lambda f: {loc: f[0], scale: sp.exp(f[1])}, outputs=2, support="real",
+                  torch_distribution="torch.distributions.Laplace")
+    checks = gradient_check(NetworkSpec((1, 3, 2), "tanh"), "laplace-by-path", I=16, seed=0, paths=("layers",))
+    assert "loss l_i vs torch.distributions" in {c.name for c in checks}
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+
+
+def test_a_torch_distribution_that_is_no_function_and_a_negative_index_past_the_outputs_are_refused():
+    link = lambda f: {mu: f[0], b: sp.exp(f[1])}  # noqa: E731
+    with pytest.raises(TypeError, match=r"^the torch_distribution of loss 'lap-3' must be a function"):
+        register_loss("lap-3", density=LAPLACE, target=y, link=link, outputs=2, support="real", torch_distribution=3)
+    with pytest.raises(ValueError, match=r"^the link of loss 'lap-neg' uses f\[-3\], but the loss declares outputs=2: "
+                                         r"its outputs are f\[0\] and f\[1\] \(counted from 0\); use one of them$"):
+        register_loss("lap-neg", density=LAPLACE, target=y, link=lambda f: {mu: f[-3], b: sp.exp(f[1])}, outputs=2,
+                      support="real")
