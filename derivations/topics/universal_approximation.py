@@ -13,6 +13,7 @@ import torch
 
 from derivations.figures.regions import universal_approximation_figure
 from derivations.checks.records import assign_ids, tagged
+from derivations.topics.texts import universal_approximation as text
 from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.data import Dataset
 from numeric.model import DeepNetworkModule
@@ -70,27 +71,40 @@ def _trained(ctx: TopicContext) -> list[dict]:
     return rows
 
 
-def build(ctx: TopicContext) -> TopicResult:
+def _bound_checks(rows: list[dict]) -> list[dict]:
+    """Each construction's largest error on the grid is within h^2 max|f''| / 8."""
     records = []
-    rows = interpolation_errors(target, INTERVAL, WIDTHS, samples=8001)
     for r in rows:
         h = (INTERVAL[1] - INTERVAL[0]) / r["D"]
         bound = error_bound(h, CURVATURE)
         records.append(record(rf"$D = {r['D']}$: largest error on the grid ${r['max_error']:.3g} \le h^2 \max|f''|/8 = {bound:.3g}$",
                               "bound", r["max_error"], r["max_error"] <= bound, "upper bound, checked on a grid of 8001 points",
                               id=f"bound.D{r['D']}"))
+    return records
+
+
+def _attained_checks() -> list[dict]:
+    """For f = x^2 the bound is attained at the midpoints, exactly."""
+    records = []
     for D in (2, 4, 8):
         worst, bound = _attained(D)
         records.append(record(rf"$f = x^2$, $D = {D}$: the error at the midpoints is exactly $h^2 \max|f''|/8 = {bound}$ (attained)",
                               "bound", float(abs(worst - bound)), worst == bound, "exact rationals, attained",
                               id=f"attained.D{D}"))
+    return records
+
+
+def _trend_check(rows: list[dict]) -> dict:
+    """The largest error falls from row to row of the table."""
     falling = all(b["max_error"] < a["max_error"] for a, b in zip(rows, rows[1:]))
     rises = [max(0.0, b["max_error"] - a["max_error"]) for a, b in zip(rows, rows[1:])]
-    records.append(record("the maximum error falls as D grows", "trend", max(rises), falling,
-                          "table (largest rise between rows)"))
+    return record("the maximum error falls as D grows", "trend", max(rises), falling, "table (largest rise between rows)")
 
-    # the construction passes exactly through its N = D + 1 points, and the torch twin agrees
-    fits = []
+
+def _interpolation_checks() -> tuple[list[tuple], list[dict]]:
+    """The construction passes exactly through its N = D + 1 points, and the torch twin agrees:
+    ``(D, exact pieces)`` of each network and the records."""
+    fits, records = [], []
     for D in (3, 6, 12, 24):
         nodes = np.linspace(*INTERVAL, D + 1)
         values = target(nodes)
@@ -106,52 +120,25 @@ def build(ctx: TopicContext) -> TopicResult:
         records.append(record(f"D = {D}: PyTorch twin at the points", "exact-vs-torch", err, err <= FLOAT64_RTOL,
                               "float64, relative error"))
         fits.append((D, pl))
+    return fits, records
 
+
+def build(ctx: TopicContext) -> TopicResult:
+    # The construction's error against the bound h^2 max|f''| / 8, attained for f = x^2.
+    rows = interpolation_errors(target, INTERVAL, WIDTHS, samples=8001)
+    attained = _attained_checks()
+    records = [*_bound_checks(rows), *attained, _trend_check(rows)]
+    # The construction passes exactly through its points; trained networks for comparison.
+    fits, fit_records = _interpolation_checks()
+    records += fit_records
     trained = _trained(ctx)
-    fig = universal_approximation_figure(target, INTERVAL, fits, rows, trained)
-    figure = ctx.save_figure(fig, "universal_approximation")
+    figure = ctx.save_figure(universal_approximation_figure(target, INTERVAL, fits, rows, trained), "universal_approximation")
 
-    trained_by_D = {r["D"]: r["max_error"] for r in trained}
-    table = "\\\\\n".join(
-        f"{r['D']} & {r['parameters']} & {r['max_error']:.3e} & "
-        + (f"{trained_by_D[r['D']]:.3e}" if r["D"] in trained_by_D else "--") for r in rows)
     assign_ids(SLUG, records)
-    construction_latex = r"""\[ y = y_1 + \sum_{d=1}^{N-1} \Delta_d\, \mathrm{ReLU}[x - x_d], \qquad \Delta_1 = s_1,\ \
-\Delta_d = s_d - s_{d-1},\ \ s_d = \frac{y_{d+1} - y_d}{x_{d+1} - x_d}, \]"""
-    construction_records = [r for r in records if r["id"].startswith(f"{SLUG}.d-") or "attained" in r["id"]]
-    construction = tagged(construction_latex, construction_records)
-    tex = rf"""\section{{{TITLE}}}
-The universal approximation theorem says that for any continuous function there is a shallow
-network that approximates it as closely as we like. For ReLU networks with one input there is
-a direct construction: the shallow network with one hidden unit per interval,
-{construction}
-passes exactly through the $N = D + 1$ points $(x_n, f(x_n))$: it is the piecewise-linear
-interpolant, each joint changing the slope to that of the next interval. For a target with a
-continuous second derivative the maximum error on $[x_1, x_N]$ is at most $h^2 \max|f''| / 8$
-with spacing $h$ (an upper bound, attained: for $f(x) = x^2$ the error at every midpoint is
-exactly $h^2/4$, checked in exact rationals for $D = 2, 4, 8$), so the bound falls like $D^{{-2}}$.
-For $f(x) = \sin(2\pi x) + x/2$ on $[0, 1]$ (errors: the maximum over a grid of 8001 points):
-\begin{{center}}
-\begin{{tabular}}{{rrrr}}
-\toprule
-$D$ & parameters & grid max error, construction & grid max error, trained (Adam) \\
-\midrule
-{table}\\
-\bottomrule
-\end{{tabular}}
-\end{{center}}
-Shallow networks of the same widths trained by Adam (1500 full-batch steps on 100 samples,
-least-squares loss, seed {ctx.seed}) need not find such a good solution: gradient descent from
-a random start can leave units unused, and the theorem says a good network exists, not that
-training finds it.
-\begin{{figure}}[ht]
-\centering
-\includegraphics[width=\textwidth]{{{figure}}}
-\caption{{Top: the target (grey) and the interpolating shallow network through $D + 1$
-points. Bottom: the maximum error against $D$, for the construction and for trained networks.}}
-\end{{figure}}
-"""
-    displays = {"construction": Display(construction_latex, construction_records)}
+    construction_records = attained + fit_records
+    tex = text.section(title=TITLE, construction_tex=tagged(text.CONSTRUCTION, construction_records), rows=rows,
+                       trained=trained, seed=ctx.seed, figure=figure)
+    displays = {"construction": Display(text.CONSTRUCTION, construction_records)}
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
