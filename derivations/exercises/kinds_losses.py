@@ -1,11 +1,14 @@
 r"""Exercise kinds on losses from maximum likelihood: the per-sample NLL of a distribution
 with a given link, and the prediction rule of a classifier.
 
-The NLLs of the normal, Bernoulli and Poisson models are the package's registry
-expressions (:func:`symbolic.losses.sample.sample_loss`); Laplace and exponential follow the same
-recipe here. Each solution is the checked derivation ``l = -log Pr(y | f)`` down to the
-answer, proven once per distribution and parameter; the twin is torch's own NLL
-(``numeric.losses`` or ``torch.distributions``) at random points.
+Each NLL exercise is a loss of the registry (:func:`symbolic.spec.losses.get_loss`): its density
+and link are the entry's SymPy side (one output ``f``; the normal's ``sigma`` and the Laplace
+scale ``b`` fixed to a drawn number), and its torch reference is the entry's torch side: the
+``torch.distributions`` oracle where the entry has one (Laplace, exponential), else its PyTorch
+twin (torch's own Gaussian, binary cross-entropy and Poisson losses). The solution is the checked
+derivation ``l = -log Pr(y | f)`` from that density down to the answer, proven once per
+distribution and parameter; the answer is the registry's per-sample loss where the student
+writes it so (normal, Bernoulli, Poisson), the tidy form otherwise, proven equal to it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sympy as sp
 from symbolic.activations.functions import Softplus, sig
 from symbolic.core.derivation import Cases, Derivation
 from symbolic.losses.sample import sample_loss
+from symbolic.spec.losses import get_loss
 
 from derivations.exercises.base import Exercise, R, kind, number_latex, pick, tex_number
 
@@ -28,23 +32,27 @@ y_positive = sp.Symbol("y", positive=True)
 l = sp.Symbol("l")  # noqa: E741 - the lecture's per-sample loss
 
 
+def _registry_answer(loss: str, y: sp.Symbol, constants: dict | None = None) -> sp.Expr:
+    """The registry's per-sample loss of one output ``f``, in the exercise's target ``y``."""
+    sample = sample_loss(loss, [f])
+    return sample.expr.xreplace({sample.targets[0]: y, **(constants or {})})
+
+
 def _normal(s):
     y = y_real
-    density = sp.exp(-(y - f) ** 2 / (2 * s**2)) / sp.sqrt(2 * sp.pi * s**2)
-    answer = sample_loss("normal", [f]).expr.xreplace({sp.Symbol("sigma", positive=True): s})
+    answer = _registry_answer("normal", y, {sp.Symbol("sigma", positive=True): s})
     steps = [((y - f) ** 2 / (2 * s**2) + sp.log(2 * sp.pi * s**2) / 2, "logarithm of the density")]
     mistakes = [(r"you dropped the constant $\frac{1}{2}\log(2\pi\sigma^2)$", (y - f) ** 2 / (2 * s**2)),
                 (r"you lost the factor $\frac{1}{2}$ of the exponent", (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2)]
     text = (rf"a normal distribution with mean $\mu = f$ and fixed standard deviation $\sigma = {number_latex(s)}$, "
             r"$Pr(y \mid \mu) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(y - \mu)^2 / (2\sigma^2)}$")
-    return y, density, answer, steps, mistakes, text, {}
+    return answer, steps, mistakes, text, {}
 
 
 def _bernoulli(_):
     y = y_real
     lam = sig(f)
-    density = lam**y * (1 - lam) ** (1 - y)
-    answer = sample_loss("bernoulli", [f]).expr.xreplace({sample_loss("bernoulli", [f]).targets[0]: y})
+    answer = _registry_answer("bernoulli", y)
     steps = [(-y * sp.log(lam) - (1 - y) * sp.log(1 - lam), "logarithm of the product"),
              (answer, r"$-\log\mathrm{sig}[f] = \mathrm{softplus}[-f] = \mathrm{softplus}[f] - f$")]
     mistakes = [(r"the link is missing: $\lambda = \mathrm{sig}[f]$, not $\lambda = f$",
@@ -52,55 +60,79 @@ def _bernoulli(_):
                 (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \lambda$", Softplus(f) - (1 - y) * f)]
     text = (r"a Bernoulli distribution $Pr(y \mid \lambda) = \lambda^{y} (1 - \lambda)^{1 - y}$, $y \in \{0, 1\}$, "
             r"with the link $\lambda = \mathrm{sig}[f]$")
-    return y, density, answer, steps, mistakes, text, {"y": [0, 1]}
+    return answer, steps, mistakes, text, {"y": [0, 1]}
 
 
 def _poisson(_):
     y = y_count
     lam = sp.exp(f)
-    density = lam**y * sp.exp(-lam) / sp.factorial(y)
-    answer = sample_loss("poisson", [f]).expr.xreplace({sample_loss("poisson", [f]).targets[0]: y})
+    answer = _registry_answer("poisson", y)
     steps = [(-y * sp.log(lam) + lam + sp.log(sp.factorial(y)), "logarithm of the density"),
              (answer, r"$\log e^{f} = f$ and $\log y! = \log\Gamma(y + 1)$")]
     mistakes = [(r"you dropped the constant $\log y!$", sp.exp(f) - y * f),
                 (r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", f - y * sp.log(f) + sp.log(sp.factorial(y)))]
     text = (r"a Poisson distribution $Pr(y \mid \lambda) = \lambda^{y} e^{-\lambda} / y!$, $y = 0, 1, 2, \dots$, with "
             r"the link $\lambda = e^{f}$")
-    return y, density, answer, steps, mistakes, text, {"y": list(range(0, 7))}
+    return answer, steps, mistakes, text, {"y": list(range(0, 7))}
 
 
 def _exponential(_):
     y = y_positive
     lam = sp.exp(f)
-    density = lam * sp.exp(-lam * y)
     answer = y * sp.exp(f) - f
     steps = [(-sp.log(lam) + lam * y, "logarithm of the density"), (answer, r"$\log e^{f} = f$")]
     mistakes = [(r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", y * f - sp.log(f))]
     text = (r"an exponential distribution $Pr(y \mid \lambda) = \lambda e^{-\lambda y}$, $y > 0$, with the link "
             r"$\lambda = e^{f}$")
-    return y, density, answer, steps, mistakes, text, {}
+    return answer, steps, mistakes, text, {}
 
 
 def _laplace(b):
     y = y_real
-    density = sp.exp(-sp.Abs(y - f) / b) / (2 * b)
     answer = sp.Abs(y - f) / b + sp.log(2 * b)
     steps = [(answer, "logarithm of the density")]
     mistakes = [(r"you dropped the constant $\log 2b$", sp.Abs(y - f) / b)]
     text = (rf"a Laplace distribution with location $\mu = f$ and fixed scale $b = {number_latex(b)}$, "
             r"$Pr(y \mid \mu) = \frac{1}{2b} e^{-|y - \mu| / b}$")
-    return y, density, answer, steps, mistakes, text, {}
+    return answer, steps, mistakes, text, {}
 
 
 MODELS = {"normal": _normal, "bernoulli": _bernoulli, "poisson": _poisson, "exponential": _exponential,
           "laplace": _laplace}
 PARAMETERS = {"normal": [R(1, 2), R(1), R(2), R(3)], "laplace": [R(1), R(3, 2), R(2), R(3)]}  # b = 1/2: log 2b = 0
+#: Each model's registry loss, the name of the parameter it fixes to the drawn number (None:
+#: none), and its target symbol.
+LOSSES = {"normal": ("normal", "sigma", y_real), "bernoulli": ("bernoulli", None, y_real),
+          "poisson": ("poisson", None, y_count), "exponential": ("exponential", None, y_positive),
+          "laplace": ("laplace", "b", y_real)}
+
+
+def _fixed(block, name: str, parameter) -> dict[sp.Symbol, sp.Expr]:
+    """``{parameter symbol: its number}`` for the model's fixed parameter (empty when none)."""
+    fixed = LOSSES[name][1]
+    return {p: sp.sympify(parameter) for p in block.parameters if p.name == fixed}
+
+
+def linked_density(name: str, parameter) -> sp.Expr:
+    """``Pr(y | f)`` of a model: the registry entry's density with its link to the one output
+    ``f`` inserted and the fixed parameter set to its number.
+
+    >>> print(sp.latex(linked_density("exponential", None)))
+    e^{f} e^{- y e^{f}}
+    """
+    loss, _, y = LOSSES[name]
+    block = get_loss(loss).model().block()
+    values = _fixed(block, name, parameter)
+    link = {p: e.xreplace({block.outputs[0]: f}) for p, e in block.link.items() if p not in values}
+    return block.density.xreplace(values).xreplace(link).xreplace({block.targets[0]: y})
 
 
 @functools.lru_cache(maxsize=None)
 def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
     """The checked derivation ``l = -log Pr(y | f)`` of one model (cached: few combinations)."""
-    y, density, answer, steps, mistakes, text, domain = MODELS[name](parameter)
+    y = LOSSES[name][2]
+    answer, steps, mistakes, text, domain = MODELS[name](parameter)
+    density = linked_density(name, parameter)
     d = Derivation(f"NLL of the {name} model", layout="block")
     d.domain = {y: Cases(domain["y"])} if domain else {}
     d.definitions[l] = -sp.log(density)
@@ -111,56 +143,54 @@ def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
     return d, (y, answer, mistakes, text, domain)
 
 
-def _normal_nll(F, Y, s):
+#: The (f, y) points at which each model's answer is compared with its torch reference.
+TWIN_POINTS = {"normal": [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))],
+               "bernoulli": [(R(7, 5), 0), (R(-2, 3), 1)],
+               "poisson": [(R(1, 2), 3), (R(-1, 4), 0)],
+               "exponential": [(R(1, 3), R(3, 2)), (R(-1, 2), R(1, 4))],
+               "laplace": [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))]}
+
+
+def torch_reference(name: str, parameter):
+    """``((F, Y) -> -log Pr(y | f), what)`` from the registry entry's torch side, float64 (I,) for
+    F, Y (I,): ``-log_prob`` of its ``torch.distributions`` oracle where it has one, else its
+    PyTorch twin. A fixed parameter goes in as the constant (sigma) or as the output whose link
+    gives it its number (the Laplace scale: ``f_2 = log b``)."""
     import torch
 
-    return -torch.distributions.Normal(F, float(s)).log_prob(Y)
+    from numeric.losses import per_sample_nll
 
+    entry = get_loss(LOSSES[name][0])
+    block = entry.model().block()
+    constants, outputs = {}, []
+    for p, value in _fixed(block, name, parameter).items():
+        if p in block.link:  # solve link[p] = value for the output it uses
+            (output,) = block.link[p].free_symbols
+            outputs.append(float(sp.solve(block.link[p] - value, output)[0]))
+        else:
+            constants[p.name] = float(value)
+    oracle = entry.oracle()
 
-def _bernoulli_nll(F, Y, _):
-    import torch
+    def reference(F, Y):
+        f_all = torch.stack([F, *(torch.full_like(F, v) for v in outputs)], dim=1)  # (I, D_o)
+        if oracle is not None:
+            return -oracle(entry, f_all, constants).log_prob(Y)
+        return per_sample_nll(entry, f_all, Y[:, None], constants.get("sigma"))
 
-    return -torch.distributions.Bernoulli(logits=F).log_prob(Y)
-
-
-def _poisson_nll(F, Y, _):
-    import torch
-
-    return -torch.distributions.Poisson(torch.exp(F)).log_prob(Y)
-
-
-def _exponential_nll(F, Y, _):
-    import torch
-
-    return -torch.distributions.Exponential(torch.exp(F)).log_prob(Y)
-
-
-def _laplace_nll(F, Y, b):
-    import torch
-
-    return -torch.distributions.Laplace(F, float(b)).log_prob(Y)
-
-
-#: Each model's torch reference, ``(f, y, parameter) -> -log Pr(y | f)`` from
-#: ``torch.distributions`` (an independent oracle), and the (f, y) points it is compared at.
-TWINS = {"normal": (_normal_nll, [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))]),
-         "bernoulli": (_bernoulli_nll, [(R(7, 5), 0), (R(-2, 3), 1)]),
-         "poisson": (_poisson_nll, [(R(1, 2), 3), (R(-1, 4), 0)]),
-         "exponential": (_exponential_nll, [(R(1, 3), R(3, 2)), (R(-1, 2), R(1, 4))]),
-         "laplace": (_laplace_nll, [(R(1, 3), R(-1, 2)), (R(-3, 2), R(2))])}
+    return reference, "torch.distributions" if oracle is not None else "PyTorch twin"
 
 
 def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
     import torch
 
-    reference, points = TWINS[name]
+    reference, what = torch_reference(name, parameter)
     out = []
-    for fv, yv in points:
+    for fv, yv in TWIN_POINTS[name]:
         F = torch.tensor([float(fv)], dtype=torch.float64)
         Y = torch.tensor([float(yv)], dtype=torch.float64)
-        value = float(reference(F, Y, parameter)[0])
+        value = float(reference(F, Y)[0])
         exact = answer.xreplace({f: fv, y: sp.Integer(yv) if isinstance(yv, int) else yv})
-        out.append((f"NLL at f = {fv}, y = {yv} (torch.distributions)", value, exact))
+        out.append((f"NLL at f = {fv}, y = {yv} ({what})", value, exact))
     return out
 
 
