@@ -13,7 +13,9 @@ import torch
 
 from derivations.checks.crosscheck import TOLERANCES, compare, compile_outputs, evaluate_outputs
 from derivations.figures.networks import shallow_decomposition_figure
-from derivations.topics.topic import Display, TopicContext, TopicResult, align, record, topic_main
+from derivations.checks.verdicts import compared
+from derivations.topics.texts import shallow as text
+from derivations.topics.topic import Display, TopicContext, TopicResult, align, topic_main
 from numeric.model import DeepNetworkModule
 from symbolic.networks.identities import shallow_is_deep
 from symbolic.networks.network import deep_network, lecture_1_3_1
@@ -28,25 +30,20 @@ VALUES: dict[str, str] = {}
 PARAMETERS = ("VALUES",)
 
 
-def build(ctx: TopicContext) -> TopicResult:
+def _example():
+    """The lecture's 1-3-1 ReLU network and its worked numbers, changed by :data:`VALUES`."""
     net, values = lecture_1_3_1()
     names = {s.name: s for s in values}
     for name, value in VALUES.items():
         if name not in names:
             raise ValueError(f"VALUES names {name!r}, not a parameter of the example; choose from {', '.join(names)}")
         values[names[name]] = sp.Rational(value)
-    x = net.inputs[0]
-    records = []
+    return net, values
 
-    equations = "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in net.equations_latex())
-    number_lines = [f"{latex(s)} = {latex(e.subs(values))}" for s, e in net.program]
-    numbers = "\\\\\n".join(line.replace(" = ", " &= ", 1) for line in number_lines)
-    identity = shallow_is_deep(1, 3, 1)
-    identity.check()
-    identity_records = identity.records()
-    records += identity_records
 
-    # The same numbers through the torch twin and the compiled symbolic network.
+def _twin_checks(net, values) -> list[dict]:
+    """The example's numbers through the torch twin, against the compiled symbolic network and
+    against the exact values at x = 0, 1, 2."""
     deep = deep_network(net.spec)
     rename = net.as_deep_parameters(deep)
     tensors = {name: np.zeros(shape) for name, shape in net.spec.tensor_shapes().items()}
@@ -60,52 +57,40 @@ def build(ctx: TopicContext) -> TopicResult:
     y_sym = evaluate_outputs(deep, X, {k: torch.tensor(v) for k, v in tensors.items()}, compile_outputs(deep, "torch"))
     c = compare("1-3-1 example: compiled symbolic network vs PyTorch twin (301 points)", y_sym, y_torch,
                 TOLERANCES[torch.float64])
-    records.append(record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error"))
+    x = net.inputs[0]
     exact = [net.substituted_outputs()[0].subs(values).subs(x, sp.Rational(v)) for v in ("0", "1", "2")]
     c2 = compare("1-3-1 example: exact values at x = 0, 1, 2 vs PyTorch twin",
                  [float(e) for e in exact], module(torch.tensor([[0.0], [1.0], [2.0]], dtype=torch.float64)).detach().reshape(-1),
                  TOLERANCES[torch.float64])
-    records.append(record(c2.name, "exact-vs-torch", c2.max_rel, c2.passed, "exact rational vs float64"))
+    return [compared(c), compared(c2, "exact-vs-torch", "exact rational vs float64")]
 
-    fig = shallow_decomposition_figure(net, values)
-    figure = ctx.save_figure(fig, "shallow_decomposition")
+
+def build(ctx: TopicContext) -> TopicResult:
+    # The lecture's 1-3-1 network, its worked numbers, and the renaming into a deep network.
+    net, values = _example()
+    number_lines = [f"{latex(s)} = {latex(e.subs(values))}" for s, e in net.program]
+    identity = shallow_is_deep(1, 3, 1)
+    identity.check()
+    identity_records = identity.records()
+    # The same numbers through the torch twin and the compiled symbolic network.
+    twin, exact = _twin_checks(net, values)
+    records = [*identity_records, twin, exact]
+    figure = ctx.save_figure(shallow_decomposition_figure(net, values), "shallow_decomposition")
 
     assign_ids(SLUG, records)
-    twin, exact_rec = records[-2], records[-1]
-    network_tex = tagged(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", identity_records + [twin])
-    numbers_tex = tagged(f"\\begin{{align*}}\n{numbers}\n\\end{{align*}}", [exact_rec])
-    tex = rf"""\section{{{TITLE}}}
-A shallow network computes linear functions of the input, passes them through an
-activation function $\mathrm{{a}}[\cdot]$ and returns a linear combination of these hidden
-units. With one input, three hidden units and the ReLU activation (the lecture's example):
-{network_tex}
-The parameters $\theta_{{d0}}, \theta_{{d1}}$ set where each hidden unit switches on (its
-\emph{{joint}} at $x = -\theta_{{d0}}/\theta_{{d1}}$) and $\phi_d$ weights its contribution. With the
-worked example's numbers:
-{numbers_tex}
-\begin{{figure}}[h]
-\centering
-\includegraphics[width=\textwidth]{{{figure}}}
-\caption{{The 1-3-1 ReLU network of the worked example, unit by unit: pre-activations
-$\theta_{{d0}} + \theta_{{d1}} x$, activations $h_d$, weighted activations $\phi_d h_d$, and
-their sum with $\phi_0$, a piecewise-linear function with joints at $x = 1/2, 1, 3/2$.}}
-\end{{figure}}
-
-The shallow network is the deep network of the later sections with one hidden layer
-($K = 1$); the renaming is checked, not assumed:
-{tagged(identity.to_latex(), identity_records)}
-"""
-    network_records = identity_records + [records[-2]]
-    combined = "\\begin{align*}\ny &= " + "\\\\\n&\\qquad ".join(latex_lines(net.substituted_outputs()[0], 40)) \
-        + "\n\\end{align*}"
+    network_records = identity_records + [twin]
+    network, numbers = align(net.equations_latex()), align(number_lines)
+    tex = text.section(title=TITLE, network_tex=tagged(network, network_records), numbers_tex=tagged(numbers, [exact]),
+                       figure=figure, identity_tex=tagged(identity.to_latex(), identity_records))
+    combined = text.combined_display(latex_lines(net.substituted_outputs()[0], 40))
     displays = {
-        "network": Display(f"\\begin{{align*}}\n{equations}\n\\end{{align*}}", network_records),
+        "network": Display(network, network_records),
         "combined": Display(combined, network_records),
-        "numbers": Display(f"\\begin{{align*}}\n{numbers}\n\\end{{align*}}", [records[-1]]),
+        "numbers": Display(numbers, [exact]),
         "network: hidden units": Display(align(net.equations_latex()[:net.D]), network_records),
         "network: output": Display(align(net.equations_latex()[net.D:]), network_records),
-        "numbers: hidden units": Display(align(number_lines[:net.D]), [records[-1]]),
-        "numbers: output": Display(align(number_lines[net.D:]), [records[-1]]),
+        "numbers: hidden units": Display(align(number_lines[:net.D]), [exact]),
+        "numbers: output": Display(align(number_lines[net.D:]), [exact]),
         "identity": Display(identity.to_latex(), identity_records, identity),
     }
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
