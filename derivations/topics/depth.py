@@ -9,6 +9,7 @@ import sys
 from fractions import Fraction
 
 from derivations.figures.regions import depth_width_figure
+from derivations.topics.texts import depth as text
 from derivations.topics.topic import TopicContext, TopicResult, record, topic_main
 from symbolic.regions.constructions import folding_network, shallow_twin
 from symbolic.networks.counts import parameter_count
@@ -31,70 +32,48 @@ def _shallow_value(tensors, x: Fraction) -> Fraction:
     return tensors["beta_1"][0] + sum(v * h for v, h in zip(tensors["omega_1"][0], hidden))
 
 
+def _depth_row(K: int):
+    """The deep folding network of K layers of D_LAYER units against its shallow twin: its exact
+    pieces, the table row and the records."""
+    spec, tensors = folding_network([1] + [D_LAYER] * K + [1])
+    pl = network_pieces(spec, tensors)
+    formula = region_value(one_input_region_count(), D=D_LAYER, K=K)
+    records = [record(f"deep 1-{'-'.join([str(D_LAYER)] * K)}-1 folding network: {pl.regions} regions = "
+                      f"(D+1)^K", "count", abs(pl.regions - formula), pl.regions == formula, "exact count")]
+    twin_spec, twin = shallow_twin(pl)
+    units = twin_spec.widths[1]
+    if K <= K_EXACT_TWIN:
+        same = network_pieces(twin_spec, twin) == pl
+        records.append(record(f"K = {K}: shallow twin with {units} units has exactly the deep network's pieces",
+                              "exact", 0.0 if same else float("inf"), same, "exact rationals"))
+    else:  # exact values at 200 points (its float weights are too ill-conditioned for a float check)
+        points = [Fraction(n, 199) for n in range(200)]
+        worst = max(abs(_shallow_value(twin, x) - pl(x)[0]) for x in points)
+        records.append(record(f"K = {K}: shallow twin with {units} units equals the deep network at 200 points",
+                              "exact", float(worst), worst == 0, "exact rationals"))
+    records.append(record(f"K = {K}: shallow network needs >= {len(pl.joints)} units (one per joint); twin uses "
+                          f"{units}", "count", 0.0, len(pl.joints) <= units <= len(pl.joints) + 1, "exact count"))
+    row = {"K": K, "regions": pl.regions, "deep_parameters": spec.n_parameters,
+           "shallow_units_min": len(pl.joints), "shallow_units": units,
+           "shallow_parameters": int(parameter_count([1, units, 1]))}
+    return pl, row, records
+
+
 def build(ctx: TopicContext) -> TopicResult:
+    # For K = 1..K_MAX layers: (D+1)^K regions, and the shallow network that makes the same function.
     records, rows = [], []
     shown = None
     for K in range(1, K_MAX + 1):
-        spec, tensors = folding_network([1] + [D_LAYER] * K + [1])
-        pl = network_pieces(spec, tensors)
-        formula = region_value(one_input_region_count(), D=D_LAYER, K=K)
-        records.append(record(f"deep 1-{'-'.join([str(D_LAYER)] * K)}-1 folding network: {pl.regions} regions = "
-                              f"(D+1)^K", "count", abs(pl.regions - formula), pl.regions == formula, "exact count"))
-        twin_spec, twin = shallow_twin(pl)
-        units = twin_spec.widths[1]
-        if K <= K_EXACT_TWIN:
-            same = network_pieces(twin_spec, twin) == pl
-            records.append(record(f"K = {K}: shallow twin with {units} units has exactly the deep network's pieces",
-                                  "exact", 0.0 if same else float("inf"), same, "exact rationals"))
-        else:  # exact values at 200 points (its float weights are too ill-conditioned for a float check)
-            points = [Fraction(n, 199) for n in range(200)]
-            worst = max(abs(_shallow_value(twin, x) - pl(x)[0]) for x in points)
-            records.append(record(f"K = {K}: shallow twin with {units} units equals the deep network at 200 points",
-                                  "exact", float(worst), worst == 0, "exact rationals"))
-        records.append(record(f"K = {K}: shallow network needs >= {len(pl.joints)} units (one per joint); twin uses "
-                              f"{units}", "count", 0.0, len(pl.joints) <= units <= len(pl.joints) + 1, "exact count"))
-        rows.append({"K": K, "regions": pl.regions, "deep_parameters": spec.n_parameters,
-                     "shallow_units_min": len(pl.joints), "shallow_units": units,
-                     "shallow_parameters": int(parameter_count([1, units, 1]))})
+        pl, row, row_records = _depth_row(K)
+        records += row_records
+        rows.append(row)
         if K == 3:
             shown = pl
     fig = depth_width_figure(shown, (-0.02, 1.02), rows,
                              f"deep network, $K = 3$ layers of $D = {D_LAYER}$ units: {shown.regions} regions",
                              ylim=(-0.1, 1.15))
     figure = ctx.save_figure(fig, "depth_vs_width")
-
-    table = "\\\\\n".join(f"{r['K']} & {r['deep_parameters']} & {r['regions']} & {r['shallow_units_min']} & "
-                          f"{r['shallow_units']} & {r['shallow_parameters']}" for r in rows)
-    tex = rf"""\section{{{TITLE}}}
-The universal approximation theorem holds for shallow networks, so why go deep? There are
-functions for which shallow networks need exponentially more hidden units than deep ones.
-A ReLU network with one input folds its input: here each layer is a zigzag $g(x) = b +
-\sum_d \Delta_d \mathrm{{ReLU}}[\sigma_d (x - t_d)]$ whose $D + 1 = {D_LAYER + 1}$ pieces each map onto $[0,1]$,
-and composing $K$ of them, $y = g(g(\cdots g(x)))$, repeats every fold inside every other:
-$(D+1)^K$ linear regions from $3D + 1 + (K-1) D (D + 1)$ parameters. A shallow network makes at
-most one joint per hidden unit, so the same function needs at least $(D+1)^K - 1$ hidden
-units; the shallow twin built from the deep function's joints (checked equal to it) uses
-\begin{{center}}\small
-\begin{{tabular}}{{rrrrrr}}
-\toprule
-$K$ & deep params. & regions $(D+1)^K$ & shallow units $\ge$ & shallow twin's units & its params. \\
-\midrule
-{table}\\
-\bottomrule
-\end{{tabular}}
-\end{{center}}
-The deep network's parameters grow linearly in $K$, the shallow network's exponentially.
-\begin{{figure}}[ht]
-\centering
-\includegraphics[width=\textwidth]{{{figure}}}
-\caption{{Left: the function of the deep folding network with three layers of three units
-(pieces in alternating colours). Right: parameters needed for $(D+1)^K$ regions, deep
-(one layer more per factor $D + 1$) against shallow (one unit per joint).}}
-\end{{figure}}
-Other reasons given in the lecture: more advanced architectures that use parameters more
-efficiently are easier to specify with many layers; moderately deep networks are often
-easier to train than shallow ones; and deep networks typically generalise better to new data.
-"""
+    tex = text.section(title=TITLE, D=D_LAYER, rows=rows, figure=figure)
     return TopicResult(SLUG, TITLE, tex, [figure], records)
 
 
