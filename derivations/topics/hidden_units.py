@@ -12,7 +12,9 @@ import sympy as sp
 from derivations.checks.crosscheck import forward_check, random_inputs
 from derivations.figures.networks import shared_joints_figure
 from derivations.checks.records import assign_ids, tagged
-from derivations.topics.topic import Display, TopicContext, TopicResult, align, record, topic_main
+from derivations.checks.verdicts import twin_records
+from derivations.topics.texts import hidden_units as text
+from derivations.topics.topic import Display, TopicContext, TopicResult, align, topic_main
 from symbolic.networks.network import shallow_network
 from symbolic.core.printing import latex
 from symbolic.spec import NetworkSpec
@@ -26,7 +28,6 @@ MULTI_OUTPUT = (1, 4, 2)
 PARAMETERS = ("MULTI_INPUT", "MULTI_OUTPUT")
 
 
-
 def build(ctx: TopicContext) -> TopicResult:
     records = []
     d, D = sp.symbols("d D", integer=True, positive=True)
@@ -34,53 +35,21 @@ def build(ctx: TopicContext) -> TopicResult:
         r"h_{d} = \mathrm{a}\left[\theta_{d0} + \theta_{d1} x\right], \quad d = 1, \dots, D",
         rf"y = \phi_{{0}} + {latex(sp.Sum(sp.Symbol('phi_{d}') * sp.Symbol('h_{d}'), (d, 1, D)))}",
     ]
+    # Each network compiled from its SymPy equations against its PyTorch twin.
     two_inputs = shallow_network(*MULTI_INPUT, "relu")
     two_outputs = shallow_network(*MULTI_OUTPUT, "relu")
     checks_of = {}
     for spec in (NetworkSpec((1, 6, 1), "relu"), two_inputs.spec, two_outputs.spec):
-        checks_of[spec.widths] = []
-        for c in forward_check(spec, I=200, seed=ctx.seed):
-            checks_of[spec.widths].append(record(f"{spec.describe()}: compiled symbolic {c.name} vs PyTorch twin", "symbolic-vs-torch",
-                                  c.max_rel, c.passed, "float64, 200 random inputs"))
+        checks_of[spec.widths] = twin_records(spec, forward_check(spec, I=200, seed=ctx.seed))
         records += checks_of[spec.widths]
-
     module, _ = random_inputs(two_outputs.spec, 1, seed=4)
     figure = ctx.save_figure(shared_joints_figure(module), "two_outputs_shared_joints")
 
     assign_ids(SLUG, records)
-    general_tex = tagged(align(general), checks_of[(1, 6, 1)])
-    inputs_tex = tagged(align(two_inputs.equations_latex()), checks_of[two_inputs.spec.widths])
-    outputs_tex = tagged(align(two_outputs.equations_latex()), checks_of[two_outputs.spec.widths])
-    tex = rf"""\section{{{TITLE}}}
-\subsection*{{More hidden units}}
-Adding hidden units adds more linear transformations of the input, each passed through
-the activation; the output is a linear combination of all of them. With $D$ hidden units:
-{general_tex}
-With ReLU activations every hidden unit adds one joint, so the output is piecewise linear
-with at most $D + 1$ linear regions.
-
-\subsection*{{Multiple inputs}}
-With several inputs each hidden unit applies the activation to a linear combination of all
-inputs; the output is formed as before. Two inputs and three hidden units:
-{inputs_tex}
-
-\subsection*{{Multiple outputs}}
-With several outputs the hidden units are shared and each output is its own linear
-combination of them. One input, four hidden units, two outputs:
-{outputs_tex}
-Both outputs are piecewise linear with the \emph{{same}} joints, those of the shared hidden units
-(Figure~\ref{{fig:shared-joints}}).
-\begin{{figure}}[ht]
-\centering
-\includegraphics[width=0.75\textwidth]{{{figure}}}
-\caption{{The two outputs of a 1-4-2 ReLU network with random parameters: different
-slopes, the same joints $x = -\theta_{{d0}}/\theta_{{d1}}$ (dotted).}}
-\label{{fig:shared-joints}}
-\end{{figure}}
-
-Each of these networks, compiled from its SymPy equations, agrees with the PyTorch network
-built from the same spec on 200 random inputs (float64; see the Verification section).
-"""
+    tex = text.section(title=TITLE, general_tex=tagged(align(general), checks_of[(1, 6, 1)]),
+                       inputs_tex=tagged(align(two_inputs.equations_latex()), checks_of[two_inputs.spec.widths]),
+                       outputs_tex=tagged(align(two_outputs.equations_latex()), checks_of[two_outputs.spec.widths]),
+                       figure=figure)
     displays = {"general": Display(align(general), checks_of[(1, 6, 1)]),
                 "general: hidden units": Display(align(general[:1]), checks_of[(1, 6, 1)]),
                 "general: output": Display(align(general[1:]), checks_of[(1, 6, 1)])}
