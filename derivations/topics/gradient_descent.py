@@ -13,7 +13,9 @@ import torch
 from derivations.checks.crosscheck import TOLERANCES, compare
 from derivations.figures.training import trajectory_figure
 from derivations.checks.records import assign_ids, tagged
-from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
+from derivations.checks.verdicts import compared
+from derivations.topics.texts import gradient_descent as text
+from derivations.topics.topic import Display, TopicContext, TopicResult, topic_main
 from numeric.datasets import make_dataset
 from numeric.training import TrainConfig, Trainer
 from symbolic.training.gradient_descent import (lecture_linear_regression, linear_regression_descent,
@@ -39,7 +41,7 @@ def one_step_check(spec: NetworkSpec, loss: str, dataset: str) -> dict:
                 f"compiled symbolic gradient vs PyTorch trainer",
                 np.concatenate([symbolic[k].ravel() for k in before]),
                 np.concatenate([np.asarray(after[k]).ravel() for k in before]), TOLERANCES[torch.float64])
-    return record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error of the parameters")
+    return compared(c, method="float64, relative error of the parameters")
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -58,44 +60,14 @@ def build(ctx: TopicContext) -> TopicResult:
         return sum((p0 + p1 * xi - yi) ** 2 for xi, yi in zip(x, y))
 
     figure = ctx.save_figure(trajectory_figure(loss, iterates, x, y), "gradient_descent_trajectory")
-    final = iterates[-1]
-    gradient = r"\frac{\partial L}{\partial \boldsymbol\phi} &= \sum_{i=1}^{I} \frac{\partial \ell_i}{\partial \boldsymbol\phi}"
-    update = r"\boldsymbol\phi &\leftarrow \boldsymbol\phi - \alpha \frac{\partial L}{\partial \boldsymbol\phi}"
     assign_ids(SLUG, records)
-    rule_tex = tagged(f"\\begin{{align*}}\n{gradient},\n& {update},\n\\end{{align*}}", records[-2:])
-    descent_tex = tagged(derivation.to_latex(), records[:-2])
-    tex = rf"""\section{{{TITLE}}}
-Having defined a loss, we need the parameters that minimise it. Gradient descent uses the
-gradient of the loss to get there, repeating two steps: compute the gradient of the loss
-with respect to the parameters, then move the parameters a small distance against it,
-{rule_tex}
-where the learning rate $\alpha$ sets the size of the step. For the 1-D linear regression
-model $y = \phi_0 + \phi_1 x$ with the least-squares loss everything can be done exactly
-(every step below is checked; the iterates are checked against the update applied to the
-\texttt{{sympy.diff}} gradient):
-{descent_tex}
-After 60 steps the iterates reach $\boldsymbol\phi^{{[60]}} \approx ({final[0]:.4f}, {final[1]:.4f})$,
-close to the least-squares solution $(0.45, 0.7)$; the slope overshoots back and forth because
-$\alpha$ is close to the largest stable step along the steep direction of the loss surface.
-\begin{{figure}}[h]
-\centering
-\includegraphics[width=\textwidth]{{{figure}}}
-\caption{{Gradient descent on the least-squares loss of 1-D linear regression
-($\alpha = 1/20$, from $\boldsymbol\phi^{{[0]}} = (2, -1/2)$): the iterates on the loss surface
-(left) and the first and last lines through the data (right).}}
-\end{{figure}}
-
-The same step for a neural network is taken by the PyTorch trainer (\texttt{{deepderive
-train --optimizer gd}}), whose gradient is the loss \emph{{summed}} over the samples, as in
-the lecture. One step from the same initial parameters agrees with the step computed from
-the compiled symbolic gradient to float64 rounding (relative error
-{records[-2]['max_error']:.1e} for a 1-3-1 ReLU network with least squares and
-{records[-1]['max_error']:.1e} for a 2-3-1 tanh network with the Bernoulli loss).
-"""
     steps = records[-2:]  # one trainer step = phi - alpha dL/dphi with the summed symbolic gradient
+    tex = text.section(title=TITLE, rule_tex=tagged(text.rule_display(), steps),
+                       descent_tex=tagged(derivation.to_latex(), records[:-2]), final=iterates[-1], figure=figure,
+                       relu_error=records[-2]["max_error"], tanh_error=records[-1]["max_error"])
     displays = {
-        "gradient": Display(f"\\begin{{align*}}\n{gradient}\n\\end{{align*}}", steps),
-        "update": Display(f"\\begin{{align*}}\n{update}\n\\end{{align*}}", steps),
+        "gradient": Display(text.row_display(text.GRADIENT), steps),
+        "update": Display(text.row_display(text.UPDATE), steps),
         "descent": Display(derivation.to_latex(), records[:-2], derivation),
     }
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
