@@ -1,5 +1,6 @@
 """The losses topic: a loss a plugin registered appears in the notes like a built-in one (its
-recipe part by part, every step checked, and its checks against PyTorch), after the built-ins."""
+recipe part by part, every step checked, and its checks against PyTorch), after the built-ins;
+a plugin's torch code that raises is one failed check."""
 
 import json
 import os
@@ -28,6 +29,14 @@ PLUGIN = textwrap.dedent("""
 
     register_loss("lap-topic", density=sp.exp(-sp.Abs(y - m) / w) / (2 * w), target=y,
                   link=lambda f: {m: f[0], w: sp.exp(f[1])}, outputs=2, support="real", torch_distribution=laplace)
+
+
+    def broken(m, w):
+        raise RuntimeError("this oracle is broken")
+
+
+    register_loss("lap-broken", density=sp.exp(-sp.Abs(y - m) / w) / (2 * w), target=y,
+                  link=lambda f: {m: f[0], w: sp.exp(f[1])}, outputs=2, support="real", torch_distribution=broken)
 """)
 
 
@@ -42,7 +51,7 @@ def _run(*argv, cwd):
 def test_a_registered_loss_has_its_section_and_checks_in_the_losses_topic(tmp_path):
     (tmp_path / "p.py").write_text(PLUGIN)
     code, out, err = _run("notes", "--plugin", "p.py", "--topics", "losses", "--no-pdf", "--out", "n", cwd=tmp_path)
-    assert code == 0, err
+    assert code == 1, err  # the broken oracle: one failed check
     tex = (tmp_path / "n" / "notes.tex").read_text()
     records = {r["id"]: r for r in json.loads((tmp_path / "n" / "verification.json").read_text())}
     section = tex.split(r"\subsection{A registered loss: \texttt{lap-topic}}", 1)
@@ -60,3 +69,7 @@ def test_a_registered_loss_has_its_section_and_checks_in_the_losses_topic(tmp_pa
     assert "against autograd of the twin" in body and r"against \texttt{torch.distributions}" in body
     # the built-ins keep their sections, before it
     assert tex.index(r"\subsection{Write your own loss}") < tex.index("A registered loss")
+    # a plugin's torch code that raises is its own failed check, not a lost topic
+    failed = [r for r in records.values() if not r["passed"]]
+    assert [r["id"] for r in failed] == ["losses.registered-lap-broken.autograd"]
+    assert failed[0]["detail"] == "RuntimeError: this oracle is broken"
