@@ -39,12 +39,12 @@ import numpy as np
 import torch
 
 from symbolic.spec.limits import check_seed
-from symbolic.spec import NetworkSpec
+from symbolic.spec import NetworkSpec, Problem
 
 from . import checkpoint as ckpt
 from .data import Dataset
-from .datasets import data_hash, targets_for
-from .losses import check_sigma, get_loss, nll
+from .datasets import data_hash
+from .losses import get_loss, nll
 from .model import DeepNetworkModule, resolve_device
 from .monitoring import progress_bar
 from .optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
@@ -147,14 +147,16 @@ class Trainer:
 
     def __init__(self, spec: NetworkSpec, loss: str, data: Dataset, config: TrainConfig | None = None,
                  run_dir: str | os.PathLike | None = None) -> None:
-        self.entry = get_loss(loss)
+        cfg = config or TrainConfig()
+        entry = get_loss(loss)
+        self.problem = Problem.of(spec, entry, cfg.sigma if entry.uses_sigma else None)  # resolved once
+        self.entry, self.sigma = self.problem.loss, self.problem.sigma
         loss = self.entry.name
-        self.spec, self.loss, self.config = spec, loss, config or TrainConfig()
-        cfg = self.config
-        if data.Y is None or data.Y.shape[1] != targets_for(loss, spec.D_o) or data.X.shape[1] != spec.D_i:
+        self.spec, self.loss, self.config = spec, loss, cfg
+        n = self.problem.n_targets
+        if data.Y is None or data.Y.shape[1] != n or data.X.shape[1] != spec.D_i:
             raise ValueError(f"data has shapes X {data.X.shape}, Y {None if data.Y is None else data.Y.shape}; "
-                             f"loss {loss!r} with widths {spec.widths} needs (I, {spec.D_i}) and "
-                             f"(I, {targets_for(loss, spec.D_o)})")
+                             f"loss {loss!r} with widths {spec.widths} needs (I, {spec.D_i}) and (I, {n})")
         if not (np.all(np.isfinite(data.X)) and np.all(np.isfinite(data.Y))):
             raise ValueError("data holds NaN or infinite values; every input and target must be a finite number")
         self.I = data.I
@@ -173,7 +175,6 @@ class Trainer:
         check_seed(cfg.seed, "seed --seed")
         _check_positive_int(cfg.epochs, "number of epochs --epochs", "")
         _check_positive_int(cfg.checkpoint_every, "--checkpoint-every", " (epochs between checkpoints)")
-        self.sigma = check_sigma(self.entry, cfg.sigma) if self.entry.uses_sigma else None
         self.device = resolve_device(cfg.device)
         self.dtype = resolve_dtype(cfg.dtype, self.device)
 

@@ -19,7 +19,7 @@ from symbolic.spec.losses import get_loss
 from symbolic.spec.supports import Support
 from symbolic.networks.network import DeepNetwork, deep_network
 from symbolic.spec import NetworkSpec
-from symbolic.spec.tolerances import FLOAT32_RTOL, FLOAT64_RTOL, GRADIENT32_RTOL, GRADIENT64_RTOL
+from symbolic.spec.tolerances import CHECK_SIGMA, FLOAT32_RTOL, FLOAT64_RTOL, GRADIENT32_RTOL, GRADIENT64_RTOL
 
 __all__ = ["TOLERANCES", "Comparison", "compare", "compile_outputs", "evaluate_outputs", "forward_check",
            "random_inputs"]
@@ -113,8 +113,6 @@ def forward_check(spec: NetworkSpec, I: int = 64, seed: int = 0, dtype=torch.flo
 #: mean-versus-sum slip is still an error of order 1).
 GRADIENT_TOLERANCES = {torch.float64: GRADIENT64_RTOL, torch.float32: GRADIENT32_RTOL}
 
-#: The fixed sigma of the ``normal`` loss in cross-checks.
-CHECK_SIGMA = 0.75
 
 def random_targets(loss: str, spec: NetworkSpec, I: int, seed: int = 0, dtype=torch.float64, device="cpu"):
     """Targets Y (I, n_targets) that suit a loss: reals, 0/1, class indices or counts."""
@@ -214,5 +212,5 @@ def gradient_check(spec: NetworkSpec, loss: str = "least-squares", I: int = 64, 
             dist = entry.oracle()(entry, ref["outputs"], {"sigma": sigma})
             oracle = -dist.log_prob(Y if dist.event_shape else Y[:, 0])
         rtol = max(tol, entry.oracle_rtol or 0.0)
-        out.append(compare(f"loss l_i vs torch.distributions", result.loss, oracle, rtol))
+        out.append(compare("loss l_i vs torch.distributions", result.loss, oracle, rtol))
     return out

@@ -13,7 +13,7 @@ import json
 
 import numpy as np
 
-from symbolic.spec import check_loss_width, check_sigma
+from symbolic.spec import Problem
 
 from derivations.commands.common import add_format_argument, add_spec_arguments, finite_float, internal_check, spec_from_args
 
@@ -42,20 +42,20 @@ def _require_finite(result: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     from numeric.data import load_csv
     from numeric.params import load_params
-    from symbolic.spec import n_targets
 
     spec = spec_from_args(args, symbolic=True)
-    loss, sigma = _loss_options(args, spec)
+    problem = _problem(args, spec)  # None without --loss
+    loss, sigma = (problem.loss.name, problem.sigma) if problem else (None, None)
     tensors = load_params(args.params, spec)
-    data = load_csv(args.data, spec.D_i, n_targets(loss, spec.D_o) if loss else 0)
+    data = load_csv(args.data, spec.D_i, problem.n_targets if problem else 0)
 
     from derivations.checks.crosscheck import compile_outputs, evaluate_outputs
     from numeric.losses import check_targets
     from symbolic.losses.sample import network_loss
     from symbolic.networks.network import deep_network
 
-    if loss:
-        check_targets(loss, data.Y, spec.D_o)
+    if problem:
+        check_targets(problem.loss, data.Y, spec.D_o)
     # From here on the input is valid: a failure inside internal_check is ours (exit 1); a
     # non-finite result is the input's magnitudes (exit 2, _require_finite).
     work = f"evaluate --widths {','.join(map(str, spec.widths))} --activation {spec.activation}"
@@ -67,12 +67,12 @@ def run(args: argparse.Namespace) -> int:
         _require_finite(result)
         if loss:
             with internal_check(f"{work} --loss {loss}: the loss"):
-                _, losses = network_loss(net, loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
+                _, losses = network_loss(net, problem.loss).evaluate(data.X, data.Y, tensors, sigma)  # l_i: (I,)
             result["nll"] = float(losses.sum())  # L[phi] = sum_i l_i
             result["loss"] = losses.tolist()
             _require_finite(result)
             with internal_check(f"{work} --loss {loss}: the derived gradient"):
-                result["gradient"] = _gradient(net, loss, data, tensors, sigma)  # dL/dphi of L = sum_i l_i
+                result["gradient"] = _gradient(net, problem, data, tensors)  # dL/dphi of L = sum_i l_i
         _require_finite(result)
     if args.format == "json":
         print(json.dumps(result))
@@ -87,23 +87,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gradient(net, loss: str, data, tensors, sigma: float | None) -> dict[str, list]:
+def _gradient(net, problem: Problem, data, tensors) -> dict[str, list]:
     """The gradient of L = sum_i l_i from the derived backward pass (its layer-wise numpy
     compilation, checked against the scalar program), never from autograd."""
     from symbolic.backprop.backprop import backprop
     from symbolic.backprop.compile import compile_layers
 
-    derived = compile_layers(backprop(net, loss), "numpy")(data.X, data.Y, tensors, {"sigma": sigma})
+    derived = compile_layers(backprop(net, problem.loss), "numpy")(data.X, data.Y, tensors, {"sigma": problem.sigma})
     return {name: g.tolist() for name, g in derived.gradient.items()}
 
 
-def _loss_options(args: argparse.Namespace, spec) -> tuple[str | None, float | None]:
+def _problem(args: argparse.Namespace, spec) -> Problem | None:
     """Validate ``--loss`` and ``--sigma`` against the network before reading any file."""
     loss = getattr(args, "loss", None)
     sigma = getattr(args, "sigma", None)
     if loss is None:
         if sigma is not None:
             raise ValueError("--sigma needs --loss normal (it is the normal loss's standard deviation)")
-        return None, None
-    check_loss_width(loss, spec.D_o)
-    return loss, check_sigma(loss, sigma)
+        return None
+    return Problem.of(spec, loss, sigma)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from numeric.datasets import TOY_DATASETS
 from numeric.optimizers import DEFAULT_LR, OPTIMIZERS
-from symbolic.spec import LOSSES, check_loss_width, check_sigma
+from symbolic.spec import LOSSES, Problem
 
 from derivations.commands.common import (add_seed_argument, add_spec_arguments, finite_float, nonnegative_int, positive_int,
                      spec_from_args)
@@ -51,9 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    check_loss_width(args.loss, spec.D_o)  # the loss registry's message for an unknown loss or width
-    if args.sigma is not None:
-        check_sigma(args.loss, args.sigma)  # the one validator: positive, and only for the normal loss
+    problem = Problem.of(spec, args.loss, args.sigma)  # the registry's messages: unknown loss, width, sigma
     if args.dataset is None and args.data is None:  # pragma: no cover - argparse enforces it
         raise ValueError("give --dataset NAME or --data D.csv")
     if not 0 <= args.beta < 1:
@@ -63,13 +61,12 @@ def run(args: argparse.Namespace) -> int:
     from numeric.datasets import training_data
     from numeric.run_folder import check_run_dir
     from symbolic.spec.limits import check_bytes, training_bytes
-    from symbolic.spec import n_targets
 
-    data = training_data(spec.D_i, spec.D_o, args.loss, args.dataset, args.data)
+    data = training_data(spec.D_i, spec.D_o, problem.loss.name, args.dataset, args.data)
     B = min(data.I, args.batch_size or data.I)
     itemsize = 4 if args.dtype == "float32" else 8
     check_bytes(f"train --widths {','.join(map(str, spec.widths))} on I = {data.I} samples",
-                training_bytes(spec.widths, data.I, B, n_targets(args.loss, spec.D_o), itemsize,
+                training_bytes(spec.widths, data.I, B, problem.n_targets, itemsize,
                                {"adam": 2, "momentum": 1}.get(args.optimizer, 0)), "use smaller widths")
     check_run_dir(args.out)  # before torch is imported: a bad run folder answers at once
 
@@ -79,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                          seed=args.seed, sigma=args.sigma, beta=args.beta, checkpoint_every=args.checkpoint_every,
                          keep_checkpoints=args.keep_checkpoints, log_steps=args.log_steps, device=args.device,
                          dtype=args.dtype)
-    trainer = Trainer(spec, args.loss, data, config, Path(args.out))
+    trainer = Trainer(spec, problem.loss, data, config, Path(args.out))
     out = Path(args.out)
     written = ["params.json", "metrics.csv", "summary.json"]
     with trainer.folder.locked():  # one writer, from the first checkpoint read to the loss curve

@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from symbolic.spec import LOSSES, check_loss_width, check_sigma
+from symbolic.spec import LOSSES, Problem
+from symbolic.spec.tolerances import CHECK_SIGMA
 
 from derivations.commands.common import (add_format_argument, add_seed_argument, add_spec_arguments, finite_float, internal_check,
                      positive_int, spec_from_args)
@@ -39,24 +40,21 @@ def run(args: argparse.Namespace) -> int:
     from symbolic.spec.limits import check_bytes, crosscheck_bytes
 
     spec = spec_from_args(args, symbolic=True)
-    check_loss_width(args.loss, spec.D_o)
-    if args.sigma is not None:
-        check_sigma(args.loss, args.sigma)  # the one validator: positive, and only for the normal loss
+    problem = Problem.of(spec, args.loss, args.sigma, default_sigma=CHECK_SIGMA)  # the loss's width, its sigma
     check_bytes(f"verify --widths {','.join(map(str, spec.widths))} --samples {args.samples}",
                 crosscheck_bytes(spec.widths, args.samples, 8 if args.dtype == "float64" else 4), "use fewer --samples")
 
     import torch
 
-    from derivations.checks.crosscheck import CHECK_SIGMA, gradient_check
+    from derivations.checks.crosscheck import gradient_check
     from numeric.model import resolve_device
 
     device = resolve_device(args.device)
-    sigma = CHECK_SIGMA if args.sigma is None else args.sigma
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     with internal_check(f"verify --widths {','.join(map(str, spec.widths))} --activation {spec.activation} "
-                        f"--loss {args.loss}"):  # the input is valid: a failure from here on is ours
-        checks = gradient_check(spec, args.loss, I=args.samples, seed=args.seed, dtype=dtype, device=str(device),
-                                sigma=sigma)
+                        f"--loss {problem.loss.name}"):  # the input is valid: a failure from here on is ours
+        checks = gradient_check(spec, problem.loss, I=args.samples, seed=args.seed, dtype=dtype, device=str(device),
+                                sigma=CHECK_SIGMA if problem.sigma is None else problem.sigma)
     passed = all(c.passed for c in checks)
     if args.format == "json":
         print(json.dumps({

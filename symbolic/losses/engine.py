@@ -59,23 +59,29 @@ class _Timeout(Exception):
 
 @contextmanager
 def _time_limit(seconds: int):
-    """Stop a SymPy attempt after ``seconds`` (main thread only; elsewhere no limit is set)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+    """Stop a SymPy attempt after ``seconds`` of this process's CPU time in user mode (main
+    thread only; elsewhere no limit is set).
+
+    CPU time, not wall-clock time: on a busy machine the attempt gets the same work done before
+    it is stopped, so the derivation (symbolic or numeric, which step it prints) does not depend
+    on the machine's load.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGVTALRM"):
         yield
         return
 
     def handler(signum, frame):
         raise _Timeout()
 
-    old = signal.signal(signal.SIGALRM, handler)
+    old = signal.signal(signal.SIGVTALRM, handler)
     # Repeat every 0.1 s after the first: an exception raised inside a garbage-collector callback
     # is swallowed by Python, and a one-shot alarm would then never stop the attempt.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds, 0.1)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, old)
 
 
 def _attempt(fn: Callable[[], Any], seconds: int = _SYMBOLIC_SECONDS) -> Any:

@@ -9,5 +9,6 @@ and user code rely on.
 from symbolic.spec.activations import ACTIVATIONS
 from symbolic.spec.losses import LOSSES, check_sigma
 from symbolic.spec.network import NetworkSpec, check_loss_width, n_targets, parse_widths
+from symbolic.spec.problem import Problem
 
-__all__ = ["ACTIVATIONS", "LOSSES", "NetworkSpec", "check_loss_width", "check_sigma", "n_targets", "parse_widths"]
+__all__ = ["ACTIVATIONS", "LOSSES", "NetworkSpec", "Problem", "check_loss_width", "check_sigma", "n_targets", "parse_widths"]

@@ -89,11 +89,16 @@ class NetworkSpec:
         entry = ACTIVATIONS.get(self.activation)  # ValueError naming the choices
         params = entry.check_params(self.activation_params)
         object.__setattr__(self, "activation_params", params)
+        object.__setattr__(self, "_entry", entry)  # resolved once: the spec holds its entry
+
+    def __reduce__(self):  # the entry is resolved again on the other side (it may hold functions)
+        return (type(self), (self.widths, self.activation, dict(self.activation_params)))
 
     @property
     def activation_entry(self):
-        """The registry entry of a[.] (:class:`symbolic.spec.activations.Activation`)."""
-        return ACTIVATIONS.get(self.activation)
+        """The registry entry of a[.] (:class:`symbolic.spec.activations.Activation`), resolved
+        when the spec was made."""
+        return self._entry
 
     # The lecture's dimension names.
     @property

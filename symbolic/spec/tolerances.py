@@ -27,7 +27,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["DIGITS", "EXACT_RTOL", "FLOAT64_RTOL", "FLOAT32_RTOL", "GRADIENT64_RTOL", "GRADIENT32_RTOL",
+__all__ = ["CHECK_SIGMA", "DIGITS", "EXACT_RTOL", "FLOAT64_RTOL", "FLOAT32_RTOL", "GRADIENT64_RTOL", "GRADIENT32_RTOL",
            "TWIN_RTOL", "ANSWER_RTOL", "ROUNDING_RTOL", "IMAGINARY_ATOL", "RTOL", "GRADIENT_RTOL", "within"]
 
 #: Significant digits of every exact (mpmath) evaluation.
@@ -59,3 +59,6 @@ GRADIENT_RTOL = {"float64": GRADIENT64_RTOL, "float32": GRADIENT32_RTOL}
 def within(value: float, reference: float, rtol: float) -> bool:
     """``|value - reference| <= rtol * max(1, |reference|)``, the package's error measure."""
     return abs(value - reference) <= rtol * max(1.0, abs(reference))
+
+#: The fixed sigma of the ``normal`` loss in cross-checks (``verify`` without ``--sigma``).
+CHECK_SIGMA = 0.75

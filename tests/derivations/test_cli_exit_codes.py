@@ -55,10 +55,16 @@ def test_a_wrong_beta_mode_condition_fails_the_mode_check_by_name(monkeypatch, c
         a, b = block.parameters
         return dataclasses.replace(block, mode_condition=(a > 0) & (b > 0))
 
+    from symbolic.losses.recipes import checked_recipe
+
     monkeypatch.setattr(distributions.BETA, "_build", wrong)
     monkeypatch.setattr(distributions.BETA, "_blocks", {})
-    line = one_line(capsys, main(["derive", "--widths", "1,2", "--activation", "relu", "--loss", "beta",
-                                  "--format", "text"]), 1)
+    checked_recipe.cache_clear()  # a recipe another test checked in this process is not the mutated one
+    try:
+        line = one_line(capsys, main(["derive", "--widths", "1,2", "--activation", "relu", "--loss", "beta",
+                                      "--format", "text"]), 1)
+    finally:
+        checked_recipe.cache_clear()  # nor is the mutated one kept for the tests after this one
     assert line.startswith("error: internal check failed: derive --widths 1,2 --activation relu --loss beta "
                            "(beta prediction, step 2: the mode"), line
     assert line.endswith("TypeError: Cannot convert complex to float"), line
