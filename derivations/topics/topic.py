@@ -1,9 +1,12 @@
 """What a lecture topic produces, and the command line every topic script shares.
 
-A topic script (``derivations/<topic>.py``) is thin: a docstring with the command that
-runs it, library calls only, fixed seeds, the Agg backend, everything written under one
-output folder. It defines ``TITLE`` and ``build(ctx) -> TopicResult``; the notes builder
-(``deepderive notes``) runs them all in the lecture's order.
+A topic script (``derivations/topics/<topic>.py``) is thin: a docstring with the command
+that runs it, library calls only, fixed seeds, the Agg backend, everything written under one
+output folder. It defines ``TITLE`` and ``build(ctx) -> TopicResult``, whose steps are the
+lecture's (each group of checks a named function making records with
+:mod:`derivations.checks.verdicts`); what the notes say about it is a LaTeX template in
+``derivations/topics/texts/<topic>.py``, filled with the numbers and displays the checks
+produced. The notes builder (``deepderive notes``) runs the topics in the lecture's order.
 
     python -m derivations.topics.<topic> --out DIR [--device auto|cpu|cuda]
 """
