@@ -35,8 +35,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
-from symbolic.losses.block import Block, support_interval
-from symbolic.losses.engine import Engine, _attempt, normalisation_check
+from symbolic.losses.block import Block
+from symbolic.losses.engine import Engine
+from symbolic.losses.normalisation import normalisation_check, symbolic_total
 from symbolic.spec.losses import LOSSES, PRINTED, SUPPORTS, Likelihood, _fixed
 from symbolic.losses.nonnegative import check_nonnegative
 from symbolic.spec.registry import resolve_path, suggest
@@ -213,23 +214,6 @@ def _torch_distribution(name: str, block: Block, given: Callable[..., Any] | str
     return make
 
 
-def _symbolic_total(block: Block) -> sp.Expr | None:
-    """The integral of the density over a continuous support, in the parameter symbols, where
-    SymPy finds it in a few seconds; else None."""
-    interval = support_interval(block.support)
-    if interval is None:
-        return None
-
-    def integral():
-        total = block.density
-        for t in reversed(block.targets):
-            total = sp.integrate(total, (t, *interval), conds="none")
-        return total
-
-    total = _attempt(integral)
-    return None if total is None or total.has(sp.Integral) else total
-
-
 def _check_normalised(block: Block) -> None:
     """Refuse a density that does not integrate (or sum) to one over its support, saying what it
     integrates to. "Divide by it" only when the integral is a number: one that depends on the
@@ -238,16 +222,16 @@ def _check_normalised(block: Block) -> None:
     if check.passed:
         return
     name, where = block.name, block.support.where
-    total = _symbolic_total(block)
+    total, method = symbolic_total(block) or (None, None)
     refused = f"the density of loss {name!r} is not normalised over {where}"
     if total is not None and not total.free_symbols:
-        raise ValueError(f"{refused}: it integrates to {total} (symbolic (sympy.integrate)), not 1; divide the "
+        raise ValueError(f"{refused}: it integrates to {total} ({method}), not 1; divide the "
                          f"density by its integral, {total}, or fix the support")
     rule = "a density must integrate to 1 for every parameter value"
     if total is None:
         raise ValueError(f"{refused}: it {check.detail} ({check.method}), not 1; {rule}: fix its normalising "
                          f"factor or the support")
     symbols = ", ".join(sorted(map(str, total.free_symbols)))
-    raise ValueError(f"{refused}: it integrates to {total} (symbolic (sympy.integrate)), not 1: it depends on the "
+    raise ValueError(f"{refused}: it integrates to {total} ({method}), not 1: it depends on the "
                      f"parameter{'s' * (len(total.free_symbols) > 1)} {symbols}, and {rule}; fix its normalising "
                      f"factor (a function of {symbols}) or the support")

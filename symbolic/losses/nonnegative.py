@@ -33,7 +33,7 @@ import sympy as sp
 from symbolic.core.compile import compile_program
 from symbolic.core.derivation import Check
 from symbolic.losses.book import Block
-from symbolic.losses.engine import _attempt
+from symbolic.losses.normalisation import _attempt
 from symbolic.spec.supports import Support
 
 __all__ = ["nonnegativity_check", "check_nonnegative", "POINTS"]

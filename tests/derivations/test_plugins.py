@@ -70,7 +70,7 @@ def make(loc, scale):
     ('register_loss("n", density=normal * s * sp.sqrt(2 * sp.pi), target=y, link=lambda f: {mu: f[0], s: sp.exp(f[1])},\n'
      '              outputs=2, support="real")',
      "ValueError: the density of loss 'n' is not normalised over the real line: it integrates to sqrt(2)*sqrt(pi)*s "
-     "(symbolic (sympy.integrate)), not 1: it depends on the parameter s, and a density must integrate to 1 for every "
+     "(symbolic (Gaussian integrals, one target at a time)), not 1: it depends on the parameter s, and a density must integrate to 1 for every "
      "parameter value; fix its normalising factor (a function of s) or the support"),
 ], ids=["torch-keywords", "link-index", "loss-torch-path", "activation-torch-path", "unnormalised"])
 def test_a_plugin_mistake_is_refused_at_registration_with_the_fix(tmp_path, registration, message):
