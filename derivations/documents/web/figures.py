@@ -6,25 +6,40 @@ JavaScript by :mod:`symbolic.core.javascript`; the page's script (``assets/figur
 only draws: it evaluates the printed functions and never restates a formula. Nothing is
 loaded from outside the page's folder.
 
+A figure keeps the printed functions as objects (:class:`~symbolic.core.javascript.JavaScriptFunction`,
+the text and the SymPy expressions it was printed from), so the web build can run the
+page's text in Node.js against SymPy (:mod:`derivations.checks.javascript_readback`). Every
+number and formula in a caption is a field of a computed object, and each one that is a
+claim carries its check (``Interactive.claims``): the joints' and pre-activations' general
+form against every unit, the learning rate above which gradient descent diverges against
+the iterates of the page's own update.
+
 >>> fig = shallow_figure()
 >>> fig.topic, [p["name"] for p in fig.config["params"]][:2]
 ('shallow', ['theta_1_0', 'theta_1_1'])
 >>> "function shallow_forward(x, theta_1_0" in fig.script
 True
+>>> lam, threshold = descent_threshold()
+>>> print(latex(lam), rounded(lam), rounded(threshold))
+2 \\sqrt{61} + 18 33.62 0.05949
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import sympy as sp
 
+from derivations.checks.javascript_readback import JavaScriptError, iterate
+from derivations.checks.verdicts import record
 from symbolic.activations.functions import activation
-from symbolic.training.gradient_descent import alpha, least_squares_loss, lecture_linear_regression, phi_0, phi_1
-from symbolic.core.javascript import javascript, javascript_function, javascript_program
+from symbolic.training.gradient_descent import (LinearRegression, alpha, least_squares_loss,
+                                                lecture_linear_regression, phi_0, phi_1)
+from symbolic.core.javascript import JavaScriptFunction, NotPrintable
 from symbolic.networks.network import lecture_1_3_1, shallow_network
 from symbolic.core.printing import identifier, latex
 from symbolic.spec import ACTIVATIONS
@@ -32,33 +47,82 @@ from symbolic.spec import ACTIVATIONS
 from derivations.documents.web.tex import math_html
 
 __all__ = ["Interactive", "INTERACTIVE", "shallow_figure", "activations_figure", "descent_figure",
-           "regions_figure", "interactive_for", "shallow_joint_expressions"]
+           "regions_figure", "interactive_for", "shallow_joint_expressions", "descent_threshold", "rounded",
+           "DESCENT_MARGIN", "DESCENT_STEPS"]
+
+#: A check of a caption's claim: ``check(script, node)`` is a verification record (``script``
+#: the page's JavaScript, ``node`` the Node.js executable or None).
+Claim = Callable[[str, "str | None"], dict]
+
+#: Learning rates 1 - DESCENT_MARGIN and 1 + DESCENT_MARGIN times 2/lambda_max, iterated
+#: DESCENT_STEPS times: |1 - alpha lambda_max| = 1 -+ 2 DESCENT_MARGIN, so the distance to the
+#: minimum shrinks or grows by about 0.98^3000 ~ 1e-26 or 1.02^3000 ~ 1e26.
+DESCENT_MARGIN = sp.Rational(1, 100)
+DESCENT_STEPS = 3000
 
 
 @dataclass
 class Interactive:
-    """A figure: the topic page it belongs on, its caption, the printed functions and the
-    configuration handed to the drawing code (``DD.<kind>(id, config)``)."""
+    """A figure: the topic page it belongs on, its caption, the printed functions, the
+    configuration handed to the drawing code (``DD.<kind>(id, config)``) and the checks of
+    its caption's claims."""
 
     id: str
     kind: str
     topic: str
     caption: str  # HTML
-    script: str  # JavaScript functions printed from SymPy
+    functions: tuple[JavaScriptFunction, ...]  # printed from SymPy; their text is the page's
     config: dict
+    claims: tuple[Claim, ...] = field(default=())
 
-    def html(self) -> str:
+    @property
+    def script(self) -> str:
+        """The JavaScript functions printed from SymPy, as the page holds them."""
+        return "\n".join(f.text for f in self.functions)
+
+    def html(self, evidence: str = "") -> str:
+        """The figure's HTML; ``evidence`` (HTML) closes its caption."""
+        caption = self.caption + (" " + evidence if evidence else "")
         return (f'<figure class="interactive" id="{self.id}" data-kind="{self.kind}">'
                 f'<div class="controls"></div><div class="plot"></div><div class="readout"></div>'
-                f'<figcaption>{self.caption}</figcaption></figure>')
+                f'<figcaption>{caption}</figcaption></figure>')
 
     def javascript(self) -> str:
         return f"{self.script}\nDD.{self.kind}({json.dumps(self.id)}, {json.dumps(self.config)});"
 
 
+def rounded(value: sp.Expr, digits: int = 4) -> str:
+    """A computed number as a caption prints it: ``digits`` significant digits."""
+    return f"{float(value):.{digits}g}"
+
+
 def _slider(symbol: sp.Symbol, value: sp.Expr, lo: float, hi: float, step: float) -> dict:
     return {"name": identifier(symbol), "label": math_html(latex(symbol)), "min": lo, "max": hi, "step": step,
             "value": float(value)}
+
+
+def _general(name: str, n: int) -> list[sp.Symbol]:
+    """Unit d's parameters in general, ``theta_{d0}, ..., theta_{d,n-1}`` (a caption's form)."""
+    return [sp.Symbol(f"{name}_{{d{i}}}", real=True) for i in range(n)]
+
+
+def _general_form_claim(topic: str, key: str, what: str, general: sp.Expr, theta_d: Sequence[sp.Symbol],
+                        net, units: Sequence[sp.Expr]) -> Claim:
+    """The caption's general form of a per-unit expression, unit d's parameters put in, is
+    each unit's expression (the difference expands to 0)."""
+    def check(script: str, node: str | None) -> dict:
+        wrong = [d + 1 for d, unit in enumerate(units)
+                 if sp.expand(general.xreplace(dict(zip(theta_d, net.theta.row(d)))) - unit) != 0]
+        return record(f"web figure: the caption's {what} ${latex(general)}$ is every unit's, $d = 1, \\dots, {net.D}$",
+                      "caption", 0.0 if not wrong else math.inf, not wrong,
+                      "symbolic (unit d's parameters put into the caption's form; the difference expands to 0)",
+                      id=f"{topic}.web.{key}", topic=topic, **({"detail": f"not unit(s) {wrong}"} if wrong else {}))
+    return check
+
+
+def _weighted(phi_d: sp.Expr, h_d: sp.Expr) -> sp.Expr:
+    """A hidden unit's contribution to the output, phi_d h_d (the figure and its caption)."""
+    return phi_d * h_d
 
 
 def shallow_joint_expressions(net=None) -> list[sp.Expr]:
@@ -73,11 +137,10 @@ def shallow_figure() -> Interactive:
     net, values = lecture_1_3_1()
     x = net.inputs[0]
     params = net.parameter_symbols
-    weighted = [(sp.Symbol(f"w_{{{d + 1}}}"), net.phi[0, d + 1] * h) for d, h in enumerate(net.h)]
-    forward = javascript_program("shallow_forward", [x, *params], net.program + weighted, net.outputs)
+    weighted = [(sp.Symbol(f"w_{{{d + 1}}}"), _weighted(net.phi[0, d + 1], h)) for d, h in enumerate(net.h)]
+    forward = JavaScriptFunction.program("shallow_forward", [x, *params], net.program + weighted, net.outputs)
     joints = shallow_joint_expressions(net)
-    joint_js = (f"function shallow_joints({', '.join(identifier(p) for p in params)}) "
-                f"{{ return [{', '.join(javascript(j) for j in joints)}]; }}")
+    joint_fn = JavaScriptFunction.array("shallow_joints", params, joints)
     config = {
         "params": [_slider(p, values[p], -2.0, 2.0, 0.05) for p in params],
         "x": [-0.5, 2.5], "y": [-1.5, 2.5], "probe": 1.3,
@@ -86,11 +149,16 @@ def shallow_figure() -> Interactive:
         "unit_labels": [math_html(latex(w_e)) for _, w_e in weighted],
         "forward": "shallow_forward", "joints": "shallow_joints",
     }
-    caption = ("The lecture's 1-3-1 ReLU network. Move a slider: the output " + math_html("y")
-               + " (black), the weighted hidden units " + math_html(r"\phi_d h_d")
-               + " (coloured) and the joints " + math_html(r"x = -\theta_{d0}/\theta_{d1}")
+    theta_d = _general("theta", 2)
+    joint = -theta_d[0] / theta_d[1]
+    widths = "-".join(str(w) for w in (len(net.inputs), net.D, len(net.outputs)))
+    caption = (f"The lecture's {widths} ReLU network. Move a slider: the output " + math_html(latex(net.outputs[0]))
+               + " (black), the weighted hidden units "
+               + math_html(latex(_weighted(sp.Symbol("phi_{d}", real=True), sp.Symbol("h_{d}", real=True))))
+               + " (coloured) and the joints " + math_html(latex(sp.Eq(x, joint)))
                + " (dots) are recomputed from the network's derived equations, printed to JavaScript by SymPy.")
-    return Interactive("fig-shallow", "shallow", "shallow", caption, forward + "\n" + joint_js, config)
+    claims = (_general_form_claim("shallow", "joints", "joint", joint, theta_d, net, joints),)
+    return Interactive("fig-shallow", "shallow", "shallow", caption, (forward, joint_fn), config, claims)
 
 
 def activations_figure() -> Interactive:
@@ -101,20 +169,93 @@ def activations_figure() -> Interactive:
         expr = activation(name)(z)
         slope = sp.diff(expr, z)
         key = re.sub(r"\W", "_", name)  # a JavaScript identifier (a registered name may hold '-')
+        pair = (JavaScriptFunction.value(f"act_{key}", [z], expr), JavaScriptFunction.value(f"dact_{key}", [z], slope))
         try:
-            functions.append(javascript_function(f"act_{key}", [z], expr))
-            functions.append(javascript_function(f"dact_{key}", [z], slope))
-        except ValueError:
-            skipped.append(name)  # JavaScript has no erf (GELU)
+            for f in pair:
+                f.text  # noqa: B018 - printing is what may fail
+        except NotPrintable as exc:
+            skipped.append(f"{name} (JavaScript has no {exc.function})")  # GELU: erf
             continue
+        functions += pair
         entries.append({"name": name, "fn": f"act_{key}", "dfn": f"dact_{key}"})
     config = {"activations": entries, "z": [-4.0, 4.0], "y": [-1.5, 3.0], "z0": 0.5}
     caption = ("An activation " + math_html(r"\mathrm{a}[z]") + " (solid), its derivative "
                + math_html(r"\mathrm{a}'[z]") + " derived by SymPy (dashed) and the tangent at "
                + math_html("z_0") + " whose slope is that derivative.")
     if skipped:
-        caption += " Not shown: " + ", ".join(skipped) + " (its definition uses erf, which JavaScript lacks)."
-    return Interactive("fig-activations", "activations", "activations", caption, "\n".join(functions), config)
+        caption += " Not shown: " + ", ".join(skipped) + "."
+    return Interactive("fig-activations", "activations", "activations", caption, tuple(functions), config)
+
+
+def descent_threshold(ex: LinearRegression | None = None) -> tuple[sp.Expr, sp.Expr]:
+    r"""The largest eigenvalue lambda_max of the Hessian of L[phi] = sum_i (phi_0 + phi_1 x_i - y_i)^2,
+    exactly, and 2/lambda_max: gradient descent with a learning rate above it diverges.
+
+    L is quadratic, so phi^{[t]} - phi* = (1 - alpha H)^t (phi^{[0]} - phi*), which shrinks for
+    every start when |1 - alpha lambda| < 1 for both eigenvalues, that is 0 < alpha < 2/lambda_max.
+
+    >>> lam, threshold = descent_threshold()
+    >>> print(latex(threshold))
+    \frac{2}{2 \sqrt{61} + 18}
+    """
+    ex = ex or lecture_linear_regression()
+    H = sp.hessian(least_squares_loss(ex.x, ex.y), (phi_0, phi_1))
+    lam = max(H.eigenvals(), key=lambda e: sp.N(e, 30))
+    return lam, 2 / lam
+
+
+def _lambda_max_claim(ex: LinearRegression, lam: sp.Expr) -> Claim:
+    def check(script: str, node: str | None) -> dict:
+        H = sp.hessian(least_squares_loss(ex.x, ex.y), (phi_0, phi_1))
+        lam_ = sp.Symbol("lambda")
+        roots = sp.Poly((H - lam_ * sp.eye(2)).det(), lam_).all_roots()
+        ok = sp.expand((H - lam * sp.eye(2)).det()) == 0 and all(sp.N(r - lam, 30) <= 0 for r in roots)
+        return record(f"web figure: the largest eigenvalue of the Hessian of the loss is $\\lambda_{{\\max}} = "
+                      f"{latex(lam)} \\approx {rounded(lam)}$", "caption", 0.0 if ok else math.inf, ok,
+                      "exact (det(H - lambda I) = 0 in SymPy's algebraic numbers; no root of the characteristic "
+                      "polynomial is larger)", id="gradient_descent.web.lambda-max", topic="gradient_descent")
+    return check
+
+
+def _threshold_claim(ex: LinearRegression, update: JavaScriptFunction, threshold: sp.Expr) -> Claim:
+    """Iterates of the page's update just below 2/lambda_max converge, just above it diverge."""
+    rates = [float(threshold * (1 - DESCENT_MARGIN)), float(threshold * (1 + DESCENT_MARGIN))]
+    start = [float(v) for v in ex.start]
+    grad = [sp.diff(least_squares_loss(ex.x, ex.y), p) for p in (phi_0, phi_1)]
+    minimum = sp.solve(grad, (phi_0, phi_1))
+    best = [float(minimum[phi_0]), float(minimum[phi_1])]
+
+    def run_update(script: str, node: str | None, rate: float) -> list[float]:
+        if node:  # the page's own text
+            return iterate(script, update.name, start, [rate], DESCENT_STEPS, node=node)
+        step = sp.lambdify(update.args, update.outputs())  # the expressions it was printed from
+        phi = start
+        for _ in range(DESCENT_STEPS):
+            phi = step(*phi, rate)
+        return phi
+
+    def check(script: str, node: str | None) -> dict:
+        d0 = math.dist(start, best)
+        try:
+            below, above = (math.dist(run_update(script, node, r), best) for r in rates)
+        except (JavaScriptError, OverflowError) as exc:
+            below, above = math.inf, math.inf
+            detail = {"detail": str(exc)}
+        else:
+            detail = {}
+        ok = below <= 1e-9 * d0 and not above <= 1e9 * d0  # inf and nan count as diverged
+        detail.setdefault("detail", f"distance to the minimum over the start's: {below / d0:.1e} at the lower "
+                                    f"rate, {above / d0:.1e} at the higher")
+        margin = f"{float(DESCENT_MARGIN):.0%}"
+        engine = (f"the page's {update.name} run in Node.js" if node
+                  else f"{update.name}'s SymPy expressions lambdified to Python floats (Node.js not found)")
+        return record(f"web figure: gradient descent from $\\boldsymbol\\phi^{{[0]}}$ converges with $\\alpha$ {margin} "
+                      f"below $2/\\lambda_{{\\max}} \\approx {rounded(threshold)}$ and diverges {margin} above it",
+                      "caption", below / d0, ok,
+                      f"{engine}, {DESCENT_STEPS} steps at each rate (converged: distance to the minimum under 1e-9 "
+                      "of the start's; diverged: over 1e9 of it; the error shown is the converged one)",
+                      id="gradient_descent.web.threshold", topic="gradient_descent", **detail)
+    return check
 
 
 def descent_figure() -> Interactive:
@@ -123,12 +264,12 @@ def descent_figure() -> Interactive:
     x = sp.Symbol("x", real=True)
     L = least_squares_loss(ex.x, ex.y)
     update = [phi_0 - alpha * sp.diff(L, phi_0), phi_1 - alpha * sp.diff(L, phi_1)]
-    functions = [
-        javascript_function("descent_loss", [phi_0, phi_1], L),
-        f"function descent_step({identifier(phi_0)}, {identifier(phi_1)}, {identifier(alpha)}) "
-        f"{{ return [{javascript(update[0])}, {javascript(update[1])}]; }}",
-        javascript_function("descent_model", [x, phi_0, phi_1], phi_0 + phi_1 * x),
-    ]
+    step = JavaScriptFunction.array("descent_step", [phi_0, phi_1, alpha], update)
+    functions = (
+        JavaScriptFunction.value("descent_loss", [phi_0, phi_1], L),
+        step,
+        JavaScriptFunction.value("descent_model", [x, phi_0, phi_1], phi_0 + phi_1 * x),
+    )
     config = {
         "params": [{"name": "alpha", "label": math_html(r"\alpha"), "min": 0.005, "max": 0.16, "step": 0.005,
                     "value": float(ex.alpha)},
@@ -137,12 +278,18 @@ def descent_figure() -> Interactive:
         "phi0": [-1.0, 3.0], "phi1": [-1.5, 2.0],
         "loss": "descent_loss", "step": "descent_step", "model": "descent_model",
     }
+    lam, threshold = descent_threshold(ex)
+    start = ", ".join(latex(v) for v in ex.start)
     caption = ("Gradient descent " + math_html(r"\boldsymbol\phi \leftarrow \boldsymbol\phi - \alpha\, "
                                                r"\partial L/\partial \boldsymbol\phi")
-               + " on the least-squares loss of the lecture's four points, from "
-               + math_html(r"\boldsymbol\phi^{[0]} = (2, -1/2)") + ". The loss, its gradient and the update are "
-               "SymPy's, printed to JavaScript. Raise the learning rate past about 0.13 and the iterates diverge.")
-    return Interactive("fig-descent", "descent", "gradient_descent", caption, "\n".join(functions), config)
+               + f" on the least-squares loss of the lecture's {ex.I} points, from "
+               + math_html(rf"\boldsymbol\phi^{{[0]}} = ({start})") + ". The loss, its gradient and the update are "
+               "SymPy's, printed to JavaScript. The Hessian of the loss has largest eigenvalue "
+               + math_html(rf"\lambda_{{\max}} = {latex(lam)} \approx {rounded(lam)}")
+               + ": the iterates converge for learning rates below "
+               + math_html(rf"2/\lambda_{{\max}} \approx {rounded(threshold)}") + " and diverge above it.")
+    claims = (_lambda_max_claim(ex, lam), _threshold_claim(ex, step, threshold))
+    return Interactive("fig-descent", "descent", "gradient_descent", caption, functions, config, claims)
 
 
 def regions_figure() -> Interactive:
@@ -154,17 +301,23 @@ def regions_figure() -> Interactive:
     f = [sp.Symbol(f"f_{{{d + 1}}}") for d in range(net.D)]
     pre = [(f[d], e.args[0]) for d, (_, e) in enumerate(net.program[:net.D])]
     thetas = list(net.theta)
-    functions = javascript_program("regions_pre", [*net.inputs, *thetas], pre, f)
+    functions = (JavaScriptFunction.program("regions_pre", [*net.inputs, *thetas], pre, f),)
     config = {"params": [_slider(t, values[t], -1.5, 1.5, 0.05) for t in thetas],
               "x": [-3.0, 3.0], "cells": 90, "pre": "regions_pre", "units": [identifier(s) for s in f],
               "max_regions": int(sum(sp.binomial(net.D, j) for j in range(net.D_i + 1)))}
-    caption = ("The linear regions of a 2-3-1 ReLU network over " + math_html(r"[-3, 3]^2")
+    theta_d = _general("theta", net.D_i + 1)
+    general = theta_d[0] + sum(t * xi for t, xi in zip(theta_d[1:], net.inputs))
+    lo, hi = (latex(sp.nsimplify(v)) for v in config["x"])
+    widths = "-".join(str(w) for w in (net.D_i, net.D, len(net.outputs)))
+    caption = (f"The linear regions of a {widths} ReLU network over " + math_html(rf"[{lo}, {hi}]^{{{net.D_i}}}")
                + ": each colour is one pattern of active hidden units, from the pre-activations "
-               + math_html(r"\theta_{d0} + \theta_{d1} x_1 + \theta_{d2} x_2")
-               + " printed to JavaScript. Three lines in general position make at most "
+               + math_html(latex(general))
+               + f" printed to JavaScript. {net.D} lines in general position make at most "
                + f"{config['max_regions']} regions; the count shown is of the patterns seen on the grid "
                "(a lower bound).")
-    return Interactive("fig-regions", "regions", "piecewise_linear", caption, functions, config)
+    claims = (_general_form_claim("piecewise_linear", "pre-activations", "pre-activation", general, theta_d, net,
+                                  [e for _, e in pre]),)
+    return Interactive("fig-regions", "regions", "piecewise_linear", caption, functions, config, claims)
 
 
 #: The interactive figures, in the lecture's order of their topics.

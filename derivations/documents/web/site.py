@@ -10,6 +10,7 @@ MathML, figures as SVG, no script or font from a network.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from importlib import resources
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import Sequence
 
 from derivations.checks.evidence import evidence_summary
+from derivations.checks.javascript_readback import NODE_MISSING, JavaScriptError, find_node, readback
+from derivations.checks.records import json_default
+from derivations.checks.verdicts import record
 from derivations.tex import OutputFolder
 from derivations.topics.topic import TopicResult
-from derivations.documents.web.figures import interactive_for
+from derivations.documents.web.figures import Interactive, interactive_for
 from derivations.documents.web.tex import Page, fragment_html, inline_html
 
-__all__ = ["write_site", "record_id", "SITE_TITLE"]
+__all__ = ["write_site", "web_checks", "page_script", "record_id", "SITE_TITLE"]
 
 SITE_TITLE = "Deep learning: derivations, checked"
 ASSETS = ("style.css", "figures.js")
@@ -74,12 +78,13 @@ def _format_error(value: float) -> str:
     return "0" if value == 0 else f"{value:.1e}"
 
 
-def _verification(records: list[dict], titles: dict[str, str]) -> str:
+def _verification(records: list[dict], titles: dict[str, str], note: str = "") -> str:
     checks = [r for r in records if r.get("method") != "definition"]
     passed = sum(r["passed"] for r in checks)
     out = [f"<h1>Verification</h1><p>Every derived equality and every symbolic-versus-PyTorch check behind the notes, "
+           "and the web pages' own checks (the interactive figures' printed JavaScript and their captions' claims), "
            f"with its method and the largest error seen. {passed} of {len(checks)} checks passed; rows marked "
-           "“definition” state a definition and are not checks.</p>"]
+           f"“definition” state a definition and are not checks.{note}</p>"]
     failed = [r for r in records if not r["passed"]]
     if failed:
         out.append('<p class="failed">FAILED: ' + "; ".join(inline_html(r["name"]) for r in failed) + "</p>")
@@ -112,9 +117,63 @@ def _insert_interactive(page_html: str, figures_html: str) -> str:
     return page_html[:i] + figures_html + page_html[i:]
 
 
+def page_script(figures: Sequence[Interactive]) -> str:
+    """The inline script of a page: its figures' printed functions and drawing calls."""
+    return "\n".join(f.javascript() for f in figures)
+
+
+def _link(rec: dict) -> str:
+    rid = html.escape(str(rec["id"]))
+    return f'<a href="verification.html#{rid}">{rid}</a>' + ("" if rec["passed"] else " <strong>FAILED</strong>")
+
+
+def web_checks(interactive: dict[str, list[Interactive]], node: str | None = None
+               ) -> tuple[list[dict], dict[str, str]]:
+    """The web pages' own checks: each figure's printed JavaScript run in Node.js against SymPy
+    (:func:`~derivations.checks.javascript_readback.readback`, on the very script its page
+    holds) and its caption's claims. Returns the records and, by figure id, the sentence
+    (HTML) its caption closes with. Without Node.js the read-back is skipped and the
+    sentence says so."""
+    records: list[dict] = []
+    evidence: dict[str, str] = {}
+    for topic, figs in interactive.items():
+        script = page_script(figs)
+        for fig in figs:
+            words = []
+            if node:
+                rid = f"{topic}.web.javascript-{fig.kind}"
+                name = (f"web figure: its printed JavaScript ({', '.join(f.name for f in fig.functions)}), run in "
+                        "Node.js as the page holds it, against SymPy")
+                try:
+                    r = readback(script, fig.functions, node=node)
+                except JavaScriptError as exc:
+                    rec = record(name, "javascript", float("inf"), False, "Node.js runs the page's JavaScript",
+                                 id=rid, topic=topic, detail=str(exc))
+                    words.append(f"Its printed JavaScript did <strong>not run</strong> in Node.js ({_link(rec)}).")
+                else:
+                    rec = record(name, "javascript", r.max_error, r.passed, r.method, id=rid, topic=topic,
+                                 detail=f"largest error at {r.worst}")
+                    verdict = "agrees with" if r.passed else "<strong>disagrees</strong> with"
+                    words.append(f"Its printed JavaScript, run in Node.js at {r.points} points ({r.kinks} on or beside "
+                                 f"a kink), {verdict} SymPy to a relative error of {r.max_error:.1e} ({_link(rec)}).")
+                records.append(rec)
+            else:
+                words.append(f"{NODE_MISSING} in this build.")
+            claims = [claim(script, node) for claim in fig.claims]
+            if claims:
+                words.append("Its caption's claims are checked (" + ", ".join(_link(c) for c in claims) + ").")
+            records += claims
+            evidence[fig.id] = " ".join(words)
+    return records, evidence
+
+
 def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], records: list[dict]) -> Path:
     """Write ``out/html/``: index, one page per topic, the verification page; return index.html
-    (every file through the output folder's checked, atomic writes)."""
+    (every file through the output folder's checked, atomic writes).
+
+    The web pages' own checks (:func:`web_checks`) are appended to ``records``, so a caller
+    that judges the build by them counts these too; ``html/verification.json`` holds every
+    record the verification page shows."""
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
     site = folder.folder("html")
@@ -125,6 +184,8 @@ def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], re
     slugs = [t.slug for t in topics]
     titles = {t.slug: t.title for t in topics}
     interactive = interactive_for(slugs)
+    node = find_node()
+    web, evidence = web_checks(interactive, node)
     pages: dict[str, Page] = {}
     for i, topic in enumerate(topics):
         page = fragment_html(topic.latex, topic.slug)
@@ -135,23 +196,35 @@ def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], re
                 raise ValueError(f"figure {stem!r} of topic {topic.slug!r} has no SVG (expected {source})")
             folder.copy(f"figures/{stem}.svg", f"html/figures/{stem}.svg")
         figs = interactive.get(topic.slug, [])
-        body = f"<h1>{inline_html(topic.title)}</h1>\n" + _insert_interactive(page.html, "".join(f.html() for f in figs))
+        body = f"<h1>{inline_html(topic.title)}</h1>\n" + _insert_interactive(
+            page.html, "".join(f.html(evidence.get(f.id, "")) for f in figs))
         scripts = ""
         if figs:
-            scripts = ('<script src="assets/figures.js"></script>\n<script>\n'
-                       + "\n".join(f.javascript() for f in figs) + "\n</script>")
+            scripts = '<script src="assets/figures.js"></script>\n<script>\n' + page_script(figs) + "\n</script>"
         folder.write_text(f"html/{topic.slug}.html", _page(f"{topic.title} — {SITE_TITLE}", body, scripts,
                                                            _nav(slugs, i, titles)))
-    folder.write_text("html/verification.html", _page(f"Verification — {SITE_TITLE}", _verification(records, titles)))
-    folder.write_text("html/index.html", _page(SITE_TITLE, _index(topics, records, pages, interactive)))
+    records.extend(web)
+    note = f" {NODE_MISSING} in this build." if interactive and not node else ""
+    folder.write_text("html/verification.html", _page(f"Verification — {SITE_TITLE}", _verification(records, titles, note)))
+    folder.write_text("html/verification.json", json.dumps(records, indent=1, default=json_default) + "\n")
+    folder.write_text("html/index.html", _page(SITE_TITLE, _index(topics, records, pages, interactive, web)))
     return site / "index.html"
 
 
-def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, Page], interactive: dict) -> str:
+def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, Page], interactive: dict,
+           web: list[dict]) -> str:
     checks = [r for r in records if r.get("method") != "definition"]
     failed = [r for r in records if not r["passed"]]
     status = (f"All {len(checks)} checks passed." if not failed
               else f"<strong>{len(failed)} of {len(checks)} checks FAILED</strong>.")
+    derived = [r for r in records if not any(r is w for w in web)]
+    readbacks = sum(r["kind"] == "javascript" for r in web)
+    own = ""
+    if web:
+        own = (f" {len(web)} of the checks are the web pages' own: " + (
+            f"the printed JavaScript of {readbacks} interactive figures run in Node.js against SymPy, and "
+            if readbacks else f"(the figures' printed JavaScript was not run: {NODE_MISSING}) ")
+            + "the claims of their captions.")
     items = []
     for t in topics:
         n = sum(1 for r in t.records if r.get("method") != "definition")
@@ -161,7 +234,7 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
     return (f"<h1>{html.escape(SITE_TITLE)}</h1><p>These notes follow the lecture on deep learning: shallow "
             "networks, activation functions, linear regions, deep networks, loss functions from maximum likelihood, "
             "gradient descent, stochastic gradient descent and backpropagation. Every equation was derived by SymPy "
-            "and links to the checks behind it. " + html.escape(evidence_summary(records)) + f" {status}</p>"
+            "and links to the checks behind it. " + html.escape(evidence_summary(derived)) + f"{own} {status}</p>"
             f"<ol class=\"contents\">{''.join(items)}</ol>"
             '<p><a href="verification.html">Verification: every check, its method and its largest error</a></p>')
 
