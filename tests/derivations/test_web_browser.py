@@ -3,7 +3,9 @@
 Each page loads from file:// with no console error and no request outside its folder;
 MathML is laid out; the shallow-network figure's sliders move the plotted output to the
 value SymPy computes exactly for the slider's parameters, and the joints to
--theta_{d0}/theta_{d1}. Screenshots go to the test's temporary folder.
+-theta_{d0}/theta_{d1}; gradient descent reaches the minimum one slider step below the
+caption's 2/lambda_max and moves away one step above it; moving every slider of every
+figure does not grow its plot. Screenshots go to the test's temporary folder.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); without
 them these tests skip, except in CI, where a missing browser fails.
@@ -20,6 +22,7 @@ import pytest
 import sympy as sp
 
 from derivations.documents.notes import build_notes
+from derivations.documents.web.figures import descent_threshold, rounded
 from symbolic.activations.functions import activation
 from symbolic.training.gradient_descent import least_squares_loss, lecture_linear_regression, phi_0, phi_1
 from symbolic.networks.network import lecture_1_3_1
@@ -236,6 +239,57 @@ def test_descent_figure_learning_rate(site, browser):
     for _ in range(20):
         alpha.send_keys(Keys.ARROW_RIGHT)  # 0.13: past the stable step, the iterates diverge
     assert "diverged" in figure.find_element(By.CSS_SELECTOR, ".readout").text
+
+
+def test_descent_figure_diverges_where_its_caption_says(site, browser):
+    """The caption's 2/lambda_max: at the slider's step below it the 100 iterates reach the
+    minimum; at the step above it they move away from it (the loss grows past the start's)."""
+    load(browser, site / "gradient_descent.html")
+    figure = browser.find_element(By.ID, "fig-descent")
+    _, threshold = descent_threshold()
+    assert rounded(threshold) in figure.find_element(By.TAG_NAME, "figcaption").text
+    figure.find_element(By.CSS_SELECTOR, "input[data-param=steps]").send_keys(Keys.END)  # 100 steps
+    alpha = figure.find_element(By.CSS_SELECTOR, "input[data-param=alpha]")
+    step = sp.Rational(alpha.get_attribute("step"))
+    lo = sp.floor(threshold / step) * step
+    ex = lecture_linear_regression()
+    L = least_squares_loss(ex.x, ex.y)
+    minimum = L.subs(sp.solve([sp.diff(L, phi_0), sp.diff(L, phi_1)], [phi_0, phi_1]))
+    shown = {}
+    for rate in (lo, lo + step):
+        while sp.Rational(alpha.get_attribute("value")) != rate:
+            alpha.send_keys(Keys.ARROW_LEFT if sp.Rational(alpha.get_attribute("value")) > rate else Keys.ARROW_RIGHT)
+        shown[rate] = float(figure.find_element(By.CSS_SELECTOR, ".loss-value").text)
+    assert lo < threshold < lo + step
+    assert shown[lo] == pytest.approx(float(minimum), rel=1e-5)
+    assert shown[lo + step] > float(L.subs({phi_0: ex.start[0], phi_1: ex.start[1]}))
+
+
+#: Each interactive figure by the page it is on.
+FIGURES = {"shallow.html": "fig-shallow", "activations.html": "fig-activations",
+           "piecewise_linear.html": "fig-regions", "gradient_descent.html": "fig-descent"}
+
+
+def test_moving_every_slider_twice_does_not_grow_the_plot(site, browser):
+    """Every slider moved a step and back, twice: the figure holds as many SVG elements
+    (paths, points, lines) as before; a layer that is not cleared would keep old paths."""
+    for page, figure_id in FIGURES.items():
+        load(browser, site / page)
+        figure = browser.find_element(By.ID, figure_id)
+        count = lambda: browser.execute_script("return arguments[0].querySelectorAll('svg *').length;", figure)  # noqa: E731
+        before = count()
+        sliders = figure.find_elements(By.CSS_SELECTOR, "input[type=range]")
+        assert sliders, figure_id
+        for slider in sliders:
+            value = slider.get_attribute("value")
+            at_max = sp.Rational(value) >= sp.Rational(slider.get_attribute("max"))
+            there, back = (Keys.ARROW_LEFT, Keys.ARROW_RIGHT) if at_max else (Keys.ARROW_RIGHT, Keys.ARROW_LEFT)
+            for _ in range(2):
+                slider.send_keys(there)
+                assert slider.get_attribute("value") != value, (figure_id, slider.get_attribute("data-param"))
+                slider.send_keys(back)
+                assert slider.get_attribute("value") == value
+                assert count() == before, (figure_id, slider.get_attribute("data-param"))
 
 
 def test_regions_figure_counts_patterns(site, browser):

@@ -194,7 +194,9 @@ const DD = (function () {
       let phi = cfg.start.slice();
       const it = [phi];
       for (let t = 0; t < v.steps; t++) { phi = step(phi[0], phi[1], v.alpha); it.push(phi); }
-      curve(left, it.map((q) => q[0]), it.map((q) => q[1]), { stroke: "#111", "stroke-width": 1.4, class: "iterates" });
+      // into the cleared path layer (drawn on left.layer, every old path would stay on the plot)
+      curve({ ...left, layer: path }, it.map((q) => q[0]), it.map((q) => q[1]),
+        { stroke: "#111", "stroke-width": 1.4, class: "iterates" });
       it.forEach((q, k) => { if (Number.isFinite(q[0] + q[1])) el("circle", { cx: left.sx(q[0]), cy: left.sy(q[1]),
         r: k === 0 || k === it.length - 1 ? 4 : 2, fill: k === it.length - 1 ? "#d62728" : "#111" }, path); });
       const xs = linspace(xr[0], xr[1], 2);
