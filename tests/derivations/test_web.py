@@ -1,5 +1,7 @@
 """The web notes without a browser: conversion, links, local references, the CLI flag."""
 
+import json
+import os
 import re
 from pathlib import Path
 
@@ -8,8 +10,9 @@ import sympy as sp
 
 from derivations.cli import main
 from derivations.documents.notes import build_notes
-from derivations.documents.web.site import local_references
-from derivations.documents.web.figures import INTERACTIVE, shallow_joint_expressions
+from derivations.checks.javascript_readback import NODE_MISSING, find_node, readback
+from derivations.documents.web.site import local_references, page_script
+from derivations.documents.web.figures import INTERACTIVE, interactive_for, shallow_joint_expressions
 from derivations.documents.web.tex import fragment_html, math_html
 from symbolic.activations.functions import GELU, ReLU, sig
 from symbolic.core.javascript import javascript
@@ -123,3 +126,31 @@ def test_verbatim_code_is_shown_escaped_and_never_converted():
     assert page.problems == []
     assert ("<pre><code>register_activation(\"s\", z / (1 + sp.Abs(z)))  # a &lt; b &amp; \\alpha</code></pre>"
             in page.html)
+
+
+def test_the_page_holds_the_javascript_that_was_checked(site):
+    """The inline script a page holds is the one the build read back; the records behind
+    each figure's caption are on the verification page, in html/verification.json and
+    among the build's records."""
+    out, result = site
+    html_dir = out / "html"
+    shown = json.loads((html_dir / "verification.json").read_text())
+    verification = (html_dir / "verification.html").read_text()
+    web = [r for r in result.records if ".web." in str(r.get("id"))]
+    assert web and all(r["passed"] for r in web) and [r["id"] for r in shown[-len(web):]] == [r["id"] for r in web]
+    node = find_node()
+    if node is None and os.environ.get("CI"):
+        pytest.fail("node missing in CI; .ci/run should install nodejs", pytrace=False)
+    for topic, figs in interactive_for(["shallow", "gradient_descent"]).items():
+        page = (html_dir / f"{topic}.html").read_text()
+        script = re.search(r"<script>\n(.*)\n</script>", page, re.S).group(1)
+        assert script == page_script(figs)
+        for fig in figs:
+            caption = re.search(rf'id="{fig.id}".*?<figcaption>(.*?)</figcaption>', page, re.S).group(1)
+            ids = re.findall(r'href="verification\.html#([^"]+)"', caption)
+            assert ids and all(f'<tr id="{i}">' in verification for i in ids), fig.id
+            if node:
+                assert f"{topic}.web.javascript-{fig.kind}" in ids
+                assert readback(script, fig.functions, node=node).passed, fig.id  # the text as the page holds it
+            else:
+                assert NODE_MISSING in caption

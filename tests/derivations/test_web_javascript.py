@@ -205,3 +205,29 @@ def test_a_caption_form_that_is_not_every_units_fails():
     wrong = web_figures._general_form_claim("shallow", "joints", "joint", theta_d[0] / theta_d[1], theta_d, net, joints)
     assert right("", None)["passed"] and not wrong("", None)["passed"]
     assert fig.claims[0]("", None)["passed"]
+
+
+def test_a_site_built_without_node_says_so(tmp_path, monkeypatch):
+    """write_site on a one-topic site with the gradient-descent figure: without Node.js the
+    caption and the verification page say the JavaScript was not evaluated, the caption's
+    claims are still checked, and a failed web check is among the caller's records."""
+    from derivations.documents.web import site
+    from derivations.topics.topic import TopicResult
+
+    topic = TopicResult("gradient_descent", "Gradient descent", "\\section{Gradient descent}\nText.")
+    monkeypatch.setattr(site, "find_node", lambda: None)
+    records: list[dict] = []
+    site.write_site(tmp_path, [topic], records)
+    page = (tmp_path / "html" / "gradient_descent.html").read_text()
+    assert "was not evaluated" in page and "was not evaluated" in (tmp_path / "html" / "verification.html").read_text()
+    assert {r["id"] for r in records} == {"gradient_descent.web.lambda-max", "gradient_descent.web.threshold"}
+    assert all(r["passed"] for r in records)
+    assert "0.05949" in page and "0.13" not in page
+    wrong = web_figures._threshold_claim(lecture_linear_regression(), descent_figure().functions[1], sp.Rational(13, 100))
+    fig = descent_figure()
+    fig.claims = (wrong,)
+    monkeypatch.setattr(site, "interactive_for", lambda slugs: {"gradient_descent": [fig]})
+    records = []
+    site.write_site(tmp_path / "wrong", [topic], records)
+    assert [r["passed"] for r in records] == [False]
+    assert "FAILED" in (tmp_path / "wrong" / "html" / "gradient_descent.html").read_text()
