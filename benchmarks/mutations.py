@@ -10,8 +10,10 @@ applies the edit there, runs
 
     python -m derivations notes --no-pdf --device cpu --topics <affected> --out <tmp>
 
-(the ``deepderive notes`` command) with ``PYTHONPATH`` pointing at the copy, and reads
-``verification.json``. A mutation is *caught* when some record that passes on the
+(the ``deepderive notes`` command; with ``--html`` for a mutation marked ``html``, whose
+records are then the web pages' ``html/verification.json``: the notes' checks and the web
+pages' own, such as the figures' JavaScript read back in Node.js) with ``PYTHONPATH``
+pointing at the copy, and reads ``verification.json``. A mutation is *caught* when some record that passes on the
 unmutated checkout (the baseline, run once for the same topics) has ``passed: false``.
 A topic that crashes (the notes' ``topic ... builds`` record), a run that dies with a
 traceback or writes no ``verification.json`` is **not** caught. The checkout itself is
@@ -47,7 +49,8 @@ SKIP_DIRS = {".git", "__pycache__", ".hypothesis", ".pytest_cache", ".benchmarks
 @dataclass(frozen=True)
 class Mutation:
     """One error in the mathematics: in ``file``, ``old`` (exactly once) becomes ``new``;
-    ``also`` holds further ``(old, new)`` edits of the same file (a change made consistently)."""
+    ``also`` holds further ``(old, new)`` edits of the same file (a change made consistently);
+    ``html`` runs the notes with ``--html`` (a mutation only the web pages' checks can see)."""
 
     name: str
     file: str
@@ -56,6 +59,7 @@ class Mutation:
     breaks: str
     topics: tuple[str, ...]
     also: tuple[tuple[str, str], ...] = field(default=())
+    html: bool = False
 
     @property
     def edits(self) -> tuple[tuple[str, str], ...]:
@@ -277,6 +281,12 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("exercise-twin-bias", "derivations/exercises/twin.py",
       '"beta_1": [_f(row[0]) for row in phi],', '"beta_1": [0.0 for row in phi],',
       "the exercises' torch twin drops the output bias phi_0", ("exercises_example",)),
+    # ----- web pages -------------------------------------------------------------------------
+    M("javascript-branches-swapped", "symbolic/core/javascript.py",
+      'text = f"(({self._print(c)}) ? ({self._print(e)}) : ({text}))"',
+      'text = f"(({self._print(c)}) ? ({text}) : ({self._print(e)}))"',
+      "the JavaScript printer swaps a conditional's branches, so the web figures draw ReLU[z] as 0 for z > 0 and "
+      "z below (every other check evaluates the SymPy objects, not the printed text)", ("activations",), html=True),
 )
 
 
@@ -336,13 +346,13 @@ def apply(m: Mutation, tree: Path) -> None:
     path.write_text(text)
 
 
-def run_notes(tree: Path, topics: Sequence[str], out: Path, timeout: float = 900) -> dict:
-    """``deepderive notes --no-pdf`` for ``topics`` on the code in ``tree``: the records (or
-    None), the return code and the tail of stderr."""
+def run_notes(tree: Path, topics: Sequence[str], out: Path, timeout: float = 900, html: bool = False) -> dict:
+    """``deepderive notes --no-pdf`` (``--html`` with ``html``) for ``topics`` on the code in
+    ``tree``: the records (or None), the return code and the tail of stderr."""
     env = {**os.environ, "PYTHONPATH": str(tree), "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, "-m", "derivations", "notes", "--no-pdf", "--device", "cpu",
-           "--topics", ",".join(topics), "--out", str(out)]
+           "--topics", ",".join(topics), "--out", str(out)] + (["--html"] if html else [])
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
@@ -350,7 +360,7 @@ def run_notes(tree: Path, topics: Sequence[str], out: Path, timeout: float = 900
     except subprocess.TimeoutExpired:
         rc, err = None, f"timed out after {timeout:g} s"
     seconds = time.perf_counter() - start
-    path = out / "verification.json"
+    path = out / "html" / "verification.json" if html else out / "verification.json"
     records = json.loads(path.read_text()) if path.is_file() and rc in (0, 1) else None
     return {"records": records, "rc": rc, "stderr": err[-2000:], "seconds": seconds}
 
@@ -368,12 +378,12 @@ def _failed(records: list[dict]) -> tuple[list[str], list[str]]:
     return checks, crashed
 
 
-def baseline(root: Path, topics: Sequence[str]) -> set[str]:
+def baseline(root: Path, topics: Sequence[str], html: bool = False) -> set[str]:
     """Ids of the records that fail on the unmutated checkout (normally none)."""
     with tempfile.TemporaryDirectory(prefix="mutation-baseline-") as tmp:
         tree = Path(tmp) / "tree"
         copy_checkout(root, tree)
-        result = run_notes(tree, topics, Path(tmp) / "notes")
+        result = run_notes(tree, topics, Path(tmp) / "notes", html=html)
     if result["records"] is None:
         raise RuntimeError(f"the unmutated notes did not run (exit {result['rc']}): {result['stderr']}")
     checks, crashed = _failed(result["records"])
@@ -388,7 +398,7 @@ def run_mutation(m: Mutation, root: Path = ROOT, known_failures: set[str] | froz
         tree = Path(tmp) / "tree"
         copy_checkout(root, tree)
         apply(m, tree)
-        result = run_notes(tree, m.topics, Path(tmp) / "notes")
+        result = run_notes(tree, m.topics, Path(tmp) / "notes", html=m.html)
     row = {"name": m.name, "file": m.file, "caught": False, "failed_checks": [], "topics": list(m.topics),
            "breaks": m.breaks, "seconds": round(result["seconds"], 1)}
     if result["records"] is None:
@@ -463,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     start = time.perf_counter()
     topics = [t for t in _topic_order() if any(t in m.topics for m in chosen)]
-    known = baseline(root, topics)
+    known = baseline(root, topics, html=any(m.html for m in chosen))
     if known:
         print(f"warning: {len(known)} records fail without any mutation (ignored): {', '.join(sorted(known))}",
               file=sys.stderr)
