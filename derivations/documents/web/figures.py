@@ -41,6 +41,7 @@ from symbolic.training.gradient_descent import (LinearRegression, alpha, least_s
                                                 lecture_linear_regression, phi_0, phi_1)
 from symbolic.core.javascript import JavaScriptFunction, NotPrintable
 from symbolic.networks.network import lecture_1_3_1, shallow_network
+from symbolic.regions.counts import max_regions
 from symbolic.core.printing import identifier, latex
 from symbolic.spec import ACTIVATIONS
 
@@ -120,6 +121,11 @@ def _general_form_claim(topic: str, key: str, what: str, general: sp.Expr, theta
     return check
 
 
+def _network_name(net) -> str:
+    """``1-3-1 ReLU network``: the widths and activation of the network's spec."""
+    return f"{'-'.join(str(w) for w in net.spec.widths)} {net.spec.activation_entry.title} network"
+
+
 def _weighted(phi_d: sp.Expr, h_d: sp.Expr) -> sp.Expr:
     """A hidden unit's contribution to the output, phi_d h_d (the figure and its caption)."""
     return phi_d * h_d
@@ -151,8 +157,7 @@ def shallow_figure() -> Interactive:
     }
     theta_d = _general("theta", 2)
     joint = -theta_d[0] / theta_d[1]
-    widths = "-".join(str(w) for w in (len(net.inputs), net.D, len(net.outputs)))
-    caption = (f"The lecture's {widths} ReLU network. Move a slider: the output " + math_html(latex(net.outputs[0]))
+    caption = (f"The lecture's {_network_name(net)}. Move a slider: the output " + math_html(latex(net.outputs[0]))
                + " (black), the weighted hidden units "
                + math_html(latex(_weighted(sp.Symbol("phi_{d}", real=True), sp.Symbol("h_{d}", real=True))))
                + " (coloured) and the joints " + math_html(latex(sp.Eq(x, joint)))
@@ -304,12 +309,11 @@ def regions_figure() -> Interactive:
     functions = (JavaScriptFunction.program("regions_pre", [*net.inputs, *thetas], pre, f),)
     config = {"params": [_slider(t, values[t], -1.5, 1.5, 0.05) for t in thetas],
               "x": [-3.0, 3.0], "cells": 90, "pre": "regions_pre", "units": [identifier(s) for s in f],
-              "max_regions": int(sum(sp.binomial(net.D, j) for j in range(net.D_i + 1)))}
+              "max_regions": max_regions(net.spec.widths)}  # Zaslavsky's count, the library's
     theta_d = _general("theta", net.D_i + 1)
     general = theta_d[0] + sum(t * xi for t, xi in zip(theta_d[1:], net.inputs))
     lo, hi = (latex(sp.nsimplify(v)) for v in config["x"])
-    widths = "-".join(str(w) for w in (net.D_i, net.D, len(net.outputs)))
-    caption = (f"The linear regions of a {widths} ReLU network over " + math_html(rf"[{lo}, {hi}]^{{{net.D_i}}}")
+    caption = (f"The linear regions of a {_network_name(net)} over " + math_html(rf"[{lo}, {hi}]^{{{net.D_i}}}")
                + ": each colour is one pattern of active hidden units, from the pre-activations "
                + math_html(latex(general))
                + f" printed to JavaScript. {net.D} lines in general position make at most "
