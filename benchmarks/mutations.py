@@ -10,11 +10,11 @@ applies the edit there, runs
 
     python -m derivations notes --no-pdf --device cpu --topics <affected> --out <tmp>
 
-(the ``deepderive notes`` command; with ``--html`` for a mutation marked ``html``, whose
-records are then the web pages' ``html/verification.json``: the notes' checks and the web
-pages' own, such as the figures' JavaScript read back in Node.js) with ``PYTHONPATH``
-pointing at the copy, and reads ``verification.json``. A mutation is *caught* when some record that passes on the
-unmutated checkout (the baseline, run once for the same topics) has ``passed: false``.
+(the ``deepderive notes`` command) with ``PYTHONPATH`` pointing at the copy, and reads
+``verification.json`` (for a mutation marked ``html``, the notes run with ``--html`` and
+the records read are ``html/verification.json``: the notes' checks and the web pages' own,
+such as the figures' JavaScript read back in Node.js). A mutation is *caught* when some
+record that passes on the unmutated checkout (the baseline, run once for the same topics) has ``passed: false``.
 A topic that crashes (the notes' ``topic ... builds`` record), a run that dies with a
 traceback or writes no ``verification.json`` is **not** caught. The checkout itself is
 never changed.

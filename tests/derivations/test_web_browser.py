@@ -14,7 +14,6 @@ them these tests skip, except in CI, where a missing browser fails.
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -276,7 +275,9 @@ def test_moving_every_slider_twice_does_not_grow_the_plot(site, browser):
     for page, figure_id in FIGURES.items():
         load(browser, site / page)
         figure = browser.find_element(By.ID, figure_id)
-        count = lambda: browser.execute_script("return arguments[0].querySelectorAll('svg *').length;", figure)  # noqa: E731
+        def count() -> int:
+            return browser.execute_script("return arguments[0].querySelectorAll('svg *').length;", figure)
+
         before = count()
         sliders = figure.find_elements(By.CSS_SELECTOR, "input[type=range]")
         assert sliders, figure_id

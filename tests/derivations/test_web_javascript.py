@@ -201,8 +201,9 @@ def test_a_caption_form_that_is_not_every_units_fails():
     net, _ = web_figures.lecture_1_3_1()
     theta_d = web_figures._general("theta", 2)
     joints = web_figures.shallow_joint_expressions(net)
-    right = web_figures._general_form_claim("shallow", "joints", "joint", -theta_d[0] / theta_d[1], theta_d, net, joints)
-    wrong = web_figures._general_form_claim("shallow", "joints", "joint", theta_d[0] / theta_d[1], theta_d, net, joints)
+    claim = web_figures._general_form_claim
+    right = claim("shallow", "joints", "joint", -theta_d[0] / theta_d[1], theta_d, net, joints)
+    wrong = claim("shallow", "joints", "joint", theta_d[0] / theta_d[1], theta_d, net, joints)
     assert right("", None)["passed"] and not wrong("", None)["passed"]
     assert fig.claims[0]("", None)["passed"]
 
@@ -223,7 +224,8 @@ def test_a_site_built_without_node_says_so(tmp_path, monkeypatch):
     assert {r["id"] for r in records} == {"gradient_descent.web.lambda-max", "gradient_descent.web.threshold"}
     assert all(r["passed"] for r in records)
     assert "0.05949" in page and "0.13" not in page
-    wrong = web_figures._threshold_claim(lecture_linear_regression(), descent_figure().functions[1], sp.Rational(13, 100))
+    step = descent_figure().functions[1]
+    wrong = web_figures._threshold_claim(lecture_linear_regression(), step, sp.Rational(13, 100))
     fig = descent_figure()
     fig.claims = (wrong,)
     monkeypatch.setattr(site, "interactive_for", lambda slugs: {"gradient_descent": [fig]})

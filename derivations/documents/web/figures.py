@@ -254,8 +254,9 @@ def _threshold_claim(ex: LinearRegression, update: JavaScriptFunction, threshold
         margin = f"{float(DESCENT_MARGIN):.0%}"
         engine = (f"the page's {update.name} run in Node.js" if node
                   else f"{update.name}'s SymPy expressions lambdified to Python floats (Node.js not found)")
-        return record(f"web figure: gradient descent from $\\boldsymbol\\phi^{{[0]}}$ converges with $\\alpha$ {margin} "
-                      f"below $2/\\lambda_{{\\max}} \\approx {rounded(threshold)}$ and diverges {margin} above it",
+        return record(f"web figure: gradient descent from $\\boldsymbol\\phi^{{[0]}}$ converges with "
+                      f"$\\alpha$ {margin} below $2/\\lambda_{{\\max}} \\approx {rounded(threshold)}$ and diverges "
+                      f"{margin} above it",
                       "caption", below / d0, ok,
                       f"{engine}, {DESCENT_STEPS} steps at each rate (converged: distance to the minimum under 1e-9 "
                       "of the start's; diverged: over 1e9 of it; the error shown is the converged one)",

@@ -205,7 +205,8 @@ def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], re
                                                            _nav(slugs, i, titles)))
     records.extend(web)
     note = f" {NODE_MISSING} in this build." if interactive and not node else ""
-    folder.write_text("html/verification.html", _page(f"Verification — {SITE_TITLE}", _verification(records, titles, note)))
+    folder.write_text("html/verification.html",
+                      _page(f"Verification — {SITE_TITLE}", _verification(records, titles, note)))
     folder.write_text("html/verification.json", json.dumps(records, indent=1, default=json_default) + "\n")
     folder.write_text("html/index.html", _page(SITE_TITLE, _index(topics, records, pages, interactive, web)))
     return site / "index.html"
