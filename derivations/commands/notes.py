@@ -1,6 +1,6 @@
 """``deepderive notes``: the whole lecture as checked, compiled lecture notes.
 
-    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses] [--html]
+    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses] [--html] [--no-cache]
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated subset of topics, in the lecture's order (default: all)")
     parser.add_argument("--html", action="store_true",
                         help="also write web pages DIR/html/ (offline, MathML, interactive figures)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="rebuild every topic and the PDF (default: reuse what DIR/.cache holds for the "
+                             "topics and the PDF whose sources did not change)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     device = str(resolve_device(args.device))
     folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
     with held_progress() as say:  # progress reaches stderr only if the notes were written
-        result = build_notes(folder, topics, device=device, pdf=not args.no_pdf, progress=say, html=args.html)
+        result = build_notes(folder, topics, device=device, pdf=not args.no_pdf, progress=say, html=args.html,
+                             cache=not args.no_cache)
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"notes: {len(result.topics)} topics, {len(result.records) - definitions} checks "

@@ -11,6 +11,7 @@ exit 1.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -49,22 +50,31 @@ def build_notes(
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
     html: bool = False,
+    cache: bool = False,
 ) -> NotesResult:
     """Run the topics, write notes.tex, verification.json, (with pdflatex) notes.pdf and
-    (with ``html``) the web pages ``html/index.html``."""
+    (with ``html``) the web pages ``html/index.html``. ``cache``: reuse the topics' stored
+    results and the PDF when nothing they depend on changed (``OUT/.cache``)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
     say = progress or (lambda line: None)
     result = NotesResult(out)
     start = time.perf_counter()
-    result.topics, result.records = run_topics(folder, topics, device, say, svg=html)
+    result.topics, result.records = run_topics(folder, topics, device, say, svg=html, cache=cache)
     folder.write_text("notes.tex", latex_document(result.topics, result.records))
     folder.write_text("verification.json", json.dumps(result.records, indent=1, default=json_default) + "\n")
     if pdf:
         if shutil.which("pdflatex"):
-            result.pdf = compile_pdf(out / "notes.tex", folder)
-            say(f"wrote {result.pdf}")
+            pdf_key = _pdf_key(out) if cache else None
+            if pdf_key is not None and _pdf_cached(folder, pdf_key):
+                result.pdf = out / "notes.pdf"
+                say(f"{result.pdf} is up to date (notes.tex and the figures unchanged)")
+            else:
+                result.pdf = compile_pdf(out / "notes.tex", folder)
+                if pdf_key is not None:
+                    _pdf_store(folder, pdf_key)
+                say(f"wrote {result.pdf}")
         else:
             say(PDFLATEX_HINT)
     if html:
@@ -74,6 +84,35 @@ def build_notes(
         say(f"wrote {result.html}")
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _pdf_key(out: Path) -> str:
+    """SHA-256 of what notes.pdf is made from: notes.tex and every file under figures/."""
+    h = hashlib.sha256((out / "notes.tex").read_bytes())
+    figures = out / "figures"
+    for path in sorted(figures.rglob("*")) if figures.is_dir() else ():
+        if path.is_file() and not path.is_symlink():
+            h.update(path.relative_to(out).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+_PDF_ENTRY = ".cache/notes-pdf.json"
+
+
+def _pdf_cached(folder: OutputFolder, key: str) -> bool:
+    """notes.pdf was compiled from exactly these sources and is the file that compile wrote."""
+    try:
+        entry = json.loads((folder.path / _PDF_ENTRY).read_text(encoding="utf-8"))
+        pdf = (folder.path / "notes.pdf").read_bytes()
+    except (OSError, ValueError):
+        return False
+    return isinstance(entry, dict) and entry.get("key") == key and entry.get("pdf") == hashlib.sha256(pdf).hexdigest()
+
+
+def _pdf_store(folder: OutputFolder, key: str) -> None:
+    digest = hashlib.sha256((folder.path / "notes.pdf").read_bytes()).hexdigest()
+    folder.folder(".cache")
+    folder.write_text(_PDF_ENTRY, json.dumps({"key": key, "pdf": digest}) + "\n")
 
 
 # ----- LaTeX -----------------------------------------------------------------------------

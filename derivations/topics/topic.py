@@ -163,35 +163,59 @@ def _load(name: str) -> Callable[[TopicContext], TopicResult]:
 
 
 def run_topics(out: Path | OutputFolder, topics: Sequence[str] | None = None, device: str = "cpu",
-               say: Callable[[str], None] = lambda line: None, svg: bool = False
+               say: Callable[[str], None] = lambda line: None, svg: bool = False, cache: bool = False
                ) -> tuple[list[TopicResult], list[dict]]:
     """Build the topics in the lecture's order into ``out`` (figures under ``out/figures``): the
     topic objects every output (notes, slides, notebooks) is made from, and all their records.
     A topic that crashes becomes a failed record, reported, not hidden; a write the output
     folder refuses (a planted link, a full disk) stops the run. ``svg``: figures also as SVG
-    (for the web notes)."""
+    (for the web notes). ``cache``: reuse a topic's stored result when nothing it depends on
+    changed (:mod:`derivations.topics.cache`; its displays then carry LaTeX and records, not
+    the derivation objects); never with a plugin loaded."""
     names = list(topics) if topics is not None else list(TOPICS)
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     ctx = TopicContext(folder.path, device, svg=svg)
+    store = _cache(folder, ctx) if cache else None
     results: list[TopicResult] = []
     records: list[dict] = []
     for i, name in enumerate(names, start=1):
         t0 = time.perf_counter()
-        try:
-            topic = _load(name)(ctx)
-        except OutputFolderError:  # the folder, not the topic: bad input (exit 2)
-            raise
-        except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
-            message = f"{type(exc).__name__}: {exc}"
-            topic = TopicResult(name, name, rf"\section{{{escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
-                                + escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
-                                                               "run", detail=message)])
-        for r in topic.records:
-            r.setdefault("topic", topic.slug)
-        assign_ids(topic.slug, topic.records)  # ids the topic did not give itself
+        topic = store.load(name) if store is not None else None
+        cached = topic is not None
+        if topic is None:
+            topic = _build(name, ctx)
+            for r in topic.records:
+                r.setdefault("topic", topic.slug)
+            assign_ids(topic.slug, topic.records)  # ids the topic did not give itself
+            if store is not None and topic.passed:
+                store.store(name, topic)
         results.append(topic)
         records += topic.records
         failed = sum(not r["passed"] for r in topic.records)
         status = "ok" if not failed else f"{failed} FAILED"
-        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({time.perf_counter() - t0:.1f} s)")
+        when = "cached" if cached else f"{time.perf_counter() - t0:.1f} s"
+        say(f"[{i}/{len(names)}] {topic.title}: {len(topic.records)} checks {status} ({when})")
     return results, records
+
+
+def _build(name: str, ctx: TopicContext) -> TopicResult:
+    """One topic's result; a crash becomes a failed record, reported, not hidden."""
+    try:
+        return _load(name)(ctx)
+    except OutputFolderError:  # the folder, not the topic: bad input (exit 2)
+        raise
+    except Exception as exc:  # a crashing topic is a failed check, reported, not hidden
+        message = f"{type(exc).__name__}: {exc}"
+        return TopicResult(name, name, rf"\section{{{escape(name)}}}" + "\n" + r"\textbf{This topic failed to build:} "
+                           + escape(message), [], [record(f"topic {name} builds", "topic", float("inf"), False,
+                                                          "run", detail=message)])
+
+
+def _cache(folder: OutputFolder, ctx: TopicContext):
+    """The folder's topic cache, or None while a plugin's activation or loss is registered."""
+    from derivations.topics.cache import TopicCache
+    from symbolic.spec import ACTIVATIONS, LOSSES
+
+    if any(not ACTIVATIONS.get(n).builtin for n in ACTIVATIONS) or any(not LOSSES.get(n).builtin for n in LOSSES):
+        return None
+    return TopicCache(folder, {"device": ctx.device, "svg": ctx.svg, "seed": ctx.seed})
