@@ -223,7 +223,8 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
     own = ""
     if web:
         own = (f" {len(web)} of the checks are the web pages' own: " + (
-            f"the printed JavaScript of {readbacks} interactive figures run in Node.js against SymPy, and "
+            f"the printed JavaScript of {readbacks} interactive figure{'s' if readbacks != 1 else ''} run in Node.js "
+            "against SymPy, and "
             if readbacks else f"(the figures' printed JavaScript was not run: {NODE_MISSING}) ")
             + "the claims of their captions.")
     items = []
