@@ -30,7 +30,8 @@ WORDS = {
     "exact": "computed exactly (rational arithmetic, exact counts)",
     "grid": "checked on a grid",
     "torch": "compares with PyTorch in floating point",
-    "other": "another kind of check (a table's trend, log row counts, an answer within its precision)",
+    "mode": "a maximum checked against the density at sampled values (a mode)",
+    "other": "another kind of check",
     "definition": "a definition, stated rather than proven",
 }
 
@@ -57,6 +58,8 @@ def method_class(record: dict) -> str:
         return "exact"
     if re.search(r"float(32|64)|bitwise", method):
         return "torch"
+    if method.startswith("numeric (mode against"):
+        return "mode"
     return "other"
 
 
@@ -76,10 +79,30 @@ def _phrase(count: int, cls: str, records: list[dict]) -> str:
         return f"{count} {verb} {words}"
     if cls == "torch":
         return f"{count} {'compares' if count == 1 else 'compare'} with PyTorch in floating point"
+    if cls == "mode":
+        verb = "is a maximum" if count == 1 else "are maxima"
+        return f"{count} {verb} checked against the density at sampled values (modes)"
     if cls == "other":
         kind = "is another kind of check" if count == 1 else "are other checks"
-        return f"{count} {kind} (a table's trend, log row counts, an answer within its precision)"
+        return f"{count} {kind} ({_join(_other_names([r for r in records if method_class(r) == 'other']))})"
     return f"{count} {'is' if count == 1 else 'are'} {words}"
+
+
+#: Short names of the methods in the "other" class, by the start of their method text.
+_OTHER_NAMES = (("table", "a table's trend"), ("row counts", "log row counts"),
+                ("within the stated precision", "an answer within its precision"),
+                ("values compared", "the answer and its mistakes told apart"))
+
+
+def _other_names(records: list[dict]) -> list[str]:
+    """What the records of the "other" class are, each kind named once, in the order met."""
+    names: list[str] = []
+    for r in records:
+        method = str(r.get("method") or r.get("kind") or "")
+        name = next((n for start, n in _OTHER_NAMES if method.startswith(start)), method)
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _join(parts: list[str]) -> str:
@@ -98,6 +121,7 @@ def evidence_summary(records: list[dict]) -> str:
         parts = [_phrase(counts[c], c, group) for c in WORDS if counts[c]]
         if group is others and not steps:
             head = "Of the {n} checks, "
+        head = head.replace("steps", "step").replace("checks", "check") if len(group) == 1 else head
         out.append(head.format(n=len(group)) + _join(parts) + ".")
     return " ".join(out)
 
