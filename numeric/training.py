@@ -118,16 +118,28 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     return table[name]
 
 
+def batch_bounds(I: int, B: int) -> list[tuple[int, int]]:
+    """The batching rule of an epoch: positions ``[start, stop)`` of its ceil(I / B) batches in
+    the shuffled order, the last one holding the I - B (ceil(I / B) - 1) remaining samples.
+    The trainer (:meth:`Trainer._batches`) and the exercises' count of updates both cut with it.
+
+    >>> batch_bounds(5, 2)
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    return [(start, min(start + B, I)) for start in range(0, I, B)]
+
+
 def shuffled_batches(I: int, B: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """One epoch's batches: a permutation of 0..I-1 cut into ceil(I / B) pieces, the last of
-    I - B (ceil(I / B) - 1) samples. Every sample appears exactly once.
+    """One epoch's batches: a permutation of 0..I-1 cut by :func:`batch_bounds` into
+    ceil(I / B) pieces, the last of I - B (ceil(I / B) - 1) samples. Every sample appears
+    exactly once.
 
     >>> batches = shuffled_batches(5, 2, np.random.default_rng(0))
     >>> [len(b) for b in batches], sorted(np.concatenate(batches).tolist())
     ([2, 2, 1], [0, 1, 2, 3, 4])
     """
     perm = rng.permutation(I)  # (I,)
-    return [perm[start:start + B] for start in range(0, I, B)]
+    return [perm[start:stop] for start, stop in batch_bounds(I, B)]
 
 
 def total_loss(model: torch.nn.Module, loss: str, X: torch.Tensor, Y: torch.Tensor, sigma: float | None = None) -> float:
@@ -203,7 +215,7 @@ class Trainer:
         if self.config.optimizer == "gd":
             return [None]  # the whole set, original order
         perm = torch.from_numpy(self.rng.permutation(self.I)).to(self.device)  # (I,)
-        return list(torch.split(perm, self.B))
+        return [perm[start:stop] for start, stop in batch_bounds(self.I, self.B)]  # the one batching rule
 
     def _epoch(self) -> tuple[list[float] | torch.Tensor, list[int]]:
         """Run one epoch; return the batch losses and sizes. On the CPU the losses are floats
