@@ -10,7 +10,9 @@ without evaluation, :mod:`derivations.exercises.srepr_reader`, after the whole e
 
 - **expression**: equivalence proven symbolically where SymPy can, else equal to 50 digits
   at random points of the variables' domain (their assumptions, and the support recorded
-  in ``domain``) (:func:`symbolic.core.derivation.check_equal`); the method is reported;
+  in ``domain``) (:func:`symbolic.core.derivation.check_equal`); the method is reported; an
+  answer whose values differ from the reference's at sample points of the domain is refuted
+  there, without a proof attempt;
 - **number** / **vector**: within the exercise's stated ``precision`` (absolute), entry by
   entry; **integer**: exactly.
 
@@ -42,7 +44,7 @@ from derivations.exercises.cpu_limit import WALL_LIMIT_FACTOR, CheckTimeout, tim
 from derivations.exercises.key import KEY_TIME_LIMIT, KeyEntry, parse_entry, validate_answers
 from symbolic.spec.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
 
-__all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "load_answers", "student_exercises", "check_answer",
+__all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "SIGN_ERROR", "load_answers", "student_exercises", "check_answer",
            "check_submission", "MAX_ANSWERS_BYTES"]
 
 #: CPU seconds one answer's check may take (parsing, equivalence, diagnosis).
@@ -154,13 +156,20 @@ def _equivalent(answer: sp.Expr, reference: sp.Expr, domain: Mapping) -> str | N
     return "equal to 50 digits at 6 random points of the domain"
 
 
+#: The checker's feedback on the negative of the correct answer.
+SIGN_ERROR = "sign error: your answer is the negative of the correct one"
+
+
 def _generic_mistakes(reference, kind: str) -> list[tuple[str, Any]]:
+    """Mistakes of every exercise, each definable only as a transformation of the key (its
+    negative, twice or half of it, one more or less, the key without its constant term); the
+    build checks that :func:`check_answer` names the sign error (:mod:`.mistake_checks`)."""
     if kind == "vector":
         ref = tuple(reference)
-        return [("sign error: your answer is the negative of the correct one", tuple(-v for v in ref)),
+        return [(SIGN_ERROR, tuple(-v for v in ref)),
                 ("your answer is twice the correct one (a factor of 2)", tuple(2 * v for v in ref)),
                 ("your answer is half the correct one (a factor of 2)", tuple(v / 2 for v in ref))]
-    out = [("sign error: your answer is the negative of the correct one", -reference),
+    out = [(SIGN_ERROR, -reference),
            ("your answer is twice the correct one (a factor of 2)", 2 * reference),
            ("your answer is half the correct one (a factor of 2)", reference / 2)]
     if kind == "expression" and isinstance(reference, sp.Add):
@@ -198,16 +207,19 @@ def _check_expression(entry: KeyEntry, answer, mistakes) -> CheckResult:
     if isinstance(answer, tuple):
         return CheckResult(False, "expected one expression, got a list", "answer form")
     reference, variables, domain = entry.reference, entry.variables, entry.domain
-    method = _equivalent(answer, reference, domain)
-    if method:
-        return CheckResult(True, "correct", method)
     points = _sample_points(variables, domain)
     mine = _values(answer, points)
+    ref_values = _values(reference, points)
+    # An answer that differs from the reference at a point of the domain is refuted there: no
+    # proof to attempt (a failing proof is the slowest part of checking a wrong answer).
+    refuted = mine is not None and ref_values is not None and not _close(mine, ref_values)
+    method = None if refuted else _equivalent(answer, reference, domain)
+    if method:
+        return CheckResult(True, "correct", method)
     for feedback, wrong in mistakes:
         if _close(mine, _values(wrong, points)) and _equivalent(answer, wrong, domain):
             return CheckResult(False, feedback, "matches a typical mistake (checked like an answer)")
     where = ""
-    ref_values = _values(reference, points)
     if mine is not None and ref_values is not None:
         for p, a, b in zip(points, mine, ref_values):
             if abs(a - b) > ANSWER_RTOL * max(1.0, abs(b)):
