@@ -3,10 +3,15 @@ r"""What an exercise is: a question, its answer, a checked worked solution and t
 An exercise *kind* is a function ``make(rng) -> Exercise`` registered with :func:`kind`;
 it draws the student's numbers from ``rng`` (seeded by the seed, the student's id and the
 kind), keeps drawing until the problem is well posed, and returns the question (LaTeX),
-the exact answer (a SymPy number, expression or tuple), the worked solution as blocks of
-LaTeX and checked :class:`~symbolic.core.derivation.Derivation` objects, comparisons against
-the PyTorch twin, and the *mistakes*: answers that a typical slip produces, each with the
-feedback that names the slip ("you used the pre-activation of an inactive unit").
+the worked solution as blocks of LaTeX and checked :class:`~symbolic.core.derivation.Derivation`
+objects, the solution's *answer steps*, comparisons against the PyTorch twin, and the
+*mistakes*: answers that a typical slip produces, each with the feedback that names the slip
+("you used the pre-activation of an inactive unit"), and its *witness*: the slip made on
+purpose by an independent computation (:class:`Witness`).
+
+The answer is not computed beside the solution: it *is* the right-hand side of the answer
+steps (:func:`key_of`), the SymPy object the step's check verified and the solution prints;
+:mod:`.readback` reads the printed step back and compares it with ``answers.json``.
 
 This module imports SymPy only; the kinds import torch lazily inside ``make``.
 """
@@ -19,17 +24,53 @@ from typing import Any, Callable, Sequence, Union
 
 import sympy as sp
 
-from symbolic.core.derivation import Derivation
+from symbolic.core.derivation import Derivation, Step
 from symbolic.core.printing import latex
 
-__all__ = ["Exercise", "KINDS", "kind", "R", "Answer", "number_latex", "answer_latex", "pick", "nonzero",
-           "tex_number", "DEFAULT_PRECISION"]
+__all__ = ["Exercise", "Witness", "KINDS", "kind", "key_of", "R", "Answer", "number_latex", "answer_latex", "pick",
+           "nonzero", "tex_number", "DEFAULT_PRECISION"]
 
 R = sp.Rational
 Answer = Union[sp.Expr, tuple]
 
 #: Absolute tolerance of a number answer unless a kind says otherwise ("to 3 decimal places").
 DEFAULT_PRECISION = 0.001
+
+
+@dataclass(frozen=True)
+class Witness:
+    """An independent computation of one typical mistake: the slip made on purpose (the twin
+    with the ReLU left out, the loss divided by I, the derivative of the negated function),
+    which the build compares with the mistake the checker recognises (``feedback`` names it).
+
+    ``value`` is None where the mistake is definable only as a transformation of the key (the
+    two outputs in the other order): ``how`` says so, and the build still checks that the
+    checker names that mistake. ``exact``: ``value`` is exact (SymPy), compared exactly;
+    otherwise float64, compared within the twin's tolerance.
+    """
+
+    feedback: str
+    how: str
+    value: Any = None
+    exact: bool = False
+
+
+def key_of(steps: Sequence[Step], kind: str) -> Answer:
+    """The answer: the right-hand side of the answer step (a vector: one step per entry, in order).
+
+    >>> d = Derivation("y")
+    >>> d.add(sp.Rational(3, 2), "output", lhs=sp.Symbol("y"))
+    >>> key_of(d.steps[-1:], "number")
+    3/2
+    """
+    steps = list(steps)
+    if kind == "vector":
+        if not steps:
+            raise ValueError("a vector answer needs one answer step per entry, got none")
+        return tuple(s.rhs for s in steps)
+    if len(steps) != 1:
+        raise ValueError(f"a {kind} answer is the right-hand side of one step, got {len(steps)} steps")
+    return steps[0].rhs
 
 
 @dataclass
@@ -40,7 +81,7 @@ class Exercise:
     topic: str  # the notes topic it exercises
     kind: str  # expression, number, integer or vector
     question: str  # LaTeX
-    answer: Answer
+    answer_steps: list[Step]  # the solution's steps whose right-hand sides are the answer
     variables: list[sp.Symbol] = field(default_factory=list)
     precision: float | None = None  # absolute tolerance for number/vector answers; None: exact
     solution: list[Any] = field(default_factory=list)  # LaTeX strings and Derivations, in order
@@ -48,6 +89,11 @@ class Exercise:
     twin: list[tuple[str, float, float]] = field(default_factory=list)  # (what, torch value, exact value)
     domain: dict[str, list] = field(default_factory=dict)  # variable name -> the values it takes (support)
     title: str = ""
+    witnesses: list[Witness] = field(default_factory=list)  # independent computations of the mistakes
+    answer: Answer = field(init=False)  # key_of(answer_steps): the key written to answers.json
+
+    def __post_init__(self) -> None:
+        self.answer = key_of(self.answer_steps, self.kind)
 
     def derivations(self) -> list[Derivation]:
         return [b for b in self.solution if isinstance(b, Derivation)]

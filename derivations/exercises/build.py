@@ -5,8 +5,10 @@ r"""Sheets, checked solutions, ``answers.json`` and ``verification.json`` for a 
 Every student gets one exercise of every kind (of the chosen topics), numbered E01, E02,
 ... in the lecture's order; the numbers are drawn from ``random.Random("S:ID:kind")``, so
 the same seed and roster give byte-identical ``answers.json`` and students differ. Every
-step of every solution is checked (:meth:`symbolic.core.derivation.Derivation.check`) and every
-answer is compared with the PyTorch twin; ``verification.json`` lists those checks, each
+step of every solution is checked (:meth:`symbolic.core.derivation.Derivation.check`), every
+answer is the printed final step of its solution, read back (:mod:`.readback`), every typical
+mistake is an independent computation that the checker names (:mod:`.mistake_checks`), and
+every answer is compared with the PyTorch twin; ``verification.json`` lists those checks, each
 with a unique ``id`` that the solutions' LaTeX names in a ``% check: ID`` line before
 each displayed equation.
 """
@@ -137,7 +139,14 @@ def exercise_record(eid: str, ex: Exercise) -> dict:
 
 
 def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], list[list[str]]]:
-    """Verification records of one solution, and per derivation block the ids of its checks."""
+    """Verification records of one solution, and per derivation block the ids of its checks:
+    every step of the solution, the answer and mistakes told apart (``distinct``), the key of
+    ``answers.json`` read back from the printed final step (``key``, :mod:`.readback`), each
+    typical mistake against its independent computation and the checker (``mistake-k``,
+    ``sign-error``, :mod:`.mistake_checks`), and the comparisons with the twin (``twin-k``)."""
+    from derivations.exercises.mistake_checks import mistake_records
+    from derivations.exercises.readback import key_record
+
     records, blocks = [], []
     n = 0
     for block in ex.solution:
@@ -156,6 +165,9 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
             records.append(r)
         blocks.append(ids)
     records.append(_distinct_mistakes(student, eid, ex))
+    record = exercise_record(eid, ex)  # the entry of answers.json, as ``check`` reads it
+    records.append(key_record(student, eid, ex, record))
+    records += mistake_records(student, eid, ex, record)
     for k, (what, value, exact) in enumerate(ex.twin, start=1):
         reference, value = float(sp.N(exact, 30)), float(value)
         error = abs(value - reference) / max(1.0, abs(reference))

@@ -4,7 +4,9 @@ and the derivative's value at a point.
 The derivatives are the package's own (each activation class's ``fdiff``); the solution
 proves them from the activation's definition (chain rule, then the exponential form), once
 per activation with the factor ``c`` symbolic, and then substitutes the student's numbers.
-Values are cross-checked against torch autograd on the twin's activation.
+Values are cross-checked against torch autograd on the twin's activation. The answer is the
+last step of the solution; each typical mistake is made again on purpose from the activation's
+definition (SymPy differentiates the slipped expression) or by torch autograd.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import sympy as sp
 from symbolic.activations.functions import activation
 from symbolic.spec.activations import ACTIVATIONS
 from symbolic.core.derivation import Derivation
+from symbolic.core.step_check import _unfold
 from symbolic.core.printing import latex
 
 from derivations.exercises import twin
-from derivations.exercises.base import Exercise, R, kind, number_latex, pick
+from derivations.exercises.base import Exercise, R, Witness, kind, number_latex, pick
+from derivations.exercises.checker import SIGN_ERROR
 
 z = sp.Symbol("z", real=True)
 c = sp.Symbol("c", real=True, nonzero=True)
@@ -62,9 +66,26 @@ def chain_rule_derivation(name: str) -> Derivation:
     return d
 
 
-def _product_rule_mistakes(name: str, cv: sp.Expr, answer: sp.Expr) -> list[tuple[str, sp.Expr]]:
+def _readable(value: sp.Expr) -> bool:
+    """Whether the answer grammar reads the printed value back: a student could type it."""
+    from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
+
+    try:
+        parse_answer(latex(value), [])
+    except AnswerSyntaxError:
+        return False
+    return True
+
+
+def _definition_of(name: str, arg: sp.Expr) -> sp.Expr:
+    """The activation's definition (in exponentials) at ``arg``, from its class."""
+    return type(activation(name)(u)).definition(u).xreplace({u: arg})
+
+
+def _product_rule_mistakes(name: str, cv: sp.Expr, answer: sp.Expr) -> list[tuple[str, sp.Expr, Witness]]:
     """For an activation defined as a product z g[z] (swish: z sig[z]), the product rule's
-    commonest slip: dropping the term c g[cz]; no such mistake for other activations."""
+    commonest slip: dropping the term c g[cz] (its witness differentiates only g: c z d/dz g[cz]);
+    no such mistake for other activations."""
     definition = type(activation(name)(u)).definition(u)
     if not (definition.is_Mul and u in definition.args):
         return []
@@ -72,7 +93,10 @@ def _product_rule_mistakes(name: str, cv: sp.Expr, answer: sp.Expr) -> list[tupl
     if not g.has(u):
         return []
     dropped = g.xreplace({u: cv * z})
-    return [(f"product rule: you dropped the term ${latex(dropped)}$", answer - cv * dropped)]
+    feedback = f"product rule: you dropped the term ${latex(dropped)}$"
+    witness = Witness(feedback, "SymPy: c z times the derivative of g[c z] only (the factor c z not differentiated)",
+                      cv * z * sp.diff(g.xreplace({u: cv * z}), z), exact=True)
+    return [(feedback, answer - cv * dropped, witness)]
 
 
 @kind("activation-derivative", "activations")
@@ -80,24 +104,32 @@ def activation_derivative(rng: random.Random) -> Exercise:
     name = pick(rng, ["sigmoid", "tanh", "softplus", "swish"])
     cv = pick(rng, [R(2), R(3), R(1, 2), R(3, 2), R(-2), R(-1, 2)])
     a = activation(name)
-    answer = cv * derivative(name, cv * z)
     generic = chain_rule_derivation(name)
     d = Derivation("with the given c", layout="block")
     d.add(generic.steps[1].rhs.xreplace({c: cv}), f"the proven rule with $c = {number_latex(cv)}$",
           lhs=sp.Derivative(a(cv * z), z), lhs_latex=rf"\frac{{d}}{{dz}} {_name(name)}\left[{latex(cv * z)}\right]")
-    mistakes = [(r"you dropped the inner derivative $c$ (chain rule: $d(cz)/dz = c$)", derivative(name, cv * z)),
-                (f"that is the derivative of the wrong activation ({CONFUSED[name]}, not {name})",
-                 cv * derivative(CONFUSED[name], cv * z))]
-    mistakes += _product_rule_mistakes(name, cv, answer)
+    answer = d.steps[-1].rhs  # the answer: the proven rule with the sheet's c
+    inner = r"you dropped the inner derivative $c$ (chain rule: $d(cz)/dz = c$)"
+    wrong = f"that is the derivative of the wrong activation ({CONFUSED[name]}, not {name})"
+    mistakes = [(inner, derivative(name, cv * z)), (wrong, cv * derivative(CONFUSED[name], cv * z))]
+    witnesses = [Witness(inner, "SymPy: the definition differentiated in its argument, then c z put in",
+                         sp.diff(_definition_of(name, u), u).xreplace({u: cv * z}), exact=True),
+                 Witness(wrong, f"SymPy: d/dz of the definition of {CONFUSED[name]}[c z]",
+                         sp.diff(_definition_of(CONFUSED[name], cv * z), z), exact=True),
+                 Witness(SIGN_ERROR, "SymPy: d/dz of minus the definition of a[c z]",
+                         sp.diff(-_definition_of(name, cv * z), z), exact=True)]
+    for feedback, value, witness in _product_rule_mistakes(name, cv, answer):
+        mistakes.append((feedback, value))
+        witnesses.append(witness)
     points = [R(-3, 2), R(1, 3), R(7, 5)]
     twin_values = [(f"derivative at z = {p} (torch autograd)", cv * twin.activation_derivative(name, cv * p)[1],
                     answer.subs(z, p)) for p in points]
     question = (f"With ${_definition(name)}$, differentiate ${_name(name)}\\left[{latex(cv * z)}\\right]$ with respect "
                 "to $z$. Answer with an expression in $z$ (you may use the activation itself, or exponentials).")
     return Exercise(
-        "activation-derivative", "activations", "expression", question, answer, variables=[z],
+        "activation-derivative", "activations", "expression", question, d.steps[-1:], variables=[z],
         solution=["The rule, proven once for any constant $c$:", generic, "With the sheet's number:", d],
-        mistakes=mistakes, twin=twin_values, title="Derivative of an activation")
+        mistakes=mistakes, witnesses=witnesses, twin=twin_values, title="Derivative of an activation")
 
 
 @functools.lru_cache(maxsize=None)
@@ -118,24 +150,33 @@ def activation_slope(rng: random.Random) -> Exercise:
         z0 = pick(rng, [R(-2), R(-3, 2), R(-1), R(-1, 2), R(1, 2), R(1), R(3, 2), R(2)])
         if ACTIVATIONS.get(name).kinks and z0 > 0:
             continue  # the negative branch is the interesting one
-        answer = derivative(name, z0)
+        drawn = derivative(name, z0)  # only to choose the draw
         value = activation(name)(z0)
         confused = derivative(CONFUSED[name], z0)
-        numbers = [float(v) for v in (answer, value, confused, -answer, 2 * answer)]
+        numbers = [float(v) for v in (drawn, value, confused, -drawn, 2 * drawn)]
         if abs(numbers[0]) > 0.02 and all(abs(p - q) > 0.01 for i, p in enumerate(numbers) for q in numbers[i + 1:]):
             break
     generic = _value_derivation(name)
     d = Derivation("at the point", layout="block")
-    d.add(answer, f"substitute $z = {number_latex(z0)}$", lhs=sp.Subs(sp.Derivative(activation(name)(z), z), z, z0),
-          lhs_latex=rf"{_name(name)}'\left[{number_latex(z0)}\right]")
+    d.add(generic.steps[-1].rhs.xreplace({z: z0}), f"substitute $z = {number_latex(z0)}$",
+          lhs=sp.Subs(sp.Derivative(activation(name)(z), z), z, z0), lhs_latex=rf"{_name(name)}'\left[{number_latex(z0)}\right]")
+    if not _readable(d.steps[-1].rhs):  # a derivative printed as a'[z0] (ELU'): say what number it is
+        d.add(_unfold(d.steps[-1].rhs), "the derivative's definition at the point")
+    answer = d.steps[-1].rhs  # the answer: the derivative at the point, as printed
     value_torch, slope_torch = twin.activation_derivative(name, z0)
+    value_given = f"you gave the activation's value ${_name(name)}[z]$, not its slope"
+    wrong = f"that is the slope of the wrong activation ({CONFUSED[name]}, not {name})"
     question = (f"With ${_definition(name)}$, compute the slope ${_name(name)}'[z]$ at $z = {number_latex(z0)}$ "
                 "to 3 decimal places.")
     return Exercise(
-        "activation-slope", "activations", "number", question, answer, precision=0.001,
+        "activation-slope", "activations", "number", question, d.steps[-1:], precision=0.001,
         solution=[generic, d, f"Numerically, ${_name(name)}'[{number_latex(z0)}] \\approx {float(answer):.6f}$."],
-        mistakes=[(f"you gave the activation's value ${_name(name)}[z]$, not its slope", value),
-                  (f"that is the slope of the wrong activation ({CONFUSED[name]}, not {name})", confused)],
+        mistakes=[(value_given, value), (wrong, confused)],
+        witnesses=[Witness(value_given, "the torch activation's value at the point", value_torch),
+                   Witness(wrong, f"torch autograd slope of {CONFUSED[name]} at the point",
+                           twin.activation_derivative(CONFUSED[name], z0)[1]),
+                   Witness(SIGN_ERROR, "torch autograd slope of minus the activation at the point",
+                           twin.activation_derivative(name, z0, scale=-1)[1])],
         twin=[("slope (torch autograd)", slope_torch, answer), ("value (torch)", value_torch, value)],
         title="Slope of an activation")
 

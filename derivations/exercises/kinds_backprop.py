@@ -4,7 +4,9 @@ gradient of a small ReLU network at a point.
 The forward and backward programs are the package's (:func:`symbolic.backprop.toy.chain_rule_example`,
 :func:`symbolic.backprop.backprop.backprop`); the solution prints every intermediate with its
 number, checks the backward pass against ``sympy.diff`` of the substituted loss (50
-digits), and the twin's autograd gradient against the answer.
+digits), and the twin's autograd gradient against the answer; the answer is the solution's last
+step(s). The typical mistakes are made again by torch autograd: the other parameter's gradient,
+the gradient through a straight-through ReLU (ReLU' taken as 1), the gradient of minus the loss.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from symbolic.core.derivation import Derivation, check_equal
 from symbolic.core.printing import latex
 
 from derivations.exercises import twin
-from derivations.exercises.base import HALVES, Exercise, R, kind, number_latex, pick
+from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, number_latex, pick
+from derivations.exercises.checker import SIGN_ERROR
 
 DIGITS = 60
 
@@ -76,16 +79,25 @@ def toy_backprop(rng: random.Random) -> Exercise:
         reason = "forward pass" if s in dict(ex.forward) else "backward pass: chain rule"
         d.add(known[s], reason, lhs=exact_known[s], lhs_latex=backprop_latex(s),
               rhs_latex=f"{backprop_latex(e)} = {_fmt(known[s])}")
-    d.add(answer_n, "independent check: sympy.diff of the composed loss", lhs=exact,
+    # the last step: the backward pass's value (exact, from the exact values before it) is
+    # sympy.diff of the composed loss; its right-hand side is the answer
+    d.add(exact, "independent check: sympy.diff of the composed loss", lhs=exact_known[adjoint_symbol(param)],
           lhs_latex=rf"\frac{{\partial}}{{\partial {latex(param)}}} \left(y - f[x, \boldsymbol\phi]\right)^2",
-          rhs_latex=_fmt(answer_n))
+          rhs_latex=_fmt(exact))
     # The points of a numeric check are all the same for a closed expression: one evaluation.
     for step in d.steps:
         step.check = check_equal(step.lhs, step.rhs, points=1, symbolic=False)
-    args = [torch.tensor(float(values[s]), dtype=torch.float64, requires_grad=True) for s in [ex.x, ex.y] + ex.parameters]
-    (loss,) = _toy_compiled()(*args)
-    loss.backward()
-    torch_grad = float(args[2 + ex.parameters.index(param)].grad)
+    answer = d.steps[-1].rhs
+
+    def torch_gradients(scale: float = 1.0) -> list[float]:  # autograd of scale * l, in the order x, y, parameters
+        args = [torch.tensor(float(values[s]), dtype=torch.float64, requires_grad=True)
+                for s in [ex.x, ex.y] + ex.parameters]
+        (loss,) = _toy_compiled()(*args)
+        (scale * loss).backward()
+        return [float(a.grad) for a in args]
+
+    grads = torch_gradients()
+    torch_grad = grads[2 + ex.parameters.index(param)]
     assignments = ", ".join(f"{latex(s)} = {number_latex(values[s])}" for s in [ex.x, ex.y] + ex.parameters)
     name = latex(param)
     question = (r"The toy model $f[x, \boldsymbol\phi] = \beta_3 + \omega_3 \cos\left[\beta_2 + \omega_2 \exp\left[\beta_1 + "
@@ -96,10 +108,15 @@ def toy_backprop(rng: random.Random) -> Exercise:
     hint = (rf"you gave $\partial \ell / \partial {other_name}$: $\partial \ell / \partial \omega_k = h_k\, "
             rf"\partial \ell / \partial f_k$ and $\partial \ell / \partial \beta_k = \partial \ell / \partial f_k$")
     return Exercise(
-        "toy-backprop", "backprop", "number", question, exact, precision=0.001,
+        "toy-backprop", "backprop", "number", question, d.steps[-1:], precision=0.001,
         solution=["Every intermediate is stored on the way forward; the backward pass multiplies the local "
                   r"derivatives from $\ell$ back to the parameter (numbers to 6 significant digits, checked to 50).", d],
-        mistakes=[(hint, other_n)], twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer_n)],
+        mistakes=[(hint, other_n)],
+        witnesses=[Witness(hint, f"torch autograd of the loss with respect to {other.name}",
+                           grads[2 + ex.parameters.index(other)]),
+                   Witness(SIGN_ERROR, "torch autograd of minus the loss",
+                           torch_gradients(-1.0)[2 + ex.parameters.index(param)])],
+        twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer_n)],
         title="Backpropagation on the toy model")
 
 
@@ -149,11 +166,18 @@ def network_gradient(rng: random.Random) -> Exercise:
     for p in wanted:
         d.add(known[adjoint_symbol(p)], "independent check: sympy.diff of the substituted loss",
               lhs=substituted[p].xreplace(values), lhs_latex=backprop_latex(adjoint_symbol(p)))
+    answer_steps = d.steps[-len(wanted):]
+    answer = tuple(s.rhs for s in answer_steps)  # the answer: the last four checked steps
     tensors = {"beta_0": [float(values[net.beta[0][i]]) for i in range(2)],
                "omega_0": [[float(values[net.omega[0][i, 0]])] for i in range(2)],
                "beta_1": [float(values[net.beta[1][0]])], "omega_1": [[float(values[net.omega[1][0, i]]) for i in range(2)]]}
-    grads = twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]])
-    torch_values = grads["beta_0"] + [grads["omega_0"][0][0], grads["omega_0"][1][0]]
+    def entries(grads: dict) -> tuple:  # (dl/dbeta_{0,1}, dl/dbeta_{0,2}, dl/domega_{0,1,1}, dl/domega_{0,2,1})
+        return tuple(grads["beta_0"] + [grads["omega_0"][0][0], grads["omega_0"][1][0]])
+
+    torch_values = entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]]))
+    relu_one = (r"wrong activation derivative: $\mathrm{ReLU}'[z] = \mathbb{I}[z > 0]$ is 0 for the inactive unit, "
+                "not 1")
+    swapped = "you swapped the hidden units' indices"
     assignments = ", ".join(f"{latex(p)} = {number_latex(values[p])}" for p in bp.parameters)
     question = (r"The network $\mathbf{h}_1 = \mathrm{ReLU}\left[\boldsymbol\beta_0 + \boldsymbol\Omega_0 x\right]$, "
                 r"$f = \beta_{1} + \boldsymbol\Omega_1 \mathbf{h}_1$ with two hidden units has "
@@ -161,13 +185,17 @@ def network_gradient(rng: random.Random) -> Exercise:
                 r"the loss $\ell = (y - f)^2$, give $\left(\partial \ell / \partial \beta_{0,1}, \partial \ell / \partial "
                 r"\beta_{0,2}, \partial \ell / \partial \omega_{0,1,1}, \partial \ell / \partial \omega_{0,2,1}\right)$.")
     return Exercise(
-        "network-gradient", "backprop", "vector", question, answer, precision=0.001,
+        "network-gradient", "backprop", "vector", question, answer_steps, precision=0.001,
         solution=[r"Forward pass, then the backward pass $\partial\ell/\partial\mathbf{f}_0 = \mathbb{I}[\mathbf{f}_0 > 0] "
                   r"\odot \boldsymbol\Omega_1^T \partial\ell/\partial f_1$, $\partial\ell/\partial\boldsymbol\beta_0 = "
                   r"\partial\ell/\partial\mathbf{f}_0$, $\partial\ell/\partial\boldsymbol\Omega_0 = "
                   r"\partial\ell/\partial\mathbf{f}_0\, x$:", d],
-        mistakes=[(r"wrong activation derivative: $\mathrm{ReLU}'[z] = \mathbb{I}[z > 0]$ is 0 for the inactive unit, "
-                   "not 1", active),
-                  ("you swapped the hidden units' indices", answer[:2][::-1] + answer[2:][::-1])],
+        mistakes=[(relu_one, active), (swapped, answer[:2][::-1] + answer[2:][::-1])],
+        witnesses=[Witness(relu_one, "torch autograd through a straight-through ReLU (its derivative taken as 1)",
+                           entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]],
+                                                           relu_derivative_one=True))),
+                   Witness(swapped, "the key's entries with the two hidden units exchanged (a transformation of the key)"),
+                   Witness(SIGN_ERROR, "torch autograd of minus the loss",
+                           entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]], scale=-1.0)))],
         twin=[(f"gradient entry {i + 1} (torch autograd)", tv, a) for i, (tv, a) in enumerate(zip(torch_values, answer))],
         title="The gradient of a small network")

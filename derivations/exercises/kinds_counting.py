@@ -1,9 +1,11 @@
 r"""Exercise kinds on counting: parameters of a network, the maximal number of linear regions
 of a shallow network, and the shallow width that matches a deep network's regions.
 
-Answers come from the package's formulas (:func:`symbolic.networks.counts.parameter_count`,
-:func:`symbolic.regions.counts.max_regions`); the solution writes the count out term by term and
-checks it against them, and the twin counts the torch module's parameters.
+The solution writes the count out term by term and checks it against the package's formulas
+(:func:`symbolic.networks.counts.parameter_count`, :func:`symbolic.regions.counts.max_regions`);
+the answer is that last step, and the twin counts the torch module's parameters. The typical
+mistakes are counted again on the twin (its weights only, its biases only, its hidden units)
+or by the package's region formula; the ``2^D`` activation patterns is a formula in D only.
 """
 
 from __future__ import annotations
@@ -17,9 +19,20 @@ from symbolic.networks.counts import parameter_count
 from symbolic.core.derivation import Derivation
 from symbolic.regions.counts import max_regions, max_regions_is_exact
 
-from derivations.exercises.base import Exercise, kind, pick
+from derivations.exercises.base import Exercise, Witness, kind, pick
 
 N = sp.Symbol("N")
+
+
+def _hidden_units(widths: tuple) -> int:
+    """Hidden units of the torch twin of ``widths``: the entries of its biases beta_0 .. beta_{K-1}."""
+    import torch
+
+    from numeric.model import DeepNetworkModule
+    from symbolic.spec import NetworkSpec
+
+    module = DeepNetworkModule(NetworkSpec(widths, "relu"), dtype=torch.float64)
+    return sum(beta.numel() for beta, _ in module.layers()[:-1])
 
 
 @kind("parameter-count", "counts_regions")
@@ -36,22 +49,27 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
         biases = sum(widths[1:])
         if weights != biases:
             break
-    answer = sp.Integer(parameter_count(widths))
     terms = [f"{b} \\cdot ({a} + 1)" for a, b in zip(widths, widths[1:])]
     d = Derivation("parameters", layout="block")
     d.definitions[N] = parameter_count(list(widths))
     d.add(sp.Integer(weights + biases), r"layer $k$ has $D_{k+1} D_k$ weights and $D_{k+1}$ biases", lhs=N,
           rhs_latex=" + ".join(terms) + f" = {weights} + {biases} = {weights + biases}")
+    answer = d.steps[-1].rhs  # the answer: the count written out and checked
     module = DeepNetworkModule(NetworkSpec(widths, "relu"), dtype=torch.float64)
     counted = sum(p.numel() for p in module.parameters())
+    twin_weights = sum(p.numel() for name, p in module.named_parameters() if name.startswith("omega_"))
+    twin_biases = sum(p.numel() for name, p in module.named_parameters() if name.startswith("beta_"))
+    weights_only = "you counted the weights only: every unit also has a bias"
+    biases_only = r"you counted the biases only: the weight matrices have $D_{k+1} D_k$ entries"
     question = (f"A deep network has widths $D_i, D_1, \\dots, D_K, D_o = {', '.join(map(str, widths))}$ "
                 f"($K = {K}$ hidden layers). How many parameters (weights and biases) does it have?")
     return Exercise(
-        "parameter-count", "counts_regions", "integer", question, answer, precision=0,
+        "parameter-count", "counts_regions", "integer", question, d.steps[-1:], precision=0,
         solution=[r"Layer $k$ maps $D_k$ inputs to $D_{k+1}$ outputs: $\boldsymbol\Omega_k$ has $D_{k+1} D_k$ "
                   r"entries and $\boldsymbol\beta_k$ has $D_{k+1}$.", d],
-        mistakes=[("you counted the weights only: every unit also has a bias", sp.Integer(weights)),
-                  (r"you counted the biases only: the weight matrices have $D_{k+1} D_k$ entries", sp.Integer(biases))],
+        mistakes=[(weights_only, sp.Integer(weights)), (biases_only, sp.Integer(biases))],
+        witnesses=[Witness(weights_only, "the entries of the torch twin's weight matrices omega_k", twin_weights, True),
+                   Witness(biases_only, "the entries of the torch twin's bias vectors beta_k", twin_biases, True)],
         twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters")
 
 
@@ -60,34 +78,42 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
     while True:  # D > D_i: fewer than the 2^D activation patterns are regions; every mistake tells apart
         D_i = pick(rng, [1, 2, 3])
         D = pick(rng, [4, 5, 6, 7, 8])
-        answer = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))
-        if len({answer, D, 2 ** D, 2 * answer, answer + 1, answer - 1}) == 6 and 2 * D != answer:
+        drawn = sp.Integer(sum(comb(D, j) for j in range(D_i + 1)))  # only to choose the draw
+        if len({drawn, D, 2 ** D, 2 * drawn, drawn + 1, drawn - 1}) == 6 and 2 * D != drawn:
             break
     d = Derivation("regions", layout="block")
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
-    d.add(answer, r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,
-          rhs_latex=" + ".join(f"\\binom{{{D}}}{{{j}}}" for j in range(D_i + 1)) + f" = {answer}")
-    mistakes = [("you counted the joints (hyperplanes), not the regions they separate", sp.Integer(D)),
-                (r"not every activation pattern is a region: $D$ hyperplanes give fewer than $2^D$ regions", sp.Integer(2 ** D))]
+    d.add(sp.Add(*[sp.binomial(D, j) for j in range(D_i + 1)]), r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,
+          rhs_latex=" + ".join(f"\\binom{{{D}}}{{{j}}}" for j in range(D_i + 1)) + f" = {drawn}")
+    answer = d.steps[-1].rhs  # the answer: Zaslavsky's sum, checked against the package's formula
+    joints = "you counted the joints (hyperplanes), not the regions they separate"
     if D_i == 1:
-        mistakes[0] = (r"off by one: $D$ joints separate $D + 1$ regions (you counted the joints)", sp.Integer(D))
+        joints = r"off by one: $D$ joints separate $D + 1$ regions (you counted the joints)"
+    patterns = r"not every activation pattern is a region: $D$ hyperplanes give fewer than $2^D$ regions"
+    mistakes = [(joints, sp.Integer(D)), (patterns, sp.Integer(2 ** D))]
+    witnesses = [Witness(patterns, "2^D on/off patterns of D units: a formula in D alone, nothing else to compute")]
     twin = [("max_regions (the package's region formula)", float(max_regions((D_i, D, 1))), float(answer))]
     if D_i == 1:
-        from symbolic.regions.piecewise import count_regions
+        from symbolic.regions.piecewise import count_regions, network_pieces
         from symbolic.spec import NetworkSpec
 
         # attained: units with joints at 1..D and positive output weights (slopes 1, 2, ..., D)
         tensors = {"beta_0": [-k for k in range(1, D + 1)], "omega_0": [[1]] * D, "beta_1": [0], "omega_1": [[1] * D]}
         twin.append(("regions of a network attaining it (exact count)", float(count_regions(NetworkSpec((1, D, 1), "relu"),
                                                                                                tensors)), float(answer)))
+        witnesses.append(Witness(joints, "the joints of that network, counted by exact piecewise-linear propagation",
+                                 len(network_pieces(NetworkSpec((1, D, 1), "relu"), tensors).joints), True))
+    else:
+        witnesses.append(Witness(joints, "the hyperplanes: the hidden units of the torch twin (its bias entries beta_0)",
+                                 _hidden_units((D_i, D, 1)), True))
     question = (f"What is the largest number of linear regions of a shallow ReLU network with $D_i = {D_i}$ "
                 f"input{'s' if D_i > 1 else ''} and $D = {D}$ hidden units?")
     return Exercise(
-        "max-regions", "counts_regions", "integer", question, answer, precision=0,
+        "max-regions", "counts_regions", "integer", question, d.steps[-1:], precision=0,
         solution=[r"Each hidden unit's joint is a hyperplane $\theta_{d0} + \boldsymbol\theta_d^T \mathbf{x} = 0$; "
                   r"$D$ hyperplanes in general position divide $\mathbb{R}^{D_i}$ into at most "
                   r"$\sum_{j=0}^{D_i} \binom{D}{j}$ regions (Zaslavsky).", d],
-        mistakes=mistakes, twin=twin, title="Linear regions of a shallow network")
+        mistakes=mistakes, witnesses=witnesses, twin=twin, title="Linear regions of a shallow network")
 
 
 @kind("depth-width", "depth")
@@ -95,26 +121,30 @@ def depth_width(rng: random.Random) -> Exercise:
     D = pick(rng, [3, 4, 5])  # (D + 1)^K is attained (folding) for D >= 3, only an upper bound below
     K = pick(rng, [2, 3, 4])
     regions = (D + 1) ** K
-    answer = sp.Integer(regions - 1)
+    width = sp.Integer(regions - 1)
     deep = (1,) + (D,) * K + (1,)
     d = Derivation("depth", layout="block")
     d.definitions[N] = sp.Integer(max_regions(deep))
     d.add(sp.Integer(regions), r"each layer of $D$ units multiplies the regions by $D + 1$ (folding)", lhs=N,
           rhs_latex=f"(D + 1)^K = {D + 1}^{{{K}}} = {regions}")
     W = sp.Symbol("W")
-    d.definitions[W] = sp.Integer(max_regions((1, int(answer), 1)) - 1)
-    d.add(answer, r"a shallow network with $W$ units has at most $W + 1$ regions, so $W = (D+1)^K - 1$", lhs=W,
-          rhs_latex=f"{regions} - 1 = {answer}")
+    d.definitions[W] = sp.Integer(max_regions((1, int(width), 1)) - 1)
+    d.add(width, r"a shallow network with $W$ units has at most $W + 1$ regions, so $W = (D+1)^K - 1$", lhs=W,
+          rhs_latex=f"{regions} - 1 = {width}")
+    answer = d.steps[-1].rhs  # the answer
+    joints = r"off by one: $W$ hidden units give $W$ joints and $W + 1$ regions (you counted regions as joints)"
+    units = r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them"
     question = (f"A deep ReLU network with one input and $K = {K}$ hidden layers of $D = {D}$ units can have "
                 "$(D + 1)^K$ linear regions. How many hidden units does a shallow network (one input, one hidden "
                 "layer) need at least to have as many linear regions?")
     return Exercise(
-        "depth-width", "depth", "integer", question, answer, precision=0,
+        "depth-width", "depth", "integer", question, d.steps[-1:], precision=0,
         solution=[d],
-        mistakes=[(r"off by one: $W$ hidden units give $W$ joints and $W + 1$ regions (you counted regions as joints)",
-                   sp.Integer(regions)),
-                  (r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them",
-                   sp.Integer(K * D))],
+        mistakes=[(joints, sp.Integer(regions)), (units, sp.Integer(K * D))],
+        witnesses=[Witness(joints, "the deep network's regions by the package's formula (max_regions)",
+                           int(max_regions(deep)), True),
+                   Witness(units, "the hidden units of the deep torch twin (its bias entries beta_0 .. beta_{K-1})",
+                           _hidden_units(deep), True)],
         twin=[("max_regions of the deep widths (package formula)", float(max_regions(deep)), float(regions)),
               ("(D + 1)^K is attained for these widths (max_regions_is_exact)", float(max_regions_is_exact(deep)), 1.0),
               ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),

@@ -7,8 +7,11 @@ scale ``b`` fixed to a drawn number), and its torch reference is the entry's tor
 ``torch.distributions`` oracle where the entry has one (Laplace, exponential), else its PyTorch
 twin (torch's own Gaussian, binary cross-entropy and Poisson losses). The solution is the checked
 derivation ``l = -log Pr(y | f)`` from that density down to the answer, proven once per
-distribution and parameter; the answer is the registry's per-sample loss where the student
-writes it so (normal, Bernoulli, Poisson), the tidy form otherwise, proven equal to it.
+distribution and parameter; the answer is its last step: the registry's per-sample loss where
+the student writes it so (normal, Bernoulli, Poisson), the tidy form otherwise, proven equal
+to it. Each typical mistake is tagged with the slip it models, and that slip is made again on
+the registry's density (:func:`slipped_nll`): the normalising factor left out, the exponent's
+1/2 lost, the link left out, ``y`` and ``1 - y`` swapped.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from symbolic.core.derivation import Cases, Derivation
 from symbolic.losses.sample import sample_loss
 from symbolic.spec.losses import get_loss
 
-from derivations.exercises.base import Exercise, R, kind, number_latex, pick, tex_number
+from derivations.exercises.base import Exercise, R, Witness, kind, number_latex, pick, tex_number
 
 f = sp.Symbol("f", real=True)
 y_real = sp.Symbol("y", real=True)
@@ -41,9 +44,11 @@ def _registry_answer(loss: str, y: sp.Symbol, constants: dict | None = None) -> 
 def _normal(s):
     y = y_real
     answer = _registry_answer("normal", y, {sp.Symbol("sigma", positive=True): s})
-    steps = [((y - f) ** 2 / (2 * s**2) + sp.log(2 * sp.pi * s**2) / 2, "logarithm of the density")]
-    mistakes = [(r"you dropped the constant $\frac{1}{2}\log(2\pi\sigma^2)$", (y - f) ** 2 / (2 * s**2)),
-                (r"you lost the factor $\frac{1}{2}$ of the exponent", (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2)]
+    steps = [((y - f) ** 2 / (2 * s**2) + sp.log(2 * sp.pi * s**2) / 2, "logarithm of the density"),
+             (answer, r"$\log(2\pi\sigma^2)/2 = \log\sigma + \log(2\pi)/2$: the registry's per-sample loss")]
+    mistakes = [(r"you dropped the constant $\frac{1}{2}\log(2\pi\sigma^2)$", (y - f) ** 2 / (2 * s**2), "constant"),
+                (r"you lost the factor $\frac{1}{2}$ of the exponent", (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2,
+                 "half")]
     text = (rf"a normal distribution with mean $\mu = f$ and fixed standard deviation $\sigma = {number_latex(s)}$, "
             r"$Pr(y \mid \mu) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(y - \mu)^2 / (2\sigma^2)}$")
     return answer, steps, mistakes, text, {}
@@ -56,8 +61,8 @@ def _bernoulli(_):
     steps = [(-y * sp.log(lam) - (1 - y) * sp.log(1 - lam), "logarithm of the product"),
              (answer, r"$-\log\mathrm{sig}[f] = \mathrm{softplus}[-f] = \mathrm{softplus}[f] - f$")]
     mistakes = [(r"the link is missing: $\lambda = \mathrm{sig}[f]$, not $\lambda = f$",
-                 -y * sp.log(f) - (1 - y) * sp.log(1 - f)),
-                (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \lambda$", Softplus(f) - (1 - y) * f)]
+                 -y * sp.log(f) - (1 - y) * sp.log(1 - f), "link"),
+                (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \lambda$", Softplus(f) - (1 - y) * f, "swap")]
     text = (r"a Bernoulli distribution $Pr(y \mid \lambda) = \lambda^{y} (1 - \lambda)^{1 - y}$, $y \in \{0, 1\}$, "
             r"with the link $\lambda = \mathrm{sig}[f]$")
     return answer, steps, mistakes, text, {"y": [0, 1]}
@@ -69,8 +74,9 @@ def _poisson(_):
     answer = _registry_answer("poisson", y)
     steps = [(-y * sp.log(lam) + lam + sp.log(sp.factorial(y)), "logarithm of the density"),
              (answer, r"$\log e^{f} = f$ and $\log y! = \log\Gamma(y + 1)$")]
-    mistakes = [(r"you dropped the constant $\log y!$", sp.exp(f) - y * f),
-                (r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", f - y * sp.log(f) + sp.log(sp.factorial(y)))]
+    mistakes = [(r"you dropped the constant $\log y!$", sp.exp(f) - y * f, "constant"),
+                (r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", f - y * sp.log(f) + sp.log(sp.factorial(y)),
+                 "link")]
     text = (r"a Poisson distribution $Pr(y \mid \lambda) = \lambda^{y} e^{-\lambda} / y!$, $y = 0, 1, 2, \dots$, with "
             r"the link $\lambda = e^{f}$")
     return answer, steps, mistakes, text, {"y": list(range(0, 7))}
@@ -81,7 +87,7 @@ def _exponential(_):
     lam = sp.exp(f)
     answer = y * sp.exp(f) - f
     steps = [(-sp.log(lam) + lam * y, "logarithm of the density"), (answer, r"$\log e^{f} = f$")]
-    mistakes = [(r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", y * f - sp.log(f))]
+    mistakes = [(r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", y * f - sp.log(f), "link")]
     text = (r"an exponential distribution $Pr(y \mid \lambda) = \lambda e^{-\lambda y}$, $y > 0$, with the link "
             r"$\lambda = e^{f}$")
     return answer, steps, mistakes, text, {}
@@ -91,7 +97,7 @@ def _laplace(b):
     y = y_real
     answer = sp.Abs(y - f) / b + sp.log(2 * b)
     steps = [(answer, "logarithm of the density")]
-    mistakes = [(r"you dropped the constant $\log 2b$", sp.Abs(y - f) / b)]
+    mistakes = [(r"you dropped the constant $\log 2b$", sp.Abs(y - f) / b, "constant")]
     text = (rf"a Laplace distribution with location $\mu = f$ and fixed scale $b = {number_latex(b)}$, "
             r"$Pr(y \mid \mu) = \frac{1}{2b} e^{-|y - \mu| / b}$")
     return answer, steps, mistakes, text, {}
@@ -125,6 +131,39 @@ def linked_density(name: str, parameter) -> sp.Expr:
     values = _fixed(block, name, parameter)
     link = {p: e.xreplace({block.outputs[0]: f}) for p, e in block.link.items() if p not in values}
     return block.density.xreplace(values).xreplace(link).xreplace({block.targets[0]: y})
+
+
+#: What each slip of :func:`slipped_nll` does, in words.
+SLIPS = {"constant": "SymPy: -log of the density's factors that depend on f (the normalising factor left out)",
+         "half": "SymPy: -log of the density with its factor in f squared (the exponent's 1/2 lost)",
+         "link": "SymPy: -log of the registry's density with its parameter set to f (no link)",
+         "swap": "SymPy: -log of the density at 1 - y instead of y"}
+
+
+def slipped_nll(name: str, parameter, slip: str) -> sp.Expr:
+    """``-log Pr(y | f)`` of a model with one typical slip made on the registry's density
+    (:data:`SLIPS`), logarithms expanded.
+
+    >>> print(slipped_nll("poisson", None, "constant"))
+    -f*y + exp(f)
+    """
+    loss, _, y = LOSSES[name]
+    density = linked_density(name, parameter)
+    if slip in ("constant", "half"):
+        factors = sp.Mul.make_args(density)
+        kept = sp.Mul(*[a for a in factors if a.has(f)])
+        normaliser = sp.Mul(*[a for a in factors if not a.has(f)])
+        density = kept if slip == "constant" else normaliser * kept**2
+    elif slip == "link":
+        block = get_loss(loss).model().block()
+        values = _fixed(block, name, parameter)
+        (linked,) = [p for p in block.link if p not in values]
+        density = block.density.xreplace(values).xreplace({linked: f, block.targets[0]: y})
+    elif slip == "swap":
+        density = density.xreplace({y: 1 - y})
+    else:
+        raise ValueError(f"unknown slip {slip!r}; choose from {', '.join(SLIPS)}")
+    return sp.expand_log(-sp.log(density), force=True)
 
 
 @functools.lru_cache(maxsize=None)
@@ -198,15 +237,18 @@ def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
 def nll(rng: random.Random) -> Exercise:
     name = pick(rng, list(MODELS))
     parameter = pick(rng, PARAMETERS[name]) if name in PARAMETERS else None
-    d, (y, answer, mistakes, text, domain) = nll_derivation(name, parameter)
+    d, (y, _, mistakes, text, domain) = nll_derivation(name, parameter)
+    answer = d.steps[-1].rhs  # the answer: the derivation's last, checked step
     question = (f"A network's output $f$ predicts the parameter of {text}. Write the per-sample loss "
                 r"$l = -\log Pr(y \mid f)$ as an expression in $f$ and $y$.")
     return Exercise(
-        "nll", "losses", "expression", question, answer, variables=[f, y],
+        "nll", "losses", "expression", question, d.steps[-1:], variables=[f, y],
         solution=["The recipe: choose the distribution, let the network predict its parameter through the link, "
                   "and take the negative logarithm of the likelihood of one sample.", d],
-        mistakes=list(mistakes), twin=_twin(name, parameter, y, answer), domain=domain,
-        title="A loss from maximum likelihood")
+        mistakes=[(feedback, value) for feedback, value, _ in mistakes],
+        witnesses=[Witness(feedback, SLIPS[slip], slipped_nll(name, parameter, slip), exact=True)
+                   for feedback, _, slip in mistakes],
+        twin=_twin(name, parameter, y, answer), domain=domain, title="A loss from maximum likelihood")
 
 
 @kind("prediction", "losses")
@@ -217,29 +259,37 @@ def prediction(rng: random.Random) -> Exercise:
         fs = [pick(rng, [R(n, 2) for n in range(-4, 5)]) for _ in range(3)]
         k = rng.randrange(3)
         total = sum(sp.exp(v) for v in fs)
-        answer = sp.exp(fs[k]) / total
+        drawn = sp.exp(fs[k]) / total  # only to choose the draw
         others = [sp.exp(fs[j]) / total for j in range(3) if j != k]
         unnormalised, sigmoid = sp.exp(fs[k]), sig(fs[k])
-        values = [float(v) for v in [answer, *others, unnormalised, sigmoid, 2 * answer]]
+        values = [float(v) for v in [drawn, *others, unnormalised, sigmoid, 2 * drawn]]
         if len(set(fs)) == 3 and all(abs(a - b) > 0.01 for i, a in enumerate(values) for b in values[i + 1:]):
             break
     d = Derivation("softmax", layout="block")
     p = sp.Symbol("p")
-    d.add(answer, "softmax: exponentiate and normalise", lhs=p,
+    d.add(drawn, "softmax: exponentiate and normalise", lhs=p,
           lhs_latex=f"Pr(y = {k + 1} \\mid \\mathbf{{f}})",
           rhs_latex=(f"\\frac{{e^{{{number_latex(fs[k])}}}}}{{" + " + ".join(f"e^{{{number_latex(v)}}}" for v in fs)
-                     + f"}} \\approx {float(answer):.6f}"))
+                     + f"}} \\approx {float(drawn):.6f}"))
     d.definitions[p] = sp.exp(fs[k]) / sp.Add(*[sp.exp(v) for v in fs])
-    torch_value = float(torch.softmax(torch.tensor([float(v) for v in fs], dtype=torch.float64), 0)[k])
+    answer = d.steps[-1].rhs  # the answer: the checked softmax probability
+    F = torch.tensor([float(v) for v in fs], dtype=torch.float64)  # (3,)
+    probabilities = torch.softmax(F, 0)
+    torch_value = float(probabilities[k])
+    other = f"that is the probability of another class (wrong index, not class {k + 1})"
+    unnormalised_text = "you forgot to normalise: divide by the sum of the exponentials"
+    sigmoid_text = "you used the logistic sigmoid of one output: three classes need the softmax"
     question = (r"A classifier with three classes predicts $Pr(y = c \mid \mathbf{f}) = \mathrm{softmax}_c[\mathbf{f}]$ "
                 f"from its outputs $\\mathbf{{f}} = (f_1, f_2, f_3) = ({', '.join(number_latex(v) for v in fs)})$. "
                 f"Compute $Pr(y = {k + 1} \\mid \\mathbf{{f}})$ to 3 decimal places.")
     return Exercise(
-        "prediction", "losses", "number", question, answer, precision=0.001,
+        "prediction", "losses", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"$\mathrm{softmax}_c[\mathbf{f}] = e^{f_c} / \sum_{c'} e^{f_{c'}}$.", d],
-        mistakes=[(f"that is the probability of another class (wrong index, not class {k + 1})", v) for v in others]
-        + [("you forgot to normalise: divide by the sum of the exponentials", unnormalised),
-           ("you used the logistic sigmoid of one output: three classes need the softmax", sigmoid)],
+        mistakes=[(other, v) for v in others] + [(unnormalised_text, unnormalised), (sigmoid_text, sigmoid)],
+        witnesses=[Witness(other, f"torch.softmax of the outputs, class {j + 1}", float(probabilities[j]))
+                   for j in range(3) if j != k]
+        + [Witness(unnormalised_text, f"torch.exp of f_{k + 1}", float(torch.exp(F[k]))),
+           Witness(sigmoid_text, f"torch.sigmoid of f_{k + 1}", float(torch.sigmoid(F[k])))],
         twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier")
 
 
@@ -254,7 +304,7 @@ def total_nll(rng: random.Random) -> Exercise:
         fs = [pick(rng, [R(n, 2) for n in range(-4, 5) if n]) for _ in range(3)]
         ys = [rng.randint(0, 1) for _ in range(3)]
         per = [Softplus(v) - yv * v for v, yv in zip(fs, ys)]
-        total = sp.Add(*per)
+        total = sp.Add(*per)  # only to choose the draw
         swapped = sp.Add(*[Softplus(v) - (1 - yv) * v for v, yv in zip(fs, ys)])
         values = [float(v) for v in (total, total / 3, swapped, 2 * total, total / 2)]
         if len(set(ys)) == 2 and all(abs(a - b) > 0.01 for i, a in enumerate(values) for b in values[i + 1:]):
@@ -271,17 +321,23 @@ def total_nll(rng: random.Random) -> Exercise:
     d.definitions.update({sp.Symbol(f"l_{i}"): li for i, li in enumerate(per, start=1)})
     for step in d.steps:  # closed expressions: one evaluation to 50 digits settles each step
         step.check = check_equal(d._expand(step.lhs), step.rhs, points=1, symbolic=False)
-    F = torch.tensor([[float(v)] for v in fs], dtype=torch.float64)
-    Y = torch.tensor([[float(v)] for v in ys], dtype=torch.float64)
+    total = d.steps[-1].rhs  # the answer: the checked sum of the per-sample losses
+    F = torch.tensor([[float(v)] for v in fs], dtype=torch.float64)  # (I, 1)
+    Y = torch.tensor([[float(v)] for v in ys], dtype=torch.float64)  # (I, 1)
     torch_total = float(torch_nll("bernoulli", F, Y, reduction="sum"))
+    mean = "you took the mean over the samples: the loss is their sum"
+    swap = r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$"
     data = ", ".join(f"(f_{i}, y_{i}) = ({number_latex(v)}, {yv})" for i, (v, yv) in enumerate(zip(fs, ys), start=1))
     question = (r"A binary classifier predicts $Pr(y = 1 \mid f) = \mathrm{sig}[f]$. On three training samples its "
                 f"outputs and the targets are ${data}$. Compute the loss $L = -\\sum_i \\log Pr(y_i \\mid f_i)$ "
                 "to 3 decimal places.")
     return Exercise(
-        "total-nll", "losses", "number", question, total, precision=0.001,
+        "total-nll", "losses", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"Per sample $\ell_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
                   r"\mathrm{softplus}[f_i] - y_i f_i$; the loss adds them.", d],
-        mistakes=[("you took the mean over the samples: the loss is their sum", total / 3),
-                  (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$", swapped)],
+        mistakes=[(mean, total / 3), (swap, swapped)],
+        witnesses=[Witness(mean, "the torch Bernoulli loss with reduction='mean'",
+                           float(torch_nll("bernoulli", F, Y, reduction="mean"))),
+                   Witness(swap, "the torch Bernoulli loss (sum) of the targets 1 - y",
+                           float(torch_nll("bernoulli", F, 1 - Y, reduction="sum")))],
         twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set")

@@ -4,7 +4,10 @@ regions, the interpolating network, and composing two networks.
 Every network is the lecture's ReLU network in theta/phi notation
 (``h_d = ReLU[theta_{d0} + theta_{d1} x]``, ``y_j = phi_{j0} + sum_d phi_{jd} h_d``) with
 small rational parameters; the worked solution is a checked derivation in exact
-arithmetic and the answer is cross-checked against the PyTorch twin.
+arithmetic whose last steps are the answer, cross-checked against the PyTorch twin. Each
+typical mistake is also made on purpose by the twin (the ReLU left out: the same network with
+the linear activation; the output bias dropped: the twin with beta_1 = 0; ...), or by the exact
+piecewise-linear propagation for joints (:class:`~derivations.exercises.base.Witness`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from symbolic.networks.network import shallow_network
 from symbolic.core.printing import latex
 
 from derivations.exercises import twin
-from derivations.exercises.base import HALVES, Exercise, R, kind, nonzero, number_latex, pick, tex_number
+from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, nonzero, number_latex, pick, tex_number
+from derivations.exercises.checker import SIGN_ERROR
 
 SLOPES = [R(-2), R(-3, 2), R(-1), R(-1, 2), R(1, 2), R(1), R(3, 2), R(2)]
 MARGIN = R(1, 4)  # pre-activations at the evaluation point stay this far from the kink
@@ -94,22 +98,28 @@ def shallow_output(rng: random.Random) -> Exercise:
         pre = [t0 + t1 * x0 for t0, t1 in units]
         if not (any(p > 0 for p in pre) and any(p < 0 for p in pre)) or phi[0][0] == 0:
             continue
-        y = phi[0][0] + sum(w * max(p, 0) for w, p in zip(phi[0][1:], pre))
+        drawn = phi[0][0] + sum(w * max(p, 0) for w, p in zip(phi[0][1:], pre))  # only to choose the draw
         linear = phi[0][0] + sum(w * p for w, p in zip(phi[0][1:], pre))
-        if y != 0 and len({y, linear, y - phi[0][0], -y, 2 * y}) == 5:
+        if drawn != 0 and len({drawn, linear, drawn - phi[0][0], -drawn, 2 * drawn}) == 5:
             break
-    derivation, _, (y,) = forward_derivation("forward pass", net, units, phi, x0)
+    derivation, _, _ = forward_derivation("forward pass", net, units, phi, x0)
+    y = derivation.steps[-1].rhs  # the answer: the output the checked forward pass prints
     question = (r"The shallow network $h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x\right]$ ($d = 1, 2, 3$), "
                 r"$y = \phi_0 + \phi_1 h_1 + \phi_2 h_2 + \phi_3 h_3$ has the parameters "
                 f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. Compute its output $y$ at "
                 f"$x = {number_latex(x0)}$.")
-    out = twin.forward((1, 3, 1), twin.shallow_tensors([list(u) for u in units], phi), [[x0]])[0][0]
+    tensors = twin.shallow_tensors([list(u) for u in units], phi)
+    out = twin.forward((1, 3, 1), tensors, [[x0]])[0][0]
+    relu_forgotten = "you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0"
+    bias_dropped = r"you dropped the output bias $\phi_0$"
     return Exercise(
-        "shallow-output", "shallow", "number", question, y, precision=0.001,
+        "shallow-output", "shallow", "number", question, [derivation.steps[-1]], precision=0.001,
         solution=["Each hidden unit clips its pre-activation at zero; the output adds the weighted units.", derivation],
-        mistakes=[("you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0",
-                   linear),
-                  (r"you dropped the output bias $\phi_0$", y - phi[0][0])],
+        mistakes=[(relu_forgotten, linear), (bias_dropped, y - phi[0][0])],
+        witnesses=[Witness(relu_forgotten, "the torch twin with the ReLU left out (linear activation)",
+                           twin.forward((1, 3, 1), tensors, [[x0]], activation="linear")[0][0]),
+                   Witness(bias_dropped, "the torch twin with the output bias set to 0",
+                           twin.forward((1, 3, 1), {**tensors, "beta_1": [0.0]}, [[x0]])[0][0])],
         twin=[("network output y (torch twin)", out, y)], title="Output of a shallow network")
 
 
@@ -129,42 +139,61 @@ def multi_output(rng: random.Random) -> Exercise:
         candidates = {ys, swapped, ys[::-1], (ys[0] - phi[0][0], ys[1] - phi[1][0]), tuple(-v for v in ys)}
         if len(candidates) == 5 and all(v != 0 for v in ys) and phi[0][2] != phi[1][1]:
             break
-    derivation, _, ys = forward_derivation("forward pass", net, units, phi, x0)
-    ys = tuple(ys)
+    derivation, _, _ = forward_derivation("forward pass", net, units, phi, x0)
+    answer_steps = derivation.steps[-2:]  # y_1, y_2: the checked forward pass's last two steps
+    ys = tuple(s.rhs for s in answer_steps)
     question = (r"A shallow network with two hidden units and two outputs, "
                 r"$h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x\right]$, "
                 r"$y_j = \phi_{j0} + \phi_{j1} h_1 + \phi_{j2} h_2$, has the parameters "
                 f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. Compute $(y_1, y_2)$ at "
                 f"$x = {number_latex(x0)}$.")
-    out = twin.forward((1, 2, 2), twin.shallow_tensors([list(u) for u in units], phi), [[x0]])[0]
+    tensors = twin.shallow_tensors([list(u) for u in units], phi)
+    out = twin.forward((1, 2, 2), tensors, [[x0]])[0]
+    indices = r"you swapped the indices of the output weights: $y_j$ uses $\phi_{jd}$, not $\phi_{dj}$"
+    outputs = "you swapped the two outputs"
+    biases = r"you dropped the output biases $\phi_{j0}$"
+    transposed = {**tensors, "omega_1": [list(col) for col in zip(*tensors["omega_1"])]}  # phi_{dj} for phi_{jd}
+    exchanged = {**tensors, "beta_1": tensors["beta_1"][::-1], "omega_1": tensors["omega_1"][::-1]}
     return Exercise(
-        "multi-output", "hidden_units", "vector", question, ys, precision=0.001,
+        "multi-output", "hidden_units", "vector", question, answer_steps, precision=0.001,
         solution=["Both outputs share the hidden units; each has its own bias and weights.", derivation],
-        mistakes=[(r"you swapped the indices of the output weights: $y_j$ uses $\phi_{jd}$, not $\phi_{dj}$", swapped),
-                  ("you swapped the two outputs", ys[::-1]),
-                  (r"you dropped the output biases $\phi_{j0}$", (ys[0] - phi[0][0], ys[1] - phi[1][0]))],
+        mistakes=[(indices, swapped), (outputs, ys[::-1]), (biases, (ys[0] - phi[0][0], ys[1] - phi[1][0]))],
+        witnesses=[Witness(indices, "the torch twin with its output weight matrix transposed",
+                           tuple(twin.forward((1, 2, 2), transposed, [[x0]])[0])),
+                   Witness(outputs, "the torch twin with the rows of its two outputs exchanged",
+                           tuple(twin.forward((1, 2, 2), exchanged, [[x0]])[0])),
+                   Witness(biases, "the torch twin with the output biases set to 0",
+                           tuple(twin.forward((1, 2, 2), {**tensors, "beta_1": [0.0, 0.0]}, [[x0]])[0]))],
         twin=[(f"output y_{j + 1} (torch twin)", out[j], ys[j]) for j in range(2)], title="A network with two outputs")
+
+
+def _exact_joints(tensors: dict) -> tuple:
+    """The joints of a 1-3-1 ReLU network by exact piecewise-linear propagation, increasing."""
+    from symbolic.regions.piecewise import network_pieces
+    from symbolic.spec import NetworkSpec
+
+    pieces = network_pieces(NetworkSpec((1, 3, 1), "relu"), tensors)
+    return tuple(sp.Rational(Fraction(t).numerator, Fraction(t).denominator) for t in pieces.joints)
 
 
 @kind("joints", "piecewise_linear")
 def joints(rng: random.Random) -> Exercise:
-    from symbolic.regions.piecewise import network_pieces
-    from symbolic.spec import NetworkSpec
-
     net = shallow_network(1, 3, 1)
     while True:
         units = _hidden_units(rng, 3)
         if all(t0 != 0 and t0 != t1 and t0 != -t1 for t0, t1 in units):
             phi = [[pick(rng, HALVES)] + [nonzero(rng, HALVES) for _ in range(3)]]
-            answer = tuple(sorted(-t0 / t1 for t0, t1 in units))
+            drawn = tuple(sorted(-t0 / t1 for t0, t1 in units))  # only to choose the draw
             flipped = tuple(sorted(t0 / t1 for t0, t1 in units))
             swapped = tuple(sorted(-t1 / t0 for t0, t1 in units))
-            if len({answer, flipped, swapped}) == 3:
+            if len({drawn, flipped, swapped}) == 3:
                 break
     d = Derivation("joints", layout="block")
     x = net.inputs[0]
+    unit_joints = []
     for k, (t0, t1) in enumerate(units):
         j = sp.Symbol(f"x_{{{k + 1}}}^*")
+        unit_joints.append(j)
         pre = net.theta[k, 0] + net.theta[k, 1] * j
         d.definitions[j] = sp.solve(t0 + t1 * x, x)[0]  # SymPy solves the unit's pre-activation for zero
         d.add(-t0 / t1, f"solve the pre-activation of unit {k + 1} for zero", lhs=j,
@@ -173,9 +202,24 @@ def joints(rng: random.Random) -> Exercise:
         d.add(sp.S.Zero, f"check: the pre-activation of unit {k + 1} vanishes there",
               lhs=pre.xreplace({net.theta[k, 0]: t0, net.theta[k, 1]: t1, j: -t0 / t1}),
               lhs_latex=rf"{number_latex(t0)} + {tex_number(t1)} \cdot {tex_number(-t0 / t1)}")
+    # In increasing order: the smallest, the middle (the sum less the other two) and the largest
+    # joint, each checked against the unit joints SymPy solved for (Min and Max of them).
+    solved = [d.definitions[j] for j in unit_joints]
+    ordered = sorted(solved)
+    names = [sp.Symbol(f"x_{{({r})}}") for r in (1, 2, 3)]
+    d.definitions[names[0]] = sp.Min(*unit_joints)
+    d.definitions[names[2]] = sp.Max(*unit_joints)
+    d.definitions[names[1]] = sp.Add(*unit_joints) - names[0] - names[2]
+    stars = ", ".join(latex(j) for j in unit_joints)
+    order_latex = [rf"\min\left({stars}\right)", rf"{' + '.join(latex(j) for j in unit_joints)} - x_{{(1)}} - x_{{(3)}}",
+                   rf"\max\left({stars}\right)"]
+    for name, value, text, reason in zip(names, ordered, order_latex, ("the smallest joint", "the middle joint",
+                                                                        "the largest joint")):
+        d.add(value, reason, lhs=name, rhs_latex=f"{text} = {number_latex(value)}")
+    answer_steps = d.steps[-3:]
+    answer = tuple(s.rhs for s in answer_steps)
     tensors = twin.shallow_tensors([list(u) for u in units], phi)
-    exact = network_pieces(NetworkSpec((1, 3, 1), "relu"), tensors)
-    exact_joints = tuple(sp.Rational(Fraction(t).numerator, Fraction(t).denominator) for t in exact.joints)
+    exact_joints = _exact_joints(tensors)
     # the twin's slope changes at each joint by phi_d |theta_{d1}| (finite differences of autograd slopes)
     eps = R(1, 50)
     jumps_torch, jumps_exact = [], []
@@ -190,15 +234,21 @@ def joints(rng: random.Random) -> Exercise:
                 r"\theta_{d1} x\right]$ has the parameters "
                 f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. Give its joints (the inputs where "
                 "the slope changes), in increasing order.")
+    sign = r"sign error: the joint solves $\theta_{d0} + \theta_{d1} x = 0$, so $x = -\theta_{d0}/\theta_{d1}$"
+    indices = r"you swapped the indices: the joint is $-\theta_{d0}/\theta_{d1}$, not $-\theta_{d1}/\theta_{d0}$"
+    negated_bias = {**tensors, "beta_0": [-v for v in tensors["beta_0"]]}  # theta_{d0} - ... : joints theta_{d0}/theta_{d1}
+    exchanged = {**tensors, "beta_0": [row[0] for row in tensors["omega_0"]],  # theta_{d1} + theta_{d0} x
+                 "omega_0": [[v] for v in tensors["beta_0"]]}
     return Exercise(
-        "joints", "piecewise_linear", "vector", question, answer, precision=0.001,
+        "joints", "piecewise_linear", "vector", question, answer_steps, precision=0.001,
         solution=[r"Unit $d$ has its joint where its pre-activation $\theta_{d0} + \theta_{d1} x$ is zero, "
-                  r"$x = -\theta_{d0}/\theta_{d1}$; every $\phi_d \neq 0$, so each joint is a joint of $y$.", d,
-                  "In increasing order: $" + ", ".join(number_latex(v) for v in answer) + "$."],
-        mistakes=[(r"sign error: the joint solves $\theta_{d0} + \theta_{d1} x = 0$, so $x = -\theta_{d0}/\theta_{d1}$",
-                   flipped),
-                  (r"you swapped the indices: the joint is $-\theta_{d0}/\theta_{d1}$, not $-\theta_{d1}/\theta_{d0}$",
-                   swapped)],
+                  r"$x = -\theta_{d0}/\theta_{d1}$; every $\phi_d \neq 0$, so each joint is a joint of $y$. "
+                  r"In increasing order:", d],
+        mistakes=[(sign, flipped), (indices, swapped)],
+        witnesses=[Witness(sign, "the exact joints of the network with the sign of every theta_d0 flipped",
+                           _exact_joints(negated_bias), exact=True),
+                   Witness(indices, "the exact joints of the network with theta_d0 and theta_d1 exchanged",
+                           _exact_joints(exchanged), exact=True)],
         twin=[("joints (exact piecewise-linear propagation)", float(max(abs(a - b) for a, b in zip(exact_joints, answer))), 0.0)]
         + [(f"slope change at joint {k + 1} (torch twin)", jt, je) for k, (jt, je) in enumerate(zip(jumps_torch, jumps_exact))],
         title="Joints of a shallow network")
@@ -213,10 +263,11 @@ def region_slope(rng: random.Random) -> Exercise:
         x0 = _point(rng, units)
         pre = [t0 + t1 * x0 for t0, t1 in units]
         active = [p > 0 for p in pre]
-        slope = sum(w * t1 for w, (t0, t1), a in zip(phi[0][1:], units, active) if a)
+        drawn = sum(w * t1 for w, (t0, t1), a in zip(phi[0][1:], units, active) if a)  # only to choose the draw
         every = sum(w * t1 for w, (t0, t1) in zip(phi[0][1:], units))
-        if any(active) and not all(active) and slope != 0 and len({slope, every, -slope, 2 * slope}) == 4:
+        if any(active) and not all(active) and drawn != 0 and len({drawn, every, -drawn, 2 * drawn}) == 4:
             break
+    slope = drawn
     d = Derivation("slope", layout="block")
     x = net.inputs[0]
     for k, (t0, t1) in enumerate(units):
@@ -235,15 +286,22 @@ def region_slope(rng: random.Random) -> Exercise:
           + f" = {number_latex(slope)}")
     tensors = twin.shallow_tensors([list(u) for u in units], phi)
     g = twin.input_gradient((1, 3, 1), tensors, [x0])[0]
+    slope = d.steps[-1].rhs  # the answer: the checked derivative on the region
+    negated = {**tensors, "beta_1": [-v for v in tensors["beta_1"]], "omega_1": [[-v for v in tensors["omega_1"][0]]]}
+    inactive = "you added the slopes of inactive units too: ReLU' is 0 for a negative pre-activation"
     question = (r"The shallow network $y = \phi_0 + \sum_{d=1}^{3} \phi_d\, \mathrm{ReLU}\left[\theta_{d0} + "
                 r"\theta_{d1} x\right]$ has the parameters "
                 f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. What is the slope $dy/dx$ of the linear "
                 f"region that contains $x = {number_latex(x0)}$?")
     return Exercise(
-        "region-slope", "piecewise_linear", "number", question, slope, precision=0.001,
+        "region-slope", "piecewise_linear", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"On a linear region every unit is either active (slope $\phi_d\theta_{d1}$) or inactive (slope 0): "
                   r"$dy/dx = \sum_d \phi_d \theta_{d1}\, \mathbb{I}\left[\theta_{d0} + \theta_{d1} x > 0\right]$.", d],
-        mistakes=[("you added the slopes of inactive units too: ReLU' is 0 for a negative pre-activation", every)],
+        mistakes=[(inactive, every)],
+        witnesses=[Witness(inactive, "autograd slope of the torch twin with the ReLU left out (linear activation)",
+                           twin.input_gradient((1, 3, 1), tensors, [x0], activation="linear")[0]),
+                   Witness(SIGN_ERROR, "autograd slope of the torch twin of -y (output layer negated)",
+                           twin.input_gradient((1, 3, 1), negated, [x0])[0])],
         twin=[("slope dy/dx (torch autograd)", g, slope)], title="Slope of a linear region")
 
 
@@ -255,38 +313,55 @@ def interpolation_weight(rng: random.Random) -> Exercise:
         ys = [pick(rng, HALVES) for _ in range(4)]
         s = [ys[k] - ys[k - 1] for k in range(1, 4)]  # slopes s_1..s_3 of the pieces (spacing 1)
         target = pick(rng, [2, 3])
-        answer = s[target - 1] - s[target - 2]
+        drawn = s[target - 1] - s[target - 2]  # only to choose the draw
         neighbour = s[2] - s[1] if target == 2 else s[1] - s[0]
-        if len(set(s)) == 3 and answer != 0 and len({answer, neighbour, s[target - 1], -answer, 2 * answer}) == 5:
+        if len(set(s)) == 3 and drawn != 0 and len({drawn, neighbour, s[target - 1], -drawn, 2 * drawn}) == 5:
             break
     x = sp.Symbol("x", real=True)
-    phis = [ys[0], s[0], s[1] - s[0], s[2] - s[1]]
-    network = phis[0] + sum(phis[k] * ReLU(x - xs[k - 1]) for k in range(1, 4))
+    slopes = [sp.Symbol(f"s_{{{k + 1}}}") for k in range(3)]
+    weights = [sp.Symbol(f"phi_{{{k}}}") for k in range(4)]
     d = Derivation("interpolation", layout="block")
+    d.definitions[weights[0]] = ys[0]
+    d.definitions[weights[1]] = slopes[0]
     for k in range(3):
-        d.definitions[sp.Symbol(f"s_{{{k + 1}}}")] = (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
-        d.add(s[k], f"slope of piece {k + 1}", lhs=sp.Symbol(f"s_{{{k + 1}}}"), check=False,
+        d.definitions[slopes[k]] = (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+        if k:
+            d.definitions[weights[k + 1]] = slopes[k] - slopes[k - 1]  # the change of slope at x_k
+        d.add(s[k], f"slope of piece {k + 1}", lhs=slopes[k],
               rhs_latex=rf"\frac{{{number_latex(ys[k + 1])} - {tex_number(ys[k])}}}{{1}} = {number_latex(s[k])}")
-    d.add(phis[target], "the change of slope at the joint", lhs=sp.Symbol(f"phi_{{{target}}}"), check=False,
-          rhs_latex=f"s_{{{target}}} - s_{{{target - 1}}} = {number_latex(s[target - 1])} - {tex_number(s[target - 2])} = "
-          f"{number_latex(phis[target])}")
+    # the network with these weights (phi_0 = y_0, phi_1 = s_1, phi_d = s_d - s_{d-1}) passes through the points
+    network = weights[0] + sum(weights[k] * ReLU(x - xs[k - 1]) for k in range(1, 4))
     for k in range(4):
         d.add(ys[k], "check: the network passes through the point", lhs=network.subs(x, xs[k]),
               lhs_latex=f"y\\left({number_latex(xs[k])}\\right)")
+    d.add(s[target - 1] - s[target - 2], "the change of slope at the joint", lhs=weights[target],
+          rhs_latex=f"s_{{{target}}} - s_{{{target - 1}}} = {number_latex(s[target - 1])} - {tex_number(s[target - 2])} = "
+          f"{number_latex(s[target - 1] - s[target - 2])}")
+    answer_step = d.steps[-1]
+    phis = [d._expand(w) for w in weights]
     tensors = {"beta_0": [float(-v) for v in xs[:3]], "omega_0": [[1.0]] * 3,
                "beta_1": [float(phis[0])], "omega_1": [[float(v) for v in phis[1:]]]}
     outs = twin.forward((1, 3, 1), tensors, [[v] for v in xs])
+
+    def twin_slope(piece: int) -> float:  # autograd slope of the twin inside piece 1..3
+        return twin.input_gradient((1, 3, 1), tensors, [(xs[piece - 1] + xs[piece]) / 2])[0]
+
+    joint = target + 1 if target == 2 else target - 1  # the neighbouring joint x_{joint - 1}
     points = ", ".join(f"({number_latex(a)}, {number_latex(b)})" for a, b in zip(xs, ys))
     question = (f"The piecewise-linear function through the points ${points}$ is the shallow network "
                 rf"$y = \phi_0 + \sum_{{d=1}}^{{3}} \phi_d\, \mathrm{{ReLU}}\left[x - x_{{d-1}}\right]$ on "
                 rf"$x \geq {number_latex(xs[0])}$, with joints $x_0, x_1, x_2 = {', '.join(number_latex(v) for v in xs[:3])}$. "
                 f"Find $\\phi_{{{target}}}$.")
+    piece_slope = r"you gave the slope of the piece, not the change of slope $s_d - s_{d-1}$"
+    off_by_one = "off by one: that is the change of slope at the neighbouring joint"
     return Exercise(
-        "interpolation-weight", "universal_approximation", "number", question, answer, precision=0.001,
+        "interpolation-weight", "universal_approximation", "number", question, [answer_step], precision=0.001,
         solution=[r"Unit $d$ switches on at $x_{d-1}$ and adds $\phi_d$ to the slope from there on: $\phi_0 = y_0$, "
                   r"$\phi_1 = s_1$ and $\phi_d = s_d - s_{d-1}$, the change of slope.", d],
-        mistakes=[(r"you gave the slope of the piece, not the change of slope $s_d - s_{d-1}$", s[target - 1]),
-                  ("off by one: that is the change of slope at the neighbouring joint", neighbour)],
+        mistakes=[(piece_slope, s[target - 1]), (off_by_one, neighbour)],
+        witnesses=[Witness(piece_slope, f"autograd slope of the torch twin on piece {target}", twin_slope(target)),
+                   Witness(off_by_one, f"change of the torch twin's autograd slope at the joint x_{joint - 1}",
+                           twin_slope(joint) - twin_slope(joint - 1))],
         twin=[(f"network at x = {xs[k]} (torch twin)", outs[k][0], ys[k]) for k in range(4)],
         title="The interpolating network")
 
@@ -303,7 +378,7 @@ def composition(rng: random.Random) -> Exercise:
         def run(units, phi, x):
             return phi[0][0] + sum(w * max(t0 + t1 * x, 0) for w, (t0, t1) in zip(phi[0][1:], units))
 
-        y1 = run(u1, p1, x0)
+        y1 = run(u1, p1, x0)  # only to choose the draw
         if any(abs(t0 + t1 * y1) < MARGIN for t0, t1 in u2):
             continue
         if not (any(t0 + t1 * x0 > 0 for t0, t1 in u1) and any(t0 + t1 * y1 > 0 for t0, t1 in u2)):
@@ -313,11 +388,14 @@ def composition(rng: random.Random) -> Exercise:
         if y2 != 0 and len({y2, y1, wrong, -y2, 2 * y2}) == 5:
             break
     d1, _, _ = forward_derivation("first network", first, u1, p1, x0)
+    y1 = d1.steps[-1].rhs  # the first network's checked output is the second network's input
     d2, _, _ = forward_derivation("second network", second, u2, p2, y1)
+    y2 = d2.steps[-1].rhs  # the answer
     t1 = twin.shallow_tensors([list(u) for u in u1], p1)
     t2 = twin.shallow_tensors([list(u) for u in u2], p2)
     mid = twin.forward((1, 2, 1), t1, [[x0]])[0][0]
     out = twin.forward((1, 2, 1), t2, [[mid]])[0][0]
+    reversed_order = twin.forward((1, 2, 1), t1, [[twin.forward((1, 2, 1), t2, [[x0]])[0][0]]])[0][0]
     question = (r"Two shallow networks with two hidden units each, "
                 r"$y = \phi_0 + \phi_1 \mathrm{ReLU}\left[\theta_{10} + \theta_{11} x\right] + \phi_2 \mathrm{ReLU}"
                 r"\left[\theta_{20} + \theta_{21} x\right]$ and "
@@ -327,12 +405,16 @@ def composition(rng: random.Random) -> Exercise:
                 + f"${_units_latex(first, u2)}$, ${_phi_latex(first, p2)}$".replace(r"\theta_{", r"\theta'_{").replace(
                     r"\phi_{", r"\phi'_{")
                 + f" (primed). Compute $y'$ at $x = {number_latex(x0)}$.")
+    order = "you composed in the wrong order: the first network's output is the second network's input"
+    first_only = "you gave the first network's output y, not the composition's output y'"
     return Exercise(
-        "composition", "deep_networks", "number", question, y2, precision=0.001,
+        "composition", "deep_networks", "number", question, d2.steps[-1:], precision=0.001,
         solution=["First network at the given input:", d1, f"The second network at its input $y = {number_latex(y1)}$ "
                   "(its parameters are the primed ones):", d2],
-        mistakes=[("you composed in the wrong order: the first network's output is the second network's input", wrong),
-                  ("you gave the first network's output y, not the composition's output y'", y1)],
+        mistakes=[(order, wrong), (first_only, y1)],
+        witnesses=[Witness(order, "the torch twins composed the other way round (the second network first)",
+                           reversed_order),
+                   Witness(first_only, "the first network's torch twin at the input", mid)],
         twin=[("first network output (torch twin)", mid, y1), ("composed output (torch twin)", out, y2)],
         title="Composing two networks")
 
@@ -348,10 +430,10 @@ def two_input_output(rng: random.Random) -> Exercise:
         pre = [t0 + t1 * x0[0] + t2 * x0[1] for t0, t1, t2 in units]
         if min(abs(p) for p in pre) < MARGIN or not any(p > 0 for p in pre):
             continue
-        y = phi[0][0] + sum(w * max(p, 0) for w, p in zip(phi[0][1:], pre))
+        drawn = phi[0][0] + sum(w * max(p, 0) for w, p in zip(phi[0][1:], pre))  # only to choose the draw
         swapped = phi[0][0] + sum(w * max(t0 + t1 * x0[1] + t2 * x0[0], 0) for w, (t0, t1, t2) in zip(phi[0][1:], units))
         linear = phi[0][0] + sum(w * p for w, p in zip(phi[0][1:], pre))
-        if y != 0 and len({y, swapped, linear, -y, 2 * y, y / 2}) == 6:
+        if drawn != 0 and len({drawn, swapped, linear, -drawn, 2 * drawn, drawn / 2}) == 6:
             break
     x1, x2 = net.inputs
     d = Derivation("forward pass", layout="block")
@@ -366,19 +448,25 @@ def two_input_output(rng: random.Random) -> Exercise:
               lhs=net.h[k], rhs_latex=(rf"\mathrm{{ReLU}}\left[{number_latex(t0)} + {tex_number(t1)} \cdot "
                                        rf"{tex_number(x0[0])} + {tex_number(t2)} \cdot {tex_number(x0[1])}\right] = "
                                        rf"{number_latex(ReLU(pre[k]))}"))
-    d.add(y, "output: bias plus weighted hidden units", lhs=net.outputs[0])
+    d.add(sp.Add(phi[0][0], *[w * ReLU(p) for w, p in zip(phi[0][1:], pre)]), "output: bias plus weighted hidden units",
+          lhs=net.outputs[0])
+    y = d.steps[-1].rhs  # the answer: the checked output
     tensors = {"beta_0": [float(u[0]) for u in units], "omega_0": [[float(u[1]), float(u[2])] for u in units],
                "beta_1": [float(phi[0][0])], "omega_1": [[float(v) for v in phi[0][1:]]]}
     out = twin.forward((2, 2, 1), tensors, [list(x0)])[0][0]
+    inputs = r"you swapped the inputs: $\theta_{d1}$ multiplies $x_1$ and $\theta_{d2}$ multiplies $x_2$"
+    relu_forgotten = "you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0"
     params = ", ".join(f"{latex(net.theta[k, i])} = {number_latex(u[i])}" for k, u in enumerate(units) for i in range(3))
     question = (r"A shallow network with two inputs, $h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x_1 + "
                 r"\theta_{d2} x_2\right]$ ($d = 1, 2$), $y = \phi_0 + \phi_1 h_1 + \phi_2 h_2$, has the parameters "
                 f"${params}$ and ${_phi_latex(net, phi)}$. Compute $y$ at $(x_1, x_2) = "
                 f"({number_latex(x0[0])}, {number_latex(x0[1])})$.")
     return Exercise(
-        "two-input-output", "hidden_units", "number", question, y, precision=0.001,
+        "two-input-output", "hidden_units", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"Each unit's pre-activation is a plane over $(x_1, x_2)$; the ReLU clips it at its joint line.", d],
-        mistakes=[(r"you swapped the inputs: $\theta_{d1}$ multiplies $x_1$ and $\theta_{d2}$ multiplies $x_2$", swapped),
-                  ("you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0",
-                   linear)],
+        mistakes=[(inputs, swapped), (relu_forgotten, linear)],
+        witnesses=[Witness(inputs, "the torch twin at the input (x_2, x_1)",
+                           twin.forward((2, 2, 1), tensors, [list(x0[::-1])])[0][0]),
+                   Witness(relu_forgotten, "the torch twin with the ReLU left out (linear activation)",
+                           twin.forward((2, 2, 1), tensors, [list(x0)], activation="linear")[0][0])],
         twin=[("network output y (torch twin)", out, y)], title="A network with two inputs")

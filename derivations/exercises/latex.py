@@ -1,15 +1,16 @@
 r"""The LaTeX of a student's problem sheet and of the worked solutions.
 
 Solutions print each checked derivation with a ``% check: ID, ...`` line before it (the ids
-of ``verification.json``), the answer, the twin's comparisons and the typical mistakes the
-checker recognises.
+of ``verification.json``), the answer (tagged with the check that reads it back from the
+printed final step), the twin's comparisons and the typical mistakes the checker recognises
+(tagged with the checks of their independent computations).
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from derivations.checks.records import tagged
+from derivations.checks.records import tag_line, tagged
 from symbolic.core.printing import latex
 
 from derivations.exercises.base import Exercise, answer_latex
@@ -97,7 +98,11 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                                                         (ex.answer if isinstance(ex.answer, tuple) else (ex.answer,))):
             answer = rf"{latex(sp.Tuple(*ex.answer) if isinstance(ex.answer, tuple) else ex.answer)} \approx {answer}"
         twin_ids = [r for r in records if r["id"].startswith(f"{student}/{eid}/twin-")]
-        parts.append(f"\\textbf{{Answer:}} ${answer}$.")
+        key = by_id.get(f"{student}/{eid}/key")
+        line = f"\\textbf{{Answer:}} ${answer}$."
+        if key is not None:
+            line = tag_line([key]) + "\n" + line + ("" if key["passed"] else r" \textbf{KEY CHECK FAILED}")
+        parts.append(line)
         if twin_ids:
             worst = max(r["max_error"] for r in twin_ids)
             ok = all(r["passed"] for r in twin_ids)
@@ -107,8 +112,12 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                          + ("passed." if ok else r"\textbf{FAILED}."))
         if ex.mistakes:
             items = "\n".join(f"\\item ${_mistake_latex(m, ex.kind)}$: {_escape(text)}" for text, m in ex.mistakes)
-            parts.append("Typical mistakes the checker recognises (besides a sign error and a factor of 2):\n"
-                         f"\\begin{{itemize}}\\small\n{items}\n\\end{{itemize}}")
+            checks = [r for r in records if r["id"].startswith((f"{student}/{eid}/mistake-", f"{student}/{eid}/sign-"))]
+            failed = [r["id"] for r in checks if not r["passed"]]
+            parts.append((tag_line(checks) + "\n" if checks else "")
+                         + "Typical mistakes the checker recognises (besides a sign error and a factor of 2):\n"
+                         f"\\begin{{itemize}}\\small\n{items}\n\\end{{itemize}}"
+                         + (r"\textbf{CHECK FAILED:} " + _escape(", ".join(failed)) if failed else ""))
         body.append("\n\n".join(parts))
     body.append(r"\end{document}")
     return "\n\n".join(body) + "\n"

@@ -1,6 +1,11 @@
 """The PyTorch twin of an exercise's network, in float64: the numbers every solution is
 cross-checked against. The networks are the package's :class:`numeric.model.DeepNetworkModule`
-built from a :class:`symbolic.spec.NetworkSpec`; nothing is written twice by hand."""
+built from a :class:`symbolic.spec.NetworkSpec`; nothing is written twice by hand.
+
+The twin also makes the typical mistakes on purpose, each by changing one thing of the twin
+(the activation ``"linear"``: the ReLU left out; ``relu_derivative_one``: ReLU' taken as 1;
+``scale=-1``: the derivative of the negated function), so that the build can compare the
+mistakes the checker recognises with an independent computation."""
 
 from __future__ import annotations
 
@@ -55,26 +60,31 @@ def input_gradient(widths: Sequence[int], tensors: dict, x: Sequence, activation
 
 
 def parameter_gradient(widths: Sequence[int], tensors: dict, x: Sequence, y: Sequence, activation: str = "relu",
-                       loss: str = "least-squares") -> dict[str, list]:
-    """Gradient of the per-sample loss l = (y - f)^2 (or another loss) by autograd."""
+                       loss: str = "least-squares", scale: float = 1.0,
+                       relu_derivative_one: bool = False) -> dict[str, list]:
+    """Gradient of ``scale`` times the per-sample loss l = (y - f)^2 (or another loss) by
+    autograd. ``relu_derivative_one``: the ReLU's backward pass lets every gradient through
+    (ReLU' taken as 1, a straight-through ReLU: the same forward values)."""
     import torch
 
     from numeric.losses import nll
 
     net = module(widths, tensors, activation)
+    if relu_derivative_one:
+        net.activation = lambda f: f + (torch.relu(f) - f).detach()  # value ReLU[f], derivative 1
     X = torch.tensor([[_f(v) for v in x]], dtype=torch.float64)
     Y = torch.tensor([[_f(v) for v in y]], dtype=torch.float64)
-    nll(loss, net(X), Y).backward()
+    (scale * nll(loss, net(X), Y)).backward()
     return {name: p.grad.tolist() for name, p in net.named_parameters()}
 
 
-def activation_derivative(name: str, z) -> tuple[float, float]:
-    """(a[z], a'[z]) of the twin's activation at z, by autograd."""
+def activation_derivative(name: str, z, scale: float = 1.0) -> tuple[float, float]:
+    """(s a[z], s a'[z]) of the twin's activation at z times ``scale`` s, by autograd."""
     import torch
 
     from numeric.activations import torch_activation
 
     Z = torch.tensor(_f(z), dtype=torch.float64, requires_grad=True)
-    value = torch_activation(NetworkSpec((1, 1), name))(Z)
+    value = scale * torch_activation(NetworkSpec((1, 1), name))(Z)
     value.backward()
     return float(value.detach()), float(Z.grad)
