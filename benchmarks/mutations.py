@@ -281,6 +281,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("exercise-twin-bias", "derivations/exercises/twin.py",
       '"beta_1": [_f(row[0]) for row in phi],', '"beta_1": [0.0 for row in phi],',
       "the exercises' torch twin drops the output bias phi_0", ("exercises_example",)),
+    M("exercise-key-flipped", "derivations/exercises/base.py",
+      "    return steps[0].rhs\n", "    return -steps[0].rhs\n",
+      "E08-style: the key written to answers.json is the negative of what the worked solution prints "
+      "(the solution unchanged)", ("exercises_example",)),
     # ----- web pages -------------------------------------------------------------------------
     M("javascript-branches-swapped", "symbolic/core/javascript.py",
       'text = f"(({self._print(c)}) ? ({self._print(e)}) : ({text}))"',
