@@ -155,7 +155,10 @@ def _printed_answer(ex: Exercise) -> str | None:
     """The answer as the worked solution prints it (its answer steps' final values), or None."""
     from derivations.exercises.readback import answer_rows, final_value
 
-    values = [final_value(printed) for _, _, printed in answer_rows(ex) if printed is not None]
+    try:
+        values = [final_value(printed) for _, _, printed in answer_rows(ex) if printed is not None]
+    except ValueError:  # an unreadable print: the key record says so
+        return None
     if len(values) != len(ex.answer_steps) or not values:
         return None
     return "(" + ", ".join(values) + ")" if ex.kind == "vector" else values[0]

@@ -118,6 +118,13 @@ def test_printed_rows_follow_to_latex_wrapping_and_failure_marks():
     assert final_value(r"\mathrm{ReLU}\left[1 = 2\right] = \frac{1}{2}") == r"\frac{1}{2}"
 
 
+def test_an_unreadable_print_fails_the_key_record_not_the_build(monkeypatch):
+    monkeypatch.setattr(Derivation, "to_latex", lambda self, *args, **kw: "\\begin{align*}\nx\n\\end{align*}")
+    (eid, ex), = exercises_for("s001", 0, topics=["shallow"])
+    key = _records("s001", eid, ex)["key"]
+    assert not key["passed"] and "cannot read the printed row" in key["detail"]
+
+
 # ----- mistakes ------------------------------------------------------------------------------
 
 def test_every_mistake_is_witnessed_and_named(exercises):
