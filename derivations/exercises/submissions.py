@@ -1,0 +1,376 @@
+r"""Students' submissions: a plain-text format people can write, JSON, and a folder of them.
+
+A submission is one student's answers. The text format (``ID.txt``, UTF-8) has one answer
+per line, ``EID: answer``, in LaTeX or plain text as the checker reads it; ``#`` starts a
+comment (the answer grammar has no ``#``), blank lines and an empty answer (``E03:``, as in
+the template) are skipped::
+
+    # s001, sheet of week 3
+    E01: -51/4
+    E02: -2 (1 - sig(-2 z)) sig(-2 z)   # the chain rule
+    E04: (45/8, -59/8)
+
+JSON (``ID.json``) is ``{"E01": "-51/4", ...}``; a number may stand for its text
+(``{"E01": -12.75}``). Reading a submission never evaluates it: the answers are text, handed
+to the checker's grammar. A line that does not follow the format is a *problem* naming its
+line; :func:`parse_submission` collects them (a grader reports them and grades the other
+lines), :func:`read_submission_file` refuses the file with the first one (exit 2).
+
+A folder of submissions (:func:`find_submissions`) holds one file per student, named by the
+student's id (``s001.txt`` or ``s001.json``), each read only if it is a regular file (never
+through a symbolic link) of at most :data:`MAX_SUBMISSION_BYTES`.
+
+>>> parsed = parse_submission(b"# week 3\nE01: -51/4\nE02:\nE03 1/2\n", "s001.txt")
+>>> parsed.answers
+{'E01': '-51/4'}
+>>> parsed.problems
+["line 4: expected 'EID: answer' (e.g. 'E01: 3/8'), got 'E03 1/2'"]
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from numeric.files import TMP_PREFIX, file_kind, shorten
+
+__all__ = ["MAX_SUBMISSION_BYTES", "SUFFIXES", "ParsedSubmission", "FoundSubmission", "SubmissionFolder",
+           "parse_submission", "read_submission_file", "find_submissions", "match_exercise", "submission_template",
+           "filled_in", "STATUSES"]
+
+#: Largest submission file read (a larger one is reported as oversized, never read).
+MAX_SUBMISSION_BYTES = 64 * 1024
+#: The names a submission file may have: ``ID.txt`` or ``ID.json``.
+SUFFIXES = (".txt", ".json")
+#: Entries a submissions folder may hold.
+MAX_FOLDER_ENTRIES = 200_000
+#: What became of a student's submission, in the order a report lists them.
+STATUSES = ("ok", "malformed", "unreadable", "oversized", "duplicate", "missing")
+
+_LINE = re.compile(r"([A-Za-z0-9_.-]{1,32})\s*:(.*)\Z", re.DOTALL)
+_EID_NUMBER = re.compile(r"([A-Za-z]*)0*([0-9]+)\Z")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class ParsedSubmission:
+    """The answers of one submission (``{EID: text}``), the line of each (text format), and
+    the problems found (each names its line)."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"submission {name!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start}); save it as UTF-8") from None
+
+
+def _parse_text(text: str) -> ParsedSubmission:
+    out = ParsedSubmission()
+    first: dict[str, int] = {}
+    repeated: set[str] = set()
+    for n, raw in enumerate(text.split("\n"), start=1):
+        line = raw.removesuffix("\r")
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        if _CONTROL.search(body):
+            out.problems.append(f"line {n}: a control character (byte {ord(_CONTROL.search(body).group()):#04x}); "
+                                "write the answer as plain text")
+            continue
+        match = _LINE.match(body)
+        if not match:
+            out.problems.append(f"line {n}: expected 'EID: answer' (e.g. 'E01: 3/8'), got {shorten(body)!r}")
+            continue
+        eid, answer = match.group(1), match.group(2).strip()
+        if not answer:
+            continue  # an empty answer, as the template leaves it
+        if eid in first:
+            repeated.add(eid)
+            out.problems.append(f"line {n}: {eid} is answered again (first on line {first[eid]}); keep one "
+                                "answer per exercise (neither is graded)")
+            continue
+        first[eid] = n
+        out.answers[eid], out.lines[eid] = answer, n
+    for eid in repeated:
+        del out.answers[eid], out.lines[eid]
+    return out
+
+
+class _Repeated(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _Repeated(key)
+        obj[key] = value
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _parse_json(text: str) -> ParsedSubmission:
+    out = ParsedSubmission()
+    try:  # numbers stay text: the answer grammar reads them
+        doc = json.loads(text, object_pairs_hook=_pairs, parse_float=str, parse_int=str,
+                         parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        out.problems.append(f"line {exc.lineno}: not valid JSON ({exc.msg}); a submission is "
+                            '{"E01": "answer", ...}')
+        return out
+    except _Repeated as exc:
+        out.problems.append(f"the key {shorten(str(exc))!r} appears twice; keep one answer per exercise")
+        return out
+    except (RecursionError, ValueError) as exc:
+        out.problems.append(f"not a JSON submission ({shorten(str(exc) or type(exc).__name__)})")
+        return out
+    if not isinstance(doc, dict):
+        out.problems.append('a JSON submission is an object {"E01": "answer", ...}, got '
+                            f"{type(doc).__name__ if not isinstance(doc, list) else 'a list'}")
+        return out
+    for eid, answer in doc.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", eid):
+            out.problems.append(f"the key {shorten(eid)!r} is not an exercise id (E01, E02, ...)")
+        elif not isinstance(answer, str):
+            out.problems.append(f"{eid}: the answer must be text, got {'a list' if isinstance(answer, list) else type(answer).__name__}")
+        elif _CONTROL.search(answer):
+            out.problems.append(f"{eid}: the answer holds a control character; write it as plain text")
+        elif answer.strip():
+            out.answers[eid] = answer.strip()
+    return out
+
+
+def parse_submission(data: bytes, name: str) -> ParsedSubmission:
+    """The answers in ``data``, a submission file called ``name`` (``.json``: JSON, else the
+    text format); a problem names its line. Raises ValueError only when the bytes are not
+    UTF-8 text.
+
+    >>> parse_submission(b'{"E01": -12.75, "E02": ""}', "s001.json").answers
+    {'E01': '-12.75'}
+    >>> parse_submission(b"E01: 1\\nE01: 2\\n", "s001.txt").problems
+    ['line 2: E01 is answered again (first on line 1); keep one answer per exercise (neither is graded)']
+    """
+    text = _decode(data, name)
+    return _parse_json(text) if name.lower().endswith(".json") else _parse_text(text)
+
+
+def _read(path: Path, limit: int) -> tuple[bytes, float]:
+    """The bytes and modification time of regular file ``path`` (a link is never followed),
+    or ``_Unreadable``/``_Oversized``."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        info = _lstat(path)
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            raise _Unreadable("it is a symbolic link; submissions are read only from regular files") from None
+        raise _Unreadable(f"it cannot be read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable(f"it is {file_kind(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise _Oversized(info.st_size)
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise _Unreadable(f"it cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise _Oversized(len(data))
+    return data, info.st_mtime
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+class _Unreadable(Exception):
+    pass
+
+
+class _Oversized(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_submission_file(path: str | os.PathLike) -> dict[str, str]:
+    """``{EID: answer}`` of one submission file (``.json`` or the text format), refusing the
+    file (ValueError naming it and the line) at its first problem."""
+    name = str(path)
+    try:
+        data, _ = _read(Path(path), MAX_SUBMISSION_BYTES)
+    except _Oversized as exc:
+        raise ValueError(f"submission {name!r} is {exc.size:,} bytes, more than the limit of "
+                         f"{MAX_SUBMISSION_BYTES:,}") from None
+    except _Unreadable as exc:
+        raise ValueError(f"submission {name!r}: {exc}") from None
+    parsed = parse_submission(data, name)
+    if parsed.problems:
+        raise ValueError(f"submission {name!r} {parsed.problems[0]}")
+    return parsed.answers
+
+
+def _eid_key(eid: str) -> tuple[str, str]:
+    match = _EID_NUMBER.match(eid)
+    return (match.group(1).upper(), match.group(2)) if match else (eid.upper(), "")
+
+
+def match_exercise(eid: str, known: Sequence[str]) -> str | None:
+    """The exercise of ``known`` that ``eid`` names: itself, or the same id up to case and
+    leading zeros (``e1`` -> ``E01``); None when there is none.
+
+    >>> match_exercise("e1", ["E01", "E02"]), match_exercise("E10", ["E01"])
+    ('E01', None)
+    """
+    if eid in known:
+        return eid
+    found = [k for k in known if _eid_key(k) == _eid_key(eid)]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass
+class FoundSubmission:
+    """What a submissions folder holds for one student: ``status`` (:data:`STATUSES`), the
+    file's name, its answers and problems, a digest of its bytes, and whether it came after
+    the deadline (None: no deadline given, or no file)."""
+
+    student: str
+    status: str
+    file: str | None = None
+    parsed: ParsedSubmission = field(default_factory=ParsedSubmission)
+    digest: str | None = None
+    late: bool | None = None
+    message: str = ""
+
+
+@dataclass
+class SubmissionFolder:
+    """Every student's :class:`FoundSubmission`, and the files that belong to no student."""
+
+    found: dict[str, FoundSubmission]
+    unknown: list[str]  # "name (did you mean 's001'?)" for files of ids not in the key
+    ignored: list[str]  # other entries that are not hidden: "name: why"
+
+
+def find_submissions(folder: str | os.PathLike, students: Iterable[str], deadline: float | None = None,
+                     limit: int = MAX_SUBMISSION_BYTES) -> SubmissionFolder:
+    """Look up every student's submission in ``folder`` (``ID.txt`` or ``ID.json``) and read
+    it; ``deadline`` (a POSIX time) marks files modified after it as late. Problems with one
+    file are that student's status, never an exception; a folder that cannot be listed is a
+    ValueError."""
+    root = Path(folder)
+    try:
+        info = os.stat(root)
+    except OSError as exc:
+        info, why = None, ("not found" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror})")
+    if info is None or not stat.S_ISDIR(info.st_mode):
+        what = why if info is None else f"is {file_kind(info.st_mode)}, not a folder"
+        raise ValueError(f"submissions folder {str(root)!r} {what}; give the folder that holds ID.txt or ID.json "
+                         "files")
+    try:
+        entries = []
+        with os.scandir(root) as it:
+            for entry in it:
+                entries.append(entry.name)
+                if len(entries) > MAX_FOLDER_ENTRIES:
+                    raise ValueError(f"submissions folder {str(root)!r} holds more than {MAX_FOLDER_ENTRIES:,} "
+                                     "entries; give a folder of submissions only")
+    except OSError as exc:
+        raise ValueError(f"cannot read submissions folder {str(root)!r}: {exc.strerror or exc}") from None
+    students = list(students)
+    known = set(students)
+    files: dict[str, list[str]] = {}
+    unknown, ignored = [], []
+    for name in sorted(entries):
+        if name.startswith(".") or name.startswith(TMP_PREFIX):
+            continue
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or f".{suffix.lower()}" not in SUFFIXES:
+            ignored.append(f"{shorten(name)}: not a submission (name it ID.txt or ID.json)")
+        elif stem in known:
+            files.setdefault(stem, []).append(name)
+        else:
+            close = difflib.get_close_matches(stem, students, n=1)
+            unknown.append(shorten(name) + (f" (did you mean {close[0]!r}?)" if close else ""))
+    found = {}
+    for student in students:
+        names = files.get(student, [])
+        if not names:
+            found[student] = FoundSubmission(student, "missing", message=f"no submission ({student}.txt or "
+                                             f"{student}.json)")
+        elif len(names) > 1:
+            found[student] = FoundSubmission(student, "duplicate", ", ".join(names),
+                                             message=f"two submissions ({' and '.join(names)}); keep one")
+        else:
+            found[student] = _found(student, root / names[0], names[0], deadline, limit)
+    return SubmissionFolder(found, unknown, ignored)
+
+
+def _found(student: str, path: Path, name: str, deadline: float | None, limit: int) -> FoundSubmission:
+    try:
+        data, mtime = _read(path, limit)
+    except _Oversized as exc:
+        return FoundSubmission(student, "oversized", name, message=f"{name} is {exc.size:,} bytes, more than the "
+                               f"limit of {limit:,}; not graded")
+    except _Unreadable as exc:
+        return FoundSubmission(student, "unreadable", name, message=f"{name}: {exc}; not graded")
+    late = None if deadline is None else mtime > deadline
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        parsed = parse_submission(data, name)
+    except ValueError as exc:
+        return FoundSubmission(student, "unreadable", name, digest=digest, late=late,
+                               message=str(exc).replace("submission ", "", 1) + "; not graded")
+    status = "malformed" if parsed.problems else "ok"
+    return FoundSubmission(student, status, name, parsed, digest, late)
+
+
+def submission_template(student: str, exercises: Sequence[tuple[str, str]]) -> str:
+    """The text a student fills in: a header saying how, then per exercise ``(EID, what the
+    answer is)`` a comment line and an empty ``EID:`` line.
+
+    >>> print(submission_template("s001", [("E01", "a number (within 0.001)")]), end="")
+    # Answers of student s001: one line per exercise, 'EID: answer', in LaTeX or plain text
+    # as on the sheet (E01: 3/8, E02: 2*(y - f), E04: (1/2, -3)). A number may be exact
+    # (a fraction) or a decimal within the stated precision. Write after the colon; '#'
+    # starts a comment. Save as UTF-8 and hand in this file as s001.txt.
+    <BLANKLINE>
+    # E01: a number (within 0.001)
+    E01:
+    """
+    lines = [f"# Answers of student {student}: one line per exercise, 'EID: answer', in LaTeX or plain text",
+             "# as on the sheet (E01: 3/8, E02: 2*(y - f), E04: (1/2, -3)). A number may be exact",
+             "# (a fraction) or a decimal within the stated precision. Write after the colon; '#'",
+             f"# starts a comment. Save as UTF-8 and hand in this file as {student}.txt.", ""]
+    for eid, what in exercises:
+        lines += [f"# {eid}: {what}", f"{eid}:"]
+    return "\n".join(lines) + "\n"
+
+
+def filled_in(data: bytes) -> bool:
+    """Whether a submission file holds at least one answer (a template does not)."""
+    try:
+        return bool(_parse_text(data.decode("utf-8-sig")).answers)
+    except UnicodeDecodeError:
+        return True
