@@ -62,6 +62,9 @@ COMMANDS: dict[str, Command] = {
                          "exercise sheets with checked solutions, different numbers for every student, and answers.json"),
     "check": Command("derivations.commands.check",
                      "check a student's answer or submission against answers.json, with feedback on typical mistakes"),
+    "self-check": Command("derivations.commands.self_check", "check your own answers with your private self-check file"),
+    "grade": Command("derivations.commands.grade", "grade a class's submissions: grades.csv, feedback, summary (resumable)"),
+    "export-moodle": Command("derivations.commands.export_moodle", "the exercises as a Moodle XML question bank"),
 }
 
 #: Options whose value may start with '-' (a negative answer): ``--answer -1/2`` reads as ``--answer=-1/2``.

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from derivations.exercises.build import build_exercises, read_roster, student_ids
+    from derivations.exercises.handouts import write_handouts
     from derivations.commands.common import held_progress
     from derivations.lecture import parse_topics
     from derivations.tex import OutputFolder
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     with held_progress() as say:  # progress reaches stderr only if every file was written
         result = build_exercises(folder, students, seed=args.seed, topics=topics, pdf=not args.no_pdf,
                                  progress=say)
+        write_handouts(folder, progress=say)  # submissions/ID.txt templates and private self-check/ID.json
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"exercises: {len(students)} students, {len(result.records) - definitions} checks "
