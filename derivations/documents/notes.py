@@ -63,7 +63,6 @@ def build_notes(
     start = time.perf_counter()
     result.topics, result.records = run_topics(folder, topics, device, say, svg=html, cache=cache)
     folder.write_text("notes.tex", latex_document(result.topics, result.records))
-    folder.write_text("verification.json", json.dumps(result.records, indent=1, default=json_default) + "\n")
     if pdf:
         if shutil.which("pdflatex"):
             pdf_key = _pdf_key(out) if cache else None
@@ -80,8 +79,10 @@ def build_notes(
     if html:
         from derivations.documents.web.site import write_site
 
-        result.html = write_site(folder, result.topics, result.records)
+        result.html = write_site(folder, result.topics, result.records)  # adds the web pages' own checks
         say(f"wrote {result.html}")
+    # Every check of this run: the topics' (listed in the PDF's appendix too) and the web pages'.
+    folder.write_text("verification.json", json.dumps(result.records, indent=1, default=json_default) + "\n")
     result.seconds = time.perf_counter() - start
     return result
 

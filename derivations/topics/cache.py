@@ -154,18 +154,19 @@ def _decode_error(value: Any) -> Any:
 
 
 class TopicCache:
-    """The cache of one output folder (:class:`derivations.tex.OutputFolder`)."""
+    """The cache of one output folder (:class:`derivations.tex.OutputFolder`); ``result`` and
+    ``display`` are the classes a loaded entry is made into (the topic module's
+    ``TopicResult`` and ``Display``: passed in, so that this module imports nothing above it)."""
 
-    def __init__(self, folder, options: dict[str, Any]):
+    def __init__(self, folder, options: dict[str, Any], result: type, display: type):
         self.folder, self.options = folder, options
+        self.result, self.display = result, display
 
     def _path(self, name: str) -> Path:
         return self.folder.path / CACHE_DIR / f"{name}.json"
 
     def load(self, name: str):
         """The cached :class:`~derivations.topics.topic.TopicResult` of a topic, or None (rebuild)."""
-        from derivations.topics.topic import Display, TopicResult
-
         path = self._path(name)
         try:
             if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_ENTRY_BYTES:
@@ -183,8 +184,9 @@ class TopicCache:
         records = [dict(r, max_error=_decode_error(r["max_error"])) for r in entry["records"]]
         if any(not 0 <= i < len(records) for d in entry["displays"].values() for i in d["records"]):
             return None
-        displays = {k: Display(d["latex"], [records[i] for i in d["records"]]) for k, d in entry["displays"].items()}
-        return TopicResult(entry["slug"], entry["title"], entry["latex"], list(entry["figures"]), records, displays)
+        displays = {k: self.display(d["latex"], [records[i] for i in d["records"]])
+                    for k, d in entry["displays"].items()}
+        return self.result(entry["slug"], entry["title"], entry["latex"], list(entry["figures"]), records, displays)
 
     def store(self, name: str, topic) -> None:
         """Write a topic's result (after a successful build; a failed topic is never cached)."""

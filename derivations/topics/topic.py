@@ -218,4 +218,4 @@ def _cache(folder: OutputFolder, ctx: TopicContext):
 
     if any(not ACTIVATIONS.get(n).builtin for n in ACTIVATIONS) or any(not LOSSES.get(n).builtin for n in LOSSES):
         return None
-    return TopicCache(folder, {"device": ctx.device, "svg": ctx.svg, "seed": ctx.seed})
+    return TopicCache(folder, {"device": ctx.device, "svg": ctx.svg, "seed": ctx.seed}, TopicResult, Display)

@@ -255,7 +255,9 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
         if mode is None:
             _add_all(d, lesson.prediction)
             return d, block.mode_note or "the full distribution (its mode has no closed form)"
-        if (_attempt(lambda: sp.simplify(simple.xreplace({y: mode}))) == 0):
+        if _kinked_at(slope, y, mode):  # no derivative at the mode: its one-sided slopes say it is a peak
+            _one_sided_slopes(d, block, log_density, slope, y, mode)
+        elif (_attempt(lambda: sp.simplify(simple.xreplace({y: mode}))) == 0):
             d.add(sp.S.Zero, f"zero at $y = {sp.latex(mode)}$", lhs=sp.Subs(sp.Derivative(log_density, y), y, mode))
         at_mode = block.density.xreplace({y: mode})
         peak = _attempt(lambda: sp.simplify(at_mode)) or at_mode
@@ -295,6 +297,50 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
     d.add(lam[0] / sp.Add(*lam), "the rankings with item 0 first: their probabilities add up to "
           "$\\lambda_0 / \\sum_c \\lambda_c$, so the highest score is most likely first", lhs=first)
     return d, block.mode_note or "the full distribution"
+
+
+def _kinked_at(slope: sp.Expr, y: sp.Symbol, mode: sp.Expr) -> bool:
+    """The slope switches at the mode: an |.|, sign, step or piece whose argument vanishes there
+    (SymPy's value of sign(0) = 0 there is a convention, not a derivative)."""
+    switches = [a.args[0] for a in slope.atoms(sp.Abs, sp.sign, sp.Heaviside) if a.args[0].has(y)]
+    for piecewise in slope.atoms(sp.Piecewise):
+        switches += [c.lhs - c.rhs for _, c in piecewise.args if isinstance(c, sp.core.relational.Relational)]
+    return any(_attempt(lambda g=g: sp.simplify(g.xreplace({y: mode}))) == 0 for g in switches)
+
+
+def _one_sided_slopes(d: Derivation, block: Block, log_density: sp.Expr, slope: sp.Expr, y: sp.Symbol,
+                      mode: sp.Expr) -> None:
+    """The slopes just left and right of a kinked mode (limits from each side), each checked at
+    random parameter points a distance 10^-30 from the mode, 50 digits."""
+    t = sp.Dummy("t", positive=True)
+    for side, sign, words in (("-", -1, "left of"), ("+", 1, "right of")):
+        value = _attempt(lambda: sp.simplify(sp.limit(slope.xreplace({y: mode + sign * t}), t, 0, "+")))
+        if value is None or value.has(sp.Limit):
+            return  # SymPy cannot say: the mode check below still compares densities
+        sense = "positive: the log-density rises towards" if side == "-" else "negative: it falls after"
+        d.add(value, f"the slope just {words} $y = {sp.latex(mode)}$ is {sense} the peak (a kink: no derivative "
+              "at the peak itself)", lhs=sp.Limit(sp.Derivative(log_density, y), y, mode, side))
+        step = d.steps[-1]
+        step.verify = lambda s=sign, v=value: _one_sided_check(block, slope, y, mode, s, v)
+
+
+def _one_sided_check(block: Block, slope: sp.Expr, y: sp.Symbol, mode: sp.Expr, sign: int, value: sp.Expr,
+                     points: int = 4, seed: int = 0) -> Check:
+    """The printed one-sided slope against the slope at y = mode -+ 10^-30 (50 digits), and its
+    sign as printed, at ``points`` random parameter values."""
+    rng = random.Random(seed)
+    worst, wrong_sign = 0.0, False
+    for _ in range(points):
+        values = _parameter_point(block, rng)
+        at = (mode + sign * sp.Rational(1, 10**30)).xreplace(values)
+        measured = sp.N(slope.xreplace(values).xreplace({y: at}), 50)
+        printed = sp.N(value.xreplace(values), 50)
+        worst = max(worst, float(abs(measured - printed) / max(abs(printed), 1)))
+        wrong_sign |= bool(printed * -sign <= 0)
+    passed = worst <= 1e-20 and not wrong_sign
+    detail = "" if not wrong_sign else "the printed slope has the wrong sign for a peak"
+    return Check(f"numeric (slope 1e-30 from the mode, 50 digits, {points} parameter points)", passed, worst,
+                 detail)
 
 
 _MAX = sp.Symbol("max_y Pr")
