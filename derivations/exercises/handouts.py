@@ -69,5 +69,6 @@ def write_handouts(folder: OutputFolder, progress: Callable[[str], None] | None 
         folder.write_text(f"self-check/{student}.json", json.dumps(document, indent=1, ensure_ascii=False) + "\n")
         checks += 1
     say(f"wrote {written} submission templates (submissions/ID.txt) and {checks} private self-check files "
-        "(self-check/ID.json)" + (f"; kept {kept} templates that already hold answers" if kept else ""))
+        "(self-check/ID.json)" + (f"; kept {kept} submission file{'s' if kept > 1 else ''} that already hold{'' if kept > 1 else 's'} answers"
+           if kept else ""))
     return {"templates": written, "kept": kept, "self_checks": checks}
