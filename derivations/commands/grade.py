@@ -64,17 +64,15 @@ def run(args: argparse.Namespace) -> int:
     from derivations.commands.common import InternalFailure
     from derivations.exercises.grade_reports import write_reports
     from derivations.exercises.grading import grade_class
-    from derivations.tex import OutputFolder
 
-    out = OutputFolder(args.out)
     progress = _progress_bar if sys.stderr.isatty() else None
-    try:
-        grades = grade_class(args.answers, args.submissions, out, deadline=args.deadline, jobs=args.jobs,
+    try:  # the output folder is made once the key and the submissions folder are read
+        grades = grade_class(args.answers, args.submissions, args.out, deadline=args.deadline, jobs=args.jobs,
                              progress=progress)
     except BrokenProcessPool as exc:  # a worker died (killed, out of memory): what was graded is saved
         raise InternalFailure("grade", RuntimeError(f"a grading process ended abruptly ({exc}); the students graded "
                                                     "so far are saved: run the same command again to continue")) from exc
-    written = write_reports(out, grades)
+    written = write_reports(grades.out, grades)
     counts = {}
     for g in grades.students:
         counts[g.submission.status] = counts.get(g.submission.status, 0) + 1

@@ -82,13 +82,14 @@ class StudentGrade:
 class ClassGrades:
     """Every student's :class:`StudentGrade` in the key's order, the exercise ids (the
     union over students, in order of appearance), each exercise's topic, the files that
-    belong to no student, and how many students were graded now or reused."""
+    belong to no student, the output folder, and how many students were graded now or reused."""
 
     students: list[StudentGrade]
     exercises: list[str]
     topics: dict[str, str]
     folder: SubmissionFolder
     deadline: float | None
+    out: OutputFolder
     graded_now: int = 0
     reused: int = 0
 
@@ -257,11 +258,11 @@ def _run(tasks: list[tuple[str, list, dict]], jobs: int, limit: float,
             bar.close()
 
 
-def grade_class(answers_path: str | Path, submissions: str | Path, out: OutputFolder, *,
+def grade_class(answers_path: str | Path, submissions: str | Path, out: OutputFolder | str | Path, *,
                 deadline: float | None = None, jobs: int | None = None, limit: float = TIME_LIMIT,
                 progress: Callable[[int], Any] | None = None) -> ClassGrades:
-    """Grade every student of ``answers.json`` from the folder ``submissions`` into ``out``
-    (``results/ID.json`` per student; see the module docstring). ``deadline``: a POSIX
+    """Grade every student of ``answers.json`` from the folder ``submissions`` into the output
+    folder ``out`` (``results/ID.json`` per student; see the module docstring). ``deadline``: a POSIX
     time; files modified after it are late. ``jobs``: worker processes (default: the
     usable cores). ``progress(total)``: a progress bar (``update(n)``, ``close()``) over the
     students graded now. A bad entry of the key is a ValueError naming it (the results of
@@ -269,6 +270,7 @@ def grade_class(answers_path: str | Path, submissions: str | Path, out: OutputFo
     key = _key(answers_path)
     students = list(key["students"])
     folder = find_submissions(submissions, students, deadline)
+    out = out if isinstance(out, OutputFolder) else OutputFolder(out)  # made once the input is read
     out.folder("results")
     _clean_temporaries(out.path / "results")
     exercises: list[str] = []
@@ -308,5 +310,5 @@ def grade_class(answers_path: str | Path, submissions: str | Path, out: OutputFo
     if errors:
         raise ValueError(errors[next(s for s in students if s in errors)])
     ordered = [grades[s] for s in students]
-    return ClassGrades(ordered, exercises, topics, folder, deadline, graded_now=len(tasks),
+    return ClassGrades(ordered, exercises, topics, folder, deadline, out, graded_now=len(tasks),
                        reused=sum(g.reused for g in ordered))

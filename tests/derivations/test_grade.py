@@ -244,8 +244,8 @@ def test_bad_input_is_one_error_line_and_changes_nothing(ex, submissions, tmp_pa
     assert _grade(ex, submissions, out) == 0
     before = (out / "grades.csv").read_bytes()
     capsys.readouterr()
-    line = one_error(capsys, _grade(ex, tmp_path / "nope", out))
-    assert "submissions folder" in line and "not found" in line
+    line = one_error(capsys, _grade(ex, tmp_path / "nope", tmp_path / "new"))
+    assert "submissions folder" in line and "not found" in line and not (tmp_path / "new").exists()
     assert "--deadline" in one_error(capsys, _grade(ex, submissions, out, "--deadline", "2025-06-30"))
     bad = json.loads((ex / "answers.json").read_text())
     bad["students"]["s002"][0]["answer_srepr"] = "__import__('os').getcwd()"
