@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterator, Sequence
 from derivations.tex import OutputFolder
 from numeric.files import TMP_PREFIX
 
-from derivations.exercises.checker import TIME_LIMIT, CheckResult, check_answer, load_answers, student_exercises
+from derivations.exercises.checker import TIME_LIMIT, CheckResult, check_answer, load_answers
 from derivations.exercises.key import MAX_TEXT
 from derivations.exercises.submissions import FoundSubmission, SubmissionFolder, find_submissions, match_exercise
 
@@ -159,18 +159,21 @@ def fingerprint(student: str, records: list, answers: dict[str, str], limit: flo
 
 
 def grade_student(student: str, records: list, answers: dict[str, str], limit: float = TIME_LIMIT) -> dict:
-    """The worker: ``{"results": {EID: {"correct", "feedback", "method"}}}`` of one student
-    (every entry of the key validated first; a bad entry is ``{"key_error": message}``)."""
-    try:
-        student_exercises({"students": {student: records}}, student)
-    except ValueError as exc:
-        return {"key_error": str(exc)}
+    """The worker: ``{"results": {EID: {"correct", "feedback", "method"}}}`` of one student.
+    Every entry a verdict depends on (an answered exercise) is validated by the checker
+    first; a bad one is ``{"key_error": message}`` (an unanswered exercise's entry is not
+    read: its verdict, "no answer", does not depend on it)."""
     results = {}
     for record in records:
         eid = record["id"]
-        result = check_answer(record, answers[eid], limit) if eid in answers else CheckResult(False, "no answer",
-                                                                                                "missing")
-        results[eid] = result.as_dict()
+        if eid not in answers:
+            results[eid] = CheckResult(False, "no answer", "missing").as_dict()
+            continue
+        try:
+            results[eid] = check_answer(record, answers[eid], limit).as_dict()
+        except ValueError as exc:  # the entry of the key, validated before the answer is read
+            return {"key_error": str(exc).replace("answers file exercise", f"answers file: student {student!r} "
+                                                                           "exercise", 1)}
     return {"results": results}
 
 
@@ -220,9 +223,13 @@ def _ignore_interrupts() -> None:
 
 
 def _stop(pool) -> None:
+    """Cancel what has not started and end the workers now (Ctrl-C, SIGTERM, a failed write)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(5)
 
 
 def _run(tasks: list[tuple[str, list, dict]], jobs: int, limit: float,

@@ -287,3 +287,26 @@ def test_exercises_writes_templates_and_keeps_filled_ones(ex, key, tmp_path, cap
     assert "kept 1 submission file that already holds answers" in capsys.readouterr().err
     assert (copy / "submissions" / "s002.txt").read_text() == "E01: 3\n"
     assert (copy / "submissions" / "s001.txt").read_text().count(":\n") == 1  # rewritten for the new key
+
+
+def test_an_interrupt_stops_the_workers_and_keeps_what_was_graded(ex, submissions, tmp_path):
+    """Ctrl-C lands in the parent while workers run (here: in the progress bar's update): the
+    workers are ended, nothing is left running, the students graded before it stay saved."""
+    import multiprocessing
+
+    class Interrupting:
+        def __init__(self, total: int) -> None:
+            self.total = total
+
+        def update(self, n: int) -> None:
+            raise KeyboardInterrupt
+
+        def close(self) -> None:
+            pass
+
+    out = tmp_path / "grades"
+    with pytest.raises(KeyboardInterrupt):
+        grading.grade_class(ex / "answers.json", submissions, out, jobs=2, progress=Interrupting)
+    assert multiprocessing.active_children() == []
+    assert len(list((out / "results").glob("s00*.json"))) == 1  # written before the interrupt
+    assert not (out / "grades.csv").exists()
