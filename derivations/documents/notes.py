@@ -167,7 +167,7 @@ def _chunks(rows: list[dict], lines_per_table: int) -> list[list[dict]]:
     chunks: list[list[dict]] = [[]]
     used = 0
     for r in rows:
-        height = max(1, -(-len(_shorten(r["name"])) // 62), -(-len(r.get("method") or r["kind"]) // 30))
+        height = max(1, -(-len(_shorten(r["name"])) // 62), -(-len(r.get("method") or r["kind"]) // 24))  # words wrap early
         if chunks[-1] and used + height > lines_per_table:
             chunks.append([])
             used = 0
@@ -176,7 +176,7 @@ def _chunks(rows: list[dict], lines_per_table: int) -> list[list[dict]]:
     return chunks
 
 
-def verification_tables(records: list[dict], titles: dict[str, str] | None = None, lines_per_table: int = 64) -> str:
+def verification_tables(records: list[dict], titles: dict[str, str] | None = None, lines_per_table: int = 56) -> str:
     """The verification appendix: one table per topic (split into chunks that fit a page)."""
     out = [r"\section*{Verification}", r"\addcontentsline{toc}{section}{Verification}",
            "Every derived equality and every symbolic-versus-PyTorch check behind these notes, "

@@ -18,7 +18,7 @@ from derivations.topics.topic import Display, TopicContext, TopicResult, record,
 from numeric.activations import torch_activation
 from symbolic.activations.functions import Activation, activation
 from symbolic.core.compile import compile_program
-from symbolic.activations.custom import make_activation
+from symbolic.activations.custom import make_activation, switch_kind
 from symbolic.core.derivation import check_equal
 from symbolic.spec import ACTIVATIONS, NetworkSpec
 from symbolic.spec.tolerances import FLOAT64_RTOL
@@ -60,11 +60,17 @@ def _own_activation() -> tuple[str, list[dict], str]:
     ours = compile_program([z], [], [slope + 0 * z], "torch")(zt.detach())[0]
     err = float((ours - grad).abs().max() / max(1.0, float(grad.abs().max())))
     records.append(record(f"softsign (own): compiled a'[z] vs autograd of torch.nn.functional.softsign "
-                          f"({len(POINTS)} points and the kink z = 0)", "symbolic-vs-torch", err, err <= FLOAT64_RTOL,
+                          f"({len(POINTS)} points and z = 0)", "symbolic-vs-torch", err, err <= FLOAT64_RTOL,
                           "float64, relative error", id="own_softsign.torch"))
+    switch = None
+    if not entry.kinks:  # where |z| switches: what the text says happens there is recorded
+        switch = switch_kind(entry.sympy_class().definition(z), z, 0)
+        records.append(dict(_switch("softsign (own)", entry.sympy_class().definition(z), z,
+                                    torch.nn.functional.softsign)[1],
+                            id="own_softsign.switch"))
     assign_ids(SLUG, records)  # before tagging, so that the tags carry the final ids
     display = text.own_display(a, entry.sympy_class().definition(z), slope, tidy)
-    tex = text.own_section(example=OWN_EXAMPLE, kinks=entry.kinks, regions_ready=entry.regions_ready,
+    tex = text.own_section(example=OWN_EXAMPLE, kinks=entry.kinks, switch=switch, regions_ready=entry.regions_ready,
                            points=len(POINTS), display_tex=tagged(display, records))
     return tex, records, display
 
@@ -113,20 +119,44 @@ def _kink_check(name: str, z: sp.Symbol, expr: sp.Expr, slope: sp.Expr) -> dict:
                float(np.abs(numpy0 - grad0.numpy()).max()),
                abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])),  # and a[0] itself,
                *(float(np.abs(v - value.detach().numpy()).max()) for v in values0))  # exact and compiled
-    where = "its kink " if 0 in ACTIVATIONS.get(name).kink_values() else ""
+    kind = switch_kind(_definition(expr), z, 0)[0] if 0 in ACTIVATIONS.get(name).kink_values() else None
+    where = {"kink": "its kink ", "step": "its step ", "smooth": "its smooth switch "}.get(kind, "")
     return record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled (torch and "
                   f"numpy), vs torch "
                   f"autograd ({float(grad0[0]):g}); a[0] too", "symbolic-vs-torch", err0, err0 <= FLOAT64_RTOL,
                   "float64, at z = 0 exactly", id=f"{name}.kink")
 
 
+def _switch(name: str, definition: sp.Expr, z: sp.Symbol, twin) -> tuple[str, dict]:
+    """What a[z] does at z = 0, where it switches (a kink, a step, a smooth switch), as the
+    notes say it, with the record behind the words: SymPy's one-sided slopes (40 digits,
+    1e-30 from 0) and, as an independent witness, the torch twin's autograd slopes at -+1e-9
+    (float64): they must agree with each other exactly when the words say "no kink"."""
+    kind, left, right = switch_kind(definition, z, 0)
+    zt = torch.tensor([-1e-9, 1e-9], dtype=torch.float64, requires_grad=True)
+    value = twin(zt)
+    t_left, t_right = torch.autograd.grad(value.sum(), zt)[0].tolist() if value.requires_grad else (0.0, 0.0)
+    twin_smooth = abs(t_left - t_right) <= 1e-6 * max(1.0, abs(t_left))
+    words = {"kink": "a kink (the one-sided slopes differ)", "step": "a step (its value jumps)",
+             "smooth": "no kink (equal one-sided slopes)"}[kind]
+    passed = twin_smooth == (kind == "smooth") if kind != "step" else True
+    return kind, record(f"{name}: at z = 0 {words}: slopes {float(left):g} left, {float(right):g} right "
+                        f"(torch autograd at -+1e-9: {t_left:g}, {t_right:g})", "switch", abs(t_left - t_right)
+                        if kind == "smooth" else 0.0, passed, "40 digits, one-sided at 1e-30 from z = 0; float64 "
+                        "autograd at -+1e-9", id=f"{name.split()[0]}.switch")
+
+
 def build(ctx: TopicContext) -> TopicResult:
     # Every registered activation, its derivative by SymPy, checked three times.
     z = sp.Symbol("z", real=True)
-    records, rows, checks_of = [], [], {}
+    records, rows, checks_of, switches = [], [], {}, {}
     for name in ACTIVATIONS:
         expr = activation(name)(z)
         slope = sp.diff(expr, z)
+        if 0 in ACTIVATIONS.get(name).kink_values():  # what happens where it switches, from its definition
+            switches[name], switch_record = _switch(name, _definition(expr), z,
+                                                    torch_activation(NetworkSpec((1, 1), name)))
+            records.append(switch_record)
         rows.append((name, expr, _definition(expr), slope))
         checks_of[name] = [_definition_check(name, z, expr, slope), _autograd_check(name, z, slope),
                            _kink_check(name, z, expr, slope)]
@@ -139,7 +169,8 @@ def build(ctx: TopicContext) -> TopicResult:
     # A lecturer's own activation travels the same road.
     own_tex, own_records, own_display = _own_activation()
     records += own_records
-    tex = text.section(title=TITLE, table_tex=tagged(table, table_records), figure=figure, own_tex=own_tex)
+    tex = text.section(title=TITLE, table_tex=tagged(table, table_records), figure=figure, own_tex=own_tex,
+                       switches=switches)
     displays = {"all": Display(table, table_records), "own": Display(own_display, own_records)}
     for row in rows:  # one activation: its definition and its derivative
         displays[row[0]] = Display(text.one_display(row), checks_of[row[0]])

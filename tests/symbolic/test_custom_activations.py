@@ -71,7 +71,7 @@ def _derivative_roundtrip(name: str, entry) -> None:
 
 def test_softsign_end_to_end_against_torch_softsign():
     with registered(z / (1 + sp.Abs(z)), torch="torch.nn.functional.softsign") as (name, entry):
-        assert entry.kinks == (0,) and not entry.piecewise_linear
+        assert entry.kinks == () and not entry.piecewise_linear  # |z| switches at 0, its slopes there agree
         _derivative_roundtrip(name, entry)  # the twin is torch's own softsign: an independent oracle
         spec = NetworkSpec((2, 3, 2), name)
         checks = forward_check(spec) + gradient_check(spec, "least-squares")
@@ -212,3 +212,17 @@ def test_random_registered_activations_in_networks_match_the_twin(expr, loss):
         spec = NetworkSpec((2, 3, 1), name)
         checks = forward_check(spec, I=16) + gradient_check(spec, loss, I=16)
         assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+
+
+def test_a_switch_with_equal_slopes_is_not_a_kink_and_a_jump_is():
+    from symbolic.activations.custom import switch_kind
+
+    assert switch_kind(z / (1 + sp.Abs(z)), z, 0)[0] == "smooth"  # softsign: slopes 1 and 1
+    elu = sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True))
+    assert switch_kind(elu, z, 0)[0] == "smooth"  # ELU with alpha = 1
+    assert switch_kind(sp.Piecewise((z, z > 0), (2 * (sp.exp(z) - 1), True)), z, 0)[0] == "kink"  # alpha = 2
+    kind, left, right = switch_kind(sp.Abs(z), z, 0)
+    assert (kind, float(left), float(right)) == ("kink", -1.0, 1.0)
+    assert switch_kind(sp.Piecewise((1, z > 0), (0, True)), z, 0)[0] == "step"
+    with registered(sp.Abs(z)) as (name, entry):
+        assert entry.kinks == (0,)

@@ -22,9 +22,8 @@ $\mathbb{I}[z > 0]$ too, with $H(0) = 0$).
 @table_tex
 Every derivative is checked three times: against the derivative of the function's definition
 (checked at 8 points to 50 digits), compiled to PyTorch against PyTorch's autograd of the same
-activation at 8 points away from $z = 0$, and at $z = 0$ exactly (the kink of ReLU, leaky ReLU,
-ELU and Heaviside), where the exact value, the compiled ones (PyTorch and NumPy) and autograd's
-must agree.
+activation at 8 points away from $z = 0$, and at $z = 0$ exactly (@at_zero), where the exact
+value, the compiled ones (PyTorch and NumPy) and autograd's must agree.
 \begin{figure}[ht]
 \centering
 \includegraphics[width=\textwidth]{@figure}
@@ -38,27 +37,55 @@ Python file passed to any command as \texttt{--plugin FILE.py} (see \texttt{exam
 \begin{verbatim}
 @example
 \end{verbatim}
-SymPy derives its derivative, finds its kinks (here $z \in \{@kinks\}$, where $|z|$ switches),
+SymPy derives its derivative, finds where it switches and whether it has a kink there (@kinks),
 decides whether it is piecewise linear (@linear), and prints its
 PyTorch code; the derivative below is checked against the autograd of PyTorch's own
-\texttt{softsign} at @points points and at the kink, and it then works in
+\texttt{softsign} at @points points and at $z = 0$, and it then works in
 \texttt{derive}, \texttt{verify}, \texttt{evaluate}, \texttt{train} and these notes like a built-in one.
 @display_tex
 """
 
 
-def section(*, title: str, table_tex: str, figure: str, own_tex: str) -> str:
-    """The section: every activation with its derivative, the figure, then ``own_tex``."""
-    return fill(SECTION, title=title, table_tex=table_tex, figure=figure, own_tex=own_tex)
+def section(*, title: str, table_tex: str, figure: str, own_tex: str, switches: dict[str, str]) -> str:
+    """The section: every activation with its derivative, the figure, then ``own_tex``;
+    ``switches`` maps each activation that switches at z = 0 to what it does there
+    (``kink``, ``step`` or ``smooth``, from :func:`symbolic.activations.custom.switch_kind`)."""
+    return fill(SECTION, title=title, table_tex=table_tex, figure=figure, own_tex=own_tex,
+                at_zero=_at_zero(switches))
 
 
-def own_section(*, example: str, kinks, regions_ready: bool, points: int, display_tex: str) -> str:
+def _names(names: list[str]) -> str:
+    titles = [ACTIVATIONS.get(n).title for n in names]
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+def _at_zero(switches: dict[str, str]) -> str:
+    """Where the activations that switch at z = 0 have a kink, a step, or a smooth switch."""
+    parts = []
+    for kind, words in (("kink", "{} a kink"), ("step", "{} a step"),
+                        ("smooth", "{} a switch of pieces with equal slopes on both sides")):
+        names = [n for n, k in switches.items() if k == kind]
+        if names:
+            parts.append(words.format(_names(names) + (" has" if len(names) == 1 else " have")))
+    return "where " + ("; ".join(parts) if parts else "no activation switches")
+
+
+def own_section(*, example: str, kinks, switch: tuple[str, float, float] | None, regions_ready: bool, points: int,
+                display_tex: str) -> str:
     """"Write your own activation": the registering line ``example``, what SymPy finds
-    (``kinks``, whether the regions counter takes it) and the checked derivative."""
+    (``kinks``; ``switch``: what happens at z = 0, where |z| switches; whether the regions
+    counter takes it) and the checked derivative."""
     linear = ("it is, so \\texttt{regions} counts its networks' pieces" if regions_ready else
               "here not, so \\texttt{regions} refuses it")
-    return fill(OWN, example=example, kinks=", ".join(sp.latex(k) for k in kinks), linear=linear, points=points,
-                display_tex=display_tex)
+    if kinks:
+        found = "here a kink at $z \\in \\{" + ", ".join(sp.latex(k) for k in kinks) + "\\}$"
+    elif switch is not None:
+        kind, left, right = switch
+        found = (f"here $|z|$ switches at $z = 0$, but the slopes on both sides there are "
+                 f"{float(left):g} and {float(right):g}: no kink, it is differentiable everywhere")
+    else:
+        found = "here none"
+    return fill(OWN, example=example, kinks=found, linear=linear, points=points, display_tex=display_tex)
 
 
 def power_latex(expr: sp.Expr) -> str:
