@@ -304,9 +304,18 @@ def test_an_interrupt_stops_the_workers_and_keeps_what_was_graded(ex, submission
         def close(self) -> None:
             pass
 
+    def running(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    before = {p.pid for p in multiprocessing.active_children()}
     out = tmp_path / "grades"
     with pytest.raises(KeyboardInterrupt):
         grading.grade_class(ex / "answers.json", submissions, out, jobs=2, progress=Interrupting)
-    assert multiprocessing.active_children() == []
+    # The workers are gone (the Process objects' own bookkeeping may lag: ask the system).
+    assert [p.pid for p in multiprocessing.active_children() if p.pid not in before and running(p.pid)] == []
     assert len(list((out / "results").glob("s00*.json"))) == 1  # written before the interrupt
     assert not (out / "grades.csv").exists()
