@@ -271,6 +271,21 @@ PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no 
                  "toolchain (Debian: apt-get install texlive-latex-base texlive-latex-recommended) to get the PDF")
 
 
+_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+             "^": r"\^{}", "~": r"\~{}", "<=": r"$\le$", ">=": r"$\ge$", "<": r"$<$", ">": r"$>$", "|": r"$|$"}
+_SPECIAL = re.compile("|".join(re.escape(k) for k in sorted(_SPECIALS, key=len, reverse=True)))
+
+
+def escape_text(text: str) -> str:
+    """Escape every LaTeX special, ``$`` too: text typed on a command line (a title, an author)
+    is set as it reads, never as LaTeX.
+
+    >>> print(escape_text(r"Week 3: $x$ & \\input{f} 100%"))
+    Week 3: \\$x\\$ \\& \\textbackslash{}input\\{f\\} 100\\%
+    """
+    return escape(str(text).replace("$", "\x00")).replace("\x00", r"\$")
+
+
 def escape(text: str) -> str:
     """Escape LaTeX specials outside ``$...$`` math."""
     parts = re.split(r"(\$[^$]*\$)", str(text))
@@ -279,9 +294,5 @@ def escape(text: str) -> str:
         if part.startswith("$") and part.endswith("$") and len(part) > 1:
             out.append(part)
             continue
-        for ch, rep in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"),
-                        ("{", r"\{"), ("}", r"\}"), ("^", r"\^{}"), ("~", r"\~{}"), ("<=", r"$\le$"), (">=", r"$\ge$"), ("<", r"$<$"),
-                        (">", r"$>$"), ("|", r"$|$")):
-            part = part.replace(ch, rep)
-        out.append(part)
+        out.append(_SPECIAL.sub(lambda m: _SPECIALS[m.group()], part))  # one pass: no escape is escaped again
     return "".join(out)

@@ -1,11 +1,15 @@
 """``deepderive slides``: the lecture as a Beamer deck, its equations from the checked topics.
 
     deepderive slides --out slides [--topics shallow,losses] [--no-pdf] [--device auto|cpu|cuda]
+                      [--title T] [--subtitle S] [--author A] [--institute I] [--date D]
+                      [--aspect 16:9|4:3] [--handout]
 """
 
 from __future__ import annotations
 
 import argparse
+
+from derivations.documents.deck import Deck
 
 HELP = "build the lecture's slides: Beamer slides.tex, figures, verification.json and slides.pdf"
 
@@ -17,6 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-pdf", action="store_true", help="skip pdflatex even when it is installed")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                         help="where the worked examples train (default auto: CUDA when available)")
+    defaults = Deck()
+    for name, what in (("title", "the title slide's title"), ("subtitle", "its subtitle"),
+                       ("author", "the lecturer"), ("institute", "the institution"), ("date", "the date line")):
+        parser.add_argument(f"--{name}", default=getattr(defaults, name), metavar=name[0].upper(),
+                            help=f"{what} (set as plain text; default: {getattr(defaults, name)!r})")
+    parser.add_argument("--aspect", default="16:9", choices=["16:9", "4:3"], help="slide shape (default 16:9)")
+    parser.add_argument("--handout", action="store_true",
+                        help="Beamer's handout mode, four slides per A4 page, for printing")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     device = str(resolve_device(args.device))
     folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
     with held_progress() as say:  # progress reaches stderr only if the slides were written
-        result = build_slides(folder, topics, device=device, pdf=not args.no_pdf, progress=say)
+        deck = Deck(args.title, args.subtitle, args.author, args.institute, args.date, args.aspect, args.handout)
+        result = build_slides(folder, topics, device=device, pdf=not args.no_pdf, progress=say, deck=deck)
     failed = [r for r in result.records if not r["passed"]]
     print(f"slides: {len(result.slides)} lecture slides from {len(result.topics)} topics, "
           f"{len(result.records)} records, {len(failed)} failed, {result.seconds:.1f} s; "

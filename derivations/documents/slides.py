@@ -29,6 +29,7 @@ from derivations.lecture import TOPICS
 from derivations.tex import PDFLATEX_HINT
 from derivations.topics.topic import run_topics
 from derivations.tex import OutputFolder, compile_pdf
+from derivations.documents.deck import Deck, preamble
 from derivations.topics.topic import Display, TopicResult, record, record_ids
 from derivations.checks.records import assign_ids as assign_topic_ids, tag_line
 
@@ -78,8 +79,10 @@ def build_slides(
     device: str = "cpu",
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
+    deck: Deck | None = None,
 ) -> SlidesResult:
-    """Run the topics the slides need, write slides.tex, verification.json and (with pdflatex) slides.pdf."""
+    """Run the topics the slides need, write slides.tex, verification.json and (with pdflatex)
+    slides.pdf; ``deck``: the title slide's words, the aspect ratio, handout mode."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
@@ -91,7 +94,7 @@ def build_slides(
     result.topics, result.records = run_topics(folder, needed, device, say)
     assign_ids(result.topics)
     by_slug = {t.slug: t for t in result.topics}
-    tex, missing = slides_document(slides, by_slug, result.records)
+    tex, missing = slides_document(slides, by_slug, result.records, deck or Deck())
     result.records += missing
     folder.write_text("slides.tex", tex)
     folder.write_text("verification.json", json.dumps(result.records, indent=1, default=_json_default) + "\n")
@@ -107,42 +110,20 @@ def build_slides(
 
 # ----- LaTeX -----------------------------------------------------------------------------
 
-PREAMBLE = r"""\documentclass[11pt,aspectratio=169]{beamer}
-\usepackage{amsmath}
-\usepackage{amssymb}
-\usepackage{bm}
-\usepackage{booktabs}
-\usepackage{graphicx}
-\usefonttheme[onlymath]{serif}
-\setbeamertemplate{navigation symbols}{}
-\setbeamertemplate{footline}[frame number]
-\setbeamertemplate{frametitle continuation}{}
-\setbeamerfont{frametitle}{size=\large}
-\setbeamerfont{framesubtitle}{size=\normalsize}
-\setbeamercolor{evidence}{fg=black!55}
-\newcommand{\evidence}[1]{\par\vspace{-0.6ex}{\usebeamercolor[fg]{evidence}\hfill\tiny #1\par}}
-\title{Deep learning}
-\subtitle{Shallow and deep networks, loss functions, training}
-\author{}
-\date{Every equation derived by SymPy and checked; see the last slide}
-\begin{document}
-\begin{frame}
-\titlepage
-\end{frame}
-"""
+#: The preamble of the default deck.
+PREAMBLE = preamble()
 
 
 def evidence_tag(records: list[dict]) -> tuple[str, str]:
     """The ``% check: ...`` (or ``% definition: ...``) source line for a display's records, and
     the short mark shown under it on the slide."""
     checks = [r for r in records if r.get("method") != "definition"]
-    if checks:
-        ids = record_ids(checks)
-        shown = ", ".join(ids[:3]) + (f", \\dots\\ ({len(ids)} checks)" if len(ids) > 3 else "")
-        ok = all(r["passed"] for r in checks)
-        mark = (r"$\checkmark$ checked: " if ok else r"\textbf{CHECK FAILED}: ") + shown.replace("_", r"\_")
-        return tag_line(records), mark
-    return tag_line(records), "definition: " + ", ".join(record_ids(records)).replace("_", r"\_")
+    if checks:  # on the slide a small mark (the last slide says what it means); the ids stay in the source
+        if all(r["passed"] for r in checks):
+            return tag_line(records), r"$\checkmark$"
+        failed = [i for i, r in zip(record_ids(checks), checks) if not r["passed"]]
+        return tag_line(records), r"\textbf{CHECK FAILED}: " + ", ".join(failed[:2]).replace("_", r"\_")
+    return tag_line(records), "definition"
 
 
 def _with_head(steps: list, first: int, all_steps: list) -> list:
@@ -164,12 +145,29 @@ def _blocks(display: Display, steps: tuple[int, int] | None) -> list[tuple[str, 
     if not 0 <= a < b <= len(d.steps):
         raise ValueError(f"steps {a}..{b} are outside the derivation {d.title!r} of {len(d.steps)} steps")
     out = []
-    for lo in range(a, b, STEPS_PER_BLOCK):
+    for lo in range(a, b, STEPS_PER_BLOCK):  # (balanced blocks of steps overflowed a Beamer page break)
         hi = min(b, lo + STEPS_PER_BLOCK)
         part = type(d)(d.title, steps=_with_head(d.steps[lo:hi], lo, d.steps), layout="row")
         out.append((part.to_latex(inline_width=0, wrap_width=SLIDE_WRAP, reason_width=None),
                     records[lo:hi] if records is not None else display.records))
     return out
+
+
+def balanced(a: int, b: int, most: int) -> list[tuple[int, int]]:
+    """``[a, b)`` cut into as few pieces of at most ``most`` as possible, of sizes that differ by
+    at most one (13 rows at most 7 a piece: 7 and 6, never 7, 5 and a lone 1).
+
+    >>> balanced(0, 13, 7), balanced(2, 9, 3)
+    ([(0, 7), (7, 13)], [(2, 5), (5, 7), (7, 9)])
+    """
+    n = b - a
+    pieces = max(1, -(-n // most))
+    sizes = [n // pieces + (k < n % pieces) for k in range(pieces)]
+    bounds, lo = [], a
+    for size in sizes:
+        bounds.append((lo, lo + size))
+        lo += size
+    return bounds
 
 
 def _split_rows(tex: str) -> list[str]:
@@ -186,7 +184,7 @@ def _split_rows(tex: str) -> list[str]:
             rows.append([row])
     if len(rows) <= ROWS_PER_BLOCK:
         return [tex]
-    blocks = [rows[k:k + ROWS_PER_BLOCK] for k in range(0, len(rows), ROWS_PER_BLOCK)]
+    blocks = [rows[lo:hi] for lo, hi in balanced(0, len(rows), ROWS_PER_BLOCK)]
     return ["\\begin{align*}\n" + "\\\\\n".join(r for row in block for r in row) + "\n\\end{align*}"
             for block in blocks]
 
@@ -275,8 +273,9 @@ def _summary_frame(topics: list[TopicResult], records: list[dict], shown: int) -
                    + "; ".join(r.get("id", "?") for r in failed[:6]) + ".")
     return rf"""\begin{{frame}}
 \frametitle{{Verification}}
-{{\small {status} The {shown} equations on these slides carry the ids of the records that check
-them (\texttt{{verification.json}}): {methods['symbolic']} were proven by SymPy, {methods['numeric']} checked
+{{\small {status} Each of the {shown} equations on these slides is marked $\checkmark$ when every check
+behind it passed, or ``definition'' when it states one; \texttt{{slides.tex}} names the checks beside each
+(\texttt{{\% check:}} lines, the ids of \texttt{{verification.json}}). Of the checks, {methods['symbolic']} were proven by SymPy, {methods['numeric']} checked
 with 50-digit arithmetic at random points, {methods['other']} checked against the PyTorch twin
 (float64), by exact counts or on grids; {len(records) - len(checks)} steps are definitions, stated, not proven.\par}}
 \medskip
@@ -291,10 +290,11 @@ topic & checks passed & definitions \\
 \end{{frame}}"""
 
 
-def slides_document(slides: Sequence[Slide], topics: dict[str, TopicResult], records: list[dict]) -> tuple[str, list[dict]]:
+def slides_document(slides: Sequence[Slide], topics: dict[str, TopicResult], records: list[dict],
+                    deck: Deck | None = None) -> tuple[str, list[dict]]:
     """The Beamer source, and the failed records of equations that could not be found."""
     missing: list[dict] = []
-    body = [PREAMBLE]
+    body = [preamble(deck or Deck())]
     section = ""
     for slide in slides:
         if slide.section and slide.section != section:

@@ -159,3 +159,27 @@ def test_bad_topics_exit_2_with_one_error_line(tmp_path, capsys):
     assert main(["slides", "--out", str(tmp_path), "--topics", "shalow", "--no-pdf"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and "shallow" in err[0]
+
+
+def test_the_title_slide_takes_the_lecturers_words_as_plain_text(tmp_path, capsys):
+    from derivations.cli import main
+
+    out = tmp_path / "deck"
+    code = main(["slides", "--out", str(out), "--topics", "shallow", "--no-pdf", "--device", "cpu",
+                 "--title", r"Week 3: $x$ & \input{secret}", "--author", "A. Lecturer", "--institute", "Uni_X",
+                 "--date", "3 Dec", "--aspect", "4:3", "--handout"])
+    assert code == 0, capsys.readouterr()
+    tex = (out / "slides.tex").read_text()
+    assert tex.startswith("\\documentclass[11pt,aspectratio=43,handout]{beamer}\n\\usepackage{pgfpages}")
+    assert r"\title{Week 3: \$x\$ \& \textbackslash{}input\{secret\}}" in tex
+    assert r"\author{A. Lecturer}" in tex and r"\institute{Uni\_X}" in tex and r"\date{3 Dec}" in tex
+    assert r"\input{secret}" not in tex
+
+
+def test_a_slide_shows_a_small_mark_and_keeps_the_ids_in_the_source():
+    passed = [{"id": "t.a", "passed": True, "method": "symbolic"}, {"id": "t.b", "passed": True, "method": "symbolic"}]
+    tag, mark = evidence_tag(passed)
+    assert mark == r"$\checkmark$" and "t.a" in tag and "t.b" in tag
+    failed = [dict(passed[0]), dict(passed[1], passed=False)]
+    tag, mark = evidence_tag(failed)
+    assert mark.startswith(r"\textbf{CHECK FAILED}") and "t.b" in mark and "t.a" not in mark
