@@ -319,3 +319,38 @@ def test_an_interrupt_stops_the_workers_and_keeps_what_was_graded(ex, submission
     assert [p.pid for p in multiprocessing.active_children() if p.pid not in before and running(p.pid)] == []
     assert len(list((out / "results").glob("s00*.json"))) == 1  # written before the interrupt
     assert not (out / "grades.csv").exists()
+
+
+def test_a_progress_bar_only_on_a_terminal(ex, submissions, tmp_path):
+    """On a terminal stderr shows a progress bar (cleared at the end); piped, stderr stays empty
+    (the other tests, whose stderr is not a terminal, check that)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty has 0 columns
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "derivations", "grade", "--answers", str(ex / "answers.json"),
+                             "--submissions", str(submissions), "--out", str(tmp_path / "grades"), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=slave, cwd=root,
+                            env=dict(os.environ, PYTHONPATH=str(root)))
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the command ended and closed its side
+            break
+        if not data:
+            break
+        shown += data
+    os.close(master)
+    out = proc.stdout.read().decode()
+    assert proc.wait() == 0, out
+    text = shown.decode(errors="replace")
+    assert "grading:" in text and "0/3" in text and "student" in text  # 3 students to grade
+    assert "error" not in text and out.startswith("grade: 6 students")
