@@ -258,13 +258,19 @@ def compile_pdf(tex: Path, folder: OutputFolder | None = None, runs: int = 2, lo
                 first = next((line for line in text.splitlines() if line.startswith("!")), "unknown error")
                 shown = f"{tex.name}: {first}"
                 if built_log.exists():
-                    kept = folder.copy_in(built_log, where / built_log.name) if log else None
+                    kept = folder.copy_in(built_log, _log_path(folder, where, built_log.name)) if log else None
                     shown += f" (see {kept})" if kept else ""
                 raise ValueError(f"pdflatex failed on {shown}")
         pdf = folder.copy_in(Path(build, tex.stem + ".pdf"), where / (tex.stem + ".pdf"))
         if log and built_log.exists():
-            folder.copy_in(built_log, where / built_log.name)
+            folder.copy_in(built_log, _log_path(folder, where, built_log.name))
     return pdf
+
+
+def _log_path(folder: OutputFolder, where: Path, name: str) -> Path:
+    """pdflatex's log goes to ``build/`` beside the document: the output folder holds what a reader needs."""
+    folder.folder((where / "build").as_posix())
+    return where / "build" / name
 
 
 PDFLATEX_HINT = ("pdflatex not found: notes.tex and figures are written, but no notes.pdf; install a LaTeX "

@@ -1,6 +1,6 @@
 """``deepderive notes``: the whole lecture as checked, compiled lecture notes.
 
-    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses] [--html] [--no-cache]
+    deepderive notes --out notes [--device auto|cpu|cuda] [--no-pdf] [--topics shallow,losses] [--html] [--paper a4|letter] [--no-cache]
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated subset of topics, in the lecture's order (default: all)")
     parser.add_argument("--html", action="store_true",
                         help="also write web pages DIR/html/ (offline, MathML, interactive figures)")
+    parser.add_argument("--paper", default="a4", choices=["a4", "letter"],
+                        help="paper size of notes.pdf (default a4)")
     parser.add_argument("--no-cache", action="store_true",
                         help="rebuild every topic and the PDF (default: reuse what DIR/.cache holds for the "
                              "topics and the PDF whose sources did not change)")
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
     with held_progress() as say:  # progress reaches stderr only if the notes were written
         result = build_notes(folder, topics, device=device, pdf=not args.no_pdf, progress=say, html=args.html,
-                             cache=not args.no_cache)
+                             cache=not args.no_cache, paper=args.paper)
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"notes: {len(result.topics)} topics, {len(result.records) - definitions} checks "

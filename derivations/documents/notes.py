@@ -51,6 +51,7 @@ def build_notes(
     progress: Callable[[str], None] | None = None,
     html: bool = False,
     cache: bool = False,
+    paper: str = "a4",
 ) -> NotesResult:
     """Run the topics, write notes.tex, verification.json, (with pdflatex) notes.pdf and
     (with ``html``) the web pages ``html/index.html``. ``cache``: reuse the topics' stored
@@ -62,7 +63,7 @@ def build_notes(
     result = NotesResult(out)
     start = time.perf_counter()
     result.topics, result.records = run_topics(folder, topics, device, say, svg=html, cache=cache)
-    folder.write_text("notes.tex", latex_document(result.topics, result.records))
+    folder.write_text("notes.tex", latex_document(result.topics, result.records, paper))
     if pdf:
         if shutil.which("pdflatex"):
             pdf_key = _pdf_key(out) if cache else None
@@ -214,8 +215,15 @@ def _shorten(name: str, limit: int = 140) -> str:
     return cut.rstrip(" ,;") + "..."
 
 
-def latex_document(topics: list[TopicResult], records: list[dict]) -> str:
-    """The whole notes document: preamble, contents, every topic, the verification tables."""
+#: Paper sizes ``--paper`` takes, as LaTeX class options (the text block fits both).
+PAPERS = {"a4": "a4paper", "letter": "letterpaper"}
+
+
+def latex_document(topics: list[TopicResult], records: list[dict], paper: str = "a4") -> str:
+    """The whole notes document: preamble, contents, every topic, the verification tables;
+    ``paper`` one of :data:`PAPERS` (A4 by default, as outside North America)."""
+    if paper not in PAPERS:
+        raise ValueError(f"--paper must be one of {', '.join(PAPERS)}, got {paper!r}")
     failed = [r for r in records if not r["passed"]]
     definitions = sum(1 for r in records if r.get("method") == "definition")
     checked = len(records) - definitions
@@ -227,7 +235,8 @@ def latex_document(topics: list[TopicResult], records: list[dict]) -> str:
              r"gradient descent and backpropagation. Every equation was derived by SymPy, and each is tagged with "
              r"the checks behind it (the Verification section lists them, with their method). "
              + evidence_summary(records) + " " + status)
-    body = [PREAMBLE, intro, r"\tableofcontents", r"\clearpage"]
+    preamble = PREAMBLE.replace(r"\documentclass[11pt]{article}", rf"\documentclass[11pt,{PAPERS[paper]}]{{article}}", 1)
+    body = [preamble, intro, r"\tableofcontents", r"\clearpage"]
     for topic in topics:
         body.append(topic.latex)
         body.append(r"\clearpage")

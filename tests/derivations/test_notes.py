@@ -53,7 +53,7 @@ def test_every_topic_present_and_verified(notes):
 def test_notes_compile_and_pdf_has_the_sections(notes):
     out, result, _ = notes
     assert result.pdf is not None and result.pdf.exists()
-    log = (out / "notes.log").read_text(errors="replace")
+    log = (out / "build" / "notes.log").read_text(errors="replace")
     assert latex_problems(log) == []
     assert "There were undefined references" not in log
     if shutil.which("pdftotext"):
@@ -66,7 +66,7 @@ def test_notes_compile_and_pdf_has_the_sections(notes):
 @pytest.mark.skipif(not HAVE_PDFLATEX, reason="pdflatex not installed")
 def test_nothing_runs_off_the_page_and_the_contents_fit_page_one(notes):
     out, result, _ = notes
-    log = (out / "notes.log").read_text(errors="replace")
+    log = (out / "build" / "notes.log").read_text(errors="replace")
     assert overfull_boxes(log) == []  # no line sticks out of the text block by more than 2pt
     if shutil.which("pdftotext"):
         first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(result.pdf), "-"], capture_output=True,
@@ -177,3 +177,12 @@ def test_every_display_is_tagged_with_passing_records(notes):
     tex = (out / "notes.tex").read_text()
     assert check_tags(tex, records) == []
     assert tex.count("% check:") + tex.count("% definition:") >= 50
+
+
+def test_paper_size_is_a4_unless_letter_is_asked_for():
+    from derivations.documents.notes import latex_document
+
+    assert latex_document([], []).startswith("\\documentclass[11pt,a4paper]{article}")
+    assert latex_document([], [], paper="letter").startswith("\\documentclass[11pt,letterpaper]{article}")
+    with pytest.raises(ValueError, match="--paper must be one of a4, letter"):
+        latex_document([], [], paper="a3")

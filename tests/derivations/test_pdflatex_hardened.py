@@ -45,7 +45,7 @@ def test_a_fragment_cannot_read_etc_passwd_into_the_output(tmp_path):
                             "\\ifeof\\f NOTREAD\\else\\read\\f to\\line \\typeout{LEAK:\\line}READ:\\line\\fi"))
     compile_pdf(tex, runs=1)
     assert needle.encode() not in everything_written(out)
-    assert b"LEAK:" not in (out / "doc.log").read_bytes()
+    assert b"LEAK:" not in (out / "build" / "doc.log").read_bytes()
 
 
 def test_an_input_of_etc_passwd_fails_without_its_content(tmp_path):
@@ -103,5 +103,5 @@ def test_a_package_planted_in_the_output_folder_is_never_loaded(tmp_path):
     pdf = compile_pdf(tmp_path / "doc.tex", OutputFolder(tmp_path))
     assert pdf.exists()
     assert b"PLANTED" not in everything_written(tmp_path).replace((tmp_path / "bm.sty").read_bytes(), b"")
-    assert "PLANTED" not in (tmp_path / "doc.log").read_text(errors="replace")
-    assert "f.pdf" in (tmp_path / "doc.log").read_text(errors="replace")  # the figure was included
+    assert "PLANTED" not in (tmp_path / "build" / "doc.log").read_text(errors="replace")
+    assert "f.pdf" in (tmp_path / "build" / "doc.log").read_text(errors="replace")  # the figure was included

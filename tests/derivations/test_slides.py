@@ -108,7 +108,7 @@ def test_figures_regenerated_and_referenced(deck):
 def test_slides_compile_without_errors_or_overfull_boxes(deck):
     out, result = deck
     assert result.pdf is not None and result.pdf.exists()
-    log = (out / "slides.log").read_text(errors="replace")
+    log = (out / "build" / "slides.log").read_text(errors="replace")
     assert [line for line in log.splitlines() if line.startswith("!")] == []
     assert overfull_boxes(log) == []
     if shutil.which("pdftotext"):
