@@ -55,15 +55,20 @@ def answer_instructions(ex: Exercise) -> str:
 
 
 def _header(title: str, student: str, seed: int) -> str:
+    """The sheet's title and student; never the seed (with the roster it rebuilds every student's
+    numbers and answers: it stays in the lecturer's answers.json)."""
     return (PREAMBLE + f"\\begin{{center}}\\Large {title}\\\\[0.3em]\\large student \\texttt{{{_escape(student)}}}"
-            f" \\quad (seed {seed})\\end{{center}}\n")
+            "\\end{center}\n")
 
 
 def sheet_document(student: str, seed: int, exercises: list[tuple[str, Exercise, list]]) -> str:
     """The problem sheet: every exercise's question and the form of answer it needs."""
     body = [_header("Deep learning: exercises", student, seed),
-            "Check an answer with \\texttt{deepderive check --answers answers.json --student "
-            f"{_escape(student)} --exercise EID --answer '...'}}."]
+            "Check an answer with your own self-check file, \\texttt{self-check/"
+            f"{_escape(student)}.json}}: \\texttt{{deepderive self-check --key {_escape(student)}.json --exercise EID "
+            "--answer '...'}. Hand in your answers as \\texttt{"
+            f"{_escape(student)}.txt}}, one line \\texttt{{EID: answer}} per exercise (the template is "
+            f"\\texttt{{submissions/{_escape(student)}.txt}})."]
     for eid, ex, _ in exercises:
         body.append(f"\\subsection*{{{eid}: {_escape(ex.title)}}}\n{ex.question}\n\n\\textit{{{answer_instructions(ex)}}}")
     body.append(r"\end{document}")
