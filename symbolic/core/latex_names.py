@@ -27,8 +27,8 @@ from sympy.printing.conventions import split_super_sub
 
 from symbolic.core.printing import latex
 
-__all__ = ["LatexReadError", "Vocabulary", "Template", "Token", "Name", "tokenize", "solid", "symbol_key", "latex_keys", "scan_name",
-           "MAX_TOKENS"]
+__all__ = ["LatexReadError", "Vocabulary", "Template", "Token", "Name", "tokenize", "solid", "symbol_key", "latex_keys",
+           "scan_name", "MAX_TOKENS"]
 
 MAX_TOKENS = 20000
 #: Bases whose one-digit indices the lecture writes without commas (``\theta_{10}``).
@@ -91,7 +91,8 @@ def tokenize(text: str) -> list[Token]:
         if m is None:
             raise LatexReadError(f"unexpected character {text[pos]!r} at position {pos + 1}")
         kind, value = m.lastgroup, _canonical(m.lastgroup, m.group())
-        if (kind == "name" or value.isdigit()) and len(value) > 1 and tokens and tokens[-1].key in (("op", "_"), ("op", "^")):
+        scripted = tokens and tokens[-1].key in (("op", "_"), ("op", "^"))
+        if scripted and (kind == "name" or value.isdigit()) and len(value) > 1:
             tokens.append(Token(kind, value[0], m.start()))  # x_12 is x_1 2, e^ab is e^a b in LaTeX
             tokens.append(Token(kind, value[1:], m.start() + 1))
         else:
