@@ -12,7 +12,8 @@ Each step is checked by :func:`symbolic.core.step_check.check_equal`: symbolic w
 prove the difference is zero (``expand``, targeted rewrites, ``simplify`` on small
 expressions); otherwise numeric, by evaluating both sides with mpmath at 50 significant
 digits at random points of the step's domain. The method and the largest error seen are
-recorded on the step.
+recorded on the step. The printed LaTeX of every step is then read back and proven equal to
+the objects checked (:mod:`symbolic.core.readback`): one more record per derivation.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
@@ -39,6 +40,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from symbolic.core.printing import display_width, latex, latex_lines, typeset_width
+from symbolic.core.readback import read_back, readback_record
 # The step checker lives in its own module; its names stay importable from here.
 from symbolic.core.step_check import NUMERIC_TOLERANCE, Cases, Check, _DIGITS, _unfold, check_equal  # noqa: F401
 
@@ -59,6 +61,11 @@ class Step:
     rhs_latex: str | None = None
     rename: Mapping[sp.Basic, sp.Expr] | None = None
     verify: Any = None  # a callable () -> Check for a claim check_equal cannot test (an integral, a maximum)
+    # A hand-typed side declared a name (notation), not a formula to read back; lhs_name None: a
+    # hand-typed lhs of a bare symbol is a name when it does not read back as that symbol.
+    lhs_name: bool | None = None
+    rhs_name: bool = False
+    readback: Any = None  # the read-back of the printed sides (symbolic.core.readback.ReadBack), set by check()
 
 
 @dataclass
@@ -82,16 +89,21 @@ class Derivation:
         rhs_latex: str | None = None,
         rename: Mapping[sp.Basic, sp.Expr] | None = None,
         verify: Any = None,
+        lhs_name: bool | None = None,
+        rhs_name: bool = False,
     ) -> None:
         """Append a step; ``check=False`` marks a definition (recorded, not proven).
 
         ``rename`` maps symbols of the previous step to this step's (a change of notation):
-        the step is checked as ``previous.xreplace(rename) == rhs``.
+        the step is checked as ``previous.xreplace(rename) == rhs``. ``lhs_name``/``rhs_name``
+        declare a hand-typed side a name (notation), not a formula to read back
+        (:mod:`symbolic.core.readback`).
         """
         if lhs is None and not self.steps:
             raise ValueError("the first step of a derivation needs a left-hand side (lhs=...)")
         self.steps.append(Step(sp.sympify(rhs), reason, None if lhs is None else sp.sympify(lhs), check,
-                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename, verify=verify))
+                               domain, lhs_latex=lhs_latex, rhs_latex=rhs_latex, rename=rename, verify=verify,
+                               lhs_name=lhs_name, rhs_name=rhs_name))
 
     def _expand(self, expr: sp.Expr) -> sp.Expr:
         for _ in range(10):
@@ -126,11 +138,15 @@ class Derivation:
                 exc.add_note(f"{self.title}, step {i + 1}: {_short(step.reason, 100)}")
                 raise
             previous_rhs = step.rhs
+        for step, readback in zip(self.steps, read_back(self, symbolic=symbolic)):
+            step.readback = readback
         return DerivationCheck(self)
 
     @property
     def passed(self) -> bool:
-        return all(s.check is not None and s.check.passed for s in self.steps)
+        """Every step checked and passed, and its printed LaTeX read back (when it was)."""
+        return all(s.check is not None and s.check.passed and (s.readback is None or s.readback.passed)
+                   for s in self.steps)
 
     # ----- printing ------------------------------------------------------------------
     def to_latex(self, environment: str = "align*", inline_width: int = 150, wrap_width: int = 66,
@@ -147,16 +163,14 @@ class Derivation:
         left column) continues on further lines (``None``: never split, e.g. for a caller that
         sets reasons in a box of its own)."""
         cells = []
-        lefts = ["" if step.lhs is None else (step.lhs_latex or latex(step.lhs)) for step in self.steps]
-        left_width = round(max((typeset_width(left) for left in lefts), default=0))
-        for step, left in zip(self.steps, lefts):
-            if step.rhs_latex:
-                rhs = step.rhs_latex
-            else:  # long sums continue on further lines, indented under the '='
-                rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - left_width)))
+        printed = self.printed_cells(wrap_width)
+        left_width = round(max((typeset_width(left) for left, _ in printed), default=0))
+        for step, (left, rhs) in zip(self.steps, printed):
             mark = ""
             if step.check is not None and not step.check.passed:
                 mark = r"\quad\textbf{(CHECK FAILED)}"
+            elif step.readback is not None and not step.readback.passed:
+                mark = r"\quad\textbf{(READ-BACK FAILED)}"
             cells.append((left, rhs, _tex_text(step.reason), mark))
         widest = max((len(left) for left, _, _, _ in cells), default=0) + max(
             (len(rhs) for _, rhs, _, _ in cells), default=0)
@@ -182,6 +196,29 @@ class Derivation:
                 rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n" + "\\\\\n".join(reasons))
         return f"\\begin{{{environment}}}\n" + "\\\\\n".join(rows) + f"\n\\end{{{environment}}}"
 
+    def printed_cells(self, wrap_width: int = 66) -> list[tuple[str, str]]:
+        r"""The two printed cells of every step, exactly as :meth:`to_latex` typesets them with
+        this ``wrap_width``: the left-hand side (``""`` when the step continues the chain) and
+        the right-hand side (a long sum on several lines joined by ``\\`` and ``&\qquad``).
+
+        >>> x = sp.Symbol("x", real=True)
+        >>> d = Derivation("t")
+        >>> d.add(x + 1, "definition", lhs=sp.Symbol("q"), check=False)
+        >>> d.add(1 + x, "the same", rhs_latex="1 + x")
+        >>> d.printed_cells()
+        [('q', 'x + 1'), ('', '1 + x')]
+        """
+        lefts = ["" if step.lhs is None else (step.lhs_latex or latex(step.lhs)) for step in self.steps]
+        left_width = round(max((typeset_width(left) for left in lefts), default=0))
+        cells = []
+        for step, left in zip(self.steps, lefts):
+            if step.rhs_latex:
+                rhs = step.rhs_latex
+            else:  # long sums continue on further lines, indented under the '='
+                rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - left_width)))
+            cells.append((left, rhs))
+        return cells
+
     def to_text(self) -> str:
         lines = [self.title]
         for step in self.steps:
@@ -196,7 +233,8 @@ class Derivation:
         return "$\\displaystyle " + self.to_latex("aligned") + "$"
 
     def records(self) -> list[dict[str, Any]]:
-        """Verification records (DESIGN.md: name, kind, max_error, passed) for every step."""
+        """Verification records (DESIGN.md: name, kind, max_error, passed) for every step, and
+        one for the read-back of the printed LaTeX (:func:`symbolic.core.readback.readback_record`)."""
         out = []
         previous_rhs = None
         for i, step in enumerate(self.steps, start=1):
@@ -213,7 +251,11 @@ class Derivation:
                 entry.update(expected=_short(expected), got=_short(step.rhs), detail=c.detail)
             out.append(entry)
             previous_rhs = step.rhs
-        return out
+        if any(step.readback is None for step in self.steps):  # steps checked one by one, not by check()
+            for step, readback in zip(self.steps, read_back(self)):
+                step.readback = readback
+        readback = readback_record(self)
+        return out + ([readback] if readback is not None else [])
 
 
 def _short(expr: Any, limit: int = 300) -> str:
@@ -271,4 +313,6 @@ class DerivationCheck:
 
     @property
     def failures(self) -> list[Step]:
-        return [s for s in self.derivation.steps if s.check is not None and not s.check.passed]
+        """The steps whose check, or whose printed LaTeX's read-back, failed."""
+        return [s for s in self.derivation.steps if (s.check is not None and not s.check.passed)
+                or (s.readback is not None and not s.readback.passed)]
