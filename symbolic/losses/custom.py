@@ -29,6 +29,8 @@ ValueError: the density of loss 'no-2b' is not normalised over the real line: it
 
 from __future__ import annotations
 
+import random
+
 import inspect
 import operator
 from typing import Any, Callable, Mapping, Sequence
@@ -146,6 +148,7 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
     make = None if torch_distribution is None else _torch_distribution(name, block, torch_distribution)
     check_nonnegative(block)  # before the integral: a density that is negative somewhere may still integrate to 1
     _check_normalised(block)
+    _check_stable(block)
     model = Engine(name, build, outputs)
     model._blocks[outputs] = block
     n_targets = len(targets)
@@ -212,6 +215,25 @@ def _torch_distribution(name: str, block: Block, given: Callable[..., Any] | str
                          f"names (torch_distribution=lambda {', '.join(names)}: ...), or name the symbols after its "
                          f"keywords")
     return make
+
+
+def _check_stable(block: Block, points: int = 8, seed: int = 0) -> None:
+    """Refuse a ``stable=`` form that is not ``-log Pr(y | link[f])``: compared at ``points``
+    random outputs in [-2, 2] and targets of the support, to 30 digits (relative 1e-12; the
+    engine proves it again, step by step, when a command derives the loss)."""
+    if block.stable is None:
+        return
+    rng = random.Random(seed)
+    nll = -sp.log(block.linked)
+    for _ in range(points):
+        values = {f: sp.Rational(rng.randint(-2000, 2000), 1000) for f in block.outputs}
+        values.update(block.sample_targets(rng, len(block.outputs)))
+        want, got = sp.N(nll.xreplace(values), 30), sp.N(block.stable.xreplace(values), 30)
+        if not (want.is_finite and got.is_finite) or abs(got - want) > 1e-12 * max(1, abs(want)):
+            shown = ", ".join(f"{k} = {v}" for k, v in values.items())
+            raise ValueError(f"the stable form of loss {block.name!r} is not -log Pr(y | link[f]): at {shown} it is "
+                             f"{sp.N(got, 8)}, and -log Pr is {sp.N(want, 8)}; fix it, or leave stable= out (the "
+                             f"engine then uses the expanded -log)")
 
 
 def _check_normalised(block: Block) -> None:

@@ -32,6 +32,9 @@ __all__ = ["normalisation_check", "check_normalised", "gaussian_integral", "symb
 NORMALISATION_TOLERANCE = 1e-12
 _DPS = 30
 _SYMBOLIC_SECONDS = 2
+#: CPU seconds for the numeric total at one parameter point (quadrature of a density SymPy
+#: could not integrate; the built-ins take well under one).
+_NUMERIC_SECONDS = 20
 
 
 class _Timeout(Exception):
@@ -162,7 +165,13 @@ def normalisation_check(block: Block, points: int = 3, seed: int = 0) -> Check:
     for _ in range(points):
         values = _parameter_point(block, rng)
         locations = [v for p, v in values.items() if not p.is_positive]  # kinks and peaks sit there
-        total = _numeric_total(block, density.xreplace(values), locations)
+        try:
+            with _time_limit(_NUMERIC_SECONDS):
+                total = _numeric_total(block, density.xreplace(values), locations)
+        except _Timeout:  # a density quadrature cannot settle: refused, with what happened, never a hang
+            return Check(f"numeric (mpmath quadrature, {_DPS} digits)", False, float("inf"),
+                         f"could not be integrated: mpmath quadrature did not settle within {_NUMERIC_SECONDS} s "
+                         "of CPU time, so")
         measured.append(total)
         worst = max(worst, abs(total - 1))
     method = f"{support.summed} (30 digits)" if support.discrete else f"numeric (mpmath quadrature, {_DPS} digits)"

@@ -100,3 +100,27 @@ def test_a_torch_distribution_that_is_no_function_and_a_negative_index_past_the_
                                          r"its outputs are f\[0\] and f\[1\] \(counted from 0\); use one of them$"):
         register_loss("lap-neg", density=LAPLACE, target=y, link=lambda f: {mu: f[-3], b: sp.exp(f[1])}, outputs=2,
                       support="real")
+
+
+def test_a_stable_form_that_is_not_the_nll_is_refused_at_registration():
+    """A wrong stable= used to pass verify and train the wrong loss; only derive and notes noticed."""
+    from symbolic.spec import LOSSES
+
+    with pytest.raises(ValueError, match=r"^the stable form of loss 'lap-square' is not -log Pr\(y \| link\[f\]\)"):
+        register_loss("lap-square", density=LAPLACE, target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])},
+                      outputs=2, support="real", stable=lambda f: (y - f[0]) ** 2)
+    assert "lap-square" not in LOSSES
+    right = lambda f: sp.Abs(y - f[0]) * sp.exp(-f[1]) + f[1] + sp.log(2)  # noqa: E731 - -log of the Laplace density
+    register_loss("lap-stable-ok", density=LAPLACE, target=y, link=lambda f: {mu: f[0], b: sp.exp(f[1])},
+                  outputs=2, support="real", stable=right)
+    LOSSES.remove("lap-stable-ok")
+
+
+def test_a_density_whose_quadrature_does_not_settle_is_refused_not_hung(monkeypatch):
+    """exp(-cosh(y - mu)) is not normalised and mpmath's quadrature of it ran for minutes."""
+    import symbolic.losses.normalisation as normalisation
+
+    monkeypatch.setattr(normalisation, "_NUMERIC_SECONDS", 1)
+    with pytest.raises(ValueError, match=r"could not be integrated: mpmath quadrature did not settle within 1 s"):
+        register_loss("cosh-loss", density=sp.exp(-sp.cosh(y - mu)), target=y, link=lambda f: {mu: f[0]},
+                      outputs=1, support="real")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.tex import escape
 from derivations.topics.texts import fill
 from symbolic.activations.functions import Activation, ELUPrime
 from symbolic.core.printing import latex
@@ -55,7 +56,7 @@ def section(*, title: str, table_tex: str, figure: str, own_tex: str, switches: 
 
 
 def _names(names: list[str]) -> str:
-    titles = [ACTIVATIONS.get(n).title for n in names]
+    titles = [escape(ACTIVATIONS.get(n).title) for n in names]
     return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
@@ -118,7 +119,7 @@ def table_display(rows) -> str:
     lines = []
     for name, *row in rows:
         value, derivative = _pair(*row)
-        lines.append(fill(r"&\text{@title:}\quad & @value,\\", title=ACTIVATIONS.get(name).title, value=value)
+        lines.append(fill(r"&\text{@title:}\quad & @value,\\", title=escape(ACTIVATIONS.get(name).title), value=value)
                      + "\n" + f"&& {derivative}")
     return "\\begin{alignat*}{2}\n" + "\\\\\n".join(lines) + "\n\\end{alignat*}"
 
