@@ -38,6 +38,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
+from derivations.exercises.equivalence import compare, proven_by_rewriting, sample_points
 from symbolic.core.derivation import check_equal
 
 from derivations.exercises.cpu_limit import WALL_LIMIT_FACTOR, CheckTimeout, time_limit  # noqa: F401
@@ -146,14 +147,15 @@ def _close(a: list[complex] | None, b: list[complex] | None) -> bool:
     return a is not None and b is not None and all(abs(x - y) <= ANSWER_RTOL * max(1.0, abs(y)) for x, y in zip(a, b))
 
 
-def _equivalent(answer: sp.Expr, reference: sp.Expr, domain: Mapping) -> str | None:
-    """The method that shows answer == reference (proof, or 50 digits at random points), or None."""
+def _proof(answer: sp.Expr, reference: sp.Expr, domain: Mapping) -> str | None:
+    """"proven symbolically" where SymPy proves answer == reference, else None: rewritten with
+    ``exp`` over one denominator first (quick), then :func:`check_equal`'s rewrites."""
+    if proven_by_rewriting(answer, reference):
+        return "proven symbolically (rewritten with exp)"
     check = check_equal(answer, reference, domain, points=6, seed=11)
-    if not check.passed:
-        return None
-    if check.method.startswith("symbolic"):
-        return "proven symbolically" + (" (log rules, confirmed numerically at 6 points)" if "log rules" in check.method else "")
-    return "equal to 50 digits at 6 random points of the domain"
+    if check.passed and check.method.startswith("symbolic"):
+        return "proven symbolically" + (" (log rules, confirmed numerically)" if "log rules" in check.method else "")
+    return None
 
 
 #: The checker's feedback on the negative of the correct answer.
@@ -207,27 +209,22 @@ def _check_expression(entry: KeyEntry, answer, mistakes) -> CheckResult:
     if isinstance(answer, tuple):
         return CheckResult(False, "expected one expression, got a list", "answer form")
     reference, variables, domain = entry.reference, entry.variables, entry.domain
-    points = _sample_points(variables, domain)
-    mine = _values(answer, points)
-    ref_values = _values(reference, points)
-    # An answer that differs from the reference at a point of the domain is refuted there: no
-    # proof to attempt (a failing proof is the slowest part of checking a wrong answer).
-    refuted = mine is not None and ref_values is not None and not _close(mine, ref_values)
-    method = None if refuted else _equivalent(answer, reference, domain)
-    if method:
-        return CheckResult(True, "correct", method)
+    # The points cover the domain and both sides of every switch of either expression
+    # (:mod:`.equivalence`), drawn from a stream seeded by the exercise and the answer.
+    salt = f"{entry.id}:{sp.srepr(reference)}:{sp.srepr(answer)}"
+    points = sample_points([answer, reference], variables, domain, salt)
+    seen = compare(answer, reference, variables, domain, salt, points)
+    if seen.equal:
+        # A proof is tried only for an answer no point refutes (a failing proof is the slowest
+        # part of checking a wrong answer); without one, the points are the evidence.
+        return CheckResult(True, "correct", _proof(answer, reference, domain) or seen.method)
     for feedback, wrong in mistakes:
-        if _close(mine, _values(wrong, points)) and _equivalent(answer, wrong, domain):
+        # The answer's own points first (a wrong mistake fails at its first point), then the
+        # mistake is checked like an answer: at the switches of the answer and the mistake.
+        if (compare(answer, wrong, variables, domain, salt, points).equal
+                and compare(answer, wrong, variables, domain, salt).equal):
             return CheckResult(False, feedback, "matches a typical mistake (checked like an answer)")
-    where = ""
-    if mine is not None and ref_values is not None:
-        for p, a, b in zip(points, mine, ref_values):
-            if abs(a - b) > ANSWER_RTOL * max(1.0, abs(b)):
-                where = " (it differs at " + ", ".join(f"{s.name} = {v}" for s, v in p.items()) + ")"
-                break
-    elif mine is None:
-        where = " (it is not finite at some points of the domain)"
-    return CheckResult(False, "not equivalent to the correct answer" + where, "equivalence refuted at random points")
+    return CheckResult(False, f"not equivalent to the correct answer ({seen.where})", seen.method)
 
 
 def _check_numbers(entry: KeyEntry, answer, mistakes) -> CheckResult:
