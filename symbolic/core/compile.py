@@ -67,9 +67,35 @@ def _gated(printer, expr: sp.Mul, module: str) -> str | None:
     return f"{module}.where(({z}) > 0, {printer._print(rest)}, 0.0)"
 
 
+def _log_gamma(expr: sp.Expr) -> sp.Expr:
+    """``log(x!)`` and ``log(gamma(x))`` as ``loggamma``: finite where the factorial overflows."""
+    return expr.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], (sp.factorial, sp.gamma)),
+                        lambda e: sp.loggamma(e.args[0].args[0] + (1 if isinstance(e.args[0], sp.factorial) else 0)))
+
+
 class _TorchProgramMixin:
     def _print_Mul(self, expr):
         return _gated(self, expr, "torch") or super()._print_Mul(expr)
+
+    # Gamma and factorials through torch.lgamma (torch has no gamma or factorial of tensors):
+    # log(y!) = lgamma(y + 1) stays finite where y! overflows float64 (y > 170).
+    def _print_loggamma(self, expr):
+        return f"torch.lgamma({self._print(expr.args[0])})"
+
+    def _print_gamma(self, expr):
+        return f"torch.exp(torch.lgamma({self._print(expr.args[0])}))"
+
+    def _print_factorial(self, expr):
+        return f"torch.exp(torch.lgamma({self._print(expr.args[0] + 1)}))"
+
+    def _print_log(self, expr):
+        arg = expr.args[0]
+        if isinstance(arg, sp.factorial):
+            return f"torch.lgamma({self._print(arg.args[0] + 1)})"
+        if isinstance(arg, sp.gamma):
+            return f"torch.lgamma({self._print(arg.args[0])})"
+        parent = getattr(super(), "_print_log", None)
+        return parent(expr) if parent is not None else self._print_Function(expr)
 
 
 def _torch_program_printer() -> type:
@@ -228,6 +254,9 @@ def compile_program(
     args = tuple(args)
     program = [(s, fold_constants(sp.sympify(e))) for s, e in program]
     outputs = tuple(sp.sympify(o) for o in outputs)
+    if backend == "torch":  # log(y!) as lgamma(y + 1) before common subexpressions split the log from y!
+        program = [(s, _log_gamma(e)) for s, e in program]
+        outputs = tuple(_log_gamma(o) for o in outputs)
     _check_symbols(args, program, outputs)
     names = _identifiers(list(args) + [s for s, _ in program])
     renamed = [(names[s], e.xreplace(names)) for s, e in program]

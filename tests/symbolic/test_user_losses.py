@@ -124,3 +124,28 @@ def test_a_density_whose_quadrature_does_not_settle_is_refused_not_hung(monkeypa
     with pytest.raises(ValueError, match=r"could not be integrated: mpmath quadrature did not settle within 1 s"):
         register_loss("cosh-loss", density=sp.exp(-sp.cosh(y - mu)), target=y, link=lambda f: {mu: f[0]},
                       outputs=1, support="real")
+
+
+def test_a_textbook_poisson_with_a_factorial_verifies_and_compiles_past_170(tmp_path):
+    """lam^n e^-lam / n! registered as the book writes it: torch has no factorial of tensors."""
+    import torch
+
+    from symbolic.core.compile import compile_program
+    from symbolic.spec import LOSSES
+
+    n, lam = sp.Symbol("n", integer=True, nonnegative=True), sp.Symbol("lam", positive=True)
+    density = lam**n * sp.exp(-lam) / sp.factorial(n)
+    register_loss("book-poisson", density=density, target=n, link=lambda f: {lam: sp.exp(f[0])}, outputs=1,
+                  support="count")
+    try:
+        from derivations.checks.crosscheck import gradient_check
+        from symbolic.spec import NetworkSpec
+
+        checks = gradient_check(NetworkSpec((1, 2, 1), "relu"), "book-poisson")
+        assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    finally:
+        LOSSES.remove("book-poisson")
+    nll = -sp.expand_log(sp.log(density), force=True)
+    value = compile_program([n, lam], [], [nll], "torch")(torch.tensor([200.0], dtype=torch.float64),
+                                                         torch.tensor([150.0], dtype=torch.float64))[0]
+    assert abs(float(value) - float(sp.N(nll.subs({n: 200, lam: 150}), 30))) < 1e-9
