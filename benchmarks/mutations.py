@@ -291,6 +291,16 @@ MUTATIONS: tuple[Mutation, ...] = (
       'text = f"(({self._print(c)}) ? ({text}) : ({self._print(e)}))"',
       "the JavaScript printer swaps a conditional's branches, so the web figures draw ReLU[z] as 0 for z > 0 and "
       "z below (every other check evaluates the SymPy objects, not the printed text)", ("activations",), html=True),
+    # ----- printed LaTeX ---------------------------------------------------------------------
+    M("latex-theta-indices-swapped", "symbolic/core/printing.py",
+      "return f\"{base_tex}_{{{''.join(parts)}}}\"", "return f\"{base_tex}_{{{''.join(reversed(parts))}}}\"",
+      "the LaTeX printer writes theta_{1,0} as \\theta_{01} (and phi_{j,d} as \\phi_{dj}): the derivation steps "
+      "are checked on the SymPy objects, so only the read-back of the printed text sees it",
+      ("shallow", "deep_networks")),
+    M("latex-minus-printed-as-plus", "symbolic/core/printing.py",
+      'tex += " - "', 'tex += " + "',
+      "the LaTeX printer writes a - b as a + b: only the read-back of the printed text sees it",
+      ("counts_regions",)),
 )
 
 
