@@ -222,6 +222,8 @@ def readback_record(derivation: Derivation) -> dict[str, Any] | None:
     counts += [f"{len(names)} name{'s' if len(names) != 1 else ''}"] if names else []
     counts += [f"{len(unread)} not read back"] if unread else []
     parts = [f"FAILED {s.where()}: {s.check.detail or s.check.method} [{s.text[:120]}]" for s in failed]
+    parts += [f"FAILED step {k}: {s.readback.detail}" for k, s in enumerate(steps, start=1)
+              if not s.readback.passed and not s.readback.sides]  # the reader itself broke
     parts += [f"name {s.where()}: {s.text[:80]}" for s in names]
     parts += [f"not read back {s.where()}: {s.check.detail[:160]}" for s in unread if s.check.passed]
     parts += [f"part not read {s.where()}: {u[:120]}" for s in formulas for u in s.unread]
@@ -230,7 +232,7 @@ def readback_record(derivation: Derivation) -> dict[str, Any] | None:
         "kind": "readback",
         "method": f"{lead}, read back: {', '.join(counts)}",
         "max_error": max((s.check.max_error for s in formulas), default=0.0),
-        "passed": not failed,
+        "passed": all(s.readback.passed for s in steps),
         "detail": "; ".join(parts)[:2000],
     }
     if failed:

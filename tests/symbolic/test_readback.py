@@ -225,3 +225,16 @@ def test_a_printed_decimal_agrees_to_its_last_digit():
     assert d.check().passed
     d.steps[0].rhs_latex = r"\sin{\left(f_{0} \right)} = 0.366274"
     assert not d.check().passed
+
+
+def test_a_reader_that_breaks_fails_the_read_back(monkeypatch):
+    import symbolic.core.readback as readback
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the reader")
+
+    monkeypatch.setattr(readback.Vocabulary, "of", broken)
+    d = identity_derivation()
+    assert not d.check().passed
+    record = d.records()[-1]
+    assert not record["passed"] and "reader error: RuntimeError: a bug in the reader" in record["detail"]
