@@ -3,7 +3,7 @@
 import sympy as sp
 
 import symbolic.losses  # noqa: F401 - binds the SymPy side of the built-in losses
-from symbolic.losses.engine import _one_sided_check
+from symbolic.losses.modes import _one_sided_check
 from symbolic.spec.losses import get_loss
 
 
