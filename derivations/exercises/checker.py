@@ -8,11 +8,14 @@ An answer is parsed by the answer grammar (:mod:`derivations.exercises.answer_gr
 without evaluation, :mod:`derivations.exercises.srepr_reader`, after the whole entry is validated by
 :mod:`derivations.exercises.key`: nothing read from a file reaches ``sympify`` or ``eval``):
 
-- **expression**: equivalence proven symbolically where SymPy can, else equal to 50 digits
-  at random points of the variables' domain (their assumptions, and the support recorded
-  in ``domain``) (:func:`symbolic.core.derivation.check_equal`); the method is reported; an
-  answer whose values differ from the reference's at sample points of the domain is refuted
-  there, without a proof attempt;
+- **expression**: compared at points that cover the variables' domain (their assumptions, and
+  the support recorded in ``domain``): both signs, magnitudes ``10^-3 .. 10^3``, both sides of
+  every kink, branch point and pole of either expression, drawn from a stream seeded by the
+  exercise and the answer; exact where the values are rational, else to 50 digits
+  (:mod:`derivations.exercises.equivalence`). An answer that differs at a point is refuted
+  there, without a proof attempt; one that agrees everywhere is proven symbolically where
+  SymPy can (rewritten with ``exp`` over one denominator, then
+  :func:`symbolic.core.derivation.check_equal`), and the method is reported;
 - **number** / **vector**: within the exercise's stated ``precision`` (absolute), entry by
   entry; **integer**: exactly.
 
@@ -43,7 +46,7 @@ from symbolic.core.derivation import check_equal
 
 from derivations.exercises.cpu_limit import WALL_LIMIT_FACTOR, CheckTimeout, time_limit  # noqa: F401
 from derivations.exercises.key import KEY_TIME_LIMIT, KeyEntry, parse_entry, validate_answers
-from symbolic.spec.tolerances import ANSWER_RTOL, IMAGINARY_ATOL, ROUNDING_RTOL
+from symbolic.spec.tolerances import IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "SIGN_ERROR", "load_answers", "student_exercises", "check_answer",
            "check_submission", "MAX_ANSWERS_BYTES"]
@@ -112,7 +115,9 @@ def _exercise(exercises: list[dict], eid: str) -> dict:
 # ----- comparing -----------------------------------------------------------------------------
 
 def _sample_points(variables: list[sp.Symbol], domain: Mapping, n: int = 4, seed: int = 7) -> list[dict]:
-    """Points of the variables' domain: the support where recorded, else by assumptions."""
+    """Four fixed points of the variables' domain (the support where recorded, else by
+    assumptions): where the build tells the mistakes apart and the self-check file hashes an
+    answer's values. The checker's own points are :func:`.equivalence.sample_points`."""
     rng = random.Random(seed)
     points = []
     for _ in range(n):
@@ -141,10 +146,6 @@ def _values(expr: sp.Expr, points: list[dict]) -> list[complex] | None:
             return None
         out.append(v)
     return out
-
-
-def _close(a: list[complex] | None, b: list[complex] | None) -> bool:
-    return a is not None and b is not None and all(abs(x - y) <= ANSWER_RTOL * max(1.0, abs(y)) for x, y in zip(a, b))
 
 
 def _proof(answer: sp.Expr, reference: sp.Expr, domain: Mapping) -> str | None:
