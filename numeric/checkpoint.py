@@ -17,10 +17,13 @@ checkpoints or the old set plus the complete new one, never a half-written ``.pt
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
 import re
+import signal
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -85,12 +88,29 @@ def _fsync_dir(folder: Path) -> None:
 
 def save_checkpoint(path: str | os.PathLike, payload: Mapping[str, Any]) -> Path:
     """Write ``payload`` to ``path`` atomically: temporary file, flush, fsync, ``os.replace``
-    (:func:`numeric.files.atomic_write`; the file gets the umask's permissions)."""
+    (:func:`numeric.files.atomic_write`; the file gets the umask's permissions). Ctrl-C and
+    SIGTERM wait until the write is done (a signal handled inside torch's writer surfaced as
+    its RuntimeError, not as the interruption it was)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda fh: torch.save(dict(payload), fh))
-    _fsync_dir(path.parent)
+    with _interruptions_deferred():
+        atomic_write(path, lambda fh: torch.save(dict(payload), fh))
+        _fsync_dir(path.parent)
     return path
+
+
+@contextlib.contextmanager
+def _interruptions_deferred():
+    """Block SIGINT and SIGTERM in the main thread for the block; a signal that arrives meanwhile
+    is delivered (and handled as usual) when it ends."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
