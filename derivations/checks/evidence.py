@@ -134,8 +134,12 @@ def steps_words(records: list[dict]) -> str:
     'proven'
     >>> steps_words([{"method": "numeric (mpmath, 50 digits, 6 points)"}, {"method": "symbolic"}])
     'step by step: 1 step proven symbolically and 1 checked at 6 random points to 50 digits'
+    >>> steps_words([{"kind": "derivation-step", "method": "symbolic"},
+    ...              {"kind": "readback", "method": "symbolic (printed LaTeX read back)"}])
+    'proven'
     """
-    checked = [r for r in records if method_class(r) != "definition"]
+    checked = [r for r in records if method_class(r) != "definition"
+               and r.get("kind", "derivation-step") == "derivation-step"]  # not the read-back of the printed text
     counts = Counter(method_class(r) for r in checked)
     if counts and set(counts) == {"proven"}:
         return "proven"
