@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Callable
 
 from symbolic.spec.limits import MAX_INPUT_FILE_BYTES, format_bytes
 
-__all__ = ["TMP_PREFIX", "read_regular_file", "open_regular_file", "decode_text", "read_json_file", "shorten",
+__all__ = ["TMP_PREFIX", "RepeatedKey", "unique_keys", "read_regular_file", "open_regular_file", "decode_text", "read_json_file", "shorten",
            "atomic_write", "atomic_write_text", "file_mode", "file_kind", "lstat_or_none"]
 
 #: Every temporary file deepderive writes starts with this (and is cleaned up when found).
@@ -104,19 +104,21 @@ def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-class _RepeatedKey(ValueError):
+class RepeatedKey(ValueError):
+    """A JSON object repeats ``key`` (raised by :func:`unique_keys`)."""
+
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``object_pairs_hook`` of :func:`read_json_file`: an object, unless a key appears twice
     (``json`` would keep the last silently; which one the writer meant is a guess)."""
     obj: dict[str, Any] = {}
     for key, value in pairs:
         if key in obj:
-            raise _RepeatedKey(key)
+            raise RepeatedKey(key)
         obj[key] = value
     return obj
 
@@ -131,10 +133,10 @@ def read_json_file(path: str | os.PathLike, what: str, limit: int | None = None,
     raw = read_regular_file(path, what) if limit is None else read_regular_file(path, what, limit)
     text = decode_text(raw, what, path)
     try:
-        return json.loads(text, **{"object_pairs_hook": _unique_keys, **options})
+        return json.loads(text, **{"object_pairs_hook": unique_keys, **options})
     except json.JSONDecodeError as exc:
         raise ValueError(f"{what} {name!r} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except _RepeatedKey as exc:
+    except RepeatedKey as exc:
         raise ValueError(f"{what} {name!r} repeats the key {shorten(exc.key)!r} in one object; each key may appear "
                          f"only once (which value was meant?)") from None
     except RecursionError:

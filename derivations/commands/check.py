@@ -30,16 +30,11 @@ def _line(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from derivations.commands.common import single_answer
     from derivations.exercises.checker import (_exercise, check_answer, check_submission, load_answers,
                                                read_submission, student_exercises)
 
-    single = args.exercise is not None or args.answer is not None
-    if single and args.submission is not None:
-        raise ValueError("give either --exercise with --answer, or --submission, not both")
-    if single and (args.exercise is None or args.answer is None):
-        raise ValueError("--exercise and --answer go together (or use --submission FILE.json)")
-    if not single and args.submission is None:
-        raise ValueError("give --exercise EID --answer TEXT, or --submission FILE.json")
+    single = single_answer(args, "FILE.json")
     exercises = student_exercises(load_answers(args.answers), args.student)
     if single:
         result = check_answer(_exercise(exercises, args.exercise), args.answer)

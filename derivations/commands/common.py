@@ -233,3 +233,16 @@ def held_progress(stream: TextIO | None = None) -> Iterator[Callable[[str], None
     for line in held:  # reached only when the block succeeded
         stream.write(line + "\n")
     stream.flush()
+
+
+def single_answer(args, submission: str = "FILE") -> bool:
+    """``--exercise EID --answer TEXT`` (True) or ``--submission FILE`` (False), exactly one of
+    them (``check`` and ``self-check``); ValueError otherwise, naming what to give."""
+    single = args.exercise is not None or args.answer is not None
+    if single and args.submission is not None:
+        raise ValueError("give either --exercise with --answer, or --submission, not both")
+    if single and (args.exercise is None or args.answer is None):
+        raise ValueError(f"--exercise and --answer go together (or use --submission {submission})")
+    if not single and args.submission is None:
+        raise ValueError(f"give --exercise EID --answer TEXT, or --submission {submission}")
+    return single

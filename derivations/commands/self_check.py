@@ -27,17 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from derivations.commands.common import single_answer
     from derivations.exercises.readable import readable
     from derivations.exercises.self_check import check_self, load_self_check
     from derivations.exercises.submissions import match_exercise, read_submission_file
 
-    single = args.exercise is not None or args.answer is not None
-    if single and args.submission is not None:
-        raise ValueError("give either --exercise with --answer, or --submission, not both")
-    if single and (args.exercise is None or args.answer is None):
-        raise ValueError("--exercise and --answer go together (or use --submission FILE)")
-    if not single and args.submission is None:
-        raise ValueError("give --exercise EID --answer TEXT, or --submission FILE")
+    single = single_answer(args, "FILE")
     doc = load_self_check(args.key)
     if single:
         result = check_self(doc, args.exercise, args.answer)

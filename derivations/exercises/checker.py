@@ -36,7 +36,7 @@ import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import sympy as sp
 
@@ -274,11 +274,17 @@ def check_answer(exercise: dict, text: Any, limit: float = TIME_LIMIT) -> CheckR
     """Check one answer (text) against one exercise record of ``answers.json`` (validated
     first: a malformed record is a ValueError naming it, never a verdict)."""
     entry = parse_entry(exercise)
+    return guarded_verdict(lambda: _check(entry, text), text, limit)
+
+
+def guarded_verdict(check: Callable[[], CheckResult], text: Any, limit: float = TIME_LIMIT) -> CheckResult:
+    """``check()`` of an answer ``text`` under the CPU limit, every way an answer can break the
+    check turned into a verdict the student reads (the checker's and the self-check file's)."""
     if not isinstance(text, str):
         return CheckResult(False, "the answer must be text", "answer form")
     try:
         with time_limit(limit):
-            return _check(entry, text)
+            return check()
     except CheckTimeout:
         return CheckResult(False, f"the check ran out of time ({limit:g} s): write the answer more simply",
                            "time limit")

@@ -51,8 +51,8 @@ from typing import Any, Sequence
 import sympy as sp
 
 from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
-from derivations.exercises.checker import TIME_LIMIT, CheckResult, _generic_mistakes, _sample_points
-from derivations.exercises.cpu_limit import CheckTimeout, time_limit
+from derivations.exercises.checker import (TIME_LIMIT, CheckResult, _generic_mistakes, _sample_points,
+                                           guarded_verdict)
 from derivations.exercises.key import KINDS, MAX_EXERCISES, MAX_TEXT, parse_entry
 
 __all__ = ["FORMAT", "VERSION", "ITERATIONS", "self_check_document", "check_self", "load_self_check",
@@ -269,20 +269,7 @@ def check_self(doc: dict, eid: str, text: Any, limit: float = TIME_LIMIT) -> Che
         if found is None:
             raise ValueError(f"unknown exercise {eid!r}; this self-check file has {', '.join(exercises)}")
         eid = found
-    if not isinstance(text, str):
-        return CheckResult(False, "the answer must be text", "answer form")
-    try:
-        with time_limit(limit):
-            return _check(exercises[eid], doc["hash"]["iterations"], text)
-    except CheckTimeout:
-        return CheckResult(False, f"the check ran out of time ({limit:g} s): write the answer more simply", "time limit")
-    except RecursionError:
-        return CheckResult(False, "the answer is nested too deeply to check", "answer grammar")
-    except (OverflowError, MemoryError, ZeroDivisionError):
-        return CheckResult(False, "the answer's numbers are too large to check", "answer grammar")
-    except (TypeError, ValueError, ArithmeticError, AttributeError, NotImplementedError) as exc:
-        return CheckResult(False, f"the answer cannot be evaluated ({type(exc).__name__}): check for a division "
-                           "by zero or the log of zero", "answer form")
+    return guarded_verdict(lambda: _check(exercises[eid], doc["hash"]["iterations"], text), text, limit)
 
 
 def _check(e: dict, iterations: int, text: str) -> CheckResult:

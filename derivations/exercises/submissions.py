@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from numeric.files import TMP_PREFIX, file_kind, shorten
+from numeric.files import TMP_PREFIX, RepeatedKey, file_kind, shorten, unique_keys
 
 __all__ = ["MAX_SUBMISSION_BYTES", "SUFFIXES", "ParsedSubmission", "FoundSubmission", "SubmissionFolder",
            "parse_submission", "read_submission_file", "find_submissions", "match_exercise", "submission_template",
@@ -109,19 +109,6 @@ def _parse_text(text: str) -> ParsedSubmission:
     return out
 
 
-class _Repeated(ValueError):
-    pass
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise _Repeated(key)
-        obj[key] = value
-    return obj
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
@@ -129,14 +116,14 @@ def _refuse_constant(name: str) -> Any:
 def _parse_json(text: str) -> ParsedSubmission:
     out = ParsedSubmission()
     try:  # numbers stay text: the answer grammar reads them
-        doc = json.loads(text, object_pairs_hook=_pairs, parse_float=str, parse_int=str,
+        doc = json.loads(text, object_pairs_hook=unique_keys, parse_float=str, parse_int=str,
                          parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         out.problems.append(f"line {exc.lineno}: not valid JSON ({exc.msg}); a submission is "
                             '{"E01": "answer", ...}')
         return out
-    except _Repeated as exc:
-        out.problems.append(f"the key {shorten(str(exc))!r} appears twice; keep one answer per exercise")
+    except RepeatedKey as exc:
+        out.problems.append(f"the key {shorten(exc.key)!r} appears twice; keep one answer per exercise")
         return out
     except (RecursionError, ValueError) as exc:
         out.problems.append(f"not a JSON submission ({shorten(str(exc) or type(exc).__name__)})")
