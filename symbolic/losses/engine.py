@@ -238,7 +238,11 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
         y = block.targets[0]
         slope = sp.diff(log_density, y)
         simple = _attempt(lambda: sp.simplify(slope)) or slope
-        d.add(simple, "the slope of the log-density", lhs=sp.Derivative(log_density, y))
+        where = ""
+        if isinstance(simple, sp.Piecewise) and block.mode is not None and _kinked_at(slope, y, block.mode):
+            # SymPy's value at the kink (sign(0) = 0) is a convention, not a slope: print the slope off it
+            simple, where = simple.args[-1][0], f" (for $y \\ne {sp.latex(block.mode)}$)"
+        d.add(simple, "the slope of the log-density" + where, lhs=sp.Derivative(log_density, y))
         mode = block.mode
         if mode is None:
             solved = _attempt(lambda: sp.solve(simple, y))
