@@ -1,0 +1,132 @@
+r"""Formulas in the prose: printed from the object their checks evaluate, read back, recorded.
+
+A sentence of the notes that states a formula (a caption's ``\mathrm{softplus}[f] - y f``, a
+joint ``x = -\theta_{10}/\theta_{11}``) must print the very object the topic checked, and the
+printed text must say what that object says. :class:`Formulas` does both for one topic: each
+call prints an object with the package's printer (:func:`symbolic.core.printing.latex`) or
+takes the book's hand-typed form, reads the text back with the package's own LaTeX reader
+(:mod:`symbolic.core.latex_reader`: no ``eval``, ``sympify`` or ``parse_latex``) and proves it
+equal to the object (:func:`~symbolic.core.step_check.check_equal`: symbolically, else at
+random points to 50 digits). The result prints as its LaTeX inside a template gap
+(``@loss``); its read-back is one verification record (kind ``readback``) of the topic.
+
+An equation (``sp.Eq``, or a chain given as a tuple ``(a, b, c)``) prints as ``a = b = c`` and
+each part is read back against its own object, so a printed left side is checked too.
+
+>>> import sympy as sp
+>>> f, y = sp.symbols("f y", real=True)
+>>> formulas = Formulas("demo")
+>>> str(formulas(sp.log(1 + sp.exp(f)) - y * f, "a loss", typed=r"\log(1 + e^{f}) - y f"))
+'\\log(1 + e^{f}) - y f'
+>>> formulas.records[-1]["passed"], formulas.records[-1]["kind"]
+(True, 'readback')
+>>> _ = formulas(sp.log(1 + sp.exp(f)) - y * f, "a typo", typed=r"\log(1 + e^{f}) + y f")
+>>> formulas.records[-1]["passed"]
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import sympy as sp
+
+__all__ = ["Printed", "Formulas"]
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One formula as printed (``latex``), the object it states (``obj``) and its read-back
+    ``record``; ``str()`` is the LaTeX, so it fills a template gap as it is."""
+
+    latex: str
+    obj: Any
+    record: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.latex
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.record["passed"])
+
+
+def _parts(obj: Any) -> list[Any]:
+    """The parts of a printed chain: ``Eq(a, b)`` -> ``[a, b]``, a tuple as it is, else ``[obj]``."""
+    if isinstance(obj, sp.Equality):
+        return [obj.lhs, obj.rhs]
+    if isinstance(obj, (tuple, list)):
+        return list(obj)
+    return [obj]
+
+
+def _as_basic(part: Any) -> sp.Basic:
+    """A part of a printed chain as a SymPy object (an ``int`` or ``float`` from a computation)."""
+    if isinstance(part, sp.Basic):
+        return part
+    if isinstance(part, int):
+        return sp.Integer(part)
+    if isinstance(part, float):
+        return sp.Float(part)
+    raise TypeError(f"a printed formula states a SymPy object or a number, not {type(part).__name__}")
+
+
+class Formulas:
+    """The formulas one topic prints in its prose, each read back and recorded.
+
+    ``names`` maps hand-typed LaTeX (``\\mathcal{B}``) to the object it names, for texts the
+    printer would not make; ``domain`` is where numeric checks draw their values
+    (:func:`~symbolic.core.step_check.check_equal`). ``records`` holds one record per call, in
+    order: add them to the topic's records.
+    """
+
+    def __init__(self, topic: str, names: Mapping[str, Any] | None = None,
+                 domain: Mapping[Any, Any] | None = None):
+        self.topic = topic
+        self.names = dict(names or {})
+        self.domain = dict(domain or {})
+        self.records: list[dict[str, Any]] = []
+
+    def __call__(self, obj: Any, name: str, *, typed: str | None = None, also: Sequence[Any] = (),
+                 domain: Mapping[Any, Any] | None = None, **settings: Any) -> Printed:
+        """Print ``obj`` (``typed``: the book's form, hand-typed) and read it back; ``also``:
+        further objects whose symbols the text may name; ``settings`` go to the printer."""
+        from symbolic.core.printing import latex
+
+        parts = _parts(obj)
+        text = typed if typed is not None else " = ".join(latex(p, **settings) for p in parts)
+        record = self._read_back(text, parts, name, list(also), {**self.domain, **(domain or {})})
+        self.records.append(record)
+        return Printed(text, obj, record)
+
+    def _read_back(self, text: str, parts: list[Any], name: str, also: list[Any],
+                   domain: dict[Any, Any]) -> dict[str, Any]:
+        from derivations.checks.verdicts import record
+        from symbolic.core.latex_reader import Vocabulary, read_chain
+        from symbolic.core.step_check import check_equal
+
+        where = f"{self.topic}: printed {name}"
+        try:
+            vocab = Vocabulary.of([p for p in parts if isinstance(p, sp.Basic)] + also, names=self.names)
+            segments = read_chain(text, vocab)
+        except Exception as exc:  # the reader's failure is a failed record, never a crash of the build
+            return record(where, "readback", float("inf"), False, "not read back",
+                          detail=f"{type(exc).__name__}: {exc}", text=text[:300])
+        if len(segments) != len(parts):
+            return record(where, "readback", float("inf"), False, "read back", text=text[:300],
+                          detail=f"printed {len(segments)} part(s), the object has {len(parts)}")
+        methods, worst = [], 0.0
+        for k, (segment, part) in enumerate(zip(segments, parts), start=1):
+            if segment.value is None or segment.relation != "=":
+                return record(where, "readback", float("inf"), False, "not read back", text=text[:300],
+                              detail=f"part {k} {segment.text!r}: {segment.reason or 'not an equality'}")
+            check = check_equal(segment.value, _as_basic(part), domain=domain)
+            if not check.passed:
+                return record(where, "readback", check.max_error, False, check.method, text=text[:300],
+                              detail=f"part {k} reads {segment.value}, the object is {part}")
+            methods.append(check.method)
+            worst = max(worst, check.max_error)
+        lead = next((m for m in methods if m.startswith("numeric")), methods[0] if methods else "symbolic")
+        return record(where, "readback", worst, True, f"{lead}, read back: {len(parts)} "
+                      f"formula{'s' if len(parts) != 1 else ''}")
