@@ -27,6 +27,7 @@ False
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -72,6 +73,15 @@ def _as_basic(part: Any) -> sp.Basic:
     raise TypeError(f"a printed formula states a SymPy object or a number, not {type(part).__name__}")
 
 
+#: What a display row's note may hold: spacing, punctuation and words in ``\\text{..}`` (no braces inside).
+_WORDS = re.compile(r"(\\q?quad|\\[,;]|\\text\{[^{}$\\]*\}|\\footnotesize|[\s,.;()])*")
+
+
+def _words_only(note: str) -> bool:
+    r"""True when ``note`` holds no mathematics: ``\quad\text{(the first unit)}``, not ``\quad d = 1``."""
+    return _WORDS.fullmatch(note) is not None
+
+
 class Formulas:
     """The formulas one topic prints in its prose, each read back and recorded.
 
@@ -92,41 +102,76 @@ class Formulas:
                  domain: Mapping[Any, Any] | None = None, **settings: Any) -> Printed:
         """Print ``obj`` (``typed``: the book's form, hand-typed) and read it back; ``also``:
         further objects whose symbols the text may name; ``settings`` go to the printer."""
+        text, problem, method, worst = self._row(obj, typed, list(also), {**self.domain, **(domain or {})}, settings)
+        record = self._record(name, [text], [(problem, method, worst)])
+        return Printed(text, obj, record)
+
+    def display(self, rows: Sequence[Any], name: str, *, typed: Sequence[str | None] | None = None,
+                notes: Sequence[str] | None = None, also: Sequence[Any] = (),
+                domain: Mapping[Any, Any] | None = None, **settings: Any) -> Printed:
+        r"""An ``align*`` display, one row per object (an ``Eq`` or a chain tuple prints
+        ``a &= b``), every row read back; one record for the display. ``typed[k]`` is row k's
+        hand-typed form (None: printed); ``notes[k]`` follows row k unread, so it must be
+        words (``\quad\text{..}``) or empty: a note with mathematics outside ``\text`` is refused."""
+        typed = list(typed) if typed is not None else [None] * len(rows)
+        notes = list(notes) if notes is not None else [""] * len(rows)
+        if len(typed) != len(rows) or len(notes) != len(rows):
+            raise ValueError(f"{name}: {len(rows)} rows, {len(typed)} typed forms and {len(notes)} notes")
+        for note in notes:
+            if not _words_only(note):
+                raise ValueError(f"{name}: a row's note states mathematics that is not read back: {note!r}")
+        domain = {**self.domain, **(domain or {})}
+        texts, outcomes = [], []
+        for obj, form, note in zip(rows, typed, notes):
+            text, problem, method, worst = self._row(obj, form, list(also), domain, settings)
+            texts.append(text.replace(" = ", " &= ", 1) + note)
+            outcomes.append((problem, method, worst))
+        record = self._record(name, texts, outcomes)
+        latex_text = "\\begin{align*}\n" + "\\\\\n".join(texts) + "\n\\end{align*}"
+        return Printed(latex_text, tuple(rows), record)
+
+    def _row(self, obj: Any, typed: str | None, also: list[Any], domain: dict[Any, Any],
+             settings: dict[str, Any]) -> tuple[str, str, str, float]:
+        """``(text, problem, method, largest error)`` of one printed chain; ``problem`` is
+        empty when every part read back equal."""
+        from symbolic.core.latex_reader import Vocabulary, read_chain
         from symbolic.core.printing import latex
+        from symbolic.core.step_check import check_equal
 
         parts = _parts(obj)
         text = typed if typed is not None else " = ".join(latex(p, **settings) for p in parts)
-        record = self._read_back(text, parts, name, list(also), {**self.domain, **(domain or {})})
-        self.records.append(record)
-        return Printed(text, obj, record)
-
-    def _read_back(self, text: str, parts: list[Any], name: str, also: list[Any],
-                   domain: dict[Any, Any]) -> dict[str, Any]:
-        from derivations.checks.verdicts import record
-        from symbolic.core.latex_reader import Vocabulary, read_chain
-        from symbolic.core.step_check import check_equal
-
-        where = f"{self.topic}: printed {name}"
         try:
             vocab = Vocabulary.of([p for p in parts if isinstance(p, sp.Basic)] + also, names=self.names)
             segments = read_chain(text, vocab)
         except Exception as exc:  # the reader's failure is a failed record, never a crash of the build
-            return record(where, "readback", float("inf"), False, "not read back",
-                          detail=f"{type(exc).__name__}: {exc}", text=text[:300])
+            return text, f"not read back: {type(exc).__name__}: {exc}", "not read back", float("inf")
         if len(segments) != len(parts):
-            return record(where, "readback", float("inf"), False, "read back", text=text[:300],
-                          detail=f"printed {len(segments)} part(s), the object has {len(parts)}")
+            return text, f"printed {len(segments)} part(s), the object has {len(parts)}", "read back", float("inf")
         methods, worst = [], 0.0
         for k, (segment, part) in enumerate(zip(segments, parts), start=1):
-            if segment.value is None or segment.relation != "=":
-                return record(where, "readback", float("inf"), False, "not read back", text=text[:300],
-                              detail=f"part {k} {segment.text!r}: {segment.reason or 'not an equality'}")
+            if segment.value is None or (k > 1 and segment.relation != "="):
+                return text, f"part {k} {segment.text!r}: {segment.reason or 'not an equality'}", "not read back", \
+                    float("inf")
             check = check_equal(segment.value, _as_basic(part), domain=domain)
             if not check.passed:
-                return record(where, "readback", check.max_error, False, check.method, text=text[:300],
-                              detail=f"part {k} reads {segment.value}, the object is {part}")
+                return text, f"part {k} reads {segment.value}, the object is {part}", check.method, check.max_error
             methods.append(check.method)
             worst = max(worst, check.max_error)
-        lead = next((m for m in methods if m.startswith("numeric")), methods[0] if methods else "symbolic")
-        return record(where, "readback", worst, True, f"{lead}, read back: {len(parts)} "
-                      f"formula{'s' if len(parts) != 1 else ''}")
+        return text, "", next((m for m in methods if m.startswith("numeric")), "symbolic"), worst
+
+    def _record(self, name: str, texts: list[str], outcomes: list[tuple[str, str, float]]) -> dict[str, Any]:
+        from derivations.checks.verdicts import record
+
+        failed = [(k, o) for k, o in enumerate(outcomes, start=1) if o[0]]
+        worst = max((o[2] for o in outcomes), default=0.0)
+        lead = next((o[1] for o in outcomes if o[1].startswith("numeric")), "symbolic")
+        rows = f"{len(texts)} row{'s' if len(texts) != 1 else ''}"
+        where = f"{self.topic}: printed {name}"
+        if failed:
+            k, (problem, method, _) = failed[0]
+            out = record(where, "readback", worst, False, f"{method}, read back: {rows}",
+                         detail=(f"row {k}: " if len(texts) > 1 else "") + problem, text=texts[k - 1][:300])
+        else:
+            out = record(where, "readback", worst, True, f"{lead}, read back: {rows}")
+        self.records.append(out)
+        return out

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-__all__ = ["assign_ids", "slug", "tag_line", "tagged", "check_tags", "DISPLAY_START"]
+__all__ = ["assign_ids", "slug", "tag_line", "tagged", "check_tags", "unread_displays", "DISPLAY_START"]
 
 #: How a displayed-equation environment starts (the line it starts on is tagged).
 DISPLAY_START = re.compile(r"(?<!\\)(\\\[|\$\$|\\begin\{(align|alignat|equation|gather|multline|eqnarray|displaymath)\*?\})")
@@ -157,3 +157,25 @@ def json_default(value):
     if isinstance(value, float):
         return value
     return str(value)
+
+
+def unread_displays(tex: str, records: Sequence[dict[str, Any]]) -> list[str]:
+    """The displays of a LaTeX document whose tag names no read-back record (kind ``readback``):
+    their printed text is not proven to say what the checked object says. Each is named by
+    the first id of its tag (``"(untagged) line N"`` without one)."""
+    kinds = {r.get("id"): r.get("kind") for r in records}
+    out, tag = [], None
+    for n, line in enumerate(tex.splitlines(), start=1):
+        match = _TAG.match(line)
+        if match:
+            tag = [i.strip() for i in match.group(2).split(",") if i.strip()]
+            continue
+        code = line.split("%")[0] if "%" in line and "\\%" not in line else line
+        if DISPLAY_START.search(code):
+            if not tag:
+                out.append(f"(untagged) line {n}")
+            elif not any(kinds.get(i) == "readback" for i in tag):
+                out.append(tag[0])
+        if line.strip():
+            tag = None if not match else tag
+    return out

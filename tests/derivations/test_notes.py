@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -177,6 +178,31 @@ def test_every_display_is_tagged_with_passing_records(notes):
     tex = (out / "notes.tex").read_text()
     assert check_tags(tex, records) == []
     assert tex.count("% check:") + tex.count("% definition:") >= 50
+
+
+@pytest.mark.slow
+def test_every_display_is_read_back_but_the_listed_ones(notes):
+    """Every display's tag names a read-back record (its printed text parsed back and proven
+    equal to the checked object), except the displays listed in unread_displays_allowed.json
+    (by the first id of their tag): that list only shrinks, a stale entry fails too."""
+    from collections import Counter
+
+    from derivations.checks.records import unread_displays
+
+    out, _, _ = notes
+    records = json.loads((out / "verification.json").read_text())
+    unread = Counter(unread_displays((out / "notes.tex").read_text(), records))
+    allowed = Counter(json.loads((Path(__file__).with_name("unread_displays_allowed.json")).read_text()))
+    assert not unread - allowed, f"displays not read back: {sorted((unread - allowed).elements())}"
+    assert not allowed - unread, f"read back now, take them off the list: {sorted((allowed - unread).elements())}"
+
+
+def test_unread_displays_finds_a_display_without_a_readback_record():
+    from derivations.checks.records import unread_displays
+
+    tex = "% check: a, b\n\\[ y = 1 \\]\n% check: c\n\\begin{align*}\ny &= 2\n\\end{align*}\n\\[ z \\]\n"
+    records = [{"id": "a", "kind": "exact"}, {"id": "b", "kind": "readback"}, {"id": "c", "kind": "exact"}]
+    assert unread_displays(tex, records) == ["c", "(untagged) line 7"]
 
 
 def test_paper_size_is_a4_unless_letter_is_asked_for():
