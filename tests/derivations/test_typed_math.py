@@ -1,5 +1,6 @@
-r"""No formula typed by hand in the topics: every piece of LaTeX math in a string literal of
-``derivations/topics/`` that states mathematics (a relation, an operator, a fraction, a power)
+r"""No formula typed by hand in what the notes, sheets and figures print: every piece of LaTeX
+math in a string literal of ``derivations/topics/``, ``derivations/exercises/``,
+``derivations/figures/`` and ``derivations/documents/`` that states mathematics (a relation, an operator, a fraction, a power)
 must come through a gap (``@name``, an f-string field) filled from a printed, read-back
 object (:mod:`derivations.checks.printed`, the derivations' own printer), never be typed.
 
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TOPICS = ROOT / "derivations" / "topics"
+#: The printing side: the topics' words, the exercise sheets, the figures, the documents.
+SCANNED = [ROOT / "derivations" / name for name in ("topics", "exercises", "figures", "documents")]
 ALLOWED = Path(__file__).with_name("typed_math_allowed.json")
 
 #: Math in a template: ``$..$``, ``\[..\]``, ``\(..\)`` and the display environments.
@@ -75,7 +77,7 @@ def typed_formulas(path: Path) -> list[str]:
 
 
 def _all() -> dict[str, list[str]]:
-    return {str(p.relative_to(ROOT)): typed_formulas(p) for p in sorted(TOPICS.rglob("*.py"))}
+    return {str(p.relative_to(ROOT)): typed_formulas(p) for folder in SCANNED for p in sorted(folder.rglob("*.py"))}
 
 
 def test_the_scanner_sees_typed_formulas_and_passes_gaps_and_notation(tmp_path):
@@ -91,7 +93,7 @@ def test_no_new_formula_is_typed_in_the_topics():
     allowed = json.loads(ALLOWED.read_text(encoding="utf-8"))
     new = {f: sorted((Counter(found) - Counter(allowed.get(f, []))).elements()) for f, found in _all().items()}
     new = {f: v for f, v in new.items() if v}
-    assert not new, ("typed formulas in the topics: print them from the checked object "
+    assert not new, ("typed formulas: print them from the checked object "
                      "(derivations.checks.printed.Formulas) and fill a gap: " + json.dumps(new, indent=1))
 
 
@@ -103,7 +105,8 @@ def test_the_list_of_typed_formulas_only_shrinks():
     assert not gone, f"no longer typed, take them off {ALLOWED.name}: " + json.dumps(gone, indent=1)
 
 
-@pytest.mark.parametrize("path", sorted(TOPICS.rglob("*.py")), ids=lambda p: str(p.relative_to(TOPICS)))
+@pytest.mark.parametrize("path", [p for folder in SCANNED for p in sorted(folder.rglob("*.py"))],
+                         ids=lambda p: str(p.relative_to(ROOT)))
 def test_topics_parse(path):
     typed_formulas(path)
 
