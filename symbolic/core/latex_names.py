@@ -225,11 +225,15 @@ def _stock(base: str) -> str:
 
 def latex_keys(base_tex: str, primes: str, index: str | None, sup: str | None = None) -> list[tuple]:
     """Candidate keys of a printed name: the index split at commas, and for theta/phi/psi an
-    index of single digits written without commas (``\\theta_{10}``)."""
+    index of one-character parts written without commas (``\\theta_{10}``, ``\\theta_{d0}``).
+
+    >>> latex_keys(r"\\theta", "", "d0")[1]
+    ('\\\\theta', '', ('d', '0'), ())
+    """
     parts = _index_parts(index) if index is not None else ()
     supers = () if sup is None else (re.sub(r"\s+", "", sup),)
     keys = [(base_tex, primes, parts, supers)]
-    if base_tex in _COMMA_FREE and len(parts) == 1 and len(parts[0]) > 1 and parts[0].isdigit():
+    if base_tex in _COMMA_FREE and len(parts) == 1 and len(parts[0]) > 1 and parts[0].isalnum():
         keys.append((base_tex, primes, tuple(parts[0]), supers))
     return keys
 
