@@ -1,0 +1,257 @@
+"""Report of the cosmic-ray sample: score, outcomes and the triage of every survivor.
+
+    python benchmarks/mutation_sample/report.py [--tree DIR] [--keep DIR] [--coverage FILE.json]
+
+reads (defaults under ``benchmarks/results/``)
+
+- ``mutation_sample.sqlite``: the cosmic-ray session (the sampled work items and results),
+- ``mutation_sample.population.json``: what ``sample.py`` wrote (population, seed),
+- ``mutation_sample_hashes.jsonl``: one line per mutant that passed every command
+  (``commands.sh``), the sha256 of each printed output,
+- ``mutation_sample_baseline.jsonl``: the same for runs of the unmutated tree (two or more:
+  a file whose hash differs between them is volatile and never counts as a change),
+
+and writes ``mutation_sample.md`` and ``mutation_sample.json``.
+
+A survivor is matched to its hash line by :func:`hash_outputs.diff_key` of cosmic-ray's diff.
+It is **printed change** when some printed file differs from the baseline (the important
+class: the text a student reads changed while every check passed; the excerpt is a diff of
+the kept outputs, ``--keep`` = ``$MUTATION_KEEP`` of the run, against the baseline's), else
+**no printed change**, split with ``--coverage`` (``coverage json`` of one baseline run of
+the commands) into *not reached* (the mutated lines never ran) and *reached* (ran, and no
+printed byte changed: equivalent for the printing promise, or caught by nothing printed).
+Excerpts already in an earlier ``mutation_sample.json`` are kept when ``--keep`` is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import json
+import sqlite3
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hash_outputs import diff_key  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def outcome(row: dict) -> str:
+    """killed, timeout, survived, incompetent, error or pending (no result yet)."""
+    if row["worker_outcome"] is None:
+        return "pending"
+    if row["worker_outcome"] == "skipped":
+        return "skipped"
+    if row["worker_outcome"] in ("exception", "abnormal", "no-test"):
+        return "error"
+    if row["test_outcome"] == "incompetent":
+        return "incompetent"
+    if row["test_outcome"] == "killed":
+        return "timeout" if (row["output"] or "").strip() == "timeout" else "killed"
+    return "survived"
+
+
+def changed_lines(diff: str) -> tuple[list[str], list[str]]:
+    """The ``-`` and ``+`` lines of a unified diff, headers dropped."""
+    lines = [line for line in (diff or "").splitlines() if not line.startswith(("+++", "---"))]
+    return ([line[1:].strip() for line in lines if line.startswith("-")],
+            [line[1:].strip() for line in lines if line.startswith("+")])
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def excerpt(before: Path, after: Path, limit: int = 14, width: int = 180) -> str:
+    """The first ``limit`` changed lines of ``before`` -> ``after`` (unified, no context)."""
+    old = before.read_text(errors="replace").splitlines() if before.exists() else []
+    new = after.read_text(errors="replace").splitlines() if after.exists() else []
+    lines = [line[:width] for line in difflib.unified_diff(old, new, lineterm="", n=0)][2:]
+    more = len(lines) - limit
+    return "\n".join(lines[:limit] + ([f"... ({more} more diff lines)"] if more > 0 else []))
+
+
+def load(session: Path) -> list[dict]:
+    db = sqlite3.connect(session)
+    db.row_factory = sqlite3.Row
+    rows = db.execute(
+        "SELECT s.job_id, s.module_path, s.operator_name, s.occurrence, s.start_pos_row,"
+        " s.end_pos_row, s.definition_name, r.worker_outcome, r.test_outcome, r.output, r.diff"
+        " FROM mutation_specs s LEFT JOIN work_results r ON r.job_id = s.job_id"
+        " ORDER BY s.module_path, s.start_pos_row, s.operator_name").fetchall()
+    return [dict(row) for row in rows]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--tree", type=Path, default=Path("."),
+                        help="the working copy cosmic-ray ran in (for the commit)")
+    parser.add_argument("--keep", type=Path, help="the run's $MUTATION_KEEP (survivors' outputs)")
+    parser.add_argument("--baseline-keep", type=Path, help="a baseline run's kept outputs")
+    parser.add_argument("--coverage", type=Path, help="coverage json of a baseline run of the commands")
+    args = parser.parse_args(argv)
+    res = args.results
+    population = json.loads((res / "mutation_sample.population.json").read_text())
+    rows = load(res / "mutation_sample.sqlite")
+    hashes = {line["key"]: line for line in read_jsonl(res / "mutation_sample_hashes.jsonl")}
+    baselines = read_jsonl(res / "mutation_sample_baseline.jsonl")
+    base = baselines[0]["hashes"] if baselines else {}
+    volatile = sorted({name for b in baselines[1:] for name in set(b["hashes"]) | set(base)
+                       if b["hashes"].get(name) != base.get(name)})
+    previous = {}
+    if (res / "mutation_sample.json").exists():
+        previous = {m["job_id"]: m for m in json.loads((res / "mutation_sample.json").read_text())["mutants"]}
+    executed: dict[str, set[int]] = {}
+    if args.coverage:
+        for name, data in json.loads(args.coverage.read_text())["files"].items():
+            executed[Path(name).as_posix()] = set(data["executed_lines"])
+
+    mutants = []
+    for row in rows:
+        removed, added = changed_lines(row["diff"])
+        item = {
+            "job_id": row["job_id"], "module": row["module_path"], "line": row["start_pos_row"],
+            "end_line": row["end_pos_row"], "definition": row["definition_name"],
+            "operator": row["operator_name"].removeprefix("core/"), "occurrence": row["occurrence"],
+            "outcome": outcome(row), "removed": removed, "added": added,
+        }
+        if item["outcome"] == "killed":
+            first = (row["output"] or "").strip().splitlines()[:1]
+            item["killed_by"] = first[0].split(" exited")[0] if first and " exited " in first[0] else "?"
+        if item["outcome"] == "survived":
+            line = hashes.get(diff_key(row["diff"] or ""))
+            if line is None:
+                item["triage"] = "no hashes recorded"
+            else:
+                changed = sorted(name for name in set(line["hashes"]) | set(base)
+                                 if name not in volatile and line["hashes"].get(name) != base.get(name))
+                item["changed_files"] = changed
+                if changed:
+                    item["triage"] = "printed change"
+                    if args.keep and args.baseline_keep and (args.keep / line["key"]).is_dir():
+                        item["excerpt"] = {name: excerpt(args.baseline_keep / name, args.keep / line["key"] / name)
+                                           for name in changed[:3]}
+                    elif "excerpt" in previous.get(row["job_id"], {}):
+                        item["excerpt"] = previous[row["job_id"]]["excerpt"]
+                else:
+                    item["triage"] = "no printed change"
+                    lines = executed.get(row["module_path"])
+                    if lines is not None:
+                        span = range(row["start_pos_row"], row["end_pos_row"] + 1)
+                        item["reached"] = any(n in lines for n in span)
+                    elif executed:
+                        item["reached"] = False  # the module was never imported by the commands
+                    elif "reached" in previous.get(row["job_id"], {}):
+                        item["reached"] = previous[row["job_id"]]["reached"]
+        mutants.append(item)
+
+    count = {k: sum(m["outcome"] == k for m in mutants)
+             for k in ("killed", "timeout", "survived", "incompetent", "error", "pending")}
+    ran = len(mutants) - count["pending"]
+    decided = count["killed"] + count["timeout"] + count["survived"]
+    try:
+        commit = subprocess.run(["git", "-C", str(args.tree), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    summary = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit,
+        "cosmic_ray": metadata.version("cosmic-ray"),
+        "modules": sorted({p.split("/")[0] if p.startswith("symbolic") else "/".join(p.split("/")[:2])
+                           for p in population["by_module"]}),
+        "operators": sorted({name.removeprefix("core/").split("_")[0] for name in population["by_operator"]}),
+        "population": population["population"],
+        "sample": population["size"], "seed": population["seed"], "method": population["method"],
+        "ran": ran, **count,
+        "score": round((count["killed"] + count["timeout"]) / decided, 3) if decided else None,
+        "score_without_timeouts": (round(count["killed"] / (count["killed"] + count["survived"]), 3)
+                                   if count["killed"] + count["survived"] else None),
+        "survivors_printed_change": sum(m.get("triage") == "printed change" for m in mutants),
+        "survivors_no_printed_change": sum(m.get("triage") == "no printed change" for m in mutants),
+        "volatile_outputs": volatile,
+        "baseline_runs": len(baselines),
+    }
+    (res / "mutation_sample.json").write_text(json.dumps({"summary": summary, "mutants": mutants}, indent=1) + "\n")
+    (res / "mutation_sample.md").write_text(markdown(summary, mutants))
+    print(f"{ran} of {summary['sample']} run: {count['killed']} killed, {count['timeout']} timeout, "
+          f"{count['survived']} survived, {count['incompetent']} incompetent, {count['error']} error; "
+          f"score {summary['score']}")
+    return 0
+
+
+def mutation_text(m: dict) -> str:
+    removed = " / ".join(m["removed"]) or "?"
+    added = " / ".join(m["added"]) or "?"
+    return f"{m['operator']}: `{removed}` → `{added}`".replace("|", "\\|")
+
+
+def markdown(s: dict, mutants: list[dict]) -> str:
+    out = [
+        "# Mutation sample: how many mutations nobody chose do the commands catch?",
+        "",
+        "Measured by `benchmarks/mutation_sample/` (see its README.md to rerun or resume).",
+        "",
+        "| | |", "| --- | --- |",
+        f"| date | {s['date']} |",
+        f"| commit | `{s['commit']}` |",
+        f"| cosmic-ray | {s['cosmic_ray']} |",
+        f"| mutated modules | {', '.join(f'`{m}`' for m in s['modules'])} |",
+        f"| operators | every argument-free core operator: {', '.join(s['operators'])} |",
+        f"| population | {s['population']} mutants |",
+        f"| sample | {s['sample']}, seed {s['seed']}: `{s['method']}` |",
+        "| test command | `deepderive notes --html --no-pdf --no-cache`, `deepderive slides --no-pdf`, "
+        "`deepderive exercises --no-pdf --students 2` (fresh output folder per mutant; killed = some "
+        "command exits non-zero; per-mutant timeout 600 s) |",
+        f"| run so far | {s['ran']} of {s['sample']} |",
+        f"| killed | {s['killed']} |",
+        f"| timeout (counted as killed in the score) | {s['timeout']} |",
+        f"| survived | {s['survived']} |",
+        f"| incompetent | {s['incompetent']} |",
+        f"| worker error | {s['error']} |",
+        f"| **score** (killed + timeout) / (killed + timeout + survived) | **{s['score']}** |",
+        f"| score without timeouts, killed / (killed + survived) | {s['score_without_timeouts']} |",
+        f"| survivors that change printed output | {s['survivors_printed_change']} |",
+        f"| survivors that change no printed byte | {s['survivors_no_printed_change']} |",
+        "",
+        f"Baseline: {s['baseline_runs']} runs of the unmutated tree; outputs whose hash differs between "
+        f"them (never counted as a change): {', '.join(f'`{v}`' for v in s['volatile_outputs']) or 'none'}.",
+        "",
+    ]
+    printed = [m for m in mutants if m.get("triage") == "printed change"]
+    out += ["## Survivors that change printed output (every check passed)", ""]
+    if not printed:
+        out += ["None so far.", ""]
+    for m in printed:
+        out += [f"### `{m['module']}:{m['line']}` ({m['definition']})", "",
+                f"- mutation: {mutation_text(m)}",
+                f"- changed outputs: {', '.join(f'`{f}`' for f in m['changed_files'])}", ""]
+        for name, text in m.get("excerpt", {}).items():
+            out += [f"`{name}`:", "", "```diff", text, "```", ""]
+    out += ["## All survivors", "",
+            "| module:line | definition | mutation | triage |", "| --- | --- | --- | --- |"]
+    for m in mutants:
+        if m["outcome"] != "survived":
+            continue
+        triage = m.get("triage", "")
+        if triage == "no printed change" and "reached" in m:
+            triage += ", reached (equivalent for the printed outputs)" if m["reached"] else ", not reached by the commands"
+        out.append(f"| `{m['module']}:{m['line']}` | `{m['definition']}` | {mutation_text(m)} | {triage} |")
+    out += ["", "## Every sampled mutant", "",
+            "| module:line | mutation | outcome |", "| --- | --- | --- |"]
+    for m in mutants:
+        detail = m["outcome"] + (f" ({m['killed_by']})" if m.get("killed_by") else "")
+        out.append(f"| `{m['module']}:{m['line']}` | {mutation_text(m)} | {detail} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
