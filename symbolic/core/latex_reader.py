@@ -298,7 +298,17 @@ class _Parser:
 
     def match(self, template: Template) -> sp.Basic:
         r"""The text of ``template`` with expressions in its slots; a power may follow the head
-        (``\tanh^{2}{\left(z \right)}``, as SymPy prints powers of its named functions)."""
+        (``\tanh^{2}{\left(z \right)}``, as SymPy prints powers of its named functions). A
+        function of one argument applied to a vector acts element by element, as the lecture's
+        ``\mathbf{h}_{1} = \mathrm{ReLU}[\boldsymbol\beta_{0} + \boldsymbol\Omega_{0} \mathbf{x}]``
+        does (names given as explicit matrices).
+
+        >>> from symbolic.activations.functions import ReLU
+        >>> a, b = sp.symbols("a b", real=True)
+        >>> vocab = Vocabulary.of([ReLU(a)], names={r"\mathbf{h}": sp.ImmutableMatrix([a, b])})
+        >>> read_latex(r"\mathrm{ReLU}\left[\mathbf{h}\right]", vocab).T
+        Matrix([[ReLU(a), ReLU(b)]])
+        """
         args: dict[int, sp.Basic] = dict(template.fixed)
         power = None
         for n, key in enumerate(template.tokens):
@@ -311,7 +321,10 @@ class _Parser:
             if n == 0 and self.tokens[self.i].key == ("op", "^") and template.tokens[1:2] != (("op", "^"),):
                 self.i += 1
                 power = self.script()
-        call = template.cls(*[args[k] for k in range(template.nargs)])
+        if template.nargs == 1 and isinstance(args[0], sp.MatrixBase):  # a[h]: the activation of every unit
+            call = args[0].applyfunc(template.cls)
+        else:
+            call = template.cls(*[args[k] for k in range(template.nargs)])
         return call if power is None else _pow(call, power, self)
 
     def delimited(self, t: _Tok) -> sp.Basic:
