@@ -582,10 +582,10 @@ class _Parser:
                 t = self.take()
                 if t.key == ("styled", r"\text{otherwise}"):
                     condition = sp.true
-                elif t.key == ("styled", r"\text{for}"):
+                elif t.key in (("styled", r"\text{for}"), ("styled", r"\text{if}")):
                     condition = self.condition()
                 else:
-                    raise self.error(r"expected \text{for} or \text{otherwise}", t)
+                    raise self.error(r"expected \text{for}, \text{if} or \text{otherwise}", t)
                 rows.append([value, condition])
             elif env in ("matrix", "pmatrix", "bmatrix"):
                 row = [self.expr()]
@@ -617,12 +617,19 @@ class _Parser:
         return value
 
     def comparison(self) -> sp.Basic:
+        r"""``a < b``, or a chain of two inequalities ``a \le x < b`` (both hold)."""
         left = self.expr()
         t = self.peek()
         if t.text not in _RELATIONS:
             raise self.error("expected a comparison", t)
         self.take()
-        return _RELATIONS[t.text](left, self.expr())
+        middle = self.expr()
+        first = _RELATIONS[t.text](left, middle)
+        t = self.peek()
+        if t.text in _RELATIONS and t.text not in ("=", r"\neq", r"\ne"):
+            self.take()
+            return sp.And(first, _RELATIONS[t.text](middle, self.expr()))
+        return first
 
 
 def _number(text: str) -> sp.Number:
@@ -671,6 +678,8 @@ def read_latex(text: str, vocab: Vocabulary) -> sp.Basic:
     >>> z = sp.Symbol("z", real=True)
     >>> read_latex(r"\frac{1}{1 + e^{- z}}", Vocabulary.of([z]))
     1/(1 + exp(-z))
+    >>> read_latex(r"\begin{cases} z & \text{if } 0 \le z < 1\\ 0 & \text{otherwise} \end{cases}", Vocabulary.of([z]))
+    Piecewise((z, (z >= 0) & (z < 1)), (0, True))
     """
     segments = read_chain(text, vocab)
     if len(segments) > 1:
