@@ -20,23 +20,33 @@ most d_k, where the D_k units of layer k cut it into at most that many pieces.
 For two inputs, :func:`activation_pattern_map` labels the points of a grid by the
 pattern of active hidden units (each pattern's region is convex, so distinct patterns are
 distinct regions).
+
+Where the bound is attained, :func:`attained_regions` builds a network that attains it and
+counts its regions exactly, without the formula: a random shallow network's hyperplanes
+(:func:`arrangement_regions`), or the folding construction for one input.
 """
 
 from __future__ import annotations
 
-from math import comb, prod
+import itertools
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from math import comb, lcm, prod
 from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
 from symbolic.networks.counts import D, D_i, K
 from symbolic.core.derivation import Derivation
+from symbolic.regions.constructions import folding_network
+from symbolic.regions.piecewise import network_pieces
 from symbolic.spec import NetworkSpec, parse_widths
 
 __all__ = ["j", "shallow_region_count", "deep_region_count", "one_input_region_count", "region_value",
            "max_regions", "max_regions_is_exact", "lecture_regions", "region_count_derivation",
            "zaslavsky_small_width_derivation", "parameters_and_regions",
-           "activation_pattern_map", "D", "D_i", "K"]
+           "activation_pattern_map", "arrangement_regions", "Attained", "attained_regions", "D", "D_i", "K"]
 
 j = sp.Symbol("j", integer=True, nonnegative=True)
 
@@ -239,3 +249,132 @@ def activation_pattern_map(spec: NetworkSpec, tensors: Mapping[str, Any], extent
     _, labels = np.unique(np.packbits(bits, axis=1), axis=0, return_inverse=True)
     labels = labels.reshape(n, n)
     return xs, labels, int(labels.max()) + 1
+
+
+#: The time an attainment count may take, in microseconds as estimated before counting.
+_ATTAINED_MICROSECONDS = 500_000
+
+
+def _meet(rows: Sequence[Sequence[int]], n: int) -> list[Fraction] | None:
+    # A point x of R^n with theta_{d0} + sum_i theta_{di} x_i = 0 for every row (free coordinates 0),
+    # by Gauss-Jordan elimination in rationals; None unless the rows' normals are independent.
+    m = [[Fraction(v) for v in row[1:]] + [Fraction(-row[0])] for row in rows]
+    pivots = []
+    for r in range(len(m)):
+        col = next((c for c in range(n) if m[r][c] != 0), None)
+        if col is None:
+            return None
+        m[r] = [v / m[r][col] for v in m[r]]
+        for other in range(len(m)):
+            if other != r and m[other][col] != 0:
+                m[other] = [a - m[other][col] * b for a, b in zip(m[other], m[r])]
+        pivots.append(col)
+    x = [Fraction(0)] * n
+    for r, col in enumerate(pivots):
+        x[col] = m[r][n]
+    return x
+
+
+def arrangement_regions(theta: Sequence[Sequence[int]]) -> tuple[int, int]:
+    r"""Regions of the hyperplanes ``theta_{d0} + sum_{i=1}^{D_i} theta_{di} x_i = 0``, d = 1..D,
+    in ``R^{D_i}``: ``N_r = #{sign(theta_{d0} + theta_d . x)_{d=1..D} : x in R^{D_i}}``, counted.
+
+    Next to a point where r = min(D, D_i) of the hyperplanes meet with independent normals
+    and no other passes, all 2^r sign patterns of those r occur (their values cover a
+    neighbourhood of 0 in R^r) while the others keep their signs. The distinct patterns met
+    next to all such points are regions, each its own, so their number is a lower bound; in
+    general position every region touches such a point (a vertex when D >= D_i) and it is
+    the number of regions. Exact integer and rational arithmetic, no formula.
+
+    Parameters
+    ----------
+    theta : D rows ``(theta_{d0}, theta_{d1}, ..., theta_{dD_i})`` of integers.
+
+    Returns ``(N_r, points)``: the regions counted and the meeting points they were found at.
+
+    >>> arrangement_regions([[0, 1, 0], [0, 0, 1], [-1, 1, 1]])  # x_1 = 0, x_2 = 0, x_1 + x_2 = 1
+    (7, 3)
+    >>> print(sp.latex(sp.Integer(arrangement_regions([[1, 1], [-2, 1], [0, 3]])[0])))
+    4
+    """
+    D, n = len(theta), len(theta[0]) - 1
+    r = min(D, n)
+    patterns: set[int] = set()
+    points = 0
+    for S in itertools.combinations(range(D), r):
+        x = _meet([theta[d] for d in S], n)
+        if x is None:
+            continue
+        den = lcm(*(v.denominator for v in x))
+        q = [v.numerator * (den // v.denominator) for v in x]  # x = q / den, den > 0
+        base, others = 0, [d for d in range(D) if d not in S]
+        values = [theta[d][0] * den + sum(w * v for w, v in zip(theta[d][1:], q)) for d in others]
+        if 0 in values:
+            continue  # another hyperplane passes here: not a point of general position
+        for d, value in zip(others, values):
+            base |= (value > 0) << d
+        points += 1
+        for signs in range(2**r):
+            patterns.add(base | sum(1 << d for b, d in enumerate(S) if signs >> b & 1))
+    return len(patterns), points
+
+
+@dataclass(frozen=True)
+class Attained:
+    """A network built to attain the maximal regions, and its regions counted exactly."""
+
+    regions: int
+    how: str
+
+
+def attained_regions(widths: Sequence[int] | str, activation: str = "relu", seed: int = 0) -> Attained | None:
+    r"""``N_r`` of a network built to attain :func:`max_regions`, counted without the formula.
+
+    * K = 1, D hidden units: a random shallow network (integer weights) whose D hyperplanes
+      ``theta_{d0} + theta_d . x = 0`` cut ``R^{D_i}`` into :func:`arrangement_regions`
+      regions, each a linear region of its own when the output weights are nonzero;
+    * one input, every ``D_k >= 3``, ReLU: the folding construction
+      (:func:`symbolic.regions.constructions.folding_network`), its linear regions counted
+      exactly by :func:`symbolic.regions.piecewise.network_pieces`.
+
+    None where neither applies, or where the count would take more than about a second.
+
+    Parameters
+    ----------
+    widths : ``D_i, D_1, ..., D_K, D_o``.
+    activation : relu or leaky_relu (the folding construction is built for relu).
+    seed : the random shallow network's seed.
+
+    >>> attained_regions("2,3,1").regions, attained_regions("1,3,3,1").regions, attained_regions("2,4,4,1")
+    (7, 16, None)
+    >>> print(sp.latex(sp.Integer(attained_regions("3,5,1").regions)))
+    26
+    """
+    widths = parse_widths(widths)
+    shown = "-".join(map(str, widths))
+    hidden = widths[1:-1]
+    if len(hidden) == 1:
+        (D_1,), n = hidden, widths[0]
+        r = min(D_1, n)
+        if comb(D_1, r) * (D_1 * n + 2**r + 3 * r * r * n) > _ATTAINED_MICROSECONDS:  # per point: signs, patterns, solve
+            return None
+        rng = random.Random(seed)
+        theta = [[rng.randint(-10**6, 10**6) for _ in range(n + 1)] for _ in range(D_1)]
+        regions, points = arrangement_regions(theta)
+        return Attained(regions, f"a random {shown} network (integer weights, seed {seed}): the sign patterns of its "
+                                 f"{D_1} hyperplane{'s' * (D_1 > 1)} theta_d0 + theta_d . x = 0 in R^{n}, counted next "
+                                 + (f"to its {points} vert{'ices' if points != 1 else 'ex'}" if r == n else
+                                    f"to a point where all {D_1} meet") + " (exact arithmetic)")
+    if widths[0] != 1 or min(hidden) < 3 or activation != "relu":
+        return None
+    sizes = [1, *hidden, 1]
+    pieces, work = 1, 0
+    for D_k, D_next in zip(sizes, sizes[1:]):
+        work += pieces * D_k * D_next  # each piece's D_next lines combine D_k lines: about 10 us each
+        pieces *= D_next + 1
+    if 10 * work > _ATTAINED_MICROSECONDS:
+        return None
+    spec, tensors = folding_network(widths)
+    return Attained(network_pieces(spec, tensors).regions,
+                    f"the folding construction {shown} (a zigzag per layer): its linear regions counted exactly "
+                    "in rational arithmetic")
