@@ -1,6 +1,11 @@
 """``deepderive derive``: the network's equations (and, with options, its loss and gradients).
 
     deepderive derive --widths 1,3,1 --activation relu --format latex
+
+Every format runs the same checks (:func:`network_checks`, and :func:`gradient_checks` with
+``--gradients``): LaTeX heads each part with ``% checked: ...`` lines, text prints
+``checked: ...`` lines, JSON carries ``"checks": [{"passed", "what"}, ...]``; a failed check
+(``CHECK FAILED: ...``, ``"passed": false``) exits 1.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from symbolic.spec.losses import LOSSES  # plain Python: the registry of losses
 
 import argparse
 import json
+from typing import Sequence
 
 from derivations.commands.common import add_format_argument, add_spec_arguments, internal_check, spec_from_args
 
@@ -39,16 +45,25 @@ def network_json(net) -> dict:
     }
 
 
-def _check_line(ok: bool, what: str) -> str:
-    return f"% {'checked' if ok else 'CHECK FAILED'}: {what}"
+#: A check: whether it passed, and what it established (one line).
+Check = tuple[bool, str]
 
 
-def network_latex(net, command: str = "") -> tuple[str, bool]:
-    """The network's equations as LaTeX, headed by the checks behind them; (text, all passed)."""
+def check_lines(checks: Sequence[Check], prefix: str = "") -> list[str]:
+    """One line per check, ``checked: what`` or ``CHECK FAILED: what`` (``prefix`` ``"% "`` in LaTeX)."""
+    return [f"{prefix}{'checked' if ok else 'CHECK FAILED'}: {what}" for ok, what in checks]
+
+
+def checks_json(checks: Sequence[Check]) -> list[dict]:
+    """The checks as JSON: ``[{"passed": bool, "what": str}, ...]``."""
+    return [{"passed": bool(ok), "what": what} for ok, what in checks]
+
+
+def network_checks(net) -> list[Check]:
+    """The checks behind the network's equations: matrix form = scalar form, the compiled program
+    = the program evaluated exactly, and for K = 1 the shallow (theta, phi) form = the deep form."""
     from derivations.checks.exact import DIGITS, forward_exact_check
-    from derivations.topics.topic import align
     from symbolic.networks.identities import shallow_is_deep
-    from symbolic.networks.network import shallow_network
 
     spec = net.spec
     checks = [(net.matrix_form_check(), "matrix form = scalar form, element by element (symbolic)")]
@@ -59,7 +74,16 @@ def network_latex(net, command: str = "") -> tuple[str, bool]:
         identity = shallow_is_deep(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
         checks.append((identity.check().passed, "shallow (theta, phi) form = deep form with K = 1 under the renaming "
                        "theta -> beta_0, Omega_0; phi -> beta_1, Omega_1 (symbolic)"))
-    parts = [f"% deepderive derive {command}".rstrip()] + [_check_line(ok, what) for ok, what in checks]
+    return checks
+
+
+def network_latex(net, checks: Sequence[Check], command: str = "") -> str:
+    """The network's equations as LaTeX, headed by the checks behind them (:func:`network_checks`)."""
+    from derivations.topics.topic import align
+    from symbolic.networks.network import shallow_network
+
+    spec = net.spec
+    parts = [f"% deepderive derive {command}".rstrip()] + check_lines(checks, "% ")
     if spec.is_shallow:
         shallow = shallow_network(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
         parts.append("% shallow network, lecture notation (theta, phi)")
@@ -68,7 +92,7 @@ def network_latex(net, command: str = "") -> tuple[str, bool]:
     parts.append(align(net.matrix_equations_latex()))
     parts.append("% every unit (scalar form)")
     parts.append(align(net.scalar_equations_latex()))
-    return "\n".join(parts), all(ok for ok, _ in checks)
+    return "\n".join(parts)
 
 
 def network_text(net) -> str:
@@ -87,8 +111,9 @@ def _backprop(args: argparse.Namespace, net):
     return backprop(net, getattr(args, "loss", None) or "least-squares")
 
 
-def gradients_latex(bp) -> tuple[str, bool]:
-    """``derive --gradients`` LaTeX: the backward pass, headed by its checks; (text, all passed)."""
+def gradient_checks(bp) -> list[Check]:
+    """The checks behind ``derive --gradients``: the backward program = its matrix form, = sympy.diff
+    (small networks), = central differences, and its compiled form = the exact evaluation."""
     from derivations.checks.exact import DIGITS, gradient_exact_checks
     from symbolic.spec.tolerances import EXACT_RTOL
 
@@ -105,10 +130,15 @@ def gradients_latex(bp) -> tuple[str, bool]:
                    f"(step 1e-20, {DIGITS} digits) for {every}, max relative error {differences.max_rel:.1e}"))
     checks.append((compiled.passed, f"compiled gradient (numpy, layer-wise, float64) = the derived gradient "
                    f"evaluated to {DIGITS} digits, max relative error {compiled.max_rel:.1e}"))
-    lines = [_check_line(ok, what) for ok, what in checks]
+    return checks
+
+
+def gradients_latex(bp, checks: Sequence[Check]) -> str:
+    """``derive --gradients`` LaTeX: the backward pass, headed by its checks (:func:`gradient_checks`)."""
+    lines = check_lines(checks, "% ")
     lines.append(f"% PyTorch autograd cross-check: deepderive verify --widths {','.join(map(str, bp.spec.widths))} "
                  f"--activation {bp.spec.activation} --loss {bp.loss.name}")
-    return "\n".join(lines + [bp.to_latex()]), all(ok for ok, _ in checks)
+    return "\n".join(lines + [bp.to_latex()])
 
 
 def _loss_derivation(args: argparse.Namespace, net):
@@ -146,28 +176,28 @@ def _derive(args: argparse.Namespace, spec, command: str) -> int:
 
     net = deep_network(spec)
     loss = _loss_derivation(args, net)
+    checks = network_checks(net)
+    bp = _backprop(args, net) if getattr(args, "gradients", False) else None
+    backward = [] if bp is None else gradient_checks(bp)
     if args.format == "json":
         doc = network_json(net)
         if loss is not None:
             doc.update(loss.as_json())
-        if getattr(args, "gradients", False):
-            doc.update(_backprop(args, net).as_json())
+        if bp is not None:
+            doc.update(bp.as_json())
+        doc["checks"] = checks_json(checks + backward)
         print(json.dumps(doc, indent=1))
     elif args.format == "text":
-        print(network_text(net))
+        print("\n".join([network_text(net)] + check_lines(checks)))
         if loss is not None:
             print(loss.to_text())
-        if getattr(args, "gradients", False):
-            print(_backprop(args, net).to_text())
+        if bp is not None:
+            print("\n".join([bp.to_text()] + check_lines(backward)))
     else:
-        text, ok = network_latex(net, command)
-        print(text)
+        print(network_latex(net, checks, command))
         if loss is not None:
             print(loss.to_latex())
-        if getattr(args, "gradients", False):
-            text, gradients_ok = gradients_latex(_backprop(args, net))
-            print(text)
-            ok = ok and gradients_ok
-        if not ok:
-            return 1
-    return 1 if loss is not None and not loss.passed else 0
+        if bp is not None:
+            print(gradients_latex(bp, backward))
+    passed = all(ok for ok, _ in checks + backward) and (loss is None or loss.passed)
+    return 0 if passed else 1
