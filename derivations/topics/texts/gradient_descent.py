@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from derivations.topics.texts import fill
 
-__all__ = ["section", "GRADIENT", "UPDATE", "rule_display", "row_display"]
-
-#: The gradient of the loss, a sum over the samples, and the update (rows of an ``align*``).
-GRADIENT = r"\frac{\partial L}{\partial \boldsymbol\phi} &= \sum_{i=1}^{I} \frac{\partial \ell_i}{\partial \boldsymbol\phi}"
-UPDATE = r"\boldsymbol\phi &\leftarrow \boldsymbol\phi - \alpha \frac{\partial L}{\partial \boldsymbol\phi}"
+__all__ = ["section"]
 
 SECTION = r"""\section{@title}
 Having defined a loss, we need the parameters that minimise it. Gradient descent uses the
@@ -16,43 +12,35 @@ gradient of the loss to get there, repeating two steps: compute the gradient of 
 with respect to the parameters, then move the parameters a small distance against it,
 @rule_tex
 where the learning rate $\alpha$ sets the size of the step. For the 1-D linear regression
-model $y = \phi_0 + \phi_1 x$ with the least-squares loss everything can be done exactly
+model $@model$ with the least-squares loss everything can be done exactly
 (every step below is checked; the iterates are checked against the update applied to the
 \texttt{sympy.diff} gradient):
 @descent_tex
-After 60 steps the iterates reach $\boldsymbol\phi^{[60]} \approx (@phi_0, @phi_1)$,
+After 60 steps the iterates reach $(@phi_0, @phi_1)$ (to four decimals),
 close to the least-squares solution $(0.45, 0.7)$; the slope overshoots back and forth because
 $\alpha$ is close to the largest stable step along the steep direction of the loss surface.
 \begin{figure}[h]
 \centering
 \includegraphics[width=\textwidth]{@figure}
 \caption{Gradient descent on the least-squares loss of 1-D linear regression
-($\alpha = 1/20$, from $\boldsymbol\phi^{[0]} = (2, -1/2)$): the iterates on the loss surface
+($@alpha$, from $@start_0$, $@start_1$): the iterates on the loss surface
 (left) and the first and last lines through the data (right).}
 \end{figure}
 
 The same step for a neural network is taken by the PyTorch trainer (\texttt{deepderive
 train --optimizer gd}), whose gradient is the loss \emph{summed} over the samples, as in
-the lecture. One step from the same initial parameters agrees with the step computed from
-the compiled symbolic gradient to float64 rounding (relative error
+the lecture. One step from the same initial parameters agrees with the step the equations
+above give on the compiled symbolic gradient to float64 rounding (relative error
 @relu_error for a 1-3-1 ReLU network with least squares and
 @tanh_error for a 2-3-1 tanh network with the Bernoulli loss).
 """
 
 
 def section(*, title: str, rule_tex: str, descent_tex: str, final, figure: str, relu_error: float,
-            tanh_error: float) -> str:
+            tanh_error: float, model: str, alpha: str, start_0: str, start_1: str) -> str:
     """The section: the rule, the exact iterates of 1-D linear regression (``final``: the 60th),
-    and one step of the trainer against the symbolic gradient (its relative errors)."""
+    and one step of the trainer against the printed rule (its relative errors); ``model``,
+    ``alpha``, ``start_0``, ``start_1``: the example's model, learning rate and start, printed."""
     return fill(SECTION, title=title, rule_tex=rule_tex, descent_tex=descent_tex, phi_0=f"{final[0]:.4f}",
-                phi_1=f"{final[1]:.4f}", figure=figure, relu_error=f"{relu_error:.1e}", tanh_error=f"{tanh_error:.1e}")
-
-
-def rule_display() -> str:
-    """The two steps of gradient descent in one ``align*``: the gradient, then the update."""
-    return fill(r"\begin{align*}" + "\n@gradient,\n& @update,\n" + r"\end{align*}", gradient=GRADIENT, update=UPDATE)
-
-
-def row_display(row: str) -> str:
-    """An ``align*`` of one row (with its ``&``)."""
-    return "\\begin{align*}\n" + row + "\n\\end{align*}"
+                phi_1=f"{final[1]:.4f}", figure=figure, relu_error=f"{relu_error:.1e}", tanh_error=f"{tanh_error:.1e}",
+                model=model, alpha=alpha, start_0=start_0, start_1=start_1)
