@@ -12,13 +12,16 @@ import sympy as sp
 import torch
 
 from derivations.checks.crosscheck import TOLERANCES, compare, compile_outputs, evaluate_outputs
+from derivations.checks.printed import Formulas, Printed
 from derivations.figures.networks import shallow_decomposition_figure
-from derivations.checks.verdicts import compared
+from derivations.checks.verdicts import compared, record
 from derivations.topics.texts import shallow as text
-from derivations.topics.topic import Display, TopicContext, TopicResult, align, topic_main
+from derivations.topics.topic import Display, TopicContext, TopicResult, topic_main
 from numeric.model import DeepNetworkModule
+from symbolic.networks.counts import K
 from symbolic.networks.identities import shallow_is_deep
 from symbolic.networks.network import deep_network, lecture_1_3_1
+from symbolic.regions.piecewise import shallow_joints
 from derivations.checks.records import assign_ids, tagged
 from symbolic.core.printing import latex, latex_lines
 
@@ -39,6 +42,64 @@ def _example():
             raise ValueError(f"VALUES names {name!r}, not a parameter of the example; choose from {', '.join(names)}")
         values[names[name]] = sp.Rational(value)
     return net, values
+
+
+def unit_d(net, expr: sp.Expr) -> sp.Expr:
+    """``expr``, stated for hidden unit 1 of ``net``, for a general unit d as the lecture writes
+    it (``theta_{1,i} -> theta_{d,i}``, printed ``\\theta_{d0}``)."""
+    return expr.xreplace({net.theta[0, i]: sp.Symbol(f"theta_{{d,{i}}}", real=True) for i in range(net.D_i + 1)})
+
+
+def every_unit(name: str, net, general: sp.Expr, objects: list[sp.Expr]) -> dict:
+    """The record that ``general`` (a formula for unit d, :func:`unit_d`) is ``objects[d - 1]``
+    for every unit d = 1..D of ``net``: exact, unit by unit."""
+    if len(objects) != net.D:
+        raise ValueError(f"{name}: {len(objects)} objects for {net.D} hidden units; give one per unit")
+    misses = []
+    for k, obj in enumerate(objects):
+        unit = general.xreplace({sp.Symbol(f"theta_{{d,{i}}}", real=True): net.theta[k, i]
+                                 for i in range(net.D_i + 1)})
+        if sp.expand(unit - obj) != 0:
+            misses.append(k + 1)
+    return record(name, "exact", 0.0 if not misses else float("inf"), not misses,
+                  f"exact, every unit d = 1..{net.D}", **({"detail": f"differs for d = {misses}"} if misses else {}))
+
+
+def rows_of(display: Printed) -> list[str]:
+    """The rows of a printed ``align*`` display (each read back by its record)."""
+    body = display.latex.removeprefix("\\begin{align*}\n").removesuffix("\n\\end{align*}")
+    return body.split("\\\\\n")
+
+
+def rows_display(rows: list[str]) -> str:
+    """An ``align*`` display of some rows of a printed display."""
+    return "\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}"
+
+
+def listed(items: list[str]) -> str:
+    """``a, b and c``: items of a sentence."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _prose(formulas: Formulas, net, values) -> tuple[dict[str, Printed | str], list[dict]]:
+    """The formulas of the section's sentences, printed from the example's objects, and the
+    checks that the general forms (unit d) are every unit's."""
+    x = net.inputs[0]
+    pre = [e.args[0] for _, e in net.program[:net.D]]  # theta_{d0} + theta_{d1} x, inside a[.]
+    joints = shallow_joints(net)
+    checks = [every_unit("1-3-1 network: the pre-activation printed for unit d is every unit's", net,
+                         unit_d(net, pre[0]), pre),
+              every_unit("1-3-1 network: the joint printed for unit d is every unit's", net,
+                         unit_d(net, joints[0]), joints)]
+    at = sorted(j.xreplace(values) for j in joints)
+    words: dict[str, Printed | str] = {
+        "joint": formulas(sp.Eq(x, unit_d(net, joints[0])), "a unit's joint", fold_short_frac=True),
+        "pre_activation": formulas(unit_d(net, pre[0]), "a unit's pre-activation"),
+        "joints_at": listed([f"${formulas(sp.Eq(x, v), 'a joint of the example', fold_short_frac=True)}$"
+                             for v in at]),
+        "layers": formulas(sp.Eq(K, deep_network(net.spec).K), "the number of hidden layers"),
+    }
+    return words, checks
 
 
 def _twin_checks(net, values) -> list[dict]:
@@ -68,29 +129,38 @@ def _twin_checks(net, values) -> list[dict]:
 def build(ctx: TopicContext) -> TopicResult:
     # The lecture's 1-3-1 network, its worked numbers, and the renaming into a deep network.
     net, values = _example()
-    number_lines = [f"{latex(s)} = {latex(e.subs(values))}" for s, e in net.program]
+    formulas = Formulas(SLUG)
+    network = formulas.display([sp.Eq(s, e) for s, e in net.program], "the 1-3-1 network")
+    numbers = formulas.display([sp.Eq(s, e.xreplace(values)) for s, e in net.program], "the worked example's numbers")
+    y = net.substituted_outputs()[0]
+    lines = latex_lines(y, 40)
+    combined_read = formulas(sp.Eq(net.outputs[0], y), "the 1-3-1 network in one equation",
+                             typed=f"{latex(net.outputs[0])} = " + " ".join(lines))
+    words, unit_checks = _prose(formulas, net, values)
     identity = shallow_is_deep(1, 3, 1)
     identity.check()
     identity_records = identity.records()
     # The same numbers through the torch twin and the compiled symbolic network.
     twin, exact = _twin_checks(net, values)
-    records = [*identity_records, twin, exact]
+    records = [*identity_records, twin, exact, *unit_checks, *formulas.records]
     figure = ctx.save_figure(shallow_decomposition_figure(net, values), "shallow_decomposition")
 
     assign_ids(SLUG, records)
-    network_records = identity_records + [twin]
-    network, numbers = align(net.equations_latex()), align(number_lines)
-    tex = text.section(title=TITLE, network_tex=tagged(network, network_records), numbers_tex=tagged(numbers, [exact]),
-                       figure=figure, identity_tex=tagged(identity.to_latex(), identity_records))
-    combined = text.combined_display(latex_lines(net.substituted_outputs()[0], 40))
+    network_records = [network.record] + identity_records + [twin]
+    number_records = [numbers.record, exact]
+    tex = text.section(title=TITLE, network_tex=tagged(network.latex, network_records),
+                       numbers_tex=tagged(numbers.latex, number_records), figure=figure,
+                       identity_tex=tagged(identity.to_latex(), identity_records), **words)
+    combined = text.combined_display(lines)
+    network_rows, number_rows = rows_of(network), rows_of(numbers)
     displays = {
-        "network": Display(network, network_records),
-        "combined": Display(combined, network_records),
-        "numbers": Display(numbers, [exact]),
-        "network: hidden units": Display(align(net.equations_latex()[:net.D]), network_records),
-        "network: output": Display(align(net.equations_latex()[net.D:]), network_records),
-        "numbers: hidden units": Display(align(number_lines[:net.D]), [exact]),
-        "numbers: output": Display(align(number_lines[net.D:]), [exact]),
+        "network": Display(network.latex, network_records),
+        "combined": Display(combined, [combined_read.record] + network_records),
+        "numbers": Display(numbers.latex, number_records),
+        "network: hidden units": Display(rows_display(network_rows[:net.D]), network_records),
+        "network: output": Display(rows_display(network_rows[net.D:]), network_records),
+        "numbers: hidden units": Display(rows_display(number_rows[:net.D]), number_records),
+        "numbers: output": Display(rows_display(number_rows[net.D:]), number_records),
         "identity": Display(identity.to_latex(), identity_records, identity),
     }
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
