@@ -14,6 +14,7 @@ import sympy as sp
 import torch
 
 from derivations.checks.crosscheck import TOLERANCES, compare
+from derivations.checks.printed import Formulas
 from derivations.topics.deep_classifier import deep_classifier_section
 from derivations.figures.training import fit_figure, loss_curve_figure
 from derivations.checks.records import assign_ids, tagged
@@ -25,7 +26,9 @@ from numeric.datasets import make_dataset
 from numeric.monitoring import read_metrics
 from numeric.training import TrainConfig, Trainer
 from symbolic.core.compile import compile_program
+from symbolic.core.printing import latex, latex_lines
 from symbolic.training.gradient_descent import network_gradient
+from symbolic.training import updates
 from symbolic.training.updates import GRADIENT_LATEX, apply_rule, rule_latex, update_rule
 from symbolic.networks.network import deep_network, shallow_network
 from symbolic.spec import NetworkSpec
@@ -39,6 +42,30 @@ PARAMETERS = ("EPOCHS", "BATCH", "LR")
 
 
 STEP_SPEC, STEP_I, STEP_B = NetworkSpec((1, 4, 1), "tanh"), 11, 4  # three steps per epoch: 4, 4, 3 samples
+#: The optimiser's state m_0 = v_0 at the first step (a vector of zeros).
+START = sp.Integer(0)
+
+# The lecture's symbols: the gradient summed over the batch B_t, the loss L and its terms l_i.
+i, I = sp.symbols("i I", integer=True, positive=True)
+batch_gradient = sp.Symbol("g_B", real=True)
+L = sp.Symbol("L", real=True)
+ell = sp.IndexedBase("ell", real=True)
+m_0 = sp.Symbol("m_0", real=True)
+#: The batch sum as the update rules write it (a named sum over the set B_t: not read term by term).
+BATCH_SUM = GRADIENT_LATEX.split(" &= ", 1)[1]
+#: How the displays and the prose write the symbols: the update rules' names, the batch sum, the loss.
+NAMES = {**{text: symbol for symbol, text in updates._LATEX.items()}, r"\boldsymbol\phi_t": updates.phi,
+         BATCH_SUM: batch_gradient, r"L[\boldsymbol\phi]": L, r"\ell_i": ell[i], r"\mathbf{m}_0": m_0,
+         r"\mathbf{0}": sp.Integer(0)}
+
+
+def rule_rows(name: str) -> tuple[list[sp.Equality], list[str]]:
+    """The rows of optimiser ``name``'s display: ``g_t`` = the batch sum, then
+    :func:`~symbolic.training.updates.update_rule`'s assignments, with their printed forms."""
+    rule = update_rule(name)
+    rows = [sp.Eq(updates.g, batch_gradient)] + [sp.Eq(lhs, rhs) for lhs, rhs in rule]
+    typed = [GRADIENT_LATEX] + rule_latex(rule)
+    return rows, [line.replace(" &= ", " = ", 1) for line in typed]
 
 
 def _batch_gradient(fn, net, tensors: dict, X: np.ndarray, Y: np.ndarray) -> dict:
@@ -64,7 +91,7 @@ def optimizer_epoch_check(optimizer: str, seed: int = 3) -> dict:
     after = trainer.run().params
     fn, net, _ = network_gradient(STEP_SPEC, "least-squares")
     rule = update_rule(optimizer)
-    state = {k: {"m": np.zeros_like(v), "v": np.zeros_like(v)} for k, v in params.items()}
+    state = {k: {"m": np.full_like(v, float(START)), "v": np.full_like(v, float(START))} for k, v in params.items()}
     perm = np.random.default_rng(seed).permutation(STEP_I)  # the trainer's shuffle of epoch 1
     for t, start in enumerate(range(0, STEP_I, STEP_B)):
         idx = perm[start:start + STEP_B]
@@ -112,7 +139,9 @@ def _resume_checks(trainer, result, config: TrainConfig, data, run_dir: Path) ->
 
 def _symbolic_twin(trainer, result, xs: np.ndarray):
     """The trained numbers back in the symbolic network: its predictions at ``xs`` against
-    PyTorch's (comparison), and the shallow network's assignments with the numbers to 3 digits."""
+    PyTorch's (comparison); the shallow network's assignments with the full numbers against
+    the deep network's predictions (comparison); and those assignments with the numbers to 3
+    digits, as printed (rows)."""
     deep = deep_network(SPEC)
     values = deep.parameter_values(result.params)
     y_sym = deep.substituted_outputs()[0].xreplace(values)
@@ -125,8 +154,44 @@ def _symbolic_twin(trainer, result, xs: np.ndarray):
                 y_symbolic, y_torch, TOLERANCES[trainer.dtype])
     shallow = shallow_network(1, SPEC.hidden[0], 1, SPEC.activation)
     rename = shallow.as_deep_parameters(deep)
-    rounded = {s: sp.Float(float(values[d]), 3) for s, d in rename.items()}
-    return y_symbolic, c, text.trained_display(shallow.program, rounded)
+    full = {s: values[d] for s, d in rename.items()}
+    y_shallow = compile_program(shallow.inputs, [(h, e.xreplace(full)) for h, e in shallow.program],
+                                [shallow.outputs[0]], "numpy")
+    same = compare("the printed assignments (shallow notation) with the full trained numbers give the deep network's "
+                   "predictions (301 points)", y_shallow(xs)[0], y_symbolic, TOLERANCES[torch.float64])
+    rounded = {s: sp.Float(f"{float(values[d]):.3g}") for s, d in rename.items()}  # three significant digits
+    rows = [sp.Eq(h, e.xreplace(rounded)) for h, e in shallow.program]
+    return y_symbolic, c, same, rows
+
+
+def _printed(trained_rows: list[sp.Equality], data, result) -> tuple[Formulas, dict[str, object]]:
+    """Every display and prose formula of the section, printed from the objects the checks
+    evaluate and read back: the three rules' displays (and SGD's one-line form for slides), the
+    trained network, and the prose's formulas."""
+    formulas = Formulas(SLUG, names=NAMES)
+    printed = {}
+    for name in ("sgd", "momentum", "adam"):
+        rows, typed = rule_rows(name)
+        printed[f"rule.{name}"] = formulas.display(rows, f"{name} update rule", typed=typed,
+                                                   notes=[","] + [""] * (len(rows) - 1))
+    (new, step), = update_rule("sgd")
+    printed["rule.sgd.slide"] = formulas.display([sp.Eq(new, step.xreplace({updates.g: batch_gradient}))],
+                                                 "sgd update in one line", typed=[text.UPDATE])
+    printed["trained"] = formulas.display(trained_rows, "trained network, three digits", typed=[
+        f"{latex(row.lhs)} = " + "\\\\\n&\\qquad ".join(latex_lines(row.rhs)) for row in trained_rows])
+    loss_shown = sp.Float(text.rounded_loss(result.loss))
+    printed |= {
+        "loss": formulas(sp.Eq(L, sp.Sum(ell[i], (i, 1, I))), "loss as a sum over the samples",
+                         typed=r"L[\boldsymbol\phi] = \sum_{i=1}^{I} \ell_i"),
+        "I": formulas(sp.Eq(I, data.I), "training samples"),
+        "final_loss": formulas(sp.Eq(L, loss_shown), "final loss (four decimals)",
+                               typed=f"L[\\boldsymbol\\phi] = {text.rounded_loss(result.loss)}"),
+        "m_0": formulas(sp.Eq(m_0, START), "momentum's start", typed=r"\mathbf{m}_0 = \mathbf{0}"),
+        "step_I": formulas(sp.Eq(I, STEP_I), "samples of the one-epoch checks"),
+    }
+    for key, shown in printed.items():
+        shown.record["id"] = f"printed.{key}"
+    return formulas, printed
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -137,24 +202,32 @@ def build(ctx: TopicContext) -> TopicResult:
 
     # The trained numbers back in the symbolic network: equation and predictions.
     xs = np.linspace(0.0, 3.0, 301)
-    y_symbolic, c, trained = _symbolic_twin(trainer, result, xs)
-    records.append(compared(c, method=f"{trainer.identity['dtype']}, relative error"))
+    y_symbolic, c, same, trained_rows = _symbolic_twin(trainer, result, xs)
+    twin = compared(c, method=f"{trainer.identity['dtype']}, relative error")
+    shallow = compared(same, method="float64, relative error", id="trained.shallow-notation")
+    records += [twin, shallow]
     curve = ctx.save_figure(loss_curve_figure(run_dir / "metrics.csv", f"{SPEC.describe()}, SGD, B = {BATCH}"),
                             "sgd_loss_curve")
     fit = ctx.save_figure(fit_figure(data.X[:, 0], data.Y[:, 0], xs, [(y_symbolic, "trained network")]), "sgd_fit")
 
     # Momentum and Adam: one epoch of the trainer against each printed update rule.
-    updates = {name: optimizer_epoch_check(name) for name in ("sgd", "momentum", "adam")}
-    records += list(updates.values())
+    updates_checked = {name: optimizer_epoch_check(name) for name in ("sgd", "momentum", "adam")}
+    records += list(updates_checked.values())
+    formulas, printed = _printed(trained_rows, data, result)
+    records += formulas.records
     assign_ids(SLUG, records)
-    rules = {name: tagged(text.rules_display([GRADIENT_LATEX + ","] + rule_latex(update_rule(name))), [updates[name]])
-             for name in updates}
-    tex = text.section(title=TITLE, spec=SPEC, I=data.I, lr=LR, batch=BATCH, epochs=EPOCHS, steps=result.steps,
-                       epoch_rows=epochs, checkpoints=[p.name for p in list_checkpoints(run_dir)], loss=result.loss,
+    rules = {name: [printed[f"rule.{name}"].record, updates_checked[name]] for name in updates_checked}
+    trained = [printed["trained"].record, twin, shallow]
+    tex = text.section(title=TITLE, spec=SPEC, lr=LR, batch=BATCH, epochs=EPOCHS, steps=result.steps, I=data.I,
+                       epoch_rows=epochs, checkpoints=[p.name for p in list_checkpoints(run_dir)],
                        loss_per_sample=result.loss_per_sample, curve=curve, fit=fit, twin_error=c.max_rel,
-                       sgd_tex=rules["sgd"], trained_tex=tagged(trained, [records[2]]), momentum_tex=rules["momentum"],
-                       adam_tex=rules["adam"], step_spec=STEP_SPEC, step_I=STEP_I)
-    displays = {"update": Display(text.UPDATE, [updates["sgd"]]), "trained": Display(trained, records[2:3])}
+                       sgd_tex=tagged(printed["rule.sgd"].latex, rules["sgd"]),
+                       trained_tex=tagged(printed["trained"].latex, trained),
+                       momentum_tex=tagged(printed["rule.momentum"].latex, rules["momentum"]),
+                       adam_tex=tagged(printed["rule.adam"].latex, rules["adam"]), step_spec=STEP_SPEC,
+                       **{k: str(printed[k]) for k in ("loss", "final_loss", "m_0", "step_I")}, I_tex=str(printed["I"]))
+    displays = {"update": Display(printed["rule.sgd.slide"].latex, [printed["rule.sgd.slide"].record, updates_checked["sgd"]]),
+                "trained": Display(printed["trained"].latex, trained)}
     classifier_tex, classifier_figures, classifier_records = deep_classifier_section(ctx)
     return TopicResult(SLUG, TITLE, tex + "\n" + classifier_tex, [curve, fit] + classifier_figures,
                        records + classifier_records, displays)

@@ -1,0 +1,63 @@
+"""The SGD topic prints its update rules, the trained network and its prose formulas from the
+objects its checks evaluate: a slip in a printed formula, or in the object, turns a record red."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import sympy as sp
+
+from derivations.topics import sgd
+from symbolic.networks.network import shallow_network
+from symbolic.training import updates
+
+
+def _trained_rows():
+    net = shallow_network(1, 2, 1, "relu")
+    numbers = dict(zip([*net.theta, *net.phi], [sp.Float(v) for v in ("1.03", "-0.362", "0.5", "2.0", "0.25", "-1.5", "3.0")]))
+    return [sp.Eq(h, e.xreplace(numbers)) for h, e in net.program]
+
+
+def _printed(rows=None, loss=0.59334):
+    return sgd._printed(rows or _trained_rows(), SimpleNamespace(I=40), SimpleNamespace(loss=loss))
+
+
+def test_every_display_and_formula_reads_back():
+    formulas, printed = _printed()
+    assert [r["name"] for r in formulas.records if not r["passed"]] == []
+    assert set(printed) >= {"rule.sgd", "rule.momentum", "rule.adam", "rule.sgd.slide", "trained", "loss", "m_0"}
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_a_changed_rule_no_longer_reads_back_as_printed(monkeypatch, name):
+    """The rows are printed from update_rule's assignments: a rule whose object changes while
+    its printed form stays (beta and 1 - beta swapped) fails its read-back."""
+    printed_form = updates.rule_latex(updates.update_rule(name))
+    swapped = [(lhs, rhs.xreplace({updates.beta: 1 - updates.beta})) for lhs, rhs in updates.update_rule(name)]
+    monkeypatch.setattr(sgd, "update_rule", lambda n: swapped if n == name else updates.update_rule(n))
+    monkeypatch.setattr(sgd, "rule_latex", lambda rule: printed_form if rule is swapped else updates.rule_latex(rule))
+    _, printed = _printed()
+    assert not printed[f"rule.{name}"].passed
+
+
+def test_a_changed_rule_fails_the_epoch_check(monkeypatch):
+    (new, step), = updates.update_rule("sgd")
+    monkeypatch.setattr(sgd, "update_rule", lambda n: [(new, step.xreplace({updates.alpha: 2 * updates.alpha}))])
+    assert not sgd.optimizer_epoch_check("sgd")["passed"]
+
+
+def test_a_slip_in_the_printed_trained_network_fails(monkeypatch):
+    real = sgd.latex_lines
+    monkeypatch.setattr(sgd, "latex_lines", lambda e: [line.replace("1.03", "1.3") for line in real(e)])
+    _, printed = _printed()
+    assert not printed["trained"].passed and printed["trained"].record["detail"].startswith("row 1:")
+
+
+def test_the_prose_formulas_are_the_constants_the_code_uses(monkeypatch):
+    monkeypatch.setattr(sgd, "START", sp.Integer(1))
+    _, printed = _printed()
+    assert not printed["m_0"].passed
+    monkeypatch.setattr(sgd, "NAMES", {**sgd.NAMES, r"\ell_i": sgd.ell[sgd.i + 1]})
+    _, printed = _printed()
+    assert not printed["loss"].passed
