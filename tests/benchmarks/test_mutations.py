@@ -68,8 +68,8 @@ def test_a_fast_mutation_is_caught_by_a_named_check(name):
 
 
 def test_a_crash_is_not_caught():
-    crash = harness.Mutation("crash", "derivations/topics/hidden_units.py", "    records = []\n    d, D =",
-                             "    raise RuntimeError('mutated')\n    records = []\n    d, D =", "the topic crashes",
+    crash = harness.Mutation("crash", "derivations/topics/hidden_units.py", "    formulas = Formulas(SLUG, names=",
+                             "    raise RuntimeError('mutated')\n    formulas = Formulas(SLUG, names=", "the topic crashes",
                              ("hidden_units",))
     assert harness.check_anchors(ROOT, [crash]) == []
     row = harness.run_mutation(crash, ROOT)

@@ -12,7 +12,7 @@ Adding hidden units adds more linear transformations of the input, each passed t
 the activation; the output is a linear combination of all of them. With $D$ hidden units:
 @general_tex
 With ReLU activations every hidden unit adds one joint, so the output is piecewise linear
-with at most $D + 1$ linear regions.
+with at most $@regions$ linear regions.
 
 \subsection*{Multiple inputs}
 With several inputs each hidden unit applies the activation to a linear combination of all
@@ -29,7 +29,7 @@ Both outputs are piecewise linear with the \emph{same} joints, those of the shar
 \centering
 \includegraphics[width=0.75\textwidth]{@figure}
 \caption{The two outputs of a 1-4-2 ReLU network with random parameters: different
-slopes, the same joints $x = -\theta_{d0}/\theta_{d1}$ (dotted).}
+slopes, the same joints $@joint$ (dotted).}
 \label{fig:shared-joints}
 \end{figure}
 
@@ -38,7 +38,9 @@ built from the same spec on 200 random inputs (float64; see the Verification sec
 """
 
 
-def section(*, title: str, general_tex: str, inputs_tex: str, outputs_tex: str, figure: str) -> str:
-    """The section: D hidden units, several inputs, several outputs sharing their joints."""
+def section(*, title: str, general_tex: str, inputs_tex: str, outputs_tex: str, figure: str, regions: object,
+            joint: object) -> str:
+    """The section: D hidden units, several inputs, several outputs sharing their joints; ``regions``
+    (at most D + 1 for one input) and ``joint`` (unit d's) are printed formulas."""
     return fill(SECTION, title=title, general_tex=general_tex, inputs_tex=inputs_tex, outputs_tex=outputs_tex,
-                figure=figure)
+                figure=figure, regions=regions, joint=joint)
