@@ -45,13 +45,14 @@ def outcome(row: dict) -> str:
     """killed, timeout, survived, incompetent, error or pending (no result yet)."""
     if row["worker_outcome"] is None:
         return "pending"
-    if row["worker_outcome"] == "skipped":
+    worker, test = row["worker_outcome"].lower(), (row["test_outcome"] or "").lower()  # stored as enum names
+    if worker == "skipped":
         return "skipped"
-    if row["worker_outcome"] in ("exception", "abnormal", "no-test"):
+    if worker in ("exception", "abnormal", "no-test", "no_test"):
         return "error"
-    if row["test_outcome"] == "incompetent":
+    if test == "incompetent":
         return "incompetent"
-    if row["test_outcome"] == "killed":
+    if test == "killed":
         return "timeout" if (row["output"] or "").strip() == "timeout" else "killed"
     return "survived"
 
@@ -76,6 +77,16 @@ def excerpt(before: Path, after: Path, limit: int = 14, width: int = 180) -> str
     lines = [line[:width] for line in difflib.unified_diff(old, new, lineterm="", n=0)][2:]
     more = len(lines) - limit
     return "\n".join(lines[:limit] + ([f"... ({more} more diff lines)"] if more > 0 else []))
+
+
+def source_line(tree: Path, module: str, line: int) -> str:
+    """Line ``line`` of ``module`` as committed in ``tree`` (the working copy may be mutated)."""
+    try:
+        text = subprocess.run(["git", "-C", str(tree), "show", f"HEAD:{module}"], capture_output=True,
+                              text=True, check=True).stdout
+        return text.splitlines()[line - 1].strip()
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return "?"
 
 
 def load(session: Path) -> list[dict]:
@@ -123,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             "operator": row["operator_name"].removeprefix("core/"), "occurrence": row["occurrence"],
             "outcome": outcome(row), "removed": removed, "added": added,
         }
+        if not removed and not added:  # not run yet: the line it will mutate
+            item["removed"] = [source_line(args.tree, row["module_path"], row["start_pos_row"])]
         if item["outcome"] == "killed":
             first = (row["output"] or "").strip().splitlines()[:1]
             item["killed_by"] = first[0].split(" exited")[0] if first and " exited " in first[0] else "?"
@@ -190,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def mutation_text(m: dict) -> str:
     removed = " / ".join(m["removed"]) or "?"
+    if m["outcome"] == "pending":
+        return f"{m['operator']} in `{removed}`".replace("|", "\\|")
     added = " / ".join(m["added"]) or "?"
     return f"{m['operator']}: `{removed}` → `{added}`".replace("|", "\\|")
 
