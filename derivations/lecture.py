@@ -31,12 +31,20 @@ class Text:
 @dataclass(frozen=True)
 class Eq:
     """A topic's display ``topic.displays[display]``, optionally only ``steps`` (a slice of
-    its derivation's steps)."""
+    its derivation's steps).
+
+    ``defines`` and ``uses`` say what the slide's words promise the equation shows, in the
+    LaTeX the slide prints: the left-hand sides it must define (``h_{1}``) and what it must
+    contain (``\\theta_{12} x_{2}`` for a second input). The slides read both back from the
+    printed block (:func:`derivations.documents.slides.concept_check`): a display or a slice
+    of steps that does not show its slide's concept is a failed check."""
 
     topic: str
     display: str
     steps: tuple[int, int] | None = None
     gap: bool = True
+    defines: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,69 +98,72 @@ LECTURE: tuple[Slide, ...] = (
                 "1. Compute linear transformations of the inputs\n"
                 "2. Pass the results of these transformations through an activation function\n"
                 "3. Form outputs by taking a linear combination of these ‘activations’"),
-              E("shallow", "combined", gap=False),
+              E("shallow", "combined", gap=False, defines=("y",), uses=(r"\phi_{3}", r"\theta_{31} x")),
               BREAK,
               F("shallow", "shallow_decomposition", 0.8))),
     Slide("Activation functions – Introducing non-linearity", body=(
         T("The activation functions are non-linear functions that allow the model to capture non-linear "
           "relationships in the output data. There are many options, but the most common choice is the "
           "rectified linear unit (ReLU):"),
-        E("activations", "relu"),
+        E("activations", "relu", defines=(r"\mathrm{ReLU}[z]",)),
         T("Other common choices include sigmoid, tanh, and variations on ReLU."),
         BREAK,
         F("activations", "activations", 0.8))),
     Slide("Increasing model complexity – adding more hidden units", body=(
         T("We can add more hidden units by adding more linear transformations of the input:"),
-        E("shallow", "network: hidden units"),
+        E("shallow", "network: hidden units", defines=("h_{1}", "h_{2}", "h_{3}"), uses=(r"\theta_{11} x",)),
         T("We form the output by creating a linear combination of these:"),
-        E("shallow", "network: output"))),
+        E("shallow", "network: output", defines=("y",), uses=(r"\phi_{3} h_{3}",)))),
     Slide("Reflection: What happens when we have more than one input or output?", body=(
         T("Extending shallow neural networks to take multiple inputs/outputs is quite straightforward. "
           "For multiple inputs, the hidden units would then be activations applied to linear combinations "
           "of these inputs, e.g.:"),
-        E("hidden_units", "two inputs: hidden units"),
+        E("hidden_units", "two inputs: hidden units",
+          defines=("h_{1}", "h_{2}", "h_{3}"), uses=(r"\theta_{12} x_{2}",)),
         T("The output would still be formed as:"),
-        E("hidden_units", "two inputs: outputs"),
+        E("hidden_units", "two inputs: outputs", defines=("y",), uses=(r"\phi_{3} h_{3}",)),
         BREAK,
         T("For a network with two outputs, we could, e.g., have hidden units:"),
-        E("hidden_units", "two outputs: hidden units"),
+        E("hidden_units", "two outputs: hidden units",
+          defines=("h_{1}", "h_{2}", "h_{3}", "h_{4}"), uses=(r"\theta_{41} x",)),
         T("These could then be used to create two different linear combinations, forming the two outputs:"),
-        E("hidden_units", "two outputs: outputs"),
+        E("hidden_units", "two outputs: outputs", defines=("y_{1}", "y_{2}"), uses=(r"\phi_{24} h_{4}",)),
         BREAK,
         F("hidden_units", "two_outputs_shared_joints", 0.75))),
     Slide("The effect of the ReLU activations – Forming piecewise linear functions", body=(
         T("We can add more hidden units by adding more linear transformations of the input:"),
-        E("shallow", "numbers: hidden units"),
+        E("shallow", "numbers: hidden units", defines=("h_{1}", "h_{2}", "h_{3}"), uses=(r"\frac{3}{2}",)),
         T("We form the output by creating a linear combination of these:"),
-        E("shallow", "numbers: output"),
+        E("shallow", "numbers: output", defines=("y",), uses=(r"\frac{7}{10} h_{2}",)),
         BREAK,
         T("Each hidden unit has a joint where its linear function crosses zero:"),
-        E("piecewise_linear", "joints", gap=False),
+        E("piecewise_linear", "joints", gap=False, uses=(r"\theta_{10}", r"\theta_{31}")),
         T("so the output is piecewise linear:"),
-        E("piecewise_linear", "pieces", gap=False),
+        E("piecewise_linear", "pieces", gap=False, defines=("y",), uses=(r"\begin{cases}",)),
         BREAK,
         F("piecewise_linear", "piecewise_linear_pieces", 0.75))),
     Slide("Digression: Activations for multiple inputs", body=(
         T("Extending shallow neural networks to take multiple inputs/outputs is quite straightforward. "
           "For multiple inputs, the hidden units would then be activations applied to linear combinations "
           "of these inputs, e.g.:"),
-        E("hidden_units", "two inputs: hidden units"),
+        E("hidden_units", "two inputs: hidden units",
+          defines=("h_{1}", "h_{2}", "h_{3}"), uses=(r"\theta_{12} x_{2}",)),
         T("The output would still be formed as:"),
-        E("hidden_units", "two inputs: outputs"),
+        E("hidden_units", "two inputs: outputs", defines=("y",), uses=(r"\phi_{3} h_{3}",)),
         BREAK,
         F("piecewise_linear", "piecewise_linear_regions", 0.75))),
     Slide("The universal approximation theorem", body=(
         T("We can extend shallow neural networks to have an arbitrary number of hidden units. In a network "
           "with $D$ hidden units, we can describe the hidden units as:"),
-        E("hidden_units", "general: hidden units"),
+        E("hidden_units", "general: hidden units", defines=("h_{d}",), uses=(r"\mathrm{a}[",)),
         T("And the network output as:"),
-        E("hidden_units", "general: output"),
+        E("hidden_units", "general: output", defines=("y",), uses=(r"\sum_{d=1}^{D}",)),
         T("The universal approximation theorem states that for any continuous function, there exists a "
           "shallow network that can approximate it."),
         BREAK,
         T("With one input, a ReLU network with a hidden unit per interval passes exactly through "
           "$N = D + 1$ points $(x_d, y_d)$ of the function:"),
-        E("universal_approximation", "construction", gap=False),
+        E("universal_approximation", "construction", gap=False, defines=("y",), uses=(r"\mathrm{ReLU}", r"\Delta_{d}")),
         BREAK,
         F("universal_approximation", "universal_approximation", 0.8))),
     # ----- deep networks --------------------------------------------------------------
@@ -160,51 +171,54 @@ LECTURE: tuple[Slide, ...] = (
         T("A simple way to extend our shallow network would be to pass the output through a new network. "
           "We would then pass the output of the first network to new hidden units, and create a final, "
           "new output:"),
-        E("deep_networks", "composition", steps=(0, 1)),
+        E("deep_networks", "composition", steps=(0, 1), defines=("y'",), uses=(r"\theta'_{11} y",)),
         BREAK,
         F("deep_networks", "composition", 0.75))),
     Slide("From shallow to deep – Changing perspective", body=(
         T("If we insert the original expression for the output of the first network into the expression "
           "we had for the new hidden units, we get:"),
-        E("deep_networks", "composition", steps=(1, 4)),
+        E("deep_networks", "composition", steps=(1, 4), defines=("y'",), uses=(r"\phi_{1} h_{1}",)),
         BREAK,
         T("We can now define a deep network with two layers, where the first hidden layer is:"),
-        E("deep_networks", "two layers: scalar, layer 1"),
+        E("deep_networks", "two layers: scalar, layer 1", defines=("h_{1,1}", "h_{1,2}", "h_{1,3}"), uses=("x_{1}",)),
         T("The second hidden layer is:"),
-        E("deep_networks", "two layers: scalar, layer 2"),
+        E("deep_networks", "two layers: scalar, layer 2", defines=("h_{2,1}", "h_{2,2}", "h_{2,3}"), uses=("h_{1,3}",)),
         T("And the final output is:"),
-        E("deep_networks", "two layers: scalar, output"))),
+        E("deep_networks", "two layers: scalar, output", defines=("y",), uses=("h_{2,3}",)))),
     Slide("Reflection: How does the second layer modify the output of the first layer?", body=(
         T("The second network takes the first network's output as its input: the two-layer network is "
           "the first network's output fed through the second network, with weights "
           "$\\psi_{d'd} = \\theta'_{d'1}\\phi_d$:"),
-        E("deep_networks", "composition", steps=(3, 5), gap=False),)),
+        E("deep_networks", "composition", steps=(3, 5), gap=False, defines=("y'",), uses=(r"\psi",)),)),
     Slide("Digression: Matrix notation and GPUs", body=(
         T("Using matrix notation, we can write the hidden layers in our two-layer network as:"),
-        E("deep_networks", "two layers: hidden layers"),
+        E("deep_networks", "two layers: hidden layers",
+          defines=(r"\mathbf{h}_{1}", r"\mathbf{h}_{2}"), uses=(r"\boldsymbol\Omega_{0} \mathbf{x}",)),
         T("And the output as:"),
-        E("deep_networks", "two layers: output"),
+        E("deep_networks", "two layers: output",
+          defines=(r"\mathbf{y}",), uses=(r"\boldsymbol\Omega_{2} \mathbf{h}_{2}",)),
         BREAK,
         T("We write this even more compactly as:"),
-        E("deep_networks", "two layers: nested"),
+        E("deep_networks", "two layers: nested",
+          defines=(r"\mathbf{y}",), uses=(r"\boldsymbol\Omega_{1} \mathrm{ReLU}[\boldsymbol\beta_{0}",)),
         T("GPUs are highly optimized for doing matrix operations in parallel. This is why they are so "
           "effective at speeding up the computations needed to do deep learning."))),
     Slide("In general, deep networks can handle any number of inputs, outputs, layers and hidden units", body=(
         T("In general, we would express a network as:"),
-        E("deep_networks", "general"))),
+        E("deep_networks", "general", defines=(r"\mathbf{h}_{1}", r"\mathbf{h}_{3}", r"\mathbf{y}")))),
     Slide("Deep networks – Parameter counts and number of linear regions", body=(
         T("A network with one input, $K$ layers and $D$ ($>2$) hidden units in every layer would have a "
           "parameter count of"),
-        E("counts_regions", "parameters", steps=(2, 3)),
+        E("counts_regions", "parameters", steps=(2, 3), defines=(r"N_{\phi}",), uses=("3 D + 1",)),
         T("Such a network could create a function with"),
-        E("counts_regions", "regions", steps=(4, 5)),
+        E("counts_regions", "regions", steps=(4, 5), defines=("N_{r}",), uses=("(D + 1)^{K",)),
         T("linear regions."),
         BREAK,
         T("The parameter count, derived and checked:"),
-        E("counts_regions", "parameters", gap=False),
+        E("counts_regions", "parameters", gap=False, defines=(r"N_{\phi}",)),
         BREAK,
         T("The number of linear regions, derived and checked:"),
-        E("counts_regions", "regions", gap=False),
+        E("counts_regions", "regions", gap=False, defines=("N_{r}",), uses=(r"\binom",)),
         BREAK,
         F("counts_regions", "regions_vs_parameters", 0.8))),
     Slide("Reflection: Why choose deep networks when the universal approximation theorem holds for shallow "
@@ -233,31 +247,35 @@ LECTURE: tuple[Slide, ...] = (
           "thinking of the model as directly predicting an output $y$ given an input $x$, we shift "
           "perspective, and treat the model as predicting a conditional distribution over possible outputs, "
           "given the input (here a normal distribution):"),
-        E("losses", "normal: distribution and link", steps=(0, 2)),
+        E("losses", "normal: distribution and link", steps=(0, 2),
+          defines=(r"Pr(y \mid \boldsymbol\theta)",), uses=(r"\sigma^{2}",)),
         BREAK,
         T("Given this perspective, we want the loss function to encourage a high probability for the "
           "training outputs, i.e., we maximize across all samples"),
-        E("losses", "normal: likelihood", steps=(0, 1)),
+        E("losses", "normal: likelihood", steps=(0, 1),
+          defines=(r"Pr(y_1, \dots, y_I \mid \mathbf{x}_1, \dots, \mathbf{x}_I)",)),
         BREAK,
         F("losses", "losses_normal", 0.75))),
     Slide("The maximum likelihood approach – Predicting distribution parameters", body=(
         T("Under this framework, we set the network to predict the parameters of the conditional "
           "distribution, i.e., we set"),
-        E("losses", "normal: distribution and link", steps=(2, 3)),
+        E("losses", "normal: distribution and link", steps=(2, 3), defines=(r"\mu",)),
         BREAK,
         T("For the conditional distribution"),
-        E("losses", "normal: distribution and link", steps=(0, 2), gap=False),
+        E("losses", "normal: distribution and link", steps=(0, 2), gap=False,
+          defines=(r"Pr(y \mid \boldsymbol\theta)",), uses=(r"\sigma^{2}",)),
         BREAK,
         T("We then find model parameters that maximize"),
-        E("losses", "normal: likelihood", steps=(0, 1)))),
+        E("losses", "normal: likelihood", steps=(0, 1),
+          defines=(r"Pr(y_1, \dots, y_I \mid \mathbf{x}_1, \dots, \mathbf{x}_I)",)))),
     Slide("The maximum likelihood approach – Negative log-likelihood", body=(
         T("Since the probabilities in the maximum likelihood criterion often become small, and thus their "
           "product can become hard to represent with finite precision arithmetic in computers, we take the "
           "logarithm of the previous expression. Additionally, since model fitting is framed as a "
           "minimization problem by convention, we multiply by negative one. Thus, we get"),
-        E("losses", "normal: likelihood", steps=(1, 3)),
+        E("losses", "normal: likelihood", steps=(1, 3), defines=(r"L[\boldsymbol\phi]",), uses=(r"\log",)),
         BREAK,
-        E("losses", "normal: likelihood", steps=(3, 5), gap=False))),
+        E("losses", "normal: likelihood", steps=(3, 5), gap=False, defines=(r"L[\boldsymbol\phi]",)))),
     Slide("The maximum likelihood approach – A recipe for creating loss functions", body=(
         T("1. Define a suitable probability distribution over the output space;\n"
           "2. Set the model to predict the parameters of this distribution;\n"
@@ -265,31 +283,35 @@ LECTURE: tuple[Slide, ...] = (
           "loss function"),
         BREAK,
         T("For predicting on a new sample $x$, we either return the full distribution, or its maximum:"),
-        E("losses", "normal: prediction", steps=(0, 3)))),
+        E("losses", "normal: prediction", steps=(0, 3),
+          defines=(r"\max_y Pr(y \mid \boldsymbol\theta)",), uses=(r"\frac{\partial}{\partial y}",)))),
     Slide("Example: Binary classification – The output space", body=(
         T("In binary classification, we try to predict whether an input belongs to one of two classes. Our "
           "output space can therefore be defined as $y \\in \\{0, 1\\}$. To construct a loss function for "
           "this problem, we begin by defining a suitable probability distribution over the output space. "
           "The most natural choice for binary classification is the Bernoulli distribution:"),
-        E("losses", "bernoulli: distribution and link", steps=(0, 2)))),
+        E("losses", "bernoulli: distribution and link", steps=(0, 2),
+          defines=(r"Pr(y \mid \boldsymbol\theta)",), uses=(r"\lambda",)))),
     Slide("Example: Binary classification – The sigmoid function", body=(
         T("To ensure that our network output can describe such a probability, we need to force it to be "
           "between 0 and 1. To this end, we employ the sigmoid function:"),
-        E("losses", "bernoulli: distribution and link", steps=(3, 5)),
-        E("activations", "sigmoid", gap=False),
+        E("losses", "bernoulli: distribution and link", steps=(3, 5), defines=(r"\lambda",), uses=(r"\mathrm{sig}",)),
+        E("activations", "sigmoid", gap=False, defines=(r"\mathrm{sig}[z]",)),
         BREAK,
         F("losses", "losses_bernoulli", 0.7))),
     Slide("Example: Binary classification – The loss function", body=(
         T("We can rewrite the Bernoulli probability distribution as"),
-        E("losses", "bernoulli: distribution and link", steps=(1, 2)),
+        E("losses", "bernoulli: distribution and link", steps=(1, 2),
+          defines=(r"Pr(y \mid \boldsymbol\theta)",), uses=("^{y}",)),
         T("With this rewrite, we can define the likelihood as"),
-        E("losses", "bernoulli: likelihood", steps=(0, 2)),
+        E("losses", "bernoulli: likelihood", steps=(0, 2),
+          defines=(r"Pr(y_1, \dots, y_I \mid \mathbf{x}_1, \dots, \mathbf{x}_I)",)),
         BREAK,
         T("Finally, we take the negative logarithm to obtain the negative log-likelihood:"),
-        E("losses", "bernoulli: likelihood", steps=(2, 6)),
+        E("losses", "bernoulli: likelihood", steps=(2, 6), defines=(r"L[\boldsymbol\phi]",), uses=(r"\log",)),
         BREAK,
         T("Per sample, in a form that can be computed for any network output $f$:"),
-        E("losses", "bernoulli: per-sample loss", gap=False))),
+        E("losses", "bernoulli: per-sample loss", gap=False, defines=(r"\ell_i",), uses=(r"\mathrm{softplus}",)))),
     Slide("Fitting models – Gradient descent", body=(
         T("We have defined the loss function, and now need to find the parameter values that minimize it. "
           "Gradient descent is an optimization algorithm that uses the gradient of the loss function to "
@@ -298,16 +320,16 @@ LECTURE: tuple[Slide, ...] = (
     Slide("Gradient descent – The algorithm", body=(
         T("The gradient descent algorithm has two simple steps:\n"
           "1. Compute the gradient of the loss w.r.t. its parameters:"),
-        E("gradient_descent", "gradient"),
+        E("gradient_descent", "gradient", defines=(r"\frac{\partial L}{\partial \boldsymbol\phi}",), uses=(r"\sum",)),
         T("2. Update the parameter values:"),
-        E("gradient_descent", "update"),
+        E("gradient_descent", "update", uses=(r"- \alpha",)),
         T("Here, $\\alpha$ determines the rate of change, and is typically called the learning rate."),
         BREAK,
         T("For 1-D linear regression, $y = \\phi_0 + \\phi_1 x$ with the least-squares loss, every step is exact:"),
-        E("gradient_descent", "descent", steps=(0, 4), gap=False),
+        E("gradient_descent", "descent", steps=(0, 4), gap=False, uses=(r"\frac{\partial L}{\partial \phi_0}",)),
         BREAK,
         T("The first iterates, from $\\boldsymbol\\phi^{[0]}$:"),
-        E("gradient_descent", "descent", steps=(4, 10), gap=False))),
+        E("gradient_descent", "descent", steps=(4, 10), gap=False, defines=(r"\phi_0^{[0]}", r"\phi_1^{[2]}")))),
     Slide("Stochastic gradient descent – Introducing noise to the optimization algorithm", body=(
         T("Stochastic gradient descent (SGD) follows a noisy version of the gradient: each step sees only "
           "part of the training data. The loss of each batch (grey) scatters around the loss of each "
@@ -316,11 +338,11 @@ LECTURE: tuple[Slide, ...] = (
     Slide("SGD – Training on random mini-batches at each step", body=(
         T("In general, our loss functions can be thought of as a sum of loss terms for each training sample "
           "(here the binary classification loss of a 1-3-1 network):"),
-        E("losses", "network loss"),
+        E("losses", "network loss", defines=(r"L[\boldsymbol\phi]", r"\ell_i")),
         T("In regular gradient descent, we include all of these terms in the computation of the gradient. "
           "In SGD, we introduce randomness by only computing the gradient for a random subset of the samples "
           "at each step:"),
-        E("sgd", "update"))),
+        E("sgd", "update", uses=(r"\mathcal{B}_t",)))),
     Slide("Batches, epochs, monitoring and checkpointing", body=(
         T("The subset of training samples that we use for each update is called a batch. The number of "
           "elements in the batches can vary from one to the entire training set, in which case we are back "
@@ -339,13 +361,15 @@ LECTURE: tuple[Slide, ...] = (
           "applying the chain rule."),
         BREAK,
         T("The forward pass of a small example, storing every intermediate:"),
-        E("backprop", "forward", gap=False),
+        E("backprop", "forward", gap=False, defines=("f_{0}", r"\ell")),
         BREAK,
         T("The backward pass, from the loss back to the first layer:"),
-        E("backprop", "backward", gap=False),
+        E("backprop", "backward", gap=False,
+          defines=(r"\frac{\partial \ell}{\partial f_{3}}", r"\frac{\partial \ell}{\partial \omega_{0}}")),
         BREAK,
         T("For a deep network, layer by layer:"),
-        E("backprop", "matrix", gap=False),
+        E("backprop", "matrix", gap=False,
+          defines=(r"\mathbf{f}_{0}", r"\frac{\partial \ell}{\partial \boldsymbol\beta_{k}}")),
         BREAK,
         F("backprop", "backprop_tangents", 0.7))),
     Slide("Specialized architectures – Modifications to deal with complex inputs, etc.", body=(

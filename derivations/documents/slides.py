@@ -31,10 +31,11 @@ from derivations.topics.topic import run_topics
 from derivations.tex import OutputFolder, compile_pdf
 from derivations.documents.deck import Deck, preamble
 from derivations.topics.topic import Display, TopicResult, record, record_ids
+from derivations.checks.evidence import evidence_summary
 from derivations.checks.records import assign_ids as assign_topic_ids, tag_line
 
 __all__ = ["SlidesResult", "build_slides", "slides_document", "select_slides", "assign_ids", "evidence_tag",
-           "overfull_boxes"]
+           "overfull_boxes", "concept_check", "printed_sides"]
 
 #: Steps of a derivation per displayed block on a slide (a block never breaks across pages).
 STEPS_PER_BLOCK = 3
@@ -220,6 +221,50 @@ def _text(text: str) -> str:
     return "\n".join(out)
 
 
+def _normal(tex: str) -> str:
+    r"""LaTeX compared as printed: no ``\left``/``\right`` or spaces, one-letter scripts
+    braced (``y_1`` is ``y_{1}``), ``\Pr``, ``\mathrm{Pr}`` and ``\operatorname{Pr}`` as ``Pr``.
+
+    >>> _normal(r"\max_y \Pr(y_1 \mid x)"), _normal(r"\mathrm{ReLU}\left[z\right]"), _normal(r"{\Delta}_{d}")
+    ('\\max_{y}Pr(y_{1}\\midx)', '\\mathrm{ReLU}[z]', '\\Delta_{d}')
+    """
+    tex = re.sub(r"\\(?:mathrm|operatorname)\{Pr\}|\\Pr(?![a-zA-Z])", "Pr", tex)
+    tex = re.sub(r"\\(?:left|right)(?![a-zA-Z])", "", tex)
+    tex = re.sub(r"\s+", "", tex)
+    tex = re.sub(r"\{(\\?[A-Za-z]+)\}(?=[_^])", r"\1", tex)  # an IndexedBase's braces: {\Delta}_{d}
+    return re.sub(r"([_^])([A-Za-z0-9])", r"\1{\2}", tex)
+
+
+def printed_sides(tex: str) -> list[str]:
+    r"""The left-hand sides a printed display defines: of every ``align`` row ``lhs &= ..``
+    (continuation rows ``&= ..`` and notes ``&\qquad ..`` have none), or of a one-line
+    ``\[ lhs = .. \]``.
+
+    >>> printed_sides("\\begin{align*}\nh_{1} &= x\\\\\n&= 2\\\\\ny &= h_{1}\n\\end{align*}")
+    ['h_{1}', 'y']
+    >>> printed_sides(r"\[ y = \begin{cases} x & x > 0 \end{cases} \]")
+    ['y']
+    """
+    body = tex.strip()
+    if body.startswith("\\[") and body.endswith("\\]"):
+        head = body[2:-2].split("=", 1)
+        return [head[0].strip()] if len(head) == 2 and head[0].strip() else []
+    rows = re.sub(r"\\(?:begin|end)\{align(?:at)?\*?\}(?:\{\d+\})?", "", body).split("\\\\")
+    return [row.split("&=", 1)[0].strip() for row in rows if "&=" in row and row.split("&=", 1)[0].strip()]
+
+
+def concept_check(item: Eq, blocks: list[str], title: str) -> tuple[bool, str]:
+    """Whether the printed ``blocks`` of a slide's equation show what the slide promises
+    (``item.defines``: left-hand sides printed; ``item.uses``: contained), and what is missing."""
+    sides = {_normal(side) for tex in blocks for side in printed_sides(tex)}
+    text = _normal("\n".join(blocks))
+    missing = [f"no left-hand side {d}" for d in item.defines if _normal(d) not in sides]
+    missing += [f"no {u}" for u in item.uses if _normal(u) not in text]
+    if not item.defines and not item.uses:
+        missing.append(f"the slide {title!r} does not say what its equation {item.topic}/{item.display} shows")
+    return not missing, "; ".join(missing)
+
+
 def _frame(slide: Slide, topics: dict[str, TopicResult], missing: list[dict]) -> str:
     lines = ["\\begin{frame}[allowframebreaks]", f"\\frametitle{{{slide.title}}}"]
     if slide.subtitle:
@@ -239,14 +284,29 @@ def _frame(slide: Slide, topics: dict[str, TopicResult], missing: list[dict]) ->
                 continue
             display = topics[item.topic].displays.get(item.display)
             if display is None:  # a topic that crashed, or a renamed display: a failed record, marked
+                number = sum(r.get("kind") == "slides" for r in missing) + 1
                 rec = record(f"slide {slide.title!r}: equation {item.topic}/{item.display} is missing", "slides",
-                             float("inf"), False, "lookup", id=f"slides.missing.{len(missing) + 1}", topic="slides")
+                             float("inf"), False, "lookup", id=f"slides.missing.{number}", topic="slides")
                 missing.append(rec)
                 lines.append(f"% check: {rec['id']}\n\\textbf{{MISSING EQUATION}} ({item.topic}: "
                              f"{item.display.replace('_', ' ')})")
                 continue
-            for tex, records in _blocks(display, item.steps):
+            blocks = _blocks(display, item.steps)
+            shows, lacking = concept_check(item, [tex for tex, _ in blocks], slide.title)
+            what = ", ".join(item.defines + item.uses) or "nothing said"
+            concept = record(f"slide {slide.title!r}: {item.topic}/{item.display}"
+                             + (f" steps {item.steps[0] + 1}-{item.steps[1]}" if item.steps else "")
+                             + f" shows {what}", "slide-concept", 0.0 if shows else float("inf"), shows,
+                             "slide equations read back for the concepts their slides name",
+                             id=f"slides.concept.{sum(r.get('kind') == 'slide-concept' for r in missing) + 1}",
+                             topic="slides", **({"detail": lacking} if lacking else {}))
+            missing.append(concept)
+            for k, (tex, records) in enumerate(blocks):
                 tag, mark = evidence_tag(records)
+                if k == 0:  # the first block's tag names the slide's concept check too
+                    tag = tag_line(records + [concept])
+                    if not shows:
+                        mark = r"\textbf{CHECK FAILED}: " + concept["id"].replace("_", r"\_")
                 # a reason wraps in its own box; the block and its mark stay on one page
                 tex = tex.replace(r"&\qquad\text{\footnotesize(", r"&\qquad\parbox[t]{0.5\textwidth}{\raggedright"
                                                                   r"\footnotesize(")
@@ -264,22 +324,19 @@ def _summary_frame(topics: list[TopicResult], records: list[dict], shown: int) -
         rows.append(f"{t.title} & {sum(r['passed'] for r in checks)} / {len(checks)} & {definitions} \\\\")
     checks = [r for r in records if r.get("method") != "definition"]
     failed = [r for r in checks if not r["passed"]]
-    methods = {"symbolic": 0, "numeric": 0, "other": 0}
-    for r in checks:
-        m = r.get("method", "")
-        methods["symbolic" if m.startswith("symbolic") else "numeric" if m.startswith("numeric") else "other"] += 1
     status = (f"All {len(checks)} checks passed." if not failed
               else f"\\textbf{{{len(failed)} of {len(checks)} checks FAILED}}: "
-                   + "; ".join(r.get("id", "?") for r in failed[:6]) + ".")
+                   + "; ".join(r.get("id", "?") for r in failed[:6]).replace("_", r"\_") + ".")
     return rf"""\begin{{frame}}
 \frametitle{{Verification}}
 {{\small {status} Each of the {shown} equations on these slides is marked $\checkmark$ when every check
 behind it passed, or ``definition'' when it states one; \texttt{{slides.tex}} names the checks beside each
-(\texttt{{\% check:}} lines, the ids of \texttt{{verification.json}}). Of the checks, {methods['symbolic']} were proven by SymPy, {methods['numeric']} checked
-with 50-digit arithmetic at random points, {methods['other']} checked against the PyTorch twin
-(float64), by exact counts or on grids; {len(records) - len(checks)} steps are definitions, stated, not proven.\par}}
-\medskip
-\centering\scriptsize
+(\texttt{{\% check:}} lines, the ids of \texttt{{verification.json}}). {evidence_summary(records)}\par}}
+\end{{frame}}
+
+\begin{{frame}}
+\frametitle{{Verification by topic}}
+\centering\small
 \begin{{tabular}}{{@{{}}lrr@{{}}}}
 \toprule
 topic & checks passed & definitions \\
@@ -292,7 +349,8 @@ topic & checks passed & definitions \\
 
 def slides_document(slides: Sequence[Slide], topics: dict[str, TopicResult], records: list[dict],
                     deck: Deck | None = None) -> tuple[str, list[dict]]:
-    """The Beamer source, and the failed records of equations that could not be found."""
+    """The Beamer source, and the slides' own records: one per equation, that it shows what
+    its slide says (:func:`concept_check`), and a failed one per equation that could not be found."""
     missing: list[dict] = []
     body = [preamble(deck or Deck())]
     section = ""

@@ -60,7 +60,7 @@ def deck(tmp_path_factory):
 def test_every_lecture_title_once_in_order(deck):
     out, result = deck
     titles = [t for t, _ in _frames((out / "slides.tex").read_text())]
-    assert titles[:-1] == [s.title for s in LECTURE] and titles[-1] == "Verification"
+    assert titles[:-2] == [s.title for s in LECTURE] and titles[-2:] == ["Verification", "Verification by topic"]
     assert len(set(titles)) == len(titles)
     normal = [_normal(t) for t in titles]
     positions = [next(i for i, t in enumerate(normal) if t.startswith(_normal(want))) for want in ISSUE_TITLES]
@@ -120,9 +120,10 @@ def test_slides_compile_without_errors_or_overfull_boxes(deck):
 
 def _topic(passed: bool = True) -> TopicResult:
     checks = [record("y equals the twin", "symbolic-vs-torch", 0.0 if passed else 0.5, passed, "float64", id="shallow.1")]
-    display = Display("\\begin{align*}\ny &= \\phi_0\n\\end{align*}", checks)
+    hidden = Display("\\begin{align*}\nh_{1} &= \\theta_{11} x\\\\\nh_{2} &= 0\\\\\nh_{3} &= 0\n\\end{align*}", checks)
+    output = Display("\\begin{align*}\ny &= \\phi_{3} h_{3}\n\\end{align*}", checks)
     return TopicResult("shallow", "Shallow neural networks", "", [], checks,
-                       {"network: hidden units": display, "network: output": display})
+                       {"network: hidden units": hidden, "network: output": output})
 
 
 def test_a_failed_check_is_marked_on_its_slide():
@@ -183,3 +184,56 @@ def test_a_slide_shows_a_small_mark_and_keeps_the_ids_in_the_source():
     failed = [dict(passed[0]), dict(passed[1], passed=False)]
     tag, mark = evidence_tag(failed)
     assert mark.startswith(r"\textbf{CHECK FAILED}") and "t.b" in mark and "t.a" not in mark
+
+
+def test_every_slide_equation_says_what_it_shows():
+    for slide in LECTURE:
+        for item in slide.body:
+            if isinstance(item, Eq):
+                assert item.defines or item.uses, (slide.title, item.topic, item.display)
+
+
+@pytest.mark.slow
+def test_every_slide_equation_shows_its_slides_concept(deck):
+    out, result = deck
+    records = json.loads((out / "verification.json").read_text())
+    concepts = [r for r in records if r["kind"] == "slide-concept"]
+    shown = sum(isinstance(item, Eq) for slide in LECTURE for item in slide.body)
+    assert len(concepts) == shown and all(r["passed"] for r in concepts), [r for r in concepts if not r["passed"]]
+
+
+def _swapped(slide, a: str, b: str):
+    """``slide`` with the displays ``a`` and ``b`` of its equations swapped (a slip in the mapping)."""
+    from dataclasses import replace
+
+    body = tuple(replace(i, display={a: b, b: a}.get(i.display, i.display)) if isinstance(i, Eq) else i
+                 for i in slide.body)
+    return replace(slide, body=body)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("title, a, b", [
+    ("Reflection: What happens", "two inputs: hidden units", "two outputs: hidden units"),
+    ("Increasing model complexity", "network: hidden units", "network: output"),
+    ("Digression: Matrix notation", "two layers: hidden layers", "two layers: nested"),
+])
+def test_a_swapped_slide_equation_fails_its_concept_check(deck, title, a, b):
+    _, result = deck
+    slide = next(s for s in LECTURE if s.title.startswith(title))
+    by_slug = {t.slug: t for t in result.topics}
+    tex, own = slides_document([_swapped(slide, a, b)], by_slug, result.records)
+    assert any(r["kind"] == "slide-concept" and not r["passed"] for r in own) and "CHECK FAILED" in tex
+    tex, own = slides_document([slide], by_slug, result.records)
+    assert all(r["passed"] for r in own) and "CHECK FAILED" not in tex
+
+
+@pytest.mark.slow
+def test_a_shifted_slice_of_steps_fails_its_concept_check(deck):
+    from dataclasses import replace
+
+    _, result = deck
+    slide = next(s for s in LECTURE if any(isinstance(i, Eq) and i.steps == (3, 5) and i.topic == "deep_networks"
+                                           for i in s.body))
+    body = tuple(replace(i, steps=(0, 1)) if isinstance(i, Eq) and i.steps == (3, 5) else i for i in slide.body)
+    _, own = slides_document([replace(slide, body=body)], {t.slug: t for t in result.topics}, result.records)
+    assert [r["passed"] for r in own if r["kind"] == "slide-concept"] == [False]
