@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write web pages DIR/html/ (offline, MathML, interactive figures)")
     parser.add_argument("--paper", default="a4", choices=["a4", "letter"],
                         help="paper size of notes.pdf (default a4)")
+    parser.add_argument("--no-appendix", action="store_true",
+                        help="leave the verification tables out of notes.pdf: write them to verification.tex "
+                             "(and verification.pdf) instead, so that a handout ends with the lecture")
     parser.add_argument("--no-cache", action="store_true",
                         help="rebuild every topic and the PDF (default: reuse what DIR/.cache holds for the "
                              "topics and the PDF whose sources did not change)")
@@ -40,13 +43,15 @@ def run(args: argparse.Namespace) -> int:
     folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
     with held_progress() as say:  # progress reaches stderr only if the notes were written
         result = build_notes(folder, topics, device=device, pdf=not args.no_pdf, progress=say, html=args.html,
-                             cache=not args.no_cache, paper=args.paper)
+                             cache=not args.no_cache, paper=args.paper,
+                             appendix=not args.no_appendix)
     failed = [r for r in result.records if not r["passed"]]
     definitions = sum(1 for r in result.records if r.get("method") == "definition")
     print(f"notes: {len(result.topics)} topics, {len(result.records) - definitions} checks "
           f"(+{definitions} definitions), {len(failed)} failed, "
           f"{result.seconds:.1f} s; wrote {result.out / 'notes.tex'}"
-          + (f" and {result.pdf}" if result.pdf else "") + (f"; web pages {result.html}" if result.html else ""))
+          + (f" and {result.pdf}" if result.pdf else "")
+          + (f" and {result.verification_pdf}" if result.verification_pdf else "") + (f"; web pages {result.html}" if result.html else ""))
     for r in failed:
         print(f"FAILED: {r['name']} (max error {r['max_error']:.3g})")
     return 1 if failed else 0

@@ -1,10 +1,12 @@
 """The notes builder: every lecture topic, in the lecture's order, into one LaTeX document.
 
-    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...] [--html]
+    deepderive notes --out DIR [--device auto|cpu|cuda] [--no-pdf] [--topics T,...] [--html] [--no-appendix]
 
 Writes ``DIR/notes.tex``, ``DIR/figures/``, ``DIR/verification.json`` (a list of checks,
 each with ``name``, ``kind``, ``max_error``, ``passed``) and, when ``pdflatex`` is on the
-PATH, ``DIR/notes.pdf``; with ``--html`` also the web pages ``DIR/html/``
+PATH, ``DIR/notes.pdf``; with ``--no-appendix`` the verification tables are not the notes'
+last section but a document of their own, ``DIR/verification.tex`` (and ``.pdf``), so that a
+handout ends with the lecture; with ``--html`` also the web pages ``DIR/html/``
 (:mod:`derivations.documents.web.site`). Any failed check is marked in the notes and makes the command
 exit 1.
 """
@@ -27,7 +29,8 @@ from derivations.tex import PDFLATEX_HINT, OutputFolder, compile_pdf, escape
 from derivations.topics.topic import TopicResult, run_topics
 from derivations.checks.evidence import evidence_summary
 
-__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document", "compile_pdf"]
+__all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document",
+           "verification_document", "compile_pdf"]
 
 @dataclass
 class NotesResult:
@@ -36,6 +39,7 @@ class NotesResult:
     records: list[dict] = field(default_factory=list)
     pdf: Path | None = None
     html: Path | None = None
+    verification_pdf: Path | None = None
     seconds: float = 0.0
 
     @property
@@ -52,10 +56,12 @@ def build_notes(
     html: bool = False,
     cache: bool = False,
     paper: str = "a4",
+    appendix: bool = True,
 ) -> NotesResult:
     """Run the topics, write notes.tex, verification.json, (with pdflatex) notes.pdf and
     (with ``html``) the web pages ``html/index.html``. ``cache``: reuse the topics' stored
-    results and the PDF when nothing they depend on changed (``OUT/.cache``)."""
+    results and the PDF when nothing they depend on changed (``OUT/.cache``); ``appendix``
+    False: the verification tables go to verification.tex/.pdf instead of the notes' end."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
@@ -63,7 +69,9 @@ def build_notes(
     result = NotesResult(out)
     start = time.perf_counter()
     result.topics, result.records = run_topics(folder, topics, device, say, svg=html, cache=cache)
-    folder.write_text("notes.tex", latex_document(result.topics, result.records, paper))
+    folder.write_text("notes.tex", latex_document(result.topics, result.records, paper, appendix))
+    if not appendix:
+        folder.write_text("verification.tex", verification_document(result.topics, result.records, paper))
     if pdf:
         if shutil.which("pdflatex"):
             pdf_key = _pdf_key(out) if cache else None
@@ -75,6 +83,9 @@ def build_notes(
                 if pdf_key is not None:
                     _pdf_store(folder, pdf_key)
                 say(f"wrote {result.pdf}")
+            if not appendix:  # the tables alone: a few seconds, not cached
+                result.verification_pdf = compile_pdf(out / "verification.tex", folder)
+                say(f"wrote {result.verification_pdf}")
         else:
             say(PDFLATEX_HINT)
     if html:
@@ -219,30 +230,50 @@ def _shorten(name: str, limit: int = 140) -> str:
 PAPERS = {"a4": "a4paper", "letter": "letterpaper"}
 
 
-def latex_document(topics: list[TopicResult], records: list[dict], paper: str = "a4") -> str:
-    """The whole notes document: preamble, contents, every topic, the verification tables;
-    ``paper`` one of :data:`PAPERS` (A4 by default, as outside North America)."""
+def _preamble(paper: str) -> str:
     if paper not in PAPERS:
         raise ValueError(f"--paper must be one of {', '.join(PAPERS)}, got {paper!r}")
+    return PREAMBLE.replace(r"\documentclass[11pt]{article}", rf"\documentclass[11pt,{PAPERS[paper]}]{{article}}", 1)
+
+
+def latex_document(topics: list[TopicResult], records: list[dict], paper: str = "a4", appendix: bool = True) -> str:
+    """The whole notes document: preamble, contents, every topic, the verification tables
+    (``appendix`` False: a pointer to verification.pdf instead, :func:`verification_document`);
+    ``paper`` one of :data:`PAPERS` (A4 by default, as outside North America)."""
+    preamble = _preamble(paper)
+    where = "the Verification section" if appendix else r"\texttt{verification.pdf}"
     failed = [r for r in records if not r["passed"]]
     definitions = sum(1 for r in records if r.get("method") == "definition")
     checked = len(records) - definitions
     status = (rf"All {checked} checks passed" if not failed
-              else rf"\textbf{{{len(failed)} of {checked} checks FAILED}} (see the Verification section)")
+              else rf"\textbf{{{len(failed)} of {checked} checks FAILED}} (see {where})")
     status += f" ({definitions} more records are definitions)." if definitions else "."
     intro = (r"\noindent These notes follow the lecture on deep learning: shallow networks, activation functions, "
              r"linear regions, deep networks, loss functions from maximum likelihood, gradient descent, stochastic "
              r"gradient descent and backpropagation. Every equation was derived by SymPy, and each is tagged with "
-             r"the checks behind it (the Verification section lists them, with their method). "
+             rf"the checks behind it ({where} lists them, with their method). "
              + evidence_summary(records) + " " + status)
-    preamble = PREAMBLE.replace(r"\documentclass[11pt]{article}", rf"\documentclass[11pt,{PAPERS[paper]}]{{article}}", 1)
     body = [preamble, intro, r"\tableofcontents", r"\clearpage"]
     for topic in topics:
         body.append(topic.latex)
         body.append(r"\clearpage")
-    body.append(verification_tables(records, {t.slug: t.title for t in topics}))
+    if appendix:
+        body.append(verification_tables(records, {t.slug: t.title for t in topics}))
+    else:
+        body.append(r"\section*{Verification}" "\n" rf"The {checked} checks behind these notes, with their method "
+                    r"and largest error, are listed in \texttt{verification.pdf} (and, one record per check, in "
+                    r"\texttt{verification.json}); the ids in the \texttt{\% check:} lines of \texttt{notes.tex} "
+                    r"name them.")
     body.append(r"\end{document}")
     return "\n\n".join(body) + "\n"
+
+
+def verification_document(topics: list[TopicResult], records: list[dict], paper: str = "a4") -> str:
+    """The verification tables as a document of their own (``notes --no-appendix``)."""
+    preamble = _preamble(paper).replace(r"{\LARGE Deep learning: derivations, checked\par}",
+                                        r"{\LARGE Deep learning: the checks behind the notes\par}", 1)
+    return "\n\n".join([preamble, verification_tables(records, {t.slug: t.title for t in topics}),
+                         r"\end{document}"]) + "\n"
 
 
 def overfull_boxes(log_text: str, tolerance_pt: float = 2.0) -> list[str]:

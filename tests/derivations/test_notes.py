@@ -212,3 +212,34 @@ def test_paper_size_is_a4_unless_letter_is_asked_for():
     assert latex_document([], [], paper="letter").startswith("\\documentclass[11pt,letterpaper]{article}")
     with pytest.raises(ValueError, match="--paper must be one of a4, letter"):
         latex_document([], [], paper="a3")
+
+
+def test_no_appendix_moves_the_verification_tables_to_a_document_of_their_own(tmp_path):
+    from derivations.documents.notes import latex_document, verification_document
+
+    from derivations.topics.topic import TopicContext
+
+    shallow = derivations.topics.shallow.build(TopicContext(tmp_path))
+    records = shallow.records
+    with_tables = latex_document([shallow], records)
+    handout = latex_document([shallow], records, appendix=False)
+    tables = verification_document([shallow], records)
+    row = "check & method & largest error & passed"
+    assert row in with_tables and row not in handout and row in tables
+    assert "verification.pdf" in handout and "the Verification section lists them" in with_tables
+    assert handout.count(r"\end{document}") == tables.count(r"\end{document}") == 1
+
+
+@pytest.mark.skipif(not HAVE_PDFLATEX, reason="needs pdflatex")
+def test_no_appendix_writes_verification_pdf_and_a_shorter_handout(tmp_path, capsys):
+    assert main(["notes", "--topics", "shallow", "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+    assert main(["notes", "--topics", "shallow", "--out", str(tmp_path / "b"), "--no-appendix", "--no-cache"]) == 0
+    assert "verification.pdf" in capsys.readouterr().out
+    assert not (tmp_path / "a" / "verification.pdf").exists() and (tmp_path / "b" / "verification.pdf").is_file()
+
+    def text(path):
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+
+    header = "largest error"  # the tables' column head
+    assert header in text(tmp_path / "a" / "notes.pdf") and header not in text(tmp_path / "b" / "notes.pdf")
+    assert header in text(tmp_path / "b" / "verification.pdf")
