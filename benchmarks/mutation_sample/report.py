@@ -26,6 +26,7 @@ Excerpts already in an earlier ``mutation_sample.json`` are kept when ``--keep``
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime as dt
 import difflib
 import json
@@ -59,9 +60,42 @@ def outcome(row: dict) -> str:
 
 def changed_lines(diff: str) -> tuple[list[str], list[str]]:
     """The ``-`` and ``+`` lines of a unified diff, headers dropped."""
-    lines = [line for line in (diff or "").splitlines() if not line.startswith(("+++", "---"))]
+    lines = [line for line in (diff or "").splitlines()
+             if not line.startswith(("+++", "---")) and line[1:].strip()]
     return ([line[1:].strip() for line in lines if line.startswith("-")],
             [line[1:].strip() for line in lines if line.startswith("+")])
+
+
+def in_postponed_annotation(tree: Path, module: str, row: int, col: int) -> bool:
+    """Whether (row, col) lies in a type annotation of a module that postpones their
+    evaluation (``from __future__ import annotations``): such a mutant is equivalent."""
+    try:
+        text = subprocess.run(["git", "-C", str(tree), "show", f"HEAD:{module}"], capture_output=True,
+                              text=True, check=True).stdout
+        module_ast = ast.parse(text)
+    except (OSError, subprocess.CalledProcessError, SyntaxError):
+        return False
+    if not any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
+               and any(alias.name == "annotations" for alias in node.names) for node in module_ast.body):
+        return False
+    annotations = []
+    for node in ast.walk(module_ast):
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            annotations.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+            annotations.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+    return any((a.lineno, a.col_offset) <= (row, col) < (a.end_lineno, a.end_col_offset) for a in annotations)
+
+
+#: The order in which changed outputs are shown: what a student reads first.
+SHOW_FIRST = ("notes/notes.tex", "slides/slides.tex", "notes/html/", "exercises/sheets/",
+              "exercises/solutions/", "exercises/answers.json")
+
+
+def show_order(name: str) -> tuple[int, str]:
+    return next((i for i, prefix in enumerate(SHOW_FIRST) if name.startswith(prefix)), len(SHOW_FIRST)), name
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -70,7 +104,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def excerpt(before: Path, after: Path, limit: int = 14, width: int = 180) -> str:
+def excerpt(before: Path, after: Path, limit: int = 10, width: int = 180) -> str:
     """The first ``limit`` changed lines of ``before`` -> ``after`` (unified, no context)."""
     old = before.read_text(errors="replace").splitlines() if before.exists() else []
     new = after.read_text(errors="replace").splitlines() if after.exists() else []
@@ -94,7 +128,7 @@ def load(session: Path) -> list[dict]:
     db.row_factory = sqlite3.Row
     rows = db.execute(
         "SELECT s.job_id, s.module_path, s.operator_name, s.occurrence, s.start_pos_row,"
-        " s.end_pos_row, s.definition_name, r.worker_outcome, r.test_outcome, r.output, r.diff"
+        " s.start_pos_col, s.end_pos_row, s.definition_name, r.worker_outcome, r.test_outcome, r.output, r.diff"
         " FROM mutation_specs s LEFT JOIN work_results r ON r.job_id = s.job_id"
         " ORDER BY s.module_path, s.start_pos_row, s.operator_name").fetchall()
     return [dict(row) for row in rows]
@@ -150,12 +184,16 @@ def main(argv: list[str] | None = None) -> int:
                 if changed:
                     item["triage"] = "printed change"
                     if args.keep and args.baseline_keep and (args.keep / line["key"]).is_dir():
+                        shown = sorted(changed, key=show_order)[:3]
                         item["excerpt"] = {name: excerpt(args.baseline_keep / name, args.keep / line["key"] / name)
-                                           for name in changed[:3]}
+                                           for name in shown}
                     elif "excerpt" in previous.get(row["job_id"], {}):
                         item["excerpt"] = previous[row["job_id"]]["excerpt"]
                 else:
                     item["triage"] = "no printed change"
+                    if in_postponed_annotation(args.tree, row["module_path"], row["start_pos_row"],
+                                               row["start_pos_col"]):
+                        item["equivalent"] = "a type annotation, never evaluated (postponed annotations)"
                     lines = executed.get(row["module_path"])
                     if lines is not None:
                         span = range(row["start_pos_row"], row["end_pos_row"] + 1)
@@ -205,7 +243,7 @@ def mutation_text(m: dict) -> str:
     removed = " / ".join(m["removed"]) or "?"
     if m["outcome"] == "pending":
         return f"{m['operator']} in `{removed}`".replace("|", "\\|")
-    added = " / ".join(m["added"]) or "?"
+    added = " / ".join(m["added"]) or "(line removed)"
     return f"{m['operator']}: `{removed}` → `{added}`".replace("|", "\\|")
 
 
@@ -257,8 +295,11 @@ def markdown(s: dict, mutants: list[dict]) -> str:
         if m["outcome"] != "survived":
             continue
         triage = m.get("triage", "")
-        if triage == "no printed change" and "reached" in m:
-            triage += ", reached (equivalent for the printed outputs)" if m["reached"] else ", not reached by the commands"
+        if triage == "no printed change" and m.get("equivalent"):
+            triage += f"; equivalent: {m['equivalent']}"
+        elif triage == "no printed change" and "reached" in m:
+            triage += ("; reached by the commands, no printed byte changed" if m["reached"]
+                       else "; not reached by the commands")
         out.append(f"| `{m['module']}:{m['line']}` | `{m['definition']}` | {mutation_text(m)} | {triage} |")
     out += ["", "## Every sampled mutant", "",
             "| module:line | mutation | outcome |", "| --- | --- | --- |"]
