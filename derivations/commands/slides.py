@@ -2,7 +2,7 @@
 
     deepderive slides --out slides [--topics shallow,losses] [--no-pdf] [--device auto|cpu|cuda]
                       [--title T] [--subtitle S] [--author A] [--institute I] [--date D]
-                      [--aspect 16:9|4:3] [--handout]
+                      [--aspect 16:9|4:3] [--handout] [--lecture FILE.yaml]
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aspect", default="16:9", choices=["16:9", "4:3"], help="slide shape (default 16:9)")
     parser.add_argument("--handout", action="store_true",
                         help="Beamer's handout mode, four slides per A4 page, for printing")
+    parser.add_argument("--lecture", metavar="FILE.yaml", default=None,
+                        help="your own words for the slides, kept apart from the code: replace or add a slide's "
+                             "words, skip a slide, add slides (YAML; see docs/outputs.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from derivations.tex import OutputFolder
 
     topics = None if args.topics is None else parse_topics(args.topics)  # before torch is imported
+    from derivations.lecture import LECTURE
+
+    lecture = LECTURE
+    if args.lecture is not None:  # the lecturer's file, checked whole before any work
+        from derivations.documents.lecture_file import apply_lecture_file, read_lecture_file
+
+        lecture = apply_lecture_file(LECTURE, read_lecture_file(args.lecture))
 
     from derivations.documents.slides import build_slides
     from numeric.model import resolve_device
@@ -45,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     folder = OutputFolder(args.out)  # checked whole (no links, no FIFOs) before any work
     with held_progress() as say:  # progress reaches stderr only if the slides were written
         deck = Deck(args.title, args.subtitle, args.author, args.institute, args.date, args.aspect, args.handout)
-        result = build_slides(folder, topics, device=device, pdf=not args.no_pdf, progress=say, deck=deck)
+        result = build_slides(folder, topics, device=device, pdf=not args.no_pdf, progress=say, deck=deck,
+                              lecture=lecture)
     failed = [r for r in result.records if not r["passed"]]
     print(f"slides: {len(result.slides)} lecture slides from {len(result.topics)} topics, "
           f"{len(result.records)} records, {len(failed)} failed, {result.seconds:.1f} s; "

@@ -66,12 +66,12 @@ def assign_ids(topics: Sequence[TopicResult]) -> None:
         assign_topic_ids(topic.slug, topic.records)
 
 
-def select_slides(topics: Sequence[str] | None) -> list[Slide]:
-    """All lecture slides, or (with ``topics``) those that draw on at least one of them."""
+def select_slides(topics: Sequence[str] | None, lecture: Sequence[Slide] = LECTURE) -> list[Slide]:
+    """All slides of ``lecture``, or (with ``topics``) those that draw on at least one of them."""
     if topics is None:
-        return list(LECTURE)
+        return list(lecture)
     chosen = set(topics)
-    return [s for s in LECTURE if chosen & set(s.topics)]
+    return [s for s in lecture if chosen & set(s.topics)]
 
 
 def build_slides(
@@ -81,15 +81,17 @@ def build_slides(
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
     deck: Deck | None = None,
+    lecture: Sequence[Slide] = LECTURE,
 ) -> SlidesResult:
     """Run the topics the slides need, write slides.tex, verification.json and (with pdflatex)
-    slides.pdf; ``deck``: the title slide's words, the aspect ratio, handout mode."""
+    slides.pdf; ``deck``: the title slide's words, the aspect ratio, handout mode; ``lecture``:
+    the slides (a lecture file's changes applied, :mod:`derivations.documents.lecture_file`)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
     say = progress or (lambda line: None)
     start = time.perf_counter()
-    slides = select_slides(topics)
+    slides = select_slides(topics, lecture)
     needed = [t for t in TOPICS if any(t in s.topics for s in slides) and (topics is None or t in topics)]
     result = SlidesResult(out, slides)
     result.topics, result.records = run_topics(folder, needed, device, say)
