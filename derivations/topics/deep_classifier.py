@@ -13,6 +13,7 @@ import sympy as sp
 import torch
 
 from derivations.checks.crosscheck import TOLERANCES, compare, compile_outputs, evaluate_outputs
+from derivations.checks.printed import Formulas
 from derivations.figures.training import decision_figure
 from derivations.checks.records import assign_ids, tagged
 from derivations.checks.verdicts import compared
@@ -21,11 +22,22 @@ from derivations.topics.topic import TopicContext, align
 from numeric.datasets import make_dataset
 from numeric.model import DeepNetworkModule
 from numeric.training import TrainConfig, Trainer
+from symbolic.core.printing import latex, latex_lines
+from symbolic.losses.lecture import bernoulli
 from symbolic.networks.network import deep_network
 from symbolic.spec import NetworkSpec
 
 SPEC = NetworkSpec((2, 8, 8, 1), "relu")
 EPOCHS, BATCH, LR = 150, 16, 0.02
+#: The Bernoulli loss's model: its link lambda = sig[f] and its prediction (y = 1 where lambda > 1/2).
+MODEL = bernoulli()
+(LAMBDA, LINK), = MODEL.link.items()
+(PREDICTED, ABOVE), _ = MODEL.mode.args  # (1, lambda > 1/2), (0, True)
+THRESHOLD = ABOVE.rhs
+# The lecture's symbols of the prose: I samples, the learning rate, the loss, the prediction, the logit.
+I, alpha, L = sp.Symbol("I", integer=True, positive=True), sp.Symbol("alpha", positive=True), sp.Symbol("L", real=True)
+y_hat, logit = sp.Symbol("yhat", real=True), sp.Symbol("f_x", real=True)
+NAMES = {r"L[\boldsymbol\phi]": L, r"\hat y": y_hat, r"f[\mathbf{x}, \boldsymbol\phi]": logit}
 
 
 def deep_classifier_section(ctx: TopicContext) -> tuple[str, list[str], list[dict]]:
@@ -41,20 +53,53 @@ def deep_classifier_section(ctx: TopicContext) -> tuple[str, list[str], list[dic
     net = deep_network(SPEC)
     c, f_torch = _twin_check(net, twin, data, result.params)
     records = [compared(c)]
-    accuracy = float(((f_torch > 0).double() == torch.as_tensor(data.Y[:, 0])).double().mean())
+    lam = torch.sigmoid(f_torch)
+    accuracy = float(((lam > float(THRESHOLD)).double() * float(PREDICTED) == torch.as_tensor(data.Y[:, 0])).double().mean())
 
-    # One hidden unit and the output, with the trained numbers (three digits).
-    values = {s: sp.Float(float(v), 3) for s, v in net.parameter_values(result.params).items()}
+    # The matrix equations and, with the trained numbers (three digits), the first hidden unit and the output.
+    values = {s: sp.Float(f"{float(v):.3g}") for s, v in net.parameter_values(result.params).items()}
     program = dict(net.program)
-    lines = text.trained_lines(program[net.f[0][0]].xreplace(values), program[net.outputs[0]].xreplace(values))
+    trained_rows = [sp.Eq(net.h[1][0], program[net.h[1][0]].xreplace({net.f[0][0]: program[net.f[0][0]]}).xreplace(values)),
+                    sp.Eq(net.outputs[0], program[net.outputs[0]].xreplace(values))]
     figure = _decision_figure(ctx, twin, data)
 
+    shown = Formulas("sgd", names={"y": net.outputs[0]})
+    trained = shown.display(trained_rows, "trained classifier's first hidden unit and output, three digits",
+                                     typed=[f"{name} = " + "\\\\\n&\\qquad ".join(latex_lines(row.rhs))
+                                            for name, row in zip((latex(net.h[1][0]), "y"), trained_rows)])
+    prose = _prose(data, result)
+    trained.record["id"] = "printed.classifier.trained"
+    records += shown.records + [p.record for p in prose.values()]
+
     assign_ids("sgd", records)  # this section is part of the SGD topic
-    tex = text.section(spec=SPEC, I=data.I, lr=LR, batch=BATCH, epochs=EPOCHS, result=result,
+    tex = text.section(spec=SPEC, batch=BATCH, epochs=EPOCHS, result=result,
                        device=trainer.device.type, accuracy=accuracy,
-                       matrix_tex=tagged(align(net.matrix_equations_latex()), records),
-                       trained_tex=tagged(align(lines), records), twin_error=c.max_rel, figure=figure)
+                       matrix_tex=tagged(align(net.matrix_equations_latex()), records[:1]),
+                       trained_tex=tagged(trained.latex, [trained.record, records[0]]), twin_error=c.max_rel,
+                       figure=figure, **{k: str(v) for k, v in prose.items()})
     return tex, [figure], records
+
+
+def _prose(data, result) -> dict:
+    """The subsection's formulas, printed from the constants and the loss model the code uses
+    and read back: the link, I, alpha, the final loss, the prediction and its threshold."""
+    formulas = Formulas("sgd", names=NAMES)
+    f = MODEL.outputs[0]
+    prose = {
+        "link": formulas(sp.Eq(LAMBDA, LINK), "Bernoulli link"),
+        "I": formulas(sp.Eq(I, data.I), "classifier's training samples"),
+        "lr": formulas(sp.Eq(alpha, sp.Float(repr(LR))), "classifier's learning rate"),
+        "loss": formulas(sp.Eq(L, sp.Float(text.rounded_loss(result.loss))), "classifier's final loss (two decimals)",
+                         typed=f"L[\\boldsymbol\\phi] = {text.rounded_loss(result.loss)}"),
+        "predicted": formulas(sp.Eq(y_hat, PREDICTED), "predicted class", typed=r"\hat y = 1"),
+        "threshold": formulas(THRESHOLD, "decision threshold", typed="1/2"),
+        "caption_link": formulas(sp.Eq(LAMBDA, LINK.xreplace({f: logit})), "Bernoulli link of the network's logit",
+                                 typed=r"\lambda = \mathrm{sig}\left[f[\mathbf{x}, \boldsymbol\phi]\right]"),
+        "boundary": formulas(sp.Eq(LAMBDA, THRESHOLD), "decision boundary", typed=r"\lambda = 1/2"),
+    }
+    for key, shown in prose.items():
+        shown.record["id"] = f"printed.classifier.{key}"
+    return prose
 
 
 def _twin_check(net, twin, data, params):

@@ -61,3 +61,26 @@ def test_the_prose_formulas_are_the_constants_the_code_uses(monkeypatch):
     monkeypatch.setattr(sgd, "NAMES", {**sgd.NAMES, r"\ell_i": sgd.ell[sgd.i + 1]})
     _, printed = _printed()
     assert not printed["loss"].passed
+
+
+def test_the_classifier_prose_is_the_loss_model_and_the_constants(monkeypatch):
+    from derivations.topics import deep_classifier as dc
+
+    data, result = SimpleNamespace(I=60), SimpleNamespace(loss=12.5812)
+    assert all(p.passed for p in dc._prose(data, result).values())
+    monkeypatch.setattr(dc, "THRESHOLD", sp.Rational(1, 3))
+    monkeypatch.setattr(dc, "LINK", sp.tanh(dc.MODEL.outputs[0]))
+    prose = dc._prose(data, result)
+    assert {k for k, p in prose.items() if not p.passed} == {"threshold", "boundary", "caption_link"}
+    assert "tanh" in str(prose["link"])  # printed from the model: the text follows the object
+
+
+def test_a_slip_in_the_classifier_displays_fails(monkeypatch, tmp_path):
+    from derivations.topics import deep_classifier as dc
+    from derivations.topics.topic import TopicContext
+
+    real_lines = dc.latex_lines
+    monkeypatch.setattr(dc, "latex_lines", lambda e: [line.replace(" + ", " - ", 1) for line in real_lines(e)])
+    _, _, records = dc.deep_classifier_section(TopicContext(tmp_path))
+    failed = {r["id"] for r in records if not r["passed"]}
+    assert "sgd.printed.classifier.trained" in failed
