@@ -49,22 +49,22 @@ def test_bad_topics_exit_2_with_one_error_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_every_notebook_validates_and_runs_top_to_bottom(tmp_path):
+@pytest.mark.parametrize("topic", TOPICS)  # one test per notebook: the parallel workers share them out
+def test_every_notebook_validates_and_runs_top_to_bottom(tmp_path, topic):
     pytest.importorskip("nbclient")
-    result = build_notebooks(tmp_path, execute=True)
+    result = build_notebooks(tmp_path, topics=[topic], execute=True)
     assert result.failed == []
-    assert sorted(p.name for p in result.executed) == sorted(f"{t}.ipynb" for t in TOPICS)
-    for topic in TOPICS:
-        notebook = nbformat.read(tmp_path / f"{topic}.ipynb", as_version=4)
-        nbformat.validate(notebook)
-        outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
-        assert not [o for o in outputs if o.output_type == "error"]
-        kinds = {k for o in outputs for k in o.get("data", {})}
-        items = [i for slide in slides_for_topic(topic) for i in slide.body if getattr(i, "topic", None) == topic]
-        if any(isinstance(i, Eq) for i in items):  # the lecture's equations, shown through _repr_latex_
-            assert "text/latex" in kinds, topic
-        if any(isinstance(i, Fig) for i in items):  # the lecture's figures, inline
-            assert "image/png" in kinds, topic
-        text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-        assert " 0 failed" in text and "FAILED" not in text, topic
-        assert (tmp_path / f"{topic}.py").read_text().startswith("# ---")  # the one source beside it
+    assert [p.name for p in result.executed] == [f"{topic}.ipynb"]
+    notebook = nbformat.read(tmp_path / f"{topic}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    kinds = {k for o in outputs for k in o.get("data", {})}
+    items = [i for slide in slides_for_topic(topic) for i in slide.body if getattr(i, "topic", None) == topic]
+    if any(isinstance(i, Eq) for i in items):  # the lecture's equations, shown through _repr_latex_
+        assert "text/latex" in kinds, topic
+    if any(isinstance(i, Fig) for i in items):  # the lecture's figures, inline
+        assert "image/png" in kinds, topic
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert " 0 failed" in text and "FAILED" not in text, topic
+    assert (tmp_path / f"{topic}.py").read_text().startswith("# ---")  # the one source beside it
