@@ -100,9 +100,26 @@ def _printed(rows: list[sp.Equality], example) -> tuple[Formulas, dict[str, obje
         "start_0": formulas(sp.Eq(phi_0, example.start[0]), "start", typed=r"\phi_0 = 2"),
         "start_1": formulas(sp.Eq(phi_1, example.start[1]), "start", typed=r"\phi_1 = -1/2"),
     }
+    solution = least_squares_solution(example)
+    printed |= {f"solution_{k}": formulas(sp.Eq(p, solution[p]), "least-squares solution",
+                                          typed=f"\\phi_{k} = {sp.numer(solution[p])}/{sp.denom(solution[p])}")
+                for k, p in enumerate((phi_0, phi_1))}
     for key, shown in printed.items():
         shown.record["id"] = f"printed.{key}"
     return formulas, printed
+
+
+def least_squares_solution(example) -> dict[sp.Symbol, sp.Rational]:
+    """The minimum of the least-squares loss: where both derivatives vanish (exact)."""
+    loss = least_squares_loss(example.x, example.y)
+    return sp.solve([sp.diff(loss, phi_0), sp.diff(loss, phi_1)], [phi_0, phi_1], dict=True)[0]
+
+
+def approach_check(iterates: np.ndarray, solution: dict) -> dict:
+    """The last iterate is within 1e-3 of the least-squares solution (each coordinate)."""
+    gap = float(np.max(np.abs(iterates[-1] - [float(solution[phi_0]), float(solution[phi_1])])))
+    return record(f"after {len(iterates) - 1} steps the iterates are within 1e-3 of the least-squares solution",
+                  "bound", gap, gap <= 1e-3, "float64, largest coordinate gap", id="approach")
 
 
 def model_check(example) -> dict:
@@ -134,7 +151,7 @@ def build(ctx: TopicContext) -> TopicResult:
 
     figure = ctx.save_figure(trajectory_figure(loss, iterates, xs, ys), "gradient_descent_trajectory")
     descent_records = list(records[:-2])
-    records += [model_check(example), *formulas.records]
+    records += [model_check(example), approach_check(iterates, least_squares_solution(example)), *formulas.records]
     assign_ids(SLUG, records)
     # one trainer step = the printed rule evaluated on the summed symbolic gradient
     rule_records = [printed["rule"].record, *steps]
@@ -142,7 +159,8 @@ def build(ctx: TopicContext) -> TopicResult:
                        descent_tex=tagged(derivation.to_latex(), descent_records), final=iterates[-1], figure=figure,
                        relu_error=steps[0]["max_error"], tanh_error=steps[1]["max_error"],
                        model=str(printed["model"]), alpha=str(printed["alpha"]), start_0=str(printed["start_0"]),
-                       start_1=str(printed["start_1"]))
+                       start_1=str(printed["start_1"]), solution_0=str(printed["solution_0"]),
+                       solution_1=str(printed["solution_1"]))
     displays = {
         "gradient": Display(printed["gradient"].latex, [printed["gradient"].record, *steps]),
         "update": Display(printed["update"].latex, [printed["update"].record, *steps]),

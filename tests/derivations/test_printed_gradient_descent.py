@@ -39,3 +39,14 @@ def test_the_prose_formulas_are_the_example_and_the_model(monkeypatch):
     formulas, printed = gd._printed(gd.rule(), changed)
     assert {k for k in ("model", "alpha", "start_0", "start_1") if not printed[k].passed} == {"model", "alpha", "start_1"}
     assert not gd.model_check(example)["passed"]
+
+
+def test_the_printed_solution_is_where_the_iterates_go():
+    from symbolic.training.gradient_descent import linear_regression_iterates
+
+    example = lecture_linear_regression()
+    solution = gd.least_squares_solution(example)
+    assert gd.approach_check(linear_regression_iterates(example, steps=60), solution)["passed"]
+    assert not gd.approach_check(linear_regression_iterates(example, steps=5), solution)["passed"]
+    formulas = gd.Formulas("demo")
+    assert not formulas(sp.Eq(gd.phi_0, solution[gd.phi_0]), "solution", typed=r"\phi_0 = 0.45001").passed

@@ -17,7 +17,7 @@ model $@model$ with the least-squares loss everything can be done exactly
 \texttt{sympy.diff} gradient):
 @descent_tex
 After 60 steps the iterates reach $(@phi_0, @phi_1)$ (to four decimals),
-close to the least-squares solution $(0.45, 0.7)$; the slope overshoots back and forth because
+close to the least-squares solution $@solution_0$, $@solution_1$ (checked); the slope overshoots back and forth because
 $\alpha$ is close to the largest stable step along the steep direction of the loss surface.
 \begin{figure}[h]
 \centering
@@ -37,10 +37,13 @@ above give on the compiled symbolic gradient to float64 rounding (relative error
 
 
 def section(*, title: str, rule_tex: str, descent_tex: str, final, figure: str, relu_error: float,
-            tanh_error: float, model: str, alpha: str, start_0: str, start_1: str) -> str:
+            tanh_error: float, model: str, alpha: str, start_0: str, start_1: str, solution_0: str,
+            solution_1: str) -> str:
     """The section: the rule, the exact iterates of 1-D linear regression (``final``: the 60th),
     and one step of the trainer against the printed rule (its relative errors); ``model``,
-    ``alpha``, ``start_0``, ``start_1``: the example's model, learning rate and start, printed."""
+    ``alpha``, ``start_0``, ``start_1``, ``solution_0``, ``solution_1``: the example's model, learning
+    rate, start and least-squares solution, printed."""
     return fill(SECTION, title=title, rule_tex=rule_tex, descent_tex=descent_tex, phi_0=f"{final[0]:.4f}",
                 phi_1=f"{final[1]:.4f}", figure=figure, relu_error=f"{relu_error:.1e}", tanh_error=f"{tanh_error:.1e}",
-                model=model, alpha=alpha, start_0=start_0, start_1=start_1)
+                model=model, alpha=alpha, start_0=start_0, start_1=start_1, solution_0=solution_0,
+                solution_1=solution_1)
