@@ -73,6 +73,23 @@ def _as_basic(part: Any) -> sp.Basic:
     raise TypeError(f"a printed formula states a SymPy object or a number, not {type(part).__name__}")
 
 
+def _check_part(read: Any, part: sp.Basic, domain: dict[Any, Any]):
+    """``check_equal(read, part)``; a vector or matrix (a layer's ``h_1 = a[beta_0 + Omega_0 x]``)
+    element by element, of the same shape."""
+    from symbolic.core.step_check import Check, check_equal
+
+    if not isinstance(part, sp.MatrixBase) and not isinstance(read, sp.MatrixBase):
+        return check_equal(read, part, domain=domain)
+    if getattr(read, "shape", None) != getattr(part, "shape", None):
+        return Check("read back", False, float("inf"))
+    checks = [check_equal(a, b, domain=domain) for a, b in zip(read, part)]
+    failed = next((c for c in checks if not c.passed), None)
+    if failed is not None:
+        return failed
+    return Check(next((c.method for c in checks if c.method.startswith("numeric")), checks[0].method), True,
+                 max(c.max_error for c in checks))
+
+
 #: What a display row's note may hold: spacing, punctuation and words in ``\\text{..}`` (no braces inside).
 _WORDS = re.compile(r"(\\q?quad|\\[,;]|\\text\{[^{}$\\]*\}|\\footnotesize|[\s,.;()])*")
 
@@ -136,7 +153,6 @@ class Formulas:
         empty when every part read back equal."""
         from symbolic.core.latex_reader import Vocabulary, read_chain
         from symbolic.core.printing import latex
-        from symbolic.core.step_check import check_equal
 
         parts = _parts(obj)
         text = typed if typed is not None else " = ".join(latex(p, **settings) for p in parts)
@@ -152,7 +168,7 @@ class Formulas:
             if segment.value is None or (k > 1 and segment.relation != "="):
                 return text, f"part {k} {segment.text!r}: {segment.reason or 'not an equality'}", "not read back", \
                     float("inf")
-            check = check_equal(segment.value, _as_basic(part), domain=domain)
+            check = _check_part(segment.value, _as_basic(part), domain)
             if not check.passed:
                 return text, f"part {k} reads {segment.value}, the object is {part}", check.method, check.max_error
             methods.append(check.method)
