@@ -4,37 +4,42 @@ from __future__ import annotations
 
 from derivations.topics.texts import fill
 
-__all__ = ["section", "regions_display", "digits"]
+__all__ = ["section", "digits", "PRINTED"]
+
+#: The printed formulas the section's gaps take (``section(**printed)``).
+PRINTED = ("parameter_sum", "z23", "one_input_shallow", "one_input_bound", "one_input", "big", "non_integer", "deep2",
+           "upper_bound", "ten_inputs")
 
 SECTION = r"""\section{@title}
 A network's capacity can be measured by how many linear regions its piecewise-linear function
 can have. Parameters grow linearly with depth and quadratically with width, but the number of
 regions a network can reach grows exponentially with depth.
 
-\paragraph{Parameters.} A network with widths $D_0 = D_i, D_1, \dots, D_{K+1} = D_o$ has
-$\sum_{k=0}^{K} D_{k+1} (D_k + 1)$ parameters (checked against the number of entries of the
+\paragraph{Parameters.} A network whose layers have widths $D_k$ (the first the $D_i$ inputs,
+the last the $D_o$ outputs) has $@parameter_sum$ parameters (checked against the number of entries of the
 PyTorch twin's tensors on a grid of @n_nets width lists); with one input, one output and $K$ layers of $D$
 units (checked against the sum on a grid, and @counts_words):
 @counts_tex
 
 \paragraph{Regions of a shallow network.} Each hidden unit's joint is a hyperplane of the input
-space; $D$ hyperplanes cut $\mathbb{R}^{D_i}$ into at most (Zaslavsky; an upper bound, attained
+space; $D$ hyperplanes cut the $D_i$-dimensional input space into at most (Zaslavsky; an upper bound, attained
 when the hyperplanes are in general position)
 @zaslavsky_tex
-regions, e.g. $@z23$ for $D_i = 2$, $D = 3$. The bound is attained, counted exactly for one
-input ($D + 1$ regions, $D = 1, \dots, 6$) and on a grid for two inputs ($D = 2, 3, 4$ lines in
-general position). With no more units than inputs every pattern occurs (@small_words):
+regions, e.g. $@z23$. The bound is attained, counted exactly for one
+input ($@one_input_shallow$ regions, for $D$ from @attained_1d_first to @attained_1d_last) and on a grid
+for two inputs (@attained_2d lines in general position). With no more units than inputs every pattern
+occurs (@small_words):
 @small_tex
 
 \paragraph{Regions of a deep network.} A network with one input and $K$ layers of widths
-$D_1, \dots, D_K$ has at most $\prod_k (D_k + 1)$ regions, $(D+1)^K$ for equal widths (an upper
+$D_1, \dots, D_K$ has at most $@one_input_bound$ regions, $@one_input$ for equal widths (an upper
 bound: each layer's $D$ units split every piece of the layer before at most $D$ times).
-For $D \ge 3$ it is attained: the folding construction (each layer a zigzag whose $D+1$
+For $D \ge 3$ it is attained: the folding construction (each layer a zigzag whose $@one_input_shallow$
 pieces all map onto $[0, 1]$, composed $K$ times) reaches it, counted exactly:
 \begin{center}
 \begin{tabular}{rrrrr}
 \toprule
-$D$ & $K$ & parameters & $(D+1)^K$ & regions counted \\
+$D$ & $K$ & parameters & $@one_input$ & regions counted \\
 \midrule
 @folding_rows\\
 \bottomrule
@@ -43,48 +48,47 @@ $D$ & $K$ & parameters & $(D+1)^K$ & regions counted \\
 For $D \le 2$ we claim only the upper bound: 60 random integer networks of widths 1-1-1-1 reach
 at most @found_1111 regions (bound @bound_1111) and of widths 1-2-2-1 at most
 @found_1221 (bound @bound_1221); no random network exceeds the bound (verification table).
-The counts are exact integers however large: $D = 100$, $K = 10$ gives
-$101^{10} = @big$.
+The counts are exact integers however large: $@big$.
 
 With $D_i$ inputs, Prince's eq.~4.17 (after Serra et al., 2018) gives
 @lower_tex
-for $D$ a multiple of $D_i$ with $D \ge 3 D_i$ (otherwise it need not be an integer: $D_i = 2$,
-$D = 3$, $K = 2$ gives $@non_integer$). It is a \emph{lower bound on the maximum}, a count that some
-network of these widths reaches (e.g. $@deep2$ for $D_i = 2$, $D = 6$, $K = 3$); we quote it
+for $D$ a multiple of $D_i$ with $D \ge 3 D_i$ (otherwise it need not be an integer:
+$@non_integer$). It is a \emph{lower bound on the maximum}, a count that some
+network of these widths reaches (e.g. $@deep2$); we quote it
 from the literature and check only that it stays at most the upper bound
-$\prod_{k=1}^{K} \sum_{j=0}^{d_k} \binom{D_k}{j}$, $d_k = \min(D_i, D_1, \dots, D_{k-1})$,
-and that with one input it is $(D+1)^K$:
+$@upper_bound$, $d_k = \min(D_i, D_1, \dots, D_{k-1})$,
+and that with one input it is $@one_input$:
 @regions_tex
 \begin{figure}[ht]
 \centering
 \includegraphics[width=\textwidth]{@figure}
 \caption{Linear regions against the number of parameters, for shallow networks of growing
-width and deep networks of fixed width and growing depth ($K = 1, \dots, 10$). $D_i = 1$: the
-maximum $(D+1)^K$ (attained for $D \ge 3$; for $D = 5, 10, 50$ by the folding construction).
-$D_i = 10$: Zaslavsky's count (shallow, attained) and eq.~4.17 (deep, a lower bound on the
-maximum for $D = 30, 50, 100$, multiples of $D_i$ with $D \ge 3 D_i$). Exact integers.}
+width and deep networks of fixed width and growing depth ($K$ from @depth_first to @depth_last). One input: the
+maximum $@one_input$ (attained for $D \ge 3$; for @widths_1 units by the folding construction).
+$@ten_inputs$: Zaslavsky's count (shallow, attained) and eq.~4.17 (deep, a lower bound on the
+maximum for @widths_10 units, multiples of $D_i$ with $D \ge 3 D_i$). Exact integers.}
 \end{figure}
 """
 
 
-def section(*, title: str, n_nets: int, counts_words: str, counts_tex: str, zaslavsky_tex: str, z23: int,
+def section(*, title: str, n_nets: int, counts_words: str, counts_tex: str, zaslavsky_tex: str,
             small_words: str, small_tex: str, folding: list[tuple[int, int, int, int, int]],
-            search: dict[tuple[int, ...], tuple[int, int]], big: int, lower_tex: str, non_integer: float,
-            deep2: int, regions_tex: str, figure: str) -> str:
+            search: dict[tuple[int, ...], tuple[int, int]], lower_tex: str, regions_tex: str, figure: str,
+            attained_1d: range, attained_2d: tuple[int, ...], figure_widths: dict[int, tuple[int, ...]],
+            figure_depths: range, **printed: str) -> str:
     """The section. ``folding``: ``(D, K, parameters, (D+1)^K, regions counted)`` of each folding
-    network; ``search``: ``{widths: (most regions found, upper bound)}`` of the random search."""
+    network; ``search``: ``{widths: (most regions found, upper bound)}`` of the random search;
+    ``printed``: the formulas, printed and read back (``parameter_sum``, ``z23``, ``big``, ...)."""
     rows = "\\\\\n".join(" & ".join(map(str, row)) for row in folding)
     return fill(SECTION, title=title, n_nets=n_nets, counts_words=counts_words, counts_tex=counts_tex,
-                zaslavsky_tex=zaslavsky_tex, z23=z23, small_words=small_words, small_tex=small_tex,
+                zaslavsky_tex=zaslavsky_tex, small_words=small_words, small_tex=small_tex,
                 folding_rows=rows, found_1111=search[(1, 1, 1, 1)][0], bound_1111=search[(1, 1, 1, 1)][1],
-                found_1221=search[(1, 2, 2, 1)][0], bound_1221=search[(1, 2, 2, 1)][1], big=digits(big),
-                lower_tex=lower_tex, non_integer=f"{non_integer:g}", deep2=deep2, regions_tex=regions_tex,
-                figure=figure)
-
-
-def regions_display(count: str) -> str:
-    r"""``\[ N_r = count \]``: a number of linear regions (``count`` in LaTeX)."""
-    return fill(r"\[ N_r = @count \]", count=count)
+                found_1221=search[(1, 2, 2, 1)][0], bound_1221=search[(1, 2, 2, 1)][1],
+                lower_tex=lower_tex, regions_tex=regions_tex, figure=figure,
+                attained_1d_first=attained_1d[0], attained_1d_last=attained_1d[-1],
+                attained_2d=", ".join(map(str, attained_2d)), depth_first=figure_depths[0],
+                depth_last=figure_depths[-1], widths_1=", ".join(map(str, figure_widths[1])),
+                widths_10=", ".join(map(str, figure_widths[10])), **printed)
 
 
 def digits(n: int) -> str:

@@ -10,15 +10,15 @@ SECTION = r"""\section{@title}
 The universal approximation theorem holds for shallow networks, so why go deep? There are
 functions for which shallow networks need exponentially more hidden units than deep ones.
 A ReLU network with one input folds its input: here each layer is a zigzag $g(x) = b +
-\sum_d \Delta_d \mathrm{ReLU}[\sigma_d (x - t_d)]$ whose $D + 1 = @pieces$ pieces each map onto $[0,1]$,
+\sum_d \Delta_d \mathrm{ReLU}[\sigma_d (x - t_d)]$ whose $@per_layer$ pieces (here @pieces) each map onto $[0,1]$,
 and composing $K$ of them, $y = g(g(\cdots g(x)))$, repeats every fold inside every other:
-$(D+1)^K$ linear regions from $3D + 1 + (K-1) D (D + 1)$ parameters. A shallow network makes at
-most one joint per hidden unit, so the same function needs at least $(D+1)^K - 1$ hidden
+$@regions$ linear regions from $@parameters$ parameters. A shallow network makes at
+most one joint per hidden unit, so the same function needs at least $@shallow_units$ hidden
 units; the shallow twin built from the deep function's joints (checked equal to it) uses
 \begin{center}\small
 \begin{tabular}{rrrrrr}
 \toprule
-$K$ & deep params. & regions $(D+1)^K$ & shallow units $\ge$ & shallow twin's units & its params. \\
+$K$ & deep params. & regions $@regions$ & shallow units (at least) & shallow twin's units & its params. \\
 \midrule
 @rows\\
 \bottomrule
@@ -29,8 +29,8 @@ The deep network's parameters grow linearly in $K$, the shallow network's expone
 \centering
 \includegraphics[width=\textwidth]{@figure}
 \caption{Left: the function of the deep folding network with three layers of three units
-(pieces in alternating colours). Right: parameters needed for $(D+1)^K$ regions, deep
-(one layer more per factor $D + 1$) against shallow (one unit per joint).}
+(pieces in alternating colours). Right: parameters needed for $@regions$ regions, deep
+(one layer more per factor $@per_layer$) against shallow (one unit per joint).}
 \end{figure}
 Other reasons given in the lecture: more advanced architectures that use parameters more
 efficiently are easier to specify with many layers; moderately deep networks are often
@@ -38,10 +38,13 @@ easier to train than shallow ones; and deep networks typically generalise better
 """
 
 
-def section(*, title: str, D: int, rows: list[dict], figure: str) -> str:
-    """The section: folding networks of ``D`` units per layer against their shallow twins
-    (``rows``: ``K``, ``deep_parameters``, ``regions``, ``shallow_units_min``, ``shallow_units``,
-    ``shallow_parameters``)."""
+def section(*, title: str, rows: list[dict], figure: str, pieces: int, per_layer: str, regions: str,
+            parameters: str, shallow_units: str) -> str:
+    """The section: folding networks against their shallow twins (``rows``: ``K``,
+    ``deep_parameters``, ``regions``, ``shallow_units_min``, ``shallow_units``,
+    ``shallow_parameters``); ``pieces``: the pieces of one layer; ``per_layer`` .. ``shallow_units``:
+    the printed formulas."""
     table = "\\\\\n".join(f"{r['K']} & {r['deep_parameters']} & {r['regions']} & {r['shallow_units_min']} & "
                           f"{r['shallow_units']} & {r['shallow_parameters']}" for r in rows)
-    return fill(SECTION, title=title, pieces=D + 1, rows=table, figure=figure)
+    return fill(SECTION, title=title, pieces=pieces, per_layer=per_layer, regions=regions, parameters=parameters,
+                shallow_units=shallow_units, rows=table, figure=figure)
