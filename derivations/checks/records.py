@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-__all__ = ["assign_ids", "slug", "tag_line", "tagged", "check_tags", "unread_displays", "DISPLAY_START"]
+__all__ = ["assign_ids", "slug", "tag_line", "tagged", "tagged_ids", "check_tags", "unread_displays", "DISPLAY_START"]
 
 #: How a displayed-equation environment starts (the line it starts on is tagged).
 DISPLAY_START = re.compile(r"(?<!\\)(\\\[|\$\$|\\begin\{(align|alignat|equation|gather|multline|eqnarray|displaymath)\*?\})")
@@ -101,6 +101,21 @@ def tag_line(records: Iterable[dict[str, Any]]) -> str:
 def tagged(latex: str, records: Iterable[dict[str, Any]]) -> str:
     """A single display (``\\[ ... \\]``, ``align*``, ...) with its tag line before it."""
     return tag_line(records) + "\n" + latex.strip("\n")
+
+
+def tagged_ids(tex: str) -> list[str]:
+    r"""Every id the tag lines of a LaTeX document name, once each, in order: the records
+    behind its displays.
+
+    >>> tagged_ids("% check: t.a.1, t.a.2\n\\[ a \\]\n% definition: t.a.1\n\\[ b \\]")
+    ['t.a.1', 't.a.2']
+    """
+    ids: dict[str, None] = {}
+    for line in tex.splitlines():
+        match = _TAG.match(line)
+        if match:
+            ids.update((i.strip(), None) for i in match.group(2).split(",") if i.strip())
+    return list(ids)
 
 
 def check_tags(tex: str, records: Sequence[dict[str, Any]]) -> list[str]:

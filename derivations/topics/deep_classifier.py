@@ -17,8 +17,9 @@ from derivations.checks.printed import Formulas
 from derivations.figures.training import decision_figure
 from derivations.checks.records import assign_ids, tagged
 from derivations.checks.verdicts import compared
+from derivations.topics.deep_networks import matrix_names, matrix_rows
 from derivations.topics.texts import deep_classifier as text
-from derivations.topics.topic import TopicContext, align
+from derivations.topics.topic import TopicContext
 from numeric.datasets import make_dataset
 from numeric.model import DeepNetworkModule
 from numeric.training import TrainConfig, Trainer
@@ -63,18 +64,20 @@ def deep_classifier_section(ctx: TopicContext) -> tuple[str, list[str], list[dic
                     sp.Eq(net.outputs[0], program[net.outputs[0]].xreplace(values))]
     figure = _decision_figure(ctx, twin, data)
 
-    shown = Formulas("sgd", names={"y": net.outputs[0]})
+    shown = Formulas("sgd", names=matrix_names(net))
+    matrix = shown.display(matrix_rows(net), f"{SPEC.describe()} network in matrix notation",
+                           typed=net.matrix_equations_latex())
     trained = shown.display(trained_rows, "trained classifier's first hidden unit and output, three digits",
                                      typed=[f"{name} = " + "\\\\\n&\\qquad ".join(latex_lines(row.rhs))
                                             for name, row in zip((latex(net.h[1][0]), "y"), trained_rows)])
     prose = _prose(data, result)
-    trained.record["id"] = "printed.classifier.trained"
+    matrix.record["id"], trained.record["id"] = "printed.classifier.matrix", "printed.classifier.trained"
     records += shown.records + [p.record for p in prose.values()]
 
     assign_ids("sgd", records)  # this section is part of the SGD topic
     tex = text.section(spec=SPEC, batch=BATCH, epochs=EPOCHS, result=result,
                        device=trainer.device.type, accuracy=accuracy,
-                       matrix_tex=tagged(align(net.matrix_equations_latex()), records[:1]),
+                       matrix_tex=tagged(matrix.latex, [matrix.record, records[0]]),
                        trained_tex=tagged(trained.latex, [trained.record, records[0]]), twin_error=c.max_rel,
                        figure=figure, **{k: str(v) for k, v in prose.items()})
     return tex, [figure], records

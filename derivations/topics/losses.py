@@ -15,7 +15,8 @@ import torch
 
 from derivations.checks.crosscheck import TOLERANCES, compare, gradient_check, random_targets
 from derivations.figures.losses import bernoulli_nll_figure, normal_likelihood_figure
-from derivations.checks.records import assign_ids, slug, tagged
+from derivations.checks.evidence import checked_numerically, method_class
+from derivations.checks.records import assign_ids, slug, tagged, tagged_ids
 from derivations.tex import escape
 from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.losses import per_sample_nll
@@ -56,7 +57,7 @@ def _twin_check(name: str, seed: int) -> dict:
         _, ours = nl.evaluate(X, Y, {k: v.detach() for k, v in module.named_parameters()}, sigma, nl.compile("torch"))
     c = compare(rf"{name}: compiled symbolic $\ell_i$ vs PyTorch built-in loss (64 samples, 2-4-{spec.D_o} tanh)", ours,
                 reference, TOLERANCES[torch.float64])
-    return record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error")
+    return record(c.name, "symbolic-vs-torch", c.max_rel, c.passed, "float64, relative error", loss=name)
 
 
 _LOGITS = [-1e4, -800.0, -40.0, -1.0, 0.5, 40.0, 800.0, 1e4]
@@ -125,11 +126,20 @@ def _worked_examples(bern, normal) -> tuple[list[dict], list[sp.Expr], list[sp.E
     return records, pmf_values, minimiser
 
 
-def _step_counts(steps) -> dict[str, int]:
-    """How the printed steps were checked (the numbers the introduction states)."""
-    return {"steps": len(steps), "proven": sum(1 for s in steps if s.check.method.startswith("symbolic")),
-            "numeric": sum(1 for s in steps if s.check.method.startswith("numeric")),
-            "definitions": sum(1 for s in steps if s.check.method == "definition")}
+def _step_counts(steps: list[dict]) -> dict:
+    """How the displayed steps were checked (what the introduction states), from their records:
+    how many there are, how many are definitions and SymPy proved, and how the others were
+    checked (:func:`derivations.checks.evidence.checked_numerically`)."""
+    checked = [r for r in steps if method_class(r) != "definition"]
+    proven = [r for r in checked if method_class(r) == "proven"]
+    return {"steps": len(steps), "definitions": len(steps) - len(checked), "proven": len(proven),
+            "numeric": checked_numerically(checked)}
+
+
+def _displayed_steps(tex: str, records: list[dict]) -> list[dict]:
+    """The derivation-step records behind the displays of ``tex``, once each."""
+    by_id = {r["id"]: r for r in records}
+    return [by_id[i] for i in tagged_ids(tex) if by_id[i]["kind"] == "derivation-step"]
 
 
 #: The parts of the built-in Laplace recipe that "Write your own loss" shows.
@@ -211,14 +221,13 @@ def build(ctx: TopicContext) -> TopicResult:
     records += displays["network loss"].records
 
     # Compiled symbolic losses vs the torch twin; stability at extreme logits.
-    records += [_twin_check(name, seed) for seed, name in enumerate(CHECK_WIDTHS)]
+    twins = [_twin_check(name, seed) for seed, name in enumerate(CHECK_WIDTHS)]
+    records += twins
     records += [_extreme_check(name, dtype) for name in EXTREMES
                 for dtype in (torch.float64, torch.float32)]
 
     figures = [ctx.save_figure(bernoulli_nll_figure(bern), "losses_bernoulli"),
                ctx.save_figure(normal_likelihood_figure(normal), "losses_normal")]
-    counts = _step_counts([s for r in recipes.values() for d in r.derivations() for s in d.steps] + network.steps)
-    twin_worst = max(r["max_error"] for r in records if r["kind"] == "symbolic-vs-torch")
 
     # A loss from a density and a link alone: the recipe engine's derivation of the Laplace loss,
     # the same road a lecturer's register_loss takes.
@@ -235,16 +244,17 @@ def build(ctx: TopicContext) -> TopicResult:
         records += loss.part_records + loss.torch_records
 
     assign_ids(SLUG, records)
-    tex = (_intro_tex(counts) + _bernoulli_tex(bern, displays, pmf_values, figures[0])
-           + _regression_tex(normal, recipes["least-squares"], displays, minimiser, figures[1])
-           + _others_tex(recipes, displays) + _network_tex(displays["network loss"], twin_worst)
-           + _own_tex(own, displays, own_methods)
-           + "".join(_registered_tex(loss, displays) for loss in registered))
+    body = (_bernoulli_tex(bern, displays, pmf_values, figures[0])
+            + _regression_tex(normal, recipes["least-squares"], displays, minimiser, figures[1])
+            + _others_tex(recipes, displays) + _network_tex(displays["network loss"], twins)
+            + _own_tex(own, displays, own_methods)
+            + "".join(_registered_tex(loss, displays) for loss in registered))
+    tex = _intro_tex(_step_counts(_displayed_steps(body, records))) + body
     return TopicResult(SLUG, TITLE, tex, figures, records, displays)
 
 
 # ----- the LaTeX, section by section ---------------------------------------------------------
-def _intro_tex(counts: dict[str, int]) -> str:
+def _intro_tex(counts: dict) -> str:
     return rf"""\section{{{TITLE}}}
 A loss function measures how badly the model's predictions fit the training data. The lecture
 builds loss functions by \emph{{maximum likelihood}}: instead of predicting an output $y$
@@ -261,8 +271,8 @@ $\boldsymbol\phi$ that make the training outputs most probable. The recipe:
 \end{{enumerate}}
 To predict for a new $\mathbf{{x}}$ we return the whole distribution, or its maximum. Below,
 each line is either a definition (the distribution, the link, a name: {counts["definitions"]} of the
-{counts["steps"]} steps, stated, not proven) or an equality that was checked: SymPy proved {counts["proven"]}
-symbolically and {counts["numeric"]} were checked numerically (50-digit arithmetic at random points). Each per-sample chain ends at exactly the expression that is
+{counts["steps"]} steps, stated, not proven) or a step that was checked: SymPy proved {counts["proven"]}
+symbolically{" and " + escape(counts["numeric"]) if counts["numeric"] else ""}. Each per-sample chain ends at exactly the expression that is
 compiled for training and evaluation.
 """
 
@@ -334,7 +344,11 @@ def _others_tex(recipes: dict, displays: dict) -> str:
     ], displays)
 
 
-def _network_tex(network: Display, twin_worst: float) -> str:
+def _network_tex(network: Display, twins: list[dict]) -> str:
+    """The network's loss; the compiled losses against PyTorch (``twins``: one record per loss
+    compared) and at extreme logits."""
+    twin_worst = max(r["max_error"] for r in twins)
+    compared = ", ".join(rf"\texttt{{{escape(r['loss'])}}}" for r in twins)
     return rf"""
 \subsection{{The loss of a network}}
 For a network the total loss is the sum of the per-sample losses over the training set, each
@@ -343,7 +357,7 @@ written in the network's outputs. For the lecture's 1-3-1 ReLU network and binar
 This last expression, appended to the network's forward program, is what is compiled; on
 random networks and data it agrees with PyTorch's built-in losses (summed over samples, with
 the exact $\log y!$ for Poisson) to a relative error of at most {twin_worst:.1e} in float64 for
-every distribution; for the Bernoulli and categorical losses the stable forms and their
+each of the {len(twins)} losses compared ({compared}); for the Bernoulli and categorical losses the stable forms and their
 gradients stay finite and accurate (against 50-digit values) for logits up to $|f| = 10^4$ in
 float32 and float64, checked at 8 logits from $-10^4$ to $10^4$.
 """

@@ -79,8 +79,9 @@ def test_a_slip_in_the_classifier_displays_fails(monkeypatch, tmp_path):
     from derivations.topics import deep_classifier as dc
     from derivations.topics.topic import TopicContext
 
-    real_lines = dc.latex_lines
+    real_lines, real_rows = dc.latex_lines, dc.matrix_rows
     monkeypatch.setattr(dc, "latex_lines", lambda e: [line.replace(" + ", " - ", 1) for line in real_lines(e)])
+    monkeypatch.setattr(dc, "matrix_rows", lambda net: [(lhs, 2 * rhs) for lhs, rhs in real_rows(net)])
     _, _, records = dc.deep_classifier_section(TopicContext(tmp_path))
     failed = {r["id"] for r in records if not r["passed"]}
-    assert "sgd.printed.classifier.trained" in failed
+    assert {"sgd.printed.classifier.trained", "sgd.printed.classifier.matrix"} <= failed

@@ -1,0 +1,48 @@
+"""Sentences that count evidence say what the records behind them hold: the losses topic's count
+of its displayed steps and of the losses compared with PyTorch."""
+
+import re
+
+import pytest
+
+from derivations.checks.evidence import checked_numerically, method_class
+from derivations.checks.records import tagged_ids
+from derivations.topics.topic import TopicContext
+
+
+@pytest.fixture(scope="module")
+def losses(tmp_path_factory):
+    import derivations.topics.losses
+
+    return derivations.topics.losses.build(TopicContext(tmp_path_factory.mktemp("losses")))
+
+
+def _flat(tex: str) -> str:
+    return " ".join(tex.split())
+
+
+@pytest.mark.slow
+def test_losses_introduction_counts_the_displayed_steps_and_says_how_each_was_checked(losses):
+    by_id = {r["id"]: r for r in losses.records}
+    steps = [by_id[i] for i in tagged_ids(losses.latex) if by_id[i]["kind"] == "derivation-step"]
+    definitions = [r for r in steps if r["method"] == "definition"]
+    proven = [r for r in steps if method_class(r) == "proven"]
+    numeric = [r for r in steps if r not in definitions and r not in proven]
+    assert numeric and any("mode against" in r["method"] for r in numeric)  # the case the sentence must name
+    intro = _flat(losses.latex.split(r"\subsection", 1)[0])
+    assert f"a name: {len(definitions)} of the {len(steps)} steps, stated, not proven" in intro
+    assert f"SymPy proved {len(proven)} symbolically and {checked_numerically(numeric)}." in intro
+    for r in numeric:  # each numeric check named with the record's own words ("40 points of the support")
+        where = re.match(r"numeric \(mode against (.+), (\d+) parameter points\)", r["method"])
+        assert where is None or f"against {where.group(1)} at {where.group(2)} parameter points" in intro
+    assert "50-digit arithmetic at random points" not in intro
+
+
+@pytest.mark.slow
+def test_losses_network_sentence_names_the_losses_its_record_compared(losses):
+    twins = [r for r in losses.records if "loss" in r and r["kind"] == "symbolic-vs-torch"]
+    text = _flat(losses.latex)
+    names = ", ".join(rf"\texttt{{{r['loss']}}}" for r in twins)
+    worst = max(r["max_error"] for r in twins)
+    assert f"at most {worst:.1e} in float64 for each of the {len(twins)} losses compared ({names})" in text
+    assert "every distribution" not in text
