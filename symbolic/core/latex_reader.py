@@ -38,6 +38,8 @@ theta_{1,0} + theta_{1,1}*x
 Traceback (most recent call last):
 ...
 symbolic.core.latex_names.LatexReadError: unknown symbol \theta_{01} at position 1 (known: theta_{1,0}, theta_{1,1}, x)
+>>> read_latex(r"\min\left(x, \theta_{10}\right)", vocab)
+Min(theta_{1,0}, x)
 """
 
 from __future__ import annotations
@@ -457,6 +459,14 @@ class _Parser:
         if name in (r"\log", r"\ln", r"\exp"):
             argument = self.function_argument()
             return sp.log(argument) if name != r"\exp" else sp.exp(argument)
+        if name in (r"\min", r"\max") and self.at(("left", r"\left(")):  # \min\left(a, b\right)
+            self.take()
+            items = [self.expr()]
+            while self.at(("op", ",")):
+                self.take()
+                items.append(self.expr())
+            self.expect("right", r"\right)")
+            return (sp.Min if name == r"\min" else sp.Max)(*items)
         if name in _GREEK_FUNCTIONS and self.at(("left", r"\left(")):
             self.take()
             return _GREEK_FUNCTIONS[name](self.group(("right", r"\right)")))
