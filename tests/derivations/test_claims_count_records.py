@@ -1,5 +1,6 @@
 """Sentences that count evidence say what the records behind them hold: the losses topic's count
-of its displayed steps and of the losses compared with PyTorch."""
+of its displayed steps and of the losses compared with PyTorch, and the backpropagation topic's
+gradient comparison."""
 
 import re
 
@@ -46,3 +47,37 @@ def test_losses_network_sentence_names_the_losses_its_record_compared(losses):
     worst = max(r["max_error"] for r in twins)
     assert f"at most {worst:.1e} in float64 for each of the {len(twins)} losses compared ({names})" in text
     assert "every distribution" not in text
+
+
+@pytest.fixture(scope="module")
+def backprop(tmp_path_factory):
+    import derivations.topics.backprop
+
+    return derivations.topics.backprop.build(TopicContext(tmp_path_factory.mktemp("backprop")))
+
+
+@pytest.mark.slow
+def test_backprop_prints_the_gradient_error_not_the_loss_oracle_and_the_activations_it_covers(backprop):
+    import torch
+
+    from derivations.checks.crosscheck import GRADIENT_TOLERANCES
+    from symbolic.losses.sample import LOSSES
+    from symbolic.spec import ACTIVATIONS
+
+    records = {r["id"]: r for r in backprop.records}
+    gradients = next(r for r in backprop.records if r["name"].startswith("derived gradients (scalar program"))
+    oracle, kinks = records["backprop.grid-oracle"], records["backprop.gradient_at_kinks"]
+    # the gradient record holds gradients only: float64 derived gradients agree with autograd to
+    # the gradient tolerance (the loss-value oracle's error, 2.7e-08 for von Mises, is not one)
+    assert gradients["max_error"] <= GRADIENT_TOLERANCES[torch.float64]
+    assert gradients["activations"] == list(ACTIVATIONS) and gradients["losses"] == list(LOSSES)
+    text = _flat(backprop.latex)
+    assert (f"for each of the {len(ACTIVATIONS)} registered activations with each of the {len(LOSSES)} registered "
+            f"losses ({len(ACTIVATIONS) * len(LOSSES)} networks;") in text
+    assert f"largest relative error of a gradient {gradients['max_error']:.1e}, float64" in text
+    assert (f"for the {len(oracle['losses'])} losses that have a \\texttt{{torch.distributions}} object the "
+            f"per-sample loss agrees with its negative log-probability (largest relative error "
+            f"{oracle['max_error']:.1e})") in text
+    for name in kinks["activations"]:  # relu, leaky_relu, elu, heaviside: all named, not two of them
+        assert ACTIVATIONS.get(name).title in text.split("exactly at $0$", 1)[1].split("relative error", 1)[0]
+    assert "for every activation and every loss" not in text

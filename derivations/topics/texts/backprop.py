@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from derivations.topics.texts import fill
 from symbolic.core.printing import latex
+from symbolic.spec import ACTIVATIONS
 
 __all__ = ["chain_rule", "deep_network", "number"]
 
@@ -56,11 +57,15 @@ operations, and the gap widens with every layer. The program's gradient agrees w
 largest relative error @witness).
 
 Compiled to PyTorch, the derived gradients agree with autograd on the PyTorch twin of each
-network for every activation and every loss (largest relative error @grid_worst, float64;
-random inputs, kept away from the kinks), also with pre-activations exactly at the kink $0$ for
-ReLU and leaky ReLU (relative error @kink_worst),
-and layer by layer, as matrix products, for the @big network
-(@big_parameters parameters; largest relative error @big_worst).
+network, for each of the @n_activations registered activations with each of the @n_losses registered losses
+(@n_networks networks; random inputs, kept away from the kinks; largest relative error of a
+gradient @grid_worst, float64). On the same networks the compiled outputs and per-sample losses
+agree with the twin's (largest relative error @values_worst), and for the @n_oracle losses that
+have a \texttt{torch.distributions} object the per-sample loss agrees with its negative
+log-probability (largest relative error @oracle_worst). The derived gradients agree with
+autograd also with pre-activations exactly at $0$, where the pieces of @kinked meet
+(relative error @kink_worst), and layer by layer, as matrix products, for the @big network
+(@big_parameters parameters; largest relative error of a gradient @big_worst).
 """
 
 
@@ -78,14 +83,28 @@ def chain_rule(*, title: str, composed, values: dict, forward_tex: str, factors_
                 diff_error=f"{diff_error:.1e}", figure=figure)
 
 
+def _titles(names: list[str]) -> str:
+    """Activations by their registry titles: "ReLU, ELU and Heaviside step"."""
+    titles = [ACTIVATIONS.get(n).title for n in names]
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
 def deep_network(*, activation: str, slope: str, matrix_tex: str, matrix_passed: bool, small, program_tex: str,
-                 n_assignments: int, n_program: int, n_ops: int, witness: float, grid_worst: float,
-                 kink_worst: float, big, big_worst: float) -> str:
+                 n_assignments: int, n_program: int, n_ops: int, witness: float, grid: list[dict], kink: dict, big,
+                 big_worst: float) -> str:
     """Backpropagation through a deep network: the matrix form, the whole program of the
-    ``small`` network, and the compiled gradients against autograd (``big``: the largest network)."""
+    ``small`` network, and the compiled programs against PyTorch, from their records: ``grid``
+    (the gradients vs autograd, the outputs and losses vs the twin, the losses vs
+    ``torch.distributions``, each naming the activations and losses it covers), ``kink`` (the
+    gradients at the kinks, naming its activations) and ``big`` (the largest network)."""
+    gradients, values, oracle = grid
     return fill(DEEP_NETWORK, activation=activation, slope=slope, matrix_tex=matrix_tex,
                 matrix_verdict="passed" if matrix_passed else "FAILED", small=small.describe(),
                 small_parameters=small.n_parameters, program_tex=program_tex, n_assignments=n_assignments,
-                n_program=n_program, n_ops=n_ops, witness=f"{witness:.1e}", grid_worst=f"{grid_worst:.1e}",
-                kink_worst=f"{kink_worst:.1e}", big=big.describe(), big_parameters=big.n_parameters,
-                big_worst=f"{big_worst:.1e}")
+                n_program=n_program, n_ops=n_ops, witness=f"{witness:.1e}",
+                n_activations=len(gradients["activations"]), n_losses=len(gradients["losses"]),
+                n_networks=len(gradients["activations"]) * len(gradients["losses"]),
+                grid_worst=f"{gradients['max_error']:.1e}", values_worst=f"{values['max_error']:.1e}",
+                n_oracle=len(oracle["losses"]), oracle_worst=f"{oracle['max_error']:.1e}",
+                kinked=_titles(kink["activations"]), kink_worst=f"{kink['max_error']:.1e}", big=big.describe(),
+                big_parameters=big.n_parameters, big_worst=f"{big_worst:.1e}")
