@@ -8,7 +8,8 @@ the same seed and roster give byte-identical ``answers.json`` and students diffe
 step of every solution is checked (:meth:`symbolic.core.derivation.Derivation.check`), every
 answer is the printed final step of its solution, read back (:mod:`.readback`), every typical
 mistake is an independent computation that the checker names (:mod:`.mistake_checks`), and
-every answer is compared with the PyTorch twin; ``verification.json`` lists those checks, each
+values of the solution are compared with a second computation (the PyTorch twin, an exact
+computation, or the package's own formula; :func:`compared_with`); ``verification.json`` lists those checks, each
 with a unique ``id`` that the solutions' LaTeX names in a ``% check: ID`` line before
 each displayed equation.
 """
@@ -35,7 +36,7 @@ from derivations.exercises import KINDS, load_kinds
 from derivations.exercises.base import Exercise, answer_latex
 
 __all__ = ["ExerciseSet", "build_exercises", "read_roster", "student_ids", "exercises_for", "exercise_record",
-           "TWIN_TOLERANCE"]
+           "TWIN_TOLERANCE", "compared_with"]
 
 #: Draws of a kind's numbers before giving up on well-posedness (the failed check is then recorded).
 MAX_DRAWS = 20
@@ -171,11 +172,33 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
     for k, (what, value, exact) in enumerate(ex.twin, start=1):
         reference, value = float(sp.N(exact, 30)), float(value)
         error = abs(value - reference) / max(1.0, abs(reference))
+        against = compared_with(what)
         records.append({"id": f"{student}/{eid}/twin-{k}", "name": f"{student} {eid} {ex.slug}: {what}",
-                        "kind": "symbolic-vs-torch" if "torch" in what else "cross-check", "topic": ex.topic,
+                        "kind": "symbolic-vs-torch" if against == PYTORCH else "cross-check", "topic": ex.topic,
                         "method": "float64 against the exact value", "max_error": error,
-                        "passed": bool(error <= TWIN_TOLERANCE)})
+                        "passed": bool(error <= TWIN_TOLERANCE), "against": against})
     return records, blocks
+
+
+#: What a solution's value is compared with (a twin comparison's ``against``), in the words
+#: the solutions print.
+PYTORCH, PACKAGE, EXACT = "the PyTorch twin", "the package's own formula", "an exact computation"
+
+
+def compared_with(what: str) -> str:
+    """What a twin comparison described as ``what`` compares with: the PyTorch twin (torch's
+    modules, autograd, losses or trainer), the package's own formula, or another exact
+    computation (a count, an exact propagation).
+
+    >>> [compared_with(w) for w in ("slope dy/dx (torch autograd)", "NLL at f = 1 (PyTorch twin)",
+    ...  "max_regions (the package's region formula)", "joints (exact piecewise-linear propagation)")]
+    ['the PyTorch twin', 'the PyTorch twin', "the package's own formula", 'an exact computation']
+    """
+    if "torch" in what.lower():
+        return PYTORCH
+    if "package" in what:
+        return PACKAGE
+    return EXACT
 
 
 def _distinct_mistakes(student: str, eid: str, ex: Exercise) -> dict:

@@ -146,7 +146,7 @@ def depth_width(rng: random.Random) -> Exercise:
                    Witness(units, "the hidden units of the deep torch twin (its bias entries beta_0 .. beta_{K-1})",
                            _hidden_units(deep), True)],
         twin=[("max_regions of the deep widths (package formula)", float(max_regions(deep)), float(regions)),
-              ("(D + 1)^K is attained for these widths (max_regions_is_exact)", float(max_regions_is_exact(deep)), 1.0),
+              ("(D + 1)^K is attained for these widths (the package's max_regions_is_exact)", float(max_regions_is_exact(deep)), 1.0),
               ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),
                float(regions))],
         title="Depth versus width")

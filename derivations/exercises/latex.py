@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.checks.records import tag_line, tagged
+from derivations.checks.evidence import checked_numerically, method_class
+from derivations.checks.records import tag_line, tagged, tagged_ids
 from symbolic.core.printing import latex
 
 from derivations.exercises.base import Exercise, answer_latex
@@ -82,10 +83,7 @@ def _mistake_latex(answer, kind: str) -> str:
 def solution_document(student: str, seed: int, exercises: list[tuple[str, Exercise, list]], records: list[dict]) -> str:
     """Worked solutions: checked derivations (with their check ids), answers, twin checks."""
     by_id = {r["id"]: r for r in records}
-    body = [_header("Deep learning: worked solutions", student, seed),
-            "Every displayed step was checked (proven symbolically, or at random points to 50 digits); every answer "
-            "was compared with the PyTorch twin in float64. The line before each display in the LaTeX source names "
-            "its checks in \\texttt{verification.json}."]
+    body = []
     for eid, ex, blocks in exercises:
         parts = [f"\\subsection*{{{eid}: {_escape(ex.title)}}}", ex.question]
         derivations = iter(blocks)
@@ -124,8 +122,55 @@ def solution_document(student: str, seed: int, exercises: list[tuple[str, Exerci
                          f"\\begin{{itemize}}\\small\n{items}\n\\end{{itemize}}"
                          + (r"\textbf{CHECK FAILED:} " + _escape(", ".join(failed)) if failed else ""))
         body.append("\n\n".join(parts))
-    body.append(r"\end{document}")
-    return "\n\n".join(body) + "\n"
+    shown = [by_id[i] for i in tagged_ids("\n".join(body))]
+    head = [_header("Deep learning: worked solutions", student, seed), evidence_header(shown, records)]
+    return "\n\n".join(head + body + [r"\end{document}"]) + "\n"
+
+
+def evidence_header(shown: list[dict], records: list[dict]) -> str:
+    """What the solutions' checks were, counted from the sheet's records: how the displayed
+    steps (``shown``: the records behind the displays) were checked, that each answer is its
+    solution's printed last step read back, and what each exercise's values were compared with
+    (each twin record's ``against``)."""
+    steps = [r for r in shown if r.get("kind") == "derivation-step"]
+    definitions = sum(method_class(r) == "definition" for r in steps)
+    proven = sum(method_class(r) == "proven" for r in steps)
+    numeric = checked_numerically(steps)
+    text = (f"Of the {len(steps)} displayed steps, {definitions} "
+            f"{'is a definition' if definitions == 1 else 'are definitions'} (stated, not proven), {proven} "
+            f"{'was' if proven == 1 else 'were'} proven symbolically" + (f" and {numeric}. " if numeric else ". "))
+    keys = [r for r in records if r["id"].endswith("/key")]
+    read = sum(bool(r["passed"]) for r in keys)
+    text += (f"Each of the {read} answers" if read == len(keys) else f"{read} of the {len(keys)} answers") + \
+        " is the printed final step of its checked solution, read back. "
+    against: dict[str, list[str]] = {}
+    for r in records:
+        if "/twin-" in r["id"]:
+            eid = r["id"].split("/")[1]
+            if eid not in against.setdefault(r.get("against", "a second computation"), []):
+                against[r.get("against", "a second computation")].append(eid)
+    if against:
+        text += ("Values of the solutions were also compared in float64 with "
+                 + _join([f"{what} ({_eids(eids)})" for what, eids in against.items()])
+                 + "; each answer below names its comparisons. ")
+    return _escape(text) + ("The line before each display in the LaTeX source names its checks in "
+                            "\\texttt{verification.json}.")
+
+
+def _eids(eids: list[str]) -> str:
+    """Exercise ids, runs of three or more joined by an en dash: ``E01--E03, E06, E07``."""
+    numbers = [int(e[1:]) for e in eids]
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(", ".join(f"E{n:02d}" for n in r) if len(r) < 3 else f"E{r[0]:02d}--E{r[-1]:02d}" for r in runs)
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _sci(value: float) -> str:

@@ -1,6 +1,6 @@
 """Sentences that count evidence say what the records behind them hold: the losses topic's count
-of its displayed steps and of the losses compared with PyTorch, and the backpropagation topic's
-gradient comparison."""
+of its displayed steps and of the losses compared with PyTorch, the backpropagation topic's
+gradient comparison, and the header of the worked solutions."""
 
 import re
 
@@ -81,3 +81,54 @@ def test_backprop_prints_the_gradient_error_not_the_loss_oracle_and_the_activati
     for name in kinks["activations"]:  # relu, leaky_relu, elu, heaviside: all named, not two of them
         assert ACTIVATIONS.get(name).title in text.split("exactly at $0$", 1)[1].split("relative error", 1)[0]
     assert "for every activation and every loss" not in text
+
+
+@pytest.fixture(scope="module")
+def solutions(tmp_path_factory):
+    import json
+
+    from derivations.exercises.build import build_exercises
+
+    out = tmp_path_factory.mktemp("exercises")
+    build_exercises(out, ["s001"], seed=0, pdf=False)
+    return (out / "solutions" / "s001.tex").read_text(), json.loads((out / "verification.json").read_text())
+
+
+def test_solutions_header_counts_the_steps_and_names_what_each_exercise_was_compared_with(solutions):
+    tex, records = solutions
+    header = _flat(tex.split(r"\subsection*", 1)[0])
+    assert "Every displayed step was checked" not in header and "every answer was compared" not in header
+    steps = [r for r in records if r["kind"] == "derivation-step"]
+    definitions = sum(r["method"] == "definition" for r in steps)
+    proven = sum(method_class(r) == "proven" for r in steps)
+    assert definitions > 0  # the case the old header hid
+    assert (f"Of the {len(steps)} displayed steps, {definitions} are definitions (stated, not proven), {proven} were "
+            f"proven symbolically and {checked_numerically(steps)}.") in header
+    keys = [r for r in records if r["id"].endswith("/key") and r["passed"]]
+    assert f"Each of the {len(keys)} answers is the printed final step of its checked solution, read back." in header
+    groups = {what: _listed(eids) for what, eids in
+              re.findall(r"(the PyTorch twin|an exact computation|the package's own formula) \(([^)]*)\)", header)}
+    twins = [r for r in records if "/twin-" in r["id"]]
+    for r in twins:
+        assert r["id"].split("/")[1] in groups[r["against"]], (r["id"], r["against"], groups)
+    # the region-count exercises compare with the package's own formula only, not with PyTorch
+    regions = {r["id"].split("/")[1] for r in twins if "max_regions" in r["name"]}
+    assert regions and regions <= groups["the package's own formula"]
+    assert not regions & groups["the PyTorch twin"]
+
+
+def _listed(eids: str) -> set[str]:
+    """``"E01--E03, E06"`` -> {"E01", "E02", "E03", "E06"}."""
+    out = set()
+    for part in eids.split(", "):
+        first, _, last = part.partition("--")
+        out |= {f"E{n:02d}" for n in range(int(first[1:]), int((last or first)[1:]) + 1)}
+    return out
+
+
+def test_a_comparison_with_the_pytorch_twin_is_recorded_as_one():
+    from derivations.exercises.build import PYTORCH, compared_with
+
+    assert compared_with("NLL at f = 1/3, y = -1/2 (PyTorch twin)") == PYTORCH  # was a 'cross-check'
+    assert compared_with("(D + 1)^K is attained for these widths (the package's max_regions_is_exact)") \
+        == "the package's own formula"
