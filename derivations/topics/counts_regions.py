@@ -52,6 +52,9 @@ PARAMETER_SUM = sp.Sum(D_k[k + 1] * (D_k[k] + 1), (k, 0, K))
 #: The upper bound on the regions, prod_{k=1}^{K} sum_{j=0}^{d_k} binom(D_k, j), and with one input prod_k (D_k + 1).
 UPPER_BOUND = sp.Product(sp.Sum(sp.binomial(D_k[k], j), (j, 0, d_k[k])), (k, 1, K))
 ONE_INPUT_BOUND = sp.Product(D_k[k] + 1, (k, 1, K))
+#: d_1 = D_0 (the inputs) and d_{k+1} = min(d_k, D_k): the dimension layer k can split.
+FIRST_DIMENSION = (d_k[1], D_k[0])
+NEXT_DIMENSION = (d_k[k + 1], sp.Min(d_k[k], D_k[k]))
 #: Where a printed count that is not proven equal is compared: small positive integers (a product
 #: over K layers with a symbolic K has no value to compare).
 COUNT_DOMAIN = {K: lambda rng: rng.randint(1, 3), D: lambda rng: rng.randint(1, 6), D_i: lambda rng: rng.randint(1, 3),
@@ -68,11 +71,13 @@ def at_widths(formula: sp.Sum | sp.Product, widths, dims=()) -> int:
 
 
 def dimensions(widths) -> list[int]:
-    """d_1 = D_i and d_{k+1} = min(d_k, D_k): what each hidden layer can split."""
-    dims = [widths[0]]
-    for width in widths[1:-2]:
-        dims.append(min(dims[-1], width))
-    return dims
+    """d_1 .. d_K of the width list ``widths`` by the printed recursion ``FIRST_DIMENSION``,
+    ``NEXT_DIMENSION``: what each hidden layer can split."""
+    values = {D_k[i]: w for i, w in enumerate(widths)}
+    dims = [FIRST_DIMENSION[1].xreplace(values)]
+    for i in range(1, len(widths) - 2):
+        dims.append(NEXT_DIMENSION[1].xreplace({k: i}).xreplace(values | {d_k[i]: dims[-1]}))
+    return [int(d) for d in dims]
 
 
 def _series(labels: dict[str, str]) -> list[dict]:
@@ -213,8 +218,10 @@ def _lower_bound_checks(printed: dict) -> list[dict]:
     below = record(f"eq. 4.17 at most the upper bound ${printed['upper_bound']}$ for "
                    f"1, 2, 3 inputs, 3, 4, 6 times as many units, 1 to 4 layers ({len(rows)} cases)", "count",
                    max(0, max(excess)), max(excess) <= 0, "exact integers", id="deep.lower_below_upper")
-    misses = [abs(at_widths(UPPER_BOUND, w, dimensions(w)) - max_regions(w)) for w in widths]
-    formula = record(f"${printed['upper_bound']}$ is the counted upper bound for these {len(rows)} widths", "count",
+    narrowing = [(3, 2, 5, 1), (3, 1, 4, 4, 1), (2, 1, 3, 1)]  # a layer narrower than the input: d_k shrinks
+    misses = [abs(at_widths(UPPER_BOUND, w, dimensions(w)) - max_regions(w)) for w in widths + narrowing]
+    formula = record(f"${printed['upper_bound']}$ is the counted upper bound for these {len(rows)} widths and "
+                     f"{', '.join('-'.join(map(str, w)) for w in narrowing)}", "count",
                      max(misses), not any(misses), "exact integers", id="deep.upper_bound_formula")
     one = [region_value(deep_region_count(), D_i=1, D=dd, K=k) - max_regions([1] + [dd] * k + [1])
            for dd in range(1, 8) for k in range(1, 6)]
@@ -238,15 +245,12 @@ def _printed(formulas: Formulas) -> dict:
         "one_input_bound": formulas(ONE_INPUT_BOUND, "upper bound with one input"),
         "one_input": formulas(one_input_region_count(), "regions with one input, K layers of D units"),
         "upper_bound": formulas(UPPER_BOUND, "upper bound on the regions"),
-        "z23": formulas((_at(shallow_region_count(), ZASLAVSKY_EXAMPLE),
-                         region_value(shallow_region_count(), **ZASLAVSKY_EXAMPLE)), "Zaslavsky's count, an example"),
-        "non_integer": formulas((_at(deep_region_count(), NON_INTEGER),
-                                 deep_region_count().subs({_COUNT_SYMBOLS[n]: v for n, v in NON_INTEGER.items()}).doit()),
-                                "eq. 4.17 where it is no integer"),
-        "deep2": formulas((_at(deep_region_count(), DEEP_EXAMPLE), region_value(deep_region_count(), **DEEP_EXAMPLE)),
-                          "eq. 4.17, an example"),
-        "big": formulas((_at(one_input_region_count(), BIG), region_value(one_input_region_count(), **BIG)),
-                        "the biggest count shown"),
+        "first_dimension": formulas(FIRST_DIMENSION, "the dimension the first layer splits"),
+        "next_dimension": formulas(NEXT_DIMENSION, "the dimension each next layer splits"),
+        "z23_at": _settings(formulas, ZASLAVSKY_EXAMPLE, "Zaslavsky's count, an example"),
+        "non_integer_at": _settings(formulas, NON_INTEGER, "eq. 4.17 where it is no integer"),
+        "deep2_at": _settings(formulas, DEEP_EXAMPLE, "eq. 4.17, an example"),
+        "big_at": _settings(formulas, BIG, "the biggest count shown"),
         "K=1": setting(K, 1, "depth of a shallow network"),
         "ten_inputs": setting(D_i, max(FIGURE_WIDTHS), "inputs of the figure's right panel"),
     }
@@ -258,9 +262,9 @@ def _printed(formulas: Formulas) -> dict:
 _COUNT_SYMBOLS = {"D_i": D_i, "D": D, "K": K}
 
 
-def _at(count: sp.Expr, values: dict[str, int]) -> sp.Subs:
-    """``count`` at ``{"D_i": 2, "D": 3}``, unevaluated (it prints the values put in)."""
-    return sp.Subs(count, tuple(_COUNT_SYMBOLS[n] for n in values), tuple(values.values()))
+def _settings(formulas: Formulas, values: dict[str, int], what: str) -> str:
+    """``$D_{i} = 2$, $D = 3$``: the values a count is taken at, each printed and read back."""
+    return ", ".join(f"${formulas(sp.Eq(_COUNT_SYMBOLS[name], v), what)}$" for name, v in values.items())
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -299,6 +303,9 @@ def build(ctx: TopicContext) -> TopicResult:
         folding=table, search=search, lower_tex=tagged(lower.latex, lower_records + [lower.record]),
         regions_tex=tagged(regions.to_latex(), region_records + folding_records), figure=figure,
         attained_1d=ATTAINED_1D, attained_2d=ATTAINED_2D, figure_widths=FIGURE_WIDTHS, figure_depths=FIGURE_DEPTHS,
+        z23=region_value(shallow_region_count(), **ZASLAVSKY_EXAMPLE),
+        non_integer=float(deep_region_count().subs({_COUNT_SYMBOLS[n]: v for n, v in NON_INTEGER.items()}).doit()),
+        deep2=region_value(deep_region_count(), **DEEP_EXAMPLE), big=region_value(one_input_region_count(), **BIG),
         **{name: str(printed[name]) for name in text.PRINTED})
     displays = {"parameters": Display(counts.to_latex(), count_records + [numel_record], counts),
                 "regions": Display(regions.to_latex(), region_records + folding_records, regions),

@@ -47,3 +47,17 @@ def test_a_parameter_sum_that_is_not_the_count_fails(monkeypatch):
     formulas = Formulas("counts_regions", domain=topic.COUNT_DOMAIN)
     printed = topic._printed(formulas)
     assert not topic._formula_vs_sum(printed)["passed"]
+
+
+def test_a_printed_dimension_rule_that_is_not_the_counted_one_fails(monkeypatch):
+    monkeypatch.setattr(topic, "NEXT_DIMENSION", (topic.d_k[topic.k + 1], sp.Max(topic.d_k[topic.k], topic.D_k[topic.k])))
+    formulas = Formulas("counts_regions", domain=topic.COUNT_DOMAIN)
+    records = {r["id"]: r for r in topic._lower_bound_checks(topic._printed(formulas))}
+    assert not records["deep.upper_bound_formula"]["passed"]
+
+
+def test_a_dimension_rule_that_never_narrows_fails(monkeypatch):
+    monkeypatch.setattr(topic, "NEXT_DIMENSION", (topic.d_k[topic.k + 1], topic.d_k[topic.k]))
+    formulas = Formulas("counts_regions", domain=topic.COUNT_DOMAIN)
+    records = {r["id"]: r for r in topic._lower_bound_checks(topic._printed(formulas))}
+    assert not records["deep.upper_bound_formula"]["passed"]

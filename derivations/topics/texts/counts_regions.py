@@ -7,8 +7,8 @@ from derivations.topics.texts import fill
 __all__ = ["section", "digits", "PRINTED"]
 
 #: The printed formulas the section's gaps take (``section(**printed)``).
-PRINTED = ("parameter_sum", "z23", "one_input_shallow", "one_input_bound", "one_input", "big", "non_integer", "deep2",
-           "upper_bound", "ten_inputs")
+PRINTED = ("parameter_sum", "z23_at", "one_input_shallow", "one_input_bound", "one_input", "big_at",
+           "non_integer_at", "deep2_at", "upper_bound", "first_dimension", "next_dimension", "ten_inputs")
 
 SECTION = r"""\section{@title}
 A network's capacity can be measured by how many linear regions its piecewise-linear function
@@ -25,7 +25,7 @@ units (checked against the sum on a grid, and @counts_words):
 space; $D$ hyperplanes cut the $D_i$-dimensional input space into at most (Zaslavsky; an upper bound, attained
 when the hyperplanes are in general position)
 @zaslavsky_tex
-regions, e.g. $@z23$. The bound is attained, counted exactly for one
+regions, e.g. $@z23$ for @z23_at. The bound is attained, counted exactly for one
 input ($@one_input_shallow$ regions, for $D$ from @attained_1d_first to @attained_1d_last) and on a grid
 for two inputs (@attained_2d lines in general position). With no more units than inputs every pattern
 occurs (@small_words):
@@ -48,15 +48,16 @@ $D$ & $K$ & parameters & $@one_input$ & regions counted \\
 For $D \le 2$ we claim only the upper bound: 60 random integer networks of widths 1-1-1-1 reach
 at most @found_1111 regions (bound @bound_1111) and of widths 1-2-2-1 at most
 @found_1221 (bound @bound_1221); no random network exceeds the bound (verification table).
-The counts are exact integers however large: $@big$.
+The counts are exact integers however large: @big_at gives
+$@big$.
 
 With $D_i$ inputs, Prince's eq.~4.17 (after Serra et al., 2018) gives
 @lower_tex
 for $D$ a multiple of $D_i$ with $D \ge 3 D_i$ (otherwise it need not be an integer:
-$@non_integer$). It is a \emph{lower bound on the maximum}, a count that some
-network of these widths reaches (e.g. $@deep2$); we quote it
+@non_integer_at gives $@non_integer$). It is a \emph{lower bound on the maximum}, a count that some
+network of these widths reaches (e.g. $@deep2$ for @deep2_at); we quote it
 from the literature and check only that it stays at most the upper bound
-$@upper_bound$, $d_k = \min(D_i, D_1, \dots, D_{k-1})$,
+$@upper_bound$, with $@first_dimension$ and $@next_dimension$ (the dimension layer $k$ can split),
 and that with one input it is $@one_input$:
 @regions_tex
 \begin{figure}[ht]
@@ -75,10 +76,11 @@ def section(*, title: str, n_nets: int, counts_words: str, counts_tex: str, zasl
             small_words: str, small_tex: str, folding: list[tuple[int, int, int, int, int]],
             search: dict[tuple[int, ...], tuple[int, int]], lower_tex: str, regions_tex: str, figure: str,
             attained_1d: range, attained_2d: tuple[int, ...], figure_widths: dict[int, tuple[int, ...]],
-            figure_depths: range, **printed: str) -> str:
+            figure_depths: range, z23: int, non_integer: float, deep2: int, big: int, **printed: str) -> str:
     """The section. ``folding``: ``(D, K, parameters, (D+1)^K, regions counted)`` of each folding
     network; ``search``: ``{widths: (most regions found, upper bound)}`` of the random search;
-    ``printed``: the formulas, printed and read back (``parameter_sum``, ``z23``, ``big``, ...)."""
+    ``z23`` .. ``big``: the example counts; ``printed``: the formulas and the values the examples take,
+    printed and read back (``parameter_sum``, ``z23_at``, ``big_at``, ...)."""
     rows = "\\\\\n".join(" & ".join(map(str, row)) for row in folding)
     return fill(SECTION, title=title, n_nets=n_nets, counts_words=counts_words, counts_tex=counts_tex,
                 zaslavsky_tex=zaslavsky_tex, small_words=small_words, small_tex=small_tex,
@@ -88,7 +90,8 @@ def section(*, title: str, n_nets: int, counts_words: str, counts_tex: str, zasl
                 attained_1d_first=attained_1d[0], attained_1d_last=attained_1d[-1],
                 attained_2d=", ".join(map(str, attained_2d)), depth_first=figure_depths[0],
                 depth_last=figure_depths[-1], widths_1=", ".join(map(str, figure_widths[1])),
-                widths_10=", ".join(map(str, figure_widths[10])), **printed)
+                widths_10=", ".join(map(str, figure_widths[10])), z23=z23, non_integer=f"{non_integer:g}", deep2=deep2,
+                big=digits(big), **printed)
 
 
 def digits(n: int) -> str:
