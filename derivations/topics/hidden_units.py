@@ -90,7 +90,8 @@ def build(ctx: TopicContext) -> TopicResult:
     # theta/phi equations are that network, renamed.
     records, checks_of = list(general_checks), {}
     for net in (more_units, two_inputs, two_outputs):
-        checks_of[net.spec.widths] = [_is_deep(net), *twin_records(net.spec, forward_check(net.spec, I=200, seed=ctx.seed))]
+        twins = twin_records(net.spec, forward_check(net.spec, I=200, seed=ctx.seed))
+        checks_of[net.spec.widths] = [_is_deep(net), *twins]
         records += checks_of[net.spec.widths]
     shown = {net.spec.widths: formulas.display([sp.Eq(s, e) for s, e in net.program],
                                                f"the {net.spec.describe()} network")

@@ -23,7 +23,7 @@ from numeric.model import DeepNetworkModule
 from symbolic.regions.constructions import float_tensors, tensors_from_shallow
 from symbolic.networks.network import deep_network, lecture_1_3_1, shallow_network
 from symbolic.regions.piecewise import activation_pieces, network_pieces, shallow_joints
-from symbolic.regions.counts import (D, D_i, K, activation_pattern_map, max_regions, one_input_region_count,
+from symbolic.regions.counts import (D, D_i, activation_pattern_map, max_regions, one_input_region_count,
                                      region_value, shallow_region_count)
 from symbolic.spec import NetworkSpec
 from symbolic.spec.tolerances import FLOAT64_RTOL

@@ -43,7 +43,8 @@ def test_a_misprinted_output_weight_fails_the_multi_output_display(monkeypatch, 
 def test_the_general_network_is_read_back_and_checked_against_every_unit(monkeypatch):
     net = shallow_network(*hidden_units.MORE_UNITS, "relu")
     latex = hidden_units.latex
-    monkeypatch.setattr(hidden_units, "latex", lambda *a, **k: latex(*a, **k).replace(r"\theta_{d1} x", r"\theta_{d0} x"))
+    monkeypatch.setattr(hidden_units, "latex",
+                        lambda *a, **k: latex(*a, **k).replace(r"\theta_{d1} x", r"\theta_{d0} x"))
     formulas = Formulas(hidden_units.SLUG, names={r"\phi_{d}": hidden_units.phi[hidden_units.d],
                                                    r"h_{d}": hidden_units.h[hidden_units.d]})
     shown, checks = hidden_units._general(net, formulas)

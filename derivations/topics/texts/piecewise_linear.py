@@ -46,8 +46,8 @@ they cross the first layer's.
 \centering
 \includegraphics[width=0.8\textwidth]{@figure_2d}
 \caption{Linear regions of two-input ReLU networks: each colour is one pattern of active
-hidden units, counted on a $@grid$ grid of the square where $x_1$ and $x_2$ run from $@low$ to $@high$ (a region thinner than the
-grid could be missed, so the count is a lower bound).}
+hidden units, counted on a $@grid$ grid of the square where $x_1$ and $x_2$ run from $@low$ to $@high$
+(a region thinner than the grid could be missed, so the count is a lower bound).}
 \label{fig:regionmap}
 \end{figure}
 """
