@@ -14,7 +14,8 @@ from derivations.checks.printed import Formulas
 from derivations.figures.regions import depth_width_figure
 from derivations.topics.texts import depth as text
 from derivations.topics.topic import TopicContext, TopicResult, record, topic_main
-from symbolic.regions.constructions import folding_network, shallow_twin
+from symbolic.activations.functions import ReLU
+from symbolic.regions.constructions import folding_layer, folding_network, shallow_twin
 from symbolic.networks import counts  # the symbols D, K of the counts (K is also the depth of a row here)
 from symbolic.networks.counts import deep_parameter_count, parameter_count
 from symbolic.regions.piecewise import network_pieces
@@ -31,6 +32,35 @@ K_EXACT_TWIN = 4  # shallow twins checked piece by piece up to here (cost grows 
 K_SHOWN = 3  # the deep network drawn in the figure
 #: A shallow network needs one unit per joint: (D+1)^K regions, (D+1)^K - 1 joints.
 SHALLOW_UNITS = one_input_region_count() - 1
+#: Points of [0, 1] where the printed zigzag, composed K times, is compared with the network (exactly).
+ZIGZAG_POINTS = [Fraction(n, 61) for n in range(62)]
+
+# One layer of the folding network, the zigzag g(x) = b + sum_{d=1}^{D} Delta_d ReLU[sigma_d (x - t_d)].
+x, y, b = sp.symbols("x y b", real=True)
+d = sp.Symbol("d", integer=True, positive=True)
+Delta, sigma, t = (sp.IndexedBase(name, real=True) for name in ("Delta", "sigma", "t"))
+g = sp.Function("g")
+ZIGZAG = sp.Eq(g(x), b + sp.Sum(Delta[d] * ReLU(sigma[d] * (x - t[d])), (d, 1, counts.D)))
+#: The zigzag as the book writes it (the printer puts the factors in another order).
+ZIGZAG_BOOK = r"g{\left(x \right)} = b + \sum_{d=1}^{D} {\Delta}_{d} \mathrm{ReLU}\left[{\sigma}_{d} \left(x - {t}_{d}\right)\right]"
+
+
+def zigzag(width: int) -> sp.Expr:
+    """The printed zigzag ``ZIGZAG`` with the numbers of the folding construction's layer of ``width`` units."""
+    ts, sigmas, deltas, b_value = folding_layer(width)
+    exact = lambda v: sp.Rational(Fraction(v).numerator, Fraction(v).denominator)  # noqa: E731
+    values = {b: exact(b_value)}
+    for i, (t_d, sigma_d, delta_d) in enumerate(zip(ts, sigmas, deltas), start=1):
+        values.update({t[i]: exact(t_d), sigma[i]: exact(sigma_d), Delta[i]: exact(delta_d)})
+    return ZIGZAG.rhs.subs(counts.D, width).doit().xreplace(values)
+
+
+def nested(K: int):
+    """``y = g(g(...g(x)))``: K zigzags composed."""
+    out = x
+    for _ in range(K):
+        out = g(out)
+    return sp.Eq(y, out)
 
 
 def _shallow_value(tensors, x: Fraction) -> Fraction:
@@ -47,6 +77,16 @@ def _depth_row(K: int):
     formula = region_value(one_input_region_count(), D=D_LAYER, K=K)
     records = [record(f"deep 1-{'-'.join([str(D_LAYER)] * K)}-1 folding network: {pl.regions} regions = "
                       f"(D+1)^K", "count", abs(pl.regions - formula), pl.regions == formula, "exact count")]
+    layer = zigzag(D_LAYER)
+    misses = []
+    for point in ZIGZAG_POINTS:
+        value = sp.Rational(point.numerator, point.denominator)
+        for _ in range(K):
+            value = layer.subs(x, value)
+        misses.append(abs(Fraction(int(value.p), int(value.q)) - pl(point)[0]))
+    records.append(record(f"K = {K}: the printed zigzag g with the construction's numbers, composed K times, equals "
+                          f"the network at {len(ZIGZAG_POINTS)} points of [0, 1]", "exact", float(max(misses)),
+                          not any(misses), "exact rationals"))
     twin_spec, twin = shallow_twin(pl)
     units = twin_spec.widths[1]
     if K <= K_EXACT_TWIN:
@@ -85,12 +125,15 @@ def build(ctx: TopicContext) -> TopicResult:
     # The formulas the section prints, from the objects the rows evaluate, read back.
     formulas = Formulas(SLUG)
     pieces = one_input_region_count().subs(counts.K, 1)
-    printed = {"per_layer": formulas(pieces, "pieces of one layer, the factor one layer more multiplies the regions by"),
+    printed = {"zigzag": formulas(ZIGZAG, "one layer's zigzag", typed=ZIGZAG_BOOK),
+               "nested": formulas(nested(K_SHOWN), "the zigzags composed"),
+               "per_layer": formulas(pieces, "pieces of one layer, the factor one layer more multiplies the regions by"),
                "regions": formulas(one_input_region_count(), "regions of K layers of D units"),
                "parameters": formulas(deep_parameter_count(), "parameters of K layers of D units",
                                       typed=r"3 D + 1 + \left(K - 1\right) D \left(D + 1\right)"),
                "shallow_units": formulas(SHALLOW_UNITS, "units a shallow network needs")}
     shown_K = formulas(sp.Eq(counts.K, K_SHOWN), "layers drawn")
+    printed["shown_K"] = shown_K
     shown_D = formulas(sp.Eq(counts.D, D_LAYER), "units per layer drawn")
     records += formulas.records
     fig = depth_width_figure(shown, (-0.02, 1.02), rows,

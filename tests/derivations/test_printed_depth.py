@@ -26,3 +26,17 @@ def test_a_slip_in_the_printed_count_fails():
     good = formulas(topic.SHALLOW_UNITS, "units")
     assert good.passed
     assert not formulas(topic.SHALLOW_UNITS, "units", typed=good.latex.replace("- 1", "+ 1")).passed
+
+
+def test_a_printed_zigzag_that_is_not_the_layer_fails(monkeypatch):
+    wrong = topic.ZIGZAG.rhs.xreplace({topic.x - topic.t[topic.d]: topic.x + topic.t[topic.d]})
+    assert wrong != topic.ZIGZAG.rhs
+    monkeypatch.setattr(topic, "ZIGZAG", type(topic.ZIGZAG)(topic.ZIGZAG.lhs, wrong))
+    _, _, records = topic._depth_row(2)
+    assert [r["passed"] for r in records if "printed zigzag" in r["name"]] == [False]
+
+
+def test_the_book_form_of_the_zigzag_reads_back_and_a_slip_fails():
+    formulas = Formulas("depth")
+    assert formulas(topic.ZIGZAG, "zigzag", typed=topic.ZIGZAG_BOOK).passed
+    assert not formulas(topic.ZIGZAG, "zigzag", typed=topic.ZIGZAG_BOOK.replace("d=1", "d=0")).passed
