@@ -372,6 +372,18 @@ LECTURE: tuple[Slide, ...] = (
           defines=(r"\mathbf{f}_{0}", r"\frac{\partial \ell}{\partial \boldsymbol\beta_{k}}")),
         BREAK,
         F("backprop", "backprop_tangents", 0.7))),
+    Slide("Digression: Initialisation – keeping the variance through the layers", section="Initialisation", body=(
+        T("Before training, the weights are drawn at random. Each ReLU layer multiplies the variance of the "
+          "activations, and on the way back of the gradients, by a factor set by the weights' variance:"),
+        E("initialisation", "forward", defines=(r"\mathbb{E}[h^{2}]", r"\sigma_{f'}^{2}"),
+          uses=(r"\sigma_{\Omega}^{2}",)),
+        BREAK,
+        T("The same holds for the gradients, one layer down:"),
+        E("initialisation", "backward", defines=(r"\sigma_{\partial f}^{2}",)),
+        T("A factor of one keeps both: He's initialisation for ReLU, Glorot's for tanh:"),
+        E("initialisation", "rules", defines=(r"\sigma_{\Omega}^{2}",), uses=(r"D_{h'}",)),
+        BREAK,
+        F("initialisation", "initialisation_variance", 0.7))),
     Slide("Specialized architectures – Modifications to deal with complex inputs, etc.", body=(
         T("We have now looked at the basic components of deep learning models, what functions they "
           "represent and how we can train them."),
@@ -396,7 +408,7 @@ def slide_map() -> list[tuple[str, list[str]]]:
 #: Topic modules (``derivations.topics.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
     "shallow", "activations", "hidden_units", "piecewise_linear", "universal_approximation", "deep_networks",
-    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "exercises_example",
+    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "exercises_example",
 )
 
 

@@ -1,0 +1,67 @@
+"""What the notes say about initialisation (``derivations.topics.initialisation``)."""
+
+from __future__ import annotations
+
+from derivations.topics.texts import fill
+
+__all__ = ["section"]
+
+SECTION = r"""\section{@title}
+Training starts from random parameters, and their scale matters: every layer multiplies the
+size of the activations on the way forward, and of the gradients on the way back, by a factor
+that depends on the variance of the weights. Over many layers a factor a little below one makes
+them vanish, a little above one makes them explode. Take a layer whose pre-activations $f'$ are
+weighted sums of the ReLU activations $h$ of the $D_h$ units below, with no bias and with
+weights drawn independently with mean 0 and variance $@weight_variance$; let the pre-activations
+$f$ below have mean 0 and variance $@input_variance$. Then
+@forward_tex
+On the way back the chain rule runs through the same weights and the ReLU's derivative:
+@backward_tex
+Each ReLU layer multiplies the variance forward by $@forward_factor$ and backward by
+$@backward_factor$, so the weight variance that keeps both is
+@rules_tex
+He's rule, $@he$, is what \texttt{torch.nn.init.kaiming\_normal\_} draws and Glorot's is
+\texttt{xavier\_normal\_} (both checked above against the library's own draws).
+
+For a network of @layers ReLU layers of @width units, with half of He's variance every layer
+halves the activations' mean square, a factor of $@half$ over the whole network; with twice
+He's variance it doubles every layer. On the PyTorch twin (@networks networks per variance,
+@inputs inputs each; Figure~\ref{fig:initialisation}), one layer's factor, measured as the mean
+over the layers and the networks, is the derived one within @band standard errors:
+\begin{center}
+\begin{tabular}{lcccc}
+\toprule
+weight variance & derived factor & measured, forward & measured, backward & over @layers layers \\
+\midrule
+@rows\\
+\bottomrule
+\end{tabular}
+\end{center}
+The one-layer factors are what the derivation predicts; over the layers they multiply, which the
+same draws confirm exactly: with half or twice He's variance the last layer's mean square is the
+factor to the power of the layers times He's (a ReLU network scales with its weights).
+\begin{figure}[ht]
+\centering
+\includegraphics[width=\textwidth]{@figure}
+\caption{The mean square of the pre-activations (left) and of the gradients (right) layer by
+layer, at initialisation: dots measured on the PyTorch twin, lines derived; only He's variance
+keeps both.}
+\label{fig:initialisation}
+\end{figure}
+"""
+
+
+def section(*, title: str, forward_tex: str, backward_tex: str, rules_tex: str, he: str, half: str, width: int,
+            layers: int, networks: int, inputs: int, band: float, shares: dict, variance: dict, total: dict,
+            weight_variance: str, input_variance: str, forward_factor: str, backward_factor: str, figure: str) -> str:
+    """The section: the two derivations, the rules, the experiment's table (``shares[scale]``:
+    the derived factor and the measured forward and backward factors; ``variance[scale]`` and
+    ``total[scale]``: the weight variance and the factor over all the layers, printed) and the
+    figure; the other strings are printed formulas for the prose."""
+    words = {1: " (half of He)", 2: " (He)", 4: " (twice He)"}
+    rows = "\\\\\n".join(f"${variance[scale]}${words.get(scale, '')} & {factor:g} & {up:.3f} & {down:.3f} & "
+                         f"${total[scale]}$" for scale, (factor, up, down) in sorted(shares.items()))
+    return fill(SECTION, title=title, forward_tex=forward_tex, backward_tex=backward_tex, rules_tex=rules_tex,
+                he=he, half=half, width=width, layers=layers, networks=networks, inputs=inputs, band=f"{band:g}",
+                rows=rows, figure=figure, weight_variance=weight_variance, input_variance=input_variance,
+                forward_factor=forward_factor, backward_factor=backward_factor)
