@@ -66,7 +66,8 @@ def at_widths(formula: sp.Sum | sp.Product, widths, dims=()) -> int:
     and the dimensions ``dims`` (d_1 .. d_K): an exact integer."""
     values = {D_k[i]: w for i, w in enumerate(widths)} | {d_k[i + 1]: v for i, v in enumerate(dims)}
     term, (index, low, high) = formula.function, formula.limits[0]
-    terms = [term.xreplace({index: i}).xreplace(values).doit() for i in range(low, int(high.subs(K, len(widths) - 2)) + 1)]
+    layers = range(low, int(high.subs(K, len(widths) - 2)) + 1)
+    terms = [term.xreplace({index: i}).xreplace(values).doit() for i in layers]
     return int(sp.Add(*terms) if isinstance(formula, sp.Sum) else sp.Mul(*terms))
 
 
@@ -199,7 +200,8 @@ def _bound_search(printed: dict) -> tuple[dict, list[dict]]:
         found = max(count_regions(NetworkSpec(widths), _random_tensors(widths, rng)) for _ in range(60))
         search[widths] = (found, max_regions(widths))
     over = [found - bound for found, bound in search.values() if found > bound]
-    searched = record(f"upper bound ${printed['one_input_bound']}$ respected by 60 random integer networks each of widths "
+    searched = record(f"upper bound ${printed['one_input_bound']}$ respected by 60 random integer networks each of "
+                      "widths "
                       + ", ".join("-".join(map(str, w)) + f" (largest {f} of {b})" for w, (f, b) in search.items()),
                       "count", max(over, default=0), not over, "exact counts, largest excess", id="deep.bound_search")
     misses = [abs(at_widths(ONE_INPUT_BOUND, widths) - bound) for widths, (_, bound) in search.items()]
@@ -239,7 +241,8 @@ def _printed(formulas: Formulas) -> dict:
     out = {
         "parameter_sum": formulas(PARAMETER_SUM, "parameters of a network, by layer",
                                   typed=r"\sum_{k=0}^{K} {D}_{k + 1} \left({D}_{k} + 1\right)"),
-        "deep_parameters": formulas(deep_parameter_count(), "parameters with one input, one output, K layers of D units",
+        "deep_parameters": formulas(deep_parameter_count(),
+                                    "parameters with one input, one output, K layers of D units",
                                     typed=r"3 D + 1 + \left(K - 1\right) D \left(D + 1\right)"),
         "one_input_shallow": formulas(shallow_region_count().subs(D_i, 1).doit(), "Zaslavsky's count with one input"),
         "one_input_bound": formulas(ONE_INPUT_BOUND, "upper bound with one input"),

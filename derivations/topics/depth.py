@@ -42,7 +42,8 @@ Delta, sigma, t = (sp.IndexedBase(name, real=True) for name in ("Delta", "sigma"
 g = sp.Function("g")
 ZIGZAG = sp.Eq(g(x), b + sp.Sum(Delta[d] * ReLU(sigma[d] * (x - t[d])), (d, 1, counts.D)))
 #: The zigzag as the book writes it (the printer puts the factors in another order).
-ZIGZAG_BOOK = r"g{\left(x \right)} = b + \sum_{d=1}^{D} {\Delta}_{d} \mathrm{ReLU}\left[{\sigma}_{d} \left(x - {t}_{d}\right)\right]"
+ZIGZAG_BOOK = (r"g{\left(x \right)} = b + \sum_{d=1}^{D} "
+               r"{\Delta}_{d} \mathrm{ReLU}\left[{\sigma}_{d} \left(x - {t}_{d}\right)\right]")
 
 
 def zigzag(width: int) -> sp.Expr:
@@ -127,7 +128,7 @@ def build(ctx: TopicContext) -> TopicResult:
     pieces = one_input_region_count().subs(counts.K, 1)
     printed = {"zigzag": formulas(ZIGZAG, "one layer's zigzag", typed=ZIGZAG_BOOK),
                "nested": formulas(nested(K_SHOWN), "the zigzags composed"),
-               "per_layer": formulas(pieces, "pieces of one layer, the factor one layer more multiplies the regions by"),
+               "per_layer": formulas(pieces, "pieces of one layer (the factor one layer more multiplies by)"),
                "regions": formulas(one_input_region_count(), "regions of K layers of D units"),
                "parameters": formulas(deep_parameter_count(), "parameters of K layers of D units",
                                       typed=r"3 D + 1 + \left(K - 1\right) D \left(D + 1\right)"),
@@ -140,7 +141,8 @@ def build(ctx: TopicContext) -> TopicResult:
                              f"deep network, ${shown_K}$ layers of ${shown_D}$ units: {shown.regions} regions",
                              ylim=(-0.1, 1.15))
     figure = ctx.save_figure(fig, "depth_vs_width")
-    tex = text.section(title=TITLE, rows=rows, figure=figure, pieces=region_value(one_input_region_count(), D=D_LAYER, K=1),
+    pieces_here = region_value(one_input_region_count(), D=D_LAYER, K=1)
+    tex = text.section(title=TITLE, rows=rows, figure=figure, pieces=pieces_here,
                        **{k: str(v) for k, v in printed.items()})
     return TopicResult(SLUG, TITLE, tex, [figure], records)
 

@@ -43,14 +43,16 @@ def test_an_upper_bound_formula_that_is_not_the_counted_one_fails(monkeypatch):
 
 
 def test_a_parameter_sum_that_is_not_the_count_fails(monkeypatch):
-    monkeypatch.setattr(topic, "PARAMETER_SUM", sp.Sum(topic.D_k[topic.k + 1] * topic.D_k[topic.k], (topic.k, 0, topic.K)))
+    wrong = sp.Sum(topic.D_k[topic.k + 1] * topic.D_k[topic.k], (topic.k, 0, topic.K))  # no biases
+    monkeypatch.setattr(topic, "PARAMETER_SUM", wrong)
     formulas = Formulas("counts_regions", domain=topic.COUNT_DOMAIN)
     printed = topic._printed(formulas)
     assert not topic._formula_vs_sum(printed)["passed"]
 
 
 def test_a_printed_dimension_rule_that_is_not_the_counted_one_fails(monkeypatch):
-    monkeypatch.setattr(topic, "NEXT_DIMENSION", (topic.d_k[topic.k + 1], sp.Max(topic.d_k[topic.k], topic.D_k[topic.k])))
+    wrong = (topic.d_k[topic.k + 1], sp.Max(topic.d_k[topic.k], topic.D_k[topic.k]))
+    monkeypatch.setattr(topic, "NEXT_DIMENSION", wrong)
     formulas = Formulas("counts_regions", domain=topic.COUNT_DOMAIN)
     records = {r["id"]: r for r in topic._lower_bound_checks(topic._printed(formulas))}
     assert not records["deep.upper_bound_formula"]["passed"]

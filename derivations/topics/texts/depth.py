@@ -9,7 +9,8 @@ __all__ = ["section"]
 SECTION = r"""\section{@title}
 The universal approximation theorem holds for shallow networks, so why go deep? There are
 functions for which shallow networks need exponentially more hidden units than deep ones.
-A ReLU network with one input folds its input: here each layer is a zigzag $@zigzag$ whose $@per_layer$ pieces (here @pieces) each map onto $[0,1]$,
+A ReLU network with one input folds its input: here each layer is a zigzag $@zigzag$ whose
+$@per_layer$ pieces (here @pieces) each map onto $[0,1]$,
 and composing $K$ of them (for $@shown_K$, $@nested$) repeats every fold inside every other:
 $@regions$ linear regions from $@parameters$ parameters. A shallow network makes at
 most one joint per hidden unit, so the same function needs at least $@shallow_units$ hidden
@@ -45,5 +46,6 @@ def section(*, title: str, rows: list[dict], figure: str, pieces: int, zigzag: s
     the printed formulas."""
     table = "\\\\\n".join(f"{r['K']} & {r['deep_parameters']} & {r['regions']} & {r['shallow_units_min']} & "
                           f"{r['shallow_units']} & {r['shallow_parameters']}" for r in rows)
-    return fill(SECTION, title=title, pieces=pieces, zigzag=zigzag, nested=nested, shown_K=shown_K, per_layer=per_layer, regions=regions, parameters=parameters,
+    return fill(SECTION, title=title, pieces=pieces, zigzag=zigzag, nested=nested, shown_K=shown_K,
+                per_layer=per_layer, regions=regions, parameters=parameters,
                 shallow_units=shallow_units, rows=table, figure=figure)
