@@ -31,7 +31,7 @@ def variance_figure(runs: dict, width: int, layers: int, labels: dict):
     for ax in axes:
         ax.set_xlabel("layer $k$", fontsize=9)
         ax.tick_params(labelsize=8)
-    axes[0].legend(fontsize=8, frameon=False, loc="lower left")
+    axes[0].legend(fontsize=8, frameon=False, loc="upper left")
     fig.suptitle(f"{layers} ReLU layers of {width} units: dots measured (PyTorch), lines derived", fontsize=9)
     fig.tight_layout()
     return fig
