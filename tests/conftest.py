@@ -3,6 +3,12 @@ import os
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One thread per test process: the workers already share the cores out, and torch's and the
+    # BLAS's thread pools on top of them oversubscribe the machine (small matrices ran 20 times
+    # slower on a loaded 2-core machine). Subprocesses the tests start inherit it.
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 
 def pytest_collection_modifyitems(config, items):
