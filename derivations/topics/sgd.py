@@ -108,11 +108,12 @@ def optimizer_epoch_check(optimizer: str, seed: int = 3) -> dict:
 
 
 def _train(ctx: TopicContext, data) -> tuple[Trainer, object, TrainConfig, Path]:
-    """SGD on ``data`` in two sessions into ``out/sgd_run``: half the epochs, then ``--resume``
+    """SGD on ``data`` in two sessions into ``out/build/sgd_run`` (the run's checkpoints and log are
+    working files, not for the reader): half the epochs, then ``--resume``
     from the newest checkpoint. Returns the resumed trainer, its result, the config and the run folder."""
     config = TrainConfig(optimizer="sgd", lr=LR, batch_size=BATCH, epochs=EPOCHS, seed=ctx.seed,
                          checkpoint_every=50, keep_checkpoints=2, log_steps=True, device=ctx.device, progress=False)
-    run_dir = ctx.folder.folder("sgd_run")  # a real folder inside the output folder, never a link
+    run_dir = ctx.folder.folder("build/sgd_run")  # a real folder inside the output folder, never a link
     shutil.rmtree(run_dir, ignore_errors=True)
     first = Trainer(SPEC, "least-squares", data, TrainConfig(**{**config.__dict__, "epochs": EPOCHS // 2}), run_dir)
     first.run()

@@ -125,7 +125,7 @@ PLANTED = [
     ("notes", "notes.tex"), ("notes", "verification.json"), ("notes", "figures"), ("notes", "figures/stale.png"),
     ("notes --html", "html"), ("notes --html", "html/index.html"), ("slides", "slides.tex"),
     ("notebooks", "shallow.ipynb"), ("notebooks", "shallow.py"), ("exercises", "answers.json"),
-    ("exercises", "sheets"), ("exercises", "solutions/s001.tex"), ("notes", "sgd_run"),
+    ("exercises", "sheets"), ("exercises", "solutions/s001.tex"), ("notes", "build/sgd_run"),
 ]
 
 
