@@ -11,7 +11,9 @@ random points to 50 digits). The result prints as its LaTeX inside a template ga
 (``@loss``); its read-back is one verification record (kind ``readback``) of the topic.
 
 An equation (``sp.Eq``, or a chain given as a tuple ``(a, b, c)``) prints as ``a = b = c`` and
-each part is read back against its own object, so a printed left side is checked too.
+each part is read back against its own object, so a printed left side is checked too. A part
+printed as a decimal (``= -6.1302``, a worked value) must agree with its object to half a unit
+of its last printed digit, as in :mod:`symbolic.core.readback`.
 
 >>> import sympy as sp
 >>> f, y = sp.symbols("f y", real=True)
@@ -153,6 +155,7 @@ class Formulas:
         empty when every part read back equal."""
         from symbolic.core.latex_reader import Vocabulary, read_chain
         from symbolic.core.printing import latex
+        from symbolic.core.readback import _decimal_check  # a printed decimal: to half a unit of its last digit
 
         parts = _parts(obj)
         text = typed if typed is not None else " = ".join(latex(p, **settings) for p in parts)
@@ -168,19 +171,21 @@ class Formulas:
             if segment.value is None or (k > 1 and segment.relation != "="):
                 return text, f"part {k} {segment.text!r}: {segment.reason or 'not an equality'}", "not read back", \
                     float("inf")
-            check = _check_part(segment.value, _as_basic(part), domain)
+            check = _decimal_check(segment, _as_basic(part))
+            if check is None:
+                check = _check_part(segment.value, _as_basic(part), domain)
             if not check.passed:
                 return text, f"part {k} reads {segment.value}, the object is {part}", check.method, check.max_error
             methods.append(check.method)
             worst = max(worst, check.max_error)
-        return text, "", next((m for m in methods if m.startswith("numeric")), "symbolic"), worst
+        return text, "", next((m for m in methods if m.startswith(("numeric", "printed"))), "symbolic"), worst
 
     def _record(self, name: str, texts: list[str], outcomes: list[tuple[str, str, float]]) -> dict[str, Any]:
         from derivations.checks.verdicts import record
 
         failed = [(k, o) for k, o in enumerate(outcomes, start=1) if o[0]]
         worst = max((o[2] for o in outcomes), default=0.0)
-        lead = next((o[1] for o in outcomes if o[1].startswith("numeric")), "symbolic")
+        lead = next((o[1] for o in outcomes if o[1].startswith(("numeric", "printed"))), "symbolic")
         rows = f"{len(texts)} row{'s' if len(texts) != 1 else ''}"
         where = f"{self.topic}: printed {name}"
         if failed:

@@ -54,3 +54,13 @@ def test_a_display_reads_back_every_row_and_refuses_math_in_a_note():
     assert not wrong.passed and wrong.record["detail"].startswith("row 2:")
     with pytest.raises(ValueError, match="states mathematics"):
         formulas.display([sp.Eq(y, x)], "network", notes=[r"\quad d = 1, \dots, D"])
+
+
+def test_a_printed_decimal_agrees_with_its_object_to_its_last_digit():
+    value = sp.Float("-6.13023", 30)  # a worked value computed to 30 digits
+    formulas = Formulas("demo")
+    assert formulas((y, 2 * x, value), "worked", typed="y = 2 x = -6.1302").passed
+    assert formulas((y, 2 * x, value), "worked", typed="y = 2 x = -6.130230").passed
+    assert formulas.records[0]["method"].startswith("printed to 4 decimals")
+    assert not formulas((y, 2 * x, value), "worked", typed="y = 2 x = -6.1303").passed  # the last digit
+    assert not formulas((y, 2 * x, value), "worked", typed="y = 2 x = 6.1302").passed  # the sign
