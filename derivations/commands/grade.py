@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     others = ", ".join(f"{n} {s}" for s, n in counts.items() if s not in ("ok", "malformed"))
     late = sum(1 for g in grades.students if g.submission.late)
     unknown = grades.folder.unknown
-    print(f"grade: {len(grades.students)} students; {graded} submissions graded ({grades.graded_now} now, "
+    plural = "" if graded == 1 else "s"
+    print(f"grade: {len(grades.students)} students; {graded} submission{plural} graded ({grades.graded_now} now, "
           f"{grades.reused} from an earlier run)" + (f", {counts['malformed']} with lines not graded"
                                                      if counts.get("malformed") else "")
           + (f"; {others}" if others else "") + (f"; {late} late" if args.deadline is not None else "")

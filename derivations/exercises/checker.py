@@ -178,7 +178,8 @@ def _generic_mistakes(reference, kind: str) -> list[tuple[str, Any]]:
     if kind == "expression" and isinstance(reference, sp.Add):
         constant = sp.Add(*[t for t in reference.args if not t.free_symbols])
         if constant != 0:
-            out.append((f"you dropped the constant term {sp.sstr(constant)}", reference - constant))
+            # (not named: the term is part of the answer, and feedback reaches the student)
+            out.append(("you dropped the constant term", reference - constant))
     if kind == "integer":
         out += [("off by one: your answer is one more than the correct one", reference + 1),
                 ("off by one: your answer is one less than the correct one", reference - 1)]

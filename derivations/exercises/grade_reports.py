@@ -188,8 +188,9 @@ def _md(text: str) -> str:
 def summary_markdown(data: dict) -> str:
     """``summary.md``: :func:`summary` as a page."""
     status = ", ".join(f"{n} {s}" for s, n in data["status"].items())
+    plural = "" if data["graded"] == 1 else "s"
     lines = ["# Grades: class summary", "",
-             f"{data['students']} students in the key ({status}); {data['graded']} submissions graded"
+             f"{data['students']} students in the key ({status}); {data['graded']} submission{plural} graded"
              + (f", {data['late']} of them late" if data["deadline_given"] else "") + ". A malformed submission "
              "is graded without the lines that do not follow the format."]
     if data["mean_score"] is not None:

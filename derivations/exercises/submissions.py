@@ -169,10 +169,11 @@ def _read(path: Path, limit: int) -> tuple[bytes, float]:
         if info is not None and stat.S_ISLNK(info.st_mode):
             raise _Unreadable("it is a symbolic link; submissions are read only from regular files") from None
         raise _Unreadable(f"it cannot be read ({exc.strerror or exc})") from None
+    info = os.fstat(fd)  # before fdopen, which refuses a folder with an error naming the descriptor
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _Unreadable(f"it is {file_kind(info.st_mode)}, not a regular file")
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise _Unreadable(f"it is {file_kind(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise _Oversized(info.st_size)
         try:

@@ -354,3 +354,15 @@ def test_a_progress_bar_only_on_a_terminal(ex, submissions, tmp_path):
     text = shown.decode(errors="replace")
     assert "grading:" in text and "0/3" in text and "student" in text  # 3 students to grade
     assert "error" not in text and out.startswith("grade: 6 students")
+
+
+def test_feedback_never_names_the_constant_that_separates_an_answer_from_the_key():
+    import sympy as sp
+
+    from derivations.exercises.checker import _generic_mistakes
+    from derivations.exercises.equivalence import compare
+
+    z = sp.Symbol("z", real=True)
+    verdict = compare(z**2 + 3, z**2 + sp.log(2), [z], {}, "salt")
+    assert not verdict.equal and verdict.where == "they differ by a nonzero constant"
+    assert all("log" not in words for words, _ in _generic_mistakes(z**2 + sp.log(2), "expression"))

@@ -96,3 +96,11 @@ def test_check_style_errors_of_self_check_submission(tmp_path, capsys):
     assert main(["self-check", "--key", str(key), "--submission", str(sub)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "s001.txt' line 2: expected 'EID: answer'" in err
+
+
+def test_a_folder_named_like_a_submission_is_unreadable_for_that_student_only(tmp_path):
+    from derivations.exercises.submissions import _Unreadable, _read
+
+    (tmp_path / "s012.txt").mkdir()
+    with pytest.raises(_Unreadable, match="folder|directory"):
+        _read(tmp_path / "s012.txt", 1000)
