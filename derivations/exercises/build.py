@@ -45,6 +45,8 @@ TWIN_TOLERANCE = TWIN_RTOL
 #: Columns a roster row may have (a header of 200,000 columns is refused before any work per column).
 MAX_ROSTER_COLUMNS = 1000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: Names Windows keeps for devices, with any extension: a file named so cannot be written there.
+_DEVICE = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?$", re.IGNORECASE)
 
 
 def student_ids(n: int) -> list[str]:
@@ -81,17 +83,23 @@ def read_roster(path: str | Path) -> list[str]:
         raise ValueError(f"roster {str(path)!r} needs exactly one column 'id' in its header, got "
                          f"{shorten(','.join(header))!r}")
     col = header.index("id")
-    ids, seen = [], set()
+    ids, seen = [], {}
     for n, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         value = row[col].strip() if col < len(row) else ""
+        where = f"roster {str(path)!r} line {n}: id {shorten(value)!r}"
         if not _ID.match(value):
-            raise ValueError(f"roster {str(path)!r} line {n}: id {shorten(value)!r} must be 1-64 letters, digits, '_', '.' or "
-                             "'-' (it names files)")
-        if value in seen:
-            raise ValueError(f"roster {str(path)!r} line {n}: id {value!r} appears twice")
-        seen.add(value)
+            raise ValueError(f"{where} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or a "
+                             "digit (it names files)")
+        if _DEVICE.match(value):
+            raise ValueError(f"{where} is a name Windows keeps for a device: its files could not be written there")
+        if value.casefold() in seen:
+            first, line = seen[value.casefold()]
+            raise ValueError(f"{where} " + ("appears twice" if first == value else
+                             f"differs from {first!r} (line {line}) only in case: on macOS and Windows their files "
+                             f"would be one file"))
+        seen[value.casefold()] = (value, n)
         ids.append(value)
     if not ids:
         raise ValueError(f"roster {str(path)!r} lists no students")
