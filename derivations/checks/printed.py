@@ -178,14 +178,19 @@ class Formulas:
                 return text, f"part {k} reads {segment.value}, the object is {part}", check.method, check.max_error
             methods.append(check.method)
             worst = max(worst, check.max_error)
-        return text, "", next((m for m in methods if m.startswith(("numeric", "printed"))), "symbolic"), worst
+        lead = next((m for m in methods if m.startswith(("numeric", "printed"))), "symbolic")
+        if lead.startswith("printed"):  # the object evaluated to DIGITS digits, against the printed decimals
+            from symbolic.spec.tolerances import DIGITS
+
+            lead = f"{DIGITS} digits, {lead}"
+        return text, "", lead, worst
 
     def _record(self, name: str, texts: list[str], outcomes: list[tuple[str, str, float]]) -> dict[str, Any]:
         from derivations.checks.verdicts import record
 
         failed = [(k, o) for k, o in enumerate(outcomes, start=1) if o[0]]
         worst = max((o[2] for o in outcomes), default=0.0)
-        lead = next((o[1] for o in outcomes if o[1].startswith(("numeric", "printed"))), "symbolic")
+        lead = next((o[1] for o in outcomes if o[1].startswith("numeric") or "printed" in o[1]), "symbolic")
         rows = f"{len(texts)} row{'s' if len(texts) != 1 else ''}"
         where = f"{self.topic}: printed {name}"
         if failed:

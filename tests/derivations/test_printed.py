@@ -61,6 +61,6 @@ def test_a_printed_decimal_agrees_with_its_object_to_its_last_digit():
     formulas = Formulas("demo")
     assert formulas((y, 2 * x, value), "worked", typed="y = 2 x = -6.1302").passed
     assert formulas((y, 2 * x, value), "worked", typed="y = 2 x = -6.130230").passed
-    assert formulas.records[0]["method"].startswith("printed to 4 decimals")
+    assert "digits, printed to 4 decimals, read back" in formulas.records[0]["method"]
     assert not formulas((y, 2 * x, value), "worked", typed="y = 2 x = -6.1303").passed  # the last digit
     assert not formulas((y, 2 * x, value), "worked", typed="y = 2 x = 6.1302").passed  # the sign
