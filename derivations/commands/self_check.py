@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from derivations.commands.common import single_answer
     from derivations.exercises.readable import readable
     from derivations.exercises.self_check import check_self, load_self_check
-    from derivations.exercises.submissions import match_exercise, read_submission_file
+    from derivations.exercises.submissions import mapped_answers, read_submission_file
 
     single = single_answer(args, "FILE")
     doc = load_self_check(args.key)
@@ -42,16 +42,8 @@ def run(args: argparse.Namespace) -> int:
             detail = "" if result.correct else f": {readable(result.feedback)}"
             print(f"{args.exercise}: {'correct' if result.correct else 'incorrect'}{detail} [{result.method}]")
         return 0 if result.correct else 1
-    answers = read_submission_file(args.submission)
     known = [e["id"] for e in doc["exercises"]]
-    mapped: dict[str, str] = {}
-    for eid, text in answers.items():
-        target = match_exercise(eid, known)
-        if target is None or target in mapped:
-            why = "is not one of your exercises" if target is None else f"names {target} a second time"
-            raise ValueError(f"submission {args.submission!r}: {eid!r} {why}; your self-check file has "
-                             f"{', '.join(known)}")
-        mapped[target] = text
+    mapped = mapped_answers(read_submission_file(args.submission), known, args.submission)
     results = {eid: check_self(doc, eid, mapped[eid]).as_dict() if eid in mapped
                else {"correct": False, "feedback": "no answer", "method": "missing"} for eid in known}
     score = sum(r["correct"] for r in results.values())

@@ -42,7 +42,8 @@ from typing import Any, Iterable, Sequence
 from numeric.files import TMP_PREFIX, RepeatedKey, file_kind, shorten, unique_keys
 
 __all__ = ["MAX_SUBMISSION_BYTES", "SUFFIXES", "ParsedSubmission", "FoundSubmission", "SubmissionFolder",
-           "parse_submission", "read_submission_file", "find_submissions", "match_exercise", "submission_template",
+           "parse_submission", "read_submission_file", "find_submissions", "match_exercise", "mapped_answers",
+           "submission_template",
            "filled_in", "STATUSES"]
 
 #: Largest submission file read (a larger one is reported as oversized, never read).
@@ -222,6 +223,23 @@ def read_submission_file(path: str | os.PathLike) -> dict[str, str]:
 def _eid_key(eid: str) -> tuple[str, str]:
     match = _EID_NUMBER.match(eid)
     return (match.group(1).upper(), match.group(2)) if match else (eid.upper(), "")
+
+
+def mapped_answers(answers: dict[str, str], known: Sequence[str], name: str) -> dict[str, str]:
+    """``answers`` keyed by the exercises of ``known`` they name (``e1`` is ``E01``: see
+    :func:`match_exercise`); ValueError naming an id that is not one of them or names one twice.
+
+    >>> mapped_answers({"e1": "1"}, ["E01", "E02"], "s.txt")
+    {'E01': '1'}
+    """
+    mapped: dict[str, str] = {}
+    for eid, text in answers.items():
+        target = match_exercise(eid, known)
+        if target is None or target in mapped:
+            why = "is not one of the exercises" if target is None else f"names {target} a second time"
+            raise ValueError(f"submission {name!r}: {eid!r} {why}; the student has {', '.join(known)}")
+        mapped[target] = text
+    return mapped
 
 
 def match_exercise(eid: str, known: Sequence[str]) -> str | None:
