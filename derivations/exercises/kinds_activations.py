@@ -93,7 +93,8 @@ def _product_rule_mistakes(name: str, cv: sp.Expr, answer: sp.Expr) -> list[tupl
     if not g.has(u):
         return []
     dropped = g.xreplace({u: cv * z})
-    feedback = f"product rule: you dropped the term ${latex(dropped)}$"
+    # (the term is not printed: it is part of the answer, and the feedback reaches the student)
+    feedback = "product rule: you differentiated only the second factor and dropped the term of the first"
     witness = Witness(feedback, "SymPy: c z times the derivative of g[c z] only (the factor c z not differentiated)",
                       cv * z * sp.diff(g.xreplace({u: cv * z}), z), exact=True)
     return [(feedback, answer - cv * dropped, witness)]
