@@ -31,12 +31,14 @@ TOLERANCES = {torch.float64: FLOAT64_RTOL, torch.float32: FLOAT32_RTOL}
 
 @dataclass
 class Comparison:
-    """Largest absolute and relative error between a value and its reference."""
+    """Largest absolute and relative error between a value and its reference; ``detail`` says
+    where the worst one is when that is more than the name tells."""
 
     name: str
     max_abs: float
     max_rel: float
     tolerance: float
+    detail: str = ""
 
     @property
     def passed(self) -> bool:

@@ -5,8 +5,10 @@
 Random parameters (the twin's initialisation, seeded) and random data (inputs U(-2, 2),
 kept away from activation kinks; targets that suit the loss). The symbolic program is
 compiled twice, as a scalar program and layer-wise, and compared with autograd: one row
-per output, for the per-sample losses and per gradient tensor. Exit 1 when any error
-exceeds its tolerance.
+per output, for the per-sample losses and per gradient tensor; then the compiled loss and
+its gradient at extreme outputs (+-40, +-700, +-1e4), in float64 whatever --dtype says,
+against 50-digit values (:mod:`derivations.checks.extremes`). Exit 1 when any error exceeds
+its tolerance.
 """
 
 from __future__ import annotations
@@ -47,14 +49,17 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from derivations.checks.crosscheck import gradient_check
+    from derivations.checks.extremes import extreme_check
     from numeric.model import resolve_device
 
     device = resolve_device(args.device)
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     with internal_check(f"verify --widths {','.join(map(str, spec.widths))} --activation {spec.activation} "
                         f"--loss {problem.loss.name}"):  # the input is valid: a failure from here on is ours
+        sigma = CHECK_SIGMA if problem.sigma is None else problem.sigma
         checks = gradient_check(spec, problem.loss, I=args.samples, seed=args.seed, dtype=dtype, device=str(device),
-                                sigma=CHECK_SIGMA if problem.sigma is None else problem.sigma)
+                                sigma=sigma)
+        checks += extreme_check(problem.loss, spec.D_o, device=str(device), sigma=sigma, seed=args.seed)
     passed = all(c.passed for c in checks)
     if args.format == "json":
         print(json.dumps({
@@ -62,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
             "device": str(device), "dtype": args.dtype, "seed": args.seed, "samples": args.samples,
             "passed": passed,
             "checks": [{"name": c.name, "max_abs_error": c.max_abs, "max_rel_error": c.max_rel,
-                        "tolerance": c.tolerance, "passed": c.passed} for c in checks],
+                        "tolerance": c.tolerance, "passed": c.passed, **({"detail": c.detail} if c.detail else {})}
+                       for c in checks],
         }, indent=1))
     else:
         print(f"verify {spec.describe()}, loss {args.loss}, {args.dtype} on {device}, seed {args.seed}, "
@@ -72,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         for c in checks:
             print(f"{c.name:<{width}}  {c.max_abs:11.3e}  {c.max_rel:11.3e}  {c.tolerance:9.1e}  "
                   f"{'yes' if c.passed else 'NO'}")
+        for c in checks:
+            if c.detail:
+                print(f"{c.name}: {c.detail}")
         failed = sum(not c.passed for c in checks)
         print("all checks passed" if passed else f"{failed} of {len(checks)} checks FAILED")
     return 0 if passed else 1

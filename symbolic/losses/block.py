@@ -151,8 +151,10 @@ class Block:
 
     ``density`` is ``Pr(y | theta)`` in ``targets`` and ``parameters``; ``link`` maps each
     parameter to an expression in ``outputs``; ``stable`` is the per-sample loss in outputs
-    and targets (None: the engine's expanded ``-log``); ``mode`` the prediction in the
-    parameters (None: solved by SymPy where it can). ``discrete`` sums instead of integrating.
+    and targets (None: the engine's expanded ``-log``), and ``derived`` the
+    :class:`symbolic.losses.stabilise.StableForm` it came from when it was derived by rewrites
+    rather than given; ``mode`` the prediction in the parameters (None: solved by SymPy where
+    it can). ``discrete`` sums instead of integrating.
     """
 
     name: str
@@ -177,6 +179,7 @@ class Block:
     #: (least squares: 2 sigma^2 and sigma^2 log(2 pi sigma^2)); None: the NLL itself.
     scale: tuple[sp.Expr, sp.Expr] | None = None
     lesson: Lesson | None = None
+    derived: Any = None  # symbolic.losses.stabilise.StableForm, when ``stable`` was derived by rewrites
 
     def __post_init__(self):
         if isinstance(self.support, str):
@@ -188,7 +191,8 @@ class Block:
         return self.density.xreplace(self.link)
 
     def per_sample(self) -> sp.Expr:
-        """The per-sample loss the network compiles: the stable form, else the expanded -log."""
+        """The per-sample loss the network compiles: the stable form (given or derived), else the
+        expanded -log (not stabilised)."""
         if self.stable is not None:
             return self.stable
         return sp.expand(sp.expand_log(-sp.log(self.linked), force=True))

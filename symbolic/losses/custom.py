@@ -42,6 +42,7 @@ from symbolic.losses.engine import Engine
 from symbolic.losses.normalisation import normalisation_check, symbolic_total
 from symbolic.spec.losses import LOSSES, PRINTED, SUPPORTS, Likelihood, _fixed
 from symbolic.losses.nonnegative import check_nonnegative
+from symbolic.losses.stabilise import stable_form
 from symbolic.spec.registry import resolve_path, suggest
 
 __all__ = ["register_loss"]
@@ -95,7 +96,10 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
     support : one of real, positive, nonnegative, unit-interval, circular, binary, count,
         class, ranking.
     stable : optional per-sample loss in the outputs and target (an expression, or ``f -> expr``),
-        proven equal to ``-log Pr(y | link[f])`` by the engine.
+        proven equal to ``-log Pr(y | link[f])`` by the engine. Without it, a stable form is
+        derived by rewriting the logarithm (``log sig[f] = -softplus[-f]``, ``log1p``,
+        ``logsumexp``, ...: :mod:`symbolic.losses.stabilise`) where a rewrite applies; else the
+        expanded ``-log`` is compiled, and printed as such.
     torch_distribution : optional ``(**parameters) -> torch.distributions.Distribution``, called
         with the linked parameters by name (``make(mu=..., b=...)``): an extra oracle in
         ``verify`` and the notes. A function, or a dotted path such as
@@ -141,8 +145,11 @@ def register_loss(name: str, *, density: sp.Expr, target: sp.Symbol | Sequence[s
                 raise ValueError(f"the link of loss {name!r} leaves the positive parameter {p} unconstrained: "
                                  f"{p} = {e} can be <= 0; use exp(...) (or softplus) of an output")
         expr = stable(f) if callable(stable) else stable
-        return Block(name, support, f, targets, tuple(p for p in mapping if p in parameters), density, mapping,
-                     stable=None if expr is None else sp.sympify(expr), distribution=name)
+        block = Block(name, support, f, targets, tuple(p for p in mapping if p in parameters), density, mapping,
+                      stable=None if expr is None else sp.sympify(expr), distribution=name)
+        if block.stable is None:
+            _derive_stable(block)
+        return block
 
     block = build(_outputs(outputs))
     make = None if torch_distribution is None else _torch_distribution(name, block, torch_distribution)
@@ -217,23 +224,41 @@ def _torch_distribution(name: str, block: Block, given: Callable[..., Any] | str
     return make
 
 
-def _check_stable(block: Block, points: int = 8, seed: int = 0) -> None:
-    """Refuse a ``stable=`` form that is not ``-log Pr(y | link[f])``: compared at ``points``
-    random outputs in [-2, 2] and targets of the support, to 30 digits (relative 1e-12; the
-    engine proves it again, step by step, when a command derives the loss)."""
-    if block.stable is None:
-        return
+def _stable_mismatch(block: Block, stable: sp.Expr, points: int = 8, seed: int = 0) -> str | None:
+    """Where ``stable`` differs from ``-log Pr(y | link[f])``, compared at ``points`` random outputs
+    in [-2, 2] and targets of the support to 30 digits (relative 1e-12); None where it never does."""
     rng = random.Random(seed)
     nll = -sp.log(block.linked)
     for _ in range(points):
         values = {f: sp.Rational(rng.randint(-2000, 2000), 1000) for f in block.outputs}
         values.update(block.sample_targets(rng, len(block.outputs)))
-        want, got = sp.N(nll.xreplace(values), 30), sp.N(block.stable.xreplace(values), 30)
+        want, got = sp.N(nll.xreplace(values), 30), sp.N(stable.xreplace(values), 30)
         if not (want.is_finite and got.is_finite) or abs(got - want) > 1e-12 * max(1, abs(want)):
             shown = ", ".join(f"{k} = {v}" for k, v in values.items())
-            raise ValueError(f"the stable form of loss {block.name!r} is not -log Pr(y | link[f]): at {shown} it is "
-                             f"{sp.N(got, 8)}, and -log Pr is {sp.N(want, 8)}; fix it, or leave stable= out (the "
-                             f"engine then uses the expanded -log)")
+            return f"at {shown} it is {sp.N(got, 8)}, and -log Pr is {sp.N(want, 8)}"
+    return None
+
+
+def _check_stable(block: Block) -> None:
+    """Refuse a ``stable=`` form that is not ``-log Pr(y | link[f])`` (at random points; the
+    engine proves it again, step by step, when a command derives the loss)."""
+    if block.stable is None or block.derived is not None:
+        return
+    where = _stable_mismatch(block, block.stable)
+    if where is not None:
+        raise ValueError(f"the stable form of loss {block.name!r} is not -log Pr(y | link[f]): {where}; fix it, or "
+                         f"leave stable= out (a stable form is then derived where the rewrites apply, else the "
+                         f"expanded -log is used)")
+
+
+def _derive_stable(block: Block) -> None:
+    """Give a block without ``stable=`` the stable form :func:`stable_form` derives from its
+    ``-log Pr`` with the logarithm expanded, once it agrees with ``-log Pr`` at random points
+    (the engine proves it again as a step of the per-sample derivation). No rewrite applies,
+    or the candidate disagrees: the block keeps no stable form (the expanded -log is compiled)."""
+    form = stable_form(sp.expand_log(-sp.log(block.linked), force=True))
+    if form is not None and _stable_mismatch(block, form.expr) is None:
+        block.stable, block.derived = form.expr, form
 
 
 def _check_normalised(block: Block) -> None:

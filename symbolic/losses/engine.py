@@ -10,7 +10,9 @@ Given a :class:`symbolic.losses.book.Block` (the density ``Pr(y | theta)``, the 
 2. **likelihood**: ``Pr(y_1..y_I) = prod_i Pr(y_i | link[f_i])``, ``L = -log prod = sum_i -log``,
    and the sum of the stable per-sample terms;
 3. **per-sample loss**: ``l_i = -log Pr(y | link[f])``, its logarithm expanded, and the stable
-   form (proven equal where SymPy can, else at 50 digits at random points);
+   form, given or derived by rewrites (:mod:`symbolic.losses.stabilise`; proven equal where
+   SymPy can, else at 50 digits at random points); without one, the expansion is what is
+   compiled, and its step says so;
 4. **prediction**: the slope of the log-density, and the mode (solved by SymPy where it
    can, or the block's stated mode), checked to be a maximum at random points.
 
@@ -214,13 +216,17 @@ def _per_sample_part(block: Block) -> Derivation:
     else:
         d.add(neg_log, "one sample's term, index $i$ dropped", lhs=_l, check=False, lhs_latex=r"\ell_i")
     if lesson.per_sample is None:
-        steps = [(sp.expand(sp.expand_log(neg_log, force=True)), "the logarithm of the density, expanded")]
+        expanded = "the logarithm of the density, expanded"
+        if block.stable is None:
+            expanded += ": the negative log-likelihood as it is compiled, not a stabilised form (no rewrite applied)"
+        steps = [(sp.expand(sp.expand_log(neg_log, force=True)), expanded)]
     else:
         steps = list(lesson.per_sample)
     for expr, why in steps:
         d.add(expr, why)
     if block.stable is not None and block.stable != d.steps[-1].rhs:
-        d.add(block.stable, lesson.stable or "the numerically stable form that is compiled")
+        derived = block.derived.reason() if block.derived is not None else ""
+        d.add(block.stable, lesson.stable or derived or "the numerically stable form that is compiled")
     return d
 
 
@@ -330,8 +336,9 @@ def engine_recipe(name: str, block: Block, *, whole: bool = True, per_target: in
         domain = _domain(block) or None
     distribution = lesson.distribution or block.distribution
     idea = lesson.idea or f"a {block.distribution} distribution whose parameters the network predicts"
+    stable = "" if block.stable is None else "derived" if block.derived is not None else "given"
     return Recipe(name, distribution, idea, rule, block.density, target, block.parameters, dict(block.link), sample,
-                  parts, whole=whole, per_target=per_target, scaled=scaled, target_domain=domain)
+                  parts, whole=whole, per_target=per_target, scaled=scaled, target_domain=domain, stable=stable)
 
 
 # ----- a loss the engine derives -----------------------------------------------------------

@@ -18,7 +18,8 @@ arguments in its own range, so autograd through the printed torch code stays fin
 - :class:`Log1pSquare` ``log(1 + (u e^s)^2)``, in the log domain where ``u e^s`` overflows;
 - :class:`LogGammaStirling` ``log Gamma(x) - (x - 1/2) log x + x``, which tends to
   ``log(2 pi)/2``: the part of ``log Gamma`` that does not cancel against the other terms of
-  a loss when ``x`` is large (Stirling's series beyond x = 20);
+  a loss when ``x`` is large (Stirling's series beyond x = 20), and its derivative
+  :class:`LogGammaStirlingPrime` (``psi(x) - log x`` cancels to ``-1/(2x)`` there);
 - :class:`ExpPhi` ``e^a (e^t - 1 - t)`` (a power series near t = 0, where the terms cancel);
 - :class:`LogScaledBesselI0` ``log(e^{-kappa} I_0(kappa))`` (``log i0e``): ``log I_0(kappa) - kappa``
   without the two terms of size kappa.
@@ -39,7 +40,8 @@ import sympy as sp
 
 from symbolic.activations.functions import StockDefined
 
-__all__ = ["Square", "ExpScaled", "Log1p", "Log1pSquare", "LogGammaStirling", "ExpPhi", "BesselRatio", "LogBesselI0",
+__all__ = ["Square", "ExpScaled", "Log1p", "Log1pSquare", "LogGammaStirling", "LogGammaStirlingPrime", "ExpPhi",
+           "BesselRatio", "LogBesselI0",
            "LogScaledBesselI0"]
 
 #: ``log(2 pi)/2``, the limit of :class:`LogGammaStirling` (17 digits).
@@ -196,7 +198,9 @@ class Log1pSquare(StockDefined, sp.Function):
         u, s = self.args
         if argindex == 1:
             return 2 * u * sp.exp(2 * s - self)
-        return 2 - 2 * sp.exp(-self)
+        # 2 - 2 e^{-L} = 2 (u e^s)^2 / (1 + (u e^s)^2), as the square of u e^{s - L/2} (at most 1):
+        # 1 - e^{-L} rounds to 0 where L < 1e-16, and that term is multiplied by nu in student-t
+        return 2 * ExpScaled(u, s - self / 2) ** 2
 
     def _eval_is_real(self):
         return True if all(a.is_real for a in self.args) else None
@@ -245,8 +249,7 @@ class LogGammaStirling(StockDefined, sp.Function):
         return sp.loggamma(x) - (x - sp.S.Half) * sp.log(x) + x
 
     def fdiff(self, argindex=1):
-        x = self.args[0]
-        return sp.polygamma(0, x) - sp.log(x) + 1 / (2 * x)
+        return LogGammaStirlingPrime(self.args[0])
 
     def _eval_is_real(self):
         return self.args[0].is_positive or None
@@ -271,6 +274,50 @@ class LogGammaStirling(StockDefined, sp.Function):
         return self._code("numpy", "scipy.special.gammaln", printer._print(self.args[0]))
 
 
+class LogGammaStirlingPrime(StockDefined, sp.Function):
+    r"""``LogGammaStirlingPrime(x) = psi(x) - log x + 1/(2x)``, the derivative of
+    :class:`LogGammaStirling` (about ``-1/(12 x^2)``): beyond x = 20 the derivative of Stirling's
+    series, below it the definition. In floats ``psi(x) - log x`` rounds to 0 at large x and
+    leaves ``1/(2x)``: a loss that multiplies it by ``x = e^f`` (student-t's degrees of freedom)
+    got 1/2 instead of about 0.
+
+    >>> x = sp.Symbol("x", positive=True)
+    >>> print(sp.latex(LogGammaStirlingPrime(x)))
+    \left[\psi\left(x\right) - \log{\left(x \right)} + \frac{1}{2 x}\right]
+    >>> print(sp.Float(LogGammaStirlingPrime(sp.Float(10**6, 50)) * 10**12, 8))  # -1/(12 x^2)
+    -0.083333333
+    """
+
+    @classmethod
+    def definition(cls, x):
+        return sp.polygamma(0, x) - sp.log(x) + 1 / (2 * x)
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sp.polygamma(1, x) - 1 / x - 1 / (2 * x**2)
+
+    def _eval_is_real(self):
+        return self.args[0].is_positive or None
+
+    def _latex(self, printer, exp=None):
+        x = printer._print(self.args[0])
+        return _wrap(rf"\left[\psi\left({x}\right) - \log{{\left({x} \right)}} + \frac{{1}}{{2 {x}}}\right]", exp)
+
+    def _code(self, m: str, digamma: str, x: str) -> str:
+        near = (f"numpy.minimum(_x, {_STIRLING_FROM!r})" if m == "numpy" else f"torch.clamp(_x, max={_STIRLING_FROM!r})")
+        far = "(1.0/" + (f"numpy.maximum(_x, {_STIRLING_FROM!r})" if m == "numpy" else f"torch.clamp(_x, min={_STIRLING_FROM!r})") + ")"
+        # d/dx sum_k c_k x^{1-2k} = -x^{-2} sum_k (2k - 1) c_k x^{2-2k}
+        series = f"(-{far}*{far}*{_horner([(2 * k + 1) * c for k, c in enumerate(_STIRLING)], f'{far}*{far}')})"
+        direct = f"({digamma}({near}) - {m}.log({near}) + 0.5/{near})"
+        return f"(lambda _x: {m}.where(_x < {_STIRLING_FROM!r}, {direct}, {series}))({x})"
+
+    def _torchcode(self, printer):
+        return self._code("torch", "torch.special.digamma", printer._print(self.args[0]))
+
+    def _numpycode(self, printer):
+        return self._code("numpy", "scipy.special.psi", printer._print(self.args[0]))
+
+
 class ExpPhi(StockDefined, sp.Function):
     r"""``ExpPhi(a, t) = e^a (e^t - 1 - t)`` (>= 0): for |t| < 1 ``e^a`` times the power series
     ``t^2/2! + t^3/3! + ...`` (the three terms cancel there), else ``e^{a + t} - e^a (1 + t)``
@@ -288,6 +335,15 @@ class ExpPhi(StockDefined, sp.Function):
     def fdiff(self, argindex=1):
         a, t = self.args
         return self if argindex == 1 else sp.exp(a + t) - sp.exp(a)
+
+    def _eval_derivative(self, x):
+        # The chain rule with the partials regrouped: e^a (e^t - 1 - t) da + (e^{a+t} - e^a) dt
+        # = -t e^a da + (e^{a+t} - e^a) d(a + t). Where a + t does not depend on x (gamma's
+        # log-concentration: a = f_1, t = f_2 + log y - f_1) only -t e^a is left, instead of two
+        # terms of size e^{a+t} that cancel.
+        a, t = self.args
+        da, dt = sp.diff(a, x), sp.diff(t, x)
+        return -t * sp.exp(a) * da + (sp.exp(a + t) - sp.exp(a)) * sp.expand(da + dt)
 
     def _eval_is_real(self):
         return True if all(x.is_real for x in self.args) else None

@@ -7,12 +7,13 @@ r"""Loss functions from maximum likelihood, derived step by step and checked (le
 
 Each :class:`Recipe` holds four derivations: the distribution and its link, the
 likelihood and its negative logarithm over I samples, the per-sample loss ``l_i`` down to
-its numerically stable form, and the prediction rule. Every recipe, the lecture's six
-included, is built by the recipe engine (:mod:`symbolic.losses.engine`) from the loss's
-distribution block; the lecture's words and intermediate steps come with the first round's
-blocks (:mod:`symbolic.losses.lecture`). The per-sample chain ends at *exactly* the registry
-expression :func:`symbolic.losses.sample.sample_loss` that compilation uses, so the derivation
-and the compiled loss cannot drift apart.
+its numerically stable form (where one is given or derived), and the prediction rule. Every
+recipe, the lecture's six included, is built by the recipe engine
+(:mod:`symbolic.losses.engine`) from the loss's distribution block; the lecture's words and
+intermediate steps come with the first round's blocks (:mod:`symbolic.losses.lecture`). The
+per-sample chain ends at *exactly* the registry expression
+:func:`symbolic.losses.sample.sample_loss` that compilation uses, so the derivation and the
+compiled loss cannot drift apart.
 
 >>> r = recipe("bernoulli")
 >>> r.check()
@@ -110,6 +111,10 @@ class Recipe:
     whole: bool = False
     scaled: bool = False
     target_domain: Any = None  # sample values for the network derivation's targets
+    #: Where the per-sample loss's stable form came from: ``"given"`` (the loss's author),
+    #: ``"derived"`` (by rewrites, :mod:`symbolic.losses.stabilise`), or ``""``: none, the
+    #: expanded negative log-likelihood is compiled.
+    stable: str = "given"
 
     def __post_init__(self) -> None:
         for d in self.parts.values():
@@ -122,7 +127,8 @@ class Recipe:
 
     @property
     def per_sample_loss(self) -> sp.Expr:
-        """The last right-hand side of the per-sample chain: the registry's stable l_i."""
+        """The last right-hand side of the per-sample chain: the compiled l_i (its stable form,
+        where :attr:`stable` says there is one)."""
         return self.parts["per-sample loss"].steps[-1].rhs
 
     def derivations(self) -> Iterator[Derivation]:
@@ -272,7 +278,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likeli
         linked = r.pmf.xreplace({p: e.xreplace(rename) for p, e in r.link.items()})
         d.add(-sp.log(linked), "the distribution's parameters are the links of the outputs $f_{K,j}$",
               lhs=_l, check=False, lhs_latex=r"\ell_i")
-        d.add(r.per_sample_loss.xreplace(rename), "the recipe's stable form")
+        d.add(r.per_sample_loss.xreplace(rename), _compiled_reason(r))
         return d
     n = D_o // r.per_target
     groups = [outputs[j::n] for j in range(n)]  # outputs of target j: (f_j) or (mu_j, s_j)
@@ -296,6 +302,17 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likeli
               "the recipe's per-target loss, added over the targets", lhs=_l, check=False, lhs_latex=r"\ell_i")
         d.add(registry.expr, "the per-sample loss that is compiled, in the outputs $f_{K,j}$")
     return d
+
+
+def _compiled_reason(r: Recipe) -> str:
+    """What the recipe's last per-sample step is, in the network's outputs: a stable form only
+    where one was given or derived."""
+    if r.stable == "given":
+        return "the recipe's stable form"
+    if r.stable == "derived":
+        return "the recipe's stable form, derived by rewrites in its per-sample loss"
+    return ("the recipe's per-sample loss: the expanded negative log-likelihood, not a stabilised form (no rewrite "
+            "applied; register_loss(..., stable=...) can supply one)")
 
 
 @dataclass
