@@ -133,7 +133,10 @@ def _cases() -> dict[str, list[tuple]]:
         "von-mises": [([0.0, k], [d], None) for k in (-700.0, 0.0, 20.0, 40.0, 700.0) for d in (0.0, 1e-8, 1.0, 3.0)],
         "multivariate-normal": [([0.0, 0.0, a, c, b], [r, r], None) for a in E for b in E for c in (0.0, 1.0)
                                 for r in (0.0, 0.7)]
-                               + [([0.0, 0.0, -720.0, 1.0, s], [0.0, 0.0], None) for s in (-720.0, 0.0)],
+                               + [([0.0, 0.0, -720.0, 1.0, s], [0.0, 0.0], None) for s in (-720.0, 0.0)]
+                               # n = 3: off-diagonal entries that differ, so the factor's order shows
+                               + [([0.0, 0.0, 0.0, a, 1.0, b, 2.0, -0.5, 0.3], [r, -r, r], None) for a in E
+                                  for b in E for r in (0.0, 0.7)],
         "plackett-luce": [([a, b, 0.0], y, None) for a in E for b in E for y in ([0.0, 1.0, 2.0], [2.0, 0.0, 1.0])],
     }
 
