@@ -10,6 +10,7 @@ import sys
 import sympy as sp
 import torch
 
+from derivations.checks.printed import Formulas, Printed
 from derivations.checks.crosscheck import GRADIENT_TOLERANCES, autograd_reference, compare, gradient_check
 from symbolic.spec.losses import get_loss
 from derivations.figures.backprop import gradient_tangents_figure
@@ -181,14 +182,61 @@ def _kink_check() -> tuple[float, dict]:
                               id="gradient_at_kinks", activations=_kinked(), **kink_error)
 
 
+def _toy_displays(ex, values, numbers) -> tuple[dict[str, Printed], list[dict]]:
+    """The toy's forward pass, local factors and backward pass, each row ``lhs = expression =
+    value`` printed from the program's assignment and its 30-digit value and read back (the
+    value to its last printed digit); a factor's left side ``\\partial t/\\partial s`` reads as
+    the derivative of the assignment of ``t``, proven equal to the factor. Also the given values
+    and the model and loss of the prose."""
+    formulas = Formulas(SLUG, names={text.MODEL: ex.composed()})
+    assignment = dict(ex.forward)
+    factor_names = {rf"\frac{{\partial {latex(t)}}}{{\partial {latex(s)}}}": sp.Derivative(assignment[t], s)
+                    for t, s, _ in ex.factors}  # the book's dt/ds names the derivative of t's assignment
+    factor_formulas = Formulas(SLUG, names=factor_names)
+    forward = formulas.display([(s, e, numbers[s]) for s, e in ex.forward], "chain-rule toy: the forward pass",
+                               typed=ex.forward_latex(numbers, text.number))
+    factors = factor_formulas.display([(d, d, d.xreplace(numbers).evalf(30)) for _, _, d in ex.factors],
+                                      "chain-rule toy: the local derivatives",
+                                      typed=ex.factor_latex(numbers, text.number))
+    backward = formulas.display([(s, e, numbers[s]) for s, e in ex.backward + ex.gradient_assignments],
+                                "chain-rule toy: the backward pass", typed=ex.backward_latex(numbers, text.number))
+    prose = {"model": formulas((ex.composed(), ex.composed()), "the model",
+                               typed=f"{text.MODEL} = {latex(ex.composed())}"),
+             "loss": formulas((ex.l, ex.composed_loss()), "the loss", typed=text.LOSS),
+             "given": [formulas(sp.Eq(s, v), f"the given {s}") for s, v in values.items()],
+             "slope": formulas(adjoint_symbol(sp.Symbol("omega_{k}", real=True)), "a weight's derivative")}
+    return {"forward": forward, "factors": factors, "backward": backward, **prose}, \
+        formulas.records + factor_formulas.records
+
+
+def _program_displays(bp) -> tuple[dict[str, Printed], list[dict]]:
+    """Every assignment of ``bp``'s program and its gradients, printed and read back; the
+    activation's derivative ``a'[z]``, read as the derivative of the activation."""
+    z = sp.Symbol("z", real=True)
+    a = activation(bp.spec)
+    slope_name = f"{activation_latex(bp.spec)}'[z]"
+    h_0, x = text.INPUT_LAYER.split(" = ")
+    formulas = Formulas(SLUG, names={slope_name: sp.Derivative(a(z), z), h_0: sp.ImmutableMatrix(bp.net.h[0]),
+                                     x: sp.ImmutableMatrix(bp.net.inputs)})
+    program = formulas.display(list(bp.program + bp.gradient_assignments),
+                               f"{bp.spec.describe()} least squares: every assignment")
+    slope = sp.diff(a(z), z)
+    printed = {"program": program,
+               "slope": formulas((slope, slope), "the activation's derivative", typed=f"{slope_name} = {latex(slope)}",
+                                 also=[a(z)]),
+               "input_layer": formulas((sp.ImmutableMatrix(bp.net.h[0]), sp.ImmutableMatrix(bp.net.inputs)),
+                                       "the input as the zeroth layer", typed=text.INPUT_LAYER)}
+    return printed, formulas.records
+
+
 def build(ctx: TopicContext) -> TopicResult:
     # 1. The chain rule on the composed toy function, with numbers.
     ex = chain_rule_example()
     values = toy_values(ex)
     numbers = ex.evaluate(values, digits=30)
     toy_records = _toy_checks(ex, values, numbers)
-    forward, factors, backward = (align(lines(numbers, text.number))
-                                  for lines in (ex.forward_latex, ex.factor_latex, ex.backward_latex))
+    toy_printed, toy_readback = _toy_displays(ex, values, numbers)
+    forward, factors, backward = (toy_printed[k].latex for k in ("forward", "factors", "backward"))
     figure = ctx.save_figure(gradient_tangents_figure(ex, values, numbers), "backprop_tangents")
 
     # 2. A deep network: the matrix form, and every assignment of a small one.
@@ -196,6 +244,7 @@ def build(ctx: TopicContext) -> TopicResult:
     problems = bp_small.matrix_form_check()
     witness = bp_small.diff_check(points=3)
     deep_records = _program_checks(SMALL, problems, witness)
+    deep_printed, deep_readback = _program_displays(bp_small)
     n_ops = sum(sp.count_ops(e) for e in bp_small.substituted_gradient().values())
     n_program = sum(sp.count_ops(e) for _, e in bp_small.program) + sum(sp.count_ops(e) for e in bp_small.gradient.values())
 
@@ -205,23 +254,30 @@ def build(ctx: TopicContext) -> TopicResult:
     big_worst, big_record = _big_check(big)
     kink_worst, kink_record = _kink_check()
     records = [*toy_records, *deep_records, *grid_records, big_record, kink_record]
+    matrix_records = deep_records + records[4:]
+    records += toy_readback + deep_readback
 
-    z = sp.Symbol("z", real=True)
-    matrix, program = align(bp_small.matrix_latex()), align(bp_small.scalar_latex())
+    matrix, program = align(bp_small.matrix_latex()), deep_printed["program"].latex
     assign_ids(SLUG, records)
+
+    def shown(key: str, checks: list[dict]) -> str:  # a display tagged with its read-back and its checks
+        return tagged(toy_printed[key].latex, [toy_printed[key].record, *checks])
+
     tex = text.chain_rule(
-        title=TITLE, composed=ex.composed(), values=values, forward_tex=tagged(forward, toy_records),
-        factors_tex=tagged(factors, toy_records), backward_tex=tagged(backward, toy_records),
+        title=TITLE, printed=toy_printed, forward_tex=shown("forward", toy_records),
+        factors_tex=shown("factors", toy_records), backward_tex=shown("backward", toy_records),
         autograd_error=records[0]["max_error"], diff_error=records[1]["max_error"], figure=figure)
+    program_records = [deep_printed["program"].record, *deep_records]
     tex += text.deep_network(
-        activation=activation_latex(SMALL), slope=latex(sp.diff(activation(SMALL)(z), z)),
-        matrix_tex=tagged(matrix, deep_records + records[4:]), matrix_passed=not problems, small=SMALL,
-        program_tex=tagged(program, deep_records), n_assignments=len(bp_small.program) + len(bp_small.parameters),
+        slope=deep_printed["slope"], input_layer=deep_printed["input_layer"],
+        matrix_tex=tagged(matrix, matrix_records), matrix_passed=not problems, small=SMALL,
+        program_tex=tagged(program, program_records), n_assignments=len(bp_small.program) + len(bp_small.parameters),
         n_program=n_program, n_ops=n_ops, witness=witness, grid=grid_records, kink=kink_record,
         big=big, big_worst=big_worst)
-    displays = {"forward": Display(forward, toy_records), "factors": Display(factors, toy_records),
-                "backward": Display(backward, toy_records), "matrix": Display(matrix, deep_records),
-                "program": Display(program, deep_records)}
+    displays = {"forward": Display(forward, [toy_printed["forward"].record, *toy_records]),
+                "factors": Display(factors, [toy_printed["factors"].record, *toy_records]),
+                "backward": Display(backward, [toy_printed["backward"].record, *toy_records]),
+                "matrix": Display(matrix, deep_records), "program": Display(program, program_records)}
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 

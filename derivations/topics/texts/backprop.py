@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from derivations.topics.texts import fill
-from symbolic.core.printing import latex
 from symbolic.spec import ACTIVATIONS
 
-__all__ = ["chain_rule", "deep_network", "number"]
+__all__ = ["chain_rule", "deep_network", "number", "MODEL", "LOSS", "INPUT_LAYER"]
+
+#: The book's name of the composed model, and its least-squares loss (read back: the name as
+#: the composed expression).
+MODEL = r"f[x, \boldsymbol\phi]"
+LOSS = r"\ell = (y - " + MODEL + ")^2"
+#: The input as the zeroth layer's activations, as the book writes it.
+INPUT_LAYER = r"\mathbf{h}_0 = \mathbf{x}"
 
 CHAIN_RULE = r"""\section{@title}
 Backpropagation is an efficient way to compute the derivatives of the loss with respect to
@@ -18,8 +24,8 @@ derivative. Below, SymPy derives the backward pass from the forward pass (one
 
 \subsection*{The chain rule on a composed function}
 Take the one-input model
-$f[x, \boldsymbol\phi] = @composed$ and the least-squares loss
-$\ell = (y - f[x, \boldsymbol\phi])^2$, at $@given$. The forward pass stores every intermediate:
+$@model$ and the least-squares loss
+$@loss$, at $@given$. The forward pass stores every intermediate:
 @forward_tex
 Each step of the backward pass needs one local derivative, read off its assignment:
 @factors_tex
@@ -29,13 +35,13 @@ respect to the parameters follow from those with respect to the $f_k$:
 Every value here equals the one PyTorch's autograd computes (largest relative error
 @autograd_error), and at this point every derivative agrees with \texttt{sympy.diff} of
 the composed loss (evaluated to 30 digits, largest absolute error @diff_error). Figure~\ref{fig:backprop-tangents}
-shows each derivative $\partial\ell/\partial\omega_k$ as the slope of the loss along $\omega_k$.
+shows each derivative $@weight_derivative$ as the slope of the loss along $\omega_k$.
 \begin{figure}[h]
 \centering
 \includegraphics[width=\textwidth]{@figure}
 \caption{The chain-rule example: the loss $\ell$ as one weight $\omega_k$ varies (the others
 fixed at the worked values), and the line through the worked point whose slope is the
-backpropagated $\partial\ell/\partial\omega_k$.}
+backpropagated $@weight_derivative$.}
 \label{fig:backprop-tangents}
 \end{figure}
 
@@ -43,8 +49,8 @@ backpropagated $\partial\ell/\partial\omega_k$.}
 
 DEEP_NETWORK = r"""\subsection*{Backpropagation in a deep network}
 For a deep network the same two passes, written per layer, read (with
-$\odot$ the elementwise product, $\mathbf{h}_0 = \mathbf{x}$, and here
-$@activation'[z] = @slope$, the derivative SymPy finds for the activation):
+$\odot$ the elementwise product, $@input_layer$, and here
+$@slope$, the derivative SymPy finds for the activation):
 @matrix_tex
 These are checked element by element against the derived program for the network below
 (@matrix_verdict). For the @small network of
@@ -74,11 +80,13 @@ def number(value) -> str:
     return f"{float(value):.4f}"
 
 
-def chain_rule(*, title: str, composed, values: dict, forward_tex: str, factors_tex: str, backward_tex: str,
+def chain_rule(*, title: str, printed: dict, forward_tex: str, factors_tex: str, backward_tex: str,
                autograd_error: float, diff_error: float, figure: str) -> str:
-    """The section's opening and the worked chain rule of the composed model ``composed`` at ``values``."""
-    given = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in values.items())
-    return fill(CHAIN_RULE, title=title, composed=latex(composed), given=given, forward_tex=forward_tex,
+    """The section's opening and the worked chain rule; ``printed`` holds the read-back model,
+    loss, given values and a weight's derivative."""
+    return fill(CHAIN_RULE, title=title, model=printed["model"], loss=printed["loss"],
+                given=", ".join(str(p) for p in printed["given"]), weight_derivative=printed["slope"],
+                forward_tex=forward_tex,
                 factors_tex=factors_tex, backward_tex=backward_tex, autograd_error=f"{autograd_error:.1e}",
                 diff_error=f"{diff_error:.1e}", figure=figure)
 
@@ -89,7 +97,7 @@ def _titles(names: list[str]) -> str:
     return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def deep_network(*, activation: str, slope: str, matrix_tex: str, matrix_passed: bool, small, program_tex: str,
+def deep_network(*, slope, input_layer, matrix_tex: str, matrix_passed: bool, small, program_tex: str,
                  n_assignments: int, n_program: int, n_ops: int, witness: float, grid: list[dict], kink: dict, big,
                  big_worst: float) -> str:
     """Backpropagation through a deep network: the matrix form, the whole program of the
@@ -98,7 +106,7 @@ def deep_network(*, activation: str, slope: str, matrix_tex: str, matrix_passed:
     ``torch.distributions``, each naming the activations and losses it covers), ``kink`` (the
     gradients at the kinks, naming its activations) and ``big`` (the largest network)."""
     gradients, values, oracle = grid
-    return fill(DEEP_NETWORK, activation=activation, slope=slope, matrix_tex=matrix_tex,
+    return fill(DEEP_NETWORK, slope=slope, input_layer=input_layer, matrix_tex=matrix_tex,
                 matrix_verdict="passed" if matrix_passed else "FAILED", small=small.describe(),
                 small_parameters=small.n_parameters, program_tex=program_tex, n_assignments=n_assignments,
                 n_program=n_program, n_ops=n_ops, witness=f"{witness:.1e}",
