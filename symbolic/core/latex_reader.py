@@ -206,6 +206,9 @@ class _Parser:
             elif self.at(("op", "/")):
                 self.take()
                 value = value / self.power()
+            elif self.at(("command", r"\odot")):
+                t = self.take()
+                value = _elementwise(value, self.power(), self, t)
             elif self.starts_factor():
                 value = value * self.power()
             else:
@@ -647,6 +650,22 @@ def _number(text: str) -> sp.Number:
         digits = len(text.replace(".", "").lstrip("0")) or 1
         return sp.Float(text, max(15, digits))
     return sp.Integer(text)
+
+
+def _elementwise(a: sp.Basic, b: sp.Basic, parser: _Parser, t: _Tok) -> sp.Basic:
+    r"""``a \odot b``: the elementwise product of two vectors or matrices of one shape (the
+    lecture's ``\mathrm{ReLU}'[\mathbf{f}] \odot \partial\ell/\partial\mathbf{h}``); of two scalars, their product.
+
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> vocab = Vocabulary.of([a, b], names={r"\mathbf{u}": sp.ImmutableMatrix([a, b])})
+    >>> read_latex(r"\mathbf{u} \odot \mathbf{u}", vocab).T
+    Matrix([[a**2, b**2]])
+    """
+    if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape == b.shape:
+        return a.multiply_elementwise(b)
+    if not isinstance(a, sp.MatrixBase) and not isinstance(b, sp.MatrixBase):
+        return a * b
+    raise parser.error(r"\odot multiplies two vectors of the same shape", t)
 
 
 def _pow(base: sp.Basic, exponent: sp.Basic, parser: _Parser) -> sp.Basic:
