@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from typing import Any
 
 import sympy as sp
 import torch
@@ -229,6 +231,84 @@ def _program_displays(bp) -> tuple[dict[str, Printed], list[dict]]:
     return printed, formulas.records
 
 
+#: A row's range note in the matrix form, ``\\quad (k = 1, 2)``, possibly ending ``,\\ h_0 = x``.
+_RANGE = re.compile(r" \\quad \(k = ([^)]*?)(?:,\\ ([^)]*))?\)$")
+
+
+def _matrix_names(bp) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """The matrix notation of ``bp``'s network as its objects (``\\mathbf{f}_{1}`` the vector of
+    f_{1,i}, ``\\boldsymbol\\Omega_{1}^{T}``, ``\\partial\\ell/\\partial\\mathbf{h}_{2}`` the adjoints,
+    ``a'[\\mathbf{f}_{1}]`` the activation's derivative at each f_{1,i}); and, by the printed name of
+    each left side, the quantity and the program's assignments to it (what a row must equal)."""
+    net, K, M = bp.net, bp.net.K, sp.ImmutableMatrix
+    z = sp.Symbol("z", real=True)
+    slope = sp.diff(activation(bp.spec)(z), z)
+    values = {**dict(bp.program), **{adjoint_symbol(p): g for p, g in bp.gradient.items()}}
+
+    def d(name: str) -> str:  # the adjoint's name, dl/d(name)
+        return rf"\frac{{\partial {latex(bp.l)}}}{{\partial {name}}}"
+
+    def assigned(v: sp.ImmutableMatrix) -> tuple[Any, Any]:
+        return v, v.applyfunc(lambda s: values.get(s, sp.S.Zero))
+
+    names: dict[str, Any] = {r"\mathbf{x}": M(net.inputs), r"\mathbf{y}": M(bp.targets),
+                             rf"\mathrm{{loss}}\left[\mathbf{{f}}_{{{K}}}, \mathbf{{y}}\right]": bp.loss.expr}
+    sides = {latex(bp.l): (bp.l, values[bp.l])}
+    for k in range(K + 1):
+        f, h, beta, omega = M(net.f[k]), M(net.h[k]), M(net.beta[k]), M(net.omega[k])
+        shown = {rf"\mathbf{{f}}_{{{k}}}": f, rf"\mathbf{{h}}_{{{k}}}": h, rf"\boldsymbol\beta_{{{k}}}": beta,
+                 rf"\boldsymbol\Omega_{{{k}}}": omega}
+        names.update(shown)
+        names.update({rf"\mathbf{{h}}_{{{k}}}^{{T}}": h.T, rf"\boldsymbol\Omega_{{{k}}}^{{T}}": omega.T,
+                      rf"{activation_latex(bp.spec)}'\left[\mathbf{{f}}_{{{k}}}\right]":
+                          f.applyfunc(lambda v: slope.xreplace({z: v}))})
+        for text_k, v in shown.items():
+            adjoints = v.applyfunc(adjoint_symbol) if v in (beta, omega) else v.applyfunc(bp.adjoint)
+            names[d(text_k)] = adjoints
+            sides[d(text_k)] = assigned(adjoints)
+        sides[rf"\mathbf{{f}}_{{{k}}}"] = assigned(f)
+        if k:
+            sides[rf"\mathbf{{h}}_{{{k}}}"] = assigned(h)
+    sides[r"\mathbf{h}_{0}"] = (M(net.h[0]), M(net.inputs))  # the input is the zeroth layer
+    return names, sides
+
+
+def _k_values(shown: str) -> list[int]:
+    r"""The layers a range note names: ``"2, 1"`` -> [2, 1], ``"1, \ldots, 5"`` -> [1, ..., 5]."""
+    values = [v.strip() for v in shown.split(",")]
+    if r"\ldots" not in values:
+        return [int(v) for v in values]
+    first, last = int(values[0]), int(values[-1])
+    step = 1 if last >= first else -1
+    return list(range(first, last + step, step))
+
+
+def _matrix_display(bp) -> tuple[str, dict]:
+    r"""The lecture's matrix form of ``bp`` (:meth:`Backprop.matrix_latex`) as printed, and the
+    record of its read-back: each equation of a row, for each k its note names (``(k = 2, 1)``),
+    with k put in, read back with the network's vectors and matrices and proven equal, element by
+    element, to the program's assignments to its left side; a left side the program does not
+    assign, a wrong k or a slip in the formula turns the record red."""
+    names, sides = _matrix_names(bp)
+    lines, rows, texts = bp.matrix_latex(), [], []
+    for line in lines:
+        found = _RANGE.search(line)
+        equations = (line[:found.start()] if found else line).split(r", \quad ")
+        instances = [equations]
+        if found:
+            instances = [[e.replace("_{k-1}", f"_{{{k - 1}}}").replace("_{k}", f"_{{{k}}}") for e in equations]
+                         for k in _k_values(found.group(1))]
+            instances.append([found.group(2)] if found.group(2) else [])  # h_0 = x
+        for equation in (e for instance in instances for e in instance):
+            rows.append(sides.get(equation.split(" = ")[0], (sp.nan, sp.nan)))  # nan: no such left side
+            texts.append(equation)
+    z = sp.Symbol("z", real=True)
+    formulas = Formulas(SLUG, names=names)
+    read = formulas.display(rows, f"{bp.spec.describe()} least squares: the matrix form, layer by layer", typed=texts,
+                            also=[activation(bp.spec)(z)])
+    return align(lines), read.record
+
+
 def build(ctx: TopicContext) -> TopicResult:
     # 1. The chain rule on the composed toy function, with numbers.
     ex = chain_rule_example()
@@ -245,6 +325,8 @@ def build(ctx: TopicContext) -> TopicResult:
     witness = bp_small.diff_check(points=3)
     deep_records = _program_checks(SMALL, problems, witness)
     deep_printed, deep_readback = _program_displays(bp_small)
+    matrix, matrix_read = _matrix_display(bp_small)
+    deep_readback.append(matrix_read)
     n_ops = sum(sp.count_ops(e) for e in bp_small.substituted_gradient().values())
     n_program = sum(sp.count_ops(e) for _, e in bp_small.program) + sum(sp.count_ops(e) for e in bp_small.gradient.values())
 
@@ -257,7 +339,7 @@ def build(ctx: TopicContext) -> TopicResult:
     matrix_records = deep_records + records[4:]
     records += toy_readback + deep_readback
 
-    matrix, program = align(bp_small.matrix_latex()), deep_printed["program"].latex
+    program = deep_printed["program"].latex
     assign_ids(SLUG, records)
 
     def shown(key: str, checks: list[dict]) -> str:  # a display tagged with its read-back and its checks
@@ -270,14 +352,14 @@ def build(ctx: TopicContext) -> TopicResult:
     program_records = [deep_printed["program"].record, *deep_records]
     tex += text.deep_network(
         slope=deep_printed["slope"], input_layer=deep_printed["input_layer"],
-        matrix_tex=tagged(matrix, matrix_records), matrix_passed=not problems, small=SMALL,
+        matrix_tex=tagged(matrix, [matrix_read, *matrix_records]), matrix_passed=not problems, small=SMALL,
         program_tex=tagged(program, program_records), n_assignments=len(bp_small.program) + len(bp_small.parameters),
         n_program=n_program, n_ops=n_ops, witness=witness, grid=grid_records, kink=kink_record,
         big=big, big_worst=big_worst)
     displays = {"forward": Display(forward, [toy_printed["forward"].record, *toy_records]),
                 "factors": Display(factors, [toy_printed["factors"].record, *toy_records]),
                 "backward": Display(backward, [toy_printed["backward"].record, *toy_records]),
-                "matrix": Display(matrix, deep_records), "program": Display(program, program_records)}
+                "matrix": Display(matrix, [matrix_read, *deep_records]), "program": Display(program, program_records)}
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 

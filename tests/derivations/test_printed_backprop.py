@@ -11,6 +11,7 @@ from derivations.topics import backprop as topic
 from derivations.topics.texts import backprop as text
 from symbolic.backprop.backprop import backprop
 from symbolic.backprop.toy import chain_rule_example, toy_values
+from symbolic.spec import NetworkSpec
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +68,25 @@ def test_the_program_reads_back_and_a_printed_slip_fails(monkeypatch):
     monkeypatch.setattr(printing, "latex", lambda e, **s: latex(e, **s).replace("2 f_{2,1} - 2 y", "2 f_{2,1} + 2 y"))
     printed, _ = topic._program_displays(bp)
     assert not printed["program"].passed and "2 y" in printed["program"].record["text"]
+
+
+@pytest.mark.parametrize("spec", [topic.SMALL, NetworkSpec((2, 3, 3, 3, 3, 1), "tanh")], ids=["1-2-2-1", "deep"])
+def test_the_matrix_form_reads_back_layer_by_layer(spec):
+    matrix, record = topic._matrix_display(backprop(spec, "least-squares"))
+    assert record["passed"] and r"\odot" in matrix
+
+
+@pytest.mark.parametrize("slip", [(r"\boldsymbol\Omega_{k}^{T}", r"\boldsymbol\Omega_{k}"),  # no transpose
+                                  (r"\mathbf{h}_{k}^{T}", r"\mathbf{h}_{k-1}^{T}"),  # the wrong layer
+                                  (r"\quad (k = 2, 1)", r"\quad (k = 2, 1, 0)"),  # a layer the program lacks
+                                  (r"\mathbf{f}_{k} = \boldsymbol\beta_{k} +", r"\mathbf{h}_{k} = \boldsymbol\beta_{k} +"),
+                                  (r"\mathbf{h}_{0} = \mathbf{x}", r"\mathbf{h}_{0} = \mathbf{y}")],
+                         ids=["transpose", "layer", "range", "left-side", "input"])
+def test_a_slip_in_the_printed_matrix_form_fails(slip, monkeypatch):
+    bp = backprop(topic.SMALL, "least-squares")
+    lines = bp.matrix_latex()
+    wrong = [line.replace(*slip) for line in lines]
+    assert wrong != lines
+    monkeypatch.setattr(type(bp), "matrix_latex", lambda self: wrong)
+    matrix, record = topic._matrix_display(bp)
+    assert slip[1] in matrix and not record["passed"]
