@@ -2,7 +2,7 @@
 
     python benchmarks/mutation_sample/hash_outputs.py TMP notes=0 slides=0 exercises=1
 
-Prints ``{"key", "codes", "hashes": {relative path: sha256}}``. ``key`` identifies the
+Prints ``{"key", "codes", "patterns", "hashes": {relative path: sha256}}``. ``key`` identifies the
 mutant: the sha256 of the changed lines of ``git diff`` in the current directory (the working
 copy cosmic-ray has just mutated; empty for the unmutated tree), so the report can match the
 line to cosmic-ray's own diff of the work item (see ``report.py``: :func:`diff_key`).
@@ -16,8 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: The printed outputs: the documents and the exercise sheets/answers (not logs, not caches).
-PRINTED = ("*.tex", "*.html", "*.json", "*.csv", "*.txt", "*.js", "*.ipynb")
+#: The printed outputs: the documents, the exercise sheets/answers and the figures as PNG (not
+#: logs, not caches; not the PDF and SVG figures, which carry a date and random ids).
+PRINTED = ("*.tex", "*.html", "*.json", "*.csv", "*.txt", "*.js", "*.ipynb", "*.png")
 
 
 def diff_key(diff_text: str) -> str:
@@ -43,7 +44,8 @@ def main(argv: list[str]) -> int:
     tmp = Path(argv[0])
     codes = dict(item.split("=", 1) for item in argv[1:])
     diff = subprocess.run(["git", "diff", "--no-color"], capture_output=True, text=True).stdout
-    print(json.dumps({"key": diff_key(diff), "codes": codes, "hashes": printed_hashes(tmp)}))
+    print(json.dumps({"key": diff_key(diff), "codes": codes, "patterns": list(PRINTED),
+                      "hashes": printed_hashes(tmp)}))
     return 0
 
 

@@ -29,6 +29,7 @@ import argparse
 import ast
 import datetime as dt
 import difflib
+from fnmatch import fnmatch
 import json
 import sqlite3
 import subprocess
@@ -40,6 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hash_outputs import diff_key  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+#: When hash_outputs.py began to hash the figures' PNG files (the sample was then 20 mutants in).
+PNG_SINCE = "2026-12-03 20:29 UTC"
+
+#: What hash_outputs.py hashed before it recorded its patterns (the first mutants: no figures).
+OLD_PATTERNS = ("*.tex", "*.html", "*.json", "*.csv", "*.txt", "*.js", "*.ipynb")
 
 
 def outcome(row: dict) -> str:
@@ -148,9 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = load(res / "mutation_sample.sqlite")
     hashes = {line["key"]: line for line in read_jsonl(res / "mutation_sample_hashes.jsonl")}
     baselines = read_jsonl(res / "mutation_sample_baseline.jsonl")
-    base = baselines[0]["hashes"] if baselines else {}
-    volatile = sorted({name for b in baselines[1:] for name in set(b["hashes"]) | set(base)
-                       if b["hashes"].get(name) != base.get(name)})
+    base: dict[str, str] = {}
+    for b in baselines:
+        for name, digest in b["hashes"].items():
+            base.setdefault(name, digest)
+    base_patterns = {p for b in baselines for p in b.get("patterns", OLD_PATTERNS)}
+    volatile = sorted({name for a in baselines for b in baselines
+                       for name in set(a["hashes"]) & set(b["hashes"]) if a["hashes"][name] != b["hashes"][name]})
     previous = {}
     if (res / "mutation_sample.json").exists():
         previous = {m["job_id"]: m for m in json.loads((res / "mutation_sample.json").read_text())["mutants"]}
@@ -178,14 +189,17 @@ def main(argv: list[str] | None = None) -> int:
             if line is None:
                 item["triage"] = "no hashes recorded"
             else:
+                hashed = set(line.get("patterns", OLD_PATTERNS)) & base_patterns  # what both runs hashed
                 changed = sorted(name for name in set(line["hashes"]) | set(base)
-                                 if name not in volatile and line["hashes"].get(name) != base.get(name))
+                                 if name not in volatile and any(fnmatch(Path(name).name, p) for p in hashed)
+                                 and line["hashes"].get(name) != base.get(name))
                 item["changed_files"] = changed
                 if changed:
                     item["triage"] = "printed change"
                     if args.keep and args.baseline_keep and (args.keep / line["key"]).is_dir():
                         shown = sorted(changed, key=show_order)[:3]
-                        item["excerpt"] = {name: excerpt(args.baseline_keep / name, args.keep / line["key"] / name)
+                        item["excerpt"] = {name: (excerpt(args.baseline_keep / name, args.keep / line["key"] / name)
+                                                  if not name.endswith(".png") else "(figure: the PNG's bytes differ)")
                                            for name in shown}
                     elif "excerpt" in previous.get(row["job_id"], {}):
                         item["excerpt"] = previous[row["job_id"]]["excerpt"]
@@ -230,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "survivors_no_printed_change": sum(m.get("triage") == "no printed change" for m in mutants),
         "volatile_outputs": volatile,
         "baseline_runs": len(baselines),
+        "png_since": PNG_SINCE,
     }
     (res / "mutation_sample.json").write_text(json.dumps({"summary": summary, "mutants": mutants}, indent=1) + "\n")
     (res / "mutation_sample.md").write_text(markdown(summary, mutants))
@@ -277,6 +292,12 @@ def markdown(s: dict, mutants: list[dict]) -> str:
         "",
         f"Baseline: {s['baseline_runs']} runs of the unmutated tree; outputs whose hash differs between "
         f"them (never counted as a change): {', '.join(f'`{v}`' for v in s['volatile_outputs']) or 'none'}.",
+        "",
+        "Printed outputs compared: every `.tex`, `.html`, `.json`, `.csv`, `.txt`, `.js` file the three "
+        "commands write (the notes, the slides, the web pages, the exercise sheets, solutions, answers "
+        "and self-check files, the training run's records); from the mutants run after "
+        f"{s['png_since']} on, the figures' PNG files too (the PDF and SVG figures carry a date and random "
+        "ids). A mutant run before that whose only change is a figure counts as *no printed change*.",
         "",
     ]
     printed = [m for m in mutants if m.get("triage") == "printed change"]
