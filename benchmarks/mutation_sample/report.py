@@ -184,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         if item["outcome"] == "killed":
             first = (row["output"] or "").strip().splitlines()[:1]
             item["killed_by"] = first[0].split(" exited")[0] if first and " exited " in first[0] else "?"
+            code = first[0].rsplit(" ", 1)[-1] if first and " exited " in first[0] else "?"
+            # exit 1: a check failed; 2: the command's one-line error (an exception); else a crash
+            item["killed_how"] = {"1": "failed check", "2": "error"}.get(code, f"crash (exit {code})")
         if item["outcome"] == "survived":
             line = hashes.get(diff_key(row["diff"] or ""))
             if line is None:
@@ -237,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         "population": population["population"],
         "sample": population["size"], "seed": population["seed"], "method": population["method"],
         "ran": ran, **count,
+        "killed_by_failed_check": sum(m.get("killed_how") == "failed check" for m in mutants),
+        "killed_by_error": sum(m.get("killed_how") == "error" for m in mutants),
+        "killed_by_crash": sum(m.get("killed_how", "").startswith("crash") for m in mutants),
         "score": round((count["killed"] + count["timeout"]) / decided, 3) if decided else None,
         "score_without_timeouts": (round(count["killed"] / (count["killed"] + count["survived"]), 3)
                                    if count["killed"] + count["survived"] else None),
@@ -280,7 +286,8 @@ def markdown(s: dict, mutants: list[dict]) -> str:
         "`deepderive exercises --no-pdf --students 2` (fresh output folder per mutant; killed = some "
         "command exits non-zero; per-mutant timeout 600 s) |",
         f"| run so far | {s['ran']} of {s['sample']} |",
-        f"| killed | {s['killed']} |",
+        f"| killed | {s['killed']}: {s['killed_by_failed_check']} by a failed check (exit 1), "
+        f"{s['killed_by_error']} by an error line (exit 2: the mutant raised), {s['killed_by_crash']} by a crash |",
         f"| timeout (counted as killed in the score) | {s['timeout']} |",
         f"| survived | {s['survived']} |",
         f"| incompetent | {s['incompetent']} |",
@@ -325,7 +332,7 @@ def markdown(s: dict, mutants: list[dict]) -> str:
     out += ["", "## Every sampled mutant", "",
             "| module:line | mutation | outcome |", "| --- | --- | --- |"]
     for m in mutants:
-        detail = m["outcome"] + (f" ({m['killed_by']})" if m.get("killed_by") else "")
+        detail = m["outcome"] + (f" ({m['killed_by']}: {m['killed_how']})" if m.get("killed_by") else "")
         out.append(f"| `{m['module']}:{m['line']}` | {mutation_text(m)} | {detail} |")
     return "\n".join(out) + "\n"
 
