@@ -8,6 +8,8 @@ printed final step), the twin's comparisons and the typical mistakes the checker
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from derivations.checks.evidence import checked_numerically, method_class
@@ -46,13 +48,22 @@ def answer_instructions(ex: Exercise) -> str:
         return "Answer with a whole number."
     if ex.kind == "number":
         return (f"Answer with a number; answers within ${ex.precision:g}$ of the exact value are accepted "
-                "(to 3 decimal places, or exactly, e.g. as a fraction).")
+                f"(to {_places(ex.precision)} decimal places, or exactly, e.g. as a fraction).")
     if ex.kind == "vector":
         return (f"Answer with a list $(a, b, \\dots)$; each entry within ${ex.precision:g}$ of the exact value "
-                "(to 3 decimal places, or exactly).")
+                f"(to {_places(ex.precision)} decimal places, or exactly).")
     names = ", ".join(f"${latex(s)}$" for s in ex.variables)
     return (f"Answer with an expression in {names}, in LaTeX or plain text (e.g. "
             r"\texttt{2*(y - f)}, \texttt{exp(-f)}, \texttt{sig(f)}, $\mathrm{ReLU}\left[\dots\right]$).")
+
+
+def _places(precision: float) -> int:
+    """The decimal places an answer within ``precision`` needs: 3 for 0.001, 4 for 0.0001.
+
+    >>> _places(0.001), _places(0.0001), _places(0.5)
+    (3, 4, 1)
+    """
+    return max(1, math.ceil(-math.log10(precision) - 1e-9))
 
 
 def _header(title: str, student: str, seed: int) -> str:
