@@ -270,6 +270,13 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("numpy-relu-derivative-at-0-is-1", "symbolic/spec/activations.py",
       'numpy_code="numpy.heaviside({0}, 0.0)"', 'numpy_code="numpy.heaviside({0}, 1.0)"',
       "ReLU'(0) = 1 in the numpy code of the indicator", ("activations", "backprop", "gradient_descent")),
+    # ----- initialisation --------------------------------------------------------------------
+    M("init-factor-relu-half-lost", "symbolic/training/initialisation.py",
+      'return width * sigma_Omega**2 * (sp.Rational(1, 2) if activation == "relu" else 1)',
+      "return width * sigma_Omega**2",
+      "one layer's factor forgets the ReLU's 1/2, so He's rules become 1/D_h and 1/D_{h'} (the rules' own check "
+      "puts them into that same factor and passes: torch.nn.init's kaiming_normal_ and the twin's measured factors "
+      "must see it)", ("initialisation",)),
     # ----- exercises -------------------------------------------------------------------------
     M("exercise-relu-not-applied", "derivations/exercises/kinds_networks.py",
       "        h.append(ReLU(pre))\n", "        h.append(pre)\n",
