@@ -190,7 +190,9 @@ def _toy_displays(ex, values, numbers) -> tuple[dict[str, Printed], list[dict]]:
     value to its last printed digit); a factor's left side ``\\partial t/\\partial s`` reads as
     the derivative of the assignment of ``t``, proven equal to the factor. Also the given values
     and the model and loss of the prose."""
-    formulas = Formulas(SLUG, names={text.MODEL: ex.composed()})
+    omega_k = sp.Symbol("omega_{k}", real=True)  # a weight of the toy, any of its layers
+    slash = rf"\partial{latex(ex.l)}/\partial{latex(omega_k)}"  # the book's inline dl/d(omega_k)
+    formulas = Formulas(SLUG, names={text.MODEL: ex.composed(), slash: adjoint_symbol(omega_k)})
     assignment = dict(ex.forward)
     factor_names = {rf"\frac{{\partial {latex(t)}}}{{\partial {latex(s)}}}": sp.Derivative(assignment[t], s)
                     for t, s, _ in ex.factors}  # the book's dt/ds names the derivative of t's assignment
@@ -206,7 +208,7 @@ def _toy_displays(ex, values, numbers) -> tuple[dict[str, Printed], list[dict]]:
                                typed=f"{text.MODEL} = {latex(ex.composed())}"),
              "loss": formulas((ex.l, ex.composed_loss()), "the loss", typed=text.LOSS),
              "given": [formulas(sp.Eq(s, v), f"the given {s}") for s, v in values.items()],
-             "slope": formulas(adjoint_symbol(sp.Symbol("omega_{k}", real=True)), "a weight's derivative")}
+             "slope": formulas(adjoint_symbol(omega_k), "a weight's derivative", typed=text.WEIGHT_DERIVATIVE)}
     return {"forward": forward, "factors": factors, "backward": backward, **prose}, \
         formulas.records + factor_formulas.records
 
@@ -232,7 +234,7 @@ def _program_displays(bp) -> tuple[dict[str, Printed], list[dict]]:
 
 
 #: A row's range note in the matrix form, ``\\quad (k = 1, 2)``, possibly ending ``,\\ h_0 = x``.
-_RANGE = re.compile(r" \\quad \(k = ([^)]*?)(?:,\\ ([^)]*))?\)$")
+_RANGE = re.compile(r" \\quad [(]k = ([^)]*?)(?:,\\ ([^)]*))?[)]$")
 
 
 def _matrix_names(bp) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:

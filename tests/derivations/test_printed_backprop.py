@@ -90,3 +90,9 @@ def test_a_slip_in_the_printed_matrix_form_fails(slip, monkeypatch):
     monkeypatch.setattr(type(bp), "matrix_latex", lambda self: wrong)
     matrix, record = topic._matrix_display(bp)
     assert slip[1] in matrix and not record["passed"]
+
+
+def test_a_slip_in_the_book_form_of_a_weights_derivative_fails(toy, monkeypatch):
+    monkeypatch.setattr(text, "WEIGHT_DERIVATIVE", text.WEIGHT_DERIVATIVE.replace(r"\omega", r"\beta"))
+    printed, _ = topic._toy_displays(*toy)
+    assert not printed["slope"].passed

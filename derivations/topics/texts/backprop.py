@@ -5,12 +5,14 @@ from __future__ import annotations
 from derivations.topics.texts import fill
 from symbolic.spec import ACTIVATIONS
 
-__all__ = ["chain_rule", "deep_network", "number", "MODEL", "LOSS", "INPUT_LAYER"]
+__all__ = ["chain_rule", "deep_network", "number", "MODEL", "LOSS", "INPUT_LAYER", "WEIGHT_DERIVATIVE"]
 
 #: The book's name of the composed model, and its least-squares loss (read back: the name as
 #: the composed expression).
 MODEL = r"f[x, \boldsymbol\phi]"
 LOSS = r"\ell = (y - " + MODEL + ")^2"
+#: The derivative of the loss with respect to a weight, inline as the book writes it.
+WEIGHT_DERIVATIVE = r"\partial\ell/\partial\omega_{k}"
 #: The input as the zeroth layer's activations, as the book writes it.
 INPUT_LAYER = r"\mathbf{h}_0 = \mathbf{x}"
 
