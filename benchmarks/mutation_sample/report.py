@@ -115,7 +115,12 @@ def excerpt(before: Path, after: Path, limit: int = 10, width: int = 180) -> str
     """The first ``limit`` changed lines of ``before`` -> ``after`` (unified, no context)."""
     old = before.read_text(errors="replace").splitlines() if before.exists() else []
     new = after.read_text(errors="replace").splitlines() if after.exists() else []
-    lines = [line[:width] for line in difflib.unified_diff(old, new, lineterm="", n=0)][2:]
+    lines = [line for line in difflib.unified_diff(old, new, lineterm="", n=0)][2:]
+    removed = [line for line in lines if line.startswith("-")]
+    added = [line for line in lines if line.startswith("+")]
+    # a long line (a web page's MathML) is shown around its first difference from its partner
+    partner = dict(zip(removed, added)) | dict(zip(added, removed))
+    lines = [window(line, partner.get(line, ""), width) for line in lines]
     more = len(lines) - limit
     return "\n".join(lines[:limit] + ([f"... ({more} more diff lines)"] if more > 0 else []))
 
@@ -128,6 +133,16 @@ def source_line(tree: Path, module: str, line: int) -> str:
         return text.splitlines()[line - 1].strip()
     except (OSError, subprocess.CalledProcessError, IndexError):
         return "?"
+
+
+def window(line: str, other: str, width: int) -> str:
+    """``line`` cut to ``width`` characters around its first difference from ``other``."""
+    if len(line) <= width:
+        return line
+    common = next((i for i, (a, b) in enumerate(zip(line[1:], other[1:]), 1) if a != b),
+                  min(len(line), len(other)))  # past the diff's own + / - mark
+    start = max(1, common - width // 3)
+    return line[0] + "…" + line[start:start + width] + ("…" if start + width < len(line) else "")
 
 
 def load(session: Path) -> list[dict]:
@@ -166,9 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     if (res / "mutation_sample.json").exists():
         previous = {m["job_id"]: m for m in json.loads((res / "mutation_sample.json").read_text())["mutants"]}
     executed: dict[str, set[int]] = {}
+    statements: dict[str, set[int]] = {}
     if args.coverage:
         for name, data in json.loads(args.coverage.read_text())["files"].items():
             executed[Path(name).as_posix()] = set(data["executed_lines"])
+            statements[Path(name).as_posix()] = set(data["executed_lines"]) | set(data["missing_lines"])
 
     mutants = []
     for row in rows:
@@ -213,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
                         item["equivalent"] = "a type annotation, never evaluated (postponed annotations)"
                     lines = executed.get(row["module_path"])
                     if lines is not None:
-                        span = range(row["start_pos_row"], row["end_pos_row"] + 1)
-                        item["reached"] = any(n in lines for n in span)
+                        # coverage counts a statement on its first line: the mutated line's
+                        # statement is the last statement line at or before it
+                        starts = [n for n in statements[row["module_path"]] if n <= row["start_pos_row"]]
+                        item["reached"] = bool(starts) and max(starts) in lines
                     elif executed:
                         item["reached"] = False  # the module was never imported by the commands
                     elif "reached" in previous.get(row["job_id"], {}):
