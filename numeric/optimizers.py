@@ -5,7 +5,7 @@ B_t (the lecture's L[phi] = sum_i l_i restricted to the batch; Prince eq. 6.4)::
 
     g_t = sum_{i in B_t} dl_i/dphi [phi_t]
 
-``gd`` (eq. 6.3) and ``sgd`` (eq. 6.4) -- torch.optim.SGD without momentum::
+``gd`` (eq. 6.3) and ``sgd`` (section 6.2) -- torch.optim.SGD without momentum::
 
     phi_{t+1} = phi_t - alpha g_t            (gd: B_t is the whole training set)
 
@@ -19,7 +19,7 @@ This is *not* ``torch.optim.SGD(momentum=beta)``, which accumulates ``b_t = beta
 alpha equals torch's with ``lr = alpha (1 - beta)``; ``dampening=beta`` in torch does *not*
 give the book's rule (torch skips dampening on the first step).
 
-``adam`` (eqs. 6.13-6.16) -- torch.optim.Adam, whose update is exactly the book's::
+``adam`` (eqs. 6.15-6.17) -- torch.optim.Adam, whose update is exactly the book's::
 
     m_{t+1} = beta m_t + (1 - beta) g_t,         v_{t+1} = gamma v_t + (1 - gamma) g_t^2
     m~ = m_{t+1} / (1 - beta^{t+1}),             v~ = v_{t+1} / (1 - gamma^{t+1})

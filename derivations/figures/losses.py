@@ -69,7 +69,7 @@ def normal_likelihood_figure(r: Recipe, targets=(1.0, 2.0, 6.0), sigmas=(0.75, 1
             ax.plot([t, t], [0, float(pdf(t, mean, s)[0])], color=c, lw=0.8)
     ax.plot(targets, np.zeros(len(targets)), "ko", ms=4, label="targets $y_i$")
     ax.set_xlabel("$y$")
-    ax.set_ylabel(r"$Pr(y \mid \mu, \sigma^2)$")
+    ax.set_ylabel(r"$\Pr(y \mid \mu, \sigma^2)$")
     ax.set_title(rf"likelihood: product of the densities at $y_i$ ($\mu = {mean:g}$)", fontsize=10)
     ax.legend(fontsize=8, frameon=False)
     mus = np.linspace(mean - 4, mean + 4, 801)

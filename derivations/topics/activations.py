@@ -86,6 +86,17 @@ def _definition_check(name: str, z: sp.Symbol, expr: sp.Expr, slope: sp.Expr) ->
     return record(f"{name}: a'[z] equals d/dz of the definition", "derivative", c.max_error, c.passed, c.method)
 
 
+def _shown_check(name: str, z: sp.Symbol, slope: sp.Expr) -> list[dict]:
+    """The derivative as the table prints it (its cases: :func:`~derivations.topics.texts.activations.shown_slope`)
+    equals the class's derivative: one record where the two differ, none where they do not."""
+    shown = text.shown_slope(slope)
+    if shown == slope:
+        return []
+    c = check_equal(shown, slope, {z: _nonzero_hundredths}, points=8)
+    return [record(f"{name}: a'[z] printed as cases, proven equal to SymPy's {sp.sstr(slope)}", "book-form",
+                   c.max_error, c.passed, c.method, id=f"{name}.printed")]
+
+
 def _autograd_check(name: str, z: sp.Symbol, slope: sp.Expr) -> dict:
     """The compiled derivative equals torch autograd of the twin's activation, away from the kinks."""
     entry = ACTIVATIONS.get(name)
@@ -158,8 +169,8 @@ def build(ctx: TopicContext) -> TopicResult:
                                                     torch_activation(NetworkSpec((1, 1), name)))
             records.append(switch_record)
         rows.append((name, expr, _definition(expr), slope))
-        checks_of[name] = [_definition_check(name, z, expr, slope), _autograd_check(name, z, slope),
-                           _kink_check(name, z, expr, slope)]
+        checks_of[name] = [_definition_check(name, z, expr, slope), *_shown_check(name, z, slope),
+                           _autograd_check(name, z, slope), _kink_check(name, z, expr, slope)]
         records += checks_of[name]
     figure = ctx.save_figure(activation_figure(list(ACTIVATIONS), activation), "activations")
     table = text.table_display(rows)

@@ -259,13 +259,13 @@ def _intro_tex(counts: dict) -> str:
 A loss function measures how badly the model's predictions fit the training data. The lecture
 builds loss functions by \emph{{maximum likelihood}}: instead of predicting an output $y$
 directly, the network predicts the parameters $\boldsymbol\theta = f[\mathbf{{x}}, \boldsymbol\phi]$
-of a conditional distribution $Pr(y \mid \boldsymbol\theta)$, and we choose the parameters
+of a conditional distribution $\Pr(y \mid \boldsymbol\theta)$, and we choose the parameters
 $\boldsymbol\phi$ that make the training outputs most probable. The recipe:
 \begin{{enumerate}}
-\item choose a distribution $Pr(y \mid \boldsymbol\theta)$ over the output space;
+\item choose a distribution $\Pr(y \mid \boldsymbol\theta)$ over the output space;
 \item let the network predict its parameters, $\boldsymbol\theta_i = f[\mathbf{{x}}_i, \boldsymbol\phi]$;
 \item minimise the negative log-likelihood
-  $L[\boldsymbol\phi] = -\sum_{{i=1}}^{{I}} \log Pr(y_i \mid f[\mathbf{{x}}_i, \boldsymbol\phi]) = \sum_i \ell_i$
+  $L[\boldsymbol\phi] = -\sum_{{i=1}}^{{I}} \log \Pr(y_i \mid f[\mathbf{{x}}_i, \boldsymbol\phi]) = \sum_i \ell_i$
   (the logarithm turns a product of small numbers into a sum, the minus sign a maximisation
   into a minimisation).
 \end{{enumerate}}
@@ -287,8 +287,8 @@ def _bernoulli_tex(bern, displays: dict, pmf_values: list[sp.Expr], figure: str)
                             r"(Figure~\ref{fig:losses-bernoulli})."),
         ("prediction", r"The prediction is the more probable class:"),
     ], displays) + rf"""
-For example, with $\lambda = 0.2$ the distribution gives $Pr(y = 0) = {latex(pmf_values[0])}$ and
-$Pr(y = 1) = {latex(pmf_values[1])}$, so $\hat y = 0$; a network output $f = 0$ gives
+For example, with $\lambda = 0.2$ the distribution gives $\Pr(y = 0) = {latex(pmf_values[0])}$ and
+$\Pr(y = 1) = {latex(pmf_values[1])}$, so $\hat y = 0$; a network output $f = 0$ gives
 $\lambda = 1/2$ and the loss $\log 2$ for either label.
 \begin{{figure}}[ht]
 \centering

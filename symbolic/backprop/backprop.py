@@ -116,7 +116,7 @@ class Backprop:
     f_{0,1} = \beta_{0,1} + \omega_{0,1,1} x_{1}
     h_{1,1} = \mathrm{ReLU}\left[f_{0,1}\right]
     f_{1,1} = \beta_{1,1} + \omega_{1,1,1} h_{1,1}
-    \ell = \left(- f_{1,1} + y\right)^{2}
+    \ell = \left(y - f_{1,1}\right)^{2}
     \frac{\partial \ell}{\partial f_{1,1}} = 2 f_{1,1} - 2 y
     \frac{\partial \ell}{\partial h_{1,1}} = \omega_{1,1,1} \frac{\partial \ell}{\partial f_{1,1}}
     \frac{\partial \ell}{\partial f_{0,1}} = \mathbb{I}\left[f_{0,1} > 0\right] \frac{\partial \ell}{\partial h_{1,1}}

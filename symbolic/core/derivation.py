@@ -13,7 +13,11 @@ prove the difference is zero (``expand``, targeted rewrites, ``simplify`` on sma
 expressions); otherwise numeric, by evaluating both sides with mpmath at 50 significant
 digits at random points of the step's domain. The method and the largest error seen are
 recorded on the step. The printed LaTeX of every step is then read back and proven equal to
-the objects checked (:mod:`symbolic.core.readback`): one more record per derivation.
+the objects checked (:mod:`symbolic.core.readback`): one more record per derivation. Where the
+printer writes a subexpression in the book's form (the normal density, ``log y!``:
+:mod:`symbolic.core.book_forms`), that form is proven equal to SymPy's: one more record. A
+step that continues the chain and prints the line above it again is merged into that line,
+reasons joined; two printed lines that are still the same fail the check.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
@@ -39,7 +43,8 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from symbolic.core.printing import display_width, latex, latex_lines, typeset_width
+from symbolic.core.book_forms import BookForm, book_forms
+from symbolic.core.printing import display_width, latex, latex_lines, typeset_width, upright
 from symbolic.core.readback import read_back, readback_record
 # The step checker lives in its own module; its names stay importable from here.
 from symbolic.core.step_check import NUMERIC_TOLERANCE, Cases, Check, _DIGITS, _unfold, check_equal  # noqa: F401
@@ -77,6 +82,10 @@ class Derivation:
     definitions: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
     domain: dict[sp.Symbol, Any] = field(default_factory=dict)
     layout: str = "row"  # where reasons go in LaTeX: decided per "row" or per "block"
+    # the book's forms printed in place of SymPy's (symbolic.core.book_forms), each proven equal; set by check()
+    book: list[tuple[BookForm, Check]] | None = field(default=None, repr=False)
+    # step numbers of consecutive printed lines that are identical (:meth:`repeated_lines`); set by check()
+    repeats: list[tuple[int, int]] | None = field(default=None, repr=False)
 
     def add(
         self,
@@ -140,13 +149,32 @@ class Derivation:
             previous_rhs = step.rhs
         for step, readback in zip(self.steps, read_back(self, symbolic=symbolic)):
             step.readback = readback
+        self.book = self._book_checks(symbolic)
+        self.repeats = self.repeated_lines()
         return DerivationCheck(self)
 
     @property
     def passed(self) -> bool:
-        """Every step checked and passed, and its printed LaTeX read back (when it was)."""
-        return all(s.check is not None and s.check.passed and (s.readback is None or s.readback.passed)
-                   for s in self.steps)
+        """Every step checked and passed, its printed LaTeX read back (when it was), and (when
+        checked) every book's form proven equal to SymPy's and no printed line the same as the
+        line above."""
+        return (all(s.check is not None and s.check.passed and (s.readback is None or s.readback.passed)
+                    for s in self.steps)
+                and all(c.passed for _, c in self.book or ()) and not self.repeats)
+
+    def book_forms(self) -> list[BookForm]:
+        """The subexpressions the printer writes in the book's form (the normal density, ``log
+        y!``: :mod:`symbolic.core.book_forms`) in the sides it prints (not the hand-typed ones)."""
+        found: dict[sp.Basic, BookForm] = {}
+        for step in self.steps:
+            for obj, typed in ((step.lhs, step.lhs_latex), (step.rhs, step.rhs_latex)):
+                if obj is not None and not typed:
+                    found.update((f.canonical, f) for f in book_forms(obj) if f.canonical not in found)
+        return list(found.values())
+
+    def _book_checks(self, symbolic: bool = True) -> list[tuple[BookForm, Check]]:
+        domain = {k: v for step in self.steps for k, v in (step.domain or {}).items()} | self.domain
+        return [(form, form.check(domain, symbolic)) for form in self.book_forms()]
 
     # ----- printing ------------------------------------------------------------------
     def to_latex(self, environment: str = "align*", inline_width: int = 150, wrap_width: int = 66,
@@ -163,15 +191,20 @@ class Derivation:
         left column) continues on further lines (``None``: never split, e.g. for a caller that
         sets reasons in a box of its own)."""
         cells = []
-        printed = self.printed_cells(wrap_width)
-        left_width = round(max((typeset_width(left) for left, _ in printed), default=0))
-        for step, (left, rhs) in zip(self.steps, printed):
+        rows = self.printed_rows(wrap_width)
+        repeated = {later for _, later in self._repeats(rows)}
+        left_width = round(max((typeset_width(left) for left, _, _ in rows), default=0))
+        for k, (left, rhs, numbers) in enumerate(rows):
+            steps = [self.steps[n] for n in numbers]
             mark = ""
-            if step.check is not None and not step.check.passed:
+            if any(step.check is not None and not step.check.passed for step in steps):
                 mark = r"\quad\textbf{(CHECK FAILED)}"
-            elif step.readback is not None and not step.readback.passed:
+            elif any(step.readback is not None and not step.readback.passed for step in steps):
                 mark = r"\quad\textbf{(READ-BACK FAILED)}"
-            cells.append((left, rhs, _tex_text(step.reason), mark))
+            elif k in repeated:
+                mark = r"\quad\textbf{(REPEATS THE LINE ABOVE)}"
+            reasons = list(dict.fromkeys(_tex_text(upright(step.reason, text=True)) for step in steps))
+            cells.append((left, rhs, "; ".join(reasons), mark))
         widest = max((len(left) for left, _, _, _ in cells), default=0) + max(
             (len(rhs) for _, rhs, _, _ in cells), default=0)
         block_inline = all(widest + 2 * len(reason) <= inline_width for _, _, reason, _ in cells)
@@ -196,6 +229,37 @@ class Derivation:
                 rows.append(f"{left}{' ' if left else ''}&= {rhs}{mark}\\\\\n" + "\\\\\n".join(reasons))
         return f"\\begin{{{environment}}}\n" + "\\\\\n".join(rows) + f"\n\\end{{{environment}}}"
 
+    def printed_rows(self, wrap_width: int = 66) -> list[tuple[str, str, list[int]]]:
+        r"""The rows :meth:`to_latex` prints: ``(left, rhs, step indices)``. A step that continues
+        the chain and prints the same right-hand side as the row above (``\log y!`` for both
+        ``log(y!)`` and ``loggamma(y + 1)``) is merged into that row, its reason joined to the
+        row's: no line repeats the line above it.
+
+        >>> x = sp.Symbol("x", real=True)
+        >>> d = Derivation("t")
+        >>> d.add(x + 1, "definition", lhs=sp.Symbol("q"), check=False)
+        >>> d.add(1 + x, "the same")
+        >>> d.printed_rows()
+        [('q', 'x + 1', [0, 1])]
+        """
+        rows: list[tuple[str, str, list[int]]] = []
+        for k, (left, rhs) in enumerate(self.printed_cells(wrap_width)):
+            if rows and not left and rhs == rows[-1][1]:
+                rows[-1][2].append(k)
+            else:
+                rows.append((left, rhs, [k]))
+        return rows
+
+    def repeated_lines(self) -> list[tuple[int, int]]:
+        """Step numbers ``(earlier, later)`` of consecutive printed lines that are identical
+        (``lhs = rhs`` printed twice, e.g. one definition added twice): a check fails on them."""
+        rows = self.printed_rows()
+        return [(rows[a][2][-1] + 1, rows[b][2][0] + 1) for a, b in self._repeats(rows)]
+
+    @staticmethod
+    def _repeats(rows: list[tuple[str, str, list[int]]]) -> list[tuple[int, int]]:
+        return [(k - 1, k) for k in range(1, len(rows)) if rows[k][:2] == rows[k - 1][:2]]
+
     def printed_cells(self, wrap_width: int = 66) -> list[tuple[str, str]]:
         r"""The two printed cells of every step, exactly as :meth:`to_latex` typesets them with
         this ``wrap_width``: the left-hand side (``""`` when the step continues the chain) and
@@ -208,12 +272,13 @@ class Derivation:
         >>> d.printed_cells()
         [('q', 'x + 1'), ('', '1 + x')]
         """
-        lefts = ["" if step.lhs is None else (step.lhs_latex or latex(step.lhs)) for step in self.steps]
+        lefts = ["" if step.lhs is None else (upright(step.lhs_latex) if step.lhs_latex else latex(step.lhs))
+                 for step in self.steps]
         left_width = round(max((typeset_width(left) for left in lefts), default=0))
         cells = []
         for step, left in zip(self.steps, lefts):
             if step.rhs_latex:
-                rhs = step.rhs_latex
+                rhs = upright(step.rhs_latex)
             else:  # long sums continue on further lines, indented under the '='
                 rhs = "\\\\\n&\\qquad ".join(latex_lines(step.rhs, max(30, wrap_width - left_width)))
             cells.append((left, rhs))
@@ -233,8 +298,10 @@ class Derivation:
         return "$\\displaystyle " + self.to_latex("aligned") + "$"
 
     def records(self) -> list[dict[str, Any]]:
-        """Verification records (DESIGN.md: name, kind, max_error, passed) for every step, and
-        one for the read-back of the printed LaTeX (:func:`symbolic.core.readback.readback_record`)."""
+        """Verification records (DESIGN.md: name, kind, max_error, passed) for every step, one
+        for the read-back of the printed LaTeX (:func:`symbolic.core.readback.readback_record`;
+        it fails, too, where a printed line repeats the line above), and one for the book's
+        forms printed in place of SymPy's, where there are any (kind ``book-form``)."""
         out = []
         previous_rhs = None
         for i, step in enumerate(self.steps, start=1):
@@ -254,8 +321,30 @@ class Derivation:
         if any(step.readback is None for step in self.steps):  # steps checked one by one, not by check()
             for step, readback in zip(self.steps, read_back(self)):
                 step.readback = readback
+        if self.book is None:
+            self.book = self._book_checks()
+        if self.repeats is None:
+            self.repeats = self.repeated_lines()
         readback = readback_record(self)
-        return out + ([readback] if readback is not None else [])
+        if readback is not None and self.repeats:  # the printed text repeats itself: its record fails
+            readback.update(passed=False, detail="; ".join(
+                [f"FAILED step {b} prints the line of step {a} again" for a, b in self.repeats]
+                + ([readback["detail"]] if readback.get("detail") else []))[:2000])
+        return out + ([readback] if readback is not None else []) + self._book_record()
+
+    def _book_record(self) -> list[dict[str, Any]]:
+        """One record for the book's forms printed in place of SymPy's (none when there are none)."""
+        if not self.book:
+            return []
+        checks = [c for _, c in self.book]
+        numeric = [c.method for c in checks if c.method.startswith("numeric")]
+        forms = "; ".join(f"{form.name}: {_short(form.book, 120)} = {_short(form.canonical, 120)}"
+                          + ("" if c.passed else f" FAILED ({c.detail})") for form, c in self.book)
+        counted = f"{len(checks)} form{'s' if len(checks) != 1 else ''}"
+        return [{"name": f"{self.title}: printed in the book's form", "kind": "book-form",
+                 "method": numeric[0] if numeric else "symbolic",
+                 "max_error": max(c.max_error for c in checks), "passed": all(c.passed for c in checks),
+                 "detail": f"{counted} proven equal to SymPy's: {forms}"[:2000]}]
 
 
 def _short(expr: Any, limit: int = 300) -> str:

@@ -19,7 +19,7 @@ derivatives); :func:`stock_extrema` writes the binary ones back as stock ``Max``
 >>> print(latex(stock_extrema(sp.diff(binary_extrema(sp.Max(0, z)), z))))
 \mathbb{I}\left[z > 0\right]
 >>> print(latex(stock_extrema(sp.diff(binary_extrema(sp.Max(a, b)), a))))
-- \frac{1}{2} \mathbb{I}\left[- a + b > 0\right] + \frac{1}{2} \mathbb{I}\left[a - b > 0\right] + \frac{1}{2}
+- \frac{1}{2} \mathbb{I}\left[b - a > 0\right] + \frac{1}{2} \mathbb{I}\left[a - b > 0\right] + \frac{1}{2}
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ what it reads would be fooled by it, so:
   :class:`Vocabulary` was made from (``\theta_{01}`` is *not* ``theta_{1,0}``), and
   ``{f}_{i,{y}_{i}}`` is the element ``f[i, y[i]]`` of an ``IndexedBase``;
 - **stock SymPy notation** is read by this module's own grammar: numbers, ``+ - \cdot``,
-  juxtaposition, ``\frac``, ``\sqrt``, powers, ``e^{..}``, ``\log``, ``\left|..\right|``,
+  juxtaposition, ``\frac``, ``\sqrt``, powers, ``e^{..}``, ``\exp\left[..\right]``, ``\log``, ``\left|..\right|``,
   ``y!``, ``\binom``, ``\sum``/``\prod`` with limits, ``\int\limits``, ``\frac{\partial}{\partial
   y}``, ``\left. .. \right|_{y=\mu}``, ``\lim_{y \to \mu^-}``, ``\begin{cases}``,
   ``\begin{matrix}``, and a chain ``a = b \approx c`` part by part (:func:`read_chain`);
@@ -21,7 +21,7 @@ what it reads would be fooled by it, so:
   ``\mathrm{softmax}_{0}\left[..\right]``, ``\Gamma\left(..\right)``) are the classes found in
   the objects: each class's call with placeholder arguments is printed once and read as a
   template (head text, then argument slots);
-- **names** a derivation gives its symbols in hand-typed LaTeX (``Pr(y \mid
+- **names** a derivation gives its symbols in hand-typed LaTeX (``\Pr(y \mid
   \boldsymbol\theta)`` for ``Pr``) are matched as whole texts (``Vocabulary.names``).
 
 Nothing is evaluated from the text: the parser builds SymPy objects directly (no ``eval``,
@@ -279,7 +279,7 @@ class _Parser:
         raise self.error(f"unexpected {t.text!r}", t)
 
     def named_object(self) -> sp.Basic | None:
-        """A hand-typed name of a whole object (``Pr(y \\mid \\boldsymbol\\theta)``)."""
+        """A hand-typed name of a whole object (``\\Pr(y \\mid \\boldsymbol\\theta)``)."""
         for tokens, obj in self.vocab.all_names():
             found, j = self.solid_from(self.i, len(tokens))
             if tuple(found) == tokens:
@@ -478,8 +478,12 @@ class _Parser:
         raise self.error(f"unknown command {name}", t)
 
     def function_argument(self) -> sp.Basic:
-        r"""``\log{\left(x \right)}``, ``\log\left(x\right)`` or ``\log x``."""
-        if self.at(("op", "{")):
+        r"""``\log{\left(x \right)}``, ``\log\left(x\right)``, ``\exp\left[x\right]`` (the book's
+        brackets), or ``\log x`` and ``\log y!`` (``\log {y}_{i}!``: an indexed element, not a group)."""
+        found, after = self.solid_from(self.i, 3)
+        indexed = (len(found) == 3 and found[0] == ("op", "{") and found[2] == ("op", "}")
+                   and self.tokens[after].key == ("op", "_"))
+        if self.at(("op", "{")) and not indexed:  # {y}_{i} is the base of an indexed element
             self.take()
             value = self.expr()
             self.expect("op", "}")
@@ -487,6 +491,9 @@ class _Parser:
         if self.at(("left", r"\left("), ("op", "(")):
             opener = self.take()
             return self.group(("right", r"\right)") if opener.kind == "left" else ("op", ")"))
+        if self.at(("left", r"\left[")):
+            self.take()
+            return self.group(("right", r"\right]"))
         return self.postfix()
 
     def fraction(self) -> sp.Basic:

@@ -18,10 +18,11 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
 
 from symbolic.core.autodiff import Adjoint
+from symbolic.core.book_forms import log_factorial_argument, normal_book_form, normal_parts, residual_terms
 from symbolic.core.extrema import binary_extrema
 
 __all__ = ["latex", "latex_lines", "display_width", "NumpyCodePrinter", "torch_code_printer", "fold_constants",
-           "identifier"]
+           "identifier", "upright"]
 
 _INDEXED = re.compile(r"^([A-Za-z]+)('?)_\{([^{}]*)\}$")
 _COMMA_FREE = {"theta", "phi", "psi"}
@@ -48,6 +49,9 @@ class LectureLatexPrinter(LatexPrinter):
     # The lecture writes weights before activations (phi_1 h_1) and biases first
     # (phi_0 + phi_1 h_1 + ...): order factors and terms that way.
     def _print_Mul(self, expr):
+        parts = normal_parts(expr) if isinstance(expr, sp.Mul) else None
+        if parts is not None:
+            return self._print_normal(normal_book_form(*parts))
         # A one-letter factor before a named function reads as one word ("ysoftplus"):
         # a thin space between them, y\, softplus[f].
         return _BARE_LETTER_BEFORE_NAME.sub(r"\1\\, \\mathrm{", self._print_product(expr))
@@ -96,6 +100,25 @@ class LectureLatexPrinter(LatexPrinter):
         finally:
             self._settings["order"] = old
 
+    # The book's forms (symbolic.core.book_forms): the normal density and log y!.
+    def _print_normal(self, book: sp.Expr) -> str:
+        r"""The unevaluated ``1/sqrt(2 pi V) exp[-r^2 / (2 V)]`` as the book prints it:
+        ``\frac{1}{\sqrt{2 \pi V}} \exp\left[- \frac{r^{2}}{2 V}\right]``."""
+        normaliser, density = book.args  # 1/sqrt(2 pi V), exp(-r^2 / (2 V))
+        root, exponent = self._print(normaliser.base.base), self._print(density.args[0])
+        return rf"\frac{{1}}{{\sqrt{{{root}}}}} \exp\left[{exponent}\right]"
+
+    def _print_Function(self, expr, exp=None):
+        count = log_factorial_argument(expr) if exp is None and isinstance(expr, sp.loggamma) else None
+        if count is None:
+            return super()._print_Function(expr, exp)
+        return self._print(sp.log(sp.factorial(count), evaluate=False))  # loggamma(y + 1): the book's log y!
+
+    def _print_log(self, expr, exp=None):
+        r"""``\log y!`` for the log factorial of a count, else SymPy's ``\log{\left(x \right)}``."""
+        count = log_factorial_argument(expr) if exp is None else None
+        return super()._print_log(expr, exp) if count is None else rf"\log {self._print(count)}!"
+
     def _print_Add(self, expr, order=None):
         if self._settings.get("order") == "none":
             return super()._print_Add(expr, order)
@@ -132,6 +155,9 @@ def _ordered_terms(expr: sp.Add) -> list:
         names = " ".join(sorted((s.name for s in term.free_symbols), key=_natural)) if indexed else ""
         return (rank, 0, _natural(names), position) if indexed else (rank, 1, (), position)
 
+    residual = residual_terms(expr)
+    if residual is not None and not any(_is_parameter(t) for t in residual):
+        return [residual[0], -residual[1]]  # a residual target first, as the book writes it: y - f
     return [t for _, t in sorted(enumerate(expr.as_ordered_terms()), key=key)]
 
 
@@ -185,6 +211,26 @@ def needs_commas(name: str) -> bool:
     """True for a theta/phi/psi symbol with a multi-digit index (``theta_{10,0}``)."""
     match = _INDEXED.match(name)
     return bool(match) and match.group(1) in _COMMA_FREE and any(len(p.strip()) > 1 for p in match.group(3).split(","))
+
+
+#: ``Pr`` typed as a bare word before its argument: an operator name, printed upright (``\Pr``).
+_BARE_PR = re.compile(r"(?<![\\A-Za-z])Pr(?=\s*(?:\(|\\left|\[))")
+
+
+def upright(tex: str, text: bool = False) -> str:
+    r"""Hand-typed LaTeX with ``Pr`` upright, as the book prints it: ``Pr(y \mid \theta)`` ->
+    ``\Pr(y \mid \theta)``. With ``text=True``, ``tex`` is prose and only its ``$...$`` math
+    changes.
+
+    >>> print(upright(r"\max_y Pr(y \mid \boldsymbol\theta)"))
+    \max_y \Pr(y \mid \boldsymbol\theta)
+    >>> print(upright(r"Pr(y) is $Pr(y = 1)$", text=True))
+    Pr(y) is $\Pr(y = 1)$
+    """
+    if not text:
+        return _BARE_PR.sub(r"\\Pr", tex)
+    parts = tex.split("$")
+    return "$".join(upright(p) if k % 2 else p for k, p in enumerate(parts))
 
 
 _COMMAND = re.compile(r"\\(left|right|mathrm|operatorname|boldsymbol|mathbf|displaystyle)\b")

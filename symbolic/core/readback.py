@@ -10,12 +10,12 @@ the step's domain), after the derivation's definitions are expanded. Each side i
 
 - **formula**: read back and equal (or *failed*: read back and different, or a printed side
   the reader cannot read, which only a printer mistake or a gap of the reader produces);
-- **name**: a hand-typed left-hand side that names a symbol (``Pr(y \mid \boldsymbol\theta)``
+- **name**: a hand-typed left-hand side that names a symbol (``\Pr(y \mid \boldsymbol\theta)``
   for the symbol ``Pr``; every ``lhs_latex`` on a bare symbol that does not read back as it,
   and a side a step declares a name with ``lhs_name``/``rhs_name``). Names are read as their
   symbol wherever else they are printed;
 - **not read back**: a hand-typed side none of whose parts the reader can read (notation such
-  as ``Pr(\hat{y} \mid \boldsymbol\theta)``), reported with the reason, not a pass.
+  as ``\Pr(\hat{y} \mid \boldsymbol\theta)``), reported with the reason, not a pass.
 
 A hand-typed chain ``\mathrm{ReLU}\left[\frac{1}{4}\right] = \frac{1}{4}`` is read part by
 part: every part that reads must equal the object; a printed decimal (``0.366273``, ``\approx
@@ -41,6 +41,7 @@ from typing import Any
 import sympy as sp
 
 from symbolic.core.latex_reader import Segment, Vocabulary, read_chain
+from symbolic.core.printing import upright
 from symbolic.core.step_check import Check, check_equal
 from symbolic.spec.tolerances import DIGITS
 
@@ -154,10 +155,11 @@ def _vocabularies(derivation: Derivation) -> tuple[Vocabulary, Vocabulary]:
     names = {}
     for step in derivation.steps:
         if step.lhs_latex and isinstance(step.lhs, sp.Symbol) and step.lhs_name is not False:
-            read = read_chain(step.lhs_latex, plain)
+            text = upright(step.lhs_latex)  # as printed (Derivation.printed_cells)
+            read = read_chain(text, plain)
             if len(read) == 1 and read[0].value is not None:
                 continue  # the text reads as a formula (\mathrm{ELU}'\left[z\right]): not a name
-            names.setdefault(step.lhs_latex, step.lhs)
+            names.setdefault(text, step.lhs)
     return plain, Vocabulary.of(objects, names=names)
 
 

@@ -156,7 +156,7 @@ def bernoulli(D_o: int = 1) -> Block:
                "naive form's $1 - \\mathrm{sig}[f]$ does beyond $f \\approx 37$)",
         prediction=[dict(rhs=sp.log(lam / (1 - lam)), reason="compare the two outcomes: the log-odds",
                          lhs=sp.log(pmf(1, lam) / pmf(0, lam)),
-                         lhs_latex=r"\log\frac{Pr(y = 1 \mid \lambda)}{Pr(y = 0 \mid \lambda)}"),
+                         lhs_latex=r"\log\frac{\Pr(y = 1 \mid \lambda)}{\Pr(y = 0 \mid \lambda)}"),
                     dict(rhs=f, reason="the output is the log-odds: $\\hat{y} = 1$ exactly when $\\lambda > 1/2$, "
                          "i.e. $f > 0$", rename={lam: sig(f)})],
         mode_text="$\\hat{y} = 1$ when $\\lambda > 1/2$, else $0$,",
@@ -229,7 +229,7 @@ def poisson(D_o: int = 1) -> Block:
         stable="$\\log y! = \\log\\Gamma(y + 1)$, which also accepts real $y$",
         prediction=[dict(rhs=lam / (k + 1), reason="rising while $y + 1 < \\lambda$, then falling: the most likely "
                          "count is $\\hat{y} = \\lfloor e^{f}\\rfloor$", lhs=pmf(k + 1, lam) / pmf(k, lam),
-                         lhs_latex=r"\frac{Pr(y + 1 \mid \lambda)}{Pr(y \mid \lambda)}"),
+                         lhs_latex=r"\frac{\Pr(y + 1 \mid \lambda)}{\Pr(y \mid \lambda)}"),
                     dict(rhs=lam, reason="the mean count is $\\lambda = e^{f}$",
                          lhs=sp.Sum(k * pmf(k, lam), (k, 0, sp.oo)))],
         mode_text="$\\hat{y} = \\lfloor\\lambda\\rfloor$",

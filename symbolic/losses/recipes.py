@@ -51,7 +51,7 @@ _P = sp.Symbol("P")  # the likelihood of the training data
 _l = sp.Symbol("l_i")  # the per-sample loss
 
 L_LATEX = r"L[\boldsymbol\phi]"
-P_LATEX = r"Pr(y_1, \dots, y_I \mid \mathbf{x}_1, \dots, \mathbf{x}_I)"
+P_LATEX = r"\Pr(y_1, \dots, y_I \mid \mathbf{x}_1, \dots, \mathbf{x}_I)"
 
 
 class Softmax(sp.Function):
@@ -256,7 +256,7 @@ def network_loss_derivation(spec: NetworkSpec | DeepNetwork, loss: "str | Likeli
     >>> d.check().passed
     True
     >>> print(latex(d.steps[-1].rhs))
-    - f_{1,1} y + e^{f_{1,1}} + \operatorname{loggamma}{\left(y + 1 \right)}
+    - f_{1,1} y + e^{f_{1,1}} + \log y!
     """
     entry = get_loss(loss)
     nl = network_loss(spec, entry)

@@ -243,8 +243,8 @@ def test_a_reader_that_breaks_fails_the_read_back(monkeypatch):
 # ----- the lecture's derivations ------------------------------------------------------------
 #: Hand-typed notation in the lecture's loss recipes that the reader cannot read (probability
 #: notation, the softmax output's name): reported in the read-back record, not passed silently.
-KNOWN_NOT_READ = {r"\log\frac{Pr(y = 1 \mid \lambda)}{Pr(y = 0 \mid \lambda)}", r"Pr(\hat{y} \mid \boldsymbol\theta)",
-                  r"\log \lambda_c", r"\frac{Pr(y + 1 \mid \lambda)}{Pr(y \mid \lambda)}"}
+KNOWN_NOT_READ = {r"\log\frac{\Pr(y = 1 \mid \lambda)}{\Pr(y = 0 \mid \lambda)}", r"\Pr(\hat{y} \mid \boldsymbol\theta)",
+                  r"\log \lambda_c", r"\frac{\Pr(y + 1 \mid \lambda)}{\Pr(y \mid \lambda)}"}
 
 
 def test_every_printed_side_of_the_lectures_derivations_reads_back():

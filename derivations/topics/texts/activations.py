@@ -6,11 +6,11 @@ import sympy as sp
 
 from derivations.tex import escape
 from derivations.topics.texts import fill
-from symbolic.activations.functions import Activation, ELUPrime
+from symbolic.activations.functions import Activation, ELUPrime, Indicator
 from symbolic.core.printing import latex
 from symbolic.spec import ACTIVATIONS
 
-__all__ = ["section", "own_section", "table_display", "one_display", "own_display"]
+__all__ = ["section", "own_section", "table_display", "one_display", "own_display", "shown_slope"]
 
 SECTION = r"""\section{@title}
 An activation function $\mathrm{a}[\cdot]$ is the nonlinearity applied to each hidden unit's
@@ -100,16 +100,34 @@ def power_latex(expr: sp.Expr) -> str:
     return text
 
 
-def _expand_primes(expr: sp.Expr) -> sp.Expr:
-    """Write derivative-only classes (ELU') out by their definitions, for display."""
-    return expr.replace(lambda e: isinstance(e, ELUPrime), lambda e: ELUPrime.definition(*e.args))
+def shown_slope(slope: sp.Expr) -> sp.Expr:
+    r"""The derivative as the table prints it: derivative-only classes (ELU') written out by
+    their definitions, and a derivative ``a + b I[z > 0]`` other than the indicator itself as
+    its two cases (leaky ReLU's ``1`` for ``z > 0``, ``s`` otherwise), not as a sum with the
+    indicator in it. The topic proves the printed form equal to ``slope``.
+
+    >>> from symbolic.activations.functions import LeakyReLU
+    >>> z = sp.Symbol("z", real=True)
+    >>> print(latex(shown_slope(sp.diff(LeakyReLU(z, sp.Rational(1, 10)), z))))
+    \begin{cases} 1 & \text{for}\: z > 0 \\\frac{1}{10} & \text{otherwise} \end{cases}
+    """
+    slope = slope.replace(lambda e: isinstance(e, ELUPrime), lambda e: ELUPrime.definition(*e.args))
+    indicators = slope.atoms(Indicator)
+    if len(indicators) != 1:
+        return slope
+    indicator = indicators.pop()
+    below = slope.xreplace({indicator: 0})
+    above = slope.xreplace({indicator: 1})
+    if slope == indicator or sp.expand(below + (above - below) * indicator - slope) != 0:
+        return slope  # the indicator itself (ReLU'), or not a sum a + b I[z > 0]
+    return sp.Piecewise((sp.simplify(above), indicator.args[0] > 0), (below, True))
 
 
 def _pair(expr, definition, slope) -> tuple[str, str]:
     """``a[z] &= definition`` and ``d/dz a[z] &= derivative``."""
     left = latex(expr) if isinstance(expr, Activation) else r"\mathrm{a}\left[z\right]"
     return (f"{left} &= {power_latex(definition)}",
-            fill(r"\frac{d}{dz}@left &= @slope", left=left, slope=power_latex(_expand_primes(slope))))
+            fill(r"\frac{d}{dz}@left &= @slope", left=left, slope=power_latex(shown_slope(slope))))
 
 
 def table_display(rows) -> str:
