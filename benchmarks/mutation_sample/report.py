@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 item["triage"] = "no hashes recorded"
             else:
                 hashed = set(line.get("patterns", OLD_PATTERNS)) & base_patterns  # what both runs hashed
+                item["figures_compared"] = "*.png" in hashed
                 changed = sorted(name for name in set(line["hashes"]) | set(base)
                                  if name not in volatile and any(fnmatch(Path(name).name, p) for p in hashed)
                                  and line["hashes"].get(name) != base.get(name))
@@ -323,7 +324,11 @@ def markdown(s: dict, mutants: list[dict]) -> str:
         "commands write (the notes, the slides, the web pages, the exercise sheets, solutions, answers "
         "and self-check files, the training run's records); from the mutants run after "
         f"{s['png_since']} on, the figures' PNG files too (the PDF and SVG figures carry a date and random "
-        "ids). A mutant run before that whose only change is a figure counts as *no printed change*.",
+        "ids). A mutant run before that whose only change is a figure counts as *no printed change*; "
+        "such survivors that could draw a figure were run again with `cosmic-ray mutate-and-test` "
+        "(the last hash line of a mutant wins). Survivors whose figures were not compared: "
+        + (", ".join(f"`{m['module']}:{m['line']}`" for m in mutants
+                     if m["outcome"] == "survived" and m.get("figures_compared") is False) or "none") + ".",
         "",
     ]
     printed = [m for m in mutants if m.get("triage") == "printed change"]
