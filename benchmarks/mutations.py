@@ -249,14 +249,15 @@ MUTATIONS: tuple[Mutation, ...] = (
       "the trainer's momentum accumulates m = beta m + g (torch's rule), not the book's beta m + (1 - beta) g",
       ("sgd",)),
     M("momentum-rule-printed", "symbolic/training/updates.py",
-      '"momentum": [(m1, beta * m + (1 - beta) * g), (phi1, phi - alpha * m1)]',
-      '"momentum": [(m1, beta * m + g), (phi1, phi - alpha * m1)]',
+      '"momentum": [(m1, _average(beta, m, g)), (phi1, _step(m1))]',
+      '"momentum": [(m1, _add(_mul(beta, m), g)), (phi1, _step(m1))]',
       "the printed momentum rule m_{t+1} = beta m_t + g_t", ("sgd",)),
     M("adam-no-bias-correction", "symbolic/training/updates.py",
-      "(mt, m1 / (1 - beta ** (t + 1)))", "(mt, m1)",
+      "(mt, _corrected(m1, beta))", "(mt, m1)",
       "the printed Adam rule without the bias correction of m", ("sgd",)),
     M("adam-epsilon-inside-root", "symbolic/training/updates.py",
-      "phi - alpha * mt / (sp.sqrt(vt) + epsilon)", "phi - alpha * mt / sp.sqrt(vt + epsilon)",
+      "(phi1, _step(_mul(mt, sp.Pow(_add(sp.sqrt(vt), epsilon), -1, evaluate=False))))",
+      "(phi1, _step(_mul(mt, sp.Pow(sp.sqrt(_add(vt, epsilon)), -1, evaluate=False))))",
       "Adam's epsilon moved inside the square root", ("sgd",)),
     # ----- backpropagation -------------------------------------------------------------------
     M("backprop-drops-second-path", "symbolic/core/autodiff.py",
@@ -277,6 +278,15 @@ MUTATIONS: tuple[Mutation, ...] = (
       "one layer's factor forgets the ReLU's 1/2, so He's rules become 1/D_h and 1/D_{h'} (the rules' own check "
       "puts them into that same factor and passes: torch.nn.init's kaiming_normal_ and the twin's measured factors "
       "must see it)", ("initialisation",)),
+    M("init-glorot-halved", "symbolic/training/initialisation.py",
+      "return sp.Eq(sigma_Omega**2, 2 / (D_h + D_next))", "return sp.Eq(sigma_Omega**2, 1 / (D_h + D_next))",
+      "Glorot's rule loses its 2: the rule put into its condition, and torch.nn.init.xavier_normal_'s draws, "
+      "must see it", ("initialisation",)),
+    M("init-printed-power", "derivations/topics/initialisation.py",
+      'typed = rf"2^{{{int(log2)}}}" if log2.is_integer else None',
+      'typed = rf"2^{{{int(log2) + 1}}}" if log2.is_integer else None',
+      "the prose and the table print the factor over the layers one power of two off (2^{-49} for 2^{-50}): "
+      "only the read-back of the printed power can see it", ("initialisation",)),
     # ----- exercises -------------------------------------------------------------------------
     M("exercise-relu-not-applied", "derivations/exercises/kinds_networks.py",
       "        h.append(ReLU(pre))\n", "        h.append(pre)\n",
