@@ -380,6 +380,7 @@ LECTURE: tuple[Slide, ...] = (
         BREAK,
         T("The same holds for the gradients, one layer down:"),
         E("initialisation", "backward", defines=(r"\sigma_{\partial f}^{2}",)),
+        BREAK,
         T("A factor of one keeps both: He's initialisation for ReLU, Glorot's for tanh:"),
         E("initialisation", "rules", defines=(r"\sigma_{\Omega}^{2}",), uses=(r"D_{h'}",)),
         BREAK,

@@ -18,7 +18,7 @@ units; the shallow twin built from the deep function's joints (checked equal to 
 \begin{center}\small
 \begin{tabular}{rrrrrr}
 \toprule
-$K$ & deep params. & regions $@regions$ & shallow units (at least) & shallow twin's units & its params. \\
+$K$ & deep params. & regions $@regions$ & shallow units, min. & twin's units & its params. \\
 \midrule
 @rows\\
 \bottomrule

@@ -28,10 +28,11 @@ halves the activations' mean square, a factor of $@half$ over the whole network;
 He's variance it doubles every layer. On the PyTorch twin (@networks networks per variance,
 @inputs inputs each; Figure~\ref{fig:initialisation}), one layer's factor, measured as the mean
 over the layers and the networks, is the derived one within @band standard errors:
-\begin{center}
+\begin{center}\small
 \begin{tabular}{lcccc}
 \toprule
-weight variance & derived factor & measured, forward & measured, backward & over @layers layers \\
+ & \multicolumn{3}{c}{one layer's factor} & derived, over \\
+weight variance & derived & measured forward & measured backward & @layers layers \\
 \midrule
 @rows\\
 \bottomrule
