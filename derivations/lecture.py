@@ -373,8 +373,8 @@ LECTURE: tuple[Slide, ...] = (
         BREAK,
         F("backprop", "backprop_tangents", 0.7))),
     Slide("Digression: Initialisation – keeping the variance through the layers", section="Initialisation", body=(
-        T("Before training, the weights are drawn at random. Each ReLU layer multiplies the variance of the "
-          "activations, and on the way back of the gradients, by a factor set by the weights' variance:"),
+        T("At the start of training, each ReLU layer multiplies the variance of the activations by a factor "
+          "set by the variance of the random weights:"),
         E("initialisation", "forward", defines=(r"\mathbb{E}[h^{2}]", r"\sigma_{f'}^{2}"),
           uses=(r"\sigma_{\Omega}^{2}",)),
         BREAK,
