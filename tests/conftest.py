@@ -24,3 +24,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _registries_as_they_were():
+    """What a test registers (a loss, an activation) is taken out after it, so that no other
+    test in the same process sees it (a list of choices in a message, a plugin's name)."""
+    from symbolic.spec import ACTIVATIONS, LOSSES
+
+    before = {id(r): set(r.names()) for r in (ACTIVATIONS, LOSSES)}
+    yield
+    for registry in (ACTIVATIONS, LOSSES):
+        for name in set(registry.names()) - before[id(registry)]:
+            registry.remove(name)
