@@ -12,14 +12,16 @@ import sympy as sp
 import torch
 
 from derivations.figures.networks import activation_figure
+from derivations.checks.printed import Formulas
 from derivations.checks.records import assign_ids, tagged
-from derivations.topics.texts import activations as text
+from derivations.topics.texts import activations as text, fill
 from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
 from numeric.activations import torch_activation
 from symbolic.activations.functions import Activation, activation
 from symbolic.core.compile import compile_program
 from symbolic.activations.custom import make_activation, switch_kind
 from symbolic.core.derivation import check_equal
+from symbolic.core.printing import latex
 from symbolic.spec import ACTIVATIONS, NetworkSpec
 from symbolic.spec.tolerances import FLOAT64_RTOL
 
@@ -29,6 +31,10 @@ SLUG = "activations"
 POINTS = (-3.1, -1.7, -0.6, -0.05, 0.05, 0.4, 1.3, 2.9)
 #: Module constants a notebook lets a student change before re-running ``build``.
 PARAMETERS = ("POINTS",)
+#: Where the activations switch (ReLU's kink, the step's jump): every check "at z = 0" is at this point.
+KINK = 0
+#: The lecture's form of ReLU's definition (the printer writes its cases); read back like every formula.
+RELU_BOOK = r"\mathrm{ReLU}\left[z\right] = \max\left(0, z\right)"
 
 
 def _definition(expr: sp.Expr) -> sp.Expr:
@@ -64,14 +70,23 @@ def _own_activation() -> tuple[str, list[dict], str]:
                           "float64, relative error", id="own_softsign.torch"))
     switch = None
     if not entry.kinks:  # where |z| switches: what the text says happens there is recorded
-        switch = switch_kind(entry.sympy_class().definition(z), z, 0)
+        switch = switch_kind(entry.sympy_class().definition(z), z, KINK)
         records.append(dict(_switch("softsign (own)", entry.sympy_class().definition(z), z,
                                     torch.nn.functional.softsign)[1],
                             id="own_softsign.switch"))
+    # the display: the very a, definition, derivative and tidy form checked above, read back
+    formulas = Formulas(SLUG)
+    definition = entry.sympy_class().definition(z)
+    printed = formulas.display([(a, definition), (sp.Derivative(a, z), slope, tidy)],
+                               "softsign (own): definition and derivative",
+                               typed=text.own_forms(a, definition, slope, tidy), notes=[",", ""])
+    kink = formulas(sp.Eq(z, KINK), "where softsign's |z| switches")
+    records += [dict(formulas.records[0], id="own_softsign.readback"),
+                dict(formulas.records[1], id="own_softsign.switch_point")]
     assign_ids(SLUG, records)  # before tagging, so that the tags carry the final ids
-    display = text.own_display(a, entry.sympy_class().definition(z), slope, tidy)
+    display = printed.latex
     tex = text.own_section(example=OWN_EXAMPLE, kinks=entry.kinks, switch=switch, regions_ready=entry.regions_ready,
-                           points=len(POINTS), display_tex=tagged(display, records))
+                           points=len(POINTS), display_tex=tagged(display, records), kink=str(kink))
     return tex, records, display
 
 
@@ -125,12 +140,12 @@ def _kink_check(name: str, z: sp.Symbol, expr: sp.Expr, slope: sp.Expr) -> dict:
                                         dtype=np.float64), (3,))
     values0 = [np.broadcast_to(np.asarray(compile_program([z], [], [expr + 0 * z], backend)(zero)[0], dtype=np.float64),
                                (3,)) for backend, zero in (("torch", kink.detach()), ("numpy", np.zeros(3)))]
-    exact0 = slope.subs(z, 0)
+    exact0 = slope.subs(z, KINK)
     err0 = max(float((ours0 - grad0).abs().max()), abs(float(exact0) - float(grad0[0])),
                float(np.abs(numpy0 - grad0.numpy()).max()),
-               abs(float(_definition(expr).subs(z, 0)) - float(value.detach()[0])),  # and a[0] itself,
+               abs(float(_definition(expr).subs(z, KINK)) - float(value.detach()[0])),  # and a[0] itself,
                *(float(np.abs(v - value.detach().numpy()).max()) for v in values0))  # exact and compiled
-    kind = switch_kind(_definition(expr), z, 0)[0] if 0 in ACTIVATIONS.get(name).kink_values() else None
+    kind = switch_kind(_definition(expr), z, KINK)[0] if KINK in ACTIVATIONS.get(name).kink_values() else None
     where = {"kink": "its kink ", "step": "its step ", "smooth": "its smooth switch "}.get(kind, "")
     return record(f"{name}: a'[z] at {where}z = 0 exactly, exact ({float(exact0):g}) and compiled (torch and "
                   f"numpy), vs torch "
@@ -143,7 +158,7 @@ def _switch(name: str, definition: sp.Expr, z: sp.Symbol, twin) -> tuple[str, di
     notes say it, with the record behind the words: SymPy's one-sided slopes (40 digits,
     1e-30 from 0) and, as an independent witness, the torch twin's autograd slopes at -+1e-9
     (float64): they must agree with each other exactly when the words say "no kink"."""
-    kind, left, right = switch_kind(definition, z, 0)
+    kind, left, right = switch_kind(definition, z, KINK)
     zt = torch.tensor([-1e-9, 1e-9], dtype=torch.float64, requires_grad=True)
     value = twin(zt)
     t_left, t_right = torch.autograd.grad(value.sum(), zt)[0].tolist() if value.requires_grad else (0.0, 0.0)
@@ -160,31 +175,51 @@ def _switch(name: str, definition: sp.Expr, z: sp.Symbol, twin) -> tuple[str, di
 def build(ctx: TopicContext) -> TopicResult:
     # Every registered activation, its derivative by SymPy, checked three times.
     z = sp.Symbol("z", real=True)
-    records, rows, checks_of, switches = [], [], {}, {}
+    records, rows, checks_of, switches, shown = [], [], {}, {}, {}
+    # each activation's definition and derivative, printed from the objects checked and read back
+    # (the identity's a[z] names z itself)
+    formulas = Formulas(SLUG, names={r"\mathrm{a}\left[z\right]": z})
     for name in ACTIVATIONS:
         expr = activation(name)(z)
         slope = sp.diff(expr, z)
-        if 0 in ACTIVATIONS.get(name).kink_values():  # what happens where it switches, from its definition
+        shown[name] = formulas.display([(expr, _definition(expr)), (sp.Derivative(expr, z), text.shown_slope(slope))],
+                                       f"{name}: definition and derivative",
+                                       typed=text.pair_forms(expr, _definition(expr), slope))
+        if KINK in ACTIVATIONS.get(name).kink_values():  # what happens where it switches, from its definition
             switches[name], switch_record = _switch(name, _definition(expr), z,
                                                     torch_activation(NetworkSpec((1, 1), name)))
             records.append(switch_record)
-        rows.append((name, expr, _definition(expr), slope))
+        rows.append((name, *text.display_rows(shown[name].latex)))
         checks_of[name] = [_definition_check(name, z, expr, slope), *_shown_check(name, z, slope),
-                           _autograd_check(name, z, slope), _kink_check(name, z, expr, slope)]
+                           _autograd_check(name, z, slope), _kink_check(name, z, expr, slope),
+                           dict(shown[name].record, id=f"{name}.readback")]
         records += checks_of[name]
+    table_records = list(records)
     figure = ctx.save_figure(activation_figure(list(ACTIVATIONS), activation), "activations")
     table = text.table_display(rows)
+    # the prose's formulas: ReLU and its derivative, the step, where they switch (KINK)
+    relu, step = activation("relu")(z), activation("heaviside")(z)
+    prose = Formulas(SLUG, names={text.ZERO_ONE_NAME: step.subs(z, KINK)})
+    printed = {"relu": prose((relu, _definition(relu)), "ReLU as the lecture writes it", typed=RELU_BOOK),
+               "relu_slope": prose(sp.diff(relu, z), "ReLU's derivative"),
+               "kink": prose(sp.Eq(z, KINK), "where the activations switch"),
+               "step": prose(step, "the Heaviside step"),
+               "step_at_kink": prose((step.subs(z, KINK), _definition(step).subs(z, KINK)),
+                                     "the step's value where it switches",
+                                     typed=fill("@H = @value", H=text.ZERO_ONE_NAME,
+                                                value=latex(_definition(step).subs(z, KINK))))}
+    records += prose.records
     assign_ids(SLUG, records)
-    table_records = list(records)
 
     # A lecturer's own activation travels the same road.
     own_tex, own_records, own_display = _own_activation()
     records += own_records
-    tex = text.section(title=TITLE, table_tex=tagged(table, table_records), figure=figure, own_tex=own_tex,
-                       switches=switches)
+    # the table's tag names the prose's read-back formulas too: they are the sentences just before it
+    tex = text.section(title=TITLE, table_tex=tagged(table, table_records + prose.records), figure=figure,
+                       own_tex=own_tex, switches=switches, printed={k: str(v) for k, v in printed.items()})
     displays = {"all": Display(table, table_records), "own": Display(own_display, own_records)}
-    for row in rows:  # one activation: its definition and its derivative
-        displays[row[0]] = Display(text.one_display(row), checks_of[row[0]])
+    for name in ACTIVATIONS:  # one activation: its definition and its derivative, as read back
+        displays[name] = Display(shown[name].latex, checks_of[name])
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
 
