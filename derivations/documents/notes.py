@@ -145,7 +145,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\emergencystretch}{2em}  % prose with unbreakable \texttt names: stretch, do not overflow
 % The contents fit the first page: sections listed closer together than article's 1em.
 \makeatletter
-\renewcommand*\l@section[2]{\addpenalty{\@secpenalty}\addvspace{0.4em \@plus\p@}\setlength\@tempdima{1.5em}%
+\renewcommand*\l@section[2]{\addpenalty{\@secpenalty}\addvspace{0.25em \@plus\p@}\setlength\@tempdima{1.5em}%
   \begingroup\parindent\z@\rightskip\@pnumwidth\parfillskip-\@pnumwidth\leavevmode\bfseries
   \advance\leftskip\@tempdima\hskip-\leftskip #1\nobreak\hfil\nobreak\hb@xt@\@pnumwidth{\hss #2}\par\endgroup}
 \makeatother

@@ -113,10 +113,14 @@ def forward_variance() -> Derivation:
     d = Derivation("the variance of the next layer's pre-activations")
     whole = sp.Integral(ReLU(f) ** 2 * _normal_density(f, sigma_f), (f, -sp.oo, sp.oo))
     half = sp.Integral(f**2 * _normal_density(f, sigma_f), (f, 0, sp.oo))
+    # the normal density of mean 0 printed as the book writes it (read back like any typed side)
+    density = r"\frac{1}{\sqrt{2 \pi \sigma_{f}^{2}}} \exp\left[- \frac{f^{2}}{2 \sigma_{f}^{2}}\right]"
     d.add(whole, "definition: the mean square of a ReLU unit's output, its pre-activation normal with mean 0",
-          lhs=second_moment, lhs_latex=SECOND_MOMENT_TEX, check=False)
+          lhs=second_moment, lhs_latex=SECOND_MOMENT_TEX, check=False,
+          rhs_latex=r"\int\limits_{-\infty}^{\infty} \mathrm{ReLU}\left[f\right]^{2} " + density + r"\, df")
     # each check reads its step's printed objects when it runs (a changed step is checked as changed)
     d.add(half, "ReLU is 0 below 0 and the identity above",
+          rhs_latex=r"\int\limits_{0}^{\infty} f^{2} " + density + r"\, df",
           verify=lambda: _same(relu_second_moment(), d.steps[1].rhs.doit(), "symbolic (both integrals by SymPy)"))
     d.add(sigma_f**2 / 2, "the integral: half of the variance, by symmetry",
           verify=lambda: _same(d.steps[1].rhs.doit(), d.steps[2].rhs, "symbolic (SymPy's integral)"))

@@ -66,3 +66,14 @@ def test_a_wrong_he_rule_fails_against_torchs_own_initialisation(monkeypatch):
     monkeypatch.setattr(init, "he_rule", lambda: sp.Eq(init.sigma_Omega**2, 1 / init.D_h))
     records = topic.library_checks(torch.Generator().manual_seed(0))
     assert [r["passed"] for r in records] == [False, True]
+
+
+def test_the_books_normal_density_is_read_back_in_the_integrals():
+    d = init.forward_variance()
+    d.check()
+    text = d.to_latex()
+    assert r"\frac{1}{\sqrt{2 \pi \sigma_{f}^{2}}} \exp\left[" in text and r"\frac{\sqrt{2}" not in text
+    d.steps[1].rhs_latex = d.steps[1].rhs_latex.replace(r"2 \pi", r"\pi")  # a slip in the typed density
+    for step in d.steps:
+        step.readback = None
+    assert not [r for r in d.records() if r["kind"] == "readback"][0]["passed"]

@@ -31,8 +31,8 @@ over the layers and the networks, is the derived one within @band standard error
 \begin{center}\small
 \begin{tabular}{lcccc}
 \toprule
- & \multicolumn{3}{c}{one layer's factor} & derived, over \\
-weight variance & derived & measured forward & measured backward & @layers layers \\
+ & one layer's & measured & measured & derived, over \\
+weight variance & factor & forward & backward & @layers layers \\
 \midrule
 @rows\\
 \bottomrule
