@@ -271,6 +271,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("numpy-relu-derivative-at-0-is-1", "symbolic/spec/activations.py",
       'numpy_code="numpy.heaviside({0}, 0.0)"', 'numpy_code="numpy.heaviside({0}, 1.0)"',
       "ReLU'(0) = 1 in the numpy code of the indicator", ("activations", "backprop", "gradient_descent")),
+    M("spec-parameter-count", "symbolic/spec/network.py",
+      "return sum(w_out * (w_in + 1) for w_in, w_out in zip(self.widths, self.widths[1:]))",
+      "return sum(w_out * (w_in - 1) for w_in, w_out in zip(self.widths, self.widths[1:]))",
+      "the spec's parameter count, which the tables and web pages print, drops the biases twice (a survivor of "
+      "the cosmic-ray sample: only the twin's numel can see it)", ("counts_regions",)),
     # ----- initialisation --------------------------------------------------------------------
     M("init-factor-relu-half-lost", "symbolic/training/initialisation.py",
       'return width * sigma_Omega**2 * (sp.Rational(1, 2) if activation == "relu" else 1)',

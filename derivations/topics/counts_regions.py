@@ -136,8 +136,9 @@ def _formula_vs_sum(printed: dict) -> dict:
 
 
 def _numel_grid(printed: dict) -> tuple[int, dict]:
-    """Both parameter counts (and the function that counts) against numel of the PyTorch twin:
-    (networks checked, record)."""
+    """Both parameter counts (and the functions that count: ``parameter_count`` and the spec's
+    ``n_parameters``, which the tables print) against numel of the PyTorch twin: (networks
+    checked, record)."""
     worst, n_nets = 0, 0
     for D_in in (1, 2, 3):
         for width in (1, 2, 4):
@@ -145,8 +146,10 @@ def _numel_grid(printed: dict) -> tuple[int, dict]:
                 for D_out in (1, 2):
                     widths = [D_in] + [width] * k + [D_out]
                     numel = sum(p.numel() for p in DeepNetworkModule(NetworkSpec(widths)).parameters())
+                    # the spec's own count too: the tables, the web pages and the figures print it
                     worst = max(worst, abs(at_widths(PARAMETER_SUM, widths) - numel),
-                                abs(int(parameter_count(widths)) - numel))
+                                abs(int(parameter_count(widths)) - numel),
+                                abs(NetworkSpec(widths).n_parameters - numel))
                     if D_in == D_out == 1:
                         worst = max(worst, abs(int(deep_parameter_count().subs({D: width, K: k})) - numel))
                     n_nets += 1
