@@ -148,8 +148,9 @@ def _grid_check() -> list[dict]:
     def grid_record(title: str, kind_of, covered: list[str], **extra) -> dict:
         checks = [c for found in by_pair.values() for c in found if kind_of(c)]
         worst = max([c.max_rel for c in checks] + [float("inf")] * bool(errors), default=0.0)
+        networks = len({pair for pair, found in by_pair.items() if any(kind_of(c) for c in found)} | set(errors))
         return record(title, "symbolic-vs-torch", worst, not errors and all(c.passed for c in checks), method,
-                      activations=activations, losses=covered, **error, **extra)
+                      activations=activations, losses=covered, networks=networks, **error, **extra)
 
     def oracle(c) -> bool:
         return "torch.distributions" in c.name

@@ -156,7 +156,7 @@ def build(ctx: TopicContext) -> TopicResult:
     # one trainer step = the printed rule evaluated on the summed symbolic gradient
     rule_records = [printed["rule"].record, *steps]
     tex = text.section(title=TITLE, rule_tex=tagged(printed["rule"].latex, rule_records),
-                       descent_tex=tagged(derivation.to_latex(), descent_records), final=iterates[-1], figure=figure,
+                       descent_tex=tagged(derivation.to_latex(), descent_records), iterates=iterates, figure=figure,
                        relu_error=steps[0]["max_error"], tanh_error=steps[1]["max_error"],
                        model=str(printed["model"]), alpha=str(printed["alpha"]), start_0=str(printed["start_0"]),
                        start_1=str(printed["start_1"]), solution_0=str(printed["solution_0"]),

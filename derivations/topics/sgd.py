@@ -107,6 +107,11 @@ def optimizer_epoch_check(optimizer: str, seed: int = 3) -> dict:
     return compared(c, method="float64, relative error of the parameters", id=f"update.{optimizer}")
 
 
+def _stopped_after() -> int:
+    """The first session's epochs: the run stops there and resumes from its checkpoint."""
+    return EPOCHS // 2
+
+
 def _train(ctx: TopicContext, data) -> tuple[Trainer, object, TrainConfig, Path]:
     """SGD on ``data`` in two sessions into ``out/build/sgd_run`` (the run's checkpoints and log are
     working files, not for the reader): half the epochs, then ``--resume``
@@ -115,7 +120,8 @@ def _train(ctx: TopicContext, data) -> tuple[Trainer, object, TrainConfig, Path]
                          checkpoint_every=50, keep_checkpoints=2, log_steps=True, device=ctx.device, progress=False)
     run_dir = ctx.folder.folder("build/sgd_run")  # a real folder inside the output folder, never a link
     shutil.rmtree(run_dir, ignore_errors=True)
-    first = Trainer(SPEC, "least-squares", data, TrainConfig(**{**config.__dict__, "epochs": EPOCHS // 2}), run_dir)
+    first_config = TrainConfig(**{**config.__dict__, "epochs": _stopped_after()})
+    first = Trainer(SPEC, "least-squares", data, first_config, run_dir)
     first.run()
     trainer = Trainer(SPEC, "least-squares", data, config, run_dir)
     return trainer, trainer.run(resume=True), config, run_dir
@@ -126,7 +132,7 @@ def _resume_checks(trainer, result, config: TrainConfig, data, run_dir: Path) ->
     per step: metrics.csv's epoch rows and the records."""
     straight = Trainer(SPEC, "least-squares", data, config).run()  # uninterrupted, no run folder
     exact = trainer.device.type == "cpu"
-    c = compare(f"SGD resumed from its epoch-{EPOCHS // 2} checkpoint equals the uninterrupted run",
+    c = compare(f"SGD resumed from its epoch-{_stopped_after()} checkpoint equals the uninterrupted run",
                 np.concatenate([np.ravel(v) for v in result.params.values()]),
                 np.concatenate([np.ravel(v) for v in straight.params.values()]), 0.0 if exact else TOLERANCES[torch.float32])
     resumed = compared(c, "resume-equality", "bitwise (CPU)" if exact else "float32 tolerance (CUDA)")
@@ -219,7 +225,8 @@ def build(ctx: TopicContext) -> TopicResult:
     assign_ids(SLUG, records)
     rules = {name: [printed[f"rule.{name}"].record, updates_checked[name]] for name in updates_checked}
     trained = [printed["trained"].record, twin, shallow]
-    tex = text.section(title=TITLE, spec=SPEC, lr=LR, batch=BATCH, epochs=EPOCHS, steps=result.steps, I=data.I,
+    tex = text.section(title=TITLE, spec=SPEC, lr=LR, batch=BATCH, epochs=EPOCHS, stopped_after=_stopped_after(),
+                       steps=result.steps, I=data.I,
                        epoch_rows=epochs, checkpoints=[p.name for p in list_checkpoints(run_dir)],
                        loss_per_sample=result.loss_per_sample, curve=curve, fit=fit, twin_error=c.max_rel,
                        sgd_tex=tagged(printed["rule.sgd"].latex, rules["sgd"]),

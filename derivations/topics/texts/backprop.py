@@ -113,7 +113,7 @@ def deep_network(*, slope, input_layer, matrix_tex: str, matrix_passed: bool, sm
                 small_parameters=small.n_parameters, program_tex=program_tex, n_assignments=n_assignments,
                 n_program=n_program, n_ops=n_ops, witness=f"{witness:.1e}",
                 n_activations=len(gradients["activations"]), n_losses=len(gradients["losses"]),
-                n_networks=len(gradients["activations"]) * len(gradients["losses"]),
+                n_networks=gradients["networks"],
                 grid_worst=f"{gradients['max_error']:.1e}", values_worst=f"{values['max_error']:.1e}",
                 n_oracle=len(oracle["losses"]), oracle_worst=f"{oracle['max_error']:.1e}",
                 kinked=_titles(kink["activations"]), kink_worst=f"{kink['max_error']:.1e}", big=big.describe(),

@@ -65,7 +65,8 @@ def rounded_loss(loss: float) -> str:
     return f"{loss:.4f}"
 
 
-def section(*, title: str, spec, I: int, lr: float, batch: int, epochs: int, steps: int, epoch_rows: list[dict],
+def section(*, title: str, spec, I: int, lr: float, batch: int, epochs: int, stopped_after: int, steps: int,
+            epoch_rows: list[dict],
             checkpoints: list[str], loss_per_sample: float, curve: str, fit: str, twin_error: float,
             sgd_tex: str, trained_tex: str, momentum_tex: str, adam_tex: str, step_spec, loss: str, final_loss: str,
             m_0: str, step_I: str, I_tex: str) -> str:
@@ -77,7 +78,7 @@ def section(*, title: str, spec, I: int, lr: float, batch: int, epochs: int, ste
     return fill(SECTION, title=title, sgd_tex=sgd_tex, spec=spec.describe(), I_tex=I_tex, lr=f"{lr:g}", batch=batch,
                 epochs=epochs, n_batches=n_batches, last_batch=I - (n_batches - 1) * batch, steps=steps,
                 first_losses=", ".join(f"{r['loss_per_sample']:.3f}" for r in epoch_rows[:5]),
-                checkpoints=", ".join(fill(r"\texttt{@name}", name=name) for name in checkpoints), half=epochs // 2,
+                checkpoints=", ".join(fill(r"\texttt{@name}", name=name) for name in checkpoints), half=stopped_after,
                 final_loss=final_loss, loss_per_sample=f"{loss_per_sample:.4f}", curve=curve, fit=fit,
                 twin_error=f"{twin_error:.0e}", trained_tex=trained_tex, momentum_tex=momentum_tex, adam_tex=adam_tex,
                 step_spec=step_spec.describe(), step_I=step_I, loss=loss, m_0=m_0)
