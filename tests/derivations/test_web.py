@@ -153,3 +153,13 @@ def test_the_page_holds_the_javascript_that_was_checked(site):
                 assert readback(script, fig.functions, node=node).passed, fig.id  # the text as the page holds it
             else:
                 assert NODE_MISSING in caption
+
+
+def test_the_index_says_whether_every_check_passed():
+    from derivations.documents.web.site import _index
+
+    ok = {"name": "a", "kind": "exact", "max_error": 0.0, "passed": True, "method": "exact"}
+    bad = {**ok, "name": "b", "passed": False}
+    assert "All 2 checks passed." in _index([], [ok, dict(ok)], {}, {}, [])
+    page = _index([], [ok, bad], {}, {}, [])
+    assert "1 of 2 checks FAILED" in page and "passed." not in page
