@@ -38,7 +38,8 @@ _LITERAL = re.compile(r"^-?\s*(\d+)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$")
 
 
 def printed_rows(derivation: Derivation) -> list[str]:
-    r"""The printed right-hand side of every step, cut out of :meth:`Derivation.to_latex`.
+    r"""The printed right-hand side of every step, cut out of :meth:`Derivation.to_latex` (a
+    step merged into the row above, for printing the same line, gets that row).
 
     A row is ``left &= rhs && \text{reason}`` (reasons inline) or ``left &= rhs`` followed by
     the reason on lines of its own (``&\qquad\text{...}``); a long right-hand side continues
@@ -64,9 +65,17 @@ def printed_rows(derivation: Derivation) -> list[str]:
             raise ValueError(f"{derivation.title}: cannot read the printed row {line[:80]!r}")
         rhs = line.split("&= ", 1)[1].split(" && \\text{", 1)[0]
         rows.append(rhs.replace(_FAILED_MARK, ""))
-    if len(rows) != len(derivation.steps):
-        raise ValueError(f"{derivation.title}: {len(rows)} printed rows for {len(derivation.steps)} steps")
-    return rows
+    # a step that prints the line above it again is merged into that row (Derivation.printed_rows):
+    # each step gets the printed row that shows it
+    merged = derivation.printed_rows()
+    if len(rows) != len(merged):
+        raise ValueError(f"{derivation.title}: {len(rows)} printed rows for {len(merged)} rows of "
+                         f"{len(derivation.steps)} steps")
+    by_step = [""] * len(derivation.steps)
+    for text, (_, _, steps) in zip(rows, merged):
+        for k in steps:
+            by_step[k] = text
+    return by_step
 
 
 def final_value(rhs_tex: str) -> str:

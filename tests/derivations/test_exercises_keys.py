@@ -237,3 +237,27 @@ def test_answers_json_keys_unchanged_for_a_fixed_seed(tmp_path):
     data = json.loads((tmp_path / "answers.json").read_text())["students"]["s001"]
     by_topic = {e["topic"]: e for e in data}
     assert by_topic["universal_approximation"]["answer_srepr"] == "Integer(-3)"
+
+
+def test_a_step_merged_into_the_row_above_gets_that_rows_printed_text():
+    import sympy as sp
+
+    from derivations.exercises.readback import printed_rows
+    from symbolic.core.derivation import Derivation
+
+    x = sp.Symbol("x", real=True)
+    d = Derivation("merged")
+    d.add(x + 1, "definition", lhs=sp.Symbol("q"), check=False)
+    d.add(1 + x, "the same, another way")  # prints the line above again: merged into it
+    d.add(2 * x + 2 - x - 1, "again")
+    d.add(sp.Integer(3), "at x = 2", rhs_latex="2 + 1 = 3")
+    assert printed_rows(d) == ["x + 1", "x + 1", "x + 1", "2 + 1 = 3"]
+
+
+def test_every_key_reads_back_where_the_solution_merges_a_repeated_line(tmp_path, capsys):
+    from derivations.cli import main
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\ns009\ns011\n")  # with seed 12345 their E13 solutions merge a repeated line
+    assert main(["exercises", "--out", str(tmp_path / "ex"), "--roster", str(roster), "--seed", "12345",
+                 "--topics", "losses", "--no-pdf"]) == 0, capsys.readouterr().out
