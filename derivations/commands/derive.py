@@ -59,6 +59,13 @@ def checks_json(checks: Sequence[Check]) -> list[dict]:
     return [{"passed": bool(ok), "what": what} for ok, what in checks]
 
 
+def _shallow_form(spec):
+    """The shallow network in the lecture's (theta, phi) notation that ``derive`` prints."""
+    from symbolic.networks.network import shallow_network
+
+    return shallow_network(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
+
+
 def network_checks(net) -> list[Check]:
     """The checks behind the network's equations: matrix form = scalar form, the compiled program
     = the program evaluated exactly, and for K = 1 the shallow (theta, phi) form = the deep form."""
@@ -74,18 +81,21 @@ def network_checks(net) -> list[Check]:
         identity = shallow_is_deep(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
         checks.append((identity.check().passed, "shallow (theta, phi) form = deep form with K = 1 under the renaming "
                        "theta -> beta_0, Omega_0; phi -> beta_1, Omega_1 (symbolic)"))
+        proven = [identity.steps[3 * j].rhs for j in range(spec.D_o)]  # each output's first step: the shallow form
+        printed = list(_shallow_form(spec).substituted_outputs())
+        checks.append((printed == proven, "the shallow form printed below is the one the identity proves "
+                                          "(its outputs, symbol for symbol)"))
     return checks
 
 
 def network_latex(net, checks: Sequence[Check], command: str = "") -> str:
     """The network's equations as LaTeX, headed by the checks behind them (:func:`network_checks`)."""
     from derivations.topics.topic import align
-    from symbolic.networks.network import shallow_network
 
     spec = net.spec
     parts = [f"% deepderive derive {command}".rstrip()] + check_lines(checks, "% ")
     if spec.is_shallow:
-        shallow = shallow_network(spec.D_i, spec.hidden[0], spec.D_o, spec.activation)
+        shallow = _shallow_form(spec)
         parts.append("% shallow network, lecture notation (theta, phi)")
         parts.append(align(shallow.equations_latex()))
     parts.append("% matrix notation")

@@ -15,7 +15,9 @@ from symbolic.regions.constructions import float_tensors, folding_network
 FORMATS = ["latex", "text", "json"]
 #: The checks of a shallow network with --gradients, in the order derive runs them.
 DERIVE_CHECKS = ["matrix form = scalar form", "compiled program (numpy, float64) = the program evaluated",
-                 "shallow (theta, phi) form = deep form", "derived backward program = matrix form",
+                 "shallow (theta, phi) form = deep form",
+                 "the shallow form printed below is the one the identity proves",
+                 "derived backward program = matrix form",
                  "gradient = sympy.diff of the substituted loss", "gradient of L = sum of 4 random samples",
                  "compiled gradient (numpy, layer-wise, float64)"]
 
@@ -168,3 +170,14 @@ def test_two_input_grid_count_is_checked_against_the_bound(tmp_path, capsys):
     code, doc, checks = regions(capsys, "json", "--widths", "2,3,1", "--params", str(tmp_path / "p.json"),
                                 "--grid", "101")
     assert code == 0 and checks[-1] == (True, "regions of this network 7 <= max_regions 7")
+
+
+def test_a_printed_shallow_form_other_than_the_proven_one_fails(monkeypatch, capsys):
+    import derivations.commands.derive as derive_command
+    from symbolic.networks.network import shallow_network
+
+    # the printed form built with inputs and outputs swapped (a 1-input 2-output network for 2,3,1)
+    monkeypatch.setattr(derive_command, "_shallow_form",
+                        lambda spec: shallow_network(spec.D_o, spec.hidden[0], spec.D_i, spec.activation))
+    assert main(["derive", "--widths", "2,3,1", "--activation", "relu"]) == 1
+    assert "% CHECK FAILED: the shallow form printed below is the one the identity proves" in capsys.readouterr().out
