@@ -56,17 +56,10 @@ def read_lecture_file(path: str | Path) -> dict[str, Any]:
     problem for a missing, oversized, unreadable or malformed file."""
     import yaml
 
-    path = Path(path)
-    try:
-        if not path.is_file():
-            raise ValueError(f"lecture file {str(path)!r} does not exist or is not a file")
-        if path.stat().st_size > MAX_BYTES:
-            raise ValueError(f"lecture file {str(path)!r} is larger than {MAX_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"lecture file {str(path)!r} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ValueError(f"lecture file {str(path)!r} cannot be read: {exc.strerror or exc}") from None
+    from numeric.files import decode_text, read_regular_file
+
+    path = Path(path)  # a regular file only (no FIFO, device or folder), of at most MAX_BYTES
+    text = decode_text(read_regular_file(path, "lecture file", MAX_BYTES), "lecture file", path)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -68,7 +68,7 @@ def test_a_mistake_in_the_file_is_one_error_line_and_exit_2(tmp_path, capsys, mo
 
 
 def test_missing_and_binary_files_are_errors(tmp_path):
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(ValueError, match="not found"):
         read_lecture_file(tmp_path / "nope.yaml")
     (tmp_path / "b.yaml").write_bytes(b"\xff\xfe\x00slides")
     with pytest.raises(ValueError, match="not UTF-8"):
@@ -83,3 +83,14 @@ def test_a_slide_with_equations_keeps_them_between_its_new_words():
     new = next(s for s in changed if s.title == slide.title)
     assert [type(i) for i in new.body] == [type(i) for i in slide.body]
     assert [i for i in new.body if isinstance(i, Eq)] == [i for i in slide.body if isinstance(i, Eq)]
+
+
+def test_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with pytest.raises(ValueError, match="only regular files"):
+        read_lecture_file(tmp_path / "fifo.yaml")
+    (tmp_path / "dir.yaml").mkdir()
+    with pytest.raises(ValueError, match="folder"):
+        read_lecture_file(tmp_path / "dir.yaml")
