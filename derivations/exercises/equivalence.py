@@ -218,7 +218,8 @@ def _enumerate(values: list, rng: random.Random) -> list:
 def _pool(s: sp.Symbol, domain: Mapping, rng: random.Random) -> tuple[list[sp.Rational], bool]:
     """A variable's sample values, and whether they enumerate it (support or integers)."""
     if s in domain:
-        return _enumerate([sp.sympify(v) for v in domain[s]], rng), True
+        # the key's support values are SymPy numbers already (key.py); nothing here goes through sympify
+        return _enumerate([v if isinstance(v, sp.Basic) else sp.Rational(v) for v in domain[s]], rng), True
     if s.is_integer:
         candidates = list(range(-8, 9)) + [v * sign for v in (10, 20, 50, 100, 1000) for sign in (-1, 1)]
         return _enumerate([sp.Integer(v) for v in candidates if _suits(s, sp.Integer(v))], rng), True
