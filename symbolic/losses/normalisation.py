@@ -15,15 +15,13 @@ into the error a lecturer's plugin sees.
 from __future__ import annotations
 
 import random
-import signal
-import threading
-from contextlib import contextmanager
 from typing import Any, Callable
 
 import mpmath
 import sympy as sp
 
 from symbolic.core.derivation import Check
+from symbolic.core.time_limit import time_limit
 from symbolic.losses.block import Block, support_interval
 
 __all__ = ["normalisation_check", "check_normalised", "gaussian_integral", "symbolic_total", "NORMALISATION_TOLERANCE"]
@@ -41,31 +39,15 @@ class _Timeout(Exception):
     pass
 
 
-@contextmanager
-def _time_limit(seconds: int):
+def _time_limit(seconds: float):
     """Stop a SymPy attempt after ``seconds`` of this process's CPU time in user mode (main
-    thread only; elsewhere no limit is set).
+    thread only; user time, so that it may run inside an answer check's limit).
 
     CPU time, not wall-clock time: on a busy machine the attempt gets the same work done before
     it is stopped, so the derivation (symbolic or numeric, which step it prints) does not depend
     on the machine's load.
     """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGVTALRM"):
-        yield
-        return
-
-    def handler(signum, frame):
-        raise _Timeout()
-
-    old = signal.signal(signal.SIGVTALRM, handler)
-    # Repeat every 0.1 s after the first: an exception raised inside a garbage-collector callback
-    # is swallowed by Python, and a one-shot alarm would then never stop the attempt.
-    signal.setitimer(signal.ITIMER_VIRTUAL, seconds, 0.1)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.signal(signal.SIGVTALRM, old)
+    return time_limit(seconds, _Timeout, user_time_only=True)
 
 
 def _attempt(fn: Callable[[], Any], seconds: int = _SYMBOLIC_SECONDS) -> Any:
