@@ -137,7 +137,7 @@ def test_the_scanner_sees_typed_reasons_and_sides(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('import re\nPATTERN = re.compile(r"^(\\d)$|\\$(.+?)\\$")\nNAME = r"\\frac{\\partial L}{\\partial \\phi_0}"\n'
                       'd.add(x, r"since $\\sigma\'(z) = \\sigma(z)(1 - \\sigma(z))$", lhs=g, lhs_latex=NAME)\n'
-                      'd.add(x, Reason("since $@fact$ for $\\sigma$", fact=f), lhs_latex=r"\\ell_i")\n'
+                      'd.add(x, Reason(r"since $@fact$ for $\\sigma$", fact=f), lhs_latex=r"\\ell_i")\n'
                       'd.add(x, r"the notation $\\boldsymbol\\phi$", rhs_latex=r"x^{2} + 1")\n', encoding="utf-8")
     assert typed_fragments(sample) == ["\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))",
                                        "side: \\frac{\\partial L}{\\partial \\phi_0}", "side: x^{2} + 1"]
