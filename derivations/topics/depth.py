@@ -8,9 +8,11 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
 from derivations.checks.printed import Formulas
+from derivations.checks.tables import read_table, stated, tabular
 from derivations.figures.regions import depth_width_figure
 from derivations.topics.texts import depth as text
 from derivations.topics.topic import TopicContext, TopicResult, record, topic_main
@@ -72,12 +74,13 @@ def _shallow_value(tensors, x: Fraction) -> Fraction:
 
 def _depth_row(K: int):
     """The deep folding network of K layers of D_LAYER units against its shallow twin: its exact
-    pieces, the table row and the records."""
+    pieces, the table's row (each count the record that checked it, its ``value``) and the records."""
     spec, tensors = folding_network([1] + [D_LAYER] * K + [1])
     pl = network_pieces(spec, tensors)
     formula = region_value(one_input_region_count(), D=D_LAYER, K=K)
-    records = [record(f"deep 1-{'-'.join([str(D_LAYER)] * K)}-1 folding network: {pl.regions} regions = "
-                      f"(D+1)^K", "count", abs(pl.regions - formula), pl.regions == formula, "exact count")]
+    regions = record(f"deep 1-{'-'.join([str(D_LAYER)] * K)}-1 folding network: {pl.regions} regions = (D+1)^K",
+                     "count", abs(pl.regions - formula), pl.regions == formula, "exact count", value=pl.regions)
+    records = [regions]
     layer = zigzag(D_LAYER)
     misses = []
     for point in ZIGZAG_POINTS:
@@ -92,25 +95,49 @@ def _depth_row(K: int):
     units = twin_spec.widths[1]
     if K <= K_EXACT_TWIN:
         same = network_pieces(twin_spec, twin) == pl
-        records.append(record(f"K = {K}: shallow twin with {units} units has exactly the deep network's pieces",
-                              "exact", 0.0 if same else float("inf"), same, "exact rationals"))
+        twin_record = record(f"K = {K}: shallow twin with {units} units has exactly the deep network's pieces",
+                             "exact", 0.0 if same else float("inf"), same, "exact rationals", value=units)
     else:  # exact values at 200 points (its float weights are too ill-conditioned for a float check)
         points = [Fraction(n, 199) for n in range(200)]
         worst = max(abs(_shallow_value(twin, x) - pl(x)[0]) for x in points)
-        records.append(record(f"K = {K}: shallow twin with {units} units equals the deep network at 200 points",
-                              "exact", float(worst), worst == 0, "exact rationals"))
+        twin_record = record(f"K = {K}: shallow twin with {units} units equals the deep network at 200 points",
+                             "exact", float(worst), worst == 0, "exact rationals", value=units)
+    records.append(twin_record)
     needed = int(SHALLOW_UNITS.subs({counts.D: D_LAYER, counts.K: K}))
-    records.append(record(f"K = {K}: shallow network needs >= {len(pl.joints)} units (one per joint, the printed "
-                          f"count {needed}); twin uses {units}", "count", abs(len(pl.joints) - needed),
-                          len(pl.joints) == needed and needed <= units <= needed + 1, "exact count"))
+    minimum = record(f"K = {K}: shallow network needs >= {len(pl.joints)} units (one per joint, the printed "
+                     f"count {needed}); twin uses {units}", "count", abs(len(pl.joints) - needed),
+                     len(pl.joints) == needed and needed <= units <= needed + 1, "exact count", value=len(pl.joints))
+    records.append(minimum)
     deep_parameters = int(deep_parameter_count().subs({counts.D: D_LAYER, counts.K: K}))
-    records.append(record(f"K = {K}: the deep network's {spec.n_parameters} parameters are the printed count "
-                          f"{deep_parameters}", "count", abs(spec.n_parameters - deep_parameters),
-                          spec.n_parameters == deep_parameters, "exact count"))
-    row = {"K": K, "regions": pl.regions, "deep_parameters": spec.n_parameters,
-           "shallow_units_min": len(pl.joints), "shallow_units": units,
-           "shallow_parameters": int(parameter_count([1, units, 1]))}
-    return pl, row, records
+    deep = record(f"K = {K}: the deep network's {spec.n_parameters} parameters are the printed count "
+                  f"{deep_parameters}", "count", abs(spec.n_parameters - deep_parameters),
+                  spec.n_parameters == deep_parameters, "exact count", value=spec.n_parameters)
+    records.append(deep)
+    twin_numel = sum(int(np.size(v)) for v in twin.values())  # the entries of the twin's tensors
+    shallow_count = int(parameter_count([1, units, 1]))
+    shallow = record(f"K = {K}: the shallow twin's {twin_spec.n_parameters} parameters are its tensors' "
+                     f"{twin_numel} entries and the count {shallow_count} of widths 1, {units}, 1", "count",
+                     max(abs(twin_spec.n_parameters - twin_numel), abs(twin_spec.n_parameters - shallow_count)),
+                     twin_spec.n_parameters == twin_numel == shallow_count, "exact count",
+                     value=twin_spec.n_parameters)
+    records.append(shallow)
+    cells = {"K": K, "regions": regions, "deep_parameters": deep, "shallow_units_min": minimum,
+             "shallow_units": twin_record, "shallow_parameters": shallow}
+    return pl, cells, records
+
+
+def _growth(rows: list[dict]) -> dict:
+    """What the section says of the table: the deep network's parameters grow linearly in K (the
+    same number per layer), the shallow network's exponentially (its units + 1 times D + 1 per layer)."""
+    deep = [stated(r["deep_parameters"]) for r in rows]
+    steps = {b - a for a, b in zip(deep, deep[1:])}
+    units = [stated(r["shallow_units_min"]) + 1 for r in rows]
+    factors = {sp.Rational(b, a) for a, b in zip(units, units[1:])}
+    ok = len(steps) <= 1 and factors <= {sp.Integer(D_LAYER + 1)}
+    return record(f"the table's deep parameters grow by {', '.join(map(str, sorted(steps)))} per layer (linearly in K), "
+                  f"the shallow network's units + 1 by the factor {', '.join(map(str, sorted(factors)))} per layer "
+                  "(exponentially)", "count", 0 if ok else float("inf"), ok, "exact integers, every row",
+                  id="table.growth")
 
 
 def build(ctx: TopicContext) -> TopicResult:
@@ -123,6 +150,7 @@ def build(ctx: TopicContext) -> TopicResult:
         rows.append(row)
         if K == K_SHOWN:
             shown = pl
+    records.append(_growth(rows))
     # The formulas the section prints, from the objects the rows evaluate, read back.
     formulas = Formulas(SLUG)
     pieces = one_input_region_count().subs(counts.K, 1)
@@ -137,13 +165,18 @@ def build(ctx: TopicContext) -> TopicResult:
     printed["shown_K"] = shown_K
     shown_D = formulas(sp.Eq(counts.D, D_LAYER), "units per layer drawn")
     records += formulas.records
-    fig = depth_width_figure(shown, (-0.02, 1.02), rows,
+    values = [{k: stated(v) for k, v in row.items()} for row in rows]
+    fig = depth_width_figure(shown, (-0.02, 1.02), values,
                              f"deep network, ${shown_K}$ layers of ${shown_D}$ units: {shown.regions} regions",
                              ylim=(-0.1, 1.15))
     figure = ctx.save_figure(fig, "depth_vs_width")
-    pieces_here = region_value(one_input_region_count(), D=D_LAYER, K=1)
-    tex = text.section(title=TITLE, rows=rows, figure=figure, pieces=pieces_here,
-                       **{k: str(v) for k, v in printed.items()})
+    # one layer's pieces: the regions of the row K = 1, counted exactly (its record)
+    pieces_here = next(stated(r["regions"]) for r in rows if r["K"] == 1)
+    columns = text.columns(str(printed["regions"]), one_input_region_count(), {counts.D: D_LAYER, counts.K: "K"})
+    tex = text.section(title=TITLE, table=tabular(columns, rows), figure=figure, pieces=pieces_here,
+                       shown_D=str(shown_D), **{k: str(v) for k, v in printed.items()})
+    records.append(read_table(tex, columns, rows, SLUG, "table of deep networks and their shallow twins",
+                              id="printed.table"))
     return TopicResult(SLUG, TITLE, tex, [figure], records)
 
 
