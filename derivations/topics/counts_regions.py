@@ -12,6 +12,7 @@ import sympy as sp
 
 from derivations.checks.evidence import steps_words
 from derivations.checks.printed import Formulas
+from derivations.checks.tables import read_table, tabular
 from derivations.figures.regions import regions_vs_parameters_figure
 from derivations.checks.records import assign_ids, tagged
 from derivations.topics.texts import counts_regions as text
@@ -41,6 +42,8 @@ ZASLAVSKY_EXAMPLE = {"D_i": 2, "D": 3}
 NON_INTEGER = {"D_i": 2, "D": 3, "K": 2}
 DEEP_EXAMPLE = {"D_i": 2, "D": 6, "K": 3}
 BIG = {"D": 100, "K": 10}
+#: Random integer networks of each width list the upper bound is searched with.
+SEARCHED = 60
 
 # The lecture's symbols: widths D_k of layers k = 0..K+1 (D_0 = D_i, D_{K+1} = D_o), d_k the
 # dimension of the input space that layer k can split, N_r the number of regions.
@@ -135,6 +138,19 @@ def _formula_vs_sum(printed: dict) -> dict:
                   max(misses) == 0, "exact, on a grid", id="parameters.formula_vs_sum")
 
 
+def _growth() -> dict:
+    """What the section's first paragraph says: parameters grow linearly with depth and
+    quadratically with width (the degrees of the printed count in K and D), the regions a network
+    can reach exponentially with depth (the one-input count grows by the factor D + 1 per layer)."""
+    count, regions = sp.expand(deep_parameter_count()), one_input_region_count()
+    degrees = (sp.degree(count, K), sp.degree(count, D))
+    factor = sp.simplify(regions.subs(K, K + 1) / regions)
+    ok = degrees == (1, 2) and sp.simplify(factor - (D + 1)) == 0
+    return record(f"parameters: degree {degrees[0]} in K, {degrees[1]} in D; regions: the factor {factor} per layer "
+                  "(linear in depth, quadratic in width, exponential in depth)", "symbolic", 0 if ok else float("inf"),
+                  ok, "symbolic (degrees of the printed count, ratio of the printed regions)", id="growth")
+
+
 def _numel_grid(printed: dict) -> tuple[int, dict]:
     """Both parameter counts (and the functions that count: ``parameter_count`` and the spec's
     ``n_parameters``, which the tables print) against numel of the PyTorch twin: (networks
@@ -156,7 +172,7 @@ def _numel_grid(printed: dict) -> tuple[int, dict]:
     return n_nets, record(f"parameter counts ${printed['parameter_sum']}$ (and ${printed['deep_parameters']}$ where "
                           f"the network has one input and one output) equal numel of the PyTorch twin on the grid "
                           f"of 1, 2, 3 inputs, 1, 2, 4 units, 1, 2, 3 layers, 1, 2 outputs ({n_nets} networks)",
-                          "count", worst, worst == 0, "exact, on a grid", id="parameters.numel_grid")
+                          "count", worst, worst == 0, "exact, on a grid", id="parameters.numel_grid", value=n_nets)
 
 
 def _shallow_attained(printed: dict) -> list[dict]:
@@ -165,7 +181,7 @@ def _shallow_attained(printed: dict) -> list[dict]:
               for d in ATTAINED_1D]
     one = record(f"shallow construction has ${printed['one_input_shallow']}$ regions, D = {ATTAINED_1D[0]}.."
                  f"{ATTAINED_1D[-1]} (Zaslavsky with one input, attained)", "count", max(misses), max(misses) == 0,
-                 "exact count (largest miss)", id="shallow.attained_1d")
+                 "exact count (largest miss)", id="shallow.attained_1d", widths=list(ATTAINED_1D))
     misses = []
     for d in ATTAINED_2D:
         patterns = activation_pattern_map(NetworkSpec((2, d, 1)), _general_position(d), 4.0, 401)[2]
@@ -173,26 +189,39 @@ def _shallow_attained(printed: dict) -> list[dict]:
     two = record("2-D-1 networks with joint lines in general position: activation patterns on a 401 x 401 "
                  f"grid equal Zaslavsky's count, D = {', '.join(map(str, ATTAINED_2D))} (attained)", "count",
                  max(misses), max(misses) == 0, "grid count (a lower bound) equals the upper bound",
-                 id="shallow.attained_2d")
+                 id="shallow.attained_2d", widths=list(ATTAINED_2D))
     return [one, two]
 
 
-def _folding(folding) -> tuple[list[tuple], list[dict]]:
+def _folding(folding) -> tuple[list[dict], list[dict]]:
     """The folding networks of ``folding`` ((D, K) pairs) reach (D+1)^K regions, counted exactly:
-    their table rows (D, K, parameters, (D+1)^K, regions) and records."""
+    their table rows (``D``, ``K``, and the records of its ``parameters``, of the one-input count
+    ``formula`` and of the ``regions`` counted, each carrying the ``value`` it checked) and records."""
     table, records = [], []
     for d, k in folding:
         spec, tensors = folding_network([1] + [d] * k + [1])
         n = count_regions(spec, tensors)
         formula = region_value(one_input_region_count(), D=d, K=k)
-        records.append(record(f"folding network D = {d}, K = {k}: {n} regions, the one-input count (attained)", "count",
-                              abs(n - formula), n == formula, "exact count", id=f"deep.folding.D{d}K{k}"))
-        table.append((d, k, spec.n_parameters, formula, n))
+        regions = record(f"folding network D = {d}, K = {k}: {n} regions, the one-input count (attained)", "count",
+                         abs(n - formula), n == formula, "exact count", id=f"deep.folding.D{d}K{k}", value=n)
+        numel = sum(int(np.size(v)) for v in tensors.values())
+        counted = int(deep_parameter_count().subs({D: d, K: k}))
+        parameters = record(f"folding network D = {d}, K = {k}: {spec.n_parameters} parameters, its tensors' {numel} "
+                            f"entries and the one-input count {counted}", "count",
+                            max(abs(spec.n_parameters - numel), abs(spec.n_parameters - counted)),
+                            spec.n_parameters == numel == counted, "exact count",
+                            id=f"deep.folding.D{d}K{k}.parameters", value=spec.n_parameters)
+        bound = record(f"folding network D = {d}, K = {k}: the one-input count {formula} is the counted upper bound "
+                       f"{max_regions(spec.widths)}", "count", abs(formula - max_regions(spec.widths)),
+                       formula == max_regions(spec.widths), "exact integers", id=f"deep.folding.D{d}K{k}.bound",
+                       value=formula)
+        records += [regions, parameters, bound]
+        table.append({"D": d, "K": k, "parameters": parameters, "formula": bound, "regions": regions})
     return table, records
 
 
 def _bound_search(printed: dict) -> tuple[dict, list[dict]]:
-    """60 random integer networks of each of five widths stay within the upper bound:
+    """SEARCHED random integer networks of each of five widths stay within the upper bound:
     ``{widths: (most regions found, bound)}``, the record, and the record that the printed
     one-input bound is the counting function's."""
     import random
@@ -200,13 +229,14 @@ def _bound_search(printed: dict) -> tuple[dict, list[dict]]:
     rng = random.Random(0)
     search = {}
     for widths in [(1, 1, 1, 1), (1, 2, 2, 1), (1, 2, 2, 2, 1), (1, 3, 3, 1), (1, 3, 2, 4, 1)]:
-        found = max(count_regions(NetworkSpec(widths), _random_tensors(widths, rng)) for _ in range(60))
+        found = max(count_regions(NetworkSpec(widths), _random_tensors(widths, rng)) for _ in range(SEARCHED))
         search[widths] = (found, max_regions(widths))
     over = [found - bound for found, bound in search.values() if found > bound]
-    searched = record(f"upper bound ${printed['one_input_bound']}$ respected by 60 random integer networks each of "
-                      "widths "
+    searched = record(f"upper bound ${printed['one_input_bound']}$ respected by {SEARCHED} random integer networks "
+                      "each of widths "
                       + ", ".join("-".join(map(str, w)) + f" (largest {f} of {b})" for w, (f, b) in search.items()),
-                      "count", max(over, default=0), not over, "exact counts, largest excess", id="deep.bound_search")
+                      "count", max(over, default=0), not over, "exact counts, largest excess", id="deep.bound_search",
+                      value=[[list(w), f, b] for w, (f, b) in search.items()], networks=SEARCHED)
     misses = [abs(at_widths(ONE_INPUT_BOUND, widths) - bound) for widths, (_, bound) in search.items()]
     formula = record(f"${printed['one_input_bound']}$ is the counted upper bound for the searched widths", "count",
                      max(misses), not any(misses), "exact integers", id="deep.one_input_bound_formula")
@@ -268,6 +298,21 @@ def _printed(formulas: Formulas) -> dict:
 _COUNT_SYMBOLS = {"D_i": D_i, "D": D, "K": K}
 
 
+def _examples(formulas: Formulas) -> dict:
+    """The example counts the prose quotes, each printed as its value and read back against the
+    count at its settings (``z23``: Zaslavsky's at ``ZASLAVSKY_EXAMPLE``, ``non_integer`` and
+    ``deep2``: eq. 4.17 at ``NON_INTEGER`` and ``DEEP_EXAMPLE``, ``big``: the one-input count at ``BIG``)."""
+    def at(formula, values: dict[str, int], what: str):
+        count = formula.xreplace({_COUNT_SYMBOLS[n]: v for n, v in values.items()})
+        value = count.doit()
+        return formulas(count, what, typed=str(int(value)) if value.is_Integer else f"{float(value):g}")
+
+    return {"z23": at(shallow_region_count(), ZASLAVSKY_EXAMPLE, "Zaslavsky's count, its value in the example"),
+            "non_integer": at(deep_region_count(), NON_INTEGER, "eq. 4.17 where it is no integer, its value"),
+            "deep2": at(deep_region_count(), DEEP_EXAMPLE, "eq. 4.17, its value in the example"),
+            "big": at(one_input_region_count(), BIG, "the biggest count shown, its value")}
+
+
 def _settings(formulas: Formulas, values: dict[str, int], what: str) -> str:
     """``$D_{i} = 2$, $D = 3$``: the values a count is taken at, each printed and read back."""
     return ", ".join(f"${formulas(sp.Eq(_COUNT_SYMBOLS[name], v), what)}$" for name, v in values.items())
@@ -285,7 +330,8 @@ def build(ctx: TopicContext) -> TopicResult:
     printed = _printed(formulas)
     # Parameters: the one-input formula against the general sum, and both against the twin's numel.
     formula_record = _formula_vs_sum(printed)
-    n_nets, numel_record = _numel_grid(printed)
+    growth = _growth()
+    _, numel_record = _numel_grid(printed)
     # Shallow networks: Zaslavsky's count is attained.
     attained = _shallow_attained(printed)
     # Deep networks, one input: (D+1)^K is an upper bound, attained by folding for D >= 3.
@@ -294,25 +340,26 @@ def build(ctx: TopicContext) -> TopicResult:
     # Several inputs: eq. 4.17 is a lower bound on the maximum (literature), below the upper bound.
     lower_records = _lower_bound_checks(printed)
     zaslavsky = formulas.display([sp.Eq(N_r, shallow_region_count())], "Zaslavsky's count")
+    examples = _examples(formulas)
     lower = formulas.display([sp.Eq(N_r, deep_region_count())], "Prince's eq. 4.17")
-    records = [*count_records, *region_records, *small_records, formula_record, numel_record, *attained,
+    records = [*count_records, *region_records, *small_records, growth, formula_record, numel_record, *attained,
                *folding_records, *search_records, *lower_records, *formulas.records]
 
     figure = ctx.save_figure(regions_vs_parameters_figure(_series({k: str(v) for k, v in printed.items()})),
                              "regions_vs_parameters")
     assign_ids(SLUG, records)
+    columns = text.columns(str(printed["one_input"]), one_input_region_count())
+    folding_table = tabular(columns, table)
     tex = text.section(
-        title=TITLE, n_nets=n_nets, counts_words=steps_words(count_records),
+        title=TITLE, numel=numel_record, counts_words=steps_words(count_records),
         counts_tex=tagged(counts.to_latex(), count_records + [formula_record, numel_record]),
         zaslavsky_tex=tagged(zaslavsky.latex, attained + [zaslavsky.record]),
         small_words=steps_words(small_records), small_tex=tagged(small.to_latex(), small_records),
-        folding=table, search=search, lower_tex=tagged(lower.latex, lower_records + [lower.record]),
+        folding=folding_table, search=search_records[0], lower_tex=tagged(lower.latex, lower_records + [lower.record]),
         regions_tex=tagged(regions.to_latex(), region_records + folding_records), figure=figure,
-        attained_1d=ATTAINED_1D, attained_2d=ATTAINED_2D, figure_widths=FIGURE_WIDTHS, figure_depths=FIGURE_DEPTHS,
-        z23=region_value(shallow_region_count(), **ZASLAVSKY_EXAMPLE),
-        non_integer=float(deep_region_count().subs({_COUNT_SYMBOLS[n]: v for n, v in NON_INTEGER.items()}).doit()),
-        deep2=region_value(deep_region_count(), **DEEP_EXAMPLE), big=region_value(one_input_region_count(), **BIG),
-        **{name: str(printed[name]) for name in text.PRINTED})
+        attained=attained, figure_widths=FIGURE_WIDTHS, figure_depths=FIGURE_DEPTHS,
+        **{name: str(printed[name]) for name in text.PRINTED}, **{name: str(v) for name, v in examples.items()})
+    records.append(read_table(tex, columns, table, SLUG, "table of folding networks", id="printed.table.folding"))
     displays = {"parameters": Display(counts.to_latex(), count_records + [numel_record], counts),
                 "regions": Display(regions.to_latex(), region_records + folding_records, regions),
                 "zaslavsky": Display(zaslavsky.latex, attained + [zaslavsky.record]),

@@ -63,3 +63,57 @@ def test_a_dimension_rule_that_never_narrows_fails(monkeypatch):
     formulas = Formulas("counts_regions", domain=topic.COUNT_DOMAIN)
     records = {r["id"]: r for r in topic._lower_bound_checks(topic._printed(formulas))}
     assert not records["deep.upper_bound_formula"]["passed"]
+
+
+def _build(tmp_path, monkeypatch, edit=lambda tex: tex):
+    """The section built with ``edit`` applied to the text its template fills (two folding rows: quick)."""
+    from derivations.topics.topic import TopicContext
+
+    monkeypatch.setattr(topic, "FOLDING", ((3, 1), (3, 2)))
+    section = topic.text.section
+    monkeypatch.setattr(topic.text, "section", lambda **kw: edit(section(**kw)))
+    return topic.build(TopicContext(tmp_path))
+
+
+def _record(result, id_):
+    return next(r for r in result.records if r.get("id", "").endswith(id_))
+
+
+def test_the_folding_table_reads_back_and_a_misprinted_count_fails(tmp_path, monkeypatch):
+    good = _build(tmp_path, monkeypatch)
+    assert good.passed and "3 & 2 & 22 & 16 & 16" in good.latex
+    bad = _build(tmp_path, monkeypatch, lambda tex: tex.replace("3 & 2 & 22 & 16 & 16", "3 & 2 & 22 & 16 & 15"))
+    assert not _record(bad, "printed.table.folding")["passed"]
+
+
+def test_a_cell_that_is_not_its_headers_formula_fails(tmp_path, monkeypatch):
+    # the formula column and the count agree with each other but not with (D + 1)^K at D = 3, K = 2
+    bad = _build(tmp_path, monkeypatch, lambda tex: tex.replace("3 & 2 & 22 & 16 & 16", "3 & 2 & 22 & 9 & 9"))
+    assert not _record(bad, "printed.table.folding")["passed"]
+
+
+def test_a_misprinted_example_count_fails(monkeypatch):
+    class Slipped(Formulas):  # Zaslavsky's count at D_i = 2, D = 3 printed one too many
+        def __call__(self, obj, name, **kw):
+            if name.startswith("Zaslavsky's count, its value"):
+                kw["typed"] = str(int(kw["typed"]) + 1)
+            return super().__call__(obj, name, **kw)
+
+    formulas = Slipped("counts_regions", domain=topic.COUNT_DOMAIN)
+    examples = topic._examples(formulas)
+    assert str(examples["z23"]) == "8" and not examples["z23"].passed
+    assert examples["big"].passed and examples["non_integer"].passed
+
+
+def test_the_prose_numbers_come_from_the_records(tmp_path, monkeypatch):
+    monkeypatch.setattr(topic, "SEARCHED", 3)
+    result = _build(tmp_path, monkeypatch)
+    search = _record(result, "deep.bound_search")
+    assert search["networks"] == 3 and "For $D \\le 2$ we claim only the upper bound: 3 random" in result.latex
+    found = {tuple(w): f for w, f, _ in search["value"]}
+    assert f"1-1-1-1 reach\nat most {found[(1, 1, 1, 1)]} regions" in result.latex
+
+
+def test_a_growth_claim_that_is_false_fails(monkeypatch):
+    monkeypatch.setattr(topic, "one_input_region_count", lambda: (topic.D + 1) * topic.K)
+    assert not topic._growth()["passed"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from derivations.topics.texts import fill
+import sympy as sp
 
-__all__ = ["section", "digits", "PRINTED"]
+from derivations.checks.tables import Column
+from derivations.topics.texts import fill
+from symbolic.regions.counts import D, K
+
+__all__ = ["section", "columns", "digits", "PRINTED"]
 
 #: The printed formulas the section's gaps take (``section(**printed)``).
 PRINTED = ("parameter_sum", "z23_at", "one_input_shallow", "one_input_bound", "one_input", "big_at",
@@ -37,15 +41,9 @@ bound: each layer's $D$ units split every piece of the layer before at most $D$ 
 For $D \ge 3$ it is attained: the folding construction (each layer a zigzag whose $@one_input_shallow$
 pieces all map onto $[0, 1]$, composed $K$ times) reaches it, counted exactly:
 \begin{center}
-\begin{tabular}{rrrrr}
-\toprule
-$D$ & $K$ & parameters & $@one_input$ & regions counted \\
-\midrule
-@folding_rows\\
-\bottomrule
-\end{tabular}
+@folding
 \end{center}
-For $D \le 2$ we claim only the upper bound: 60 random integer networks of widths 1-1-1-1 reach
+For $D \le 2$ we claim only the upper bound: @searched random integer networks of widths 1-1-1-1 reach
 at most @found_1111 regions (bound @bound_1111) and of widths 1-2-2-1 at most
 @found_1221 (bound @bound_1221); no random network exceeds the bound (verification table).
 The counts are exact integers however large: @big_at gives
@@ -72,26 +70,35 @@ maximum for @widths_10 units, multiples of $D_i$ with $D \ge 3 D_i$). Exact inte
 """
 
 
-def section(*, title: str, n_nets: int, counts_words: str, counts_tex: str, zaslavsky_tex: str,
-            small_words: str, small_tex: str, folding: list[tuple[int, int, int, int, int]],
-            search: dict[tuple[int, ...], tuple[int, int]], lower_tex: str, regions_tex: str, figure: str,
-            attained_1d: range, attained_2d: tuple[int, ...], figure_widths: dict[int, tuple[int, ...]],
-            figure_depths: range, z23: int, non_integer: float, deep2: int, big: int, **printed: str) -> str:
-    """The section. ``folding``: ``(D, K, parameters, (D+1)^K, regions counted)`` of each folding
-    network; ``search``: ``{widths: (most regions found, upper bound)}`` of the random search;
-    ``z23`` .. ``big``: the example counts; ``printed``: the formulas and the values the examples take,
-    printed and read back (``parameter_sum``, ``z23_at``, ``big_at``, ...)."""
-    rows = "\\\\\n".join(" & ".join(map(str, row)) for row in folding)
-    return fill(SECTION, title=title, n_nets=n_nets, counts_words=counts_words, counts_tex=counts_tex,
+def columns(one_input: str, formula: sp.Basic) -> list[Column]:
+    """The folding table's columns; ``one_input``: the printed one-input count its header shows,
+    ``formula`` that count (each cell is compared with it at the row's D and K)."""
+    return [Column("$D$", "D"), Column("$K$", "K"), Column("parameters", "parameters"),
+            Column(f"${one_input}$", "formula", formula=formula, at={D: "D", K: "K"}),
+            Column("regions counted", "regions")]
+
+
+def section(*, title: str, numel: dict, counts_words: str, counts_tex: str, zaslavsky_tex: str,
+            small_words: str, small_tex: str, folding: str, search: dict, lower_tex: str, regions_tex: str,
+            figure: str, attained: list[dict], figure_widths: dict[int, tuple[int, ...]], figure_depths: range,
+            **printed: str) -> str:
+    """The section. ``numel``: the record of the parameter count against the twin (its ``value``: the
+    networks compared); ``folding``: the printed table of folding networks; ``search``: the record of
+    the random search (``value``: ``[widths, most regions found, upper bound]`` per width list,
+    ``networks``: how many each); ``attained``: the records that Zaslavsky's count is attained with
+    one and two inputs (``widths``: the D they counted); ``printed``: the formulas and example counts,
+    printed and read back (``parameter_sum``, ``z23_at``, ``z23``, ``big``, ...)."""
+    found = {tuple(widths): (most, bound) for widths, most, bound in search["value"]}
+    one, two = (r["widths"] for r in attained)
+    return fill(SECTION, title=title, n_nets=numel["value"], counts_words=counts_words, counts_tex=counts_tex,
                 zaslavsky_tex=zaslavsky_tex, small_words=small_words, small_tex=small_tex,
-                folding_rows=rows, found_1111=search[(1, 1, 1, 1)][0], bound_1111=search[(1, 1, 1, 1)][1],
-                found_1221=search[(1, 2, 2, 1)][0], bound_1221=search[(1, 2, 2, 1)][1],
-                lower_tex=lower_tex, regions_tex=regions_tex, figure=figure,
-                attained_1d_first=attained_1d[0], attained_1d_last=attained_1d[-1],
-                attained_2d=", ".join(map(str, attained_2d)), depth_first=figure_depths[0],
-                depth_last=figure_depths[-1], widths_1=", ".join(map(str, figure_widths[1])),
-                widths_10=", ".join(map(str, figure_widths[10])), z23=z23, non_integer=f"{non_integer:g}", deep2=deep2,
-                big=digits(big), **printed)
+                folding=folding, searched=search["networks"], found_1111=found[(1, 1, 1, 1)][0],
+                bound_1111=found[(1, 1, 1, 1)][1], found_1221=found[(1, 2, 2, 1)][0],
+                bound_1221=found[(1, 2, 2, 1)][1], lower_tex=lower_tex, regions_tex=regions_tex, figure=figure,
+                attained_1d_first=one[0], attained_1d_last=one[-1], attained_2d=", ".join(map(str, two)),
+                depth_first=figure_depths[0], depth_last=figure_depths[-1],
+                widths_1=", ".join(map(str, figure_widths[1])), widths_10=", ".join(map(str, figure_widths[10])),
+                **printed)
 
 
 def digits(n: int) -> str:
