@@ -409,7 +409,8 @@ def slide_map() -> list[tuple[str, list[str]]]:
 #: Topic modules (``derivations.topics.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
     "shallow", "activations", "hidden_units", "piecewise_linear", "universal_approximation", "deep_networks",
-    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "exercises_example",
+    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "convolution",
+    "exercises_example",
 )
 
 
