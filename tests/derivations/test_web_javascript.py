@@ -51,6 +51,11 @@ def pages() -> list[tuple[str, list]]:
     return [(page_script(figs), figs) for figs in interactive_for(list(TOPICS)).values()]
 
 
+def _step(fig):
+    """The gradient-descent figure's printed update."""
+    return next(f for f in fig.functions if f.name == fig.config["step"])
+
+
 def test_every_figure_is_built_and_checked():
     kinds = sorted(fig.kind for _, figs in pages() for fig in figs)
     assert kinds == sorted(make().kind for make in INTERACTIVE) == ["activations", "descent", "regions", "shallow"]
@@ -81,7 +86,7 @@ def test_points_cover_signs_magnitudes_and_both_sides_of_every_kink():
         f = sp.lambdify(forward.args, g)
         signs = {np.sign(f(*p)) for p in points[-at_kinks:]}
         assert {-1.0, 1.0} <= signs, g  # both sides of each kink (its own five points among them)
-    step = descent_figure().functions[1]
+    step = _step(descent_figure())
     assert all(p[2] > 0 for p in sample_points(step, random.Random(1))[0])  # alpha is positive
 
 
@@ -190,7 +195,7 @@ def test_descent_claims_pass_and_a_wrong_threshold_fails():
     node = find_node()
     assert all(claim(script, node)["passed"] for claim in fig.claims)
     ex = lecture_linear_regression()
-    step = fig.functions[1]
+    step = _step(fig)
     for wrong in (sp.Rational(13, 100), sp.Rational(1, 20)):  # the old caption's 0.13; the lecture's 0.05
         record = web_figures._threshold_claim(ex, step, wrong)(script, node)
         assert not record["passed"], wrong
@@ -224,7 +229,7 @@ def test_a_site_built_without_node_says_so(tmp_path, monkeypatch):
     assert {r["id"] for r in records} == {"gradient_descent.web.lambda-max", "gradient_descent.web.threshold"}
     assert all(r["passed"] for r in records)
     assert "0.05949" in page and "0.13" not in page
-    step = descent_figure().functions[1]
+    step = _step(descent_figure())
     wrong = web_figures._threshold_claim(lecture_linear_regression(), step, sp.Rational(13, 100))
     fig = descent_figure()
     fig.claims = (wrong,)

@@ -166,30 +166,63 @@ def shallow_figure() -> Interactive:
     return Interactive("fig-shallow", "shallow", "shallow", caption, (forward, joint_fn), config, claims)
 
 
+#: The activation figure's variable and the point of its tangent.
+z, z_0 = sp.Symbol("z", real=True), sp.Symbol("z_0", real=True)
+
+
+def tangent_line(expr: sp.Expr) -> sp.Expr:
+    """The tangent of ``a[z]`` at ``z_0``: ``a[z_0] + a'[z_0] (z - z_0)``, a function of z and z_0."""
+    return expr.subs(z, z_0) + sp.diff(expr, z).subs(z, z_0) * (z - z_0)
+
+
 def activations_figure() -> Interactive:
     """(2) Every activation a[z] and its derived derivative a'[z], with a tangent at z_0."""
-    z = sp.Symbol("z", real=True)
     entries, functions, skipped = [], [], []
     for name in ACTIVATIONS:
         expr = activation(name)(z)
         slope = sp.diff(expr, z)
         key = re.sub(r"\W", "_", name)  # a JavaScript identifier (a registered name may hold '-')
-        pair = (JavaScriptFunction.value(f"act_{key}", [z], expr), JavaScriptFunction.value(f"dact_{key}", [z], slope))
+        trio = (JavaScriptFunction.value(f"act_{key}", [z], expr), JavaScriptFunction.value(f"dact_{key}", [z], slope),
+                JavaScriptFunction.value(f"tan_{key}", [z, z_0], tangent_line(expr)))
         try:
-            for f in pair:
+            for f in trio:
                 f.text  # noqa: B018 - printing is what may fail
         except NotPrintable as exc:
             skipped.append(f"{name} (JavaScript has no {exc.function})")  # GELU: erf
             continue
-        functions += pair
-        entries.append({"name": name, "fn": f"act_{key}", "dfn": f"dact_{key}"})
-    config = {"activations": entries, "z": [-4.0, 4.0], "y": [-1.5, 3.0], "z0": 0.5}
+        functions += trio
+        entries.append({"name": name, "fn": f"act_{key}", "dfn": f"dact_{key}", "tfn": f"tan_{key}"})
+    config = {"activations": entries, "z": [-4.0, 4.0], "y": [-1.5, 3.0], "z0": 0.5, "tangent_halfwidth": 1.2}
+    a_0, slope_0 = sp.Symbol(r"\mathrm{a}[z_{0}]", real=True), sp.Symbol(r"\mathrm{a}'[z_{0}]", real=True)
+    general = a_0 + slope_0 * (z - z_0)
     caption = ("An activation " + math_html(r"\mathrm{a}[z]") + " (solid), its derivative "
-               + math_html(r"\mathrm{a}'[z]") + " derived by SymPy (dashed) and the tangent at "
-               + math_html("z_0") + " whose slope is that derivative.")
+               + math_html(r"\mathrm{a}'[z]") + " derived by SymPy (dashed) and the tangent "
+               + math_html(latex(general)) + ", all three printed to JavaScript.")
     if skipped:
         caption += " Not shown: " + ", ".join(skipped) + "."
-    return Interactive("fig-activations", "activations", "activations", caption, tuple(functions), config)
+    tangents = functions[2::3]
+    claims = (_tangent_claim(general, a_0, slope_0, [e["name"] for e in entries], tangents),)
+    return Interactive("fig-activations", "activations", "activations", caption, tuple(functions), config, claims)
+
+
+def _tangent_claim(general: sp.Expr, a_0: sp.Symbol, slope_0: sp.Symbol, names: Sequence[str],
+                   tangents: Sequence[JavaScriptFunction]) -> Claim:
+    """The caption's tangent, each activation's a[z_0] and a'[z_0] put in, is the tangent the
+    page prints for it (the difference expands to 0)."""
+    def check(script: str, node: str | None) -> dict:
+        wrong = []
+        for name, fn in zip(names, tangents):
+            expr = activation(name)(z)
+            put = general.xreplace({a_0: expr.subs(z, z_0), slope_0: sp.diff(expr, z).subs(z, z_0)})
+            if sp.expand(put - fn.outputs()[0]) != 0:
+                wrong.append(name)
+        return record(f"web figure: the caption's tangent ${latex(general)}$ is the printed tangent of each of the "
+                      f"{len(names)} activations shown", "caption", 0.0 if not wrong else math.inf, not wrong,
+                      "symbolic (each activation's value and derivative at z_0 put into the caption's form; the "
+                      "difference from the printed function's expression expands to 0)",
+                      id="activations.web.tangent", topic="activations",
+                      **({"detail": f"not the tangent of {', '.join(wrong)}"} if wrong else {}))
+    return check
 
 
 def descent_threshold(ex: LinearRegression | None = None) -> tuple[sp.Expr, sp.Expr]:
@@ -242,25 +275,27 @@ def _threshold_claim(ex: LinearRegression, update: JavaScriptFunction, threshold
     def check(script: str, node: str | None) -> dict:
         d0 = math.dist(start, best)
         try:
-            below, above = (math.dist(run_update(script, node, r), best) for r in rates)
+            below, above = (math.dist(run_update(script, node, r), best) / d0 for r in rates)
         except (JavaScriptError, OverflowError) as exc:
             below, above = math.inf, math.inf
-            detail = {"detail": str(exc)}
+            failure = str(exc)
         else:
-            detail = {}
-        ok = below <= 1e-9 * d0 and not above <= 1e9 * d0  # inf and nan count as diverged
-        detail.setdefault("detail", f"distance to the minimum over the start's: {below / d0:.1e} at the lower "
-                                    f"rate, {above / d0:.1e} at the higher")
+            failure = ""
+        ok = below <= 1e-9 and not above <= 1e9  # inf and nan count as diverged
         margin = f"{float(DESCENT_MARGIN):.0%}"
         engine = (f"the page's {update.name} run in Node.js" if node
                   else f"{update.name}'s SymPy expressions lambdified to Python floats (Node.js not found)")
-        return record(f"web figure: gradient descent from $\\boldsymbol\\phi^{{[0]}}$ converges with "
-                      f"$\\alpha$ {margin} below $2/\\lambda_{{\\max}} \\approx {rounded(threshold)}$ and diverges "
-                      f"{margin} above it",
-                      "caption", below / d0, ok,
-                      f"{engine}, {DESCENT_STEPS} steps at each rate (converged: distance to the minimum under 1e-9 "
-                      "of the start's; diverged: over 1e9 of it; the error shown is the converged one)",
-                      id="gradient_descent.web.threshold", topic="gradient_descent", **detail)
+        rec = record(f"web figure: gradient descent from $\\boldsymbol\\phi^{{[0]}}$ converges with "
+                     f"$\\alpha$ {margin} below $2/\\lambda_{{\\max}} \\approx {rounded(threshold)}$ and diverges "
+                     f"{margin} above it",
+                     "caption", below, ok,
+                     f"{engine}, {DESCENT_STEPS} steps at each rate (converged: distance to the minimum under 1e-9 "
+                     "of the start's; diverged: over 1e9 of it; the error shown is the converged one)",
+                     id="gradient_descent.web.threshold", topic="gradient_descent", distance_above=above)
+        # the detail prints the very numbers the verdict used: the record's own fields
+        rec["detail"] = failure or (f"distance to the minimum over the start's: {rec['max_error']:.1e} at the lower "
+                                    f"rate, {rec['distance_above']:.1e} at the higher")
+        return rec
     return check
 
 
@@ -273,6 +308,7 @@ def descent_figure() -> Interactive:
     step = JavaScriptFunction.array("descent_step", [phi_0, phi_1, alpha], update)
     functions = (
         JavaScriptFunction.value("descent_loss", [phi_0, phi_1], L),
+        JavaScriptFunction.value("descent_log_loss", [phi_0, phi_1], sp.log(L)),  # the heat map's levels
         step,
         JavaScriptFunction.value("descent_model", [x, phi_0, phi_1], phi_0 + phi_1 * x),
     )
@@ -281,10 +317,16 @@ def descent_figure() -> Interactive:
                     "value": float(ex.alpha)},
                    {"name": "steps", "label": "steps", "min": 1, "max": 100, "step": 1, "value": 60}],
         "start": [float(v) for v in ex.start], "data": [[float(a), float(b)] for a, b in zip(ex.x, ex.y)],
-        "phi0": [-1.0, 3.0], "phi1": [-1.5, 2.0],
-        "loss": "descent_loss", "step": "descent_step", "model": "descent_model",
+        "phi0": [-1.0, 3.0], "phi1": [-1.5, 2.0], "x": [-0.5, 3.5], "y": [-1.5, 4.0],
+        "loss": "descent_loss", "log_loss": "descent_log_loss", "step": "descent_step", "model": "descent_model",
     }
     lam, threshold = descent_threshold(ex)
+    margin = f"{float(DESCENT_MARGIN):.0%}"
+    evidence = (f"checked by running the page's update {DESCENT_STEPS} steps at {margin} below and {margin} "
+                "above it")
+    config["threshold"] = float(threshold)
+    config["words"] = {"below": f"α below 2/λ<sub>max</sub> ≈ {rounded(threshold)}: the iterates converge",
+                       "above": f"α above 2/λ<sub>max</sub> ≈ {rounded(threshold)}: the iterates diverge"}
     start = ", ".join(latex(v) for v in ex.start)
     caption = ("Gradient descent " + math_html(r"\boldsymbol\phi \leftarrow \boldsymbol\phi - \alpha\, "
                                                r"\partial L/\partial \boldsymbol\phi")
@@ -292,8 +334,8 @@ def descent_figure() -> Interactive:
                + math_html(rf"\boldsymbol\phi^{{[0]}} = ({start})") + ". The loss, its gradient and the update are "
                "SymPy's, printed to JavaScript. The Hessian of the loss has largest eigenvalue "
                + math_html(rf"\lambda_{{\max}} = {latex(lam)} \approx {rounded(lam)}")
-               + ": the iterates converge for learning rates below "
-               + math_html(rf"2/\lambda_{{\max}} \approx {rounded(threshold)}") + " and diverge above it.")
+               + " (exact): the iterates converge for learning rates below "
+               + math_html(rf"2/\lambda_{{\max}} \approx {rounded(threshold)}") + f" and diverge above it ({evidence}).")
     claims = (_lambda_max_claim(ex, lam), _threshold_claim(ex, step, threshold))
     return Interactive("fig-descent", "descent", "gradient_descent", caption, functions, config, claims)
 
@@ -305,19 +347,25 @@ def regions_figure() -> Interactive:
     start = [[R(1, 5), R(1), R(-1, 2)], [R(-3, 10), R(2, 5), R(1)], [R(1, 2), R(-1), R(-4, 5)]]
     values = {net.theta[d, i]: start[d][i] for d in range(3) for i in range(3)}
     f = [sp.Symbol(f"f_{{{d + 1}}}") for d in range(net.D)]
+    s = [sp.Symbol(f"s_{{{d + 1}}}") for d in range(net.D)]  # a'[f_d]: the unit's slope, its pattern bit
     pre = [(f[d], e.args[0]) for d, (_, e) in enumerate(net.program[:net.D])]
+    a = net.spec.activation_entry
+    u = sp.Symbol("u", real=True)
+    slope = sp.diff(activation(a.name)(u), u)
+    slopes = [(s[d], slope.subs(u, f[d])) for d in range(net.D)]
     thetas = list(net.theta)
-    functions = (JavaScriptFunction.program("regions_pre", [*net.inputs, *thetas], pre, f),)
+    functions = (JavaScriptFunction.program("regions_pre", [*net.inputs, *thetas], pre + slopes, f + s),)
     config = {"params": [_slider(t, values[t], -1.5, 1.5, 0.05) for t in thetas],
-              "x": [-3.0, 3.0], "cells": 90, "pre": "regions_pre", "units": [identifier(s) for s in f],
+              "x": [-3.0, 3.0], "cells": 90, "pre": "regions_pre", "units": [identifier(v) for v in f],
+              "slopes": [identifier(v) for v in s],
               "max_regions": max_regions(net.spec.widths)}  # Zaslavsky's count, the library's
     theta_d = _general("theta", net.D_i + 1)
     general = theta_d[0] + sum(t * xi for t, xi in zip(theta_d[1:], net.inputs))
     lo, hi = (latex(sp.nsimplify(v)) for v in config["x"])
     caption = (f"The linear regions of a {_network_name(net)} over " + math_html(rf"[{lo}, {hi}]^{{{net.D_i}}}")
                + ": each colour is one pattern of active hidden units, from the pre-activations "
-               + math_html(latex(general))
-               + f" printed to JavaScript. {net.D} lines in general position make at most "
+               + math_html(latex(general)) + " and the slopes " + math_html(r"\mathrm{a}'[f_d]")
+               + f" (a pattern: which slopes are nonzero), printed to JavaScript. {net.D} lines in general position make at most "
                + f"{config['max_regions']} regions; the count shown is of the patterns seen on the grid "
                "(a lower bound).")
     claims = (_general_form_claim("piecewise_linear", "pre-activations", "pre-activation", general, theta_d, net,

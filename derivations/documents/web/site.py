@@ -23,6 +23,7 @@ from derivations.checks.records import json_default
 from derivations.checks.verdicts import record
 from derivations.tex import OutputFolder
 from derivations.topics.topic import TopicResult
+from derivations.documents.web.drawing import PIXELS, drawing_check
 from derivations.documents.web.figures import Interactive, interactive_for
 from derivations.documents.web.tex import Page, fragment_html, inline_html
 
@@ -82,7 +83,8 @@ def _verification(records: list[dict], titles: dict[str, str], note: str = "") -
     checks = [r for r in records if r.get("method") != "definition"]
     passed = sum(r["passed"] for r in checks)
     out = [f"<h1>Verification</h1><p>Every derived equality and every symbolic-versus-PyTorch check behind the notes, "
-           "and the web pages' own checks (the interactive figures' printed JavaScript and their captions' claims), "
+           "and the web pages' own checks (the interactive figures' printed JavaScript, what their drawing code draws and "
+           "their captions' claims), "
            f"with its method and the largest error seen. {passed} of {len(checks)} checks passed; rows marked "
            f"“definition” state a definition and are not checks.{note}</p>"]
     failed = [r for r in records if not r["passed"]]
@@ -157,6 +159,15 @@ def web_checks(interactive: dict[str, list[Interactive]], node: str | None = Non
                     words.append(f"Its printed JavaScript, run in Node.js at {r.points} points ({r.kinks} on or beside "
                                  f"a kink), {verdict} SymPy to a relative error of {r.max_error:.1e} ({_link(rec)}).")
                 records.append(rec)
+                drawn = drawing_check(fig, script, node)
+                verdict = "agrees with" if drawn["passed"] else "<strong>disagrees</strong> with"
+                if "points" in drawn:
+                    words.append(f"What its drawing code draws and shows, run in Node.js in {drawn['states']} states "
+                                 f"of the controls, {verdict} SymPy at {drawn['points']} drawn points and shown numbers "
+                                 f"(to {PIXELS} px and to the digits shown; {_link(drawn)}).")
+                else:
+                    words.append(f"Its drawing code did <strong>not run</strong> in Node.js ({_link(drawn)}).")
+                records.append(drawn)
             else:
                 words.append(f"{NODE_MISSING} in this build.")
             claims = [claim(script, node) for claim in fig.claims]
@@ -220,11 +231,12 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
               else f"<strong>{len(failed)} of {len(checks)} checks FAILED</strong>.")
     derived = [r for r in records if not any(r is w for w in web)]
     readbacks = sum(r["kind"] == "javascript" for r in web)
+    drawings = sum(r["kind"] == "drawing" for r in web)
     own = ""
     if web:
         own = (f" {len(web)} of the checks are the web pages' own: " + (
             f"the printed JavaScript of {readbacks} interactive figure{'s' if readbacks != 1 else ''} run in Node.js "
-            "against SymPy, and "
+            f"against SymPy, what the drawing code draws in {drawings} of them, and "
             if readbacks else f"(the figures' printed JavaScript was not run: {NODE_MISSING}) ")
             + "the claims of their captions.")
     items = []

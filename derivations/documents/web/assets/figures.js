@@ -1,6 +1,10 @@
 // deepderive web notes: drawing code for the interactive figures (plain JavaScript + SVG).
 // The numbers come from functions SymPy printed into each page (shallow_forward, act_relu,
-// descent_step, regions_pre, ...); this file only draws them and never restates a formula.
+// tan_relu, descent_step, descent_log_loss, regions_pre, ...); this file only draws them and
+// never restates a formula. What it computes itself is drawing: the map from data to pixels
+// (plot: sx, sy), tick positions, evenly spaced sample points (linspace), cell midpoints and
+// colours. The build runs this file in Node.js and compares what it draws with SymPy
+// (derivations/documents/web/drawing.py).
 "use strict";
 const DD = (function () {
   const NS = "http://www.w3.org/2000/svg";
@@ -97,10 +101,10 @@ const DD = (function () {
     const p = plot(holder, cfg.x, cfg.y, { xlabel: "x", ylabel: "y" });
     const probeBox = document.createElement("label");
     probeBox.className = "probe";
-    probeBox.innerHTML = 'output at x = <input type="number" step="0.05" class="probe-x">';
+    const probe = document.createElement("input");
+    Object.assign(probe, { type: "number", step: "0.05", className: "probe-x", value: cfg.probe });
+    probeBox.append("output at x = ", probe);
     root.querySelector(".controls").appendChild(probeBox);
-    const probe = probeBox.querySelector("input");
-    probe.value = cfg.probe;
     function draw(v) {
       while (p.layer.firstChild) p.layer.removeChild(p.layer.firstChild);
       const args = names.map((n) => v[n]);
@@ -148,12 +152,13 @@ const DD = (function () {
     function draw(v) {
       while (p.layer.firstChild) p.layer.removeChild(p.layer.firstChild);
       const a = cfg.activations.find((e) => e.name === select.value);
-      const f = window[a.fn], df = window[a.dfn];
+      const f = window[a.fn], df = window[a.dfn], tangent = window[a.tfn];
       curve(p, zs, zs.map(f), { stroke: COLORS[0], "stroke-width": 2.4, class: "activation" });
       curve(p, zs, zs.map(df), { stroke: COLORS[1], "stroke-width": 2, "stroke-dasharray": "6 4", class: "derivative" });
       const z0 = v.z0, y0 = f(z0), s0 = df(z0);
-      curve(p, [z0 - 1.2, z0 + 1.2], [y0 - 1.2 * s0, y0 + 1.2 * s0], { stroke: "#555", "stroke-width": 1.2 });
-      el("circle", { cx: p.sx(z0), cy: p.sy(y0), r: 4, fill: COLORS[0] }, p.layer);
+      const zt = [z0 - cfg.tangent_halfwidth, z0 + cfg.tangent_halfwidth];
+      curve(p, zt, zt.map((z) => tangent(z, z0)), { stroke: "#555", "stroke-width": 1.2, class: "tangent" });
+      el("circle", { cx: p.sx(z0), cy: p.sy(y0), r: 4, fill: COLORS[0], class: "touch" }, p.layer);
       readout(root, `<span style="color:${COLORS[0]}">a(${z0}) = <span class="act-value">${y0.toPrecision(6)}</span></span>` +
         `<span style="color:${COLORS[1]}">a'(${z0}) = <span class="dact-value">${s0.toPrecision(6)}</span></span>`);
     }
@@ -166,10 +171,10 @@ const DD = (function () {
   // (3) Gradient descent on the 1-D regression loss: heat map, iterates, fitted lines.
   function descent(id, cfg) {
     const root = document.getElementById(id);
-    const loss = window[cfg.loss], step = window[cfg.step], model = window[cfg.model];
+    const loss = window[cfg.loss], logLoss = window[cfg.log_loss], step = window[cfg.step], model = window[cfg.model];
     const holder = root.querySelector(".plot");
     const left = plot(holder, cfg.phi0, cfg.phi1, { W: 360, H: 300, xlabel: "φ₀", ylabel: "φ₁" });
-    const xr = [-0.5, 3.5], yr = [-1.5, 4];
+    const xr = cfg.x, yr = cfg.y;
     const right = plot(holder, xr, yr, { W: 360, H: 300, xlabel: "x", ylabel: "y" });
     // loss surface: log-spaced colour levels on a grid of cells
     const n = 48, heat = el("g", { class: "cells" }, left.layer);
@@ -177,7 +182,7 @@ const DD = (function () {
     let lo = Infinity, hi = -Infinity;
     const cells = [];
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const v = Math.log(loss((c0[i] + c0[i + 1]) / 2, (c1[j] + c1[j + 1]) / 2));
+      const v = logLoss((c0[i] + c0[i + 1]) / 2, (c1[j] + c1[j + 1]) / 2);
       lo = Math.min(lo, v); hi = Math.max(hi, v); cells.push([i, j, v]);
     }
     for (const [i, j, v] of cells) {
@@ -187,7 +192,8 @@ const DD = (function () {
                    fill: `hsl(${220 - 180 * t}, 70%, ${92 - 40 * t}%)` }, heat);
     }
     const path = el("g", {}, left.layer), lines = el("g", {}, right.layer);
-    for (const [x, y] of cfg.data) el("circle", { cx: right.sx(x), cy: right.sy(y), r: 4, fill: "#111" }, right.layer);
+    for (const [x, y] of cfg.data) el("circle", { cx: right.sx(x), cy: right.sy(y), r: 4, fill: "#111", class: "datum" },
+                                      right.layer);
     function draw(v) {
       while (path.firstChild) path.removeChild(path.firstChild);
       while (lines.firstChild) lines.removeChild(lines.firstChild);
@@ -201,13 +207,16 @@ const DD = (function () {
         r: k === 0 || k === it.length - 1 ? 4 : 2, fill: k === it.length - 1 ? "#d62728" : "#111" }, path); });
       const xs = linspace(xr[0], xr[1], 2);
       curve({ ...right, layer: lines }, xs, xs.map((x) => model(x, ...cfg.start)), { stroke: "#999", "stroke-width": 1.5,
-        "stroke-dasharray": "5 3" });
-      curve({ ...right, layer: lines }, xs, xs.map((x) => model(x, ...phi)), { stroke: "#d62728", "stroke-width": 2.2 });
+        "stroke-dasharray": "5 3", class: "start-model" });
+      curve({ ...right, layer: lines }, xs, xs.map((x) => model(x, ...phi)), { stroke: "#d62728", "stroke-width": 2.2,
+        class: "model" });
       const L = loss(phi[0], phi[1]);
-      readout(root, Number.isFinite(L) && L < 1e6
-        ? `<span>φ<sup>[${v.steps}]</sup> = (${phi[0].toFixed(4)}, ${phi[1].toFixed(4)})</span>` +
-          `<span>L = <span class="loss-value">${L.toPrecision(6)}</span></span>`
-        : `<span>φ<sup>[${v.steps}]</sup>: diverged (L = <span class="loss-value">${L.toPrecision(3)}</span>)</span>`);
+      // the verdict is the caption's checked threshold (cfg.threshold, 2/lambda_max), not a guess from L
+      const verdict = v.alpha < cfg.threshold ? cfg.words.below : cfg.words.above;
+      readout(root, `<span>φ<sup>[${v.steps}]</sup> = (<span class="phi-value">${phi[0].toPrecision(6)}</span>, ` +
+        `<span class="phi-value">${phi[1].toPrecision(6)}</span>)</span>` +
+        `<span>L = <span class="loss-value">${L.toPrecision(6)}</span></span>` +
+        `<span class="verdict">${verdict}</span>`);
     }
     draw(sliders(root, cfg.params, draw));
   }
@@ -230,8 +239,8 @@ const DD = (function () {
       const seen = new Set();
       for (const [r, x1, x2] of rects) {
         const f = pre(x1, x2, ...args);
-        let code = 0;
-        cfg.units.forEach((u, d) => { if (f[u] > 0) code |= 1 << d; });
+        let code = 0;  // the pattern: which units' printed slopes a'[f_d] are nonzero
+        cfg.slopes.forEach((s, d) => { if (f[s] !== 0) code |= 1 << d; });
         seen.add(code);
         r.setAttribute("fill", COLORS[code % COLORS.length]);
       }
