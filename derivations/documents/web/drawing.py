@@ -24,7 +24,7 @@ readout of the start instead of the last iterate) turns the record red.
 >>> from derivations.documents.web.figures import activations_figure
 >>> fig = activations_figure()
 >>> rec = drawing_check(fig, fig.javascript(), find_node()) if find_node() else None
->>> rec is None or (rec["passed"], rec["id"])
+>>> rec is None or (rec["passed"], rec["id"]) == (True, "activations.web.drawing-activations")
 True
 """
 
