@@ -35,8 +35,37 @@ DEEP_WIDTHS = (1, 3, 3, 1)
 #: The plane's region maps: a GRID x GRID grid over [-EXTENT, EXTENT]^2.
 GRID = 601
 EXTENT = 3
+#: Where the exact pieces are compared with the PyTorch twin: (first, last, points) of an even grid,
+#: for the lecture's example and for the random deep network (its joints lie in (-2, 2)).
+EXAMPLE_GRID = (-1.0, 3.0, 801)
+DEEP_GRID = (-2.5, 2.5, 2001)
+#: Points of [lo, hi] on which the twin's bends (slope changes) are counted.
+BEND_POINTS = 20001
 #: Module constants a notebook lets a student change before re-running ``build``.
 PARAMETERS = ("DEEP_WIDTHS",)
+
+
+def unsampled_pieces(pl, xs) -> list[tuple[float, float]]:
+    """The pieces of ``pl`` (between neighbouring joints, and the two unbounded ends) with no
+    point of the grid ``xs`` inside: a comparison on ``xs`` says nothing about them."""
+    xs = np.asarray(xs, dtype=float)
+    edges = [-np.inf] + [float(t) for t in pl.joints] + [np.inf]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if not np.any((xs > a) & (xs < b))]
+
+
+def _twin_record(name: str, spec, tensors, pl, grid: tuple[float, float, int], **extra) -> dict:
+    """The exact pieces against the PyTorch twin on the even grid ``grid``: the record names the
+    grid's ends and size from the grid itself, and passes only when every piece has points of it
+    (both sides of every joint)."""
+    xs = np.linspace(*grid)
+    err = _torch_max_error(spec, tensors, pl, xs)
+    missed = unsampled_pieces(pl, xs)
+    where = f"{len(xs)} points of [{xs[0]:g}, {xs[-1]:g}]"
+    detail = {"detail": "no grid point in the piece(s) " + ", ".join(f"({a:g}, {b:g})" for a, b in missed)} \
+        if missed else {}
+    return record(f"{name}: exact pieces vs PyTorch twin ({where}, every one of its {pl.regions} pieces sampled)",
+                  "exact-vs-torch", err, err <= FLOAT64_RTOL and not missed,
+                  f"float64, relative error on {where}", **detail, **extra)
 
 
 def _torch_max_error(spec, tensors, pl, xs) -> float:
@@ -47,7 +76,7 @@ def _torch_max_error(spec, tensors, pl, xs) -> float:
     return float(np.max(np.abs(y - exact) / np.maximum(1.0, np.abs(exact))))
 
 
-def _twin_joint_count(spec, tensors, lo: float, hi: float, n: int = 20001) -> int:
+def _twin_joint_count(spec, tensors, lo: float, hi: float, n: int) -> int:
     """Joints of the torch twin on [lo, hi], seen only through its outputs: the runs of grid
     intervals whose neighbouring slopes differ (a joint inside an interval bends two)."""
     module = DeepNetworkModule(spec).load_tensors(float_tensors(tensors))
@@ -116,12 +145,11 @@ def _example_checks(net, values, tensors, pl, formulas: Formulas) -> tuple[list[
             worst = max(worst, miss) if miss.is_comparable else sp.oo  # a piece at no real point is a miss
     records.append(record("1-3-1 example: each piece equals the network (two rational points per piece)", "exact",
                           float(worst), worst == 0, "exact rationals"))
-    err = _torch_max_error(net.spec, tensors, pl, np.linspace(-1, 3, 801))
-    records.append(record("1-3-1 example: pieces vs PyTorch twin (801 points)", "exact-vs-torch", err, err <= FLOAT64_RTOL,
-                          "float64, relative error"))
+    records.append(_twin_record("1-3-1 example", net.spec, tensors, pl, EXAMPLE_GRID))
     count = region_value(shallow_region_count(), D_i=1, D=net.D)
     records.append(record(f"1-3-1 example: D + 1 = {count} linear regions", "count", abs(pl.regions - count),
-                          pl.regions == count, "exact count", id="1-3-1-example-d-1-4-linear-r"))
+                          pl.regions == count, "exact count", id="1-3-1-example-d-1-4-linear-r",
+                          value=pl.regions))
     shown = {
         "joints": formulas.display([(x, j, j.xreplace(values)) for j in joints], "the example's joints"),
         "pieces": formulas.display([sp.Eq(net.outputs[0], pieces)], "the example's pieces",
@@ -211,14 +239,13 @@ def _deep_example(spec: NetworkSpec, seed: int):
 
 def _deep_checks(spec: NetworkSpec, tensors, pl, lo: float, hi: float) -> list[dict]:
     """A deep one-input network's exact pieces against its twin's outputs and the twin's bends."""
-    err = _torch_max_error(spec, tensors, pl, np.linspace(lo, hi, 2001))
-    twin_joints = _twin_joint_count(spec, tensors, lo, hi)
-    return [record("random 1-3-3-1 network: exact pieces vs PyTorch twin (2001 points)", "exact-vs-torch", err,
-                   err <= FLOAT64_RTOL, "float64, relative error"),
-            record(f"random 1-3-3-1 network: {pl.regions} regions, counted exactly, = the slope changes "
-                   f"of the PyTorch twin on 20001 points of [{lo:g}, {hi:g}] plus one ({twin_joints} + 1)",
+    twin_joints = _twin_joint_count(spec, tensors, lo, hi, BEND_POINTS)
+    name = f"random {spec.describe().split()[0]} network"
+    return [_twin_record(name, spec, tensors, pl, DEEP_GRID),
+            record(f"{name}: {pl.regions} regions, counted exactly, = the slope changes "
+                   f"of the PyTorch twin on {BEND_POINTS} points of [{lo:g}, {hi:g}] plus one ({twin_joints} + 1)",
                    "count", abs(pl.regions - (twin_joints + 1)), pl.regions == twin_joints + 1,
-                   "exact count vs float64 twin", id="deep_regions_twin")]
+                   "exact count vs float64 twin", id="deep_regions_twin", value=pl.regions)]
 
 
 def _plane_maps(seed: int) -> tuple[list[tuple], int, list[dict]]:
@@ -256,10 +283,12 @@ def build(ctx: TopicContext) -> TopicResult:
     # A deep one-input network: the same propagation, layer by layer.
     deep_spec = NetworkSpec(DEEP_WIDTHS)
     deep_tensors, deep_pl = _deep_example(deep_spec, ctx.seed)
-    lo, hi = -2.5, 2.5
-    records += _deep_checks(deep_spec, deep_tensors, deep_pl, lo, hi)
+    lo, hi = DEEP_GRID[:2]
+    deep_records = _deep_checks(deep_spec, deep_tensors, deep_pl, lo, hi)
+    records += deep_records
     fig = pieces_figure([("1-3-1 example (lecture)", pl, (-0.5, 2.5)),
-                         (f"random 1-3-3-1 network: {deep_pl.regions} regions", deep_pl, (lo, hi))])
+                         (f"random {deep_spec.describe().split()[0]} network: {deep_pl.regions} regions", deep_pl,
+                          (lo, hi))])
     figure_1d = ctx.save_figure(fig, "piecewise_linear_pieces")
 
     # Two inputs: regions of the plane, by activation pattern.
@@ -267,6 +296,7 @@ def build(ctx: TopicContext) -> TopicResult:
     records += plane_records
     figure_2d = ctx.save_figure(region_map_figure(maps), "piecewise_linear_regions")
     words, prose_checks = _prose(net, deep_spec, formulas)
+    plane_lines = shallow_network(2, 3, 1).D  # the plane network of the prose (its joint lines)
     example = records[:4]
     records += prose_checks + formulas.records
 
@@ -274,8 +304,11 @@ def build(ctx: TopicContext) -> TopicResult:
     joints_records = [shown["joints"].record, example[0]]
     pieces_records = [shown["pieces"].record, *example[1:4]]
     tex = text.section(title=TITLE, joints_tex=tagged(shown["joints"].latex, joints_records),
-                       pieces_tex=tagged(shown["pieces"].latex, pieces_records), regions=pl.regions,
-                       deep_regions=deep_pl.regions, figure_1d=figure_1d, figure_2d=figure_2d, **words)
+                       pieces_tex=tagged(shown["pieces"].latex, pieces_records),
+                       example=net.spec.describe().split()[0], regions=example[3]["value"],
+                       deep=deep_spec.describe().split()[0],
+                       deep_regions=deep_records[1]["value"],
+                       lines=plane_lines, figure_1d=figure_1d, figure_2d=figure_2d, **words)
     displays = {"joints": Display(shown["joints"].latex, joints_records),
                 "pieces": Display(shown["pieces"].latex, pieces_records)}
     return TopicResult(SLUG, TITLE, tex, [figure_1d, figure_2d], records, displays)

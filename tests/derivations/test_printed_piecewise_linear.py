@@ -84,3 +84,32 @@ def test_a_grid_printed_from_another_constant_fails(monkeypatch):
     formulas = Formulas(topic.SLUG)
     words, _ = topic._prose(net, NetworkSpec(topic.DEEP_WIDTHS), formulas)
     assert str(words["grid"]) == r"601 \times 601" and words["grid"].passed
+
+
+def test_the_twin_comparison_names_its_grid_from_the_grid():
+    net, values = lecture_1_3_1()
+    tensors = tensors_from_shallow(net, values)
+    pl = network_pieces(net.spec, tensors)
+    good = topic._twin_record("1-3-1 example", net.spec, tensors, pl, (0.0, 3.0, 301))
+    assert good["passed"] and "301 points of [0, 3]" in good["method"] and "301 points of [0, 3]" in good["name"]
+
+
+def test_a_grid_that_misses_a_piece_fails_the_twin_comparison():
+    # joints at 1/2, 1, 3/2: a grid from 0.6 has no point left of the first joint (the pieces agree where it looks)
+    net, values = lecture_1_3_1()
+    tensors = tensors_from_shallow(net, values)
+    pl = network_pieces(net.spec, tensors)
+    bad = topic._twin_record("1-3-1 example", net.spec, tensors, pl, (0.6, 3.0, 301))
+    assert not bad["passed"] and "(-inf, 0.5)" in bad["detail"]
+    assert topic.unsampled_pieces(pl, [0.0, 0.75, 1.25, 2.0]) == []
+    assert topic.unsampled_pieces(pl, [0.0, 0.75, 2.0]) == [(1.0, 1.5)]
+
+
+def test_the_example_grid_in_the_build_is_checked_for_cover(tmp_path, monkeypatch):
+    from derivations.topics.topic import TopicContext
+
+    monkeypatch.setattr(topic, "EXAMPLE_GRID", (0.75, 3.0, 801))  # starts past the first joint
+    monkeypatch.setattr(topic, "GRID", 61)  # the region maps' grid: small, quick
+    result = topic.build(TopicContext(tmp_path))
+    failed = [r["name"] for r in result.records if not r["passed"]]
+    assert any("1-3-1 example: exact pieces vs PyTorch twin (801 points of [0.75, 3]" in n for n in failed)
