@@ -391,6 +391,20 @@ LECTURE: tuple[Slide, ...] = (
         T("Specialized architectures have been developed to deal with task specific problems such as large "
           "inputs, inputs of varying length and spatial or textual context. Examples of such architectures "
           "include convolutional neural networks for image analysis and transformers for text processing."))),
+    Slide("Convolutional networks – one kernel shared along the input", section="Convolutional networks", body=(
+        T("A convolutional layer computes each output from a few neighbouring inputs, with the same weights at "
+          "every position:"),
+        E("convolution", "layer", gap=False, defines=("{z}_{i}",), uses=(r"{\omega}_{1} {x}_{i - 1}",)),
+        BREAK,
+        T("Its weights form a banded matrix (the Jacobian of the outputs), with far fewer parameters than a fully "
+          "connected layer:"),
+        E("convolution", "matrix", gap=False, uses=(r"\omega_{3} & 0",)),
+        E("convolution", "counts", gap=False, defines=("N_{c}", "N_{f}")),
+        BREAK,
+        T("Shifting the input shifts the output (translation equivariance):"),
+        E("convolution", "equivariance", gap=False, defines=("{z'}_{i}",), uses=("{z}_{i - t}",)),
+        BREAK,
+        F("convolution", "convolution_layer", 0.6))),
 )
 
 
