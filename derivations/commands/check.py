@@ -1,10 +1,13 @@
 """``deepderive check``: check a student's answer (or a whole submission) against answers.json.
 
     deepderive check --answers DIR/answers.json --student ID
-                     (--exercise EID --answer TEXT | --submission FILE.json) [--format text|json]
+                     (--exercise EID --answer TEXT | --submission FILE) [--format text|json]
 
-Exit 0 when correct (every answer, for a submission), 1 when not, 2 on bad input. The
-answer is parsed by a grammar, never evaluated (see ``derivations.exercises.checker``).
+A submission is read by the reader ``grade`` uses (``derivations.exercises.submissions``):
+one ``EID: answer`` per line, or JSON in a ``.json`` file; a file with a problem (a line
+not in the format, an exercise answered twice) is refused naming it. Exit 0 when correct
+(every answer, for a submission), 1 when not, 2 on bad input. The answer is parsed by a
+grammar, never evaluated (see ``derivations.exercises.checker``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--student", required=True, metavar="ID")
     parser.add_argument("--exercise", metavar="EID", help="one exercise id, e.g. E03 (with --answer)")
     parser.add_argument("--answer", metavar="TEXT", help="the answer: LaTeX or plain text")
-    parser.add_argument("--submission", metavar="FILE.json", help="a JSON object {EID: answer text}")
+    parser.add_argument("--submission", metavar="FILE",
+                        help="the student's answers: ID.txt (one 'EID: answer' per line) or ID.json, as grade reads them")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
 
 
@@ -31,10 +35,10 @@ def _line(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from derivations.commands.common import single_answer
-    from derivations.exercises.checker import (_exercise, check_answer, check_submission, load_answers,
-                                               read_submission, student_exercises)
+    from derivations.exercises.checker import _exercise, check_answer, check_submission, load_answers, student_exercises
+    from derivations.exercises.submissions import read_answers
 
-    single = single_answer(args, "FILE.json")
+    single = single_answer(args, "FILE")
     exercises = student_exercises(load_answers(args.answers), args.student)
     if single:
         result = check_answer(_exercise(exercises, args.exercise), args.answer)
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             detail = "" if result.correct else f": {result.feedback}"
             print(_line(f"{args.exercise}: {verdict}{detail} [{result.method}]"))
         return 0 if result.correct else 1
-    report = check_submission(exercises, read_submission(args.submission))
+    report = check_submission(exercises, read_answers(args.submission, [e["id"] for e in exercises]))
     if args.format == "json":
         print(json.dumps(report))
     else:

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from derivations.commands.common import single_answer
     from derivations.exercises.readable import readable
     from derivations.exercises.self_check import check_self, load_self_check
-    from derivations.exercises.submissions import mapped_answers, read_submission_file
+    from derivations.exercises.submissions import read_answers
 
     single = single_answer(args, "FILE")
     doc = load_self_check(args.key)
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.exercise}: {'correct' if result.correct else 'incorrect'}{detail} [{result.method}]")
         return 0 if result.correct else 1
     known = [e["id"] for e in doc["exercises"]]
-    mapped = mapped_answers(read_submission_file(args.submission), known, args.submission)
+    mapped = read_answers(args.submission, known)
     results = {eid: check_self(doc, eid, mapped[eid]).as_dict() if eid in mapped
                else {"correct": False, "feedback": "no answer", "method": "missing"} for eid in known}
     score = sum(r["correct"] for r in results.values())

@@ -1,7 +1,7 @@
 r"""Check a student's answer against ``answers.json``, and say what went wrong.
 
     deepderive check --answers DIR/answers.json --student ID
-                     (--exercise EID --answer TEXT | --submission FILE.json) [--format text|json]
+                     (--exercise EID --answer TEXT | --submission FILE) [--format text|json]
 
 An answer is parsed by the answer grammar (:mod:`derivations.exercises.answer_grammar`: never
 ``eval``/``sympify``), then compared with the reference (read back from its ``srepr``
@@ -53,9 +53,8 @@ __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "SIGN_ERROR", "load_answ
 
 #: CPU seconds one answer's check may take (parsing, equivalence, diagnosis).
 TIME_LIMIT = 1.5
-#: Largest answers.json / submission read.
+#: Largest answers.json read (a submission: :data:`.submissions.MAX_SUBMISSION_BYTES`).
 MAX_ANSWERS_BYTES = 200_000_000
-MAX_SUBMISSION_BYTES = 2_000_000
 
 
 @dataclass
@@ -300,9 +299,10 @@ def guarded_verdict(check: Callable[[], CheckResult], text: Any, limit: float = 
 
 
 def check_submission(exercises: list[dict], submission: Any, limit: float = TIME_LIMIT) -> dict:
-    """``{"results": {EID: result}, "score", "total"}`` for a submission ``{EID: answer text}``."""
+    """``{"results": {EID: result}, "score", "total"}`` for a submission ``{EID: answer text}``
+    (as :func:`.submissions.read_answers` reads a student's file)."""
     if not isinstance(submission, dict):
-        raise ValueError("a submission must be a JSON object {exercise id: answer text}")
+        raise ValueError("a submission must be a mapping {exercise id: answer text}")
     known = {e["id"]: e for e in exercises}
     for eid, text in submission.items():
         if eid not in known:
@@ -316,8 +316,4 @@ def check_submission(exercises: list[dict], submission: Any, limit: float = TIME
         else:
             results[eid] = CheckResult(False, "no answer", "missing").as_dict()
     return {"results": results, "score": sum(r["correct"] for r in results.values()), "total": len(results)}
-
-
-def read_submission(path: str | Path) -> Any:
-    return _read_json(path, "submission", MAX_SUBMISSION_BYTES)
 

@@ -29,7 +29,7 @@ from derivations.tex import OutputFolder
 
 from derivations.exercises.grading import ClassGrades, StudentGrade
 from derivations.exercises.readable import readable
-from derivations.exercises.submissions import STATUSES
+from derivations.exercises.submissions import ANSWERED_TWICE, STATUSES
 
 __all__ = ["write_reports", "grades_csv", "gradebook_csv", "feedback_text", "summary", "summary_markdown",
            "mistake_label", "MOST_FREQUENT"]
@@ -121,6 +121,8 @@ def feedback_text(grade: StudentGrade, grades: ClassGrades) -> str:
                 verdict = "correct"
             elif r["method"] == "missing":
                 verdict = "no answer"
+            elif r["method"] == ANSWERED_TWICE:
+                verdict = r["feedback"]
             else:
                 verdict = f"incorrect: {readable(r['feedback'])}"
             lines.append(f"{eid}: {verdict}")

@@ -28,7 +28,7 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -37,7 +37,8 @@ from numeric.files import TMP_PREFIX
 
 from derivations.exercises.checker import TIME_LIMIT, CheckResult, check_answer, load_answers
 from derivations.exercises.key import MAX_TEXT
-from derivations.exercises.submissions import FoundSubmission, SubmissionFolder, find_submissions, match_exercise
+from derivations.exercises.submissions import (ANSWERED_TWICE, FoundSubmission, SubmissionFolder, answered_twice,
+                                              find_submissions, match_exercise)
 
 __all__ = ["GRADING_VERSION", "RESULT_FORMAT", "StudentGrade", "ClassGrades", "grade_class", "grade_student",
            "default_jobs", "GRADED"]
@@ -119,12 +120,14 @@ def _key(path: str | Path) -> dict:
     return key
 
 
-def _resolve(found: FoundSubmission, ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """The answers of a submission by the key's exercise ids (``e1`` names ``E01``), and its
-    problems: those of the file, then the ids that name no exercise."""
+def _resolve(found: FoundSubmission, ids: Sequence[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """The answers of a submission by the key's exercise ids (``e1`` names ``E01``), its
+    problems (those of the file, then the ids that name no exercise or an exercise named
+    before), and the exercises answered twice (none of their answers is graded)."""
     problems = list(found.parsed.problems)
     answers: dict[str, str] = {}
     named: dict[str, str] = {}
+    twice = [t for t in (match_exercise(eid, ids) for eid in found.parsed.twice) if t is not None]
     for eid, text in found.parsed.answers.items():
         line = found.parsed.lines.get(eid)
         where = f"line {line}: " if line else ""
@@ -132,13 +135,23 @@ def _resolve(found: FoundSubmission, ids: Sequence[str]) -> tuple[dict[str, str]
         if target is None:
             span = f"{ids[0]}-{ids[-1]}" if ids else "none"
             problems.append(f"{where}{eid} is not one of your exercises ({span}); not graded")
-        elif target in named:
-            problems.append(f"{where}{eid} names {target} again (as {named[target]} did); neither is graded")
+        elif target in named or target in twice:
+            also = f" (as {named[target]} and {eid})" if target in named else f" (also as {eid})"
+            problems.append(where + answered_twice(target, also))
             answers.pop(target, None)
+            if target not in twice:
+                twice.append(target)
         else:
             named[target] = eid
             answers[target] = text
-    return {eid: answers[eid] for eid in ids if eid in answers}, problems
+    return {eid: answers[eid] for eid in ids if eid in answers}, problems, [eid for eid in ids if eid in twice]
+
+
+def _twice_verdicts(results: dict[str, dict], twice: Sequence[str]) -> dict[str, dict]:
+    """``results`` with the verdict on each exercise answered twice saying so (the checker saw
+    no answer to it: neither is graded)."""
+    verdict = CheckResult(False, "answered twice in your file; neither answer is graded", ANSWERED_TWICE).as_dict()
+    return {eid: dict(verdict) if eid in twice else r for eid, r in results.items()}
 
 
 def _version() -> str:
@@ -297,23 +310,26 @@ def grade_class(answers_path: str | Path, submissions: str | Path, out: OutputFo
             results = {eid: CheckResult(False, found.message, found.status).as_dict() for eid in ids}
             grades[student] = StudentGrade(student, found, {}, results)
             continue
-        answers, problems = _resolve(found, ids)
+        answers, problems, twice = _resolve(found, ids)
+        if problems and found.status == "ok":  # an id of no exercise, an exercise answered twice under two ids
+            found = replace(found, status="malformed")
         fp = fingerprint(student, records, answers, limit)
         results = _cached(out, student, fp, ids)
         if results is not None:
-            grades[student] = StudentGrade(student, found, answers, results, problems, reused=True)
+            grades[student] = StudentGrade(student, found, answers, _twice_verdicts(results, twice), problems,
+                                           reused=True)
         else:
             tasks.append((student, records, answers))
-            pending[student] = (found, answers, problems, fp)
+            pending[student] = (found, answers, problems, fp, twice)
     errors: dict[str, str] = {}
     for student, outcome in _run(tasks, jobs or default_jobs(), limit, progress):
         if "key_error" in outcome:
             errors[student] = outcome["key_error"]
             continue
-        found, answers, problems, fp = pending[student]
+        found, answers, problems, fp, twice = pending[student]
         document = {"format": RESULT_FORMAT, "student": student, "fingerprint": fp, "results": outcome["results"]}
         out.write_text(f"results/{student}.json", json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-        grades[student] = StudentGrade(student, found, answers, outcome["results"], problems)
+        grades[student] = StudentGrade(student, found, answers, _twice_verdicts(outcome["results"], twice), problems)
     if errors:
         raise ValueError(errors[next(s for s in students if s in errors)])
     ordered = [grades[s] for s in students]

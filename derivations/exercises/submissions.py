@@ -11,10 +11,14 @@ the template) are skipped::
     E04: (45/8, -59/8)
 
 JSON (``ID.json``) is ``{"E01": "-51/4", ...}``; a number may stand for its text
-(``{"E01": -12.75}``). Reading a submission never evaluates it: the answers are text, handed
-to the checker's grammar. A line that does not follow the format is a *problem* naming its
-line; :func:`parse_submission` collects them (a grader reports them and grades the other
-lines), :func:`read_submission_file` refuses the file with the first one (exit 2).
+(``{"E01": -12.75}``). A file whose name ends in ``.json`` is JSON, any other the text format.
+Reading a submission never evaluates it: the answers are text, handed to the checker's
+grammar. A line that does not follow the format is a *problem* naming its line, and so is an
+exercise answered twice (in either format: neither answer is graded, since which one was
+meant is a guess); :func:`parse_submission` collects them. It is the one reader of
+submissions: ``grade`` reports the problems and grades the other answers,
+``check --submission`` and ``self-check --submission`` (:func:`read_answers`) refuse the file
+with the first problem (exit 2), so that a student sees it before handing in.
 
 A folder of submissions (:func:`find_submissions`) holds one file per student, named by the
 student's id (``s001.txt`` or ``s001.json``), each read only if it is a regular file (never
@@ -39,12 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from numeric.files import TMP_PREFIX, RepeatedKey, file_kind, shorten, unique_keys
+from numeric.files import TMP_PREFIX, file_kind, shorten
 
 __all__ = ["MAX_SUBMISSION_BYTES", "SUFFIXES", "ParsedSubmission", "FoundSubmission", "SubmissionFolder",
-           "parse_submission", "read_submission_file", "find_submissions", "match_exercise", "mapped_answers",
-           "submission_template",
-           "filled_in", "STATUSES"]
+           "parse_submission", "read_submission_file", "read_answers", "find_submissions", "match_exercise",
+           "mapped_answers", "answered_twice", "ANSWERED_TWICE", "submission_template", "filled_in", "STATUSES"]
 
 #: Largest submission file read (a larger one is reported as oversized, never read).
 MAX_SUBMISSION_BYTES = 64 * 1024
@@ -60,14 +63,29 @@ _EID_NUMBER = re.compile(r"([A-Za-z]*)0*([0-9]+)\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+#: The ``method`` of the verdict on an exercise the submission answers twice.
+ANSWERED_TWICE = "answered twice"
+
+
+def answered_twice(eid: str, where: str = "") -> str:
+    """The problem of an exercise answered twice (``where``: the lines, when known).
+
+    >>> answered_twice("E03", " (first on line 2)")
+    'E03 is answered twice (first on line 2); keep one answer per exercise (neither is graded)'
+    """
+    return f"{eid} is answered twice{where}; keep one answer per exercise (neither is graded)"
+
+
 @dataclass
 class ParsedSubmission:
-    """The answers of one submission (``{EID: text}``), the line of each (text format), and
-    the problems found (each names its line)."""
+    """The answers of one submission (``{EID: text}``), the line of each (text format), the
+    problems found (each names its line), and the ids answered twice (none of their answers
+    is kept)."""
 
     answers: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    twice: list[str] = field(default_factory=list)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -99,9 +117,10 @@ def _parse_text(text: str) -> ParsedSubmission:
         if not answer:
             continue  # an empty answer, as the template leaves it
         if eid in first:
-            repeated.add(eid)
-            out.problems.append(f"line {n}: {eid} is answered again (first on line {first[eid]}); keep one "
-                                "answer per exercise (neither is graded)")
+            if eid not in repeated:
+                repeated.add(eid)
+                out.twice.append(eid)
+            out.problems.append(f"line {n}: " + answered_twice(eid, f" (first on line {first[eid]})"))
             continue
         first[eid] = n
         out.answers[eid], out.lines[eid] = answer, n
@@ -114,30 +133,45 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+class _Pairs(list):
+    """A JSON object as its list of ``(key, value)`` pairs, repeated keys and all (the
+    ``object_pairs_hook``: a repeated key is the student's problem, reported like a line)."""
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, in JSON's words (numbers arrive as text: see :func:`_parse_json`)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return "an object" if isinstance(value, _Pairs) else "a list" if isinstance(value, list) else "a string"
+
+
 def _parse_json(text: str) -> ParsedSubmission:
     out = ParsedSubmission()
     try:  # numbers stay text: the answer grammar reads them
-        doc = json.loads(text, object_pairs_hook=unique_keys, parse_float=str, parse_int=str,
+        doc = json.loads(text, object_pairs_hook=_Pairs, parse_float=str, parse_int=str,
                          parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        out.problems.append(f"line {exc.lineno}: not valid JSON ({exc.msg}); a submission is "
-                            '{"E01": "answer", ...}')
-        return out
-    except RepeatedKey as exc:
-        out.problems.append(f"the key {shorten(exc.key)!r} appears twice; keep one answer per exercise")
+        out.problems.append(f"line {exc.lineno}: not valid JSON ({exc.msg}); a JSON submission is "
+                            '{"E01": "answer", ...} (or name the file .txt for one \'EID: answer\' per line)')
         return out
     except (RecursionError, ValueError) as exc:
         out.problems.append(f"not a JSON submission ({shorten(str(exc) or type(exc).__name__)})")
         return out
-    if not isinstance(doc, dict):
-        out.problems.append('a JSON submission is an object {"E01": "answer", ...}, got '
-                            f"{type(doc).__name__ if not isinstance(doc, list) else 'a list'}")
+    if not isinstance(doc, _Pairs):
+        out.problems.append('a JSON submission is an object {"E01": "answer", ...}, got ' + _json_type(doc))
         return out
-    for eid, answer in doc.items():
+    counts: dict[str, int] = {}
+    for eid, _ in doc:
+        counts[eid] = counts.get(eid, 0) + 1
+    for eid, answer in doc:
         if not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", eid):
             out.problems.append(f"the key {shorten(eid)!r} is not an exercise id (E01, E02, ...)")
+        elif counts[eid] > 1:
+            if eid not in out.twice:
+                out.twice.append(eid)
+                out.problems.append(answered_twice(eid))
         elif not isinstance(answer, str):
-            out.problems.append(f"{eid}: the answer must be text, got {'a list' if isinstance(answer, list) else type(answer).__name__}")
+            out.problems.append(f"{eid}: the answer must be text, got {_json_type(answer)}")
         elif _CONTROL.search(answer):
             out.problems.append(f"{eid}: the answer holds a control character; write it as plain text")
         elif answer.strip():
@@ -153,7 +187,9 @@ def parse_submission(data: bytes, name: str) -> ParsedSubmission:
     >>> parse_submission(b'{"E01": -12.75, "E02": ""}', "s001.json").answers
     {'E01': '-12.75'}
     >>> parse_submission(b"E01: 1\\nE01: 2\\n", "s001.txt").problems
-    ['line 2: E01 is answered again (first on line 1); keep one answer per exercise (neither is graded)']
+    ['line 2: E01 is answered twice (first on line 1); keep one answer per exercise (neither is graded)']
+    >>> parse_submission(b'{"E01": "1", "E02": "2", "E01": "3"}', "s001.json").answers
+    {'E02': '2'}
     """
     text = _decode(data, name)
     return _parse_json(text) if name.lower().endswith(".json") else _parse_text(text)
@@ -216,8 +252,25 @@ def read_submission_file(path: str | os.PathLike) -> dict[str, str]:
         raise ValueError(f"submission {name!r}: {exc}") from None
     parsed = parse_submission(data, name)
     if parsed.problems:
-        raise ValueError(f"submission {name!r} {parsed.problems[0]}")
+        more = len(parsed.problems) - 1
+        raise ValueError(f"submission {name!r}: {parsed.problems[0]}"
+                         + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""))
     return parsed.answers
+
+
+def read_answers(path: str | os.PathLike, known: Sequence[str]) -> dict[str, str]:
+    """The answers of the submission file ``path`` by the exercises of ``known`` (``e1`` is
+    ``E01``): what ``check --submission`` and ``self-check --submission`` read, with the
+    reader ``grade`` uses (:func:`parse_submission`); a ValueError at the file's first problem.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "s001.txt").write_text("e1: 3/8   # plain text\\n")
+    >>> _ = (folder / "s001.json").write_text('{"E01": 0.375}')
+    >>> read_answers(folder / "s001.txt", ["E01", "E02"]), read_answers(folder / "s001.json", ["E01", "E02"])
+    ({'E01': '3/8'}, {'E01': '0.375'})
+    """
+    return mapped_answers(read_submission_file(path), known, str(path))
 
 
 def _eid_key(eid: str) -> tuple[str, str]:
@@ -227,18 +280,22 @@ def _eid_key(eid: str) -> tuple[str, str]:
 
 def mapped_answers(answers: dict[str, str], known: Sequence[str], name: str) -> dict[str, str]:
     """``answers`` keyed by the exercises of ``known`` they name (``e1`` is ``E01``: see
-    :func:`match_exercise`); ValueError naming an id that is not one of them or names one twice.
+    :func:`match_exercise`); ValueError naming an id that is not one of them, or an exercise
+    two ids name (``e1`` and ``E01``: answered twice).
 
     >>> mapped_answers({"e1": "1"}, ["E01", "E02"], "s.txt")
     {'E01': '1'}
     """
     mapped: dict[str, str] = {}
+    mapped_as: dict[str, str] = {}
     for eid, text in answers.items():
         target = match_exercise(eid, known)
-        if target is None or target in mapped:
-            why = "is not one of the exercises" if target is None else f"names {target} a second time"
-            raise ValueError(f"submission {name!r}: {eid!r} {why}; the student has {', '.join(known)}")
-        mapped[target] = text
+        if target is None:
+            raise ValueError(f"submission {name!r}: unknown exercise {shorten(eid)!r}; the student has "
+                             f"{', '.join(known)}")
+        if target in mapped:
+            raise ValueError(f"submission {name!r}: " + answered_twice(target, f" (as {mapped_as[target]} and {eid})"))
+        mapped[target], mapped_as[target] = text, eid
     return mapped
 
 

@@ -173,9 +173,11 @@ def test_hostile_answers_get_one_line(answers_dir, capsys, text):
     assert len((out + err).strip().splitlines()) == 1
 
 
-def test_megabyte_submission_is_answered(answers_dir, tmp_path, capsys):
+def test_long_submission_is_answered_and_an_oversized_one_refused(answers_dir, tmp_path, capsys):
+    """A submission up to grade's limit (64 KiB) is read, its too long answer a verdict; a
+    larger one is refused before it is read, as grade refuses it (status oversized)."""
     sub = tmp_path / "sub.json"
-    sub.write_text(json.dumps({"E01": "1+" * 500_000 + "1"}))
+    sub.write_text(json.dumps({"E01": "1+" * 30_000 + "1"}))
     assert main(["check", "--answers", str(answers_dir / "answers.json"), "--student", "s001",
                  "--submission", str(sub), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
@@ -252,7 +254,7 @@ def test_hostile_answers_in_a_fresh_process(answers_dir, tmp_path):
 
     marker = tmp_path / "ran"
     sub = tmp_path / "sub.json"
-    sub.write_text(json.dumps({"E01": "1\u0000+1", "E02": f"__import__('os').system('touch {marker}')",
+    sub.write_text(json.dumps({"E01": "1 + \u2603", "E02": f"__import__('os').system('touch {marker}')",
                                "E03": r"\input{/etc/passwd}"}))
     for extra in (["--exercise", "E01", "--answer", "10^{10^{10^{10}}}"], ["--submission", str(sub)]):
         proc = subprocess.run([sys.executable, "-m", "derivations", "check", "--answers",
@@ -260,7 +262,13 @@ def test_hostile_answers_in_a_fresh_process(answers_dir, tmp_path):
                               capture_output=True, text=True, timeout=30)
         assert proc.returncode == 1 and not proc.stderr, proc.stderr
     assert not marker.exists()
-    assert "control character" in proc.stdout and "unknown LaTeX command \\input" in proc.stdout
+    assert "unexpected character" in proc.stdout and "unknown LaTeX command \\input" in proc.stdout
+    # a control character in a submission is a problem of the file (as grade reports it): refused in one line
+    sub.write_text(json.dumps({"E01": "1\u0000+1", "E02": f"__import__('os').system('touch {marker}')"}))
+    proc = subprocess.run([sys.executable, "-m", "derivations", "check", "--answers", str(answers_dir / "answers.json"),
+                           "--student", "s001", "--submission", str(sub)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
+    assert "E01: the answer holds a control character" in proc.stderr and not marker.exists()
 
 
 def test_roster_and_topics(tmp_path, capsys):
