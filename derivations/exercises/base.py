@@ -90,6 +90,7 @@ class Exercise:
     domain: dict[str, list] = field(default_factory=dict)  # variable name -> the values it takes (support)
     title: str = ""
     witnesses: list[Witness] = field(default_factory=list)  # independent computations of the mistakes
+    printed: Any = None  # the question's printed parts (a .question.Question), read back by the build
     answer: Answer = field(init=False)  # key_of(answer_steps): the key written to answers.json
 
     def __post_init__(self) -> None:

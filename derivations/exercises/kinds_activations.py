@@ -25,6 +25,7 @@ from symbolic.core.printing import latex
 from derivations.exercises import twin
 from derivations.exercises.base import Exercise, R, Witness, kind, number_latex, pick
 from derivations.exercises.checker import SIGN_ERROR
+from derivations.exercises.question import Question
 
 z = sp.Symbol("z", real=True)
 c = sp.Symbol("c", real=True, nonzero=True)
@@ -36,9 +37,18 @@ def _name(name: str) -> str:
     return ACTIVATIONS.get(name).latex
 
 
-def _definition(name: str) -> str:
-    """The activation's defining equation in LaTeX, from its registry entry."""
-    return ACTIVATIONS.get(name).definition_latex
+def _definition(name: str) -> sp.Expr:
+    """The activation's definition at ``z`` in elementary functions (its class's own unfolding;
+    tanh in exponentials)."""
+    unfolded = _unfold(activation(name)(z))
+    return unfolded.rewrite(sp.exp) if unfolded.has(sp.tanh) else unfolded
+
+
+def _stated_definition(q: Question, d: Derivation, name: str) -> str:
+    """``a[z] = ...``: the definition the question states, printed and read back, and the
+    definition of ``a[z]`` in the solution's derivation ``d`` (which the question's is linked to)."""
+    d.definitions[activation(name)(z)] = _definition(name)
+    return q(sp.Eq(activation(name)(z), _definition(name), evaluate=False), f"the definition of {name}")
 
 
 #: The activation whose derivative a student confuses with this one's.
@@ -58,7 +68,7 @@ def chain_rule_derivation(name: str) -> Derivation:
     definition = type(a(u)).definition(u)
     d = Derivation(f"derivative of {name}[c z]", layout="block")
     q = sp.Symbol("q")
-    d.add(sp.Derivative(a(c * z), z), "the quantity asked for", lhs=q, check=False,
+    d.add(sp.Derivative(a(c * z), z), "the quantity asked for", lhs=q, check=False, lhs_name=True,
           lhs_latex=rf"\frac{{d}}{{dz}} {_name(name)}\left[c z\right]")
     d.add(c * derivative(name, c * z), r"chain rule: $d(cz)/dz = c$, and the activation's derivative")
     d.add(sp.diff(definition.xreplace({u: c * z}), z), "the same from the definition in exponentials")
@@ -125,12 +135,13 @@ def activation_derivative(rng: random.Random) -> Exercise:
     points = [R(-3, 2), R(1, 3), R(7, 5)]
     twin_values = [(f"derivative at z = {p} (torch autograd)", cv * twin.activation_derivative(name, cv * p)[1],
                     answer.subs(z, p)) for p in points]
-    question = (f"With ${_definition(name)}$, differentiate ${_name(name)}\\left[{latex(cv * z)}\\right]$ with respect "
+    q = Question("activation-derivative")
+    question = (f"With ${_stated_definition(q, d, name)}$, differentiate ${q(a(cv * z), 'the function')}$ with respect "
                 "to $z$. Answer with an expression in $z$ (you may use the activation itself, or exponentials).")
     return Exercise(
         "activation-derivative", "activations", "expression", question, d.steps[-1:], variables=[z],
         solution=["The rule, proven once for any constant $c$:", generic, "With the sheet's number:", d],
-        mistakes=mistakes, witnesses=witnesses, twin=twin_values, title="Derivative of an activation")
+        mistakes=mistakes, witnesses=witnesses, twin=twin_values, title="Derivative of an activation", printed=q)
 
 
 @functools.lru_cache(maxsize=None)
@@ -138,7 +149,7 @@ def _value_derivation(name: str) -> Derivation:
     a = activation(name)
     d = Derivation(f"{name}'", layout="block")
     q = sp.Symbol("q")
-    d.add(sp.Derivative(a(z), z), "the derivative asked for", lhs=q, check=False,
+    d.add(sp.Derivative(a(z), z), "the derivative asked for", lhs=q, check=False, lhs_name=True,
           lhs_latex=rf"{_name(name)}'\left[z\right]")
     d.add(derivative(name, z), "the activation's derivative")
     return d
@@ -167,7 +178,9 @@ def activation_slope(rng: random.Random) -> Exercise:
     value_torch, slope_torch = twin.activation_derivative(name, z0)
     value_given = f"you gave the activation's value ${_name(name)}[z]$, not its slope"
     wrong = f"that is the slope of the wrong activation ({CONFUSED[name]}, not {name})"
-    question = (f"With ${_definition(name)}$, compute the slope ${_name(name)}'[z]$ at $z = {number_latex(z0)}$ "
+    q = Question("activation-slope")
+    question = (f"With ${_stated_definition(q, d, name)}$, compute the slope "
+                f"${q(sp.Derivative(activation(name)(z), z), 'the slope')}$ at ${q(sp.Eq(z, z0), 'the point')}$ "
                 "to 3 decimal places.")
     return Exercise(
         "activation-slope", "activations", "number", question, d.steps[-1:], precision=0.001,
@@ -179,5 +192,5 @@ def activation_slope(rng: random.Random) -> Exercise:
                    Witness(SIGN_ERROR, "torch autograd slope of minus the activation at the point",
                            twin.activation_derivative(name, z0, scale=-1)[1])],
         twin=[("slope (torch autograd)", slope_torch, answer), ("value (torch)", value_torch, value)],
-        title="Slope of an activation")
+        title="Slope of an activation", printed=q)
 

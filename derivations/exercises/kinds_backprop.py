@@ -23,6 +23,7 @@ from symbolic.core.printing import latex
 from derivations.exercises import twin
 from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, number_latex, pick
 from derivations.exercises.checker import SIGN_ERROR
+from derivations.exercises.question import Question
 
 DIGITS = 60
 
@@ -98,12 +99,17 @@ def toy_backprop(rng: random.Random) -> Exercise:
 
     grads = torch_gradients()
     torch_grad = grads[2 + ex.parameters.index(param)]
-    assignments = ", ".join(f"{latex(s)} = {number_latex(values[s])}" for s in [ex.x, ex.y] + ex.parameters)
-    name = latex(param)
-    question = (r"The toy model $f[x, \boldsymbol\phi] = \beta_3 + \omega_3 \cos\left[\beta_2 + \omega_2 \exp\left[\beta_1 + "
-                r"\omega_1 \sin\left[\beta_0 + \omega_0 x\right]\right]\right]$ with the loss $\ell = (y - f)^2$ has "
-                f"${assignments}$. Run the forward and the backward pass and give "
-                f"$\\partial \\ell / \\partial {name}$ to 3 decimal places.")
+    f, ell = sp.Symbol("f", real=True), sp.Symbol("ell")
+    d.definitions.update(values)  # the sheet's input, target and parameters
+    d.definitions[f] = ex.composed()  # the toy model the passes run through
+    d.definitions[ell] = (ex.y - f) ** 2
+    q = Question("toy-backprop")
+    model = q(sp.Eq(f, ex.composed(), evaluate=False), "the toy model")
+    loss = q(sp.Eq(ell, (ex.y - f) ** 2, evaluate=False), "the loss")
+    assignments = q.givens([(s, values[s]) for s in [ex.x, ex.y] + ex.parameters], "the given value")
+    asked = q(sp.Derivative(ell, param), "the derivative asked for")
+    question = (f"The toy model ${model}$ with the loss ${loss}$ has ${assignments}$. Run the forward and the backward "
+                f"pass and give ${asked}$ to 3 decimal places.")
     other_name = latex(other)
     hint = (rf"you gave $\partial \ell / \partial {other_name}$: $\partial \ell / \partial \omega_k = h_k\, "
             rf"\partial \ell / \partial f_k$ and $\partial \ell / \partial \beta_k = \partial \ell / \partial f_k$")
@@ -116,8 +122,8 @@ def toy_backprop(rng: random.Random) -> Exercise:
                            grads[2 + ex.parameters.index(other)]),
                    Witness(SIGN_ERROR, "torch autograd of minus the loss",
                            torch_gradients(-1.0)[2 + ex.parameters.index(param)])],
-        twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer_n)],
-        title="Backpropagation on the toy model")
+        twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer)],
+        title="Backpropagation on the toy model", printed=q)
 
 
 @functools.lru_cache(maxsize=None)
@@ -178,12 +184,15 @@ def network_gradient(rng: random.Random) -> Exercise:
     relu_one = (r"wrong activation derivative: $\mathrm{ReLU}'[z] = \mathbb{I}[z > 0]$ is 0 for the inactive unit, "
                 "not 1")
     swapped = "you swapped the hidden units' indices"
-    assignments = ", ".join(f"{latex(p)} = {number_latex(values[p])}" for p in bp.parameters)
-    question = (r"The network $\mathbf{h}_1 = \mathrm{ReLU}\left[\boldsymbol\beta_0 + \boldsymbol\Omega_0 x\right]$, "
-                r"$f = \beta_{1} + \boldsymbol\Omega_1 \mathbf{h}_1$ with two hidden units has "
-                f"${assignments}$. For the sample $x = {number_latex(values[x])}$, $y = {number_latex(values[y])}$ and "
-                r"the loss $\ell = (y - f)^2$, give $\left(\partial \ell / \partial \beta_{0,1}, \partial \ell / \partial "
-                r"\beta_{0,2}, \partial \ell / \partial \omega_{0,1,1}, \partial \ell / \partial \omega_{0,2,1}\right)$.")
+    q = Question("network-gradient")
+    forward = ", ".join(f"${q(sp.Eq(s, e, evaluate=False), 'the network')}$" for s, e in bp.program
+                        if not isinstance(s, Adjoint) and s != bp.l)
+    loss = q(sp.Eq(bp.l, dict(bp.program)[bp.l], evaluate=False), "the loss")
+    asked = ", ".join(f"${q(sp.Derivative(bp.l, p), 'the derivative asked for')}$" for p in wanted)
+    question = (f"The network {forward} with two hidden units has "
+                f"${q.givens([(p, values[p]) for p in bp.parameters], 'the parameter')}$. For the sample "
+                f"${q.givens([(x, values[x]), (y, values[y])], 'the sample')}$ and the loss ${loss}$, give {asked}, in "
+                "this order.")
     return Exercise(
         "network-gradient", "backprop", "vector", question, answer_steps, precision=0.001,
         solution=[r"Forward pass, then the backward pass $\partial\ell/\partial\mathbf{f}_0 = \mathbb{I}[\mathbf{f}_0 > 0] "
@@ -198,4 +207,4 @@ def network_gradient(rng: random.Random) -> Exercise:
                    Witness(SIGN_ERROR, "torch autograd of minus the loss",
                            entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]], scale=-1.0)))],
         twin=[(f"gradient entry {i + 1} (torch autograd)", tv, a) for i, (tv, a) in enumerate(zip(torch_values, answer))],
-        title="The gradient of a small network")
+        title="The gradient of a small network", printed=q)

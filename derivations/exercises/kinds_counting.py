@@ -20,8 +20,16 @@ from symbolic.core.derivation import Derivation
 from symbolic.regions.counts import max_regions, max_regions_is_exact
 
 from derivations.exercises.base import Exercise, Witness, kind, pick
+from derivations.exercises.question import Question
 
 N = sp.Symbol("N")
+#: The widths and counts the questions state: D_i, D (hidden units of a shallow network), K, D_o.
+D_in, D_hidden, K_layers, D_out = sp.symbols("D_i D K D_o", integer=True, positive=True)
+
+
+def _widths(widths: tuple) -> list[sp.Symbol]:
+    """The symbols D_i, D_1, ..., D_K, D_o of a deep network's widths."""
+    return [D_in] + [sp.Symbol(f"D_{{{k}}}", integer=True, positive=True) for k in range(1, len(widths) - 1)] + [D_out]
 
 
 def _hidden_units(widths: tuple) -> int:
@@ -51,6 +59,9 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
             break
     terms = [f"{b} \\cdot ({a} + 1)" for a, b in zip(widths, widths[1:])]
     d = Derivation("parameters", layout="block")
+    names = _widths(widths)
+    d.definitions.update(dict(zip(names, widths)))  # the sheet's widths: the count below is of them
+    d.definitions[K_layers] = len(widths) - 2
     d.definitions[N] = parameter_count(list(widths))
     d.add(sp.Integer(weights + biases), r"layer $k$ has $D_{k+1} D_k$ weights and $D_{k+1}$ biases", lhs=N,
           rhs_latex=" + ".join(terms) + f" = {weights} + {biases} = {weights + biases}")
@@ -61,8 +72,10 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
     twin_biases = sum(p.numel() for name, p in module.named_parameters() if name.startswith("beta_"))
     weights_only = "you counted the weights only: every unit also has a bias"
     biases_only = r"you counted the biases only: the weight matrices have $D_{k+1} D_k$ entries"
-    question = (f"A deep network has widths $D_i, D_1, \\dots, D_K, D_o = {', '.join(map(str, widths))}$ "
-                f"($K = {K}$ hidden layers). How many parameters (weights and biases) does it have?")
+    q = Question("parameter-count")
+    question = (f"A deep network has the widths ${q.givens(list(zip(names, widths)), 'the width')}$ "
+                f"(${q.given(K_layers, K, 'the hidden layers')}$ hidden layers). How many parameters (weights and "
+                "biases) does it have?")
     return Exercise(
         "parameter-count", "counts_regions", "integer", question, d.steps[-1:], precision=0,
         solution=[r"Layer $k$ maps $D_k$ inputs to $D_{k+1}$ outputs: $\boldsymbol\Omega_k$ has $D_{k+1} D_k$ "
@@ -70,7 +83,7 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
         mistakes=[(weights_only, sp.Integer(weights)), (biases_only, sp.Integer(biases))],
         witnesses=[Witness(weights_only, "the entries of the torch twin's weight matrices omega_k", twin_weights, True),
                    Witness(biases_only, "the entries of the torch twin's bias vectors beta_k", twin_biases, True)],
-        twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters")
+        twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters", printed=q)
 
 
 @kind("max-regions", "counts_regions")
@@ -82,6 +95,7 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
         if len({drawn, D, 2 ** D, 2 * drawn, drawn + 1, drawn - 1}) == 6 and 2 * D != drawn:
             break
     d = Derivation("regions", layout="block")
+    d.definitions.update({D_in: D_i, D_hidden: D})  # the sheet's widths
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
     d.add(sp.Add(*[sp.binomial(D, j) for j in range(D_i + 1)]), r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,
           rhs_latex=" + ".join(f"\\binom{{{D}}}{{{j}}}" for j in range(D_i + 1)) + f" = {drawn}")
@@ -106,14 +120,16 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
     else:
         witnesses.append(Witness(joints, "the hyperplanes: the hidden units of the torch twin (its bias entries beta_0)",
                                  _hidden_units((D_i, D, 1)), True))
-    question = (f"What is the largest number of linear regions of a shallow ReLU network with $D_i = {D_i}$ "
-                f"input{'s' if D_i > 1 else ''} and $D = {D}$ hidden units?")
+    q = Question("max-regions")
+    question = (f"What is the largest number of linear regions of a shallow ReLU network with "
+                f"${q.given(D_in, D_i, 'the inputs')}$ input{'s' if D_i > 1 else ''} and "
+                f"${q.given(D_hidden, D, 'the hidden units')}$ hidden units?")
     return Exercise(
         "max-regions", "counts_regions", "integer", question, d.steps[-1:], precision=0,
         solution=[r"Each hidden unit's joint is a hyperplane $\theta_{d0} + \boldsymbol\theta_d^T \mathbf{x} = 0$; "
                   r"$D$ hyperplanes in general position divide $\mathbb{R}^{D_i}$ into at most "
                   r"$\sum_{j=0}^{D_i} \binom{D}{j}$ regions (Zaslavsky).", d],
-        mistakes=mistakes, witnesses=witnesses, twin=twin, title="Linear regions of a shallow network")
+        mistakes=mistakes, witnesses=witnesses, twin=twin, title="Linear regions of a shallow network", printed=q)
 
 
 @kind("depth-width", "depth")
@@ -124,6 +140,7 @@ def depth_width(rng: random.Random) -> Exercise:
     width = sp.Integer(regions - 1)
     deep = (1,) + (D,) * K + (1,)
     d = Derivation("depth", layout="block")
+    d.definitions.update({K_layers: K, D_hidden: D})  # the sheet's deep network
     d.definitions[N] = sp.Integer(max_regions(deep))
     d.add(sp.Integer(regions), r"each layer of $D$ units multiplies the regions by $D + 1$ (folding)", lhs=N,
           rhs_latex=f"(D + 1)^K = {D + 1}^{{{K}}} = {regions}")
@@ -134,9 +151,11 @@ def depth_width(rng: random.Random) -> Exercise:
     answer = d.steps[-1].rhs  # the answer
     joints = r"off by one: $W$ hidden units give $W$ joints and $W + 1$ regions (you counted regions as joints)"
     units = r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them"
-    question = (f"A deep ReLU network with one input and $K = {K}$ hidden layers of $D = {D}$ units can have "
-                "$(D + 1)^K$ linear regions. How many hidden units does a shallow network (one input, one hidden "
-                "layer) need at least to have as many linear regions?")
+    q = Question("depth-width")
+    question = (f"A deep ReLU network with one input and ${q.given(K_layers, K, 'the hidden layers')}$ hidden layers "
+                f"of ${q.given(D_hidden, D, 'the units')}$ units can have ${q((D_hidden + 1) ** K_layers, 'the regions')}$ "
+                "linear regions. How many hidden units does a shallow network (one input, one hidden layer) need at "
+                "least to have as many linear regions?")
     return Exercise(
         "depth-width", "depth", "integer", question, d.steps[-1:], precision=0,
         solution=[d],
@@ -149,4 +168,4 @@ def depth_width(rng: random.Random) -> Exercise:
               ("(D + 1)^K is attained for these widths (the package's max_regions_is_exact)", float(max_regions_is_exact(deep)), 1.0),
               ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),
                float(regions))],
-        title="Depth versus width")
+        title="Depth versus width", printed=q)

@@ -32,6 +32,7 @@ from symbolic.core.printing import latex
 from symbolic.training import initialisation as init
 
 from derivations.exercises.base import Exercise, R, Witness, kind, number_latex, pick
+from derivations.exercises.question import Question
 
 #: Widths the layers are drawn from (D_h and D_{h'}; never one twice the other, where the
 #: fan-out mistake would be the ReLU's lost 1/2).
@@ -137,6 +138,7 @@ def init_variance(rng: random.Random) -> Exercise:
     d.add(d.steps[0].rhs.xreplace(values), f"$D_h = {D_h}$, $\\sigma_\\Omega = {number_latex(std)}$, "
           f"$\\sigma_f^2 = {number_latex(variance)}$", rename=values, rhs_latex=_substituted(d.steps[0].rhs, values))
     answer = d.steps[-1].rhs  # the answer: the derived variance with the sheet's numbers
+    d.definitions.update({**values, init.D_next: sp.Integer(D_next)})  # what the question states
     # the slips as the module's formulas make them: a linear (tanh) layer's factor, the backward
     # pass's fan D_{h'}, and sigma_Omega where sigma_Omega^2 belongs
     linear = (init.variance_ratio("forward", "tanh") * init.sigma_f**2).xreplace(values)
@@ -147,13 +149,17 @@ def init_variance(rng: random.Random) -> Exercise:
     fan_out = (r"you used $D_{h'}$ (the fan-out): each pre-activation $f'_i$ sums over the $D_h$ units of the "
                "layer below")
     std_text = (r"you used the standard deviation $\sigma_\Omega$ where the variance $\sigma_\Omega^2$ belongs")
-    question = (r"A layer computes $\mathbf{f}' = \boldsymbol\Omega \mathbf{h}$ (no bias) from the "
-                f"$D_h = {D_h}$ activations $\\mathbf{{h}} = \\mathrm{{ReLU}}[\\mathbf{{f}}]$ of the layer below "
-                f"and has $D_{{h'}} = {D_next}$ units. The pre-activations $f_j$ are normal with mean 0 and variance "
-                f"$\\sigma_f^2 = {number_latex(variance)}$; the weights $\\Omega_{{ij}}$ are drawn independently "
-                r"(of each other and of $\mathbf{h}$) from a normal distribution with mean 0 and standard deviation "
-                f"$\\sigma_\\Omega = {number_latex(std)}$. What is the variance $\\sigma_{{f'}}^2$ of each of the "
-                "next layer's pre-activations $f'_i$?")
+    q = Question("init-variance")
+    question = (r"A layer computes $\mathbf{f}'$ from the activations $\mathbf{h}$ of the layer below by its weights "
+                r"$\boldsymbol\Omega$ (no bias): each $f'_i$ is the sum over $j$ of $\Omega_{ij} h_j$, where "
+                r"$\mathbf{h}$ is the ReLU of the pre-activations $\mathbf{f}$ below. The layer below has "
+                f"${q.given(init.D_h, D_h, 'the fan-in')}$ units and this layer has "
+                f"${q.given(init.D_next, D_next, 'the fan-out')}$. The pre-activations $f_j$ are normal with mean 0 "
+                f"and variance ${q.given(init.sigma_f**2, variance, 'the variance')}$; the weights $\\Omega_{{ij}}$ "
+                "are drawn independently (of each other and of $\\mathbf{h}$) from a normal distribution with mean 0 "
+                f"and standard deviation ${q.given(init.sigma_Omega, std, 'the standard deviation')}$. What is the "
+                f"variance ${q(init.sigma_next**2, 'the variance asked for')}$ of each of the next layer's "
+                "pre-activations $f'_i$?")
     return Exercise(
         "init-variance", "initialisation", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"Each $f'_i = \sum_j \Omega_{ij} h_j$ sums over the $D_h$ units below; the notes' derivation, "
@@ -170,7 +176,7 @@ def init_variance(rng: random.Random) -> Exercise:
         twin=[("the variance from torch.distributions: the weights' variance and a ReLU unit's second moment "
                "(Normal, HalfNormal)",
                _torch_variance(D_h, D_next, std, variance), answer)],
-        title="The variance through a ReLU layer")
+        title="The variance through a ReLU layer", printed=q)
 
 
 def _init_std(fill: Callable, D_h: int, D_next: int) -> float:
@@ -214,6 +220,7 @@ def he_variance(rng: random.Random) -> Exercise:
     d.add(d.steps[1].rhs.xreplace(values), f"$D_h = {D_h}$, the fan-in", rename=values,
           rhs_latex=_substituted(d.steps[1].rhs, values))
     answer = d.steps[-1].rhs  # the answer: He's rule with the sheet's D_h
+    d.definitions.update({init.D_h: sp.Integer(D_h), init.D_next: sp.Integer(D_next)})  # what the question states
     # the slips as the module's rules make them: a linear (tanh) layer's, the backward pass's,
     # Glorot's, and the standard deviation
     widths = {init.D_h: sp.Integer(D_h), init.D_next: sp.Integer(D_next)}
@@ -227,12 +234,15 @@ def he_variance(rng: random.Random) -> Exercise:
     glorot = (r"that is Glorot's compromise for tanh, $2/(D_h + D_{h'})$: a ReLU layer keeps the variance with "
               r"$2/D_h$")
     std_text = r"that is the standard deviation $\sigma_\Omega$; the question asks for the variance $\sigma_\Omega^2$"
-    question = (r"A ReLU layer $\mathbf{f}' = \boldsymbol\Omega\, \mathrm{ReLU}[\mathbf{f}]$ (no bias) takes the "
-                f"$D_h = {D_h}$ units of the layer below to $D_{{h'}} = {D_next}$ units; its weights "
-                r"$\Omega_{ij}$ are drawn independently from a normal distribution with mean 0, and the "
-                r"pre-activations $\mathbf{f}$ are normal with mean 0. What variance $\sigma_\Omega^2$ of the weights "
-                r"keeps the variance of the pre-activations from one layer to the next, $\sigma_{f'}^2 = \sigma_f^2$ "
-                "(He's initialisation)?")
+    q = Question("he-variance")
+    question = (r"A ReLU layer (no bias) takes the units of the layer below, "
+                f"${q.given(init.D_h, D_h, 'the fan-in')}$ of them, to ${q.given(init.D_next, D_next, 'the fan-out')}$ "
+                r"units; its weights $\Omega_{ij}$ are drawn independently from a normal distribution with mean 0, "
+                r"and the pre-activations $\mathbf{f}$ are normal with mean 0. What variance "
+                f"${q(init.sigma_Omega**2, 'the variance asked for')}$ of the weights keeps the variance of the "
+                "pre-activations from one layer to the next, "
+                f"${q(sp.Eq(init.sigma_next**2, init.sigma_f**2, evaluate=False), 'the condition')}$ (He's "
+                "initialisation)?")
     he = _init_std(_kaiming(), D_h, D_next) ** 2
     return Exercise(
         "he-variance", "initialisation", "number", question, d.steps[-1:], precision=HE_PRECISION,
@@ -248,4 +258,4 @@ def he_variance(rng: random.Random) -> Exercise:
                            _init_std(_kaiming(), D_h, D_next))],
         twin=[("the variance of torch.nn.init.kaiming_normal_'s draws (mode='fan_in', nonlinearity='relu')", he,
                answer)],
-        title="He's initialisation")
+        title="He's initialisation", printed=q)

@@ -27,6 +27,8 @@ from symbolic.losses.sample import sample_loss
 from symbolic.spec.losses import get_loss
 
 from derivations.exercises.base import Exercise, R, Witness, kind, number_latex, pick, tex_number
+from derivations.exercises.question import Question
+from symbolic.core.printing import latex
 
 f = sp.Symbol("f", real=True)
 y_real = sp.Symbol("y", real=True)
@@ -49,8 +51,7 @@ def _normal(s):
     mistakes = [(r"you dropped the constant $\frac{1}{2}\log(2\pi\sigma^2)$", (y - f) ** 2 / (2 * s**2), "constant"),
                 (r"you lost the factor $\frac{1}{2}$ of the exponent", (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2,
                  "half")]
-    text = (rf"a normal distribution with mean $\mu = f$ and fixed standard deviation $\sigma = {number_latex(s)}$, "
-            r"$Pr(y \mid \mu) = \frac{1}{\sqrt{2\pi\sigma^2}} e^{-(y - \mu)^2 / (2\sigma^2)}$")
+    text = "a normal distribution with mean ${link}$ and fixed standard deviation ${fixed}$, ${density}$"
     return answer, steps, mistakes, text, {}
 
 
@@ -63,8 +64,7 @@ def _bernoulli(_):
     mistakes = [(r"the link is missing: $\lambda = \mathrm{sig}[f]$, not $\lambda = f$",
                  -y * sp.log(f) - (1 - y) * sp.log(1 - f), "link"),
                 (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \lambda$", Softplus(f) - (1 - y) * f, "swap")]
-    text = (r"a Bernoulli distribution $Pr(y \mid \lambda) = \lambda^{y} (1 - \lambda)^{1 - y}$, $y \in \{0, 1\}$, "
-            r"with the link $\lambda = \mathrm{sig}[f]$")
+    text = r"a Bernoulli distribution ${density}$, $y \in \{{0, 1\}}$, with the link ${link}$"
     return answer, steps, mistakes, text, {"y": [0, 1]}
 
 
@@ -77,8 +77,7 @@ def _poisson(_):
     mistakes = [(r"you dropped the constant $\log y!$", sp.exp(f) - y * f, "constant"),
                 (r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", f - y * sp.log(f) + sp.log(sp.factorial(y)),
                  "link")]
-    text = (r"a Poisson distribution $Pr(y \mid \lambda) = \lambda^{y} e^{-\lambda} / y!$, $y = 0, 1, 2, \dots$, with "
-            r"the link $\lambda = e^{f}$")
+    text = r"a Poisson distribution ${density}$ of the counts $y \in \{{0, 1, 2, \dots\}}$, with the link ${link}$"
     return answer, steps, mistakes, text, {"y": list(range(0, 7))}
 
 
@@ -88,8 +87,7 @@ def _exponential(_):
     answer = y * sp.exp(f) - f
     steps = [(-sp.log(lam) + lam * y, "logarithm of the density"), (answer, r"$\log e^{f} = f$")]
     mistakes = [(r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", y * f - sp.log(f), "link")]
-    text = (r"an exponential distribution $Pr(y \mid \lambda) = \lambda e^{-\lambda y}$, $y > 0$, with the link "
-            r"$\lambda = e^{f}$")
+    text = "an exponential distribution ${density}$ of the positive $y$, with the link ${link}$"
     return answer, steps, mistakes, text, {}
 
 
@@ -98,8 +96,7 @@ def _laplace(b):
     answer = sp.Abs(y - f) / b + sp.log(2 * b)
     steps = [(answer, "logarithm of the density")]
     mistakes = [(r"you dropped the constant $\log 2b$", sp.Abs(y - f) / b, "constant")]
-    text = (rf"a Laplace distribution with location $\mu = f$ and fixed scale $b = {number_latex(b)}$, "
-            r"$Pr(y \mid \mu) = \frac{1}{2b} e^{-|y - \mu| / b}$")
+    text = "a Laplace distribution with location ${link}$ and fixed scale ${fixed}$, ${density}$"
     return answer, steps, mistakes, text, {}
 
 
@@ -175,6 +172,7 @@ def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
     d = Derivation(f"NLL of the {name} model", layout="block")
     d.domain = {y: Cases(domain["y"])} if domain else {}
     d.definitions[l] = -sp.log(density)
+    d.definitions.update(_stated(name, parameter))  # what the question states: the density, link and number
     d.add(-sp.log(density), "negative log-likelihood of one sample, link substituted", lhs=l, check=False)
     for expr, reason in steps:
         d.add(expr, reason)
@@ -219,6 +217,48 @@ def torch_reference(name: str, parameter):
     return reference, "torch.distributions" if oracle is not None else "PyTorch twin"
 
 
+def _stated(name: str, parameter) -> dict:
+    """What an NLL question states, as the solution's derivation defines it: ``Pr(y | f)`` (the
+    linked density), ``Pr(y | theta)`` (the registry's density in its parameter), the link of the
+    parameter to ``f`` and the fixed parameter's number."""
+    loss, _, y = LOSSES[name]
+    block = get_loss(loss).model().block()
+    values = _fixed(block, name, parameter)
+    (linked,) = [p for p in block.link if p not in values]
+    return {PR_F: linked_density(name, parameter), _pr(linked): block.density.xreplace({block.targets[0]: y}),
+            linked: block.link[linked].xreplace({block.outputs[0]: f}), **values}
+
+
+def _pr(parameter: sp.Symbol) -> sp.Symbol:
+    """The symbol that ``Pr(y \mid \theta)`` names in a question (theta: the linked parameter)."""
+    return sp.Symbol(f"Pr(y|{parameter.name})")
+
+
+def _pr_latex(parameter: sp.Basic) -> str:
+    return rf"Pr(y \mid {latex(parameter)})"
+
+
+#: ``Pr(y | f)``, the linked density, as a question names it.
+PR_F = sp.Symbol("Pr(y|f)")
+
+
+def _statement(name: str, parameter, d: Derivation) -> tuple[str, Question]:
+    """The model's sentence of the question, every formula and number printed from what the
+    solution's derivation ``d`` defines (:func:`_stated`) and read back."""
+    loss, fixed, y = LOSSES[name]
+    block = get_loss(loss).model().block()
+    values = _fixed(block, name, parameter)
+    (linked,) = [p for p in block.link if p not in values]
+    pr = _pr(linked)
+    q = Question("nll", names={_pr_latex(linked): pr, _pr_latex(f): PR_F})
+    density = d.definitions[pr]
+    gaps = {"density": q(sp.Eq(pr, density, evaluate=False), "the density",
+                         typed=f"{_pr_latex(linked)} = {latex(density)}"),
+            "link": q(sp.Eq(linked, d.definitions[linked], evaluate=False), "the link"),
+            "fixed": ", ".join(q.given(p, v, "the fixed parameter") for p, v in values.items())}
+    return MODELS[name](parameter)[3].format(**gaps), q
+
+
 def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
     import torch
 
@@ -239,8 +279,10 @@ def nll(rng: random.Random) -> Exercise:
     parameter = pick(rng, PARAMETERS[name]) if name in PARAMETERS else None
     d, (y, _, mistakes, text, domain) = nll_derivation(name, parameter)
     answer = d.steps[-1].rhs  # the answer: the derivation's last, checked step
-    question = (f"A network's output $f$ predicts the parameter of {text}. Write the per-sample loss "
-                r"$l = -\log Pr(y \mid f)$ as an expression in $f$ and $y$.")
+    text, q = _statement(name, parameter, d)
+    stated = q(sp.Eq(l, -sp.log(PR_F), evaluate=False), "the loss", typed=rf"{latex(l)} = -\log {_pr_latex(f)}")
+    question = (f"A network's output $f$ predicts the parameter of {text}. Write the per-sample loss ${stated}$ as an "
+                "expression in $f$ and $y$.")
     return Exercise(
         "nll", "losses", "expression", question, d.steps[-1:], variables=[f, y],
         solution=["The recipe: choose the distribution, let the network predict its parameter through the link, "
@@ -248,7 +290,7 @@ def nll(rng: random.Random) -> Exercise:
         mistakes=[(feedback, value) for feedback, value, _ in mistakes],
         witnesses=[Witness(feedback, SLIPS[slip], slipped_nll(name, parameter, slip), exact=True)
                    for feedback, _, slip in mistakes],
-        twin=_twin(name, parameter, y, answer), domain=domain, title="A loss from maximum likelihood")
+        twin=_twin(name, parameter, y, answer), domain=domain, title="A loss from maximum likelihood", printed=q)
 
 
 @kind("prediction", "losses")
@@ -271,7 +313,9 @@ def prediction(rng: random.Random) -> Exercise:
           lhs_latex=f"Pr(y = {k + 1} \\mid \\mathbf{{f}})",
           rhs_latex=(f"\\frac{{e^{{{number_latex(fs[k])}}}}}{{" + " + ".join(f"e^{{{number_latex(v)}}}" for v in fs)
                      + f"}} \\approx {float(drawn):.6f}"))
-    d.definitions[p] = sp.exp(fs[k]) / sp.Add(*[sp.exp(v) for v in fs])
+    outputs = [sp.Symbol(f"f_{{{j + 1}}}", real=True) for j in range(3)]
+    d.definitions.update(dict(zip(outputs, fs)))  # the sheet's outputs: the probability is of them
+    d.definitions[p] = sp.exp(outputs[k]) / sp.Add(*[sp.exp(v) for v in outputs])
     answer = d.steps[-1].rhs  # the answer: the checked softmax probability
     F = torch.tensor([float(v) for v in fs], dtype=torch.float64)  # (3,)
     probabilities = torch.softmax(F, 0)
@@ -279,9 +323,11 @@ def prediction(rng: random.Random) -> Exercise:
     other = f"that is the probability of another class (wrong index, not class {k + 1})"
     unnormalised_text = "you forgot to normalise: divide by the sum of the exponentials"
     sigmoid_text = "you used the logistic sigmoid of one output: three classes need the softmax"
-    question = (r"A classifier with three classes predicts $Pr(y = c \mid \mathbf{f}) = \mathrm{softmax}_c[\mathbf{f}]$ "
-                f"from its outputs $\\mathbf{{f}} = (f_1, f_2, f_3) = ({', '.join(number_latex(v) for v in fs)})$. "
-                f"Compute $Pr(y = {k + 1} \\mid \\mathbf{{f}})$ to 3 decimal places.")
+    asked = f"Pr(y = {k + 1} \\mid \\mathbf{{f}})"
+    q = Question("prediction", names={asked: p})
+    question = ("A classifier with three classes predicts the probability of each class $c$ by the softmax of its "
+                f"outputs $\\mathbf{{f}}$, here ${q.givens(list(zip(outputs, fs)), 'the output')}$. "
+                f"Compute ${q(p, 'the probability asked for', typed=asked)}$ to 3 decimal places.")
     return Exercise(
         "prediction", "losses", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"$\mathrm{softmax}_c[\mathbf{f}] = e^{f_c} / \sum_{c'} e^{f_{c'}}$.", d],
@@ -290,7 +336,7 @@ def prediction(rng: random.Random) -> Exercise:
                    for j in range(3) if j != k]
         + [Witness(unnormalised_text, f"torch.exp of f_{k + 1}", float(torch.exp(F[k]))),
            Witness(sigmoid_text, f"torch.sigmoid of f_{k + 1}", float(torch.sigmoid(F[k])))],
-        twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier")
+        twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier", printed=q)
 
 
 @kind("total-nll", "losses")
@@ -310,10 +356,13 @@ def total_nll(rng: random.Random) -> Exercise:
         if len(set(ys)) == 2 and all(abs(a - b) > 0.01 for i, a in enumerate(values) for b in values[i + 1:]):
             break
     d = Derivation("total loss", layout="block")
-    for i, (v, yv, li) in enumerate(zip(fs, ys, per), start=1):
-        lam = sig(v)
+    samples = [(sp.Symbol(f"f_{{{i}}}", real=True), sp.Symbol(f"y_{{{i}}}", integer=True)) for i in range(1, 4)]
+    for (fi, yi), v, yv in zip(samples, fs, ys):  # the sheet's samples: every loss below is of them
+        d.definitions.update({fi: v, yi: sp.Integer(yv)})
+    for i, ((fi, yi), v, yv, li) in enumerate(zip(samples, fs, ys, per), start=1):
+        lam = sig(fi)
         d.add(li, rf"$\ell_{i} = -\log Pr(y_{i} \mid f_{i})$, Bernoulli with $\lambda = \mathrm{{sig}}[f_{i}]$",
-              lhs=-sp.log(lam**yv * (1 - lam) ** (1 - yv)), lhs_latex=f"\\ell_{{{i}}}",
+              lhs=-sp.log(lam**yi * (1 - lam) ** (1 - yi)), lhs_latex=f"\\ell_{{{i}}}",
               rhs_latex=rf"\mathrm{{softplus}}\left[{number_latex(v)}\right] - {yv} \cdot {tex_number(v)} "
                         rf"\approx {float(li):.6f}")
     d.add(total, r"the loss is the sum over the samples", lhs=sp.Add(*[sp.Symbol(f"l_{i}") for i in range(1, 4)]),
@@ -327,10 +376,19 @@ def total_nll(rng: random.Random) -> Exercise:
     torch_total = float(torch_nll("bernoulli", F, Y, reduction="sum"))
     mean = "you took the mean over the samples: the loss is their sum"
     swap = r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$"
-    data = ", ".join(f"(f_{i}, y_{i}) = ({number_latex(v)}, {yv})" for i, (v, yv) in enumerate(zip(fs, ys), start=1))
-    question = (r"A binary classifier predicts $Pr(y = 1 \mid f) = \mathrm{sig}[f]$. On three training samples its "
-                f"outputs and the targets are ${data}$. Compute the loss $L = -\\sum_i \\log Pr(y_i \\mid f_i)$ "
-                "to 3 decimal places.")
+    losses = [sp.Symbol(f"l_{i}") for i in range(1, 4)]
+    one, each, each_loss, L = sp.Symbol("Pr(y=1|f)"), sp.Symbol("Pr(y_i|f_i)"), sp.Symbol("l_i"), sp.Symbol("L")
+    names = {r"Pr(y = 1 \mid f)": one, r"Pr(y_i \mid f_i)": each, r"\ell_i": each_loss,
+             **{rf"\ell_{{{i}}}": s for i, s in enumerate(losses, start=1)}}
+    q = Question("total-nll", names=names)
+    model = q(sp.Eq(one, sig(f), evaluate=False), "the model", typed=rf"Pr(y = 1 \mid f) = {latex(sig(f))}")
+    data = "; ".join(f"${q.givens(pair, 'the sample')}$" for pair in ([(fi, v), (yi, yv)] for (fi, yi), v, yv
+                                                                       in zip(samples, fs, ys)))
+    loss = q(sp.Eq(L, sp.Add(*losses), evaluate=False), "the loss", typed=r"L = \ell_{1} + \ell_{2} + \ell_{3}")
+    sample = q(sp.Eq(each_loss, -sp.log(each), evaluate=False), "the per-sample loss",
+               typed=r"\ell_i = -\log Pr(y_i \mid f_i)")
+    question = (f"A binary classifier predicts ${model}$. On three training samples its outputs and the targets are "
+                f"{data}. Compute the loss ${loss}$, the sum of the per-sample losses ${sample}$, to 3 decimal places.")
     return Exercise(
         "total-nll", "losses", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"Per sample $\ell_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
@@ -340,4 +398,4 @@ def total_nll(rng: random.Random) -> Exercise:
                            float(torch_nll("bernoulli", F, Y, reduction="mean"))),
                    Witness(swap, "the torch Bernoulli loss (sum) of the targets 1 - y",
                            float(torch_nll("bernoulli", F, 1 - Y, reduction="sum")))],
-        twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set")
+        twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set", printed=q)

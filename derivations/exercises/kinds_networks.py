@@ -25,6 +25,7 @@ from symbolic.core.printing import latex
 from derivations.exercises import twin
 from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, nonzero, number_latex, pick, tex_number
 from derivations.exercises.checker import SIGN_ERROR
+from derivations.exercises.question import Question
 
 SLOPES = [R(-2), R(-3, 2), R(-1), R(-1, 2), R(1, 2), R(1), R(3, 2), R(2)]
 MARGIN = R(1, 4)  # pre-activations at the evaluation point stay this far from the kink
@@ -48,13 +49,48 @@ def _point(rng: random.Random, units: list[tuple], values=None) -> sp.Rational:
             return x
 
 
-def _units_latex(net, units) -> str:
-    return ", ".join(f"{latex(net.theta[d, 0])} = {number_latex(t0)}, {latex(net.theta[d, 1])} = {number_latex(t1)}"
-                     for d, (t0, t1) in enumerate(units))
+def _equations(q: Question, net, name: str = "the network") -> str:
+    """The network's equations ``h_d = a[...]``, ``y_j = ...`` printed from its program, each in
+    its own math: ``$h_1 = ...$, $h_2 = ...$ and $y = ...$``."""
+    rows = [f"${q(sp.Eq(s, e, evaluate=False), f'{name}: {s}')}$" for s, e in net.program]
+    return ", ".join(rows[:-1]) + " and " + rows[-1]
 
 
-def _phi_latex(net, phi) -> str:
-    return ", ".join(f"{latex(net.phi[j, d])} = {number_latex(v)}" for j, row in enumerate(phi) for d, v in enumerate(row))
+def _output(q: Question, net) -> str:
+    """``y = phi_0 + sum_d phi_d a[theta_{d0} + theta_{d1} x]``: the network's output, substituted."""
+    return q(sp.Eq(net.outputs[0], net.substituted_outputs()[0], evaluate=False), "the network")
+
+
+def _parameters(q: Question, net, units, phi) -> tuple[str, str]:
+    """The hidden units' and the outputs' parameters as given numbers, ``theta_{10} = ..``."""
+    theta = q.givens([(net.theta[d, i], u[i]) for d, u in enumerate(units) for i in range(len(u))],
+                     "the hidden parameter")
+    return theta, q.givens([(net.phi[j, d], v) for j, row in enumerate(phi) for d, v in enumerate(row)],
+                           "the output parameter")
+
+
+def _values(net, units, phi) -> dict:
+    """``{theta_{di}: value, phi_{jd}: value}`` of the drawn parameters."""
+    values = {net.theta[d, i]: u[i] for d, u in enumerate(units) for i in range(len(u))}
+    values.update({net.phi[j, d]: v for j, row in enumerate(phi) for d, v in enumerate(row)})
+    return values
+
+
+def _primed(net, x):
+    """The network with primed symbols (theta', phi', h', output y'), whose input is ``x``."""
+    from types import SimpleNamespace
+
+    def prime(s: sp.Symbol) -> sp.Symbol:
+        base, _, rest = s.name.partition("_")
+        return sp.Symbol(f"{base}'" + (f"_{rest}" if rest else ""), **s.assumptions0)
+
+    sub = {s: prime(s) for s in [*net.theta, *net.phi, *net.h, *net.outputs]}
+    sub[net.inputs[0]] = x
+    outputs = [e.xreplace(sub) for e in net.substituted_outputs()]
+    return SimpleNamespace(inputs=[x], theta=net.theta.xreplace(sub), phi=net.phi.xreplace(sub),
+                           h=[sub[s] for s in net.h], outputs=[sub[s] for s in net.outputs],
+                           program=[(sub[s], e.xreplace(sub)) for s, e in net.program],
+                           substituted_outputs=lambda: outputs)
 
 
 def forward_derivation(title: str, net, units: list[tuple], phi: list[list], x0) -> tuple[Derivation, list, list]:
@@ -104,10 +140,10 @@ def shallow_output(rng: random.Random) -> Exercise:
             break
     derivation, _, _ = forward_derivation("forward pass", net, units, phi, x0)
     y = derivation.steps[-1].rhs  # the answer: the output the checked forward pass prints
-    question = (r"The shallow network $h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x\right]$ ($d = 1, 2, 3$), "
-                r"$y = \phi_0 + \phi_1 h_1 + \phi_2 h_2 + \phi_3 h_3$ has the parameters "
-                f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. Compute its output $y$ at "
-                f"$x = {number_latex(x0)}$.")
+    q = Question("shallow-output")
+    theta, phis = _parameters(q, net, units, phi)
+    question = (f"The shallow network {_equations(q, net)} has the parameters ${theta}$ and ${phis}$. Compute its "
+                f"output $y$ at ${q.given(net.inputs[0], x0, 'the input')}$.")
     tensors = twin.shallow_tensors([list(u) for u in units], phi)
     out = twin.forward((1, 3, 1), tensors, [[x0]])[0][0]
     relu_forgotten = "you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0"
@@ -120,7 +156,7 @@ def shallow_output(rng: random.Random) -> Exercise:
                            twin.forward((1, 3, 1), tensors, [[x0]], activation="linear")[0][0]),
                    Witness(bias_dropped, "the torch twin with the output bias set to 0",
                            twin.forward((1, 3, 1), {**tensors, "beta_1": [0.0]}, [[x0]])[0][0])],
-        twin=[("network output y (torch twin)", out, y)], title="Output of a shallow network")
+        twin=[("network output y (torch twin)", out, y)], title="Output of a shallow network", printed=q)
 
 
 @kind("multi-output", "hidden_units")
@@ -142,11 +178,10 @@ def multi_output(rng: random.Random) -> Exercise:
     derivation, _, _ = forward_derivation("forward pass", net, units, phi, x0)
     answer_steps = derivation.steps[-2:]  # y_1, y_2: the checked forward pass's last two steps
     ys = tuple(s.rhs for s in answer_steps)
-    question = (r"A shallow network with two hidden units and two outputs, "
-                r"$h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x\right]$, "
-                r"$y_j = \phi_{j0} + \phi_{j1} h_1 + \phi_{j2} h_2$, has the parameters "
-                f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. Compute $(y_1, y_2)$ at "
-                f"$x = {number_latex(x0)}$.")
+    q = Question("multi-output")
+    theta, phis = _parameters(q, net, units, phi)
+    question = (f"A shallow network with two hidden units and two outputs, {_equations(q, net)}, has the parameters "
+                f"${theta}$ and ${phis}$. Compute $(y_1, y_2)$ at ${q.given(net.inputs[0], x0, 'the input')}$.")
     tensors = twin.shallow_tensors([list(u) for u in units], phi)
     out = twin.forward((1, 2, 2), tensors, [[x0]])[0]
     indices = r"you swapped the indices of the output weights: $y_j$ uses $\phi_{jd}$, not $\phi_{dj}$"
@@ -164,7 +199,7 @@ def multi_output(rng: random.Random) -> Exercise:
                            tuple(twin.forward((1, 2, 2), exchanged, [[x0]])[0])),
                    Witness(biases, "the torch twin with the output biases set to 0",
                            tuple(twin.forward((1, 2, 2), {**tensors, "beta_1": [0.0, 0.0]}, [[x0]])[0]))],
-        twin=[(f"output y_{j + 1} (torch twin)", out[j], ys[j]) for j in range(2)], title="A network with two outputs")
+        twin=[(f"output y_{j + 1} (torch twin)", out[j], ys[j]) for j in range(2)], title="A network with two outputs", printed=q)
 
 
 def _exact_joints(tensors: dict) -> tuple:
@@ -190,12 +225,14 @@ def joints(rng: random.Random) -> Exercise:
                 break
     d = Derivation("joints", layout="block")
     x = net.inputs[0]
+    d.definitions.update(_values(net, units, phi))  # the sheet's parameters: the joints are solved from them
+    d.definitions[net.outputs[0]] = net.substituted_outputs()[0]
     unit_joints = []
     for k, (t0, t1) in enumerate(units):
         j = sp.Symbol(f"x_{{{k + 1}}}^*")
         unit_joints.append(j)
         pre = net.theta[k, 0] + net.theta[k, 1] * j
-        d.definitions[j] = sp.solve(t0 + t1 * x, x)[0]  # SymPy solves the unit's pre-activation for zero
+        d.definitions[j] = sp.solve(net.theta[k, 0] + net.theta[k, 1] * x, x)[0]  # the pre-activation solved for zero
         d.add(-t0 / t1, f"solve the pre-activation of unit {k + 1} for zero", lhs=j,
               rhs_latex=rf"-\frac{{{number_latex(t0)}}}{{{number_latex(t1)}}} = {number_latex(-t0 / t1)}")
         # the joint is where the pre-activation is zero:
@@ -204,7 +241,7 @@ def joints(rng: random.Random) -> Exercise:
               lhs_latex=rf"{number_latex(t0)} + {tex_number(t1)} \cdot {tex_number(-t0 / t1)}")
     # In increasing order: the smallest, the middle (the sum less the other two) and the largest
     # joint, each checked against the unit joints SymPy solved for (Min and Max of them).
-    solved = [d.definitions[j] for j in unit_joints]
+    solved = [d._expand(j) for j in unit_joints]
     ordered = sorted(solved)
     names = [sp.Symbol(f"x_{{({r})}}") for r in (1, 2, 3)]
     d.definitions[names[0]] = sp.Min(*unit_joints)
@@ -230,10 +267,10 @@ def joints(rng: random.Random) -> Exercise:
         jumps_torch.append(right - left)
         w = phi[0][1 + units.index((t0, t1))]
         jumps_exact.append(w * abs(t1))
-    question = (r"The shallow network $y = \phi_0 + \sum_{d=1}^{3} \phi_d\, \mathrm{ReLU}\left[\theta_{d0} + "
-                r"\theta_{d1} x\right]$ has the parameters "
-                f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. Give its joints (the inputs where "
-                "the slope changes), in increasing order.")
+    q = Question("joints")
+    theta, phis = _parameters(q, net, units, phi)
+    question = (f"The shallow network ${_output(q, net)}$ has the parameters ${theta}$ and ${phis}$. Give its joints "
+                "(the inputs where the slope changes), in increasing order.")
     sign = r"sign error: the joint solves $\theta_{d0} + \theta_{d1} x = 0$, so $x = -\theta_{d0}/\theta_{d1}$"
     indices = r"you swapped the indices: the joint is $-\theta_{d0}/\theta_{d1}$, not $-\theta_{d1}/\theta_{d0}$"
     negated_bias = {**tensors, "beta_0": [-v for v in tensors["beta_0"]]}  # theta_{d0} - ... : joints theta_{d0}/theta_{d1}
@@ -251,7 +288,7 @@ def joints(rng: random.Random) -> Exercise:
                            _exact_joints(exchanged), exact=True)],
         twin=[("joints (exact piecewise-linear propagation)", float(max(abs(a - b) for a, b in zip(exact_joints, answer))), 0.0)]
         + [(f"slope change at joint {k + 1} (torch twin)", jt, je) for k, (jt, je) in enumerate(zip(jumps_torch, jumps_exact))],
-        title="Joints of a shallow network")
+        title="Joints of a shallow network", printed=q)
 
 
 @kind("region-slope", "piecewise_linear")
@@ -270,17 +307,16 @@ def region_slope(rng: random.Random) -> Exercise:
     slope = drawn
     d = Derivation("slope", layout="block")
     x = net.inputs[0]
+    d.definitions.update(_values(net, units, phi))  # the sheet's parameters: the slope is taken of them
+    d.definitions[net.outputs[0]] = net.substituted_outputs()[0]
     for k, (t0, t1) in enumerate(units):
         d.add(sp.Integer(1 if active[k] else 0), "active: slope passes" if active[k] else "inactive: contributes nothing",
               lhs=sp.Symbol(f"s_{{{k + 1}}}"),
               lhs_latex=rf"\mathbb{{I}}\left[\theta_{{{k + 1}0}} + \theta_{{{k + 1}1}} x > 0\right]",
               rhs_latex=rf"\mathbb{{I}}\left[{number_latex(pre[k])} > 0\right] = {1 if active[k] else 0}")
         d.definitions[sp.Symbol(f"s_{{{k + 1}}}")] = sp.Heaviside(pre[k])
-    dydx = sp.Derivative(net.substituted_outputs()[0], x)
-    values = {net.theta[k, i]: units[k][i] for k in range(3) for i in range(2)}
-    values.update({net.phi[0, k]: phi[0][k] for k in range(4)})
-    lhs = dydx.xreplace(values)
-    d.add(slope, r"derivative on this region: the active units' $\phi_d \theta_{d1}$", lhs=sp.Subs(lhs, x, x0),
+    dydx = sp.Derivative(net.substituted_outputs()[0], x)  # the parameters come in through the definitions
+    d.add(slope, r"derivative on this region: the active units' $\phi_d \theta_{d1}$", lhs=sp.Subs(dydx, x, x0),
           lhs_latex=rf"\frac{{dy}}{{dx}}\Big|_{{x = {number_latex(x0)}}}",
           rhs_latex=" + ".join(f"{tex_number(w)} \\cdot {tex_number(t1)}" for w, (t0, t1), a in zip(phi[0][1:], units, active) if a)
           + f" = {number_latex(slope)}")
@@ -289,10 +325,10 @@ def region_slope(rng: random.Random) -> Exercise:
     slope = d.steps[-1].rhs  # the answer: the checked derivative on the region
     negated = {**tensors, "beta_1": [-v for v in tensors["beta_1"]], "omega_1": [[-v for v in tensors["omega_1"][0]]]}
     inactive = "you added the slopes of inactive units too: ReLU' is 0 for a negative pre-activation"
-    question = (r"The shallow network $y = \phi_0 + \sum_{d=1}^{3} \phi_d\, \mathrm{ReLU}\left[\theta_{d0} + "
-                r"\theta_{d1} x\right]$ has the parameters "
-                f"${_units_latex(net, units)}$ and ${_phi_latex(net, phi)}$. What is the slope $dy/dx$ of the linear "
-                f"region that contains $x = {number_latex(x0)}$?")
+    q = Question("region-slope")
+    theta, phis = _parameters(q, net, units, phi)
+    question = (f"The shallow network ${_output(q, net)}$ has the parameters ${theta}$ and ${phis}$. What is the slope "
+                f"${q(sp.Derivative(net.outputs[0], x), 'the slope asked for')}$ of the linear region that contains ${q(sp.Eq(x, x0, evaluate=False), 'the input')}$?")
     return Exercise(
         "region-slope", "piecewise_linear", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"On a linear region every unit is either active (slope $\phi_d\theta_{d1}$) or inactive (slope 0): "
@@ -302,7 +338,7 @@ def region_slope(rng: random.Random) -> Exercise:
                            twin.input_gradient((1, 3, 1), tensors, [x0], activation="linear")[0]),
                    Witness(SIGN_ERROR, "autograd slope of the torch twin of -y (output layer negated)",
                            twin.input_gradient((1, 3, 1), negated, [x0])[0])],
-        twin=[("slope dy/dx (torch autograd)", g, slope)], title="Slope of a linear region")
+        twin=[("slope dy/dx (torch autograd)", g, slope)], title="Slope of a linear region", printed=q)
 
 
 @kind("interpolation-weight", "universal_approximation")
@@ -317,23 +353,26 @@ def interpolation_weight(rng: random.Random) -> Exercise:
         neighbour = s[2] - s[1] if target == 2 else s[1] - s[0]
         if len(set(s)) == 3 and drawn != 0 and len({drawn, neighbour, s[target - 1], -drawn, 2 * drawn}) == 5:
             break
-    x = sp.Symbol("x", real=True)
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
     slopes = [sp.Symbol(f"s_{{{k + 1}}}") for k in range(3)]
     weights = [sp.Symbol(f"phi_{{{k}}}") for k in range(4)]
+    X, Y = [sp.Symbol(f"x_{{{k}}}") for k in range(4)], [sp.Symbol(f"y_{{{k}}}") for k in range(4)]
     d = Derivation("interpolation", layout="block")
-    d.definitions[weights[0]] = ys[0]
+    d.definitions.update({**dict(zip(X, xs)), **dict(zip(Y, ys))})  # the points: every step below reads them
+    d.definitions[weights[0]] = Y[0]
     d.definitions[weights[1]] = slopes[0]
     for k in range(3):
-        d.definitions[slopes[k]] = (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+        d.definitions[slopes[k]] = (Y[k + 1] - Y[k]) / (X[k + 1] - X[k])
         if k:
             d.definitions[weights[k + 1]] = slopes[k] - slopes[k - 1]  # the change of slope at x_k
         d.add(s[k], f"slope of piece {k + 1}", lhs=slopes[k],
               rhs_latex=rf"\frac{{{number_latex(ys[k + 1])} - {tex_number(ys[k])}}}{{1}} = {number_latex(s[k])}")
     # the network with these weights (phi_0 = y_0, phi_1 = s_1, phi_d = s_d - s_{d-1}) passes through the points
-    network = weights[0] + sum(weights[k] * ReLU(x - xs[k - 1]) for k in range(1, 4))
+    network = weights[0] + sum(weights[k] * ReLU(x - X[k - 1]) for k in range(1, 4))
+    d.definitions[y] = network
     for k in range(4):
-        d.add(ys[k], "check: the network passes through the point", lhs=network.subs(x, xs[k]),
-              lhs_latex=f"y\\left({number_latex(xs[k])}\\right)")
+        d.add(ys[k], "check: the network passes through the point", lhs=network.subs(x, X[k]),
+              lhs_latex=f"y\\left({number_latex(xs[k])}\\right)", lhs_name=True)  # the network at the point
     d.add(s[target - 1] - s[target - 2], "the change of slope at the joint", lhs=weights[target],
           rhs_latex=f"s_{{{target}}} - s_{{{target - 1}}} = {number_latex(s[target - 1])} - {tex_number(s[target - 2])} = "
           f"{number_latex(s[target - 1] - s[target - 2])}")
@@ -347,11 +386,11 @@ def interpolation_weight(rng: random.Random) -> Exercise:
         return twin.input_gradient((1, 3, 1), tensors, [(xs[piece - 1] + xs[piece]) / 2])[0]
 
     joint = target + 1 if target == 2 else target - 1  # the neighbouring joint x_{joint - 1}
-    points = ", ".join(f"({number_latex(a)}, {number_latex(b)})" for a, b in zip(xs, ys))
-    question = (f"The piecewise-linear function through the points ${points}$ is the shallow network "
-                rf"$y = \phi_0 + \sum_{{d=1}}^{{3}} \phi_d\, \mathrm{{ReLU}}\left[x - x_{{d-1}}\right]$ on "
-                rf"$x \geq {number_latex(xs[0])}$, with joints $x_0, x_1, x_2 = {', '.join(number_latex(v) for v in xs[:3])}$. "
-                f"Find $\\phi_{{{target}}}$.")
+    q = Question("interpolation-weight")
+    points = "; ".join(f"${q.givens([(X[k], xs[k]), (Y[k], ys[k])], 'the point')}$" for k in range(4))
+    question = (f"The piecewise-linear function through the four points $(x_k, y_k)$, {points}, is the shallow "
+                f"network ${q(sp.Eq(y, network, evaluate=False), 'the network')}$ for the inputs $x$ from $x_0$ on, "
+                f"with joints at $x_0$, $x_1$ and $x_2$. Find ${q(weights[target], 'the weight asked for')}$.")
     piece_slope = r"you gave the slope of the piece, not the change of slope $s_d - s_{d-1}$"
     off_by_one = "off by one: that is the change of slope at the neighbouring joint"
     return Exercise(
@@ -363,12 +402,13 @@ def interpolation_weight(rng: random.Random) -> Exercise:
                    Witness(off_by_one, f"change of the torch twin's autograd slope at the joint x_{joint - 1}",
                            twin_slope(joint) - twin_slope(joint - 1))],
         twin=[(f"network at x = {xs[k]} (torch twin)", outs[k][0], ys[k]) for k in range(4)],
-        title="The interpolating network")
+        title="The interpolating network", printed=q)
 
 
 @kind("composition", "deep_networks")
 def composition(rng: random.Random) -> Exercise:
-    first, second = shallow_network(1, 2, 1), shallow_network(1, 2, 1)
+    first = shallow_network(1, 2, 1)
+    second = _primed(shallow_network(1, 2, 1), first.outputs[0])  # theta'_{d0}, phi'_d, ...: its input is y
     while True:
         u1, u2 = _hidden_units(rng, 2), _hidden_units(rng, 2)
         p1 = [[pick(rng, HALVES)] + [nonzero(rng, HALVES) for _ in range(2)]]
@@ -396,15 +436,13 @@ def composition(rng: random.Random) -> Exercise:
     mid = twin.forward((1, 2, 1), t1, [[x0]])[0][0]
     out = twin.forward((1, 2, 1), t2, [[mid]])[0][0]
     reversed_order = twin.forward((1, 2, 1), t1, [[twin.forward((1, 2, 1), t2, [[x0]])[0][0]]])[0][0]
-    question = (r"Two shallow networks with two hidden units each, "
-                r"$y = \phi_0 + \phi_1 \mathrm{ReLU}\left[\theta_{10} + \theta_{11} x\right] + \phi_2 \mathrm{ReLU}"
-                r"\left[\theta_{20} + \theta_{21} x\right]$ and "
-                r"$y' = \phi'_0 + \phi'_1 \mathrm{ReLU}\left[\theta'_{10} + \theta'_{11} y\right] + \phi'_2 \mathrm{ReLU}"
-                r"\left[\theta'_{20} + \theta'_{21} y\right]$, are composed: the output $y$ of the first is the input "
-                f"of the second. The first has ${_units_latex(first, u1)}$, ${_phi_latex(first, p1)}$; the second has "
-                + f"${_units_latex(first, u2)}$, ${_phi_latex(first, p2)}$".replace(r"\theta_{", r"\theta'_{").replace(
-                    r"\phi_{", r"\phi'_{")
-                + f" (primed). Compute $y'$ at $x = {number_latex(x0)}$.")
+    q = Question("composition")
+    theta, phis = _parameters(q, first, u1, p1)
+    theta2, phis2 = _parameters(q, second, u2, p2)
+    question = (f"Two shallow networks with two hidden units each, ${_output(q, first)}$ and ${_output(q, second)}$, "
+                "are composed: the output $y$ of the first is the input of the second. The first has "
+                f"${theta}$, ${phis}$; the second has ${theta2}$, ${phis2}$ (primed). Compute $y'$ at "
+                f"${q.given(first.inputs[0], x0, 'the input')}$.")
     order = "you composed in the wrong order: the first network's output is the second network's input"
     first_only = "you gave the first network's output y, not the composition's output y'"
     return Exercise(
@@ -416,7 +454,7 @@ def composition(rng: random.Random) -> Exercise:
                            reversed_order),
                    Witness(first_only, "the first network's torch twin at the input", mid)],
         twin=[("first network output (torch twin)", mid, y1), ("composed output (torch twin)", out, y2)],
-        title="Composing two networks")
+        title="Composing two networks", printed=q)
 
 
 @kind("two-input-output", "hidden_units")
@@ -456,11 +494,10 @@ def two_input_output(rng: random.Random) -> Exercise:
     out = twin.forward((2, 2, 1), tensors, [list(x0)])[0][0]
     inputs = r"you swapped the inputs: $\theta_{d1}$ multiplies $x_1$ and $\theta_{d2}$ multiplies $x_2$"
     relu_forgotten = "you used the pre-activation of an inactive unit: the ReLU sets a negative pre-activation to 0"
-    params = ", ".join(f"{latex(net.theta[k, i])} = {number_latex(u[i])}" for k, u in enumerate(units) for i in range(3))
-    question = (r"A shallow network with two inputs, $h_d = \mathrm{ReLU}\left[\theta_{d0} + \theta_{d1} x_1 + "
-                r"\theta_{d2} x_2\right]$ ($d = 1, 2$), $y = \phi_0 + \phi_1 h_1 + \phi_2 h_2$, has the parameters "
-                f"${params}$ and ${_phi_latex(net, phi)}$. Compute $y$ at $(x_1, x_2) = "
-                f"({number_latex(x0[0])}, {number_latex(x0[1])})$.")
+    q = Question("two-input-output")
+    theta, phis = _parameters(q, net, units, phi)
+    question = (f"A shallow network with two inputs, {_equations(q, net)}, has the parameters ${theta}$ and ${phis}$. "
+                f"Compute $y$ at ${q.givens(list(zip(net.inputs, x0)), 'the input')}$.")
     return Exercise(
         "two-input-output", "hidden_units", "number", question, d.steps[-1:], precision=0.001,
         solution=[r"Each unit's pre-activation is a plane over $(x_1, x_2)$; the ReLU clips it at its joint line.", d],
@@ -469,4 +506,4 @@ def two_input_output(rng: random.Random) -> Exercise:
                            twin.forward((2, 2, 1), tensors, [list(x0[::-1])])[0][0]),
                    Witness(relu_forgotten, "the torch twin with the ReLU left out (linear activation)",
                            twin.forward((2, 2, 1), tensors, [list(x0)], activation="linear")[0][0])],
-        twin=[("network output y (torch twin)", out, y)], title="A network with two inputs")
+        twin=[("network output y (torch twin)", out, y)], title="A network with two inputs", printed=q)

@@ -7,7 +7,10 @@ The model is ``y = phi_0 + phi_1 x`` with ``L[phi] = sum_i (phi_0 + phi_1 x_i - 
 autograd step. Each typical mistake is that step taken the slipped way in torch (the loss with
 ``.mean()``, the square's factor 2 lost, ``torch.optim.SGD(maximize=True)``); the number of
 updates of SGD is counted with the trainer's own batching rule
-(:func:`numeric.training.batch_bounds`), for the answer and for its mistakes.
+(:func:`numeric.training.batch_bounds`, which :meth:`numeric.training.Trainer._batches` cuts with),
+for the answer and for its mistakes, and compared with the updates the trainer itself makes
+(its step counter after a run). Every question prints its formulas and numbers from the objects
+the solution uses (:mod:`.question`).
 """
 
 from __future__ import annotations
@@ -21,20 +24,37 @@ from symbolic.training.gradient_descent import least_squares_loss, phi_0, phi_1
 
 from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, number_latex, pick, tex_number
 from derivations.exercises.checker import SIGN_ERROR
+from derivations.exercises.question import Question
+
+#: The data's inputs and targets as the questions name them, x_i and y_i; the sample index i.
+x, y = sp.IndexedBase("x", real=True), sp.IndexedBase("y", real=True)
+i = sp.Symbol("i", integer=True, positive=True)
+learning_rate, L, ell_i = sp.Symbol("alpha", positive=True), sp.Symbol("L"), sp.Symbol("ell_i")
+#: The model y = phi_0 + phi_1 x as a question states it.
+MODEL = sp.Eq(sp.Symbol("y", real=True), phi_0 + phi_1 * sp.Symbol("x", real=True), evaluate=False)
 
 
-def _gradient_derivation(xs, ys, start, title: str) -> tuple[Derivation, tuple]:
-    L = least_squares_loss(xs, ys)
-    r = [start[0] + start[1] * x - y for x, y in zip(xs, ys)]
-    g0, g1 = sum(2 * v for v in r), sum(2 * v * x for v, x in zip(r, xs))
+def _data_symbols(n: int) -> tuple[list, list]:
+    """The symbols x_1..x_n and y_1..y_n of a data set of n samples."""
+    return [x[k] for k in range(1, n + 1)], [y[k] for k in range(1, n + 1)]
+
+
+def _gradient_derivation(xs, ys, start, title: str, names=None) -> tuple[Derivation, tuple]:
+    """The gradient of L[phi] = sum_i (phi_0 + phi_1 x_i - y_i)^2 at ``start``; ``names``: the
+    symbols of the samples (default x_1, y_1, ...), defined as the data's numbers."""
+    X, Y = names or _data_symbols(len(xs))
+    loss = least_squares_loss(X, Y)  # in the data's symbols: the checks read the numbers from the definitions
+    r = [start[0] + start[1] * xv - yv for xv, yv in zip(xs, ys)]
+    g0, g1 = sum(2 * v for v in r), sum(2 * v * xv for v, xv in zip(r, xs))
     at = {phi_0: start[0], phi_1: start[1]}
     d = Derivation(title, layout="block")
-    d.add(g0, r"$\partial L / \partial \phi_0 = \sum_i 2 (\phi_0 + \phi_1 x_i - y_i)$", lhs=sp.Derivative(L, phi_0).subs(at),
+    d.definitions.update({**dict(zip(X, xs)), **dict(zip(Y, ys))})
+    d.add(g0, r"$\partial L / \partial \phi_0 = \sum_i 2 (\phi_0 + \phi_1 x_i - y_i)$", lhs=sp.Derivative(loss, phi_0).subs(at),
           lhs_latex=r"\frac{\partial L}{\partial \phi_0}",
           rhs_latex=" + ".join(f"2 \\cdot {tex_number(v)}" for v in r) + f" = {number_latex(g0)}")
     d.add(g1, r"$\partial L / \partial \phi_1 = \sum_i 2 (\phi_0 + \phi_1 x_i - y_i) x_i$",
-          lhs=sp.Derivative(L, phi_1).subs(at), lhs_latex=r"\frac{\partial L}{\partial \phi_1}",
-          rhs_latex=" + ".join(f"2 \\cdot {tex_number(v)} \\cdot {tex_number(x)}" for v, x in zip(r, xs))
+          lhs=sp.Derivative(loss, phi_1).subs(at), lhs_latex=r"\frac{\partial L}{\partial \phi_1}",
+          rhs_latex=" + ".join(f"2 \\cdot {tex_number(v)} \\cdot {tex_number(xv)}" for v, xv in zip(r, xs))
           + f" = {number_latex(g1)}")
     return d, (r, g0, g1)
 
@@ -74,8 +94,15 @@ def _data(rng: random.Random, I: int):
     return xs, ys
 
 
-def _table(xs, ys) -> str:
-    return ", ".join(f"({number_latex(x)}, {number_latex(y)})" for x, y in zip(xs, ys))
+def _table(q: Question, xs, ys) -> str:
+    """The samples as given numbers, ``$x_1 = .., y_1 = ..$; ...``."""
+    X, Y = _data_symbols(len(xs))
+    return "; ".join(f"${q.givens([(X[k], xs[k]), (Y[k], ys[k])], 'the sample')}$" for k in range(len(xs)))
+
+
+def _loss(q: Question, n: int) -> str:
+    """``L = sum_{i=1}^{n} (phi_0 + phi_1 x_i - y_i)^2``, printed and read back."""
+    return q(sp.Eq(L, sp.Sum((phi_0 + phi_1 * x[i] - y[i]) ** 2, (i, 1, n)), evaluate=False), "the loss")
 
 
 @kind("gd-step", "gradient_descent")
@@ -94,6 +121,7 @@ def gd_step(rng: random.Random) -> Exercise:
             break
     d, _ = _gradient_derivation(xs, ys, start, "gradient")
     step = Derivation("update", layout="block")
+    step.definitions[learning_rate] = alpha  # the sheet's learning rate
     for j, (s, gradient) in enumerate(zip(start, d.steps)):
         gj = gradient.rhs  # the checked partial derivative
         nj = s - alpha * gj
@@ -106,10 +134,12 @@ def gd_step(rng: random.Random) -> Exercise:
     half = "you lost the factor 2 of the derivative of the square"
     ascent = r"sign error: gradient descent steps against the gradient, $\phi - \alpha \nabla L$"
     swap = r"you swapped $\phi_0$ and $\phi_1$"
-    question = (r"Fit $y = \phi_0 + \phi_1 x$ to the data $(x_i, y_i) = " + _table(xs, ys) + r"$ with the loss "
-                r"$L[\boldsymbol\phi] = \sum_i (\phi_0 + \phi_1 x_i - y_i)^2$. Starting from "
-                f"$(\\phi_0, \\phi_1) = ({number_latex(start[0])}, {number_latex(start[1])})$, take one gradient-descent "
-                f"step with learning rate $\\alpha = {number_latex(alpha)}$. Give the new $(\\phi_0, \\phi_1)$.")
+    q = Question("gd-step")
+    question = (f"Fit ${q(MODEL, 'the model')}$ to the data {_table(q, xs, ys)} with the loss ${_loss(q, len(xs))}$. "
+                f"Starting from "
+                f"${', '.join(q(sp.Eq(p, v, evaluate=False), 'the start') for p, v in zip((phi_0, phi_1), start))}$, take one "
+                f"gradient-descent step with learning rate ${q.given(learning_rate, alpha, 'the learning rate')}$. Give "
+                "the new $(\\phi_0, \\phi_1)$.")
     return Exercise(
         "gd-step", "gradient_descent", "vector", question, step.steps, precision=0.001,
         solution=["The gradient of the total loss, a sum over the samples:", d, "The step:", step],
@@ -122,7 +152,7 @@ def gd_step(rng: random.Random) -> Exercise:
                            _torch_step(xs, ys, start, alpha, maximize=True)),
                    Witness(swap, "the two entries of the key in the other order (a transformation of the key)")],
         twin=[(f"phi_{j} after the step (torch autograd)", torch_new[j], new[j]) for j in range(2)],
-        title="One step of gradient descent")
+        title="One step of gradient descent", printed=q)
 
 
 @kind("sgd-gradient", "sgd")
@@ -139,18 +169,22 @@ def sgd_gradient(rng: random.Random) -> Exercise:
         mean = (g[0] / 3, g[1] / 3)
         if g[0] != 0 and g[1] != 0 and len({g, full, mean, g[::-1], (g[0] / 2, g[1] / 2)}) == 5:
             break
-    d, _ = _gradient_derivation(bx, by, start, "batch gradient")
+    d, _ = _gradient_derivation(bx, by, start, "batch gradient", ([x[k + 1] for k in batch], [y[k + 1] for k in batch]))
+    X, Y = _data_symbols(6)
+    d.definitions.update({**dict(zip(X, xs)), **dict(zip(Y, ys))})  # the whole data set, the batch among it
     g = tuple(s.rhs for s in d.steps)  # the answer: the two checked partial derivatives
     grad = _torch_gradient(bx, by, start)
     mean_text = "you used the mean over the batch: the batch loss is a sum over its samples"
     every = "you used every sample: the batch gradient sums over the batch only"
     swap = r"you swapped the two components"
-    question = (r"For $y = \phi_0 + \phi_1 x$ with the per-sample loss $\ell_i = (\phi_0 + \phi_1 x_i - y_i)^2$ and the data "
-                f"$(x_i, y_i)_{{i=1}}^{{6}} = {_table(xs, ys)}$, stochastic gradient descent draws the batch "
-                f"$\\mathcal{{B}} = \\{{{', '.join(str(i + 1) for i in batch)}\\}}$. Compute the batch gradient "
-                r"$\left(\sum_{i \in \mathcal{B}} \partial \ell_i / \partial \phi_0, \sum_{i \in \mathcal{B}} \partial \ell_i / "
-                r"\partial \phi_1\right)$ at $(\phi_0, \phi_1) = "
-                f"({number_latex(start[0])}, {number_latex(start[1])})$.")
+    q = Question("sgd-gradient")
+    members = ", ".join(str(k + 1) for k in batch[:-1]) + f" and {batch[-1] + 1}"
+    sample = q(sp.Eq(ell_i, (phi_0 + phi_1 * x[i] - y[i]) ** 2, evaluate=False), "the per-sample loss")
+    partials = " and ".join(f"${q(sp.Derivative(ell_i, p), 'a partial derivative')}$" for p in (phi_0, phi_1))
+    question = (f"For ${q(MODEL, 'the model')}$ with the per-sample loss ${sample}$ and the six samples "
+                f"{_table(q, xs, ys)}, stochastic gradient descent draws the batch $\\mathcal{{B}}$ of the samples "
+                f"{members}. Compute the batch gradient, the sums over the batch of {partials}, at "
+                f"${', '.join(q(sp.Eq(p, v, evaluate=False), 'the point') for p, v in zip((phi_0, phi_1), start))}$.")
     return Exercise(
         "sgd-gradient", "sgd", "vector", question, d.steps, precision=0.001,
         solution=[f"Only the batch's samples {', '.join(str(i + 1) for i in batch)} enter, summed:", d],
@@ -161,7 +195,7 @@ def sgd_gradient(rng: random.Random) -> Exercise:
                    Witness(SIGN_ERROR, "torch autograd of minus the batch loss",
                            tuple(_torch_gradient(bx, by, start, scale=-1.0)))],
         twin=[(f"batch gradient component {j} (torch autograd)", grad[j], g[j]) for j in range(2)],
-        title="The gradient of a batch")
+        title="The gradient of a batch", printed=q)
 
 
 @kind("steps-per-epoch", "sgd")
@@ -177,17 +211,21 @@ def steps_per_epoch(rng: random.Random) -> Exercise:
     batches = batch_bounds(I, B)  # the trainer's batching rule: one update per batch
     per_epoch = len(batches)
     N = sp.Symbol("N")
+    I_, B_, E_ = sp.symbols("I B E", integer=True, positive=True)  # samples, batch size, epochs
     d = Derivation("steps", layout="block")
-    d.definitions[N] = sp.ceiling(sp.Rational(I, B)) * epochs
+    d.definitions.update({I_: I, B_: B, E_: epochs})  # the sheet's numbers: the count below is of them
+    d.definitions[N] = sp.ceiling(I_ / B_) * E_
     d.add(sp.Integer(per_epoch * epochs), r"each epoch visits every sample once, in $\lceil I / B \rceil$ batches "
           "(the last one smaller)", lhs=N,
           rhs_latex=rf"{epochs} \cdot \left\lceil \frac{{{I}}}{{{B}}} \right\rceil = {epochs} \cdot {per_epoch} = "
                     f"{per_epoch * epochs}")
     answer = d.steps[-1].rhs  # the answer: the updates the trainer's batching makes, checked against ceil(I / B)
     counted = _count_steps(I, B, epochs)
-    question = (f"Stochastic gradient descent runs for {epochs} epochs over $I = {I}$ training samples with batches of "
-                f"$B = {B}$ samples (shuffled without replacement each epoch; the last batch of an epoch may be "
-                "smaller). How many parameter updates does it make?")
+    q = Question("steps-per-epoch")
+    question = (f"Stochastic gradient descent runs for ${q.given(E_, epochs, 'the epochs')}$ epochs over "
+                f"${q.given(I_, I, 'the samples')}$ training samples with batches of ${q.given(B_, B, 'the batch size')}$ "
+                "samples (shuffled without replacement each epoch; the last batch of an epoch may be smaller). How many "
+                "parameter updates does it make?")
     last = "off by one per epoch: the last, smaller batch is an update too"
     samples = "that is the number of samples seen, not the number of updates (one update per batch)"
     return Exercise(
@@ -198,16 +236,23 @@ def steps_per_epoch(rng: random.Random) -> Exercise:
                            epochs * sum(1 for a, b in batches if b - a == B), True),
                    Witness(samples, "the samples in the batches of the trainer's batching rule, every epoch",
                            epochs * sum(b - a for a, b in batches), True)],
-        twin=[("updates counted by the torch trainer's batching", float(counted), float(answer))],
-        title="Steps of stochastic gradient descent")
+        twin=[("updates made by the torch trainer (its step counter after the epochs)", float(counted), float(answer))],
+        title="Steps of stochastic gradient descent", printed=q)
 
 
 def _count_steps(I: int, B: int, epochs: int) -> int:
-    """Updates made by the trainer's own shuffled batches (:func:`numeric.training.shuffled_batches`,
-    cut by :func:`numeric.training.batch_bounds`), epoch after epoch."""
+    """Updates the trainer makes: :class:`numeric.training.Trainer` run for the epochs on I samples
+    in batches of B (SGD, its own shuffling and batching, :meth:`~numeric.training.Trainer._batches`),
+    read off its step counter. The data are zeros, so the parameters stay finite."""
     import numpy as np
 
-    from numeric.training import shuffled_batches
+    from numeric.data import Dataset
+    from numeric.training import TrainConfig, Trainer
+    from symbolic.spec import NetworkSpec
 
-    rng = np.random.default_rng(0)
-    return sum(len(shuffled_batches(I, B, rng)) for _ in range(epochs))
+    data = Dataset(np.zeros((I, 1)), np.zeros((I, 1)))  # X (I, D_i), Y (I, 1)
+    config = TrainConfig(optimizer="sgd", lr=1e-3, batch_size=B, epochs=epochs, device="cpu", dtype="float64",
+                         progress=False)
+    trainer = Trainer(NetworkSpec((1, 1, 1), "linear"), "least-squares", data, config)
+    trainer.run()
+    return trainer.step

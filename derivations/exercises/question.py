@@ -1,0 +1,186 @@
+r"""A question's mathematics printed from the objects its solution uses, and read back.
+
+A kind writes its question through a :class:`Question`: every formula and every given number
+is a SymPy object (the network's program, the loss, the value the solution's derivation
+defines ``theta_{10}`` to be) printed by the package's printer, or the book's typed form, and
+read back with the package's LaTeX reader and proven equal to the object
+(:class:`~derivations.checks.printed.Formulas`). The question's text fills its gaps with these
+printed parts, so no formula of a question is typed beside the object it states.
+
+The build's record ``question`` (:func:`question_record`) then checks the text that reaches the
+sheet against the solution, from the printed end:
+
+- every printed part read back equal to its object, and its text is in the question;
+- nothing else in the question's mathematics states anything: each ``$...$`` fragment with the
+  printed parts taken out holds no relation, operator, fraction or power (notation such as
+  ``$\mathbf{f}$`` or ``$D_h$`` may stay);
+- every stated equation ``s = ...`` whose ``s`` a derivation of the solution defines says what the
+  solution uses: the stated right-hand side equals that definition (the givens kept as symbols,
+  everything else expanded through the derivation's definitions), and every given number names a
+  symbol the solution defines. A question that states another network, function or number than
+  the one solved fails here.
+
+>>> import sympy as sp
+>>> from symbolic.core.derivation import Derivation
+>>> t, x = sp.Symbol("t", real=True), sp.Symbol("x", real=True)
+>>> q = Question("demo")
+>>> text = f"With ${q.givens([(t, sp.Rational(1, 2))], 'the parameter')}$, find $x$."
+>>> d = Derivation("demo")
+>>> d.definitions[t] = sp.Rational(1, 2)
+>>> record = question_record("s001", "E01", "demo", "demo", text, q, [d])
+>>> record["passed"], record["method"]
+(True, 'read back: 1 printed part, 1 given linked to the solution')
+>>> question_record("s001", "E01", "demo", "demo", text.replace("1}{2", "1}{3"), q, [d])["passed"]
+False
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Sequence
+
+import sympy as sp
+
+from derivations.checks.printed import Formulas, Printed
+
+__all__ = ["Question", "question_record", "stated_mathematics"]
+
+#: Math of a question: ``$..$`` (the sheets use no other delimiters in questions).
+_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
+#: What states mathematics (the rule of the typed-formula scan of the printing side): a
+#: relation, an operator between terms, a fraction, root, power, product, sum, a function.
+_STATES = re.compile(r"=|<|>|\\[lg]eq?\b|\\ne\b|\\approx|\\to\b|(?<=[\w}\])])\s*[-+]\s*(?=[\w\\({\[])|"
+                     r"\\frac|\\dfrac|\\tfrac|\\sqrt|\^|\\cdot|\\times|\\sum|\\prod|\\int|\\exp\b|\\log\b|"
+                     r"\\max\b|\\min\b|\\operatorname|\\begin\{cases\}|/|\\left|\\mathrm\{(?!d\b)")
+_GAP = "@"
+
+
+class Question:
+    """The printed parts of one question, each read back against its object.
+
+    ``names`` maps hand-typed LaTeX names to the objects they name (see
+    :class:`~derivations.checks.printed.Formulas`); ``domain`` is where numeric read-backs draw
+    their values."""
+
+    def __init__(self, slug: str, names: Mapping[str, Any] | None = None, domain: Mapping[Any, Any] | None = None):
+        self.slug = slug
+        self.formulas = Formulas(f"question of {slug}", names=names, domain=domain)
+        self.parts: list[tuple[Printed, bool]] = []  # (printed part, is a given number)
+
+    def __call__(self, obj: Any, name: str, *, typed: str | None = None, also: Sequence[Any] = (),
+                 given: bool = False, **settings: Any) -> str:
+        """Print ``obj`` (an expression, an ``Eq``, a chain tuple; ``typed``: the book's form),
+        read it back, and return its LaTeX for a gap of the question."""
+        printed = self.formulas(obj, name, typed=typed, also=also, **settings)
+        self.parts.append((printed, given))
+        return printed.latex
+
+    def given(self, symbol: sp.Basic, value: Any, name: str = "a given value") -> str:
+        """``symbol = value``: a number the solution's derivation defines ``symbol`` to be."""
+        return self(sp.Eq(symbol, sp.sympify(value), evaluate=False), f"{name} {symbol}", given=True)
+
+    def givens(self, pairs: Sequence[tuple[sp.Basic, Any]], name: str = "the given values") -> str:
+        """``a = 1, b = 2, ...``: one given per pair, joined by commas."""
+        return ", ".join(self.given(s, v, name) for s, v in pairs)
+
+    def number(self, value: Any, name: str) -> str:
+        """A bare number of the question (a count, a width), printed from the value the solution uses."""
+        return self(sp.sympify(value), name)
+
+
+def _chain(obj: Any) -> list[Any]:
+    if isinstance(obj, sp.Equality):
+        return [obj.lhs, obj.rhs]
+    if isinstance(obj, (tuple, list)):
+        return list(obj)
+    return [obj]
+
+
+def stated_mathematics(question: str, printed: Sequence[str]) -> list[str]:
+    r"""The math fragments of ``question`` that still state mathematics once every ``printed``
+    text is taken out of them (longest first): formulas typed beside the objects.
+
+    >>> stated_mathematics(r"Let $y = 2 x$ and $x = 1$ with $\mathbf{f}$.", ["x = 1"])
+    ['y = 2 x']
+    """
+    out = []
+    for m in _MATH.finditer(question):
+        body = m.group(1)
+        for text in sorted(printed, key=len, reverse=True):
+            if text:
+                body = body.replace(text, _GAP)
+        if _STATES.search(body):
+            out.append(" ".join(m.group(1).split()))
+    return out
+
+
+def _expanded(expr: Any, definitions: Mapping[Any, Any]) -> sp.Basic:
+    expr = sp.sympify(expr)
+    for _ in range(10):
+        new = expr.xreplace(definitions)
+        if new == expr:
+            break
+        expr = new
+    return expr
+
+
+def _link(chain: list[Any], derivations: Sequence[Any], kept: set) -> tuple[bool | None, str]:
+    """Whether a stated chain ``s = a (= b ...)`` says what the solution defines ``s`` to be:
+    None when no derivation defines ``s``; else (agrees, detail)."""
+    from symbolic.core.step_check import check_equal
+
+    head = chain[0]
+    for d in derivations:
+        if head in d.definitions:
+            definitions = {k: v for k, v in d.definitions.items() if k not in kept}
+            defined = _expanded(d.definitions[head], definitions)
+            for part in chain[1:]:
+                stated = _expanded(part, definitions)
+                check = check_equal(stated, defined, getattr(d, "domain", None) or None, points=4, seed=11)
+                if not check.passed:
+                    return False, f"the question states {sp.sstr(head)} = {sp.sstr(part)}; the solution ({d.title}) " \
+                                  f"defines it as {sp.sstr(d.definitions[head])}"
+            return True, ""
+    return None, ""
+
+
+def question_record(student: str, eid: str, slug: str, topic: str, text: str, question: Question | None,
+                    derivations: Sequence[Any]) -> dict:
+    """The verification record ``question`` of one exercise (see the module docstring)."""
+    base = {"id": f"{student}/{eid}/question", "kind": "readback", "topic": topic,
+            "name": f"{student} {eid} {slug}: the question is printed from the objects its solution uses, read back"}
+    if question is None:
+        return {**base, "method": "none", "max_error": float("inf"), "passed": False,
+                "detail": "the question is typed text, not printed through a Question"}
+    problems, worst = [], 0.0
+    parts = question.parts
+    for printed, _ in parts:
+        worst = max(worst, float(printed.record["max_error"]))
+        if not printed.passed:
+            problems.append(f"{printed.record['name']}: {printed.record.get('detail', 'not read back')}")
+        if printed.latex not in text:
+            problems.append(f"the printed {printed.record['name'].split(': printed ', 1)[-1]} "
+                            f"({printed.latex[:80]!r}) is not in the question")
+    typed = stated_mathematics(text, [p.latex for p, _ in parts])
+    problems += [f"typed beside its object: ${t[:100]}$" for t in typed]
+    kept = {_chain(p.obj)[0] for p, given in parts if given}
+    linked = 0
+    for printed, given in parts:
+        chain = _chain(printed.obj)
+        if len(chain) < 2:
+            continue
+        agrees, detail = _link(chain, derivations, kept)
+        if agrees is None and given:
+            problems.append(f"the given {sp.sstr(chain[0])} is defined by no derivation of the solution")
+        elif agrees is False:
+            problems.append(detail)
+        linked += bool(agrees) and given
+    n = len(parts)
+    method = f"read back: {n} printed part{'s' if n != 1 else ''}, {linked} given{'s' if linked != 1 else ''} " \
+             "linked to the solution"
+    out = {**base, "method": method, "max_error": float(worst if not problems else max(worst, 1.0)),
+           "passed": not problems}
+    if problems:
+        out["detail"] = "; ".join(problems)[:600]
+    return out
+
