@@ -272,6 +272,7 @@ def build_exercises(out: str | Path | OutputFolder, students: Sequence[str], see
                     topics: Sequence[str] | None = None, pdf: bool = True, progress: Callable[[str], None] | None = None) -> ExerciseSet:
     """Write sheets/, solutions/, answers.json and verification.json (see the module docstring)."""
     from derivations.exercises.latex import sheet_document, solution_document
+    from derivations.exercises.manifest import kinds_record
 
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
     out = folder.path
@@ -293,6 +294,7 @@ def build_exercises(out: str | Path | OutputFolder, students: Sequence[str], see
         folder.write_text(f"solutions/{student}.tex", solution_document(student, seed, checked, mine))
         if k % 25 == 0 or k == len(students):
             say(f"[{k}/{len(students)}] sheets and solutions written")
+    result.records.append(kinds_record([ex.slug for _, ex in exercises], topics))  # no kind silently gone
     folder.write_text("answers.json", json.dumps({"seed": seed, "students": answers}, indent=1, sort_keys=False) + "\n")
     folder.write_text("verification.json", json.dumps(result.records, indent=1) + "\n")
     if pdf:

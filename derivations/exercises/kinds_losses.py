@@ -230,7 +230,7 @@ def _stated(name: str, parameter) -> dict:
 
 
 def _pr(parameter: sp.Symbol) -> sp.Symbol:
-    """The symbol that ``Pr(y \mid \theta)`` names in a question (theta: the linked parameter)."""
+    r"""The symbol that ``Pr(y \mid \theta)`` names in a question (theta: the linked parameter)."""
     return sp.Symbol(f"Pr(y|{parameter.name})")
 
 

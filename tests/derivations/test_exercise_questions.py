@@ -1,0 +1,135 @@
+"""The question a sheet prints is the question its solution solved: every formula and number of a
+question is printed from the solution's object and read back (the record ``ID/EID/question``),
+and no registered kind silently leaves the sheets (the record ``kinds``).
+
+Each test breaks the printed question the way a careless edit would (a number changed in the
+text, a printer that prints another value, a kind that states other numbers than it solved, a
+kind's registration removed) and sees the named record, and ``deepderive exercises``, fail.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+import sympy as sp
+
+from derivations.cli import main
+from derivations.exercises import KINDS, load_kinds
+from derivations.exercises.build import _check_records
+from derivations.exercises.question import Question
+
+load_kinds()
+
+
+def _question_record(slug: str, student: str = "s001") -> dict:
+    ex = KINDS[slug][1](random.Random(f"0:{student}:{slug}"))
+    records, _ = _check_records(student, "E01", ex)
+    return next(r for r in records if r["id"].endswith("/question"))
+
+
+@pytest.mark.parametrize("slug", ["shallow-output", "max-regions", "gd-step", "nll"])
+def test_the_question_record_passes_for_the_printed_question(slug):
+    record = _question_record(slug)
+    assert record["passed"], record.get("detail")
+    assert record["kind"] == "readback"
+
+
+def _wrapped(monkeypatch, slug, change):
+    topic, make = KINDS[slug]
+
+    def broken(rng):
+        ex = make(rng)
+        change(ex)
+        return ex
+
+    monkeypatch.setitem(KINDS, slug, (topic, broken))
+
+
+def test_a_number_changed_in_the_question_text_fails(monkeypatch):
+    def change(ex):  # the network's first parameter stated as another number than the one solved
+        ex.question = re.sub(r"\\theta_\{10\} = [^,$]+", r"\\theta_{10} = 7", ex.question, count=1)
+
+    _wrapped(monkeypatch, "shallow-output", change)
+    record = _question_record("shallow-output")
+    assert not record["passed"]
+    assert "theta_{10} = 7" in record["detail"] or "not in the question" in record["detail"]
+
+
+def test_a_formula_typed_into_the_question_fails(monkeypatch):
+    def change(ex):  # another network stated beside the printed one
+        ex.question = ex.question.replace("has the parameters", r"(with $y = \phi_0 - h_1$) has the parameters")
+
+    _wrapped(monkeypatch, "shallow-output", change)
+    record = _question_record("shallow-output")
+    assert not record["passed"] and "typed beside its object" in record["detail"]
+
+
+def test_a_printer_that_prints_another_value_fails(monkeypatch):
+    original = Question.__call__
+
+    def misprint(self, obj, name, **kw):  # prints 1 more than the object for every given number
+        if kw.get("given") and isinstance(obj, sp.Equality):
+            kw["typed"] = f"{sp.latex(obj.lhs)} = {sp.latex(obj.rhs + 1)}"
+        return original(self, obj, name, **kw)
+
+    monkeypatch.setattr(Question, "__call__", misprint)
+    record = _question_record("max-regions")
+    assert not record["passed"] and "reads" in record["detail"]
+
+
+def test_a_question_that_states_other_numbers_than_it_solved_fails(monkeypatch):
+    original = Question.given
+
+    def other(self, symbol, value, name="a given value"):  # printed and read back, but not what was solved
+        return original(self, symbol, sp.sympify(value) + 1, name)
+
+    monkeypatch.setattr(Question, "given", other)
+    for slug in ("max-regions", "shallow-output", "steps-per-epoch", "prediction"):
+        record = _question_record(slug)
+        assert not record["passed"], slug
+        assert "the solution" in record["detail"], record["detail"]
+
+
+def test_a_network_stated_differently_from_the_solved_one_fails(monkeypatch):
+    import derivations.exercises.kinds_networks as networks
+
+    def equations(q, net, name="the network"):  # the hidden units stated with the bias subtracted
+        rows = [f"${q(sp.Eq(s, e.xreplace({t: -t for t in net.theta[:, 0]}), evaluate=False), name)}$"
+                for s, e in net.program]
+        return ", ".join(rows)
+
+    monkeypatch.setattr(networks, "_equations", equations)
+    record = _question_record("shallow-output")
+    assert not record["passed"] and "defines it as" in record["detail"]
+
+
+def test_a_kind_whose_registration_is_removed_fails_the_build(monkeypatch, tmp_path, capsys):
+    monkeypatch.delitem(KINDS, "max-regions")
+    code = main(["exercises", "--out", str(tmp_path / "out"), "--students", "1", "--topics", "counts_regions",
+                 "--no-pdf"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "every listed exercise kind" in out
+
+
+def test_the_kinds_record_passes_and_the_question_records_reach_verification(tmp_path, capsys):
+    import json
+
+    code = main(["exercises", "--out", str(tmp_path / "out"), "--students", "1", "--topics", "counts_regions",
+                 "--no-pdf"])
+    assert code == 0, capsys.readouterr().out
+    records = json.loads((tmp_path / "out" / "verification.json").read_text())
+    assert [r["passed"] for r in records if r["id"] == "kinds"] == [True]
+    assert sum(r["id"].endswith("/question") for r in records) == 2
+
+
+def test_the_docs_table_lists_only_kinds_of_the_manifest():
+    from pathlib import Path
+
+    from derivations.exercises.manifest import EXPECTED
+
+    table = Path(__file__).resolve().parents[2] / "docs" / "exercises.md"
+    documented = dict(re.findall(r"^\| `([a-z0-9-]+)` \| ([a-z_]+) \|", table.read_text(encoding="utf-8"), re.M))
+    assert documented and set(documented.items()) <= set(EXPECTED)
