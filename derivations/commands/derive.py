@@ -6,6 +6,11 @@ Every format runs the same checks (:func:`network_checks`, and :func:`gradient_c
 ``--gradients``): LaTeX heads each part with ``% checked: ...`` lines, text prints
 ``checked: ...`` lines, JSON carries ``"checks": [{"passed", "what"}, ...]``; a failed check
 (``CHECK FAILED: ...``, ``"passed": false``) exits 1.
+
+What is printed is read back: the network as each format prints it (text: ``sympy.sstr`` lines,
+read by :mod:`derivations.checks.text_reader`; LaTeX: the scalar form, read by the package's LaTeX
+reader; JSON: the program's ``srepr`` strings, read by the srepr reader) must say what the derived
+program says, row by row, and the text format's backward pass likewise.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from symbolic.spec.losses import LOSSES  # plain Python: the registry of losses
 
 import argparse
 import json
-from typing import Sequence
+import re
+from typing import Any, Sequence
 
 from derivations.commands.common import add_format_argument, add_spec_arguments, internal_check, spec_from_args
 
@@ -88,12 +94,78 @@ def network_checks(net) -> list[Check]:
     return checks
 
 
-def network_latex(net, checks: Sequence[Check], command: str = "") -> str:
-    """The network's equations as LaTeX, headed by the checks behind them (:func:`network_checks`)."""
+def network_latex(net, checks: Sequence[Check], command: str = "", body: str | None = None) -> str:
+    """The network's equations as LaTeX (``body``: :func:`network_latex_body`), headed by the checks
+    behind them (:func:`network_checks`)."""
+    parts = [f"% deepderive derive {command}".rstrip()] + check_lines(checks, "% ")
+    return "\n".join(parts + [body if body is not None else network_latex_body(net)])
+
+
+#: The scalar block of :func:`network_latex_body`, and a row's continuation line in it.
+_SCALAR = re.compile(r"% every unit \(scalar form\)\n\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", re.S)
+_CONTINUED = "\\\\\n&\\qquad "
+
+
+def _scalar_rows(net) -> list[tuple[Any, Any]]:
+    """What the scalar form states, row by row: ``(left side, object)``, each hidden unit with its
+    pre-activation put in, each output as assigned (``y``, or ``y_{j}`` for several)."""
+    substitute = {f: e for f, e in net.program if f not in net.outputs and f.name.startswith("f_")}
+    rows = []
+    for s, e in net.program:
+        if s.name.startswith("h_"):
+            rows.append((s, e.xreplace(substitute)))
+        elif s in net.outputs:
+            rows.append((s, e))
+    return rows
+
+
+def network_latex_check(body: str, net) -> Check:
+    """The printed scalar form read back with the package's LaTeX reader: every row's left side is
+    its unit (``y`` names the output), every right side is proven equal to the derived assignment."""
+    from symbolic.core.latex_reader import Vocabulary, read_chain
+    from symbolic.core.step_check import check_equal
+
+    rows = _scalar_rows(net)
+    names = {("y" if len(net.outputs) == 1 else f"y_{{{k}}}"): s for k, s in enumerate(net.outputs, start=1)}
+    vocab = Vocabulary.of([e for _, e in rows] + [s for s, _ in rows], names=names)
+    m = _SCALAR.search(body)
+    printed = [] if m is None else m.group(1).replace(_CONTINUED, " ").split("\\\\\n")
+    problems = [] if len(printed) == len(rows) else [f"printed {len(printed)} rows, the network has {len(rows)}"]
+    for k, (text, (lhs, obj)) in enumerate(zip(printed, rows), start=1):
+        try:
+            segments = read_chain(text.replace("&=", "=", 1), vocab)
+        except Exception as exc:  # the reader's failure is a failed check, never a crash
+            problems.append(f"row {k} not read back: {exc}")
+            continue
+        if len(segments) != 2 or segments[0].value != lhs or segments[1].value is None or \
+                not check_equal(segments[1].value, obj).passed:
+            problems.append(f"row {k} {text[:60]!r} is not {lhs} = {obj}")
+    return (not problems, READ_BACK + (f": {problems[0]}" if problems else ""))
+
+
+def network_json_check(doc: dict, net) -> Check:
+    """The printed program (``srepr`` strings) read back with the package's srepr reader and
+    compared with the derived assignments, symbol for symbol."""
+    from derivations.exercises.srepr_reader import read_srepr
+
+    problems = [] if len(doc["program"]) == len(net.program) else ["the program's length differs"]
+    for k, ((name, text), (s, e)) in enumerate(zip(doc["program"], net.program), start=1):
+        try:
+            same = name == s.name and read_srepr(text) == e
+        except ValueError as exc:
+            same, text = False, f"{text[:40]} ({exc})"
+        if not same:
+            problems.append(f"assignment {k}: {name} = {text[:60]} is not {s} = {e}")
+    return (not problems, READ_BACK + (f": {problems[0]}" if problems else ""))
+
+
+def network_latex_body(net) -> str:
+    """The network's equations as LaTeX: the shallow (theta, phi) form for K = 1, the matrix form,
+    every unit."""
     from derivations.topics.topic import align
 
     spec = net.spec
-    parts = [f"% deepderive derive {command}".rstrip()] + check_lines(checks, "% ")
+    parts = []
     if spec.is_shallow:
         shallow = _shallow_form(spec)
         parts.append("% shallow network, lecture notation (theta, phi)")
@@ -112,6 +184,48 @@ def network_text(net) -> str:
     lines += [f"  {s} = {sp.sstr(e)}" for s, e in net.program]
     lines.append("  outputs: " + ", ".join(s.name for s in net.outputs))
     return "\n".join(lines)
+
+
+_NETWORK_HEAD = re.compile(r"^network ([0-9]+(?:-[0-9]+)+) (.+): K = (\d+) hidden layers, (\d+) parameters$")
+#: What every format's read-back check of the network is called (the formats print one list of checks).
+READ_BACK = "the printed network reads back as the derived one, row by row"
+_BACKPROP_HEAD = re.compile(r"^backpropagation, loss (\S+): (\d+) forward and (\d+) backward assignments, "
+                            r"(\d+) gradients$")
+
+
+def network_text_check(text: str, net) -> Check:
+    """The printed :func:`network_text` read back: its widths, activation, K and parameter count
+    against the spec, every program line against the derived assignment
+    (:func:`~derivations.checks.text_reader.check_assignments`), the outputs by name."""
+    from derivations.checks.text_reader import check_assignments
+
+    lines = text.splitlines()
+    head = _NETWORK_HEAD.match(lines[0]) if lines else None
+    spec = net.spec
+    stated = ("-".join(map(str, spec.widths)), spec.describe().split(" ", 1)[1], str(net.K), str(spec.n_parameters))
+    problems = [] if head is not None and head.groups() == stated else \
+        [f"the first line reads {lines[0] if lines else ''!r}, the network is {' '.join(stated)}"]
+    outputs = lines[-1].strip() if lines else ""
+    if outputs != "outputs: " + ", ".join(s.name for s in net.outputs):
+        problems.append(f"the last line reads {outputs!r}")
+    problems += check_assignments("\n".join(lines[1:-1]), net.program)
+    return (not problems, READ_BACK + (f": {problems[0]}" if problems else ""))
+
+
+def backprop_text_check(text: str, bp) -> Check:
+    """The printed backward pass (``bp.to_text()``) read back: its counts and every assignment and
+    gradient against the derived program."""
+    from derivations.checks.text_reader import check_assignments
+
+    lines = text.splitlines()
+    head = _BACKPROP_HEAD.match(lines[0]) if lines else None
+    stated = (bp.loss.name, str(len(bp.forward)), str(len(bp.backward)), str(len(bp.parameters)))
+    problems = [] if head is not None and head.groups() == stated else \
+        [f"the first line reads {lines[0] if lines else ''!r}"]
+    assignments = list(bp.program) + list(bp.gradient_assignments)
+    problems += check_assignments("\n".join(lines[1:]), assignments)
+    return (not problems, f"the backward pass printed above reads back as the derived one: all {len(assignments)} "
+            "assignments and gradients" + (f": {problems[0]}" if problems else ""))
 
 
 def _backprop(args: argparse.Namespace, net):
@@ -191,6 +305,7 @@ def _derive(args: argparse.Namespace, spec, command: str) -> int:
     backward = [] if bp is None else gradient_checks(bp)
     if args.format == "json":
         doc = network_json(net)
+        checks.append(network_json_check(doc, net))  # the network's program, before --gradients replaces it
         if loss is not None:
             doc.update(loss.as_json())
         if bp is not None:
@@ -198,13 +313,19 @@ def _derive(args: argparse.Namespace, spec, command: str) -> int:
         doc["checks"] = checks_json(checks + backward)
         print(json.dumps(doc, indent=1))
     elif args.format == "text":
-        print("\n".join([network_text(net)] + check_lines(checks)))
+        shown = network_text(net)
+        checks.append(network_text_check(shown, net))
+        print("\n".join([shown] + check_lines(checks)))
         if loss is not None:
             print(loss.to_text())
         if bp is not None:
-            print("\n".join([bp.to_text()] + check_lines(backward)))
+            shown = bp.to_text()
+            backward.append(backprop_text_check(shown, bp))
+            print("\n".join([shown] + check_lines(backward)))
     else:
-        print(network_latex(net, checks, command))
+        body = network_latex_body(net)
+        checks.append(network_latex_check(body, net))
+        print(network_latex(net, checks, command, body))
         if loss is not None:
             print(loss.to_latex())
         if bp is not None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 from derivations.commands.common import (add_format_argument, add_spec_arguments, int_in_range, internal_check, positive_float,
                      spec_from_args)
@@ -114,22 +115,91 @@ def _network_regions(args: argparse.Namespace, spec, tensors) -> dict:
                                  "regions meeting that square)"))
 
 
+#: The check that the text printed reads back as the report (``regions --format text``).
+READ_BACK = "every number printed above reads back as the report's"
+_LINES = {
+    "head": re.compile(r"^widths ([0-9,]+) \((.+)\): (\d+) parameters$"),
+    "max": re.compile(r"^max regions: (\d+) \((exact maximum|upper bound)\)$"),
+    "lecture": re.compile(r"^lecture's count \(Prince's eq\. 4\.17\): (\d+)$"),
+    "regions": re.compile(r"^regions of this network: (\d+) \((.+)\)$"),
+    "joints": re.compile(r"^joints: (.+?)(?: \.\.\. \((\d+) in all\))?$"),
+}
+JOINTS_SHOWN = 20
+
+
+def text_lines(report: dict) -> list[str]:
+    """The text format's lines (the checks follow them), every number from the report."""
+    lines = [f"widths {','.join(map(str, report['widths']))} ({report['activation']}): {report['parameters']} parameters",
+             f"max regions: {report['max_regions']} ({report['max_regions_is']})"]
+    if report["lecture_regions"] is not None and report["lecture_regions"] != report["max_regions"]:
+        lines.append(f"lecture's count (Prince's eq. 4.17): {report['lecture_regions']}")
+    if "regions" in report:
+        lines.append(f"regions of this network: {report['regions']} ({report['regions_counted']})")
+        if "joints" in report:
+            shown = report["joints"][:JOINTS_SHOWN]
+            more = f" ... ({len(report['joints'])} in all)" if len(report["joints"]) > JOINTS_SHOWN else ""
+            lines.append("joints: " + (", ".join(f"{t:.12g}" for t in shown) if shown else "none") + more)
+    return lines
+
+
+def _joints_problem(text: str, more: str | None, joints: list[float]) -> str:
+    """A printed list of joints (12 significant digits) against the report's ('' if they agree)."""
+    printed = [] if text == "none" else [float(t) for t in text.split(", ")]
+    if len(printed) != min(len(joints), JOINTS_SHOWN) or (more is not None and int(more) != len(joints)) or \
+            (more is None and len(joints) > JOINTS_SHOWN):
+        return f"printed {len(printed)} joints of {len(joints)}"
+    for p, t in zip(printed, joints):
+        if abs(p - t) > 5e-12 * max(abs(t), 1e-300):
+            return f"printed the joint {p!r}, the report's is {t!r}"
+    return ""
+
+
+def read_text(lines: list[str], report: dict) -> list[str]:
+    """The problems of the printed ``lines`` against ``report`` (empty: every number and word
+    printed is the report's): each line read by its pattern, never by position alone."""
+    found: dict[str, re.Match] = {}
+    for line in lines:
+        key = next((k for k, pattern in _LINES.items() if pattern.match(line)), None)
+        if key is None or key in found:
+            return [f"an unexpected line {line[:60]!r}"]
+        found[key] = _LINES[key].match(line)
+    problems = []
+    head, top = found.get("head"), found.get("max")
+    if head is None or top is None:
+        return ["the widths or the maximum are not printed"]
+    if (head.group(1), head.group(2), int(head.group(3))) != (",".join(map(str, report["widths"])), report["activation"],
+                                                              report["parameters"]):
+        problems.append(f"the first line reads {head.group(0)!r}")
+    if (int(top.group(1)), top.group(2)) != (report["max_regions"], report["max_regions_is"]):
+        problems.append(f"the maximum reads {top.group(0)!r}")
+    lecture = found.get("lecture")
+    expected = report["lecture_regions"] if report["lecture_regions"] != report["max_regions"] else None
+    if (int(lecture.group(1)) if lecture else None) != expected:
+        problems.append(f"the lecture's count reads {lecture.group(0) if lecture else 'nothing'!r}, the report's is "
+                        f"{report['lecture_regions']}")
+    counted = found.get("regions")
+    if (int(counted.group(1)) if counted else None) != report.get("regions") or \
+            (counted is not None and counted.group(2) != report["regions_counted"]):
+        problems.append(f"the network's regions read {counted.group(0) if counted else 'nothing'!r}")
+    joints = found.get("joints")
+    if (joints is not None) != ("joints" in report):
+        problems.append("the joints are printed without being counted, or counted without being printed")
+    elif joints is not None:
+        problem = _joints_problem(joints.group(1), joints.group(2), report["joints"])
+        problems += [problem] if problem else []
+    return problems
+
+
 def run(args: argparse.Namespace) -> int:
     report = regions_report(args)
     failed = not all(check["passed"] for check in report["checks"])
     if args.format == "json":
         print(json.dumps(report))
         return 1 if failed else 0
-    print(f"widths {','.join(map(str, report['widths']))} ({report['activation']}): {report['parameters']} parameters")
-    print(f"max regions: {report['max_regions']} ({report['max_regions_is']})")
-    if report["lecture_regions"] is not None and report["lecture_regions"] != report["max_regions"]:
-        print(f"lecture's count (D/D_i + 1)^(D_i (K-1)) sum_j C(D, j): {report['lecture_regions']}")
-    if "regions" in report:
-        print(f"regions of this network: {report['regions']} ({report['regions_counted']})")
-        if "joints" in report:
-            shown = report["joints"][:20]
-            more = f" ... ({len(report['joints'])} in all)" if len(report["joints"]) > 20 else ""
-            print("joints: " + (", ".join(f"{t:.12g}" for t in shown) if shown else "none") + more)
-    for line in check_lines([(check["passed"], check["what"]) for check in report["checks"]]):
+    lines = text_lines(report)
+    problems = read_text(lines, report)
+    checks = [(check["passed"], check["what"]) for check in report["checks"]]
+    checks.append((not problems, READ_BACK + (f": {problems[0]}" if problems else "")))
+    for line in lines + check_lines(checks):
         print(line)
-    return 1 if failed else 0
+    return 1 if failed or problems else 0
