@@ -12,6 +12,16 @@ variables, ``e``, ``pi`` and a list of functions). Limits keep every answer chea
   :data:`MAX_RESULT_DIGITS` digits (``10^{10^{10}}`` is refused before it is computed);
 - factorials of numbers up to 170.
 
+Characters that text copied from a PDF or a word processor carries are read as the ASCII
+they stand for, by a fixed table before tokenizing (:func:`plain_characters`; never through
+``sympify``): the minus sign U+2212 and other dashes as ``-``, no-break and thin spaces as a
+space, ``×``, ``·``, ``⋅`` as ``*``, ``÷`` and the fraction and division slashes as ``/``,
+``≥``/``≤``, superscript digits and signs as a power (``x²`` is ``x^{2}``, ``e⁻¹`` is
+``e^{-1}``), subscript digits as an index (``θ₁₀`` is ``\theta_{10}``), the Greek letters of
+the lecture (``θ``, ``φ``, ``ω``, ``σ``, ``π``, ...) as their LaTeX names, ``√`` as ``\sqrt``;
+zero-width spaces and soft hyphens are dropped. Positions in messages count the characters
+as the student wrote them.
+
 Grammar (``*`` and juxtaposition multiply; ``^`` and ``**`` are powers, right-associative)::
 
     answer  := list | expr
@@ -48,7 +58,7 @@ import sympy as sp
 
 from symbolic.activations.functions import Indicator, ReLU, Softplus, Swish, Tanh, sig
 
-__all__ = ["AnswerSyntaxError", "parse_answer", "MAX_LENGTH", "MAX_TOKENS", "MAX_DEPTH", "MAX_DIGITS",
+__all__ = ["AnswerSyntaxError", "parse_answer", "plain_characters", "MAX_LENGTH", "MAX_TOKENS", "MAX_DEPTH", "MAX_DIGITS",
            "MAX_EXPONENT", "MAX_RESULT_DIGITS", "symbol_key"]
 
 MAX_LENGTH = 4000
@@ -139,24 +149,76 @@ class _Variables:
         return ", ".join(s.name for s in self.symbols) or "no variables (a number)"
 
 
+#: Characters copied from a PDF or a word processor, and the ASCII they stand for.
+_PLAIN = {
+    "\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-",  # minus sign, figure/en dash
+    "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",  # invisible
+    "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*", "\u2217": "*",  # times, dots, asterisk
+    "\u00f7": "/", "\u2044": "/", "\u2215": "/",  # division sign, fraction slash, division slash
+    "\u2265": ">=", "\u2264": "<=", "\u221a": "\\sqrt ", "\u2113": "\\ell ",
+    "\u03b1": "\\alpha ", "\u03b2": "\\beta ", "\u03b3": "\\gamma ", "\u03b4": "\\delta ",
+    "\u03b5": "\\epsilon ", "\u03f5": "\\epsilon ", "\u03b7": "\\eta ", "\u03b8": "\\theta ",
+    "\u03d1": "\\theta ", "\u03ba": "\\kappa ", "\u03bb": "\\lambda ", "\u03bc": "\\mu ", "\u03bd": "\\nu ",
+    "\u03be": "\\xi ", "\u03c0": "\\pi ", "\u03c1": "\\rho ", "\u03c3": "\\sigma ", "\u03c4": "\\tau ",
+    "\u03c6": "\\phi ", "\u03d5": "\\phi ", "\u03c8": "\\psi ", "\u03c9": "\\omega ", "\u03a9": "\\Omega ",
+    "\u0393": "\\Gamma ",
+}
+#: Superscript and subscript characters: a run of them is one exponent or one index.
+_SUPERSCRIPT = dict(zip("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b\u207d\u207e",
+                        "0123456789+-()"))
+_SUBSCRIPT = dict(zip("\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089", "0123456789"))
+
+
+def plain_characters(text: str) -> tuple[str, list[int]]:
+    r"""``text`` with the characters of :data:`_PLAIN` (and runs of superscripts and subscripts)
+    replaced by the ASCII they stand for, and for each character of the result the position
+    of the character of ``text`` it came from (one more at the end). A table, never ``sympify``.
+
+    >>> print(plain_characters("\u22123\u00d7x\u00b2 + \u03b8\u2081\u2080")[0])
+    -3*x^{2} + \theta _{10}
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        for table, mark in ((_SUPERSCRIPT, "^"), (_SUBSCRIPT, "_")):
+            if c in table:
+                j = i
+                while j < len(text) and text[j] in table:
+                    j += 1
+                piece = mark + "{" + "".join(table[t] for t in text[i:j]) + "}"
+                break
+        else:
+            j, piece = i + 1, _PLAIN.get(c, c)
+        out.append(piece)
+        origin += [i] * len(piece)
+        i = j
+    origin.append(len(text))
+    return "".join(out), origin
+
+
 def _tokenize(text: str) -> list[_Tok]:
     if len(text) > MAX_LENGTH:
         raise AnswerSyntaxError(f"the answer is too long ({len(text)} characters; at most {MAX_LENGTH})")
     bad = next((c for c in text if (ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127), None)
     if bad is not None:
         raise AnswerSyntaxError(f"the answer contains a control character (code {ord(bad)})")
+    original = text
+    text, origin = plain_characters(text)
     tokens, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise AnswerSyntaxError(f"unexpected character {text[pos]!r} at position {pos + 1}")
+            raise AnswerSyntaxError(f"unexpected character {original[origin[pos]]!r} at position {origin[pos] + 1}")
         pos = m.end()
         kind = m.lastgroup
         if kind == "space":
             continue
         if kind == "number" and len(re.sub(r"[eE].*|\.", "", m.group())) > MAX_DIGITS:
-            raise AnswerSyntaxError(f"a number with more than {MAX_DIGITS} digits at position {m.start() + 1}")
-        tokens.append(_Tok(kind, m.group(), m.start()))
+            raise AnswerSyntaxError(f"a number with more than {MAX_DIGITS} digits at position {origin[m.start()] + 1}")
+        tokens.append(_Tok(kind, m.group(), origin[m.start()]))
         if len(tokens) > MAX_TOKENS:
             raise AnswerSyntaxError(f"the answer has too many symbols (more than {MAX_TOKENS} tokens)")
     depth = 0
@@ -167,7 +229,7 @@ def _tokenize(text: str) -> list[_Tok]:
                 raise AnswerSyntaxError(f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
         elif t.text in (")", "]", "}", r"\}") or t.text == r"\end":
             depth -= 1
-    tokens.append(_Tok("end", "", len(text)))
+    tokens.append(_Tok("end", "", len(original)))
     return tokens
 
 

@@ -111,7 +111,7 @@ def test_payloads_in_a_submission_run_nothing(tmp_path, capsys):
     submission.write_text(json.dumps({payloads[1]: "1"}))
     code = main(["check", "--answers", str(key), "--student", "s001", "--submission", str(submission)])
     out, err = capsys.readouterr()
-    assert code == 2 and not out and err.startswith("error: submission names unknown exercise")
+    assert code == 2 and not out and err.startswith("error: submission ") and "is not an exercise id" in err
     assert len(err.splitlines()) == 1 and not marker.exists()
 
 
