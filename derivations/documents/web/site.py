@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 from importlib import resources
@@ -25,6 +26,7 @@ from derivations.tex import OutputFolder
 from derivations.topics.topic import TopicResult
 from derivations.documents.web.drawing import PIXELS, drawing_check
 from derivations.documents.web.figures import Interactive, interactive_for
+from derivations.documents.web.readback import page_mismatches
 from derivations.documents.web.tex import Page, fragment_html, inline_html
 
 __all__ = ["write_site", "web_checks", "page_script", "record_id", "SITE_TITLE"]
@@ -83,8 +85,8 @@ def _verification(records: list[dict], titles: dict[str, str], note: str = "") -
     checks = [r for r in records if r.get("method") != "definition"]
     passed = sum(r["passed"] for r in checks)
     out = [f"<h1>Verification</h1><p>Every derived equality and every symbolic-versus-PyTorch check behind the notes, "
-           "and the web pages' own checks (the interactive figures' printed JavaScript, what their drawing code draws and "
-           "their captions' claims), "
+           "and the web pages' own checks (each page's displays and tables read back, the interactive figures' printed "
+           "JavaScript, what their drawing code draws and their captions' claims), "
            f"with its method and the largest error seen. {passed} of {len(checks)} checks passed; rows marked "
            f"“definition” state a definition and are not checks.{note}</p>"]
     failed = [r for r in records if not r["passed"]]
@@ -212,8 +214,9 @@ def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], re
         scripts = ""
         if figs:
             scripts = '<script src="assets/figures.js"></script>\n<script>\n' + page_script(figs) + "\n</script>"
-        folder.write_text(f"html/{topic.slug}.html", _page(f"{topic.title} — {SITE_TITLE}", body, scripts,
-                                                           _nav(slugs, i, titles)))
+        written = _page(f"{topic.title} — {SITE_TITLE}", body, scripts, _nav(slugs, i, titles))
+        folder.write_text(f"html/{topic.slug}.html", written)
+        web.append(html_readback(topic.slug, written, page))
     records.extend(web)
     note = f" {NODE_MISSING} in this build." if interactive and not node else ""
     folder.write_text("html/verification.html",
@@ -221,6 +224,18 @@ def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], re
     folder.write_text("html/verification.json", json.dumps(records, indent=1, default=json_default) + "\n")
     folder.write_text("html/index.html", _page(SITE_TITLE, _index(topics, records, pages, interactive, web)))
     return site / "index.html"
+
+
+def html_readback(slug: str, written: str, page: Page) -> dict:
+    """The record of a topic page's displays and tables read back from the page as written
+    (:func:`~derivations.documents.web.readback.page_mismatches`) against the topic's LaTeX."""
+    found, displays, tables = page_mismatches(written, [e.latex for e in page.equations], [b for b, _ in page.tables])
+    return record(f"web page {slug}.html: its {displays} displays and {tables} tables, read back from the page, say "
+                  "what the topic's LaTeX says", "readback-html", 0.0 if not found else math.inf, not found,
+                  "the page's MathML and table cells read by an HTML reader of their own, against the LaTeX read by a "
+                  "reader of its own: rows, cells per row, and each cell's and display's symbols, numbers, operators "
+                  "and words in order (layout not compared)", id=f"{slug}.web.html-readback", topic=slug,
+                  **({"detail": f"{len(found)} mismatch(es); first: {found[0]}"} if found else {}))
 
 
 def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, Page], interactive: dict,
@@ -232,13 +247,17 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
     derived = [r for r in records if not any(r is w for w in web)]
     readbacks = sum(r["kind"] == "javascript" for r in web)
     drawings = sum(r["kind"] == "drawing" for r in web)
+    read_pages = sum(r["kind"] == "readback-html" for r in web)
     own = ""
     if web:
-        own = (f" {len(web)} of the checks are the web pages' own: " + (
-            f"the printed JavaScript of {readbacks} interactive figure{'s' if readbacks != 1 else ''} run in Node.js "
-            f"against SymPy, what the drawing code draws in {drawings} of them, and "
-            if readbacks else f"(the figures' printed JavaScript was not run: {NODE_MISSING}) ")
-            + "the claims of their captions.")
+        parts = [f"the displays and tables of {read_pages} page{'s' if read_pages != 1 else ''} read back from the HTML"]
+        if interactive:
+            parts.append(f"the printed JavaScript of {readbacks} interactive figure{'s' if readbacks != 1 else ''} run "
+                         f"in Node.js against SymPy, what the drawing code draws in {drawings} of them"
+                         if readbacks else f"(the figures' printed JavaScript was not run: {NODE_MISSING})")
+            parts.append("the claims of their captions")
+        own = f" {len(web)} of the checks are the web pages' own: " + ", ".join(parts[:-1]) + (
+            " and " if len(parts) > 1 else "") + parts[-1] + "."
     items = []
     for t in topics:
         n = sum(1 for r in t.records if r.get("method") != "definition")

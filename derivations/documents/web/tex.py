@@ -58,6 +58,7 @@ class Equation:
     ids: list[str]
     tag: str  # "check", "definition" or "" (no tag line: links to the topic's checks)
     latex: str
+    mathml: str = ""  # what the page prints for it (read back by documents/web/readback.py)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Page:
     equations: list[Equation] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)  # figure stems (figures/<stem>.svg)
     problems: list[str] = field(default_factory=list)  # LaTeX the converter did not understand
+    tables: list[tuple[str, str]] = field(default_factory=list)  # (tabular body, the HTML printed for it)
 
 
 def math_html(tex: str, display: bool = False) -> str:
@@ -160,6 +162,8 @@ def _prose(text: str, problems: list[str], refs: dict[str, str]) -> str:
             two = text[i:i + 2]
             result.append(_SYMBOLS.get(two, html.escape(two[1:])))
             i += 2
+            if two in (r"\^", r"\~") and text[i:i + 2] == "{}":  # \^{}: the accent with an empty argument
+                i += 2
             continue
         name, end = m.group(1), i + m.end()
         if name in ("ldots", "dots", "textbackslash"):
@@ -190,8 +194,11 @@ def _anchor(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", label)
 
 
-def _table(body: str, problems: list[str], refs: dict[str, str]) -> str:
-    body = re.sub(r"^\{[^}]*\}", "", body.strip())  # the column spec
+def _table(body: str, problems: list[str], refs: dict[str, str], tables: list | None = None) -> str:
+    source = body
+    body = body.strip()
+    if body.startswith("{"):  # the column spec, braces inside it too (p{0.5\linewidth}, @{})
+        body = body[_braced(body, 0)[1]:]
     body = _DROP.sub("", body)
     rows = [r.strip() for r in re.split(r"\\\\", body) if r.strip()]
     cells = [[inline_html(c.strip(), problems, refs) for c in re.split(r"(?<!\\)&", r)] for r in rows]
@@ -199,7 +206,10 @@ def _table(body: str, problems: list[str], refs: dict[str, str]) -> str:
         return ""
     head = "".join(f"<th>{c}</th>" for c in cells[0])
     rest = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells[1:])
-    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rest}</tbody></table>'
+    table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{rest}</tbody></table>'
+    if tables is not None:
+        tables.append((source, table))
+    return table
 
 
 def fragment_html(tex: str, slug: str, figure_src: Callable[[str], str] | None = None) -> Page:
@@ -222,8 +232,9 @@ def fragment_html(tex: str, slug: str, figure_src: Callable[[str], str] | None =
         n = len(page.equations) + 1
         ids = [i.strip() for i in (m.group("ids") or "").split(",") if i.strip()]
         eq = Equation(f"eq-{slug}-{n}", ids, m.group("tag") or "", source.strip())
+        eq.mathml = math_html(source, display=True)
         page.equations.append(eq)
-        pieces.append(_equation_block(eq, math_html(source, display=True), slug))
+        pieces.append(_equation_block(eq, eq.mathml, slug))
         return f"\x00{len(pieces) - 1}\x00"
 
     def block(m: re.Match) -> str:
@@ -243,13 +254,13 @@ def fragment_html(tex: str, slug: str, figure_src: Callable[[str], str] | None =
             pieces.append(_figure(body, page, refs, figure_src))
         elif env == "center":
             inner = re.sub(r"\\begin\{tabular\}(.*?)\\end\{tabular\}",
-                           lambda t: "\x02" + _table(t.group(1), page.problems, refs) + "\x02", body, flags=re.S)
+                           lambda t: "\x02" + _table(t.group(1), page.problems, refs, page.tables) + "\x02", body, flags=re.S)
             parts = inner.split("\x02")
             pieces.append('<div class="center">' + "".join(
                 p if k % 2 else inline_html(_DROP.sub("", p).strip(), page.problems, refs)
                 for k, p in enumerate(parts)) + "</div>")
         elif env == "tabular":
-            pieces.append(_table(body, page.problems, refs))
+            pieces.append(_table(body, page.problems, refs, page.tables))
         elif env in ("quote", "quotation"):
             paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
             pieces.append("<blockquote>" + "".join(f"<p>{inline_html(p, page.problems, refs)}</p>"
