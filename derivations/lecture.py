@@ -162,7 +162,7 @@ LECTURE: tuple[Slide, ...] = (
           "shallow network that can approximate it."),
         BREAK,
         T("With one input, a ReLU network with a hidden unit per interval passes exactly through "
-          "$N = D + 1$ points $(x_d, y_d)$ of the function:"),
+          "the points $(x_d, y_d)$ of the function, one point more than it has hidden units:"),
         E("universal_approximation", "construction", gap=False, defines=("y",), uses=(r"\mathrm{ReLU}", r"\Delta_{d}")),
         BREAK,
         F("universal_approximation", "universal_approximation", 0.8))),
@@ -187,8 +187,8 @@ LECTURE: tuple[Slide, ...] = (
         E("deep_networks", "two layers: scalar, output", defines=("y",), uses=("h_{2,3}",)))),
     Slide("Reflection: How does the second layer modify the output of the first layer?", body=(
         T("The second network takes the first network's output as its input: the two-layer network is "
-          "the first network's output fed through the second network, with weights "
-          "$\\psi_{d'd} = \\theta'_{d'1}\\phi_d$:"),
+          "the first network's output fed through the second network, with weights $\\psi$ that multiply "
+          "the second network's input weights by the first network's output weights:"),
         E("deep_networks", "composition", steps=(3, 5), gap=False, defines=("y'",), uses=(r"\psi",)),)),
     Slide("Digression: Matrix notation and GPUs", body=(
         T("Using matrix notation, we can write the hidden layers in our two-layer network as:"),
@@ -207,7 +207,7 @@ LECTURE: tuple[Slide, ...] = (
         T("In general, we would express a network as:"),
         E("deep_networks", "general", defines=(r"\mathbf{h}_{1}", r"\mathbf{h}_{3}", r"\mathbf{y}")))),
     Slide("Deep networks – Parameter counts and number of linear regions", body=(
-        T("A network with one input, $K$ layers and $D$ ($>2$) hidden units in every layer would have a "
+        T("A network with one input, $K$ layers and $D$ (more than two) hidden units in every layer would have a "
           "parameter count of"),
         E("counts_regions", "parameters", steps=(2, 3), defines=(r"N_{\phi}",), uses=("3 D + 1",)),
         T("Such a network could create a function with"),
@@ -325,10 +325,11 @@ LECTURE: tuple[Slide, ...] = (
         E("gradient_descent", "update", uses=(r"- \alpha",)),
         T("Here, $\\alpha$ determines the rate of change, and is typically called the learning rate."),
         BREAK,
-        T("For 1-D linear regression, $y = \\phi_0 + \\phi_1 x$ with the least-squares loss, every step is exact:"),
+        T("For 1-D linear regression, a line with offset $\\phi_0$ and slope $\\phi_1$, with the least-squares "
+          "loss, every step is exact:"),
         E("gradient_descent", "descent", steps=(0, 4), gap=False, uses=(r"\frac{\partial L}{\partial \phi_0}",)),
         BREAK,
-        T("The first iterates, from $\\boldsymbol\\phi^{[0]}$:"),
+        T("The first iterates, from the starting point:"),
         E("gradient_descent", "descent", steps=(4, 10), gap=False, defines=(r"\phi_0^{[0]}", r"\phi_1^{[2]}")))),
     Slide("Stochastic gradient descent – Introducing noise to the optimization algorithm", body=(
         T("Stochastic gradient descent (SGD) follows a noisy version of the gradient: each step sees only "
@@ -337,7 +338,7 @@ LECTURE: tuple[Slide, ...] = (
         F("sgd", "sgd_loss_curve", 0.6))),
     Slide("SGD – Training on random mini-batches at each step", body=(
         T("In general, our loss functions can be thought of as a sum of loss terms for each training sample "
-          "(here the binary classification loss of a 1-3-1 network):"),
+          "(here the binary classification loss of a shallow network):"),
         E("losses", "network loss", defines=(r"L[\boldsymbol\phi]", r"\ell_i")),
         T("In regular gradient descent, we include all of these terms in the computation of the gradient. "
           "In SGD, we introduce randomness by only computing the gradient for a random subset of the samples "
@@ -351,7 +352,7 @@ LECTURE: tuple[Slide, ...] = (
           "full pass through the training set is called an epoch. In practice, we often make checkpoints, "
           "and monitor progress at each step."),
         BREAK,
-        T("A 1-10-1 network trained by SGD, stopped halfway and resumed from its checkpoint:"),
+        T("A shallow network trained by SGD, stopped and resumed from its checkpoint:"),
         F("sgd", "sgd_fit", 0.6))),
     Slide("Digression: The backpropagation algorithm", body=(
         T("The backpropagation algorithm is an efficient way of computing derivatives in a neural network, "

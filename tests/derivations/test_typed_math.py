@@ -1,6 +1,7 @@
 r"""No formula typed by hand in what the notes, sheets and figures print: every piece of LaTeX
 math in a string literal of ``derivations/topics/``, ``derivations/exercises/``,
-``derivations/figures/`` and ``derivations/documents/`` that states mathematics (a relation, an operator, a fraction, a power)
+``derivations/figures/``, ``derivations/documents/``, ``derivations/commands/`` and
+``derivations/lecture.py`` (the slides' words) that states mathematics (a relation, an operator, a fraction, a power)
 must come through a gap (``@name``, an f-string field) filled from a printed, read-back
 object (:mod:`derivations.checks.printed`, the derivations' own printer), never be typed.
 
@@ -21,8 +22,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The printing side: the topics' words, the exercise sheets, the figures, the documents.
-SCANNED = [ROOT / "derivations" / name for name in ("topics", "exercises", "figures", "documents")]
+#: The printing side: the topics' words, the exercise sheets, the figures, the documents, the
+#: commands' output and the lecture's slide words.
+SCANNED = [ROOT / "derivations" / name for name in ("topics", "exercises", "figures", "documents", "commands")]
+SCANNED_FILES = [ROOT / "derivations" / "lecture.py"]
 ALLOWED = Path(__file__).with_name("typed_math_allowed.json")
 
 #: Math in a template: ``$..$``, ``\[..\]``, ``\(..\)`` and the display environments.
@@ -76,8 +79,12 @@ def typed_formulas(path: Path) -> list[str]:
     return found
 
 
+def _scanned() -> list[Path]:
+    return [p for folder in SCANNED for p in sorted(folder.rglob("*.py"))] + SCANNED_FILES
+
+
 def _all() -> dict[str, list[str]]:
-    return {str(p.relative_to(ROOT)): typed_formulas(p) for folder in SCANNED for p in sorted(folder.rglob("*.py"))}
+    return {str(p.relative_to(ROOT)): typed_formulas(p) for p in _scanned()}
 
 
 def test_the_scanner_sees_typed_formulas_and_passes_gaps_and_notation(tmp_path):
@@ -105,7 +112,7 @@ def test_the_list_of_typed_formulas_only_shrinks():
     assert not gone, f"no longer typed, take them off {ALLOWED.name}: " + json.dumps(gone, indent=1)
 
 
-@pytest.mark.parametrize("path", [p for folder in SCANNED for p in sorted(folder.rglob("*.py"))],
+@pytest.mark.parametrize("path", _scanned(),
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_topics_parse(path):
     typed_formulas(path)
