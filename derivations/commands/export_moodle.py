@@ -71,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         students = [s.strip() for s in args.students.split(",") if s.strip()]
         if not students:
             raise ValueError("--students lists no student ids")
+        twice = next((s for n, s in enumerate(students) if s in students[:n]), None)
+        if twice is not None:
+            raise ValueError(f"--students names {twice[:64]!r} twice; each student's category and questions are "
+                             "written once: list every id once")
     xml = moodle_xml(answers, students, args.category)
     try:
         atomic_write_text(path, xml)

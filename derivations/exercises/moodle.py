@@ -200,6 +200,8 @@ def moodle_xml(answers: dict, students: Sequence[str] | None = None, category: s
     of the chosen students is validated in full first): a category per student, a question
     per exercise (see the module docstring). ``students``: a subset, in this order."""
     chosen = list(answers["students"]) if students is None else list(students)
+    if len(set(chosen)) != len(chosen):  # a category and every question twice: Moodle would import both
+        raise ValueError(f"student {next(s for n, s in enumerate(chosen) if s in chosen[:n])[:64]!r} is listed twice")
     quiz = ET.Element("quiz")
     for student in chosen:
         records = student_exercises(answers, student)  # unknown student: a ValueError naming it
