@@ -69,7 +69,7 @@ def test_the_variance_is_the_derived_formula_with_the_sheets_numbers(exercises):
     for _, _, ex, _ in _items(exercises, "init-variance"):
         numbers = ex.derivations()[-1].steps[-1].rename  # the sheet's D_h, sigma_Omega and sigma_f^2
         assert ex.answer == formula.xreplace(numbers)
-        assert f"D_h = {numbers[init.D_h]}" in ex.question
+        assert f"D_{{h}} = {numbers[init.D_h]}" in ex.question
     for _, _, ex, _ in _items(exercises, "he-variance"):
         D_h = ex.derivations()[-1].steps[-1].rename[init.D_h]
         assert ex.answer == sp.Rational(2, D_h) == init.he_rule().rhs.subs(init.D_h, D_h)

@@ -224,7 +224,7 @@ def test_steps_per_epoch_counts_with_the_trainers_batching_rule(monkeypatch):
 def _question_numbers(question: str) -> tuple[int, int, int]:
     import re
 
-    epochs = re.search(r"runs for (\d+) epochs", question).group(1)
+    epochs = re.search(r"\$E = (\d+)\$ epochs", question).group(1)
     I = re.search(r"\$I = (\d+)\$", question).group(1)
     B = re.search(r"\$B = (\d+)\$", question).group(1)
     return int(I), int(B), int(epochs)
