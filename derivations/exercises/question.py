@@ -49,7 +49,7 @@ __all__ = ["Question", "question_record", "stated_mathematics"]
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
 #: What states mathematics (the rule of the typed-formula scan of the printing side): a
 #: relation, an operator between terms, a fraction, root, power, product, sum, a function.
-_STATES = re.compile(r"=|<|>|\\[lg]eq?\b|\\ne\b|\\approx|\\to\b|(?<=[\w}\])])\s*[-+]\s*(?=[\w\\({\[])|"
+_STATES = re.compile(r"=|<|>|\\(?:l|g)eq?\b|\\ne\b|\\approx|\\to\b|(?<=[\w}\x5d)])\s*[-+]\s*(?=[\w\\({\x5b])|"
                      r"\\frac|\\dfrac|\\tfrac|\\sqrt|\^|\\cdot|\\times|\\sum|\\prod|\\int|\\exp\b|\\log\b|"
                      r"\\max\b|\\min\b|\\operatorname|\\begin\{cases\}|/|\\left|\\mathrm\{(?!d\b)")
 _GAP = "@"
