@@ -53,7 +53,7 @@ import sympy as sp
 from symbolic.core.latex_names import (LatexReadError, Template, Token as _Tok, Vocabulary, latex_keys as _latex_keys,
                                        scan_name, tokenize)
 
-__all__ = ["LatexReadError", "Vocabulary", "Segment", "read_chain", "read_latex"]
+__all__ = ["LatexReadError", "Vocabulary", "Segment", "read_chain", "read_condition", "read_latex"]
 
 
 # ----- the grammar -------------------------------------------------------------------------
@@ -504,7 +504,8 @@ class _Parser:
         return top / self.script()
 
     def derivative(self) -> sp.Basic | None:
-        r"""``\frac{\partial^{2}}{\partial y\partial x} f`` or ``\frac{d}{d x} f``, else None."""
+        r"""``\frac{\partial^{2}}{\partial y\partial x} f``, the book's ``\frac{\partial L}{\partial x}``
+        or ``\frac{d}{d x} f``, else None."""
         start = self.i
         top, _ = self.solid_from(self.i, 3)
         if top[:1] != [("op", "{")] or top[1] not in (("command", r"\partial"), ("name", "d")):
@@ -515,6 +516,9 @@ class _Parser:
         if self.at(("op", "^")):
             self.take()
             self.script()
+        operand = None
+        if symbol == ("command", r"\partial") and not self.at(("op", "}")):  # Leibniz: \frac{\partial L}{\partial x}
+            operand = self.term()
         if not self.at(("op", "}")):
             self.i = start
             return None
@@ -536,7 +540,8 @@ class _Parser:
                 count = self.script()
             variables.append((variable, count))
         self.take()
-        operand = self.term()  # SymPy prints the operand unbracketed up to a sum: the rest of the product
+        if operand is None:
+            operand = self.term()  # SymPy prints the operand unbracketed up to a sum: the rest of the product
         return sp.Derivative(operand, *reversed(variables))
 
     def big_operator(self, kind: Any) -> sp.Basic:
@@ -705,6 +710,21 @@ def read_chain(text: str, vocab: Vocabulary) -> list[Segment]:
     ['unknown symbol w_{1}', '']
     """
     return _Parser(text, vocab).chain()
+
+
+def read_condition(text: str, vocab: Vocabulary) -> sp.Basic:
+    r"""Read one printed condition (``\lambda > \frac{1}{2}``, ``0 < \lambda < 1``, joined by
+    ``\wedge``/``\vee``); raises :class:`LatexReadError` naming what it could not read.
+
+    >>> lam = sp.Symbol("lambda", positive=True)
+    >>> read_condition(r"\lambda > \frac{1}{2}", Vocabulary.of([lam]))
+    lambda > 1/2
+    """
+    parser = _Parser(text, vocab)
+    value = parser.condition()
+    if parser.peek().kind != "end":
+        raise parser.error(f"unexpected {parser.peek().text!r} after the condition")
+    return value
 
 
 def read_latex(text: str, vocab: Vocabulary) -> sp.Basic:

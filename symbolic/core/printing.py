@@ -114,6 +114,13 @@ class LectureLatexPrinter(LatexPrinter):
             return super()._print_Function(expr, exp)
         return self._print(sp.log(sp.factorial(count), evaluate=False))  # loggamma(y + 1): the book's log y!
 
+    def _print_Derivative(self, expr):
+        r"""The book's ``\frac{\partial L}{\partial \phi_{0}}`` for a first derivative of a named
+        quantity (a bare symbol); SymPy's form otherwise."""
+        if isinstance(expr.expr, sp.Symbol) and len(expr.variable_count) == 1 and expr.variable_count[0][1] == 1:
+            return rf"\frac{{\partial {self._print(expr.expr)}}}{{\partial {self._print(expr.variables[0])}}}"
+        return super()._print_Derivative(expr)
+
     def _print_log(self, expr, exp=None):
         r"""``\log y!`` for the log factorial of a count, else SymPy's ``\log{\left(x \right)}``."""
         count = log_factorial_argument(expr) if exp is None else None

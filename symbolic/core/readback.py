@@ -17,6 +17,12 @@ the step's domain), after the derivation's definitions are expanded. Each side i
 - **not read back**: a hand-typed side none of whose parts the reader can read (notation such
   as ``\Pr(\hat{y} \mid \boldsymbol\theta)``), reported with the reason, not a pass.
 
+A hand-typed left-hand side of a symbol that reads (``\frac{\partial L}{\partial \phi_0}`` for
+``G_0``, defined as the derivative) is a formula like any other: it must equal the symbol once
+the definitions are expanded. The formulas of a step's reason (:class:`symbolic.core.reason.Reason`)
+are read back from the printed reason too (side ``reason``), and every fact a reason states
+(kind ``fact``) is proven.
+
 A hand-typed chain ``\mathrm{ReLU}\left[\frac{1}{4}\right] = \frac{1}{4}`` is read part by
 part: every part that reads must equal the object; a printed decimal (``0.366273``, ``\approx
 2.126928``) must agree with the object to half a unit of its last digit.
@@ -42,6 +48,7 @@ import sympy as sp
 
 from symbolic.core.latex_reader import Segment, Vocabulary, read_chain
 from symbolic.core.printing import upright
+from symbolic.core.reason import Fact, check_reason
 from symbolic.core.step_check import Check, check_equal
 from symbolic.spec.tolerances import DIGITS
 
@@ -61,7 +68,7 @@ class Side:
     side that cannot be read); ``unread`` the parts of a hand-typed chain not read, with why."""
 
     step: int
-    side: str  # "lhs" or "rhs"
+    side: str  # "lhs", "rhs" or "reason" (a formula of a step's Reason)
     text: str
     typed: bool
     kind: str
@@ -163,6 +170,28 @@ def _vocabularies(derivation: Derivation) -> tuple[Vocabulary, Vocabulary]:
     return plain, Vocabulary.of(objects, names=names)
 
 
+def _reason_sides(number: int, reason: str, vocab: Vocabulary, derivation: Derivation, domain: dict,
+                  symbolic: bool) -> list[Side]:
+    """The formulas of a step's reason (:class:`symbolic.core.reason.Reason`), each read back from
+    the printed reason and equal to its object; a stated fact (kind ``fact``) also proven."""
+    formulas = getattr(reason, "formulas", ())
+    if not formulas:
+        return []
+
+    def equal(read, obj, seed):
+        if read == obj:
+            return Check("symbolic (identical)", True, 0.0)
+        return check_equal(derivation._expand(read), derivation._expand(obj), domain, seed=seed, symbolic=symbolic)
+
+    def prove(lhs, rhs, fact_domain, seed):
+        return check_equal(derivation._expand(lhs), derivation._expand(rhs), {**domain, **fact_domain}, seed=seed,
+                           symbolic=symbolic)
+
+    checks = check_reason(reason, vocab, equal, prove)
+    return [Side(number, "reason", reason.printed(f), False, "fact" if isinstance(f.value, Fact) else "formula", c)
+            for f, c in zip(formulas, checks)]
+
+
 def read_back(derivation: Derivation, symbolic: bool = True) -> list[ReadBack]:
     """The read-back of every step of ``derivation``, from :meth:`Derivation.printed_cells`."""
     try:
@@ -188,12 +217,13 @@ def read_back(derivation: Derivation, symbolic: bool = True) -> list[ReadBack]:
             except Exception as exc:  # the reader's own failure is reported, never a crash of check()
                 side = Side(number, which, text, typed, "not read back",
                             Check("not read back", typed, float("inf"), f"reader error: {type(exc).__name__}: {exc}"))
-            if which == "lhs" and typed and isinstance(obj, sp.Symbol) and declared is None and (
-                    side.kind != "formula" or not side.check.passed or side.unread):
+            # a hand-typed lhs of a symbol that reads as nothing is its name; one that reads is checked
+            if which == "lhs" and typed and isinstance(obj, sp.Symbol) and declared is None and side.kind != "formula":
                 side = Side(number, which, text, typed, "name", Check("name", True, 0.0))
             sides.append(side)
+        sides += _reason_sides(number, step.reason, named, derivation, domain, symbolic)
         passed = all(s.check.passed for s in sides)
-        formulas = [s.check for s in sides if s.kind == "formula"]
+        formulas = [s.check for s in sides if s.kind in ("formula", "fact")]
         worst = max(formulas, key=_weakness) if formulas else None
         method = worst.method if worst else ("name" if any(s.kind == "name" for s in sides) else "not read back")
         detail = "; ".join(f"{s.side}: {s.check.detail}" for s in sides if s.check.detail)
@@ -213,7 +243,8 @@ def readback_record(derivation: Derivation) -> dict[str, Any] | None:
         return {"name": f"{derivation.title}: printed LaTeX read back", "kind": "readback",
                 "method": "unchecked", "max_error": float("inf"), "passed": False}
     sides = [side for s in steps for side in s.readback.sides]
-    formulas = [s for s in sides if s.kind == "formula"]
+    formulas = [s for s in sides if s.kind in ("formula", "fact")]
+    facts = [s for s in sides if s.kind == "fact"]
     names = [s for s in sides if s.kind == "name"]
     unread = [s for s in sides if s.kind == "not read back"]
     failed = [s for s in sides if not s.check.passed]
@@ -221,6 +252,7 @@ def readback_record(derivation: Derivation) -> dict[str, Any] | None:
     decimals = any(s.check.method.startswith("printed") for s in formulas)
     lead = numeric[0] if numeric else ("symbolic" if not decimals else f"{DIGITS} digits")
     counts = [f"{len(formulas)} formula{'s' if len(formulas) != 1 else ''}"]
+    counts += [f"{len(facts)} fact{'s' if len(facts) != 1 else ''} of the reasons proven"] if facts else []
     counts += [f"{len(names)} name{'s' if len(names) != 1 else ''}"] if names else []
     counts += [f"{len(unread)} not read back"] if unread else []
     parts = [f"FAILED {s.where()}: {s.check.detail or s.check.method} [{s.text[:120]}]" for s in failed]

@@ -29,12 +29,18 @@ from symbolic.losses.engine import Engine, engine_recipe
 from symbolic.losses.functions import Square
 from symbolic.losses.recipes import Softmax
 from symbolic.losses.sample import LogSumExp, SampleLoss, check_loss_width, sample_loss, sigma
+from symbolic.core.reason import Fact, Reason, Shown
 from symbolic.core.step_check import Cases
 from symbolic.spec.losses import get_loss
 
 __all__ = ["normal_pdf", "least_squares", "normal", "heteroscedastic", "bernoulli", "categorical", "poisson"]
 
 _NETWORK = r"$f = f[\mathbf{x}, \boldsymbol\phi]$"
+
+
+def _in_order(*terms: sp.Expr) -> Shown:
+    """A sum printed with its terms in the order given (the book's ``\\mathrm{softplus}[f] - f``)."""
+    return Shown(sp.Add(*terms, evaluate=False), {"order": "none"})
 
 
 def _unit_interval(rng: random.Random) -> sp.Rational:
@@ -67,8 +73,8 @@ def _normal_lesson(f: sp.Symbol, y: sp.Symbol, mu: sp.Symbol) -> Lesson:
         links={mu: "the network predicts the mean, $\\mu = f[\\mathbf{x}, \\boldsymbol\\phi]$; $\\sigma$ is fixed"},
         likelihood_last="logarithm of the density: squared residual and constant",
         total=lambda S, I: (S((y - f) ** 2) / (2 * var) + I * sp.log(2 * sp.pi * var) / 2,
-                            "a positive multiple of $\\sum_i (y_i - f_i)^2$ plus a constant: "
-                            "the minimiser is free of $\\sigma$"),
+                            Reason("a positive multiple of $@squares$ plus a constant: the minimiser is free of "
+                                   "$\\sigma$", squares=S((y - f) ** 2))),
         per_sample=[],
         stable="log of the density: the squared residual in units of $\\sigma$, and $\\log\\sigma$ (never "
                "$\\sigma^2$, which overflows in float64 beyond $\\sigma \\approx 10^{154}$)",
@@ -120,8 +126,9 @@ def heteroscedastic(D_o: int = 2) -> Block:
                sigma: "the second output is the log-variance, $\\sigma^2 = e^{f_2}$: positive for every output"},
         likelihood_last="log of the density, with $\\log \\exp(f_{i,2}) = f_{i,2}$",
         per_sample=[((y - f1) ** 2 / (2 * sp.exp(f2)) + sp.log(2 * sp.pi * sp.exp(f2)) / 2, "log of the density")],
-        stable="$\\log(2\\pi e^{f_2}) = \\log 2\\pi + f_2$; the residual times $e^{-f_2/2}$, squared ($e^{-f_2}$ "
-               "alone overflows for $f_2 < -709$)",
+        stable=Reason("$@log$; the residual times $@scale$, squared ($@alone$ alone overflows for $f_2 < -709$)",
+                      log=Fact(sp.log(2 * sp.pi * sp.exp(f2)), _in_order(sp.log(2 * sp.pi), f2)),
+                      scale=sp.exp(-f2 / 2), alone=sp.exp(-f2)),
         prediction=[dict(rhs=(f1 - y) * sp.exp(-f2), reason="zero only at $y = f_1$: predict $\\hat{y} = \\mu = f_1$, "
                          "with uncertainty $\\sigma = e^{f_2/2}$", lhs=sp.Derivative(sp.log(linked), y))])
     return Block("heteroscedastic-normal", "real", (f1, f2), (y,), (mu, sigma), pdf, {mu: f1, sigma: sp.exp(f2 / 2)},
@@ -150,10 +157,10 @@ def bernoulli(D_o: int = 1) -> Block:
         likelihood_last="the stable per-sample form derived below",
         per_sample=[(cross_entropy, "the binary cross-entropy"),
                     (y * Softplus(-f) + (1 - y) * Softplus(f),
-                     "$\\log \\mathrm{sig}[f] = -\\mathrm{softplus}[-f]$, "
-                     "$\\log(1 - \\mathrm{sig}[f]) = -\\mathrm{softplus}[f]$")],
-        stable="$\\mathrm{softplus}[-f] = \\mathrm{softplus}[f] - f$: nothing rounds to 0 (in float64 the "
-               "naive form's $1 - \\mathrm{sig}[f]$ does beyond $f \\approx 37$)",
+                     Reason("$@one$, $@zero$", one=Fact(sp.log(sig(f)), -Softplus(-f)),
+                            zero=Fact(sp.log(1 - sig(f)), -Softplus(f))))],
+        stable=Reason("$@fact$: nothing rounds to 0 (in float64 the naive form's $@naive$ does beyond "
+                      "$f \\approx 37$)", fact=Fact(Softplus(-f), _in_order(Softplus(f), -f)), naive=1 - sig(f)),
         prediction=[dict(rhs=sp.log(lam / (1 - lam)), reason="compare the two outcomes: the log-odds",
                          lhs=sp.log(pmf(1, lam) / pmf(0, lam)),
                          lhs_latex=r"\log\frac{\Pr(y = 1 \mid \lambda)}{\Pr(y = 0 \mid \lambda)}"),

@@ -27,6 +27,8 @@ from symbolic.spec.losses import check_sigma, get_loss
 from symbolic.losses.sample import sample_loss, sigma as sigma_symbol
 from symbolic.networks.network import DeepNetwork, deep_network
 from symbolic.core.printing import latex
+from symbolic.core.reason import Fact, Reason, Shown
+from symbolic.losses.recipes import L_LATEX
 from symbolic.spec import NetworkSpec
 
 __all__ = ["alpha", "phi_0", "phi_1", "LinearRegression", "lecture_linear_regression", "least_squares_loss",
@@ -102,29 +104,35 @@ def linear_regression_descent(example: LinearRegression | None = None, steps: in
     L_sym, G0, G1 = sp.Symbol("L"), sp.Symbol("G_0"), sp.Symbol("G_1")
     d.definitions.update({L_sym: L, G0: sp.diff(L, phi_0), G1: sp.diff(L, phi_1)})
     data = ", ".join(f"({latex(a)}, {latex(b)})" for a, b in zip(ex.x, ex.y))
-    d.add(L, f"least squares over the $I = {ex.I}$ samples $(x_i, y_i)$: ${data}$", lhs=L_sym,
-          lhs_latex=r"L[\boldsymbol\phi] = \sum_{i=1}^{I} (\phi_0 + \phi_1 x_i - y_i)^2", check=False)
+    i, I = sp.Symbol("i", integer=True, positive=True), sp.Symbol("I", integer=True, positive=True)
+    x, y = sp.IndexedBase("x", real=True), sp.IndexedBase("y", real=True)
+    residual = phi_0 + phi_1 * x[i] - y[i]
+    general = sp.Sum(residual**2, (i, 1, I))  # the loss for any data
+    d.add(L, Reason("least squares $@general$ over the @count samples $(x_i, y_i)$: $@data$", general=general,
+                    count=sp.Integer(ex.I), data=data), lhs=L_sym, lhs_latex=L_LATEX, check=False)
     d.add(sp.expand(L), "expand the squares")
-    d.add(g0, r"derivative by $\phi_0$: $2\sum_i (\phi_0 + \phi_1 x_i - y_i)$", lhs=G0,
-          lhs_latex=r"\frac{\partial L}{\partial \phi_0}")
-    d.add(g1, r"derivative by $\phi_1$: $2\sum_i x_i (\phi_0 + \phi_1 x_i - y_i)$", lhs=G1,
-          lhs_latex=r"\frac{\partial L}{\partial \phi_1}")
+    for parameter, gradient, factor in ((phi_0, g0, 1), (phi_1, g1, x[i])):
+        # the reason states the derivative of the loss for any data; the fact is proven
+        d.add(gradient, Reason("derivative by $@p$: $@slope$", p=parameter, slope=Fact(
+            sp.Derivative(general, parameter), 2 * sp.Sum(factor * residual, (i, 1, I)), shown="rhs")),
+            lhs=sp.Derivative(L_sym, parameter))
     previous = (sp.Symbol("phi_0^[0]"), sp.Symbol("phi_1^[0]"))
     d.definitions.update(dict(zip(previous, ex.start)))
-    d.add(ex.start[0], "start", lhs=previous[0], lhs_latex=r"\phi_0^{[0]}", check=False)
-    d.add(ex.start[1], "start", lhs=previous[1], lhs_latex=r"\phi_1^{[0]}", check=False)
+    d.definitions[alpha] = ex.alpha
+    d.add(ex.start[0], "start", lhs=previous[0], check=False)
+    d.add(ex.start[1], "start", lhs=previous[1], check=False)
     value = ex.start
     for t in range(1, steps + 1):
         at = {phi_0: value[0], phi_1: value[1]}
         value = (sp.nsimplify(value[0] - ex.alpha * g0.xreplace(at)), sp.nsimplify(value[1] - ex.alpha * g1.xreplace(at)))
         current = (sp.Symbol(f"phi_0^[{t}]"), sp.Symbol(f"phi_1^[{t}]"))
         at_previous = {phi_0: previous[0], phi_1: previous[1]}
-        for j, (sym, old, gradient) in enumerate(zip(current, previous, (G0, G1))):
+        for j, (sym, old, gradient, parameter) in enumerate(zip(current, previous, (G0, G1), (phi_0, phi_1))):
             # the update rule with the sympy.diff gradient, evaluated at the previous iterate
-            d.definitions[sym] = old - ex.alpha * d.definitions[gradient].xreplace(at_previous)
-            d.add(value[j], rf"$\phi_{j}^{{[{t - 1}]}} - \alpha\, \partial L/\partial\phi_{j}$, "
-                  rf"$\alpha = {latex(ex.alpha)}$", lhs=sym, lhs_latex=rf"\phi_{j}^{{[{t}]}}",
-                  rhs_latex=_number_latex(value[j]))
+            d.definitions[sym] = old - alpha * d.definitions[gradient].xreplace(at_previous)
+            rule = sp.Add(old, -alpha * sp.Derivative(L_sym, parameter), evaluate=False)
+            d.add(value[j], Reason("$@rule$, $@alpha$", rule=Shown(rule, {"order": "none"}),
+                                   alpha=Fact(alpha, ex.alpha)), lhs=sym, rhs_latex=_number_latex(value[j]))
         previous = current
     return d
 
