@@ -163,3 +163,19 @@ def test_the_index_says_whether_every_check_passed():
     assert "All 2 checks passed." in _index([], [ok, dict(ok)], {}, {}, [])
     page = _index([], [ok, bad], {}, {}, [])
     assert "1 of 2 checks FAILED" in page and "passed." not in page
+
+
+def test_operator_names_are_spaced_from_their_argument():
+    """``\\log \\Pr(y)`` printed "logPr(y)": a thin space follows a name, not before a bracket."""
+    spaced = '<mspace width="0.1667em"></mspace>'
+    assert spaced in math_html(r"\log \Pr(y \mid x)").split("Pr")[0]
+    assert spaced in math_html(r"\exp z") and spaced not in math_html(r"\log\left(x\right)")
+
+
+def test_a_figure_image_has_its_caption_as_alt_text():
+    page = fragment_html("\\begin{figure}\\includegraphics{figures/losses_normal.pdf}\\caption{Normal densities at "
+                         "$\\sigma = 1$. More words.}\\label{fig:n}\\end{figure}", "t")
+    alt = re.search(r'<img [^>]*alt="([^"]*)"', page.html).group(1)
+    assert alt.startswith("Normal densities at σ=1.") and "losses normal" not in alt
+    bare = fragment_html("\\begin{figure}\\includegraphics{figures/a_b.pdf}\\end{figure}", "t")
+    assert 'alt="a b"' in bare.html  # no caption: the file name is all there is

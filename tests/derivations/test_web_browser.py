@@ -237,7 +237,7 @@ def test_descent_figure_learning_rate(site, browser):
     assert lr == pytest.approx(0.03) and shown == pytest.approx(float(sp.lambdify([phi_0, phi_1], L)(*phi)), rel=1e-5)
     for _ in range(20):
         alpha.send_keys(Keys.ARROW_RIGHT)  # 0.13: past the stable step, the iterates diverge
-    assert "diverged" in figure.find_element(By.CSS_SELECTOR, ".readout").text
+    assert "the iterates diverge" in figure.find_element(By.CSS_SELECTOR, ".readout").text
 
 
 def test_descent_figure_diverges_where_its_caption_says(site, browser):
@@ -330,3 +330,29 @@ def test_every_topic_of_the_notes_as_a_page(tmp_path, browser):
         screenshot(browser, tmp_path / f"{topic.slug}.png")
     weight = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     print(f"site {weight} bytes; load times (ms): {times}")
+
+
+def test_dark_mode_and_print_follow_the_reader(site, browser):
+    """prefers-color-scheme: dark turns the page dark and keeps the interactive figures on a
+    light panel; print media hides the navigation and the figures' controls."""
+    load(browser, site / "gradient_descent.html")
+
+    def look() -> dict:
+        return browser.execute_script(
+            "const s = (q) => getComputedStyle(document.querySelector(q));"
+            "return {body: s('body').backgroundColor, ink: s('body').color, panel: s('figure.interactive').backgroundColor,"
+            " nav: s('header nav').display, controls: s('figure.interactive .controls').display};")
+
+    light = look()
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    dark = look()
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print", "features": []})
+    printed = look()
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+
+    def brightness(rgb: str) -> float:
+        return sum(float(v) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]) / 3
+
+    assert brightness(light["body"]) > 200 and brightness(light["ink"]) < 60
+    assert brightness(dark["body"]) < 60 and brightness(dark["ink"]) > 200 and brightness(dark["panel"]) > 200
+    assert printed["nav"] == "none" and printed["controls"] == "none" and light["nav"] != "none"

@@ -75,7 +75,23 @@ def math_html(tex: str, display: bool = False) -> str:
     """MathML for a LaTeX formula (``latex2mathml``); layout-only size commands dropped."""
     tex = re.sub(r"\\(footnotesize|scriptsize|small|normalsize|displaystyle|limits)\b", "", tex)
     tex = re.sub(r"\\label\{[^}]*\}", "", tex)
-    return _right_aligned(_latex2mathml(_math_in_text(tex).strip(), display="block" if display else "inline"))
+    return _spaced(_right_aligned(_latex2mathml(_math_in_text(tex).strip(), display="block" if display else "inline")))
+
+
+#: An operator name (``log``, ``exp``, ``Pr``: several letters in one element) followed at once
+#: by a symbol, a number or another name (not a bracket).
+_NAME_THEN_ARGUMENT = re.compile(r'(<mi>[A-Za-z]{2,}</mi>|<mo movablelimits="true">[A-Za-z]{2,}</mo>)'
+                                 r'(?=<mi\b|<mn\b|<mo movablelimits|<ms(?:ub|up|ubsup)><mi\b)')
+
+
+def _spaced(mathml: str) -> str:
+    """A thin space between an operator name and its argument (``\\log \\Pr`` would print "logPr"):
+    TeX puts one there; MathML Core, without an operator dictionary for names, does not.
+
+    >>> _spaced('<mi>log</mi><mo movablelimits="true">Pr</mo><mo>(</mo>')
+    '<mi>log</mi><mspace width="0.1667em"></mspace><mo movablelimits="true">Pr</mo><mo>(</mo>'
+    """
+    return _NAME_THEN_ARGUMENT.sub(r'\1<mspace width="0.1667em"></mspace>', mathml)
 
 
 _MTD = re.compile(r"<mtd\b([^>]*?)(/?)>|</mtd>")
@@ -332,11 +348,22 @@ def _figure(body: str, page: Page, refs: dict[str, str], figure_src: Callable[[s
     label = re.search(r"\\label\{([^}]*)\}", body)
     number = refs.get(label.group(1)) if label else None
     anchor = f' id="{html.escape(_anchor(label.group(1)))}"' if label else ""
-    imgs = []
-    for path in images:
-        stem = re.sub(r"\.(pdf|png|svg)$", "", path.rsplit("/", 1)[-1])
-        page.figures.append(stem)
-        imgs.append(f'<img src="{html.escape(figure_src(stem))}" alt="{html.escape(stem.replace("_", " "))}">')
+    stems = [re.sub(r"\.(pdf|png|svg)$", "", path.rsplit("/", 1)[-1]) for path in images]
+    page.figures += stems
+    text = inline_html(caption, page.problems, refs)
+    alt = _alt_text(text)  # the caption says what the figure shows; its file name only without one
+    imgs = [f'<img src="{html.escape(figure_src(stem))}" alt="{html.escape(alt or stem.replace("_", " "))}">'
+            for stem in stems]
     lead = f"Figure {number}. " if number else ""
-    return (f"<figure{anchor}>{''.join(imgs)}<figcaption>{lead}{inline_html(caption, page.problems, refs)}"
-            "</figcaption></figure>")
+    return f"<figure{anchor}>{''.join(imgs)}<figcaption>{lead}{text}</figcaption></figure>"
+
+
+def _alt_text(caption_html: str, limit: int = 300) -> str:
+    """A figure's alt text: its caption as plain text (MathML as its symbols), cut at a
+    sentence's end near ``limit`` characters."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", caption_html))
+    text = re.sub(r"\s+", " ", text.replace("\u2061", "")).strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(". ", 0, limit)
+    return text[:cut + 1] if cut > 0 else text[:limit].rsplit(" ", 1)[0] + " …"
