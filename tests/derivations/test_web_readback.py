@@ -26,7 +26,7 @@ A unit switches at $x = -\theta_{10}/\theta_{11}$, and $(D+1)^K$ bounds the regi
 network & regions \\
 \midrule
 $D_i = 1$, $\binom{D}{j}$ summed & $7$ \\
-the bound $(D+1)^K$ (\^{}K, typed) & 16 \\
+the bound $(D+1)^K$ (\^{}K, typed) & 10{,}100 \\
 \bottomrule
 \end{tabular}
 \end{center}
@@ -47,11 +47,13 @@ def test_a_fragment_reads_back():
 
 
 def test_the_column_spec_and_escaped_caret_are_not_printed():
-    """Two converter slips the read-back found in the notes: a column spec with braces inside
-    (p{0.5\\linewidth}, @{}) printed into the first header cell, and \\^{} printed as ^{}."""
+    """Three converter slips the read-back found in the notes: a column spec with braces inside
+    (p{0.5\\linewidth}, @{}) printed into the first header cell, \\^{} printed as ^{}, and a bare
+    group in a cell (10{,}100) printed with its braces."""
     html, _ = written(FRAGMENT)
     table = re.search(r'<table class="data">.*?</table>', html, re.S).group(0)
     assert "linewidth" not in table and "@{}" not in table and "^{}" not in table and "(^K, typed)" in table
+    assert "<td>10,100</td>" in table  # a bare group in prose prints its contents, as in the PDF
 
 
 def test_content_reads_symbols_in_the_order_mathml_prints_them():

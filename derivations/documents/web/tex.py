@@ -200,7 +200,9 @@ def _prose(text: str, problems: list[str], refs: dict[str, str]) -> str:
 
 
 def _plain(text: str) -> str:
-    text = html.escape(text, quote=False)
+    """Prose without commands: LaTeX's ligatures as characters; a bare group's braces
+    (``10{,}100``) print nothing, as in the PDF (an escaped ``\\{`` never reaches here)."""
+    text = html.escape(text.replace("{", "").replace("}", ""), quote=False)
     for key in ("---", "--", "``", "''", "~"):
         text = text.replace(key, _SYMBOLS[key])
     return text
