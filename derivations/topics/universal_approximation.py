@@ -13,6 +13,7 @@ import sympy as sp
 import torch
 
 from derivations.checks.printed import Formulas
+from derivations.checks.tables import read_table, stated, tabular
 from derivations.figures.regions import universal_approximation_figure
 from derivations.checks.records import assign_ids, tagged
 from derivations.topics.texts import universal_approximation as text
@@ -21,6 +22,7 @@ from numeric.data import Dataset
 from numeric.model import DeepNetworkModule
 from numeric.training import TrainConfig, Trainer
 from symbolic.activations.functions import ReLU
+from symbolic.networks.counts import parameter_count
 from symbolic.regions.constructions import float_tensors, interpolating_network, interpolation_errors
 from symbolic.regions.piecewise import network_pieces
 from symbolic.spec import NetworkSpec
@@ -35,6 +37,12 @@ TRAINED_WIDTHS = [4, 8, 16, 32]
 FIT_WIDTHS = (3, 6, 12, 24)
 ATTAINED_WIDTHS = (2, 4, 8)
 CURVATURE = 4 * np.pi**2  # max |f''| of the target on [0, 1]
+#: Every error of the table is the maximum over this many equally spaced points of the interval.
+GRID_SAMPLES = 8001
+#: The trained networks: Adam, full batch, on TRAIN_SAMPLES equally spaced samples of the target.
+TRAIN_SAMPLES = 100
+TRAIN_EPOCHS = 1500
+TRAIN_LR = 0.02
 
 # The lecture's symbols: input x, width D, N points (x_n, y_n), slopes s_d, slope changes Delta_d.
 x, y = sp.symbols("x y", real=True)
@@ -113,22 +121,81 @@ def _fit_points(width: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, target(nodes)
 
 
+def _grid() -> np.ndarray:
+    """The GRID_SAMPLES equally spaced points of the interval (the grid of ``interpolation_errors``)."""
+    return np.linspace(*INTERVAL, GRID_SAMPLES)
+
+
 def _trained(ctx: TopicContext) -> list[dict]:
-    """Shallow networks of the same widths trained by Adam on 100 samples of the target."""
-    X = np.linspace(*INTERVAL, 100).reshape(-1, 1)  # (I, D_i)
+    """Shallow networks of the TRAINED_WIDTHS trained by Adam on TRAIN_SAMPLES samples of the
+    target: each network's largest error on the grid, in PyTorch and from its trained weights'
+    exact pieces, and what its trainer did (steps taken, samples, batch size, optimizer, loss)."""
+    X = np.linspace(*INTERVAL, TRAIN_SAMPLES).reshape(-1, 1)  # (I, D_i)
     data = Dataset(X, target(X), "universal approximation target")
-    grid = np.linspace(*INTERVAL, 4001)
+    grid = _grid()
     rows = []
-    for D in TRAINED_WIDTHS:
-        config = TrainConfig(optimizer="adam", lr=0.02, batch_size=100, epochs=1500, seed=ctx.seed, device=ctx.device,
-                             dtype="float64", progress=False)
-        trainer = Trainer(NetworkSpec((1, D, 1)), "least-squares", data, config)
+    for width in TRAINED_WIDTHS:
+        config = TrainConfig(optimizer="adam", lr=TRAIN_LR, batch_size=TRAIN_SAMPLES, epochs=TRAIN_EPOCHS,
+                             seed=ctx.seed, device=ctx.device, dtype="float64", progress=False)
+        trainer = Trainer(NetworkSpec((1, width, 1)), "least-squares", data, config)
         trainer.run()
         with torch.no_grad():
             model = trainer.model.cpu()
             y = model(torch.tensor(grid, dtype=torch.float64).reshape(-1, 1)).numpy()[:, 0]
-        rows.append({"D": D, "max_error": float(np.max(np.abs(y - target(grid))))})
+        tensors = model.tensors()
+        pieces = network_pieces(trainer.spec, tensors).evaluate(grid)[:, 0]
+        beta, omega = np.asarray(tensors["beta_0"]), np.asarray(tensors["omega_0"])[:, 0]  # (D,), (D,)
+        # a unit is unused when it is inactive on the whole interval: its pre-activation beta + omega x
+        # (a line) is <= 0 at both ends, exactly; and, as a second count, zero after ReLU at every grid point
+        ends = [[Fraction(b) + Fraction(o) * Fraction(e) for e in INTERVAL] for b, o in zip(beta, omega)]
+        hidden = np.maximum(0.0, beta[None, :] + grid[:, None] * omega[None, :])  # (grid, D)
+        rows.append({"D": width, "max_error": float(np.max(np.abs(y - target(grid)))),
+                     "pieces_error": float(np.max(np.abs(pieces - target(grid)))), "grid": int(grid.size),
+                     "steps": trainer.step, "samples": trainer.I, "batch": trainer.B,
+                     "optimizer": trainer.config.optimizer, "loss": trainer.loss,
+                     "unused": sum(max(v) <= 0 for v in ends), "unused_grid": int(np.sum(np.all(hidden == 0, axis=0)))})
     return rows
+
+
+def _trained_records(trained: list[dict]) -> list[dict]:
+    """Each trained network's largest error on the grid (the table's cell, its ``value``),
+    evaluated by PyTorch and again from the trained weights' exact pieces."""
+    records = []
+    for r in trained:
+        gap = abs(r["max_error"] - r["pieces_error"])
+        records.append(record(f"D = {r['D']}, trained by {r['optimizer']}: largest error on the grid of {r['grid']} "
+                              f"points {r['max_error']:.4g} (PyTorch), {r['pieces_error']:.4g} from the trained "
+                              "weights' exact pieces", "exact-vs-torch", gap,
+                              gap <= FLOAT64_RTOL * max(1.0, r["max_error"]), "float64 against exact pieces, same grid",
+                              value=r["max_error"], grid=r["grid"], id=f"trained.D{r['D']}"))
+        records.append(record(f"D = {r['D']}, trained: {r['unused']} of {r['D']} hidden units inactive on "
+                              f"[{INTERVAL[0]:g}, {INTERVAL[1]:g}] (exact, at its ends); {r['unused_grid']} zero on "
+                              "the whole grid", "count",
+                              abs(r["unused"] - r["unused_grid"]), r["unused"] == r["unused_grid"],
+                              "exact at the ends; every grid point", value=r["unused"], id=f"unused.D{r['D']}"))
+    return records
+
+
+def _unused_record(trained: list[dict]) -> dict:
+    """The prose: training from a random start can leave units unused (some trained network has one)."""
+    counts = [(r["unused"], r["D"]) for r in trained]
+    ok = any(n > 0 for n, _ in counts)
+    return record("trained networks leave " + ", ".join(f"{n} of {w}" for n, w in counts) + " hidden units unused",
+                  "count", 0.0 if ok else float("inf"), ok, "the unused-unit counts of the trained networks",
+                  value=counts, id="trained.unused")
+
+
+def _runs_record(trained: list[dict]) -> dict:
+    """What the prose says of the training: every network took the same number of steps of Adam,
+    each on the full batch of the same samples, with the same loss (the trainers' own counts)."""
+    runs = sorted({(r["steps"], r["samples"], r["batch"], r["optimizer"], r["loss"]) for r in trained})
+    steps, samples, batch, optimizer, loss = runs[0]
+    ok = len(runs) == 1 and batch == samples and optimizer == "adam"
+    return record(f"the {len(trained)} trained networks each took {steps} steps of {optimizer} on batches of {batch} "
+                  f"of the {samples} samples (full batch: {batch == samples}), loss {loss}"
+                  + ("" if len(runs) == 1 else f"; the runs differ: {runs}"), "count", 0.0 if ok else float("inf"), ok,
+                  "the trainers' own step and sample counts", steps=steps, samples=samples, loss=loss,
+                  id="trained.runs")
 
 
 def _bound_checks(rows: list[dict], formulas: Formulas, prose: dict[str, str]) -> list[dict]:
@@ -141,8 +208,9 @@ def _bound_checks(rows: list[dict], formulas: Formulas, prose: dict[str, str]) -
         width.record["id"] = f"printed.width.bound.D{r['D']}"
         records.append(record(f"${width}$: largest error on the grid {r['max_error']:.3g}, within the bound "
                               f"${prose['bound']}$, here {bound:.3g}",
-                              "bound", r["max_error"], r["max_error"] <= bound, "upper bound, checked on a grid of 8001 points",
-                              id=f"bound.D{r['D']}"))
+                              "bound", r["max_error"], r["max_error"] <= bound,
+                              f"upper bound, checked on a grid of {GRID_SAMPLES} points", value=r["max_error"],
+                              grid=GRID_SAMPLES, id=f"bound.D{r['D']}"))
     return records
 
 
@@ -181,6 +249,48 @@ def _construction_checks(rows: list[sp.Equality]) -> list[dict]:
                               f"at {len(probes)} points", "exact", 0.0 if ok else float("inf"), ok,
                               "exact rationals", id=f"construction.{kind}.D{width}"))
     return records
+
+
+def _parameter_records(rows: list[dict]) -> list[dict]:
+    """Each row's parameters (``interpolation_errors``' count) are the construction's tensor
+    entries and the count of widths 1, D, 1."""
+    records = []
+    for r in rows:
+        _, tensors = interpolating_network(*_fit_points(r["D"]))
+        numel = sum(int(np.size(v)) for v in tensors.values())
+        formula = int(parameter_count([1, r["D"], 1]))
+        ok = r["parameters"] == numel == formula
+        records.append(record(f"D = {r['D']}: the construction's {r['parameters']} parameters are its tensors' {numel} "
+                              f"entries and the count {formula} of widths 1, {r['D']}, 1", "count",
+                              max(abs(r["parameters"] - numel), abs(r["parameters"] - formula)), ok, "exact count",
+                              value=r["parameters"], id=f"parameters.D{r['D']}"))
+    return records
+
+
+def _table_rows(rows: list[dict], records: list[dict]) -> list[dict]:
+    """The table's rows: each cell the record that checked it (its ``value``), no trained cell
+    where no network was trained."""
+    by_id = {r["id"]: r for r in records if "id" in r}
+    return [{"D": r["D"], "parameters": by_id[f"parameters.D{r['D']}"], "construction": by_id[f"bound.D{r['D']}"],
+             "trained": by_id.get(f"trained.D{r['D']}")} for r in rows]
+
+
+def _grid_record(table: list[dict]) -> dict:
+    """Every error of the table is a maximum over the same grid (the size the prose prints)."""
+    grids = sorted({cell["grid"] for row in table for cell in (row["construction"], row["trained"]) if cell})
+    ok = len(grids) == 1
+    return record(f"every error of the table is a maximum over the same grid of {', '.join(map(str, grids))} points",
+                  "count", 0.0 if ok else float("inf"), ok, "the grids the records used", value=grids[0],
+                  id="table.grid")
+
+
+def _worse_record(table: list[dict]) -> dict:
+    """The prose: training need not find so good a network (some trained error exceeds the construction's)."""
+    trained = [row for row in table if row["trained"] is not None]
+    worse = [row["D"] for row in trained if stated(row["trained"]) > stated(row["construction"])]
+    return record(f"the trained network's largest error exceeds the construction's at D = "
+                  f"{', '.join(map(str, worse)) or 'no width'} (of {len(trained)} trained widths)", "trend",
+                  0.0 if worse else float("inf"), bool(worse), "the table's rows", id="trained.worse")
 
 
 def _trend_check(rows: list[dict]) -> dict:
@@ -245,21 +355,34 @@ def build(ctx: TopicContext) -> TopicResult:
     equations = construction()
     formulas, shown, prose = _printed(equations)
     # The construction's error against the bound h^2 max|f''| / 8, attained for f = x^2.
-    rows = interpolation_errors(target, INTERVAL, WIDTHS, samples=8001)
+    rows = interpolation_errors(target, INTERVAL, WIDTHS, samples=GRID_SAMPLES)
     attained = _attained_checks(formulas, prose)
-    records = [*_bound_checks(rows, formulas, prose), *attained, _trend_check(rows)]
+    records = [*_bound_checks(rows, formulas, prose), *attained, _trend_check(rows), *_parameter_records(rows)]
     # The construction as printed is the network the checks build; it passes exactly through its points.
     construction_records = [shown.record, *_construction_checks(equations)]
     fits, fit_records = _interpolation_checks()
     records += construction_records[1:] + fit_records
     trained = _trained(ctx)
+    runs = _runs_record(trained)
+    unused = _unused_record(trained)
+    records += [*_trained_records(trained), runs, unused]
+    # The table: each cell the record that checked it; what the prose says of it, checked.
+    table = _table_rows(rows, records)
+    grid = _grid_record(table)
+    records += [grid, _worse_record(table)]
     figure = ctx.save_figure(universal_approximation_figure(target, INTERVAL, fits, rows, trained), "universal_approximation")
 
     records += formulas.records
     assign_ids(SLUG, records)
     construction_records += attained + fit_records
-    tex = text.section(title=TITLE, construction_tex=tagged(shown.latex, construction_records), rows=rows,
-                       trained=trained, seed=ctx.seed, figure=figure, attained_widths=ATTAINED_WIDTHS[1:], **prose)
+    columns = text.columns()
+    tex = text.section(title=TITLE, construction_tex=tagged(shown.latex, construction_records),
+                       table=tabular(columns, table), grid_points=stated(grid), steps=runs["steps"],
+                       samples=runs["samples"], loss=runs["loss"], unused=stated(unused), seed=ctx.seed, figure=figure,
+                       attained_widths=ATTAINED_WIDTHS[1:], **prose)
+    records.append(read_table(tex, columns, table, SLUG, "table of the construction's and trained networks' errors",
+                              id="printed.table"))
+    assign_ids(SLUG, records)
     displays = {"construction": Display(shown.latex, construction_records)}
     return TopicResult(SLUG, TITLE, tex, [figure], records, displays)
 
