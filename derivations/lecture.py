@@ -424,7 +424,7 @@ def slide_map() -> list[tuple[str, list[str]]]:
 #: Topic modules (``derivations.topics.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
     "shallow", "activations", "hidden_units", "piecewise_linear", "universal_approximation", "deep_networks",
-    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "convolution",
+    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "convolution", "attention",
     "exercises_example",
 )
 
