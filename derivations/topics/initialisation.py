@@ -16,6 +16,7 @@ import torch
 
 from derivations.checks.printed import Formulas
 from derivations.checks.records import assign_ids, tagged
+from derivations.checks.tables import read_table, stated, tabular
 from derivations.figures.initialisation import variance_figure
 from derivations.topics.texts import initialisation as text
 from derivations.topics.topic import Display, TopicContext, TopicResult, record, topic_main
@@ -103,12 +104,14 @@ def measure(scale: int, seed: int) -> dict:
 
 
 def _band_record(name: str, values: np.ndarray, derived: float, id_: str) -> dict:
-    """The mean over the networks of ``values`` is ``derived`` within BAND standard errors."""
+    """The mean over the networks of ``values`` is ``derived`` within BAND standard errors (its
+    ``value``: the measured mean, as the table prints it)."""
     mean, se = float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
     ok = abs(mean - derived) <= BAND * se
     return record(f"{name}: measured {mean:.4f} (standard error {se:.4f}), derived {derived:g}", "monte-carlo",
                   abs(mean - derived), ok, f"PyTorch twin, {NETWORKS} networks of {LAYERS} layers x {INPUTS} "
-                  f"inputs, pooled over the layers, within {BAND:g} standard errors", id=id_, mean=mean, se=se)
+                  f"inputs, pooled over the layers, within {BAND:g} standard errors", id=id_, mean=mean, se=se,
+                  value=mean, derived=derived, band=BAND, networks=len(values))
 
 
 def _scaling_record(runs: dict, scale: int) -> dict:
@@ -123,6 +126,29 @@ def _scaling_record(runs: dict, scale: int) -> dict:
     return record(f"sigma_Omega^2 = {scale}/{WIDTH}: layer {K}'s activations {c:g}^{K + 1} and layer 0's "
                   f"gradients {c:g}^{K} times He's, for the same draws", "exact-vs-torch", worst, worst <= 1e-10,
                   "float64, relative error over every network", id=f"scaling.x{scale}")
+
+
+def _derived_record(run: dict, scale: int) -> dict:
+    """One layer's derived factor, forward and backward (equal for D_h = D_h' = WIDTH): the
+    table's one column of derived factors (its ``value``)."""
+    forward, backward = run["factor"], run["factor_back"]
+    return record(f"sigma_Omega^2 = {scale}/{WIDTH}: one layer's derived factor {forward:g} forward, {backward:g} "
+                  "backward", "symbolic", abs(forward - backward), forward == backward,
+                  f"the derived ratios at D_h = D_h' = {WIDTH}", value=forward, id=f"derived.x{scale}")
+
+
+def _table(runs: dict, experiment: list[dict]) -> list[dict]:
+    """The table's rows: the weight variance (printed, read back), one layer's derived factor and
+    the measured forward and backward factors (the records that checked them), and the derived
+    factor over the layers as a power (the header's formula checks it)."""
+    by_id = {r["id"]: r for r in experiment}
+    rows = []
+    for scale in sorted(runs):
+        rows.append({"variance": sp.Eq(init.sigma_Omega**2, sp.Rational(scale) / init.D_h),
+                     "sigma": sp.sqrt(sp.Rational(scale, WIDTH)), "factor": by_id[f"derived.x{scale}"],
+                     "forward": by_id[f"forward.factor.x{scale}"], "backward": by_id[f"backward.factor.x{scale}"],
+                     "total": sp.Pow(sp.nsimplify(stated(by_id[f"derived.x{scale}"])), LAYERS, evaluate=False)})
+    return rows
 
 
 def _power(formulas: Formulas, base: sp.Rational, exponent: int):
@@ -195,27 +221,32 @@ def build(ctx: TopicContext) -> TopicResult:
                        _band_record(f"sigma_Omega^2 = {scale}/{WIDTH}: one layer's factor backward, "
                                     "mean (dl/df)^2 / mean (dl/df')^2", run["down"], run["factor_back"],
                                     f"backward.factor.x{scale}")]
+    experiment += [_derived_record(runs[scale], scale) for scale in sorted(runs)]
     experiment += [_scaling_record(runs, scale) for scale in SCALES if scale != 2]
     he = formulas(init.he_rule(), "He's rule")
     half = _power(formulas, sp.Rational(1, 2), LAYERS)
     labels = {scale: str(formulas(sp.Eq(init.sigma_Omega**2, sp.Rational(scale) / init.D_h), f"label x{scale}"))
               for scale in runs}
     figure = ctx.save_figure(variance_figure(runs, WIDTH, LAYERS, labels), "initialisation_variance")
+    table = _table(runs, experiment)
+    band = next(r for r in experiment if r["id"] == "forward.factor.x2")  # He's: the prose's counts
     records += rules_records + experiment + [r for r in formulas.records if r not in rules_records]
     assign_ids(SLUG, records)
-    shares = {scale: (run["factor"], float(run["up"].mean()), float(run["down"].mean())) for scale, run in runs.items()}
-    variance = {scale: str(formulas(sp.Eq(init.sigma_Omega**2, sp.Rational(scale) / init.D_h), f"variance x{scale}"))
-                for scale in runs}
-    total = {scale: str(_power(formulas, sp.Rational(scale, 2), LAYERS)) for scale in runs}
     words = {"weight_variance": str(formulas(init.sigma_Omega**2, "the weight variance")),
              "input_variance": str(formulas(init.sigma_f**2, "the pre-activations' variance")),
              "forward_factor": str(formulas(init.variance_ratio("forward"), "one layer's factor, forward")),
              "backward_factor": str(formulas(init.variance_ratio("backward"), "one layer's factor, backward"))}
+    columns = text.columns(words["forward_factor"], init.variance_ratio("forward"),
+                           {init.sigma_Omega: "sigma", init.D_h: WIDTH}, LAYERS, init.he_rule().rhs)
     tex = text.section(title=TITLE, forward_tex=tagged(forward.to_latex(), forward_records),
                        backward_tex=tagged(backward.to_latex(), backward_records),
                        rules_tex=tagged(shown.latex, rules_records), he=str(he), half=str(half),
-                       width=WIDTH, layers=LAYERS, networks=NETWORKS, inputs=INPUTS, band=BAND, shares=shares,
-                       variance=variance, total=total, figure=figure, **words)
+                       width=WIDTH, layers=LAYERS, networks=band["networks"], inputs=INPUTS, band=band["band"],
+                       table=tabular(columns, table), figure=figure, **words)
+    records.append(read_table(tex, columns, table, SLUG, "table of the weight variances' factors", id="printed.table"))
+    recorded = {id(r) for r in records}
+    records += [r for r in formulas.records if id(r) not in recorded]  # the table's and the prose's read-backs
+    assign_ids(SLUG, records)
     displays = {"forward": Display(forward.to_latex(), forward_records, forward),
                 "backward": Display(backward.to_latex(), backward_records, backward),
                 "rules": Display(shown.latex, rules_records)}

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+import sympy as sp
+
+from derivations.checks.tables import Column
 from derivations.topics.texts import fill
 
-__all__ = ["section"]
+__all__ = ["section", "columns"]
 
 SECTION = r"""\section{@title}
 Training starts from random parameters, and their scale matters: every layer multiplies the
@@ -29,14 +34,7 @@ He's variance it doubles every layer. On the PyTorch twin (@networks networks pe
 @inputs inputs each; Figure~\ref{fig:initialisation}), one layer's factor, measured as the mean
 over the layers and the networks, is the derived one within @band standard errors:
 \begin{center}\small
-\begin{tabular}{lcccc}
-\toprule
- & one layer's & measured & measured & derived, over \\
-weight variance & factor & forward & backward & @layers layers \\
-\midrule
-@rows\\
-\bottomrule
-\end{tabular}
+@table
 \end{center}
 The one-layer factors are what the derivation predicts; over the layers they multiply, which the
 same draws confirm exactly: with half or twice He's variance the last layer's mean square is the
@@ -52,17 +50,31 @@ keeps both.}
 """
 
 
+#: What the table says of a weight variance, by its ratio to He's.
+_TO_HE = {sp.Rational(1, 2): "(half of He)", sp.Integer(1): "(He)", sp.Integer(2): "(twice He)"}
+
+
+def columns(factor: str, formula: sp.Basic, at: Mapping[Any, Any], layers: int, he: sp.Basic) -> list[Column]:
+    """The table's columns: the weight variance (its words: its ratio to He's variance ``he``),
+    one layer's derived factor (the printed ``factor``, ``formula`` at the row's values ``at``),
+    the measured forward and backward factors, and the derived factor over ``layers`` layers
+    (one layer's factor to that power)."""
+    c, L = sp.symbols("c L", positive=True)
+    return [Column(("", "weight variance"), "variance", align="l",
+                   words=lambda v: _TO_HE.get(sp.simplify(v.rhs / he), "")),
+            Column(("one layer's", f"factor ${factor}$"), "factor", fmt="g", align="c", formula=formula, at=at),
+            Column(("measured", "forward"), "forward", fmt=".3f", align="c"),
+            Column(("measured", "backward"), "backward", fmt=".3f", align="c"),
+            Column(("derived, over", f"{layers} layers"), "total", align="c", formula=c**L,
+                   at={c: "factor", L: layers})]
+
+
 def section(*, title: str, forward_tex: str, backward_tex: str, rules_tex: str, he: str, half: str, width: int,
-            layers: int, networks: int, inputs: int, band: float, shares: dict, variance: dict, total: dict,
+            layers: int, networks: int, inputs: int, band: float, table: str,
             weight_variance: str, input_variance: str, forward_factor: str, backward_factor: str, figure: str) -> str:
-    """The section: the two derivations, the rules, the experiment's table (``shares[scale]``:
-    the derived factor and the measured forward and backward factors; ``variance[scale]`` and
-    ``total[scale]``: the weight variance and the factor over all the layers, printed) and the
-    figure; the other strings are printed formulas for the prose."""
-    words = {1: " (half of He)", 2: " (He)", 4: " (twice He)"}
-    rows = "\\\\\n".join(f"${variance[scale]}${words.get(scale, '')} & {factor:g} & {up:.3f} & {down:.3f} & "
-                         f"${total[scale]}$" for scale, (factor, up, down) in sorted(shares.items()))
+    """The section: the two derivations, the rules, the experiment's printed :func:`columns`
+    ``table`` and the figure; the other strings are printed formulas for the prose."""
     return fill(SECTION, title=title, forward_tex=forward_tex, backward_tex=backward_tex, rules_tex=rules_tex,
                 he=he, half=half, width=width, layers=layers, networks=networks, inputs=inputs, band=f"{band:g}",
-                rows=rows, figure=figure, weight_variance=weight_variance, input_variance=input_variance,
+                table=table, figure=figure, weight_variance=weight_variance, input_variance=input_variance,
                 forward_factor=forward_factor, backward_factor=backward_factor)
