@@ -406,6 +406,19 @@ LECTURE: tuple[Slide, ...] = (
         E("convolution", "equivariance", gap=False, defines=("{z'}_{i}",), uses=("{z}_{i - t}",)),
         BREAK,
         F("convolution", "convolution_layer", 0.6))),
+    Slide("Transformers – self-attention", section="Transformers", body=(
+        T("A transformer processes a sequence of tokens. In self-attention every token gives a value, a query and a "
+          "key; each output is a weighted sum of the values, its weights a softmax over the keys of their scaled dot "
+          "products with the query:"),
+        E("attention", "attention", gap=False, defines=("{s}_{m,n}", "{a}_{m,n}", r"{\mathrm{sa}}_{d,n}"),
+          uses=(r"\sqrt{D_{q}}",)),
+        BREAK,
+        T("In matrix form, for three tokens:"),
+        E("attention", "matrix", gap=False, uses=(r"\frac{1}{\sqrt{D_{q}}}",)),
+        BREAK,
+        T("Its parameters do not depend on the number of tokens, and reordering the tokens reorders the outputs:"),
+        E("attention", "counts", gap=False, defines=("N_{sa}",)),
+        F("attention", "attention_matrix", 0.5))),
 )
 
 
@@ -424,8 +437,8 @@ def slide_map() -> list[tuple[str, list[str]]]:
 #: Topic modules (``derivations.topics.<name>``) in the lecture's order.
 TOPICS: tuple[str, ...] = (
     "shallow", "activations", "hidden_units", "piecewise_linear", "universal_approximation", "deep_networks",
-    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "convolution", "attention",
-    "exercises_example",
+    "counts_regions", "depth", "losses", "gradient_descent", "sgd", "backprop", "initialisation", "convolution",
+    "attention", "exercises_example",
 )
 
 
