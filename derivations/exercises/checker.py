@@ -22,7 +22,10 @@ without evaluation, :mod:`derivations.exercises.srepr_reader`, after the whole e
 A wrong answer is compared with *mutated references*: the exercise's own typical mistakes
 (``mistakes`` in ``answers.json``: the output of a network with the ReLU forgotten, a mean
 instead of a sum, ...) and generic ones (a sign error, a factor of 2, a half, off by one
-for counts, the right numbers in the wrong order); the first match names the mistake.
+for counts, the right numbers in the wrong order); the first match names the mistake. For an
+expression, "match" is the test the self-check file makes too (:mod:`.diagnosis`): equal
+values at the exercise's diagnosis points, so that ``check`` and ``self-check`` name the same
+mistake.
 
 Every check runs under a limit of :data:`TIME_LIMIT` seconds of the process's CPU time
 (``signal.setitimer(ITIMER_PROF)``), so a correct answer is not refused because the machine is
@@ -41,6 +44,7 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 
 from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
+from derivations.exercises.diagnosis import diagnosis_points, same_values
 from derivations.exercises.equivalence import compare, proven_by_rewriting, sample_points
 from symbolic.core.derivation import check_equal
 
@@ -49,7 +53,7 @@ from derivations.exercises.key import KEY_TIME_LIMIT, KeyEntry, parse_entry, val
 from symbolic.spec.tolerances import IMAGINARY_ATOL, ROUNDING_RTOL
 
 __all__ = ["CheckResult", "CheckTimeout", "TIME_LIMIT", "SIGN_ERROR", "load_answers", "student_exercises", "check_answer",
-           "check_submission", "MAX_ANSWERS_BYTES"]
+           "check_submission", "typical_mistakes", "MAX_ANSWERS_BYTES"]
 
 #: CPU seconds one answer's check may take (parsing, equivalence, diagnosis).
 TIME_LIMIT = 1.5
@@ -185,6 +189,19 @@ def _generic_mistakes(reference, kind: str) -> list[tuple[str, Any]]:
     return out
 
 
+def typical_mistakes(entry: KeyEntry) -> list[tuple[str, Any]]:
+    """``(feedback, value)`` of every mistake the checker names, in the order it tries them: the
+    exercise's own, then the generic ones (the self-check file hashes the same list)."""
+    return list(entry.mistakes) + _generic_mistakes(entry.reference, entry.kind)
+
+
+def expression_diagnosis_points(entry: KeyEntry) -> list[dict]:
+    """The diagnosis points of an expression exercise (:func:`.diagnosis.diagnosis_points` of
+    its key and every typical mistake): where ``check`` and the self-check file tell them apart."""
+    return diagnosis_points(entry.id, entry.reference, [m for _, m in typical_mistakes(entry)], entry.variables,
+                            entry.domain)
+
+
 def _number(value: sp.Expr) -> float | None:
     try:
         v = complex(sp.N(value, 30))
@@ -200,7 +217,7 @@ def _check(entry: KeyEntry, text: str) -> CheckResult:
         answer = parse_answer(text, entry.variables if entry.kind == "expression" else [])
     except AnswerSyntaxError as exc:
         return CheckResult(False, f"could not read the answer: {exc}", "answer grammar")
-    mistakes = list(entry.mistakes) + _generic_mistakes(entry.reference, entry.kind)
+    mistakes = typical_mistakes(entry)
     if entry.kind == "expression":
         return _check_expression(entry, answer, mistakes)
     return _check_numbers(entry, answer, mistakes)
@@ -219,12 +236,14 @@ def _check_expression(entry: KeyEntry, answer, mistakes) -> CheckResult:
         # A proof is tried only for an answer no point refutes (a failing proof is the slowest
         # part of checking a wrong answer); without one, the points are the evidence.
         return CheckResult(True, "correct", _proof(answer, reference, domain) or seen.method)
+    # The mistake is named by the test the self-check file makes (:mod:`.diagnosis`): equal
+    # values at the exercise's diagnosis points, which cover the domain and both sides of every
+    # switch of the key and of each mistake; a mistake that differs fails at its first point.
+    diagnosis = expression_diagnosis_points(entry)
     for feedback, wrong in mistakes:
-        # The answer's own points first (a wrong mistake fails at its first point), then the
-        # mistake is checked like an answer: at the switches of the answer and the mistake.
-        if (compare(answer, wrong, variables, domain, salt, points).equal
-                and compare(answer, wrong, variables, domain, salt).equal):
-            return CheckResult(False, feedback, "matches a typical mistake (checked like an answer)")
+        if same_values(answer, wrong, diagnosis):
+            return CheckResult(False, feedback, f"matches a typical mistake (equal values at its {len(diagnosis)} "
+                               "diagnosis points, as the self-check file compares them)")
     return CheckResult(False, f"not equivalent to the correct answer ({seen.where})", seen.method)
 
 

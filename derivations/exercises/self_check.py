@@ -16,11 +16,13 @@ mistake's feedback. A student's answer is put in the same canonical form, hashed
   self-check calls close, never the other way round);
 - **vector**: the nearest multiples of every entry, in order (and sorted, to name the right
   numbers in the wrong order);
-- **expression**: its values at four points of the variables' domain (stored in the file,
-  the points the build checks the mistakes apart at), each to 20 significant digits.
+- **expression**: its values at the exercise's *diagnosis points* (stored in the file), each
+  to 20 significant digits, imaginary parts too (:mod:`.diagnosis`): the very test ``check``
+  names a mistake by, at the same points, so both name the same mistake for the same answer.
 
 What it hides, honestly: an expression cannot be recovered from the hash of its values at
-four points. A whole number, or a number on the precision's grid, can: whoever tries
+a few dozen points (the points themselves show where the key and its mistakes have kinks,
+which the question shows too). A whole number, or a number on the precision's grid, can: whoever tries
 candidates one by one pays :data:`ITERATIONS` rounds of PBKDF2 (about 3 ms) per try, so an
 answer among a thousand candidates falls in seconds and one among 200,000 (any number from
 -100 to 100 to 0.001) in about ten minutes. The files stop a student from reading an answer
@@ -44,15 +46,15 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any, Sequence
 
 import sympy as sp
 
 from derivations.exercises.answer_grammar import AnswerSyntaxError, parse_answer
-from derivations.exercises.checker import (TIME_LIMIT, CheckResult, _generic_mistakes, _sample_points,
-                                           guarded_verdict)
+from derivations.exercises.checker import (TIME_LIMIT, CheckResult, expression_diagnosis_points, guarded_verdict,
+                                           typical_mistakes)
+from derivations.exercises.diagnosis import DIGITS, MAX_DIAGNOSIS_POINTS, UNDEFINED, canonical_form
 from derivations.exercises.key import KINDS, MAX_EXERCISES, MAX_TEXT, parse_entry
 
 __all__ = ["FORMAT", "VERSION", "ITERATIONS", "self_check_document", "check_self", "load_self_check",
@@ -62,8 +64,6 @@ FORMAT = "deepderive self-check"
 VERSION = 1
 #: PBKDF2-SHA256 rounds of each hash (about 0.3 ms on a laptop core: a token cost, see the module docstring).
 ITERATIONS = 1_000
-#: Significant digits of an expression's values in its canonical form (computed to 50).
-DIGITS = 20
 #: Largest self-check file read.
 MAX_BYTES = 4_000_000
 #: The label of the answer's hash.
@@ -108,23 +108,10 @@ def _cell(value: sp.Expr, step: sp.Rational) -> int | None:
     return int(sp.floor(number))
 
 
-def _digits(value: sp.Expr) -> str | None:
-    """``value`` to :data:`DIGITS` significant digits (``0`` below 1e-30 in size)."""
-    number = _finite(value)
-    if number is None:
-        return None
-    if abs(number) < sp.Float("1e-30"):
-        return "0"
-    with localcontext() as context:
-        context.prec = DIGITS
-        return format(+Decimal(str(sp.Float(number, 50))), "e")
-
-
 def _form(kind: str, value: Any, step: sp.Rational, points: Sequence[dict]) -> str | None:
     """The canonical text of an answer ``value`` (see the module docstring), None when it has none."""
     if kind == "expression":
-        values = [_digits(value.xreplace(p)) for p in points]
-        return None if None in values else "expression:" + ";".join(values)
+        return canonical_form(value, points)
     items = value if isinstance(value, tuple) else (value,)
     if kind == "integer":
         return f"integer:{int(items[0])}" if isinstance(items[0], sp.Integer) else None
@@ -158,10 +145,10 @@ def self_check_document(student: str, records: Sequence[dict], iterations: int =
     for record in records:
         entry = parse_entry(record, student)
         step = _step(entry.precision)
-        points = _sample_points(list(entry.variables), entry.domain) if entry.kind == "expression" else []
+        points = expression_diagnosis_points(entry) if entry.kind == "expression" else []
         salt = hashlib.sha256(f"{FORMAT}:{student}:{entry.id}".encode()).hexdigest()[:32]
         verdicts: dict[str, str] = {}
-        candidates = [(CORRECT, entry.reference), *entry.mistakes, *_generic_mistakes(entry.reference, entry.kind)]
+        candidates = [(CORRECT, entry.reference), *typical_mistakes(entry)]
         for label, value in candidates:
             form = _form(entry.kind, value, step, points)
             if form is None:
@@ -236,10 +223,10 @@ def _validate_exercise(e: Any, fail) -> None:
                                                                  for v in names):
         raise fail("'variables' must be a list of at most 50 symbol names")
     points = e.get("points")
-    if not isinstance(points, list) or len(points) > 16 or not all(
+    if not isinstance(points, list) or len(points) > MAX_DIAGNOSIS_POINTS or not all(
             isinstance(p, dict) and set(p) <= set(names) and all(isinstance(v, str) and _RATIONAL.match(v)
                                                                  for v in p.values()) for p in points):
-        raise fail("'points' must be a list of at most 16 objects {variable: 'p/q'}")
+        raise fail(f"'points' must be a list of at most {MAX_DIAGNOSIS_POINTS} objects {{variable: 'p/q'}}")
     if e["kind"] == "expression" and not points:
         raise fail("an expression needs its points")
     if not isinstance(e.get("salt"), str) or not _SALT.match(e["salt"]):
@@ -287,13 +274,13 @@ def _check(e: dict, iterations: int, text: str) -> CheckResult:
         points = [{by_name[n]: _rational(v) for n, v in p.items()} for p in e["points"]]
         form = _form(kind, answer, step, points)
         how = f"self-check: values at {len(points)} points of the domain to {DIGITS} digits"
-        if form is None:
-            return CheckResult(False, "your answer is not finite at some points of the domain", how)
         label = verdicts.get(_hash(form, salt, iterations))
         if label == CORRECT:
             return CheckResult(True, "correct", how)
         if label is not None:
             return CheckResult(False, label, how + "; matches a typical mistake")
+        if UNDEFINED in form.split(":", 1)[1].split(";"):
+            return CheckResult(False, "your answer is not finite at some points of the domain", how)
         return CheckResult(False, "not equivalent to the correct answer", how)
     items = answer if isinstance(answer, tuple) else (answer,)
     if kind == "vector" and len(items) != e["entries"]:
