@@ -119,8 +119,9 @@ def _exercise(exercises: list[dict], eid: str) -> dict:
 
 def _sample_points(variables: list[sp.Symbol], domain: Mapping, n: int = 4, seed: int = 7) -> list[dict]:
     """Four fixed points of the variables' domain (the support where recorded, else by
-    assumptions): where the build tells the mistakes apart and the self-check file hashes an
-    answer's values. The checker's own points are :func:`.equivalence.sample_points`."""
+    assumptions): where the build checks that the mistakes differ from the key. The checker
+    compares at :func:`.equivalence.sample_points` and names mistakes, as the self-check file
+    does, at :func:`expression_diagnosis_points`."""
     rng = random.Random(seed)
     points = []
     for _ in range(n):
