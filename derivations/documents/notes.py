@@ -30,7 +30,7 @@ from derivations.topics.topic import TopicResult, run_topics
 from derivations.checks.evidence import evidence_summary
 
 __all__ = ["TOPICS", "NotesResult", "build_notes", "run_topics", "parse_topics", "latex_document",
-           "verification_document", "compile_pdf"]
+           "verification_document", "read_appendix", "compile_pdf"]
 
 @dataclass
 class NotesResult:
@@ -72,6 +72,10 @@ def build_notes(
     folder.write_text("notes.tex", latex_document(result.topics, result.records, paper, appendix))
     if not appendix:
         folder.write_text("verification.tex", verification_document(result.topics, result.records, paper))
+    # The verification tables as written, read back against the records they list (a record of its own).
+    tables = (out / ("notes.tex" if appendix else "verification.tex")).read_text(encoding="utf-8")
+    intro = (out / "notes.tex").read_text(encoding="utf-8")
+    result.records.append(read_appendix(tables, result.records, intro))
     if pdf:
         if shutil.which("pdflatex"):
             pdf_key = _pdf_key(out) if cache else None
@@ -168,10 +172,15 @@ def _format_error(value: float) -> str:
     return rf"${mantissa}\times10^{{{int(exponent)}}}$"
 
 
+def _passed_cell(r: dict) -> str:
+    return "--" if r.get("method") == "definition" else ("yes" if r["passed"] else r"\textbf{NO}")
+
+
 def _table_row(r: dict) -> str:
-    passed = "--" if r.get("method") == "definition" else ("yes" if r["passed"] else r"\textbf{NO}")
+    """One record's row, its id in a comment at the end (the read-back pairs them by it)."""
     method = escape(r.get("method") or r["kind"])
-    return f"{escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {passed} \\\\"
+    return (f"{escape(_shorten(r['name']))} & {method} & {_format_error(r['max_error'])} & {_passed_cell(r)} \\\\"
+            f" % {r.get('id', '')}")
 
 
 def _chunks(rows: list[dict], lines_per_table: int) -> list[list[dict]]:
@@ -200,10 +209,7 @@ def verification_tables(records: list[dict], titles: dict[str, str] | None = Non
     if failed:
         out.append(r"\par\textbf{FAILED CHECKS:} " + "; ".join(escape(r["name"]) for r in failed) + ".")
     titles = titles or {}
-    topics: dict[str, list[dict]] = {}
-    for r in records:
-        topics.setdefault(r.get("topic", ""), []).append(r)
-    for topic, rows in topics.items():
+    for topic, rows in _by_topic(records).items():
         for start, chunk in enumerate(_chunks(rows, lines_per_table)):
             body = "\n".join(_table_row(r) for r in chunk)
             caption = escape(titles.get(topic, topic)) + (" (continued)" if start else "")
@@ -214,6 +220,98 @@ def verification_tables(records: list[dict], titles: dict[str, str] | None = Non
                 f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}"
             )
     return "\n\n".join(out)
+
+
+_ROW = re.compile(r"^(?P<cells>.*?) \\\\ % (?P<id>\S*)$")
+_ERROR = re.compile(r"^\$(-?\d\.\d)\\times10\^\{(-?\d+)\}\$$")
+
+
+def _read_error(cell: str, value: float) -> str:
+    """'' when the printed largest error states ``value`` (to half a unit of its printed digit)."""
+    if cell == r"$\infty$":
+        return "" if value != value or value == float("inf") else f"printed infinity, the record has {value!r}"
+    if cell == "0":
+        return "" if value == 0 else f"printed 0, the record has {value!r}"
+    m = _ERROR.match(cell)
+    if not m:
+        return f"printed {cell!r}, not an error"
+    printed, half = float(m.group(1)) * 10.0 ** int(m.group(2)), 0.05 * 10.0 ** int(m.group(2))
+    return "" if abs(printed - value) <= half * (1 + 1e-9) else f"printed {cell}, the record has {value!r}"
+
+
+def _read_row(cells: list[str], r: dict) -> str:
+    """'' when a printed row states record ``r``: its name (cut as :func:`_shorten` cuts), method,
+    largest error and verdict; a definition's "--" hides no failure."""
+    if len(cells) != 4:
+        return f"printed {len(cells)} cells, not 4"
+    name, method, error, passed = (" ".join(c.split()) for c in cells)
+    if name != " ".join(escape(_shorten(r["name"])).split()):
+        return f"printed the name {name!r}, the record's is {r['name']!r}"
+    if method != " ".join(escape(r.get("method") or r["kind"]).split()):
+        return f"printed the method {method!r}, the record's is {r.get('method') or r['kind']!r}"
+    if passed == "--" and not r["passed"]:
+        return "printed '--' (a definition) for a record that failed"
+    if passed != _passed_cell(r):
+        return f"printed the verdict {passed!r}, the record {'passed' if r['passed'] else 'failed'}"
+    return _read_error(error, float(r["max_error"]))
+
+
+def read_appendix(tex: str, records: list[dict], intro: str = "") -> dict:
+    """The read-back record of the verification tables written in ``tex`` against the
+    ``records`` they list: every record a row (in order, by its id), each row's name, method,
+    largest error and verdict the record's, and the counts the appendix (and the notes'
+    ``intro``, when given) state: checks passed, checks in all, definitions, failures."""
+    from derivations.checks.verdicts import record
+
+    listed = [r for topic in _by_topic(records).values() for r in topic]
+    start = tex.find(r"\section*{Verification}")
+    tex = tex[start:] if start >= 0 else ""  # the appendix (its count sentence, its tables)
+    intro = intro.partition(r"\tableofcontents")[0]  # the notes' opening paragraph
+    rows = [line for table in re.findall(r"check & method & largest error & passed\\\\\n\\midrule\n(.*?)\n"
+                                         r"\\bottomrule", tex, re.S) for line in table.split("\n") if line.strip()]
+    problems = []
+    if len(rows) != len(listed):
+        problems.append(f"printed {len(rows)} rows, {len(listed)} records")
+    for k, (line, r) in enumerate(zip(rows, listed), start=1):
+        m = _ROW.match(line)
+        if not m or m.group("id") != r.get("id", ""):
+            problems.append(f"row {k}: printed {line[-60:]!r}, the record's id is {r.get('id')!r}")
+            continue
+        problem = _read_row(re.split(r"(?<!\\)&", m.group("cells")), r)
+        if problem:
+            problems.append(f"row {k} ({r.get('id')}): {problem}")
+    checks = [r for r in records if r.get("method") != "definition"]
+    passed, failed = sum(r["passed"] for r in checks), sum(not r["passed"] for r in records)
+    stated = re.search(r"(\d+) of (\d+) checks passed", tex)
+    if not stated or (int(stated.group(1)), int(stated.group(2))) != (passed, len(checks)):
+        problems.append(f"the appendix states {stated.group(0) if stated else 'no count'}, the records: "
+                        f"{passed} of {len(checks)} checks passed")
+    if ("FAILED CHECKS" in tex) != bool(failed):
+        problems.append(f"the appendix {'lists' if 'FAILED CHECKS' in tex else 'lists no'} failed checks, "
+                        f"{failed} records failed")
+    if intro:
+        status = re.search(r"All (\d+) checks passed|(\d+) of (\d+) checks FAILED", intro)
+        definitions = re.search(r"\((\d+) more records are definitions\)", intro)
+        said = ((0, int(status.group(1))) if status and status.group(1) else
+                (int(status.group(2)), int(status.group(3))) if status else None)
+        if said != (failed, len(checks)):
+            problems.append(f"the notes state {status.group(0) if status else 'no status'}, the records: "
+                            f"{failed} of {len(checks)} checks failed")
+        if int(definitions.group(1) if definitions else 0) != len(records) - len(checks):
+            problems.append(f"the notes state {definitions.group(1) if definitions else 0} definitions, the records "
+                            f"{len(records) - len(checks)}")
+    method = f"read back from the written tables: {len(rows)} rows by id, the counts"
+    return record("notes: the verification tables as written list every record", "readback",
+                  0.0 if not problems else float("inf"), not problems, method, topic="notes", id="notes.appendix",
+                  **({"detail": problems[0]} if problems else {}))
+
+
+def _by_topic(records: list[dict]) -> dict[str, list[dict]]:
+    """The records grouped by topic, in the order the appendix lists them."""
+    topics: dict[str, list[dict]] = {}
+    for r in records:
+        topics.setdefault(r.get("topic", ""), []).append(r)
+    return topics
 
 
 def _shorten(name: str, limit: int = 140) -> str:
