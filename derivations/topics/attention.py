@@ -37,6 +37,8 @@ TOKENS, SIZE = 3, 2
 BATCH = 64
 #: Random points at which the program's gradient is compared with sympy.diff of the loss written out.
 DIFF_POINTS = 3
+#: The head's parameters are counted for 1 to MOST_TOKENS tokens (the count does not depend on N).
+MOST_TOKENS = 5
 #: Token sizes whose parameter counts are compared with nn.MultiheadAttention's numel.
 COUNT_SIZES = (2, 4, 64, 512)
 #: Module constants a notebook lets a student change before re-running ``build``.
@@ -72,9 +74,9 @@ def _flat(head: att.SelfAttention, weights: dict[str, torch.Tensor]) -> list[tor
 def compiled_forward(head: att.SelfAttention, X: torch.Tensor, weights: dict[str, torch.Tensor]):
     """The program compiled to torch: (Sa (B, D, N), A (B, N, N)) for tokens X (B, D, N)."""
     outputs = [*head.named(att.sa_), *head.named(att.a_)]
-    fn = compile_program([*head.X, *head.parameters], head.program(), outputs, "torch")
+    fn = compile_program([*head.X, *head.parameters, att.D_q], head.program(), outputs, "torch")
     ones = torch.ones(X.shape[0], dtype=torch.float64)
-    values = fn(*X.reshape(X.shape[0], -1).T, *(v * ones for v in _flat(head, weights)))
+    values = fn(*X.reshape(X.shape[0], -1).T, *(v * ones for v in _flat(head, weights)), head.D * ones)
     values = torch.stack([torch.as_tensor(v, dtype=torch.float64).expand(X.shape[0]) for v in values], dim=1)
     D, N = head.D, head.N
     return values[:, :D * N].reshape(-1, D, N), values[:, D * N:].reshape(-1, N, N)
@@ -149,14 +151,15 @@ def count_checks(head: att.SelfAttention) -> tuple[list[dict], list[tuple[int, i
     """3 D^2 + 3 D against the head's parameter symbols and against nn.MultiheadAttention's input
     projection; 4 D^2 + 4 D against its whole numel (the output projection added)."""
     rows, ok = [], []
-    counted = len(set(head.parameters)) == att.parameter_count(head.D)
+    counted = all(len(set(att.SelfAttention(tokens, head.D).parameters)) == att.parameter_count(head.D)
+                  for tokens in range(1, MOST_TOKENS + 1))
     for D in COUNT_SIZES:
         mha = torch.nn.MultiheadAttention(D, 1, device="meta")
         head_count, mha_count = int(att.parameter_count(D)), int(att.mha_parameter_count(D))
         inputs = mha.in_proj_weight.numel() + mha.in_proj_bias.numel()
         ok.append(head_count == inputs and mha_count == sum(p.numel() for p in mha.parameters()))
         rows.append((D, head_count, mha_count))
-    return [record(f"D = {head.D}: the count equals the head's parameter symbols", "exact",
+    return [record(f"D = {head.D}: the count equals the head's parameter symbols for 1 to {MOST_TOKENS} tokens", "exact",
                    0.0 if counted else float("inf"), counted, "exact count", id="counts.symbols"),
             record(f"{len(COUNT_SIZES)} token sizes: the head's count vs nn.MultiheadAttention's input projection, and "
                    "with the output projection vs its numel", "exact", 0.0 if all(ok) else float("inf"), all(ok),
@@ -227,14 +230,15 @@ def _diff_errors(head: att.SelfAttention, program, gradient, backward) -> list[f
     loss = dict(program)[att.LOSS]
     for s, e in reversed(program[:-1]):
         loss = loss.xreplace({s: e})
-    free = [*head.X, *head.targets(), *head.parameters]
+    free = [*head.X, *head.targets(), *head.parameters, att.D_q]
     derivatives = [sp.diff(loss, w) for w in head.parameters]
     rng = random.Random(0)
     errors = [0.0] * len(derivatives)
     with mpmath.workdps(50):
         diffs = sp.lambdify(free, derivatives, "mpmath", cse=True)
         for _ in range(DIFF_POINTS):
-            point = {v: sp.Rational(rng.randint(-200, 200), 100) for v in free}
+            point = {v: sp.Rational(rng.randint(-200, 200), 100) for v in free[:-1]}
+            point[att.D_q] = sp.Integer(head.D)
             values = dict(point)
             for s, e in program + backward:
                 values[s] = e.xreplace(values).evalf(50)
@@ -249,7 +253,7 @@ def _gradient_vs_autograd(head, program, gradient, backward, generator) -> float
     """The largest relative error of the compiled gradient (summed over the samples) against
     autograd of sum (y - sdpa(X))^2."""
     y = head.targets()
-    compiled = compile_program([*head.X, *y, *head.parameters], program + backward,
+    compiled = compile_program([*head.X, *y, *head.parameters, att.D_q], program + backward,
                                [gradient[w] for w in head.parameters], "torch")
     X, weights = _draw(head, generator)
     targets = torch.randn(BATCH, head.D, head.N, dtype=torch.float64, generator=generator)
@@ -259,7 +263,8 @@ def _gradient_vs_autograd(head, program, gradient, backward, generator) -> float
     reference = torch.stack([g for name in "qkv" for g in (*leaves[f"Omega_{name}"].grad.reshape(-1),
                                                            *leaves[f"beta_{name}"].grad)])
     ones = torch.ones(BATCH, dtype=torch.float64)
-    values = compiled(*X.reshape(BATCH, -1).T, *targets.reshape(BATCH, -1).T, *(v * ones for v in _flat(head, weights)))
+    values = compiled(*X.reshape(BATCH, -1).T, *targets.reshape(BATCH, -1).T, *(v * ones for v in _flat(head, weights)),
+                      head.D * ones)
     derived = torch.stack([torch.as_tensor(v, dtype=torch.float64).expand(BATCH).sum() for v in values])
     return compare("gradient", derived, reference, FLOAT64_RTOL).max_rel
 
@@ -280,7 +285,7 @@ def _matrix_rows(head: att.SelfAttention) -> tuple[list, list[str]]:
     and Sa = V A, each printed as the product of the printed matrices and read back."""
     ones = sp.ones(1, head.N)
     V, Q, K, S, A, Sa = (head.named(b) for b in (att.v_, att.q_, att.k_, att.s_, att.a_, att.sa_))
-    scale = 1 / sp.sqrt(head.D)
+    scale = 1 / sp.sqrt(att.D_q)
     rows = [sp.Eq(V, head.beta("v") * ones + head.Omega("v") * head.X), sp.Eq(S, K.T * Q * scale), sp.Eq(Sa, V * A)]
     typed = [f"{latex(V)} = {latex(head.beta('v'))} {latex(ones)} + {latex(head.Omega('v'))} {latex(head.X)}",
              f"{latex(S)} = {latex(scale)} {latex(K.T)} {latex(Q)}",
@@ -353,6 +358,10 @@ def _build(ctx: TopicContext) -> TopicResult:
     _, A_moved = compiled_forward(head, X[:1] @ P_t, weights)
     order = [int(np.argmax(np.array(P.col(c), dtype=float))) + 1 for c in range(TOKENS)]
     figure = ctx.save_figure(attention_figure(A[0].numpy(), A_moved[0].numpy(), order), "attention_matrix")
+    moved = compare("figure", A_moved[0], P_t.T @ A[0] @ P_t, FLOAT64_RTOL)
+    figure_records = [record(f"the figure: the weights of the tokens in the order {', '.join(map(str, order))} are the "
+                             "first panel's, rows and columns permuted alike", "exact-vs-torch", moved.max_rel,
+                             moved.passed, "float64, the compiled program", id="figure.permuted")]
 
     words = {"loss": str(formulas(sp.Eq(att.LOSS, dict(program)[att.LOSS]), "the loss")),
              "tolerance": str(formulas(sp.Float(FLOAT64_RTOL), "the tolerance", typed=_power_of_ten(FLOAT64_RTOL))),
@@ -360,7 +369,7 @@ def _build(ctx: TopicContext) -> TopicResult:
              "count": str(formulas(att.parameter_count(SIZE), "the printed head's count")),
              "extra": str(formulas(att.D**2 + att.D, "the output projection's count"))}
     records = (definition_records + derivation_records + matrix_records + equivariance + counts_records
-               + jacobian_records + gradient_records
+               + jacobian_records + gradient_records + figure_records
                + [r for r in formulas.records if r not in definition_records + matrix_records + counts_records
                   + jacobian_records + gradient_records])
     assign_ids(SLUG, records)
@@ -370,7 +379,7 @@ def _build(ctx: TopicContext) -> TopicResult:
         counts_tex=tagged(counts.latex, counts_records), jacobian_tex=tagged("\\[\n" + jacobian.latex + "\n\\]",
                                                                            jacobian_records),
         gradient_tex=tagged(gradient_shown.latex, gradient_records), tokens=TOKENS, size=SIZE, batch=BATCH,
-        permutations=equivariance[0]["permutations"], count_rows=count_rows, parameters=grad_records[2]["parameters"],
+        permutations=equivariance[0]["permutations"], count_rows=count_rows, most=MOST_TOKENS, parameters=grad_records[2]["parameters"],
         points=_points(grad_records[2]["method"]), figure=figure, order=", ".join(map(str, order)), **words)
     displays = {"definitions": Display(definitions.latex, definition_records),
                 "attention": Display(derivation.to_latex(), derivation_records, derivation),

@@ -24,7 +24,7 @@ def test_the_program_instantiates_the_books_definitions(head):
     s = [att.symbol(att.s_, r, 1) for r in (1, 2, 3)]
     assert program[att.symbol(att.a_, 2, 1)] == sp.exp(s[1]) / sum(sp.exp(t) for t in s)
     k, q = head.named(att.k_), head.named(att.q_)
-    assert sp.simplify(program[att.symbol(att.s_, 2, 3)] - (k[:, 1].T * q[:, 2])[0] / sp.sqrt(2)) == 0
+    assert sp.simplify(program[att.symbol(att.s_, 2, 3)] - (k[:, 1].T * q[:, 2])[0] / sp.sqrt(att.D_q)) == 0
     assert len(program) == 3 * 2 * 3 + 2 * 3 * 3 + 2 * 3
 
 
@@ -34,7 +34,7 @@ def test_the_definitions_equal_the_matrix_form_and_a_missing_scale_fails(head):
     # the softmax over the queries (each row) instead of the keys (each column)
     ones = sp.ones(1, 3)
     V, Q, K = (head.beta(c) * ones + head.Omega(c) * head.X for c in "vqk")
-    S = K.T * Q / sp.sqrt(2)
+    S = K.T * Q / sp.sqrt(att.D_q)
     rows = sp.Matrix.vstack(*(sp.Matrix(att.softmax(S.row(r))).T for r in range(3)))
     assert not head.form_check(V * rows).passed
 
@@ -73,11 +73,11 @@ def test_reverse_mode_gives_the_closed_form_and_the_softmax_adjoint(head):
         assert sp.simplify((reverse - closed_row).xreplace(forward)) == 0
 
 
-def test_the_derivation_passes_and_a_wrong_scale_fails():
+def test_the_derivation_passes_and_a_softmax_over_the_queries_fails():
     dv = att.attention_derivation()
     assert dv.check().passed
     wrong = att.attention_derivation()
-    wrong.steps[2].rhs = wrong.steps[2].rhs.xreplace({1 / sp.sqrt(att.D_q): 1 / att.D_q})  # divided by D_q
+    wrong.steps[-1].rhs = wrong.steps[-1].rhs.xreplace({att.s_[att.j, att.n]: att.s_[att.m, att.j]})
     assert not wrong.check().passed
 
 

@@ -10,7 +10,8 @@ SECTION = r"""\section{@title}
 A transformer (UDL, chapter 12) processes a sequence of $N$ tokens, the columns
 $\mathbf{x}_1, \dots, \mathbf{x}_N$ of a matrix $\mathbf{X}$ with $D$ rows, with layers whose
 outputs mix information from every token. Its core is dot-product self-attention. Every token
-gives a value, a query and a key, with weights and biases shared by all tokens:
+gives a value, a query and a key, with weights and biases shared by all tokens; for the first
+token, with @size entries:
 @definitions_tex
 The $n$-th output is a weighted sum of the values; its weights, the attention weights, are a
 softmax over the keys $m$ of the dot products of each key with the query $n$, scaled by
@@ -34,7 +35,7 @@ reordering the tokens (the columns of $\mathbf{X}$) reorders the outputs the sam
 scaled dot-product attention agrees. A transformer adds positional encodings for that reason.
 
 \paragraph{Parameters.} One head has three square weight matrices of size $D$ and three biases, whatever
-the number of tokens, @count for the printed head. \texttt{torch.nn.MultiheadAttention} adds an
+the number of tokens (counted for 1 to @most tokens), @count for the printed head. \texttt{torch.nn.MultiheadAttention} adds an
 output projection after the heads, $@extra$ more:
 @counts_tex
 \begin{center}\small
@@ -68,15 +69,16 @@ parameters at @points random points (50 digits), and, compiled, with PyTorch's a
 \centering
 \includegraphics[width=0.8\textwidth]{@figure}
 \caption{The attention weights of the head with @tokens tokens at random values of the tokens and
-weights, from the compiled program (each column sums to one). Right: the same tokens in the
-order @order: the rows and columns are permuted alike.}
+weights, from the compiled program (column $n$: the weights of query $n$ over the keys). Right:
+the same tokens in the order @order: the rows and columns are permuted alike (checked in
+float64).}
 \label{fig:attention}
 \end{figure}
 """
 
 
 def section(*, title: str, definitions_tex: str, attention_tex: str, matrix_tex: str, counts_tex: str,
-            jacobian_tex: str, gradient_tex: str, tokens: int, size: int, batch: int, permutations: int,
+            jacobian_tex: str, gradient_tex: str, tokens: int, size: int, batch: int, permutations: int, most: int,
             count_rows: list, parameters: int, points: str, figure: str, order: str, loss: str, tolerance: str,
             scale: str, count: str, extra: str) -> str:
     """The section: the displays (``*_tex``, tagged), the table rows ``count_rows`` (D, one head,
@@ -84,6 +86,6 @@ def section(*, title: str, definitions_tex: str, attention_tex: str, matrix_tex:
     rows = "\\\\\n".join(" & ".join(f"{v:,}".replace(",", "{,}") for v in row) for row in count_rows)
     return fill(SECTION, title=title, definitions_tex=definitions_tex, attention_tex=attention_tex,
                 matrix_tex=matrix_tex, counts_tex=counts_tex, jacobian_tex=jacobian_tex, gradient_tex=gradient_tex,
-                tokens=tokens, size=size, jacobian_size=tokens, batch=batch, permutations=permutations, rows=rows,
+                tokens=tokens, size=size, jacobian_size=tokens, batch=batch, permutations=permutations, most=most, rows=rows,
                 parameters=parameters, points=points, figure=figure, order=order, loss=loss, tolerance=tolerance,
                 scale=scale, count=count, extra=extra)
