@@ -292,6 +292,13 @@ MUTATIONS: tuple[Mutation, ...] = (
       'typed = rf"2^{{{int(log2) + 1}}}" if log2.is_integer else None',
       "the prose and the table print the factor over the layers one power of two off (2^{-49} for 2^{-50}): "
       "only the read-back of the printed power can see it", ("initialisation",)),
+    # ----- self-attention --------------------------------------------------------------------
+    M("attention-scale-dropped", "symbolic/networks/attention.py",
+      "s_[m, n]: sp.Sum(k_[c, m] * q_[c, n], (c, 1, D_q)) / sp.sqrt(D_q),",
+      "s_[m, n]: sp.Sum(k_[c, m] * q_[c, n], (c, 1, D_q)),",
+      "the dot products lose their 1/sqrt(D_q) in the definition the program is instantiated from: the matrix "
+      "form (built on its own) and torch's scaled_dot_product_attention and nn.MultiheadAttention must see it",
+      ("attention",)),
     # ----- exercises -------------------------------------------------------------------------
     M("exercise-relu-not-applied", "derivations/exercises/kinds_networks.py",
       "        h.append(ReLU(pre))\n", "        h.append(pre)\n",
