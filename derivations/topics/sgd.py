@@ -41,6 +41,8 @@ EPOCHS, BATCH, LR = 300, 8, 0.02
 PARAMETERS = ("EPOCHS", "BATCH", "LR")
 
 
+#: The training run writes a checkpoint every this many epochs.
+CHECKPOINT_EVERY = 50
 STEP_SPEC, STEP_I, STEP_B = NetworkSpec((1, 4, 1), "tanh"), 11, 4  # three steps per epoch: 4, 4, 3 samples
 #: The optimiser's state m_0 = v_0 at the first step (a vector of zeros).
 START = sp.Integer(0)
@@ -93,18 +95,25 @@ def optimizer_epoch_check(optimizer: str, seed: int = 3) -> dict:
     rule = update_rule(optimizer)
     state = {k: {"m": np.full_like(v, float(START)), "v": np.full_like(v, float(START))} for k, v in params.items()}
     perm = np.random.default_rng(seed).permutation(STEP_I)  # the trainer's shuffle of epoch 1
+    sizes = []
     for t, start in enumerate(range(0, STEP_I, STEP_B)):
         idx = perm[start:start + STEP_B]
+        sizes.append(len(idx))
         grads = _batch_gradient(fn, net, params, data.X[idx], data.Y[idx])
         for k in params:
             new = apply_rule(rule, {"phi": params[k], "g": grads[k], "t": t, **state[k]}, alpha=lr, **hyper)
             params[k] = new.pop("phi")
             state[k].update(new)
-    c = compare(f"{optimizer}: one epoch of the PyTorch trainer (batches of 4, 4, 3 of I = 11) equals the update "
-                "rule above applied to the symbolic gradient summed over each batch",
+    c = compare(f"{optimizer}: one epoch of the PyTorch trainer (batches of {', '.join(map(str, sizes))} of "
+                f"I = {STEP_I}; the trainer took {trainer.step} steps) equals the update rule above applied to the "
+                "symbolic gradient summed over each batch",
                 np.concatenate([np.ravel(after[k]) for k in params]), np.concatenate([params[k].ravel() for k in params]),
                 TOLERANCES[torch.float64])
-    return compared(c, method="float64, relative error of the parameters", id=f"update.{optimizer}")
+    checked = compared(c, method="float64, relative error of the parameters", id=f"update.{optimizer}", batches=sizes)
+    if trainer.step != len(sizes):  # the trainer's batches are not the ones the rule was applied to
+        checked.update(passed=False, max_error=float("inf"),
+                       detail=f"the trainer took {trainer.step} steps, the rule {len(sizes)} batches")
+    return checked
 
 
 def _stopped_after() -> int:
@@ -117,7 +126,7 @@ def _train(ctx: TopicContext, data) -> tuple[Trainer, object, TrainConfig, Path]
     working files, not for the reader): half the epochs, then ``--resume``
     from the newest checkpoint. Returns the resumed trainer, its result, the config and the run folder."""
     config = TrainConfig(optimizer="sgd", lr=LR, batch_size=BATCH, epochs=EPOCHS, seed=ctx.seed,
-                         checkpoint_every=50, keep_checkpoints=2, log_steps=True, device=ctx.device, progress=False)
+                         checkpoint_every=CHECKPOINT_EVERY, keep_checkpoints=2, log_steps=True, device=ctx.device, progress=False)
     run_dir = ctx.folder.folder("build/sgd_run")  # a real folder inside the output folder, never a link
     shutil.rmtree(run_dir, ignore_errors=True)
     first_config = TrainConfig(**{**config.__dict__, "epochs": _stopped_after()})
@@ -233,6 +242,7 @@ def build(ctx: TopicContext) -> TopicResult:
                        trained_tex=tagged(printed["trained"].latex, trained),
                        momentum_tex=tagged(printed["rule.momentum"].latex, rules["momentum"]),
                        adam_tex=tagged(printed["rule.adam"].latex, rules["adam"]), step_spec=STEP_SPEC,
+                       step_batches=updates_checked["sgd"]["batches"], checkpoint_every=config.checkpoint_every,
                        **{k: str(printed[k]) for k in ("loss", "final_loss", "m_0", "step_I")}, I_tex=str(printed["I"]))
     displays = {"update": Display(printed["rule.sgd.slide"].latex, [printed["rule.sgd.slide"].record, updates_checked["sgd"]]),
                 "trained": Display(printed["trained"].latex, trained)}

@@ -85,3 +85,17 @@ def test_a_slip_in_the_classifier_displays_fails(monkeypatch, tmp_path):
     _, _, records = dc.deep_classifier_section(TopicContext(tmp_path))
     failed = {r["id"] for r in records if not r["passed"]}
     assert {"sgd.printed.classifier.trained", "sgd.printed.classifier.matrix"} <= failed
+
+
+def test_the_one_epoch_checks_name_the_batches_they_used_and_fail_when_the_trainer_took_others(monkeypatch):
+    from derivations.topics import sgd as topic
+
+    checked = topic.optimizer_epoch_check("sgd")
+    assert checked["passed"] and checked["batches"] == [4, 4, 3] and "batches of 4, 4, 3 of I = 11" in checked["name"]
+    monkeypatch.setattr(topic, "STEP_B", 3)  # the rule applied to batches of 3, the trainer's config too
+    assert topic.optimizer_epoch_check("sgd")["batches"] == [3, 3, 3, 2]
+    # a trainer whose epoch is not the batches the rule was applied to
+    monkeypatch.setattr(topic, "STEP_B", 4)
+    run = topic.Trainer.run
+    monkeypatch.setattr(topic.Trainer, "run", lambda self, *a, **k: (run(self, *a, **k), setattr(self, "step", 2))[0])
+    assert not topic.optimizer_epoch_check("sgd")["passed"]

@@ -31,7 +31,7 @@ step is the loss summed over the batch, as in the formula above.
 \paragraph{Monitoring and checkpointing.} Every step and every epoch appends a row to
 \texttt{metrics.csv} (the loss per sample of the first five epochs:
 @first_losses); a checkpoint with the parameters, the optimizer state, the epoch and step
-and every random state is written atomically every 50 epochs (kept: @checkpoints). This
+and every random state is written atomically every @checkpoint_every epochs (kept: @checkpoints). This
 run was stopped after @half epochs and resumed from its checkpoint; it ends with the
 same parameters as an uninterrupted run (checked). The final loss is
 $@final_loss$ ($@loss_per_sample$ per sample).
@@ -54,7 +54,7 @@ Adam (eqs.~6.15--6.17) also keeps a running average $\mathbf{v}_t$ of the square
 corrects both for their start at $\mathbf{0}$ and divides elementwise:
 @adam_tex
 For each of the three rules, one epoch of \texttt{deepderive train} (a @step_spec
-network, least squares, the first $@step_I$ samples, batches of 4, 4 and 3) ends at the
+network, least squares, the first $@step_I$ samples, batches of @step_batches) ends at the
 parameters these equations give when evaluated on the symbolic gradient summed over exactly the
 same batches (float64; the rules are evaluated from the printed SymPy expressions).
 """
@@ -69,11 +69,13 @@ def section(*, title: str, spec, I: int, lr: float, batch: int, epochs: int, sto
             epoch_rows: list[dict],
             checkpoints: list[str], loss_per_sample: float, curve: str, fit: str, twin_error: float,
             sgd_tex: str, trained_tex: str, momentum_tex: str, adam_tex: str, step_spec, loss: str, final_loss: str,
-            m_0: str, step_I: str, I_tex: str) -> str:
+            m_0: str, step_I: str, I_tex: str, step_batches: list[int], checkpoint_every: int) -> str:
     """The section: SGD's rule, the training run (``epoch_rows``: metrics.csv's epoch rows,
     ``checkpoints``: the files kept), the trained network, momentum and Adam (``step_spec``:
     the network of their one-epoch checks); ``loss``, ``final_loss``, ``m_0``, ``step_I``,
-    ``I_tex``: the prose's formulas, printed and read back."""
+    ``I_tex``: the prose's formulas, printed and read back; ``step_batches``: the batch sizes the
+    one-epoch checks used, ``checkpoint_every``: the run's checkpoint interval in epochs."""
+    *first, last = step_batches
     n_batches = math.ceil(I / batch)
     return fill(SECTION, title=title, sgd_tex=sgd_tex, spec=spec.describe(), I_tex=I_tex, lr=f"{lr:g}", batch=batch,
                 epochs=epochs, n_batches=n_batches, last_batch=I - (n_batches - 1) * batch, steps=steps,
@@ -81,4 +83,5 @@ def section(*, title: str, spec, I: int, lr: float, batch: int, epochs: int, sto
                 checkpoints=", ".join(fill(r"\texttt{@name}", name=name) for name in checkpoints), half=stopped_after,
                 final_loss=final_loss, loss_per_sample=f"{loss_per_sample:.4f}", curve=curve, fit=fit,
                 twin_error=f"{twin_error:.0e}", trained_tex=trained_tex, momentum_tex=momentum_tex, adam_tex=adam_tex,
-                step_spec=step_spec.describe(), step_I=step_I, loss=loss, m_0=m_0)
+                step_spec=step_spec.describe(), step_I=step_I, loss=loss, m_0=m_0, checkpoint_every=checkpoint_every,
+                step_batches=", ".join(map(str, first)) + (" and " if first else "") + str(last))
