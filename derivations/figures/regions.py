@@ -11,11 +11,15 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from derivations.figures.networks import COLORS
+from derivations.figures.style import figure, styled
 
 __all__ = ["pieces_figure", "region_map_figure", "regions_vs_parameters_figure", "depth_width_figure",
            "universal_approximation_figure"]
 
 PIECE_COLORS = ["#1f77b4", "#ff7f0e"]
+#: The fraction of the text width each figure is printed at (``derivations/topics/texts/*.py``).
+WIDTHS = {"pieces": 1.0, "region_map": 0.8, "regions_vs_parameters": 1.0, "depth_width": 1.0,
+          "universal_approximation": 1.0}
 
 
 def _draw_pieces(ax, pl, x_range, samples=4001, joints=True):
@@ -35,15 +39,16 @@ def _draw_pieces(ax, pl, x_range, samples=4001, joints=True):
     ax.set_xlabel("$x$")
 
 
+@styled
 def pieces_figure(panels: Sequence[tuple[str, object, tuple[float, float]]], ylabel: str = "$y$"):
     """One panel per ``(title, PiecewiseLinear, x_range)``: pieces in alternating colours,
     joints as dots."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.0), squeeze=False)
+    fig = figure(WIDTHS["pieces"], 2.5)
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (title, pl, x_range) in zip(axes[0], panels):
         _draw_pieces(ax, pl, x_range)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
         ax.set_ylabel(ylabel)
-    fig.tight_layout()
     return fig
 
 
@@ -54,22 +59,25 @@ def _region_colors(n: int, seed: int = 0) -> ListedColormap:
     return ListedColormap([base[i % len(base)] for i in order[:n]])
 
 
+@styled
 def region_map_figure(panels: Sequence[tuple[str, np.ndarray, np.ndarray, int]]):
     """Two-input region maps, one panel per ``(title, xs, labels, count)``: every
     activation region in its own colour, boundaries in thin black lines."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.7), squeeze=False)
+    fig = figure(WIDTHS["region_map"], 2.9)
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (title, xs, labels, count) in zip(axes[0], panels):
         ax.pcolormesh(xs, xs, labels, cmap=_region_colors(count), shading="nearest", rasterized=True)
         edges = (np.diff(labels, axis=0, prepend=labels[:1]) != 0) | (np.diff(labels, axis=1, prepend=labels[:, :1]) != 0)
         ax.contour(xs, xs, edges.astype(float), levels=[0.5], colors="black", linewidths=0.4)
-        ax.set_title(f"{title}\n{count} regions", fontsize=10)
+        ax.set_title(f"{title}\n{count} regions")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         ax.set_aspect("equal")
-    fig.tight_layout()
+        ax.locator_params(nbins=5)
     return fig
 
 
+@styled
 def regions_vs_parameters_figure(series: Sequence[dict]):
     """Regions (log scale) against parameters, one panel per input width D_i.
 
@@ -77,11 +85,13 @@ def regions_vs_parameters_figure(series: Sequence[dict]):
     integers allowed), ``shallow`` (bool).
     """
     inputs = sorted({s["D_i"] for s in series})
-    fig, axes = plt.subplots(1, len(inputs), figsize=(5.0 * len(inputs), 3.6), squeeze=False)
+    fig = figure(WIDTHS["regions_vs_parameters"], 3.4)
+    axes = fig.subplots(1, len(inputs), squeeze=False)
     for ax, d_i in zip(axes[0], inputs):
-        deep_i = 0
+        deep_i, top = 0, 0.0
         for s in (s for s in series if s["D_i"] == d_i):
             log_regions = [math.log10(n) for n in s["regions"]]
+            top = max(top, *log_regions)
             if s["shallow"]:
                 ax.plot(s["parameters"], log_regions, color="black", lw=1.6, label=s["label"])
             else:
@@ -90,20 +100,22 @@ def regions_vs_parameters_figure(series: Sequence[dict]):
         ax.set_xscale("log")
         ax.set_xlabel("number of parameters")
         ax.set_ylabel(r"$\log_{10}$ (number of linear regions)")
-        ax.set_title(f"$D_i = {d_i}$", fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
+        ax.set_title(f"$D_i = {d_i}$")
+        ax.set_ylim(bottom=-0.05 * top, top=1.45 * top)  # room for the legend above the curves
+        ax.legend(loc="upper left")
         ax.grid(True, color="0.92", lw=0.6)
-    fig.tight_layout()
     return fig
 
 
+@styled
 def depth_width_figure(deep_pl, x_range, rows: Sequence[dict], title: str, ylim=None):
     """Left: the deep folding function; right: parameters needed for ``(D+1)^K`` regions,
     deep against shallow (rows with ``K``, ``regions``, ``deep_parameters``,
     ``shallow_parameters``)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.0, 3.4), gridspec_kw={"width_ratios": [1.25, 1]})
+    fig = figure(WIDTHS["depth_width"], 2.9)
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     _draw_pieces(ax1, deep_pl, x_range, samples=8001, joints=False)
-    ax1.set_title(title, fontsize=10)
+    ax1.set_title(title)
     ax1.set_ylabel("$y$")
     if ylim is not None:
         ax1.set_ylim(*ylim)
@@ -114,33 +126,37 @@ def depth_width_figure(deep_pl, x_range, rows: Sequence[dict], title: str, ylim=
     ax2.set_xlabel("$K$ (deep layers); regions $(D+1)^K$")
     ax2.set_ylabel("parameters")
     ax2.set_xticks(Ks)
-    ax2.set_xticklabels([f"{r['K']}\n{r['regions']}" for r in rows], fontsize=8)
-    ax2.legend(fontsize=8, frameon=False)
+    ax2.set_xticklabels([f"{r['K']}\n{r['regions']}" for r in rows])
+    ax2.legend(loc="upper left")
     ax2.grid(True, color="0.92", lw=0.6)
-    ax2.set_title("parameters for the same function", fontsize=10)
-    fig.tight_layout()
+    ax2.set_title("parameters for\nthe same function")
     return fig
 
 
+@styled
 def universal_approximation_figure(target: Callable, interval, fits: Sequence[tuple[int, object]], rows: Sequence[dict],
                                    trained: Sequence[dict] | None = None):
-    """Top: the target and the interpolating network for several D; bottom right: the
-    maximum error against D (construction, and trained networks when given)."""
+    """Top: the target and the interpolating network for several D; bottom: the maximum error
+    against D (construction, and trained networks when given)."""
     n = len(fits)
-    fig = plt.figure(figsize=(3.0 * n, 5.6))
-    grid = fig.add_gridspec(2, n, height_ratios=[1, 1.05])
+    fig = figure(WIDTHS["universal_approximation"], 4.7)
+    grid = fig.add_gridspec(2, n, height_ratios=[1, 1.25])
     a, b = interval
     xs = np.linspace(a, b, 1001)
+    first = None
     for i, (D, pl) in enumerate(fits):
-        ax = fig.add_subplot(grid[0, i])
+        ax = fig.add_subplot(grid[0, i], sharey=first)
+        first = first or ax
         ax.plot(xs, target(xs), color="0.6", lw=2.5, label="target")
         ax.plot(xs, pl.evaluate(xs)[:, 0], color=COLORS[0], lw=1.2, label="network")
         nodes = np.linspace(a, b, D + 1)
         ax.plot(nodes, target(nodes), "o", ms=2.5, color="black")
-        ax.set_title(f"$D = {D}$ hidden units", fontsize=10)
+        ax.set_title(f"$D = {D}$\nhidden units")
         ax.set_xlabel("$x$")
-        if i == 0:
-            ax.legend(fontsize=8, frameon=False, loc="lower left")
+        ax.set_xticks([a, (a + b) / 2, b])
+        if i:
+            ax.tick_params(labelleft=False)
+    fig.legend(*first.get_legend_handles_labels(), loc="outside upper center", ncols=2)
     ax = fig.add_subplot(grid[1, :])
     Ds = [r["D"] for r in rows]
     ax.loglog(Ds, [r["max_error"] for r in rows], "o-", color=COLORS[0], label="interpolating construction")
@@ -151,7 +167,6 @@ def universal_approximation_figure(target: Callable, interval, fits: Sequence[tu
     ax.loglog(Ds, ref, ":", color="0.5", label=r"$\propto D^{-2}$")
     ax.set_xlabel("hidden units $D$")
     ax.set_ylabel(r"maximum of $|f(x) - y(x)|$")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(loc="upper right")
     ax.grid(True, which="both", color="0.92", lw=0.6)
-    fig.tight_layout()
     return fig

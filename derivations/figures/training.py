@@ -4,24 +4,28 @@ loss surface of 1-D linear regression, and a fitted 1-D network over its data.""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from numeric.monitoring import read_metrics
 
+from derivations.figures.style import figure, styled
+
 __all__ = ["loss_curve_figure", "trajectory_figure", "fit_figure"]
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+#: The fraction of the text width each figure is printed at (``derivations/topics/texts/*.py``).
+WIDTHS = {"loss_curve": 0.49, "trajectory": 1.0, "fit": 0.49, "decision": 0.55}
 
 
+@styled
 def loss_curve_figure(metrics_csv: str | os.PathLike, title: str = ""):
     """Loss per sample against epochs (and against steps when ``metrics.csv`` has step rows)."""
     epochs = read_metrics(metrics_csv, "epoch")
     steps = read_metrics(metrics_csv, "step")
-    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    fig = figure(WIDTHS["loss_curve"], 2.5)
+    ax = fig.subplots()
     if steps:
         per_epoch = max(1.0, epochs[-1]["step"] / epochs[-1]["epoch"]) if epochs else 1.0
         ax.plot([r["step"] / per_epoch for r in steps], [r["loss_per_sample"] for r in steps],
@@ -32,12 +36,12 @@ def loss_curve_figure(metrics_csv: str | os.PathLike, title: str = ""):
     ax.set_ylabel("loss per sample")
     if epochs and min(r["loss_per_sample"] for r in epochs) > 0:
         ax.set_yscale("log")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
+    ax.set_title(title)
+    ax.legend()
     return fig
 
 
+@styled
 def trajectory_figure(loss: Callable[[np.ndarray, np.ndarray], np.ndarray], iterates: np.ndarray,
                       x: np.ndarray, y: np.ndarray):
     """Left: contours of L[phi_0, phi_1] with the gradient-descent iterates (T + 1, 2);
@@ -47,15 +51,16 @@ def trajectory_figure(loss: Callable[[np.ndarray, np.ndarray], np.ndarray], iter
     p0 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200)
     p1 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200)
     P0, P1 = np.meshgrid(p0, p1)
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig = figure(WIDTHS["trajectory"], 3.0)
+    ax, ax2 = fig.subplots(1, 2)
     levels = np.quantile(loss(P0, P1), np.linspace(0.0, 0.9, 14))
     ax.contourf(P0, P1, loss(P0, P1), levels=np.unique(levels), cmap="Blues_r", extend="max")
     ax.plot(iterates[:, 0], iterates[:, 1], "o-", color=COLORS[1], ms=3, lw=1)
     ax.plot(*iterates[0], "s", color="black", ms=5, label=r"$\phi^{[0]}$")
     ax.set_xlabel(r"intercept $\phi_0$")
     ax.set_ylabel(r"slope $\phi_1$")
-    ax.set_title(r"$L[\phi]$ and the gradient-descent iterates", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(r"$L[\phi]$ and the gradient-descent iterates")
+    ax.legend()
     xs = np.linspace(x.min() - 0.2, x.max() + 0.2, 50)
     ax2.plot(x, y, "o", color="black", ms=4, label="data")
     for t, style in ((0, ":"), (len(iterates) - 1, "-")):
@@ -63,35 +68,36 @@ def trajectory_figure(loss: Callable[[np.ndarray, np.ndarray], np.ndarray], iter
                  label=rf"$y = \phi_0^{{[{t}]}} + \phi_1^{{[{t}]}} x$")
     ax2.set_xlabel("$x$")
     ax2.set_ylabel("$y$")
-    ax2.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
+    ax2.legend()
     return fig
 
 
+@styled
 def fit_figure(x: np.ndarray, y: np.ndarray, xs: np.ndarray, curves: Sequence[tuple[np.ndarray, str]]):
     """Data points (I,) and fitted curves, each (len(xs),) with a label."""
-    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    fig = figure(WIDTHS["fit"], 2.5)
+    ax = fig.subplots()
     ax.plot(x, y, "o", color="black", ms=3.5, label="data")
     for k, (curve, label) in enumerate(curves):
         ax.plot(xs, curve, color=COLORS[k % len(COLORS)], ls="-" if k == 0 else "--", label=label)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
-    ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
+    ax.legend()
     return fig
 
 
+@styled
 def decision_figure(X: np.ndarray, y: np.ndarray, gx: np.ndarray, gy: np.ndarray, lam: np.ndarray):
     """Two-input binary classifier: lambda on a grid, the boundary lambda = 1/2, the data."""
-    fig, ax = plt.subplots(figsize=(4.6, 4.0))
+    fig = figure(WIDTHS["decision"], 2.9)
+    ax = fig.subplots()
     shade = ax.contourf(gx, gy, lam, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
     ax.contour(gx, gy, lam, levels=[0.5], colors="black", linewidths=1.2)
     for label, marker, color in ((0, "o", "#1f4e99"), (1, "^", "#a11d1d")):
         pts = X[y == label]
         ax.scatter(pts[:, 0], pts[:, 1], s=14, marker=marker, color=color, edgecolor="white", linewidth=0.4,
                    label=f"$y = {label}$")
-    fig.colorbar(shade, ax=ax, label=r"$\lambda = \mathrm{sig}[f]$")
+    fig.colorbar(shade, ax=ax, label=r"$\lambda = \mathrm{sig}[f]$", ticks=np.linspace(0, 1, 6))
     ax.set(xlabel="$x_1$", ylabel="$x_2$", xlim=(-1, 1), ylim=(-1, 1))
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
-    fig.tight_layout()
+    ax.legend(loc="lower left", framealpha=0.8, frameon=True)
     return fig
