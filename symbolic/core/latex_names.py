@@ -101,7 +101,42 @@ def tokenize(text: str) -> list[Token]:
         if len(tokens) > MAX_TOKENS:
             raise LatexReadError(f"the text is too long (more than {MAX_TOKENS} tokens)")
     tokens.append(Token("end", "", len(text)))
-    return tokens
+    return _digit_groups(tokens)
+
+
+_GROUP_HEAD = re.compile(r"\d{1,3}$")
+_GROUP = re.compile(r"\d{3}(\.\d+)?$")
+
+
+def _digit_groups(tokens: list[Token]) -> list[Token]:
+    r"""Join a number printed in digit groups (``1\,234\,567``, ``10{,}100``) into one number
+    token. A separator between digits that do not form groups of three is left as it is, and the
+    grammar then refuses two numbers side by side (it never multiplies them)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        while out and out[-1].kind == "number" and (_GROUP_HEAD.match(out[-1].text) or out[-1].pos < 0):
+            if tokens[i].kind == "thin" and tokens[i + 1].kind == "number":
+                step = 1
+            elif [x.key for x in tokens[i:i + 3]] == [("op", "{"), ("op", ","), ("op", "}")] and \
+                    i + 3 < len(tokens) and tokens[i + 3].kind == "number":
+                step = 3
+            else:
+                break
+            group = tokens[i + step]
+            if not _GROUP.match(group.text):
+                break
+            head = out.pop()
+            joined = head.text + group.text
+            # a joined number is marked by a negative position (its start, negated) so that a
+            # further group may follow; a decimal part ends the number
+            out.append(Token("number", joined, -abs(head.pos) - 1 if "." not in group.text else abs(head.pos)))
+            i += step + 1
+            t = tokens[i]
+        out.append(t)
+        i += 1
+    return [Token(x.kind, x.text, -x.pos - 1) if x.kind == "number" and x.pos < 0 else x for x in out]
 
 
 def solid(tokens: list[Token]) -> tuple[tuple[str, str], ...]:

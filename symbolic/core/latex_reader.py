@@ -210,10 +210,21 @@ class _Parser:
                 t = self.take()
                 value = _elementwise(value, self.power(), self, t)
             elif self.starts_factor():
+                if self.peek().kind == "number" and self._after_number():
+                    t = self.peek()
+                    raise LatexReadError(f"two numbers side by side at position {t.pos + 1} (a product is "
+                                         f"written with \\cdot; digit groups are three digits after \\,)")
                 value = value * self.power()
             else:
                 break
         return value
+
+    def _after_number(self) -> bool:
+        """Whether the token before the next one (spaces aside) is a number."""
+        j = self.i - 1
+        while j >= 0 and self.tokens[j].kind in ("space", "thin"):
+            j -= 1
+        return j >= 0 and self.tokens[j].kind == "number"
 
     def power(self) -> sp.Basic:
         base = self.postfix()
