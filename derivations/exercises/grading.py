@@ -43,7 +43,9 @@ from derivations.exercises.submissions import (ANSWERED_TWICE, FoundSubmission, 
 __all__ = ["GRADING_VERSION", "RESULT_FORMAT", "StudentGrade", "ClassGrades", "grade_class", "grade_student",
            "default_jobs", "GRADED"]
 
-GRADING_VERSION = 1
+#: Raised whenever a verdict may change for the same answer and key (2: mistakes named at the diagnosis points),
+#: so that no result of an earlier checker is reused.
+GRADING_VERSION = 2
 RESULT_FORMAT = "deepderive grade result"
 #: Largest result file read back (a student's 200 verdicts fit in far less).
 MAX_RESULT_BYTES = 8_000_000
