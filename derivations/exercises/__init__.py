@@ -17,7 +17,7 @@ __all__ = ["KINDS", "Exercise", "kind", "load_kinds", "KIND_MODULES"]
 
 #: The modules that register kinds (imported by :func:`load_kinds`, not by the checker).
 KIND_MODULES = ("kinds_networks", "kinds_activations", "kinds_counting", "kinds_losses", "kinds_training",
-                "kinds_backprop", "kinds_initialisation", "kinds_convolution")
+                "kinds_backprop", "kinds_initialisation", "kinds_convolution", "kinds_attention")
 
 
 def load_kinds() -> dict:
