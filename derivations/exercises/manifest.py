@@ -46,6 +46,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("he-variance", "initialisation"),
     ("conv-output-length", "convolution"),
     ("conv-parameters", "convolution"),
+    ("attention-parameters", "attention"),
 )
 #: Kinds registered but deliberately kept off the sheets: slug -> why.
 EXCLUDED: dict[str, str] = {}
