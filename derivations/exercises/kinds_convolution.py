@@ -87,10 +87,10 @@ def conv_output_length(rng: random.Random) -> Exercise:
     while True:
         I, K = pick(rng, [16, 20, 25, 28, 32, 50, 64, 100]), pick(rng, [3, 5, 7])
         stride, padding, dilation = pick(rng, [2, 3]), pick(rng, [1, 2, 3]), pick(rng, [2, 3])
-        answer = conv.output_length(I, K, stride, padding, dilation)  # only to choose the draw
-        slips = [conv.output_length(I, K, stride, 0, dilation),
-                 int(sp.floor(sp.Rational(I + padding - dilation * (K - 1) - 1, stride))) + 1,
-                 conv.output_length(I, K, stride, padding, 1), conv.output_length(I, K, 1, padding, dilation)]
+        # counted position by position, only to choose the draw (the padding on one end: a longer input, unpadded)
+        answer = conv.counted_length(I, K, stride, padding, dilation)
+        slips = [conv.counted_length(I, K, stride, 0, dilation), conv.counted_length(I + padding, K, stride, 0, dilation),
+                 conv.counted_length(I, K, stride, padding, 1), conv.counted_length(I, K, 1, padding, dilation)]
         generic = [answer, -answer, 2 * answer, sp.Rational(answer, 2)]
         if answer >= 2 and min(slips) >= 1 and len(set(slips + generic)) == len(slips) + len(generic):
             break
@@ -145,7 +145,7 @@ def conv_parameters(rng: random.Random) -> Exercise:
     while True:
         I, K = pick(rng, [16, 32, 64, 100]), pick(rng, [3, 5, 7])
         c_in, c_out = pick(rng, [2, 3, 4, 8]), pick(rng, [4, 6, 8, 16, 32])
-        drawn = int(conv.conv_parameters(K, c_in, c_out))  # only to choose the draw
+        drawn = c_out * (c_in * K + 1)  # only to choose the draw (the answer is the derivation's)
         slips = [c_out * c_in * K, c_out * (K + 1), int(conv.dense_parameters(I, I, c_in, c_out))]
         generic = [drawn, -drawn, 2 * drawn, sp.Rational(drawn, 2)]
         if len(set(slips + generic)) == len(slips) + len(generic):
