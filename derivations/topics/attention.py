@@ -159,7 +159,8 @@ def count_checks(head: att.SelfAttention) -> tuple[list[dict], list[tuple[int, i
         inputs = mha.in_proj_weight.numel() + mha.in_proj_bias.numel()
         ok.append(head_count == inputs and mha_count == sum(p.numel() for p in mha.parameters()))
         rows.append((D, head_count, mha_count))
-    return [record(f"D = {head.D}: the count equals the head's parameter symbols for 1 to {MOST_TOKENS} tokens", "exact",
+    return [record(f"D = {head.D}: the count equals the head's parameter symbols for 1 to {MOST_TOKENS} tokens",
+                   "exact",
                    0.0 if counted else float("inf"), counted, "exact count", id="counts.symbols"),
             record(f"{len(COUNT_SIZES)} token sizes: the head's count vs nn.MultiheadAttention's input projection, and "
                    "with the output projection vs its numel", "exact", 0.0 if all(ok) else float("inf"), all(ok),
@@ -213,7 +214,8 @@ def gradient_checks(head: att.SelfAttention, generator: torch.Generator) -> tupl
                       "symbolic", 0.0 if ok_softmax else float("inf"), ok_softmax, "symbolic (simplify)",
                       id="gradient.softmax"),
                record(f"the program's gradient vs sympy.diff of the loss written out, all {n} parameters",
-                      "derivative", max(errors), max(errors) <= NUMERIC_TOLERANCE, method, id="gradient.diff", parameters=n),
+                      "derivative", max(errors), max(errors) <= NUMERIC_TOLERANCE, method, id="gradient.diff",
+                      parameters=n),
                record(f"the compiled gradient program vs torch autograd through scaled_dot_product_attention, all {n} "
                       "parameters", "exact-vs-torch", worst, worst <= FLOAT64_RTOL,
                       f"float64, {BATCH} random samples, relative error", id="gradient.torch", parameters=n)]
@@ -303,7 +305,8 @@ def _build(ctx: TopicContext) -> TopicResult:
     token = [sp.Eq(head.named(base).col(0), head.beta(c) + head.Omega(c) * x_1) for c, base in
              (("v", att.v_), ("q", att.q_), ("k", att.k_))]
     definitions = formulas.display(token, "the values, queries and keys", typed=[
-        f"{latex(row.lhs)} = {latex(head.beta(c))} + {latex(head.Omega(c))} {latex(x_1)}" for c, row in zip("vqk", token)])
+        f"{latex(row.lhs)} = {latex(head.beta(c))} + {latex(head.Omega(c))} {latex(x_1)}"
+        for c, row in zip("vqk", token)])
     definition_records = [definitions.record]
     derivation = att.attention_derivation()
     derivation.check()
@@ -375,11 +378,13 @@ def _build(ctx: TopicContext) -> TopicResult:
     assign_ids(SLUG, records)
     tex = text.section(
         title=TITLE, definitions_tex=tagged(definitions.latex, definition_records),
-        attention_tex=tagged(derivation.to_latex(), derivation_records), matrix_tex=tagged(matrix.latex, matrix_records),
+        attention_tex=tagged(derivation.to_latex(), derivation_records),
+        matrix_tex=tagged(matrix.latex, matrix_records),
         counts_tex=tagged(counts.latex, counts_records), jacobian_tex=tagged("\\[\n" + jacobian.latex + "\n\\]",
                                                                            jacobian_records),
         gradient_tex=tagged(gradient_shown.latex, gradient_records), tokens=TOKENS, size=SIZE, batch=BATCH,
-        permutations=equivariance[0]["permutations"], count_rows=count_rows, most=MOST_TOKENS, parameters=grad_records[2]["parameters"],
+        permutations=equivariance[0]["permutations"], count_rows=count_rows, most=MOST_TOKENS,
+        parameters=grad_records[2]["parameters"],
         points=_points(grad_records[2]["method"]), figure=figure, order=", ".join(map(str, order)), **words)
     displays = {"definitions": Display(definitions.latex, definition_records),
                 "attention": Display(derivation.to_latex(), derivation_records, derivation),

@@ -34,9 +34,9 @@ reordering the tokens (the columns of $\mathbf{X}$) reorders the outputs the sam
 @tokens tokens, SymPy proves it entry by entry for each of the @permutations orders, and torch's
 scaled dot-product attention agrees. A transformer adds positional encodings for that reason.
 
-\paragraph{Parameters.} One head has three square weight matrices of size $D$ and three biases, whatever
-the number of tokens (counted for 1 to @most tokens), @count for the printed head. \texttt{torch.nn.MultiheadAttention} adds an
-output projection after the heads, $@extra$ more:
+\paragraph{Parameters.} One head has three square weight matrices of size $D$ and three
+biases, whatever the number of tokens (counted for 1 to @most tokens), @count for the printed
+head. \texttt{torch.nn.MultiheadAttention} adds an output projection after the heads, $@extra$ more:
 @counts_tex
 \begin{center}\small
 \begin{tabular}{rrr}
@@ -86,6 +86,7 @@ def section(*, title: str, definitions_tex: str, attention_tex: str, matrix_tex:
     rows = "\\\\\n".join(" & ".join(f"{v:,}".replace(",", "{,}") for v in row) for row in count_rows)
     return fill(SECTION, title=title, definitions_tex=definitions_tex, attention_tex=attention_tex,
                 matrix_tex=matrix_tex, counts_tex=counts_tex, jacobian_tex=jacobian_tex, gradient_tex=gradient_tex,
-                tokens=tokens, size=size, jacobian_size=tokens, batch=batch, permutations=permutations, most=most, rows=rows,
+                tokens=tokens, size=size, jacobian_size=tokens, batch=batch, permutations=permutations, most=most,
+                rows=rows,
                 parameters=parameters, points=points, figure=figure, order=order, loss=loss, tolerance=tolerance,
                 scale=scale, count=count, extra=extra)
