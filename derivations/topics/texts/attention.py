@@ -15,7 +15,7 @@ token, with @size entries:
 @definitions_tex
 The $n$-th output is a weighted sum of the values; its weights, the attention weights, are a
 softmax over the keys $m$ of the dot products of each key with the query $n$, scaled by
-$@scale$ so that they do not grow with the size $D_q$ of queries and keys:
+$@scale$, where $D_q$ is the size of the queries and keys (UDL section 12.3):
 @attention_tex
 For @tokens tokens of @size entries (queries and keys of @size entries too), SymPy instantiates these definitions as a
 straight-line program of the values, queries, keys, dot products $s$, weights $a$ and outputs,
