@@ -299,6 +299,18 @@ MUTATIONS: tuple[Mutation, ...] = (
       "the dot products lose their 1/sqrt(D_q) in the definition the program is instantiated from: the matrix "
       "form (built on its own) and torch's scaled_dot_product_attention and nn.MultiheadAttention must see it",
       ("attention",)),
+    # ----- convolution -----------------------------------------------------------------------
+    M("conv-kernel-gradient-flipped", "symbolic/networks/convolution.py",
+      "out = {w: sum((layer.input_at(tap(i, k, layer.stride, layer.padding, layer.dilation)) * g",
+      "out = {w: sum((layer.input_at(tap(i, layer.K + 1 - k, layer.stride, layer.padding, layer.dilation)) * g",
+      "the kernel's gradient pairs omega_k with the input omega_{K+1-k} met (a flipped kernel, as if the layer were "
+      "signal processing's convolution): only its proof against the reverse-mode program can see it (the torch "
+      "comparison compiles that program)", ("convolution",)),
+    M("conv-tap-dilation-lost", "symbolic/networks/convolution.py",
+      "return stride * (i - 1) + dilation * (k - 1) + 1 - padding",
+      "return stride * (i - 1) + (k - 1) + 1 - padding",
+      "the input index a kernel weight meets forgets the dilation: the derived band, the positions counted and the "
+      "gradient program all follow it, so torch's conv1d (and its output length) must see it", ("convolution",)),
     # ----- exercises -------------------------------------------------------------------------
     M("exercise-relu-not-applied", "derivations/exercises/kinds_networks.py",
       "        h.append(ReLU(pre))\n", "        h.append(pre)\n",
