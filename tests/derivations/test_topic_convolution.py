@@ -130,3 +130,10 @@ def test_a_wrong_receptive_field_fails_the_count(small, monkeypatch, tmp_path):
 def test_a_bad_layer_names_what_is_wrong(bad, message):
     with pytest.raises(ValueError, match=message):
         conv.ConvLayer(**bad)
+
+
+def test_a_tap_without_the_dilation_fails_against_torch_and_does_not_crash(small, monkeypatch, tmp_path):
+    # the derived band, the positions counted and the gradient program all follow the wrong index
+    monkeypatch.setattr(conv, "tap", lambda i, k, stride=1, padding=1, dilation=1: stride * (i - 1) + k - padding)
+    monkeypatch.setattr(topic, "GRADIENT_GRID", {**topic.GRADIENT_GRID, "dilation": (2,)})
+    assert {"convolution.grid.torch", "convolution.grid.length", "convolution.gradient.torch"} <= _failed(tmp_path)
