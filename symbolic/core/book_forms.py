@@ -111,10 +111,19 @@ def normal_parts(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
 
 
 def normal_book_form(residual: sp.Expr, variance: sp.Expr) -> sp.Expr:
-    """``1/sqrt(2 pi V) exp[-r^2 / (2 V)]``, unevaluated: the book's normal density."""
-    root = sp.Pow(sp.Mul(2, sp.pi, variance, evaluate=False), sp.S.Half, evaluate=False)
-    exponent = sp.Mul(-1, sp.Pow(residual, 2, evaluate=False),
-                      sp.Pow(sp.Mul(2, variance, evaluate=False), -1, evaluate=False), evaluate=False)
+    """``1/sqrt(2 pi V) exp[-r^2 / (2 V)]``, unevaluated: the book's normal density. A number
+    ``V`` is multiplied out (``sqrt(18 pi)``, ``/18``): left unevaluated, ``2 * 9 * pi`` printed
+    as ``2 9 \pi``, which reads as 29 pi."""
+    square = sp.Pow(residual, 2, evaluate=False)
+    if variance.is_number:
+        root = sp.Pow(2 * variance * sp.pi, sp.S.Half, evaluate=False)
+        twice = 2 * variance
+        exponent = (sp.Mul(-1, square, sp.Pow(twice, -1, evaluate=False), evaluate=False) if twice.is_Integer
+                    else sp.Mul(-1 / twice, square, evaluate=False))
+    else:
+        root = sp.Pow(sp.Mul(2, sp.pi, variance, evaluate=False), sp.S.Half, evaluate=False)
+        exponent = sp.Mul(-1, square, sp.Pow(sp.Mul(2, variance, evaluate=False), -1, evaluate=False),
+                          evaluate=False)
     return sp.Mul(sp.Pow(root, -1, evaluate=False), sp.exp(exponent, evaluate=False), evaluate=False)
 
 

@@ -214,3 +214,16 @@ def test_no_lecture_derivation_prints_a_line_twice():
     assert not [(d.title, d.repeats) for d in derivations if d.repeats]
     rows = [row for d in derivations for row in d.printed_rows()]
     assert any(len(numbers) > 1 for _, _, numbers in rows)  # the shallow = deep identity and log y! merge
+
+
+@pytest.mark.parametrize("variance", [sp.Integer(9), sp.Integer(1), sp.Rational(1, 4), sp.Rational(9, 4)])
+def test_a_numeric_variance_is_multiplied_out_and_reads_back(variance):
+    """``2 * 9 * pi`` left unevaluated printed ``\\sqrt{2 9 \\pi}`` (read as 29 pi by a student,
+    refused by the reader): a number is multiplied out, and the form still reads back equal."""
+    y, f = sp.symbols("y f", real=True)
+    form = bf.normal_book_form(y - f, variance)
+    printed = latex(form)
+    assert not re.search(r"\d\s+\d", printed), printed
+    density = sp.exp(-(y - f) ** 2 / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
+    read = read_latex(printed, Vocabulary.of([density]))
+    assert sp.simplify(read - density) == 0
