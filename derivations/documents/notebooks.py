@@ -15,7 +15,9 @@ runs every notebook with nbclient and stores the outputs in the ``.ipynb``.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import os
 import time
 from dataclasses import dataclass, field
@@ -78,6 +80,58 @@ def _lecture_cells(topic: str) -> tuple[list[str], list[str], list[str]]:
     return cells, shown, figures
 
 
+def _type_name(value) -> str:
+    """A parameter's type as Python writes it: ``int``, ``tuple[int, ...]``, ``dict[str, str]``."""
+    if isinstance(value, (tuple, list)) and value:
+        inner = {_type_name(v) for v in value}
+        return f"{type(value).__name__}[{inner.pop() if len(inner) == 1 else 'Any'}, ...]"
+    if isinstance(value, dict) and value:
+        keys, values = {_type_name(k) for k in value}, {_type_name(v) for v in value.values()}
+        return f"dict[{keys.pop() if len(keys) == 1 else 'Any'}, {values.pop() if len(values) == 1 else 'Any'}]"
+    return type(value).__name__
+
+
+def _parameter_docs(module) -> dict[str, tuple[str, str]]:
+    """Each module constant's annotation (if any) and its ``#:`` comment (the lines just above
+    its assignment), read from the module's source."""
+    lines = inspect.getsource(module).splitlines()
+    docs: dict[str, tuple[str, str]] = {}
+    above = ""  # the comment of the assignment on the line just above (a group of constants shares it)
+    for node in ast.parse("\n".join(lines)).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names, annotation = [node.target.id], ast.unparse(node.annotation)
+        elif isinstance(node, ast.Assign):
+            names = [e.id for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])
+                     if isinstance(e, ast.Name)]
+            annotation = ""
+        else:
+            continue
+        comment, row = [], node.lineno - 2
+        while row >= 0 and lines[row].lstrip().startswith("#:"):
+            comment.insert(0, lines[row].lstrip()[2:].strip())
+            row -= 1
+        text = " ".join(comment) or (above if row >= 0 and lines[row].strip() and row + 1 == node.lineno - 1
+                                     and not lines[row].lstrip().startswith("#") else "")
+        for name in names:
+            docs[name] = (annotation, text)
+        above = text
+    return docs
+
+
+def _parameters_markdown(module) -> str:
+    """The parameter cell's documentation: every setting, its type and what it means."""
+    docs = _parameter_docs(module)
+    rows = ["| `seed` | `int` | the seed of the topic's random draws (`TopicContext(seed=...)`) |"]
+    for name in getattr(module, "PARAMETERS", ()):
+        annotation, comment = docs.get(name, ("", ""))
+        kind = annotation or _type_name(getattr(module, name))
+        meaning = comment.replace("|", "\\|") or "a setting of the topic (see its module)"
+        rows.append(f"| `topic.{name}` | `{kind}` | {meaning} |")
+    return ("## Parameters\n\nChange a value and re-run this cell and the cells below it: the topic is derived and "
+            "checked again with the new value. The settings, their types and what they mean:\n\n"
+            "| name | type | meaning |\n|---|---|---|\n" + "\n".join(rows))
+
+
 _HEADER = ("# ---\n# jupyter:\n#   kernelspec:\n#     display_name: Python 3\n#     language: python\n"
            "#     name: python3\n# ---\n")
 
@@ -114,8 +168,7 @@ def notebook_script(topic: str) -> str:
                   f"exactly as `python -m derivations.topics.{topic} --out .` does: every equation below was derived "
                   "by SymPy and checked (the records at the end say how)."),
         "# %%\n" + imports,
-        _markdown("## Parameters\n\nChange a value and re-run this cell and the cells below it: the topic is "
-                  "derived and checked again with the new value."),
+        _markdown(_parameters_markdown(module)),
         "# %%\nseed = 0\n" + "".join(settings),
         _BUILD,
         _markdown("# The lecture\n\nThe lecture's slides on this topic, with their equations and figures from "
