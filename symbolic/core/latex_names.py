@@ -289,7 +289,11 @@ _NATIVE = (sp.exp, sp.log, sp.Abs, sp.factorial, sp.binomial, sp.floor, sp.ceili
 _PLACEHOLDERS = [f"Qzslot{c}" for c in "bcdfgjkmnpqrstvwxz"]
 
 
-def _walk(expr: Any, symbols: set, bases: set, calls: dict) -> None:
+def _walk(expr: Any, symbols: set, bases: set, calls: dict, ranges: dict | None = None) -> None:
+    if isinstance(expr, (sp.Sum, sp.Product)) and ranges is not None:
+        for limit in expr.limits:
+            if len(limit) == 3:
+                ranges.setdefault(limit[0], set()).add((limit[1], limit[2]))
     if isinstance(expr, sp.IndexedBase):
         bases.add(expr)
         return
@@ -298,14 +302,14 @@ def _walk(expr: Any, symbols: set, bases: set, calls: dict) -> None:
         return
     if isinstance(expr, sp.MatrixBase):
         for e in expr:
-            _walk(e, symbols, bases, calls)
+            _walk(e, symbols, bases, calls, ranges)
         return
     if not isinstance(expr, sp.Basic):
         return
     if isinstance(expr, sp.Function):
         calls.setdefault(type(expr), []).append(expr)
     for a in expr.args[:3] if isinstance(expr, sp.Limit) else expr.args:  # not a limit's side, Symbol('-')
-        _walk(a, symbols, bases, calls)
+        _walk(a, symbols, bases, calls, ranges)
 
 
 @dataclass
@@ -319,6 +323,8 @@ class Vocabulary:
     templates: dict[tuple[str, str], list[Template]] = field(default_factory=dict)
     names: list[tuple[tuple[tuple[str, str], ...], sp.Basic]] = field(default_factory=list)
     fallback: "Vocabulary | None" = None
+    #: The ranges ``(lower, upper)`` the objects' sums and products take each index over.
+    ranges: dict[sp.Symbol, set] = field(default_factory=dict)
 
     @classmethod
     def of(cls, objects: Iterable[Any], names: Mapping[str, sp.Basic] | None = None,
@@ -327,9 +333,10 @@ class Vocabulary:
         symbols: set = set()
         bases: set = set()
         calls: dict = {}
+        ranges: dict = {}
         for obj in objects:
-            _walk(obj, symbols, bases, calls)
-        vocab = cls(fallback=fallback)
+            _walk(obj, symbols, bases, calls, ranges)
+        vocab = cls(fallback=fallback, ranges=ranges)
         own = dict(names or {})
         for s in symbols:
             vocab.symbols.setdefault(symbol_key(s.name), set()).add(s)
@@ -375,6 +382,10 @@ class Vocabulary:
             if len(found) > 1:
                 raise LatexReadError(f"ambiguous indexed name {shown} at position {pos + 1}")
         raise LatexReadError(f"unknown indexed name {{{shown}}} at position {pos + 1}")
+
+    def ranges_of(self, index: sp.Symbol) -> set:
+        """The ranges ``(lower, upper)`` of sums over ``index`` in the objects (else the fallback's)."""
+        return self.ranges.get(index) or (set() if self.fallback is None else self.fallback.ranges_of(index))
 
     def templates_for(self, key: tuple[str, str]) -> list[Template]:
         own = self.templates.get(key, [])

@@ -64,6 +64,9 @@ _STOP_COMMANDS = {r"\cdot", r"\times", r"\end", "\\\\", r"\wedge", r"\vee", r"\a
 _RELATIONS = {"=": sp.Eq, ">": sp.Gt, "<": sp.Lt, r"\geq": sp.Ge, r"\ge": sp.Ge, r"\leq": sp.Le, r"\le": sp.Le,
               r"\neq": sp.Ne, r"\ne": sp.Ne}
 _GREEK_FUNCTIONS = {r"\Gamma": sp.gamma}
+#: The plain bracket a function's sized one may be printed as (the inline form: ``\mathrm{sig}[f]``).
+_PLAIN = {("left", r"\left["): ("op", "["), ("right", r"\right]"): ("op", "]"),
+          ("left", r"\left("): ("op", "("), ("right", r"\right)"): ("op", ")")}
 _MAX_EXPONENT = 10000
 
 
@@ -332,7 +335,7 @@ class _Parser:
                 args[int(key[1])] = self.expr()
             else:
                 t = self.take()
-                if t.key != key:
+                if t.key != key and t.key != _PLAIN.get(key):
                     raise self.error(f"expected {key[1]!r}", t)
             if n == 0 and self.tokens[self.i].key == ("op", "^") and template.tokens[1:2] != (("op", "^"),):
                 self.i += 1
@@ -429,7 +432,33 @@ class _Parser:
             self.i = found.end_without_sup
         else:
             self.i = found.end
-        return self.vocab.symbol(found.keys(with_sup=False), found.shown(with_sup=False), t.pos)
+        keys = found.keys(with_sup=False)
+        if found.index is not None and self.vocab.find(keys, found.shown(with_sup=False), t.pos) is None:
+            element = self.element(t, found)
+            if element is not None:
+                return element
+        return self.vocab.symbol(keys, found.shown(with_sup=False), t.pos)
+
+    def element(self, t: _Tok, found: Any) -> sp.Basic | None:
+        r"""``y_{i}``, ``f_{i,y_{i}}``: an element of an indexed base written as a name (the inline
+        form), when no symbol has that name; None when no base has it."""
+        try:
+            base = self.vocab.base(_latex_keys(found.base, found.primes, None), found.base, t.pos)
+        except LatexReadError:
+            return None
+        j = self.tokens.index(t) + 1 + len(found.primes)
+        if self.tokens[j].key != ("op", "_"):
+            return None
+        self.i = j + 1
+        if not self.at(("op", "{")):
+            return base[self.script()]
+        self.take()
+        indices = [self.expr()]
+        while self.at(("op", ",")):
+            self.take()
+            indices.append(self.expr())
+        self.expect("op", "}")
+        return base[tuple(indices)]
 
     def name_or_constant(self, t: _Tok) -> sp.Basic:
         if t.key == ("name", "e") and not self._known(r"e"):
@@ -508,7 +537,11 @@ class _Parser:
         return self.postfix()
 
     def fraction(self) -> sp.Basic:
-        derivative = self.derivative()
+        start = self.i
+        try:
+            derivative = self.derivative()
+        except LatexReadError:  # \frac{d + 1}{2}: a fraction whose top starts with a d
+            self.i, derivative = start, None
         if derivative is not None:
             return derivative
         top = self.script()
@@ -516,19 +549,27 @@ class _Parser:
 
     def derivative(self) -> sp.Basic | None:
         r"""``\frac{\partial^{2}}{\partial y\partial x} f``, the book's ``\frac{\partial L}{\partial x}``
-        or ``\frac{d}{d x} f``, else None."""
+        and ``\frac{dy}{dx}``, or ``\frac{d}{d x} f``, else None."""
         start = self.i
         top, _ = self.solid_from(self.i, 3)
-        if top[:1] != [("op", "{")] or top[1] not in (("command", r"\partial"), ("name", "d")):
+        if len(top) < 2 or top[0] != ("op", "{"):
             return None
+        operand = None
+        if top[1][0] == "name" and top[1][1].startswith("d") and len(top[1][1]) > 1:  # \frac{dy}{dx}
+            self.take()
+            t = self.take()
+            operand = self.name(t, t.text[1:])
+            top[1] = ("name", "d")
+        elif top[1] not in (("command", r"\partial"), ("name", "d")):
+            return None
+        else:
+            self.take()
+            self.take()
         symbol = top[1]
-        self.take()
-        self.take()
-        if self.at(("op", "^")):
+        if operand is None and self.at(("op", "^")):
             self.take()
             self.script()
-        operand = None
-        if symbol == ("command", r"\partial") and not self.at(("op", "}")):  # Leibniz: \frac{\partial L}{\partial x}
+        if operand is None and not self.at(("op", "}")):  # Leibniz: \frac{\partial L}{\partial x}, \frac{d\ell}{dx}
             operand = self.term()
         if not self.at(("op", "}")):
             self.i = start
@@ -556,13 +597,26 @@ class _Parser:
         return sp.Derivative(operand, *reversed(variables))
 
     def big_operator(self, kind: Any) -> sp.Basic:
+        r"""``\sum_{i=1}^{I} t``; or ``\sum_{i} t`` (the inline form), over the one range the
+        objects read against sum ``i`` over."""
         self.expect("op", "_")
-        self.expect("op", "{")
-        variable, lower = self.assignment()
-        self.expect("op", "}")
-        self.expect("op", "^")
-        upper = self.script()
-        return kind(self.signed_term(), (variable, lower, upper))
+        braced = self.at(("op", "{"))
+        if braced:
+            self.take()
+        variable = self.bound_variable()
+        if braced and self.at(("op", "=")):
+            self.take()
+            lower = self.expr()
+            self.expect("op", "}")
+            self.expect("op", "^")
+            upper = self.script()
+            return kind(self.signed_term(), (variable, lower, upper))
+        if braced:
+            self.expect("op", "}")
+        ranges = self.vocab.ranges_of(variable)
+        if len(ranges) != 1:
+            raise self.error(f"a sum over {variable} without its range, and {len(ranges)} ranges of {variable} known")
+        return kind(self.signed_term(), (variable, *next(iter(ranges))))
 
     def integral(self) -> sp.Basic:
         limits = None

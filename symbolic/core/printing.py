@@ -31,7 +31,15 @@ _PARAMETER_BASES = {"theta", "phi", "psi", "beta", "omega"}
 
 
 class LectureLatexPrinter(LatexPrinter):
-    """LaTeX printer with the lecture's symbol style."""
+    r"""LaTeX printer with the lecture's symbol style.
+
+    Two settings of its own: ``inline=True`` prints the book's light form for math in a line of
+    text (a step's reason): ``\log \mathrm{sig}[f]``, ``e^{- f_{2} / 2}``, ``\sum_{i} (y_{i} -
+    f_{i})^{2}`` (a sum from 1 to a symbol ``I`` shows its index only); ``ordinary=True`` prints
+    the derivative of a named quantity as the ordinary ``\frac{dy}{dx}``, not the partial
+    ``\frac{\partial y}{\partial x}``. :mod:`symbolic.core.latex_reader` reads both."""
+
+    _default_settings = {**LatexPrinter._default_settings, "inline": False, "ordinary": False}
 
     def _print_Symbol(self, expr, style="plain"):
         if expr in self._settings.get("symbol_names", {}):
@@ -71,6 +79,8 @@ class LectureLatexPrinter(LatexPrinter):
             inner = self._print(rest)
             if isinstance(rest, sp.Add):
                 inner = rf"\left({inner}\right)"
+            if self._settings.get("fold_short_frac") and self._settings.get("inline"):  # e^{- f_{2} / 2}
+                return f"{sign}{'' if abs(coeff.p) == 1 else f'{abs(coeff.p)} '}{inner} / {coeff.q}"
             return f"{sign}{frac} {inner}"
         factors = sorted(expr.args, key=_factor_rank)
         if list(factors) == list(expr.args) or any(
@@ -116,15 +126,56 @@ class LectureLatexPrinter(LatexPrinter):
 
     def _print_Derivative(self, expr):
         r"""The book's ``\frac{\partial L}{\partial \phi_{0}}`` for a first derivative of a named
-        quantity (a bare symbol); SymPy's form otherwise."""
+        quantity (a bare symbol; ``\frac{dy}{dx}`` with the setting ``ordinary``); SymPy's form otherwise."""
         if isinstance(expr.expr, sp.Symbol) and len(expr.variable_count) == 1 and expr.variable_count[0][1] == 1:
-            return rf"\frac{{\partial {self._print(expr.expr)}}}{{\partial {self._print(expr.variables[0])}}}"
+            of, by = self._print(expr.expr), self._print(expr.variables[0])
+            if self._settings.get("ordinary"):
+                return rf"\frac{{d{of}}}{{d{by}}}"
+            return rf"\frac{{\partial {of}}}{{\partial {by}}}"
         return super()._print_Derivative(expr)
 
     def _print_log(self, expr, exp=None):
-        r"""``\log y!`` for the log factorial of a count, else SymPy's ``\log{\left(x \right)}``."""
+        r"""``\log y!`` for the log factorial of a count, else SymPy's ``\log{\left(x \right)}``;
+        inline, ``\log \mathrm{sig}[f]`` for a name, an element or a call, and ``\log(2 \pi)``."""
         count = log_factorial_argument(expr) if exp is None else None
-        return super()._print_log(expr, exp) if count is None else rf"\log {self._print(count)}!"
+        if count is not None:
+            return rf"\log {self._print(count)}!"
+        if not self._settings.get("inline") or exp is not None:
+            return super()._print_log(expr, exp)
+        argument = expr.args[0]
+        if isinstance(argument, (sp.Symbol, sp.Indexed)) or (
+                isinstance(argument, sp.Function) and "_latex" in vars(type(argument)).keys() | _latex_hooks(argument)):
+            return rf"\log {self._print(argument)}"
+        return rf"\log({self._print(argument)})"
+
+    def _print_ExpBase(self, expr, exp=None):
+        r"""``e^{..}``; inline, a fraction in the exponent on one line (``e^{- f_{2} / 2}``)."""
+        if not self._settings.get("inline"):
+            return super()._print_ExpBase(expr, exp)
+        old = self._settings["fold_short_frac"]
+        self._settings["fold_short_frac"] = True
+        try:
+            tex = r"e^{%s}" % self._print(expr.args[0])
+        finally:
+            self._settings["fold_short_frac"] = old
+        return self._do_exponent(tex, exp)
+
+    def _print_Indexed(self, expr):
+        r"""SymPy's ``{y}_{i}``; inline, the book's ``y_{i}``."""
+        if not self._settings.get("inline"):
+            return super()._print_Indexed(expr)
+        return f"{self._print(expr.base)}_{{{','.join(map(self._print, expr.indices))}}}"
+
+    def _print_Sum(self, expr):
+        r"""SymPy's ``\sum_{i=1}^{I}``; inline, a sum from 1 to a symbol shows its index only:
+        ``\sum_{i} (y_{i} - f_{i})^{2}``."""
+        if not (self._settings.get("inline") and len(expr.limits) == 1 and expr.limits[0][1] == 1
+                and isinstance(expr.limits[0][2], sp.Symbol)):
+            return super()._print_Sum(expr)
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = rf"\left({body}\right)"
+        return rf"\sum_{{{self._print(expr.limits[0][0])}}} {body}"
 
     def _print_Add(self, expr, order=None):
         if self._settings.get("order") == "none":
@@ -211,7 +262,27 @@ def latex(expr, commas: bool | None = None, **settings) -> str:
     if commas is None:
         commas = any(needs_commas(s.name) for s in getattr(expr, "free_symbols", ()))
     printer.commas = commas
-    return printer.doprint(expr)
+    tex = printer.doprint(expr)
+    return _plain_brackets(tex) if settings.get("inline") else tex
+
+
+#: Sized brackets the inline form writes plain (``\left|``, ``\left.`` stay).
+_SIZED = re.compile(r"\\(?:left|right)\s*([()\[\]])")
+
+
+def _plain_brackets(tex: str) -> str:
+    r"""``\left( .. \right)`` and ``\left[ .. \right]`` as plain brackets, the book's inline form.
+
+    >>> print(_plain_brackets(r"\mathrm{sig}\left[f\right] \left(1 - x \right)"))
+    \mathrm{sig}[f] (1 - x)
+    """
+    return re.sub(r"\s+([)\]])", r"\1", _SIZED.sub(r"\1", tex))
+
+
+def _latex_hooks(call: sp.Function) -> set:
+    """``{"_latex"}`` when a class above ``call``'s prints it itself (a package function)."""
+    return {"_latex"} if any("_latex" in vars(k) for k in type(call).__mro__[:-1]
+                             if k.__module__.startswith("symbolic")) else set()
 
 
 def needs_commas(name: str) -> bool:

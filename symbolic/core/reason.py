@@ -12,6 +12,10 @@ are filled from objects:
 - a :class:`Shown` expression, printed with printer settings of its own;
 - words (a ``str``, or another :class:`Reason`, whose formulas come along).
 
+Every formula prints in the book's light form for math in a line of text (the printer's
+``inline`` setting: ``\log \mathrm{sig}[f]``, ``e^{- f_{2} / 2}``, ``\sum_{i} (y_{i} - f_{i})^{2}``),
+which the reader reads.
+
 A :class:`Reason` *is* the printed text (a ``str``), so every printer of a derivation prints
 it unchanged; it also knows where each formula sits in that text. :meth:`Derivation.check`
 (:mod:`symbolic.core.readback`) reads every formula back from the text, with the package's
@@ -22,7 +26,7 @@ own LaTeX reader, proves it equal to its object, and proves every fact.
 >>> f = sp.Symbol("f", real=True)
 >>> r = Reason("since $@fact$", fact=Fact(sp.log(sig(f)), -Softplus(-f)))
 >>> print(r)
-since $\log{\left(\mathrm{sig}\left[f\right] \right)} = - \mathrm{softplus}\left[- f\right]$
+since $\log \mathrm{sig}[f] = - \mathrm{softplus}[- f]$
 >>> [c.passed for c in check_reason(r)]
 [True]
 >>> [c.passed for c in check_reason(Reason("since $@fact$", fact=Fact(sp.log(sig(f)), Softplus(-f))))]
@@ -89,12 +93,18 @@ def _expr(value: Any) -> sp.Basic:
     return value.expr if isinstance(value, Shown) else value
 
 
+#: How a reason's formulas print: the book's light form for math in a line of text
+#: (``\log \mathrm{sig}[f]``, ``e^{- f_{2} / 2}``, ``\sum_{i} (y_{i} - f_{i})^{2}``); a
+#: :class:`Shown` expression's settings override it.
+INLINE = {"inline": True}
+
+
 def _printed(value: Any) -> str:
     if isinstance(value, Fact):
         return _printed(value.rhs) if value.shown == "rhs" else f"{_printed(value.lhs)} = {_printed(value.rhs)}"
     if isinstance(value, Shown):
-        return latex(value.expr, **dict(value.settings or {}))
-    return latex(value)
+        return latex(value.expr, **{**INLINE, **dict(value.settings or {})})
+    return latex(value, **INLINE)
 
 
 class Reason(str):
