@@ -137,3 +137,25 @@ def test_a_tap_without_the_dilation_fails_against_torch_and_does_not_crash(small
     monkeypatch.setattr(conv, "tap", lambda i, k, stride=1, padding=1, dilation=1: stride * (i - 1) + k - padding)
     monkeypatch.setattr(topic, "GRADIENT_GRID", {**topic.GRADIENT_GRID, "dilation": (2,)})
     assert {"convolution.grid.torch", "convolution.grid.length", "convolution.gradient.torch"} <= _failed(tmp_path)
+
+
+def test_a_wrong_step_of_the_layer_fails():
+    d = conv.layer_derivation()
+    w = conv.omega_
+    d.steps[2].rhs = d.steps[2].rhs.xreplace({w[1]: w[3], w[3]: w[1]})  # the kernel written out flipped
+    assert not d.check().passed
+
+
+def test_a_circular_shift_that_does_not_wrap_fails_the_circular_proof(small, monkeypatch, tmp_path):
+    shift = conv.shift
+    monkeypatch.setattr(conv, "shift", lambda x, t, circular: shift(x, t, False))
+    assert "convolution.equivariance.circular" in _failed(tmp_path)
+
+
+def test_a_reverse_mode_with_the_wrong_sign_fails_diff_and_autograd(small, monkeypatch, tmp_path):
+    def negated(program, output, wrt):
+        backward, gradient = reverse_mode(program, output, wrt)
+        return backward, {w: -g for w, g in gradient.items()}
+
+    monkeypatch.setattr(conv, "reverse_mode", negated)
+    assert {"convolution.gradient.diff", "convolution.gradient.torch"} <= _failed(tmp_path)
