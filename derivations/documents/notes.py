@@ -348,7 +348,7 @@ def latex_document(topics: list[TopicResult], records: list[dict], paper: str = 
     status += f" ({definitions} more records are definitions)." if definitions else "."
     intro = (r"\noindent These notes follow the lecture on deep learning: shallow networks, activation functions, "
              r"linear regions, deep networks, loss functions from maximum likelihood, gradient descent, stochastic "
-             r"gradient descent, backpropagation and initialisation. Every equation was derived by SymPy, and each is tagged with "
+             r"gradient descent, backpropagation, initialisation and convolutional layers. Every equation was derived by SymPy, and each is tagged with "
              rf"the checks behind it ({where} lists them, with their method). "
              + evidence_summary(records) + " " + status)
     body = [preamble, intro, r"\tableofcontents", r"\clearpage"]
