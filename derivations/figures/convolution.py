@@ -1,6 +1,6 @@
 """The figure of convolution: the layer's banded weight matrix, each entry printed from the
 derived matrix, and the receptive field of stacked kernel-3 layers, counted from their
-composed expressions (in the style of UDL figures 10.3 and 10.6)."""
+composed expressions (in the style of the figures of UDL chapter 10)."""
 
 from __future__ import annotations
 

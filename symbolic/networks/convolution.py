@@ -7,7 +7,7 @@ With stride ``s``, zero padding ``p`` and dilation ``d`` the layer's i-th pre-ac
 
 with ``x_j = 0`` outside ``1..I`` (zero padding) or ``x_j = x_{j mod I}`` (circular padding).
 For K = 3, s = d = p = 1 it is the book's ``z_i = beta + omega_1 x_{i-1} + omega_2 x_i +
-omega_3 x_{i+1}`` (UDL section 10.2.1, with its bias). The layer is linear in ``x``: its weight matrix
+omega_3 x_{i+1}`` (UDL section 10.2, with its bias). The layer is linear in ``x``: its weight matrix
 ``Omega`` is the Jacobian ``dz/dx`` (derived here by differentiating, never written by hand), a
 band of the kernel's weights, and ``z = beta 1 + Omega x``. The output length is
 
@@ -181,7 +181,7 @@ class ConvLayer:
 
 
 def conv_parameters(K: sp.Expr, C_i: sp.Expr = 1, C_o: sp.Expr = 1) -> sp.Expr:
-    """C_o (C_i K + 1): a kernel of C_i x K weights and a bias per output channel (UDL 10.2.7).
+    """C_o (C_i K + 1): a kernel of C_i x K weights and a bias per output channel (UDL section 10.2).
 
     >>> conv_parameters(3)
     4
