@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 from derivations.lecture import LECTURE, Break, Eq, Fig, Slide, Text
 from derivations.checks.records import json_default as _json_default
 from derivations.lecture import TOPICS
-from derivations.tex import PDFLATEX_HINT
+from derivations.tex import PDFLATEX_HINT, escape_text
 from derivations.topics.topic import run_topics
 from derivations.tex import OutputFolder, compile_pdf
 from derivations.documents.deck import Deck, preamble
@@ -225,16 +225,21 @@ def _text(text: str) -> str:
 
 def _normal(tex: str) -> str:
     r"""LaTeX compared as printed: no ``\left``/``\right`` or spaces, one-letter scripts
-    braced (``y_1`` is ``y_{1}``), ``\Pr``, ``\mathrm{Pr}`` and ``\operatorname{Pr}`` as ``Pr``.
+    braced (``y_1`` is ``y_{1}``), a subscript before a superscript, ``\Pr``, ``\mathrm{Pr}`` and
+    ``\operatorname{Pr}`` as ``Pr``.
 
     >>> _normal(r"\max_y \Pr(y_1 \mid x)"), _normal(r"\mathrm{ReLU}\left[z\right]"), _normal(r"{\Delta}_{d}")
     ('\\max_{y}Pr(y_{1}\\midx)', '\\mathrm{ReLU}[z]', '\\Delta_{d}')
+    >>> _normal(r"\phi^{[0]}_{0}") == _normal(r"\phi_0^{[0]}")
+    True
     """
     tex = re.sub(r"\\(?:mathrm|operatorname)\{Pr\}|\\Pr(?![a-zA-Z])", "Pr", tex)
     tex = re.sub(r"\\(?:left|right)(?![a-zA-Z])", "", tex)
     tex = re.sub(r"\s+", "", tex)
     tex = re.sub(r"\{(\\?[A-Za-z]+)\}(?=[_^])", r"\1", tex)  # an IndexedBase's braces: {\Delta}_{d}
-    return re.sub(r"([_^])([A-Za-z0-9])", r"\1{\2}", tex)
+    tex = re.sub(r"([_^])([A-Za-z0-9])", r"\1{\2}", tex)
+    group = r"\{(?:[^{}]|\{[^{}]*\})*\}"  # a braced script, one level of nested braces
+    return re.sub(rf"\^({group})_({group})", r"_\2^\1", tex)  # phi^{[0]}_{0} is phi_{0}^{[0]}
 
 
 def printed_sides(tex: str) -> list[str]:
@@ -333,7 +338,7 @@ def _summary_frame(topics: list[TopicResult], records: list[dict], shown: int) -
 \frametitle{{Verification}}
 {{\small {status} Each of the {shown} equations on these slides is marked $\checkmark$ when every check
 behind it passed, or ``definition'' when it states one; \texttt{{slides.tex}} names the checks beside each
-(\texttt{{\% check:}} lines, the ids of \texttt{{verification.json}}). {evidence_summary(records)}\par}}
+(\texttt{{\% check:}} lines, the ids of \texttt{{verification.json}}). {escape_text(evidence_summary(records))}\par}}
 \end{{frame}}
 
 \begin{{frame}}
