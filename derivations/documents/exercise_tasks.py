@@ -141,6 +141,7 @@ def _backprop() -> list[Task]:
              "least-squares loss $\\ell$ with respect to the model's output $f_3$. Write it as a SymPy expression "
              "in `f_3` and `y`, or as text.",
              "formula", "dl_df_3", (f_3, ex.y), first,
+             (("the inner derivative is missing: y - f_3 falls as f_3 grows, which flips the sign", -first),),
              hint="the derivative of the loss with respect to f_3, in f_3 and y"),
         Task("backprop.step", "backprop", "One backpropagation step",
              "One step back through the cosine layer: given the stored pre-activation $f_2$, the weight "
