@@ -199,12 +199,34 @@ _OTHER_NAMES = (("table", "a table's trend"), ("row counts", "log row counts"),
                 ("values compared", "the answer and its mistakes told apart"))
 
 
+#: Methods named by a pattern in them (a table's size, a sample's size vary; the kind does not).
+_OTHER_PATTERNS = ((re.compile(r"read back by header"), "tables read back by their headers"),
+                   (re.compile(r"within (\d+) standard errors"), r"sampled means within \1 standard errors"),
+                   (re.compile(r"^the derived ratios"), "derived factors compared with each other"))
+
+
+def _other_name(method: str) -> str:
+    """The short name of one "other" method.
+
+    >>> _other_name("read back by header: 7 rows, 4 columns"), _other_name("4000 draws, within 4 standard errors")
+    ('tables read back by their headers', 'sampled means within 4 standard errors')
+    """
+    for start, name in _OTHER_NAMES:
+        if method.startswith(start):
+            return name
+    for pattern, name in _OTHER_PATTERNS:
+        found = pattern.search(method)
+        if found:
+            return found.expand(name)
+    return method
+
+
 def _other_names(records: list[dict]) -> list[str]:
     """What the records of the "other" class are, each kind named once, in the order met."""
     names: list[str] = []
     for r in records:
         method = str(r.get("method") or r.get("kind") or "")
-        name = next((n for start, n in _OTHER_NAMES if method.startswith(start)), method)
+        name = _other_name(method)
         if name not in names:
             names.append(name)
     return names
