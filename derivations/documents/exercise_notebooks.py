@@ -51,7 +51,7 @@ def _setup(topic: str, items: list[Task]) -> str:
              "from symbolic.activations.functions import ReLU, Softplus, sig"]
     symbols = sorted({s for t in items if t.form == "formula" for s in t.arguments}, key=lambda s: python_name(s))
     if symbols:
-        lines += ["", "# The formulas' symbols, named as in the lecture (theta_10 prints as theta_{10})"]
+        lines += ["", "# The formulas' symbols: each Python name stands for the lecture's symbol"]
         for s in symbols:
             assumption = "positive=True" if s.is_positive else "real=True"
             lines.append(f"{python_name(s)} = sp.Symbol({s.name!r}, {assumption})")

@@ -119,7 +119,7 @@ def _losses() -> list[Task]:
              "The per-sample negative log-likelihood $\\ell$ of binary classification: the network's output $f$ "
              "passes through the logistic sigmoid to give the probability $\\lambda$ that $y$ is 1 (book section "
              "5.4). Write it as a SymPy expression in `f` and `y` (`sig` is the sigmoid, `sp.log` the logarithm), "
-             "or as text.",
+             "or as text. (The solution writes it in the package's stable form, with its `Softplus`.)",
              "formula", "l", (f, y), loss, tuple((str(m[0]), m[1]) for m in mistakes),
              domain={y.name: tuple(domain["y"])} if domain else {},
              hint="the Bernoulli negative log-likelihood of one sample, in f and y"),
