@@ -18,8 +18,8 @@ weights, with zeros elsewhere (Figure~\ref{fig:convolution}, left):
 @matrix_tex
 Positions past the ends read zeros. The number of outputs is
 @length_tex
-The matrix derived in this way equals \texttt{torch.nn.functional.conv1d} in float64 on
-@batch random inputs for each of @settings settings (@grid); in each setting the length formula,
+The matrix derived in this way equals \texttt{torch.nn.functional.conv1d} in float64, to a
+relative $@tolerance$, on @batch random inputs for each of @settings settings (@grid); in each setting the length formula,
 the positions counted one by one and torch's output length agree.
 
 \paragraph{Parameters.} With $C_i$ input channels and $C_o$ output channels (a kernel of $C_i K$
@@ -54,7 +54,7 @@ parameters) shows that each kernel weight's gradient is the input it met at each
 times the loss's gradient with respect to that position's $z_i$, summed over the positions: a
 correlation of the input with the gradient.
 @gradient_tex
-SymPy proves this sum equal to the gradient of the reverse-mode program, which agrees with
+SymPy proves this sum equal to the gradient of the reverse-mode program, @diff_words
 \texttt{sympy.diff} of the loss written out in full. Compiled, the program equals PyTorch's
 autograd through \texttt{conv1d} in float64 to a relative $@tolerance$ on @gradient_settings
 settings of stride, padding (zeros and circular) and dilation.
@@ -88,7 +88,7 @@ layers depends on, counted from the composed expressions.}
 def section(*, title: str, layer_tex: str, matrix_tex: str, length_tex: str, counts_tex: str,
             equivariance_tex: str, gradient_tex: str, receptive_tex: str, inputs: int, settings: int, batch: int,
             grid: str, count_rows: list, shifts: int, gradient_settings: int, receptive_rows: list, figure: str,
-            kernel: str, equivariant: str, loss: str, tolerance: str) -> str:
+            kernel: str, equivariant: str, loss: str, tolerance: str, diff_words: str) -> str:
     """The section: the displays (``*_tex``, tagged), the grid's description, the table rows
     ``count_rows`` (I, K, C_i, C_o, L, convolutional, fully connected) and ``receptive_rows``
     (n, formula, counted), and the printed formulas for the prose."""
@@ -98,4 +98,5 @@ def section(*, title: str, layer_tex: str, matrix_tex: str, length_tex: str, cou
                 counts_tex=counts_tex, equivariance_tex=equivariance_tex, gradient_tex=gradient_tex,
                 receptive_tex=receptive_tex, inputs=inputs, settings=settings, batch=batch, grid=grid, rows=rows,
                 shifts=shifts, gradient_settings=gradient_settings, receptive_rows=fields, figure=figure,
-                kernel=kernel, equivariant=equivariant, loss=loss, tolerance=tolerance)
+                kernel=kernel, equivariant=equivariant, loss=loss, tolerance=tolerance,
+                diff_words=diff_words)
