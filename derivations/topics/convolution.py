@@ -142,14 +142,23 @@ def count_checks() -> tuple[list[dict], list[tuple]]:
                    id="counts.torch")], rows
 
 
+def _rows(layer: conv.ConvLayer, t: int) -> list[int] | str:
+    """The rows where the layer of the shifted input differs from the shifted output; the reason as
+    text where the layer has no such comparison (another length than its input's): a failed check."""
+    try:
+        return conv.equivariance_rows(layer, t)
+    except ValueError as exc:
+        return str(exc)
+
+
 def equivariance_checks(generator: torch.Generator) -> tuple[list[dict], dict]:
     """The printed layer with circular padding: z(x') = z' for every shift (proven, every entry)
     and the same in torch (torch.roll, float64); with zero padding the rows where they differ."""
     circular = conv.ConvLayer(INPUTS, padding_mode="circular")
     zeros = conv.ConvLayer(INPUTS)
     shifts = range(1, INPUTS)
-    differ = {t: conv.equivariance_rows(circular, t) for t in shifts}
-    boundary = {t: conv.equivariance_rows(zeros, t) for t in shifts}
+    differ = {t: _rows(circular, t) for t in shifts}
+    boundary = {t: _rows(zeros, t) for t in shifts}
     stated = {t: list(range(1, t + 1)) + [INPUTS] for t in shifts}  # the first t rows and the last
     weight = torch.randn(3, dtype=torch.float64, generator=generator)
     bias = torch.randn(1, dtype=torch.float64, generator=generator)

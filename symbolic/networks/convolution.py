@@ -152,8 +152,8 @@ class ConvLayer:
         """x_j of the padded input: 0 outside 1..I (zeros), x_{j mod I} (circular)."""
         x = self.x if x is None else x
         if self.padding_mode == "circular":
-            return x[(j - 1) % self.I]
-        return x[j - 1] if 1 <= j <= self.I else sp.S.Zero
+            return x[(j - 1) % len(x)]
+        return x[j - 1] if 1 <= j <= len(x) else sp.S.Zero
 
     def outputs(self, x=None, bias: sp.Expr = beta) -> list[sp.Expr]:
         """z_i = beta + sum_k omega_k x_{s (i - 1) + d (k - 1) + 1 - p}, i = 1..L (the definition)."""
