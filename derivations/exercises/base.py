@@ -91,6 +91,7 @@ class Exercise:
     title: str = ""
     witnesses: list[Witness] = field(default_factory=list)  # independent computations of the mistakes
     printed: Any = None  # the question's printed parts (a .question.Question), read back by the build
+    explained: Any = None  # the printed parts of the solution's prose, reasons and feedback (a .question.Question)
     answer: Answer = field(init=False)  # key_of(answer_steps): the key written to answers.json
 
     def __post_init__(self) -> None:

@@ -11,7 +11,8 @@ mistake is an independent computation that the checker names (:mod:`.mistake_che
 values of the solution are compared with a second computation (the PyTorch twin, an exact
 computation, or the package's own formula; :func:`compared_with`); the question's formulas
 and numbers are printed from the objects the solution uses and read back against them
-(:mod:`.question`); ``verification.json`` lists those checks, each
+(:mod:`.question`), and so are the formulas of the solutions' prose, step reasons and
+mistakes' feedback; ``verification.json`` lists those checks, each
 with a unique ``id`` that the solutions' LaTeX names in a ``% check: ID`` line before
 each displayed equation.
 """
@@ -156,7 +157,7 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
     typical mistake against its independent computation and the checker (``mistake-k``,
     ``sign-error``, :mod:`.mistake_checks`), and the comparisons with the twin (``twin-k``)."""
     from derivations.exercises.mistake_checks import mistake_records
-    from derivations.exercises.question import question_record
+    from derivations.exercises.question import question_record, solution_record
     from derivations.exercises.readback import key_record
 
     records, blocks = [], []
@@ -178,6 +179,7 @@ def _check_records(student: str, eid: str, ex: Exercise) -> tuple[list[dict], li
         blocks.append(ids)
     records.append(_distinct_mistakes(student, eid, ex))
     records.append(question_record(student, eid, ex.slug, ex.topic, ex.question, ex.printed, ex.derivations()))
+    records.append(solution_record(student, eid, ex))
     record = exercise_record(eid, ex)  # the entry of answers.json, as ``check`` reads it
     records.append(key_record(student, eid, ex, record))
     records += mistake_records(student, eid, ex, record)

@@ -61,16 +61,36 @@ def derivative(name: str, arg: sp.Expr) -> sp.Expr:
     return sp.diff(activation(name)(u), u).xreplace({u: arg})
 
 
+#: The inner derivative as the solutions and the feedback print it (answers.json keeps the words).
+INNER = r"d(cz)/dz = c"
+
+
+def _words(slug: str) -> Question:
+    """The printed parts of an activation solution's words; ``d(cz)/dz`` names the derivative."""
+    return Question(slug, names={"d(cz)/dz": sp.Derivative(c * z, z)}, of="solution")
+
+
+def _inner(e: Question) -> str:
+    """``d(cz)/dz = c``: the inner derivative, SymPy's."""
+    return e((sp.Derivative(c * z, z), sp.diff(c * z, z)), "the inner derivative", typed=INNER)
+
+
+#: The chain rule's words, printed once with the derivation they belong to.
+_CHAIN_WORDS: dict[str, Question] = {}
+
+
 @functools.lru_cache(maxsize=None)
 def chain_rule_derivation(name: str) -> Derivation:
-    r"""d/dz a[c z] = c a'[c z], proven once per activation with c symbolic."""
+    r"""d/dz a[c z] = c a'[c z], proven once per activation with c symbolic (its reason's formula
+    printed into ``_CHAIN_WORDS[name]``)."""
     a = activation(name)
     definition = type(a(u)).definition(u)
     d = Derivation(f"derivative of {name}[c z]", layout="block")
     q = sp.Symbol("q")
     d.add(sp.Derivative(a(c * z), z), "the quantity asked for", lhs=q, check=False, lhs_name=True,
           lhs_latex=rf"\frac{{d}}{{dz}} {_name(name)}\left[c z\right]")
-    d.add(c * derivative(name, c * z), r"chain rule: $d(cz)/dz = c$, and the activation's derivative")
+    _CHAIN_WORDS[name] = e = _words(f"activation-derivative {name}")
+    d.add(c * derivative(name, c * z), f"chain rule: ${_inner(e)}$, and the activation's derivative")
     d.add(sp.diff(definition.xreplace({u: c * z}), z), "the same from the definition in exponentials")
     d.check()
     return d
@@ -117,10 +137,12 @@ def activation_derivative(rng: random.Random) -> Exercise:
     a = activation(name)
     generic = chain_rule_derivation(name)
     d = Derivation("with the given c", layout="block")
-    d.add(generic.steps[1].rhs.xreplace({c: cv}), f"the proven rule with $c = {number_latex(cv)}$",
+    e = _words("activation-derivative")
+    e.include(_CHAIN_WORDS[name])
+    d.add(generic.steps[1].rhs.xreplace({c: cv}), f"the proven rule with ${e(sp.Eq(c, cv, evaluate=False), 'c')}$",
           lhs=sp.Derivative(a(cv * z), z), lhs_latex=rf"\frac{{d}}{{dz}} {_name(name)}\left[{latex(cv * z)}\right]")
     answer = d.steps[-1].rhs  # the answer: the proven rule with the sheet's c
-    inner = r"you dropped the inner derivative $c$ (chain rule: $d(cz)/dz = c$)"
+    inner = f"you dropped the inner derivative $c$ (chain rule: ${_inner(e)}$)"
     wrong = f"that is the derivative of the wrong activation ({CONFUSED[name]}, not {name})"
     mistakes = [(inner, derivative(name, cv * z)), (wrong, cv * derivative(CONFUSED[name], cv * z))]
     witnesses = [Witness(inner, "SymPy: the definition differentiated in its argument, then c z put in",
@@ -141,7 +163,8 @@ def activation_derivative(rng: random.Random) -> Exercise:
     return Exercise(
         "activation-derivative", "activations", "expression", question, d.steps[-1:], variables=[z],
         solution=["The rule, proven once for any constant $c$:", generic, "With the sheet's number:", d],
-        mistakes=mistakes, witnesses=witnesses, twin=twin_values, title="Derivative of an activation", printed=q)
+        mistakes=mistakes, witnesses=witnesses, twin=twin_values, title="Derivative of an activation", printed=q,
+        explained=e)
 
 
 @functools.lru_cache(maxsize=None)
@@ -170,13 +193,14 @@ def activation_slope(rng: random.Random) -> Exercise:
             break
     generic = _value_derivation(name)
     d = Derivation("at the point", layout="block")
-    d.add(generic.steps[-1].rhs.xreplace({z: z0}), f"substitute $z = {number_latex(z0)}$",
+    e = _words("activation-slope")
+    d.add(generic.steps[-1].rhs.xreplace({z: z0}), f"substitute ${e(sp.Eq(z, z0, evaluate=False), 'the point')}$",
           lhs=sp.Subs(sp.Derivative(activation(name)(z), z), z, z0), lhs_latex=rf"{_name(name)}'\left[{number_latex(z0)}\right]")
     if not _readable(d.steps[-1].rhs):  # a derivative printed as a'[z0] (ELU'): say what number it is
         d.add(_unfold(d.steps[-1].rhs), "the derivative's definition at the point")
     answer = d.steps[-1].rhs  # the answer: the derivative at the point, as printed
     value_torch, slope_torch = twin.activation_derivative(name, z0)
-    value_given = f"you gave the activation's value ${_name(name)}[z]$, not its slope"
+    value_given = f"you gave the activation's value ${e(activation(name)(z), 'the value', typed=_name(name) + '[z]')}$, not its slope"
     wrong = f"that is the slope of the wrong activation ({CONFUSED[name]}, not {name})"
     q = Question("activation-slope")
     question = (f"With ${_stated_definition(q, d, name)}$, compute the slope "
@@ -184,7 +208,7 @@ def activation_slope(rng: random.Random) -> Exercise:
                 "to 3 decimal places.")
     return Exercise(
         "activation-slope", "activations", "number", question, d.steps[-1:], precision=0.001,
-        solution=[generic, d, f"Numerically, ${_name(name)}'[{number_latex(z0)}] \\approx {float(answer):.6f}$."],
+        solution=[generic, d, f"Numerically, the slope is ${e(answer, 'the slope', typed=f'{float(answer):.6f}')}$."],
         mistakes=[(value_given, value), (wrong, confused)],
         witnesses=[Witness(value_given, "the torch activation's value at the point", value_torch),
                    Witness(wrong, f"torch autograd slope of {CONFUSED[name]} at the point",
@@ -192,5 +216,5 @@ def activation_slope(rng: random.Random) -> Exercise:
                    Witness(SIGN_ERROR, "torch autograd slope of minus the activation at the point",
                            twin.activation_derivative(name, z0, scale=-1)[1])],
         twin=[("slope (torch autograd)", slope_torch, answer), ("value (torch)", value_torch, value)],
-        title="Slope of an activation", printed=q)
+        title="Slope of an activation", printed=q, explained=e)
 

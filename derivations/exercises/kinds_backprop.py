@@ -16,6 +16,7 @@ import random
 
 import sympy as sp
 
+from symbolic.activations.functions import ReLU
 from symbolic.backprop.backprop import Adjoint, adjoint_symbol, backprop_latex
 from symbolic.core.derivation import Derivation, check_equal
 from symbolic.core.printing import latex
@@ -24,6 +25,16 @@ from derivations.exercises import twin
 from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, number_latex, pick
 from derivations.exercises.checker import SIGN_ERROR
 from derivations.exercises.question import Question
+
+#: Layer k of the toy, any k: f_k = beta_k + omega_k h_k into a loss ell of f_k, for the chain
+#: rule its feedback states (``dl/domega_k = h_k dl/df_k``, ``dl/dbeta_k = dl/df_k``).
+beta_k, omega_k, h_k, _u = sp.symbols("beta_k omega_k h_k u", real=True)
+_ell = sp.Function("ell")
+_F_K = beta_k + omega_k * h_k
+#: The feedback's words for the rule (answers.json keeps them), each naming its derivative.
+LAYER_NAMES = {r"\partial \ell / \partial \omega_k": sp.Derivative(_ell(_F_K), omega_k),
+               r"\partial \ell / \partial \beta_k": sp.Derivative(_ell(_F_K), beta_k),
+               r"\partial \ell / \partial f_k": sp.Subs(sp.Derivative(_ell(_u), _u), _u, _F_K)}
 
 DIGITS = 60
 
@@ -110,9 +121,14 @@ def toy_backprop(rng: random.Random) -> Exercise:
     asked = q(sp.Derivative(ell, param), "the derivative asked for")
     question = (f"The toy model ${model}$ with the loss ${loss}$ has ${assignments}$. Run the forward and the backward "
                 f"pass and give ${asked}$ to 3 decimal places.")
-    other_name = latex(other)
-    hint = (rf"you gave $\partial \ell / \partial {other_name}$: $\partial \ell / \partial \omega_k = h_k\, "
-            rf"\partial \ell / \partial f_k$ and $\partial \ell / \partial \beta_k = \partial \ell / \partial f_k$")
+    e = Question("toy-backprop", names=LAYER_NAMES, of="solution")
+    df = LAYER_NAMES[r"\partial \ell / \partial f_k"]
+    weight = e((LAYER_NAMES[r"\partial \ell / \partial \omega_k"], h_k * df), "the weight's derivative",
+               typed=r"\partial \ell / \partial \omega_k = h_k\, \partial \ell / \partial f_k")
+    bias = e((LAYER_NAMES[r"\partial \ell / \partial \beta_k"], df), "the bias's derivative",
+             typed=r"\partial \ell / \partial \beta_k = \partial \ell / \partial f_k")
+    given = e.named(adjoint_symbol(other), rf"\partial \ell / \partial {latex(other)}", "the derivative given")
+    hint = f"you gave ${given}$: ${weight}$ and ${bias}$"
     return Exercise(
         "toy-backprop", "backprop", "number", question, d.steps[-1:], precision=0.001,
         solution=["Every intermediate is stored on the way forward; the backward pass multiplies the local "
@@ -122,7 +138,7 @@ def toy_backprop(rng: random.Random) -> Exercise:
                            grads[2 + ex.parameters.index(other)]),
                    Witness(SIGN_ERROR, "torch autograd of minus the loss",
                            torch_gradients(-1.0)[2 + ex.parameters.index(param)])],
-        twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer)],
+        twin=[(f"dl/d{param.name.replace('_{', '_').rstrip('}')} (torch autograd)", torch_grad, answer)], explained=e,
         title="Backpropagation on the toy model", printed=q)
 
 
@@ -181,8 +197,11 @@ def network_gradient(rng: random.Random) -> Exercise:
         return tuple(grads["beta_0"] + [grads["omega_0"][0][0], grads["omega_0"][1][0]])
 
     torch_values = entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]]))
-    relu_one = (r"wrong activation derivative: $\mathrm{ReLU}'[z] = \mathbb{I}[z > 0]$ is 0 for the inactive unit, "
-                "not 1")
+    z = sp.Symbol("z", real=True)
+    e = Question("network-gradient", names={r"\mathrm{ReLU}'[z]": sp.Derivative(ReLU(z), z)}, of="solution")
+    slope = e((sp.Derivative(ReLU(z), z), sp.diff(ReLU(z), z)), "ReLU's derivative",
+              typed=r"\mathrm{ReLU}'[z] = \mathbb{I}[z > 0]")
+    relu_one = f"wrong activation derivative: ${slope}$ is 0 for the inactive unit, not 1"
     swapped = "you swapped the hidden units' indices"
     q = Question("network-gradient")
     forward = ", ".join(f"${q(sp.Eq(s, e, evaluate=False), 'the network')}$" for s, e in bp.program
@@ -195,10 +214,8 @@ def network_gradient(rng: random.Random) -> Exercise:
                 "this order.")
     return Exercise(
         "network-gradient", "backprop", "vector", question, answer_steps, precision=0.001,
-        solution=[r"Forward pass, then the backward pass $\partial\ell/\partial\mathbf{f}_0 = \mathbb{I}[\mathbf{f}_0 > 0] "
-                  r"\odot \boldsymbol\Omega_1^T \partial\ell/\partial f_1$, $\partial\ell/\partial\boldsymbol\beta_0 = "
-                  r"\partial\ell/\partial\mathbf{f}_0$, $\partial\ell/\partial\boldsymbol\Omega_0 = "
-                  r"\partial\ell/\partial\mathbf{f}_0\, x$:", d],
+        solution=["Forward pass, then the backward pass by the chain rule, each adjoint from the ones after it, "
+                  f"with ${slope}$ for the hidden units:", d],
         mistakes=[(relu_one, active), (swapped, answer[:2][::-1] + answer[2:][::-1])],
         witnesses=[Witness(relu_one, "torch autograd through a straight-through ReLU (its derivative taken as 1)",
                            entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]],
@@ -207,4 +224,4 @@ def network_gradient(rng: random.Random) -> Exercise:
                    Witness(SIGN_ERROR, "torch autograd of minus the loss",
                            entries(twin.parameter_gradient((1, 2, 1), tensors, [values[x]], [values[y]], scale=-1.0)))],
         twin=[(f"gradient entry {i + 1} (torch autograd)", tv, a) for i, (tv, a) in enumerate(zip(torch_values, answer))],
-        title="The gradient of a small network", printed=q)
+        title="The gradient of a small network", printed=q, explained=e)

@@ -27,6 +27,22 @@ N = sp.Symbol("N")
 D_in, D_hidden, K_layers, D_out = sp.symbols("D_i D K D_o", integer=True, positive=True)
 
 
+#: The widths of layer k's input and output, for the rule the solutions state.
+D_k, D_k1 = sp.Symbol("D_{k}", integer=True, positive=True), sp.Symbol("D_{k+1}", integer=True, positive=True)
+j = sp.Symbol("j", integer=True, nonnegative=True)
+
+
+def _layer_rule(e: Question) -> tuple[str, str]:
+    """Layer k's weights ``D_{k+1} D_k`` (the entries of Omega_k) and biases ``D_{k+1}``, printed."""
+    return (e(D_k1 * D_k, "the weights of layer k", typed="D_{k+1} D_k"),
+            e(D_k1, "the biases of layer k", typed="D_{k+1}"))
+
+
+def _zaslavsky(e: Question) -> str:
+    """``sum_{j=0}^{D_i} binom(D, j)``: the largest number of regions of D hyperplanes in D_i dimensions."""
+    return e(sp.Sum(sp.binomial(D_hidden, j), (j, 0, D_in)), "Zaslavsky's sum")
+
+
 def _widths(widths: tuple) -> list[sp.Symbol]:
     """The symbols D_i, D_1, ..., D_K, D_o of a deep network's widths."""
     return [D_in] + [sp.Symbol(f"D_{{{k}}}", integer=True, positive=True) for k in range(1, len(widths) - 1)] + [D_out]
@@ -63,7 +79,9 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
     d.definitions.update(dict(zip(names, widths)))  # the sheet's widths: the count below is of them
     d.definitions[K_layers] = len(widths) - 2
     d.definitions[N] = parameter_count(list(widths))
-    d.add(sp.Integer(weights + biases), r"layer $k$ has $D_{k+1} D_k$ weights and $D_{k+1}$ biases", lhs=N,
+    e = Question("parameter-count", of="solution")
+    entries, outputs = _layer_rule(e)
+    d.add(sp.Integer(weights + biases), f"layer $k$ has ${entries}$ weights and ${outputs}$ biases", lhs=N,
           rhs_latex=" + ".join(terms) + f" = {weights} + {biases} = {weights + biases}")
     answer = d.steps[-1].rhs  # the answer: the count written out and checked
     module = DeepNetworkModule(NetworkSpec(widths, "relu"), dtype=torch.float64)
@@ -71,19 +89,20 @@ def parameter_count_exercise(rng: random.Random) -> Exercise:
     twin_weights = sum(p.numel() for name, p in module.named_parameters() if name.startswith("omega_"))
     twin_biases = sum(p.numel() for name, p in module.named_parameters() if name.startswith("beta_"))
     weights_only = "you counted the weights only: every unit also has a bias"
-    biases_only = r"you counted the biases only: the weight matrices have $D_{k+1} D_k$ entries"
+    biases_only = f"you counted the biases only: the weight matrices have ${entries}$ entries"
     q = Question("parameter-count")
     question = (f"A deep network has the widths ${q.givens(list(zip(names, widths)), 'the width')}$ "
                 f"(${q.given(K_layers, K, 'the hidden layers')}$ hidden layers). How many parameters (weights and "
                 "biases) does it have?")
     return Exercise(
         "parameter-count", "counts_regions", "integer", question, d.steps[-1:], precision=0,
-        solution=[r"Layer $k$ maps $D_k$ inputs to $D_{k+1}$ outputs: $\boldsymbol\Omega_k$ has $D_{k+1} D_k$ "
-                  r"entries and $\boldsymbol\beta_k$ has $D_{k+1}$.", d],
+        solution=[f"Layer $k$ maps $D_k$ inputs to ${outputs}$ outputs: $\\boldsymbol\\Omega_k$ has ${entries}$ "
+                  f"entries and $\\boldsymbol\\beta_k$ has ${outputs}$.", d],
         mistakes=[(weights_only, sp.Integer(weights)), (biases_only, sp.Integer(biases))],
         witnesses=[Witness(weights_only, "the entries of the torch twin's weight matrices omega_k", twin_weights, True),
                    Witness(biases_only, "the entries of the torch twin's bias vectors beta_k", twin_biases, True)],
-        twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters", printed=q)
+        twin=[("parameters of the torch twin", float(counted), float(answer))], title="Counting parameters", printed=q,
+        explained=e)
 
 
 @kind("max-regions", "counts_regions")
@@ -97,13 +116,18 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
     d = Derivation("regions", layout="block")
     d.definitions.update({D_in: D_i, D_hidden: D})  # the sheet's widths
     d.definitions[N] = sp.Integer(max_regions((D_i, D, 1)))
-    d.add(sp.Add(*[sp.binomial(D, j) for j in range(D_i + 1)]), r"Zaslavsky: $D$ hyperplanes in general position cut $\mathbb{R}^{D_i}$ into $\sum_j \binom{D}{j}$ regions", lhs=N,
-          rhs_latex=" + ".join(f"\\binom{{{D}}}{{{j}}}" for j in range(D_i + 1)) + f" = {drawn}")
+    e = Question("max-regions", of="solution")
+    d.add(sp.Add(*[sp.binomial(D, k) for k in range(D_i + 1)]), "Zaslavsky: $D$ hyperplanes in general position cut "
+          f"the input space of $D_i$ dimensions into ${_zaslavsky(e)}$ regions", lhs=N,
+          rhs_latex=" + ".join(f"\\binom{{{D}}}{{{k}}}" for k in range(D_i + 1)) + f" = {drawn}")
     answer = d.steps[-1].rhs  # the answer: Zaslavsky's sum, checked against the package's formula
     joints = "you counted the joints (hyperplanes), not the regions they separate"
     if D_i == 1:
-        joints = r"off by one: $D$ joints separate $D + 1$ regions (you counted the joints)"
-    patterns = r"not every activation pattern is a region: $D$ hyperplanes give fewer than $2^D$ regions"
+        one_input = sp.Sum(sp.binomial(D_hidden, j), (j, 0, 1)).doit()  # Zaslavsky's sum for one input
+        joints = f"off by one: $D$ joints separate ${e(one_input, 'the regions of D joints', typed='D + 1')}$ regions " \
+                 "(you counted the joints)"
+    patterns = ("not every activation pattern is a region: $D$ hyperplanes give fewer than "
+                f"${e(2**D_hidden, 'the activation patterns', typed='2^D')}$ regions")
     mistakes = [(joints, sp.Integer(D)), (patterns, sp.Integer(2 ** D))]
     witnesses = [Witness(patterns, "2^D on/off patterns of D units: a formula in D alone, nothing else to compute")]
     twin = [("max_regions (the package's region formula)", float(max_regions((D_i, D, 1))), float(answer))]
@@ -126,10 +150,11 @@ def max_regions_exercise(rng: random.Random) -> Exercise:
                 f"${q.given(D_hidden, D, 'the hidden units')}$ hidden units?")
     return Exercise(
         "max-regions", "counts_regions", "integer", question, d.steps[-1:], precision=0,
-        solution=[r"Each hidden unit's joint is a hyperplane $\theta_{d0} + \boldsymbol\theta_d^T \mathbf{x} = 0$; "
-                  r"$D$ hyperplanes in general position divide $\mathbb{R}^{D_i}$ into at most "
-                  r"$\sum_{j=0}^{D_i} \binom{D}{j}$ regions (Zaslavsky).", d],
-        mistakes=mistakes, witnesses=witnesses, twin=twin, title="Linear regions of a shallow network", printed=q)
+        solution=["Each hidden unit's joint is a hyperplane, where its pre-activation is zero; $D$ hyperplanes in "
+                  f"general position divide the input space of $D_i$ dimensions into at most ${_zaslavsky(e)}$ regions "
+                  "(Zaslavsky).", d],
+        mistakes=mistakes, witnesses=witnesses, twin=twin, title="Linear regions of a shallow network", printed=q,
+        explained=e)
 
 
 @kind("depth-width", "depth")
@@ -142,14 +167,18 @@ def depth_width(rng: random.Random) -> Exercise:
     d = Derivation("depth", layout="block")
     d.definitions.update({K_layers: K, D_hidden: D})  # the sheet's deep network
     d.definitions[N] = sp.Integer(max_regions(deep))
-    d.add(sp.Integer(regions), r"each layer of $D$ units multiplies the regions by $D + 1$ (folding)", lhs=N,
+    e = Question("depth-width", of="solution")
+    one_layer = e(sp.Sum(sp.binomial(D_hidden, j), (j, 0, 1)).doit(), "one layer's factor", typed="D + 1")
+    d.add(sp.Integer(regions), f"each layer of $D$ units multiplies the regions by ${one_layer}$ (folding)", lhs=N,
           rhs_latex=f"(D + 1)^K = {D + 1}^{{{K}}} = {regions}")
     W = sp.Symbol("W")
     d.definitions[W] = sp.Integer(max_regions((1, int(width), 1)) - 1)
-    d.add(width, r"a shallow network with $W$ units has at most $W + 1$ regions, so $W = (D+1)^K - 1$", lhs=W,
+    shallow = e(sp.Sum(sp.binomial(W, j), (j, 0, 1)).doit(), "the regions of W units", typed="W + 1")
+    needed = e(sp.Eq(W, (D_hidden + 1) ** K_layers - 1, evaluate=False), "the width needed")
+    d.add(width, f"a shallow network with $W$ units has at most ${shallow}$ regions, so ${needed}$", lhs=W,
           rhs_latex=f"{regions} - 1 = {width}")
     answer = d.steps[-1].rhs  # the answer
-    joints = r"off by one: $W$ hidden units give $W$ joints and $W + 1$ regions (you counted regions as joints)"
+    joints = f"off by one: $W$ hidden units give $W$ joints and ${shallow}$ regions (you counted regions as joints)"
     units = r"that is the deep network's $K D$ units: depth multiplies regions, width only adds them"
     q = Question("depth-width")
     question = (f"A deep ReLU network with one input and ${q.given(K_layers, K, 'the hidden layers')}$ hidden layers "
@@ -168,4 +197,4 @@ def depth_width(rng: random.Random) -> Exercise:
               ("(D + 1)^K is attained for these widths (the package's max_regions_is_exact)", float(max_regions_is_exact(deep)), 1.0),
               ("max_regions of the shallow answer (package formula)", float(max_regions((1, int(answer), 1))),
                float(regions))],
-        title="Depth versus width", printed=q)
+        title="Depth versus width", printed=q, explained=e)

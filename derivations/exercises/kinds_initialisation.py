@@ -31,7 +31,7 @@ from symbolic.core.derivation import Check, Derivation
 from symbolic.core.printing import latex
 from symbolic.training import initialisation as init
 
-from derivations.exercises.base import Exercise, R, Witness, kind, number_latex, pick
+from derivations.exercises.base import Exercise, R, Witness, kind, pick
 from derivations.exercises.question import Question
 
 #: Widths the layers are drawn from (D_h and D_{h'}; never one twice the other, where the
@@ -98,6 +98,18 @@ def _relu_second_moment(variance: sp.Rational, relu: bool = True) -> float:
     return float(f.cdf(torch.zeros((), dtype=torch.float64)) * (folded.variance + folded.mean**2))
 
 
+#: The book's forms the feedback prints (answers.json keeps its words), each read back against its object.
+TYPED = {"half": "1/2", "moment": r"\mathbb{E}[h^2] = \sigma_f^2 / 2", "linear moment": r"\sigma_f^2",
+         "variance": r"\sigma_\Omega^2", "linear rule": "1/D_h", "backward rule": "2/D_{h'}",
+         "glorot": "2/(D_h + D_{h'})", "he": "2/D_h"}
+
+
+def _words(slug: str) -> Question:
+    """The printed parts of an initialisation solution's words; ``E[h^2]`` names a ReLU unit's
+    second moment, derived (:func:`~symbolic.training.initialisation.relu_second_moment`)."""
+    return Question(slug, names={r"\mathbb{E}[h^2]": init.relu_second_moment()}, of="solution")
+
+
 def _torch_variance(D_h: int, D_next: int, std: sp.Rational, variance: sp.Rational, relu: bool = True,
                     fan: str = "in", square: bool = True) -> float:
     """The next layer's variance, fan x Var[Omega] x E[h^2], from torch: the fan read off the
@@ -135,8 +147,9 @@ def init_variance(rng: random.Random) -> Exercise:
     d = Derivation("with the sheet's numbers", layout="block")
     d.add(forward.steps[-1].rhs, "the derivation above", lhs=init.sigma_next**2,
           verify=lambda: _derived(d.steps[0].rhs))
-    d.add(d.steps[0].rhs.xreplace(values), f"$D_h = {D_h}$, $\\sigma_\\Omega = {number_latex(std)}$, "
-          f"$\\sigma_f^2 = {number_latex(variance)}$", rename=values, rhs_latex=_substituted(d.steps[0].rhs, values))
+    e = _words("init-variance")
+    numbers = ", ".join(f"${e(sp.Eq(s, v, evaluate=False), f'the value of {s}')}$" for s, v in values.items())
+    d.add(d.steps[0].rhs.xreplace(values), numbers, rename=values, rhs_latex=_substituted(d.steps[0].rhs, values))
     answer = d.steps[-1].rhs  # the answer: the derived variance with the sheet's numbers
     d.definitions.update({**values, init.D_next: sp.Integer(D_next)})  # what the question states
     # the slips as the module's formulas make them: a linear (tanh) layer's factor, the backward
@@ -144,11 +157,15 @@ def init_variance(rng: random.Random) -> Exercise:
     linear = (init.variance_ratio("forward", "tanh") * init.sigma_f**2).xreplace(values)
     wide = (init.variance_ratio("backward") * init.sigma_f**2).xreplace({**values, init.D_next: sp.Integer(D_next)})
     spread = d.steps[0].rhs.subs(init.sigma_Omega**2, init.sigma_Omega).xreplace(values)
-    half = (r"your answer is twice the correct one: you left out the ReLU's $1/2$, $\mathbb{E}[h^2] = \sigma_f^2 / 2$, "
-            r"not $\sigma_f^2$ (that is the answer for a linear layer, or tanh near 0)")
+    factor = e(init.relu_second_moment() / init.sigma_f**2, "the ReLU's factor", typed=TYPED["half"])
+    moment = e((init.relu_second_moment(), init.sigma_f**2 / 2), "a ReLU unit's second moment", typed=TYPED["moment"])
+    plain = e(init.sigma_f**2, "a linear unit's second moment", typed=TYPED["linear moment"])
+    half = (f"your answer is twice the correct one: you left out the ReLU's ${factor}$, ${moment}$, "
+            f"not ${plain}$ (that is the answer for a linear layer, or tanh near 0)")
     fan_out = (r"you used $D_{h'}$ (the fan-out): each pre-activation $f'_i$ sums over the $D_h$ units of the "
                "layer below")
-    std_text = (r"you used the standard deviation $\sigma_\Omega$ where the variance $\sigma_\Omega^2$ belongs")
+    std_text = ("you used the standard deviation $\\sigma_\\Omega$ where the variance "
+                f"${e(init.sigma_Omega**2, 'the variance', typed=TYPED['variance'])}$ belongs")
     q = Question("init-variance")
     question = (r"A layer computes $\mathbf{f}'$ from the activations $\mathbf{h}$ of the layer below by its weights "
                 r"$\boldsymbol\Omega$ (no bias): each $f'_i$ is the sum over $j$ of $\Omega_{ij} h_j$, where "
@@ -162,7 +179,7 @@ def init_variance(rng: random.Random) -> Exercise:
                 "pre-activations $f'_i$?")
     return Exercise(
         "init-variance", "initialisation", "number", question, d.steps[-1:], precision=0.001,
-        solution=[r"Each $f'_i = \sum_j \Omega_{ij} h_j$ sums over the $D_h$ units below; the notes' derivation, "
+        solution=[r"Each $f'_i$ sums $\Omega_{ij} h_j$ over the $D_h$ units $j$ below; the notes' derivation, "
                   "every step checked:", forward,
                   r"With the sheet's numbers ($\sigma_\Omega$ is a standard deviation: the variance is its square):",
                   d],
@@ -176,7 +193,7 @@ def init_variance(rng: random.Random) -> Exercise:
         twin=[("the variance from torch.distributions: the weights' variance and a ReLU unit's second moment "
                "(Normal, HalfNormal)",
                _torch_variance(D_h, D_next, std, variance), answer)],
-        title="The variance through a ReLU layer", printed=q)
+        title="The variance through a ReLU layer", printed=q, explained=e)
 
 
 def _init_std(fill: Callable, D_h: int, D_next: int) -> float:
@@ -212,12 +229,16 @@ def he_variance(rng: random.Random) -> Exercise:
         if D_next not in (D_h, 2 * D_h) and 2 * D_next != D_h and _distinct(candidates, HE_PRECISION):
             break
     d = Derivation("He's rule", layout="block")
+    e = _words("he-variance")
+    kept = e(sp.Eq(init.sigma_next**2, init.sigma_f**2, evaluate=False), "the condition")
+    solved = e(init.sigma_Omega**2, "the weights' variance")
     d.add(forward_derivation().steps[-1].rhs, "the variance through a ReLU layer, derived step by step in the notes",
           lhs=init.sigma_next**2, verify=lambda: _derived(d.steps[0].rhs))
-    d.add(init.he_rule().rhs, r"the variance kept, $\sigma_{f'}^2 = \sigma_f^2$: solve for $\sigma_\Omega^2$",
+    d.add(init.he_rule().rhs, f"the variance kept, ${kept}$: solve for ${solved}$",
           lhs=init.sigma_Omega**2, verify=lambda: _kept(d.steps[0].rhs, d.steps[1].rhs))
     values = {init.D_h: sp.Integer(D_h)}
-    d.add(d.steps[1].rhs.xreplace(values), f"$D_h = {D_h}$, the fan-in", rename=values,
+    d.add(d.steps[1].rhs.xreplace(values), f"${e(sp.Eq(init.D_h, D_h, evaluate=False), 'the fan-in')}$, the fan-in",
+          rename=values,
           rhs_latex=_substituted(d.steps[1].rhs, values))
     answer = d.steps[-1].rhs  # the answer: He's rule with the sheet's D_h
     d.definitions.update({init.D_h: sp.Integer(D_h), init.D_next: sp.Integer(D_next)})  # what the question states
@@ -227,13 +248,17 @@ def he_variance(rng: random.Random) -> Exercise:
     linear = sp.solve(sp.Eq(init.variance_ratio("forward", "tanh"), 1), init.sigma_Omega)[0] ** 2
     mistakes = [linear.subs(widths), init.he_backward_rule().rhs.subs(widths), init.glorot_rule().rhs.subs(widths),
                 sp.sqrt(answer)]
-    half = (r"your answer is half the correct one: you left out the ReLU's $1/2$ ($1/D_h$ keeps the variance "
+    factor = e(init.relu_second_moment() / init.sigma_f**2, "the ReLU's factor", typed=TYPED["half"])
+    half = (f"your answer is half the correct one: you left out the ReLU's ${factor}$ "
+            f"(${e(linear, 'the linear rule', typed=TYPED['linear rule'])}$ keeps the variance "
             "through a linear layer, or tanh near 0, not through ReLU)")
-    fan_out = (r"that is He's rule for the gradients, $2/D_{h'}$ (the fan-out): the forward pass sums over the "
+    backward = e(init.he_backward_rule().rhs, "He's backward rule", typed=TYPED["backward rule"])
+    fan_out = (f"that is He's rule for the gradients, ${backward}$ (the fan-out): the forward pass sums over the "
                r"$D_h$ units below")
-    glorot = (r"that is Glorot's compromise for tanh, $2/(D_h + D_{h'})$: a ReLU layer keeps the variance with "
-              r"$2/D_h$")
-    std_text = r"that is the standard deviation $\sigma_\Omega$; the question asks for the variance $\sigma_\Omega^2$"
+    glorot = (f"that is Glorot's compromise for tanh, ${e(init.glorot_rule().rhs, 'the Glorot rule', typed=TYPED['glorot'])}$: "
+              f"a ReLU layer keeps the variance with ${e(init.he_rule().rhs, 'He rule', typed=TYPED['he'])}$")
+    std_text = ("that is the standard deviation $\\sigma_\\Omega$; the question asks for the variance "
+                f"${e(init.sigma_Omega**2, 'the variance', typed=TYPED['variance'])}$")
     q = Question("he-variance")
     question = (r"A ReLU layer (no bias) takes the units of the layer below, "
                 f"${q.given(init.D_h, D_h, 'the fan-in')}$ of them, to ${q.given(init.D_next, D_next, 'the fan-out')}$ "
@@ -246,7 +271,7 @@ def he_variance(rng: random.Random) -> Exercise:
     he = _init_std(_kaiming(), D_h, D_next) ** 2
     return Exercise(
         "he-variance", "initialisation", "number", question, d.steps[-1:], precision=HE_PRECISION,
-        solution=[d, f"Numerically, $\\sigma_\\Omega^2 = {float(answer):.6g}$."],
+        solution=[d, f"Numerically, the variance is ${e(answer, 'the answer', typed=f'{float(answer):.6g}')}$."],
         mistakes=list(zip((half, fan_out, glorot, std_text), mistakes)),
         witnesses=[Witness(half, "the variance of torch.nn.init.kaiming_normal_'s draws with nonlinearity='linear'",
                            _init_std(_kaiming(nonlinearity="linear"), D_h, D_next) ** 2),
@@ -258,4 +283,4 @@ def he_variance(rng: random.Random) -> Exercise:
                            _init_std(_kaiming(), D_h, D_next))],
         twin=[("the variance of torch.nn.init.kaiming_normal_'s draws (mode='fan_in', nonlinearity='relu')", he,
                answer)],
-        title="He's initialisation", printed=q)
+        title="He's initialisation", printed=q, explained=e)

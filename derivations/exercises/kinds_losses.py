@@ -43,61 +43,112 @@ def _registry_answer(loss: str, y: sp.Symbol, constants: dict | None = None) -> 
     return sample.expr.xreplace({sample.targets[0]: y, **(constants or {})})
 
 
-def _normal(s):
+#: The fixed parameters' symbols as the registry's densities name them, for the rules the solutions state.
+sigma, b = sp.Symbol("sigma", positive=True), sp.Symbol("b", positive=True)
+#: The linked parameter of the Bernoulli, Poisson and exponential models (the registry's lambda).
+lam = sp.Symbol("lambda", positive=True)
+#: The book's forms the solutions and the feedback print (answers.json keeps the feedback's words).
+TYPED = {"constant": r"\log(2\pi\sigma^2)/2 = \log\sigma + \log(2\pi)/2", "half-log": r"\frac{1}{2}\log(2\pi\sigma^2)",
+         "no link": r"\lambda = f", "sig link": r"\lambda = \mathrm{sig}[f]", "exp link": r"\lambda = e^{f}",
+         "swapped": "1 - y", "pr one": r"Pr(y = 1) = \lambda", "log exp": r"\log e^{f} = f",
+         "log factorial": r"\log y! = \log\Gamma(y + 1)", "factorial": r"\log y!", "log 2b": r"\log 2b"}
+
+
+def _bernoulli_pr(f_i: sp.Symbol, y_i: sp.Symbol) -> sp.Expr:
+    """``Pr(y_i | f_i)``: the registry's Bernoulli density of the sample, its link inserted."""
+    block = get_loss("bernoulli").model().block()
+    link = {p: e.xreplace({block.outputs[0]: f_i}) for p, e in block.link.items()}
+    return block.density.xreplace(link).xreplace({block.targets[0]: y_i})
+
+
+def _pr_one(name: str) -> sp.Expr:
+    """``Pr(y = 1)`` of a two-outcome model: the registry's density in its parameter at y = 1."""
+    block = get_loss(LOSSES[name][0]).model().block()
+    return block.density.xreplace({block.targets[0]: 1})
+
+
+def _link_missing(e: Question, link: sp.Expr, typed: str) -> str:
+    """The feedback of the missing link: ``lambda = link``, not ``lambda = f`` (the slip's own)."""
+    stated = e(sp.Eq(lam, link, evaluate=False), "the link", typed=typed)
+    slipped = e(sp.Eq(lam, f, evaluate=False), "the slip: no link", typed=TYPED["no link"], slip=True)
+    return f"the link is missing: ${stated}$, not ${slipped}$"
+
+
+def _normal(s, e: Question):
     y = y_real
-    answer = _registry_answer("normal", y, {sp.Symbol("sigma", positive=True): s})
+    answer = _registry_answer("normal", y, {sigma: s})
+    constant = -sp.log(_normaliser("normal", sigma))  # what the normalising factor adds, sigma kept
+    rule = e((constant, sp.log(sigma) + sp.log(2 * sp.pi) / 2), "the constant", typed=TYPED["constant"])
     steps = [((y - f) ** 2 / (2 * s**2) + sp.log(2 * sp.pi * s**2) / 2, "logarithm of the density"),
-             (answer, r"$\log(2\pi\sigma^2)/2 = \log\sigma + \log(2\pi)/2$: the registry's per-sample loss")]
-    mistakes = [(r"you dropped the constant $\frac{1}{2}\log(2\pi\sigma^2)$", (y - f) ** 2 / (2 * s**2), "constant"),
-                (r"you lost the factor $\frac{1}{2}$ of the exponent", (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2,
-                 "half")]
+             (answer, f"${rule}$: the registry's per-sample loss")]
+    dropped = e(constant, "the constant dropped", typed=TYPED["half-log"])
+    mistakes = [(f"you dropped the constant ${dropped}$", (y - f) ** 2 / (2 * s**2), "constant"),
+                (f"you lost the factor ${e(sp.Rational(1, 2), 'the factor lost')}$ of the exponent",
+                 (y - f) ** 2 / s**2 + sp.log(2 * sp.pi * s**2) / 2, "half")]
     text = "a normal distribution with mean ${link}$ and fixed standard deviation ${fixed}$, ${density}$"
     return answer, steps, mistakes, text, {}
 
 
-def _bernoulli(_):
+def _swapped(e: Question, y: sp.Symbol, pr_one: sp.Expr, typed: str) -> str:
+    """The feedback of ``y`` and ``1 - y`` swapped: ``Pr(y = 1)`` is ``pr_one``."""
+    one = e((_pr_one("bernoulli"), pr_one), "Pr(y = 1)", typed=typed)
+    return f"you swapped ${e(y, 'the target')}$ and ${e(1 - y, 'the swapped target', typed=TYPED['swapped'])}$: ${one}$"
+
+
+def _bernoulli(_, e: Question):
     y = y_real
-    lam = sig(f)
     answer = _registry_answer("bernoulli", y)
-    steps = [(-y * sp.log(lam) - (1 - y) * sp.log(1 - lam), "logarithm of the product"),
-             (answer, r"$-\log\mathrm{sig}[f] = \mathrm{softplus}[-f] = \mathrm{softplus}[f] - f$")]
-    mistakes = [(r"the link is missing: $\lambda = \mathrm{sig}[f]$, not $\lambda = f$",
-                 -y * sp.log(f) - (1 - y) * sp.log(1 - f), "link"),
-                (r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \lambda$", Softplus(f) - (1 - y) * f, "swap")]
+    steps = [(-y * sp.log(sig(f)) - (1 - y) * sp.log(1 - sig(f)), "logarithm of the product"),
+             (answer, f"${e((-sp.log(sig(f)), Softplus(-f), Softplus(f) - f), 'the logarithm of the sigmoid')}$")]
+    mistakes = [(_link_missing(e, sig(f), TYPED["sig link"]), -y * sp.log(f) - (1 - y) * sp.log(1 - f), "link"),
+                (_swapped(e, y, lam, TYPED["pr one"]), Softplus(f) - (1 - y) * f, "swap")]
     text = r"a Bernoulli distribution ${density}$, $y \in \{{0, 1\}}$, with the link ${link}$"
     return answer, steps, mistakes, text, {"y": [0, 1]}
 
 
-def _poisson(_):
+def _log_exp(e: Question) -> str:
+    """``log e^f = f``: the link's exponential undone."""
+    return e((sp.log(sp.exp(f), evaluate=False), f), "the logarithm of the link", typed=TYPED["log exp"])
+
+
+def _poisson(_, e: Question):
     y = y_count
-    lam = sp.exp(f)
     answer = _registry_answer("poisson", y)
-    steps = [(-y * sp.log(lam) + lam + sp.log(sp.factorial(y)), "logarithm of the density"),
-             (answer, r"$\log e^{f} = f$ and $\log y! = \log\Gamma(y + 1)$")]
-    mistakes = [(r"you dropped the constant $\log y!$", sp.exp(f) - y * f, "constant"),
-                (r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", f - y * sp.log(f) + sp.log(sp.factorial(y)),
-                 "link")]
+    factorial = e((sp.log(sp.factorial(y)), sp.log(sp.gamma(y + 1))), "log y!", typed=TYPED["log factorial"])
+    steps = [(-y * sp.log(sp.exp(f)) + sp.exp(f) + sp.log(sp.factorial(y)), "logarithm of the density"),
+             (answer, f"${_log_exp(e)}$ and ${factorial}$")]
+    dropped = e(-sp.log(_normaliser("poisson", None)), "the constant dropped", typed=TYPED["factorial"])
+    mistakes = [(f"you dropped the constant ${dropped}$", sp.exp(f) - y * f, "constant"),
+                (_link_missing(e, sp.exp(f), TYPED["exp link"]), f - y * sp.log(f) + sp.log(sp.factorial(y)), "link")]
     text = r"a Poisson distribution ${density}$ of the counts $y \in \{{0, 1, 2, \dots\}}$, with the link ${link}$"
     return answer, steps, mistakes, text, {"y": list(range(0, 7))}
 
 
-def _exponential(_):
+def _exponential(_, e: Question):
     y = y_positive
-    lam = sp.exp(f)
     answer = y * sp.exp(f) - f
-    steps = [(-sp.log(lam) + lam * y, "logarithm of the density"), (answer, r"$\log e^{f} = f$")]
-    mistakes = [(r"the link is missing: $\lambda = e^{f}$, not $\lambda = f$", y * f - sp.log(f), "link")]
+    steps = [(-sp.log(sp.exp(f)) + sp.exp(f) * y, "logarithm of the density"), (answer, f"${_log_exp(e)}$")]
+    mistakes = [(_link_missing(e, sp.exp(f), TYPED["exp link"]), y * f - sp.log(f), "link")]
     text = "an exponential distribution ${density}$ of the positive $y$, with the link ${link}$"
     return answer, steps, mistakes, text, {}
 
 
-def _laplace(b):
+def _laplace(s, e: Question):
     y = y_real
-    answer = sp.Abs(y - f) / b + sp.log(2 * b)
+    answer = sp.Abs(y - f) / s + sp.log(2 * s)
     steps = [(answer, "logarithm of the density")]
-    mistakes = [(r"you dropped the constant $\log 2b$", sp.Abs(y - f) / b, "constant")]
+    # the feedback's words as answers.json keeps them: the reader takes "\log 2b" for b log 2, so
+    # the text is named as the constant it states
+    dropped = e.named(-sp.log(_normaliser("laplace", b)), TYPED["log 2b"], "the constant dropped")
+    mistakes = [(f"you dropped the constant ${dropped}$", sp.Abs(y - f) / s, "constant")]
     text = "a Laplace distribution with location ${link}$ and fixed scale ${fixed}$, ${density}$"
     return answer, steps, mistakes, text, {}
+
+
+def _normaliser(name: str, parameter) -> sp.Expr:
+    """The factors of ``Pr(y | f)`` without ``f``: what the slip "constant" leaves out
+    (:func:`slipped_nll`); ``parameter`` may be the fixed parameter's symbol, kept."""
+    return sp.Mul(*[a for a in sp.Mul.make_args(linked_density(name, parameter)) if not a.has(f)])
 
 
 MODELS = {"normal": _normal, "bernoulli": _bernoulli, "poisson": _poisson, "exponential": _exponential,
@@ -165,9 +216,11 @@ def slipped_nll(name: str, parameter, slip: str) -> sp.Expr:
 
 @functools.lru_cache(maxsize=None)
 def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
-    """The checked derivation ``l = -log Pr(y | f)`` of one model (cached: few combinations)."""
+    """The checked derivation ``l = -log Pr(y | f)`` of one model (cached: few combinations), and
+    the printed parts of its reasons and its mistakes' feedback."""
     y = LOSSES[name][2]
-    answer, steps, mistakes, text, domain = MODELS[name](parameter)
+    e = Question("nll", names={r"Pr(y = 1)": _pr_one("bernoulli")}, of="solution")
+    answer, steps, mistakes, text, domain = MODELS[name](parameter, e)
     density = linked_density(name, parameter)
     d = Derivation(f"NLL of the {name} model", layout="block")
     d.domain = {y: Cases(domain["y"])} if domain else {}
@@ -177,7 +230,7 @@ def nll_derivation(name: str, parameter) -> tuple[Derivation, tuple]:
     for expr, reason in steps:
         d.add(expr, reason)
     d.check()
-    return d, (y, answer, mistakes, text, domain)
+    return d, (y, answer, mistakes, text, domain), e
 
 
 #: The (f, y) points at which each model's answer is compared with its torch reference.
@@ -256,7 +309,7 @@ def _statement(name: str, parameter, d: Derivation) -> tuple[str, Question]:
                          typed=f"{_pr_latex(linked)} = {latex(density)}"),
             "link": q(sp.Eq(linked, d.definitions[linked], evaluate=False), "the link"),
             "fixed": ", ".join(q.given(p, v, "the fixed parameter") for p, v in values.items())}
-    return MODELS[name](parameter)[3].format(**gaps), q
+    return nll_derivation(name, parameter)[1][3].format(**gaps), q
 
 
 def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
@@ -277,7 +330,7 @@ def _twin(name: str, parameter, y, answer) -> list[tuple[str, float, float]]:
 def nll(rng: random.Random) -> Exercise:
     name = pick(rng, list(MODELS))
     parameter = pick(rng, PARAMETERS[name]) if name in PARAMETERS else None
-    d, (y, _, mistakes, text, domain) = nll_derivation(name, parameter)
+    d, (y, _, mistakes, text, domain), explained = nll_derivation(name, parameter)
     answer = d.steps[-1].rhs  # the answer: the derivation's last, checked step
     text, q = _statement(name, parameter, d)
     stated = q(sp.Eq(l, -sp.log(PR_F), evaluate=False), "the loss", typed=rf"{latex(l)} = -\log {_pr_latex(f)}")
@@ -290,7 +343,8 @@ def nll(rng: random.Random) -> Exercise:
         mistakes=[(feedback, value) for feedback, value, _ in mistakes],
         witnesses=[Witness(feedback, SLIPS[slip], slipped_nll(name, parameter, slip), exact=True)
                    for feedback, _, slip in mistakes],
-        twin=_twin(name, parameter, y, answer), domain=domain, title="A loss from maximum likelihood", printed=q)
+        twin=_twin(name, parameter, y, answer), domain=domain, title="A loss from maximum likelihood", printed=q,
+        explained=explained)
 
 
 @kind("prediction", "losses")
@@ -325,18 +379,21 @@ def prediction(rng: random.Random) -> Exercise:
     sigmoid_text = "you used the logistic sigmoid of one output: three classes need the softmax"
     asked = f"Pr(y = {k + 1} \\mid \\mathbf{{f}})"
     q = Question("prediction", names={asked: p})
+    e = Question("prediction", names={asked: p}, of="solution")
+    rule = e(sp.Eq(p, d.definitions[p], evaluate=False), "the softmax", typed=f"{asked} = {latex(d.definitions[p])}")
     question = ("A classifier with three classes predicts the probability of each class $c$ by the softmax of its "
                 f"outputs $\\mathbf{{f}}$, here ${q.givens(list(zip(outputs, fs)), 'the output')}$. "
                 f"Compute ${q(p, 'the probability asked for', typed=asked)}$ to 3 decimal places.")
     return Exercise(
         "prediction", "losses", "number", question, d.steps[-1:], precision=0.001,
-        solution=[r"$\mathrm{softmax}_c[\mathbf{f}] = e^{f_c} / \sum_{c'} e^{f_{c'}}$.", d],
+        solution=[f"The softmax exponentiates the outputs and normalises: ${rule}$.", d],
         mistakes=[(other, v) for v in others] + [(unnormalised_text, unnormalised), (sigmoid_text, sigmoid)],
         witnesses=[Witness(other, f"torch.softmax of the outputs, class {j + 1}", float(probabilities[j]))
                    for j in range(3) if j != k]
         + [Witness(unnormalised_text, f"torch.exp of f_{k + 1}", float(torch.exp(F[k]))),
            Witness(sigmoid_text, f"torch.sigmoid of f_{k + 1}", float(torch.sigmoid(F[k])))],
-        twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier", printed=q)
+        twin=[("softmax probability (torch)", torch_value, answer)], title="The prediction of a classifier", printed=q,
+        explained=e)
 
 
 @kind("total-nll", "losses")
@@ -357,17 +414,26 @@ def total_nll(rng: random.Random) -> Exercise:
             break
     d = Derivation("total loss", layout="block")
     samples = [(sp.Symbol(f"f_{{{i}}}", real=True), sp.Symbol(f"y_{{{i}}}", integer=True)) for i in range(1, 4)]
+    losses = [sp.Symbol(f"l_{i}") for i in range(1, 4)]
+    f_i, y_i = sp.Symbol("f_i", real=True), sp.Symbol("y_i", integer=True)  # any sample's output and target
+    e = Question("total-nll", of="solution", names={r"\ell_i": -sp.log(_bernoulli_pr(f_i, y_i)),
+        **{rf"\ell_{{{i}}}": li for i, li in enumerate(losses, start=1)},
+        **{rf"Pr(y_{{{i}}} \mid f_{{{i}}})": _bernoulli_pr(fi, yi) for i, (fi, yi) in enumerate(samples, start=1)},
+        r"Pr(y = 1)": _pr_one("bernoulli")})
     for (fi, yi), v, yv in zip(samples, fs, ys):  # the sheet's samples: every loss below is of them
         d.definitions.update({fi: v, yi: sp.Integer(yv)})
     for i, ((fi, yi), v, yv, li) in enumerate(zip(samples, fs, ys, per), start=1):
         lam = sig(fi)
-        d.add(li, rf"$\ell_{i} = -\log Pr(y_{i} \mid f_{i})$, Bernoulli with $\lambda = \mathrm{{sig}}[f_{i}]$",
+        stated = e(sp.Eq(losses[i - 1], -sp.log(_bernoulli_pr(fi, yi)), evaluate=False), f"the loss of sample {i}",
+                   typed=rf"\ell_{{{i}}} = -\log Pr(y_{{{i}}} \mid f_{{{i}}})")
+        link = e(sp.Eq(lam, sig(fi), evaluate=False), f"the link of sample {i}")
+        d.add(li, f"${stated}$, Bernoulli with ${link}$",
               lhs=-sp.log(lam**yi * (1 - lam) ** (1 - yi)), lhs_latex=f"\\ell_{{{i}}}",
               rhs_latex=rf"\mathrm{{softplus}}\left[{number_latex(v)}\right] - {yv} \cdot {tex_number(v)} "
                         rf"\approx {float(li):.6f}")
     d.add(total, r"the loss is the sum over the samples", lhs=sp.Add(*[sp.Symbol(f"l_{i}") for i in range(1, 4)]),
           lhs_latex=r"L = \ell_1 + \ell_2 + \ell_3", rhs_latex=f"{float(total):.6f}")
-    d.definitions.update({sp.Symbol(f"l_{i}"): li for i, li in enumerate(per, start=1)})
+    d.definitions.update(dict(zip(losses, per)))
     for step in d.steps:  # closed expressions: one evaluation to 50 digits settles each step
         step.check = check_equal(d._expand(step.lhs), step.rhs, points=1, symbolic=False)
     total = d.steps[-1].rhs  # the answer: the checked sum of the per-sample losses
@@ -375,27 +441,29 @@ def total_nll(rng: random.Random) -> Exercise:
     Y = torch.tensor([[float(v)] for v in ys], dtype=torch.float64)  # (I, 1)
     torch_total = float(torch_nll("bernoulli", F, Y, reduction="sum"))
     mean = "you took the mean over the samples: the loss is their sum"
-    swap = r"you swapped $y$ and $1 - y$: $Pr(y = 1) = \mathrm{sig}[f]$"
-    losses = [sp.Symbol(f"l_{i}") for i in range(1, 4)]
+    swap = _swapped(e, y_real, sig(f), r"Pr(y = 1) = \mathrm{sig}[f]")
+    per_sample = e((-sp.log(_bernoulli_pr(f_i, y_i)), -y_i * sp.log(sig(f_i)) - (1 - y_i) * sp.log(1 - sig(f_i)),
+                    Softplus(f_i) - y_i * f_i), "the per-sample loss",
+                   typed=r"\ell_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
+                         r"\mathrm{softplus}[f_i] - y_i f_i")
     one, each, each_loss, L = sp.Symbol("Pr(y=1|f)"), sp.Symbol("Pr(y_i|f_i)"), sp.Symbol("l_i"), sp.Symbol("L")
     names = {r"Pr(y = 1 \mid f)": one, r"Pr(y_i \mid f_i)": each, r"\ell_i": each_loss,
              **{rf"\ell_{{{i}}}": s for i, s in enumerate(losses, start=1)}}
     q = Question("total-nll", names=names)
     model = q(sp.Eq(one, sig(f), evaluate=False), "the model", typed=rf"Pr(y = 1 \mid f) = {latex(sig(f))}")
-    data = "; ".join(f"${q.givens(pair, 'the sample')}$" for pair in ([(fi, v), (yi, yv)] for (fi, yi), v, yv
-                                                                       in zip(samples, fs, ys)))
+    data = ", ".join(f"${q.point([(fi, v), (yi, yv)], 'the sample')}$" for (fi, yi), v, yv in zip(samples, fs, ys))
     loss = q(sp.Eq(L, sp.Add(*losses), evaluate=False), "the loss", typed=r"L = \ell_{1} + \ell_{2} + \ell_{3}")
     sample = q(sp.Eq(each_loss, -sp.log(each), evaluate=False), "the per-sample loss",
                typed=r"\ell_i = -\log Pr(y_i \mid f_i)")
-    question = (f"A binary classifier predicts ${model}$. On three training samples its outputs and the targets are "
+    question = (f"A binary classifier predicts ${model}$. On three training samples its outputs and the targets $(f_i, y_i)$ are "
                 f"{data}. Compute the loss ${loss}$, the sum of the per-sample losses ${sample}$, to 3 decimal places.")
     return Exercise(
         "total-nll", "losses", "number", question, d.steps[-1:], precision=0.001,
-        solution=[r"Per sample $\ell_i = -y_i \log \mathrm{sig}[f_i] - (1 - y_i)\log(1 - \mathrm{sig}[f_i]) = "
-                  r"\mathrm{softplus}[f_i] - y_i f_i$; the loss adds them.", d],
+        solution=[f"Per sample ${per_sample}$; the loss adds them.", d],
         mistakes=[(mean, total / 3), (swap, swapped)],
         witnesses=[Witness(mean, "the torch Bernoulli loss with reduction='mean'",
                            float(torch_nll("bernoulli", F, Y, reduction="mean"))),
                    Witness(swap, "the torch Bernoulli loss (sum) of the targets 1 - y",
                            float(torch_nll("bernoulli", F, 1 - Y, reduction="sum")))],
-        twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set", printed=q)
+        twin=[("total Bernoulli NLL (torch, sum reduction)", torch_total, total)], title="The loss of a data set", printed=q,
+        explained=e)

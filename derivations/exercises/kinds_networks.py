@@ -31,6 +31,26 @@ SLOPES = [R(-2), R(-3, 2), R(-1), R(-1, 2), R(1, 2), R(1), R(3, 2), R(2)]
 MARGIN = R(1, 4)  # pre-activations at the evaluation point stay this far from the kink
 
 
+#: Unit d of a shallow network with one input, any d: its parameters and output weight, for the
+#: rules the solutions state (``theta_{d0} + theta_{d1} x``, its joint, its slope).
+theta_d0, theta_d1 = sp.Symbol("theta_{d,0}", real=True), sp.Symbol("theta_{d,1}", real=True)
+phi_d = sp.Symbol("phi_{d}", real=True)
+X = sp.Symbol("x", real=True)
+PRE_D = theta_d0 + theta_d1 * X  # unit d's pre-activation
+
+
+def joint_of(pre: sp.Expr, x: sp.Symbol) -> sp.Expr:
+    """The joint of a unit: its pre-activation ``pre`` (linear in ``x``) solved for zero."""
+    return sp.solve(pre, x)[0]
+
+
+def _joint_rules(of: str) -> Question:
+    r"""The joint's rule as the solution and its feedback state it: ``theta_{d0} + theta_{d1} x = 0``
+    read with ``x`` the joint :func:`joint_of` solves for (so it states that the joint zeroes the
+    pre-activation), and ``x = -theta_{d0}/theta_{d1}``, the joint."""
+    return Question(of, names={"x": joint_of(PRE_D, X)}, of="solution")
+
+
 def _hidden_units(rng: random.Random, D: int, window: tuple = (-2, 2)) -> list[tuple]:
     """D units (theta_{d0}, theta_{d1}) with distinct joints inside the window, 1/4 apart."""
     while True:
@@ -232,7 +252,7 @@ def joints(rng: random.Random) -> Exercise:
         j = sp.Symbol(f"x_{{{k + 1}}}^*")
         unit_joints.append(j)
         pre = net.theta[k, 0] + net.theta[k, 1] * j
-        d.definitions[j] = sp.solve(net.theta[k, 0] + net.theta[k, 1] * x, x)[0]  # the pre-activation solved for zero
+        d.definitions[j] = joint_of(net.theta[k, 0] + net.theta[k, 1] * x, x)  # the pre-activation solved for zero
         d.add(-t0 / t1, f"solve the pre-activation of unit {k + 1} for zero", lhs=j,
               rhs_latex=rf"-\frac{{{number_latex(t0)}}}{{{number_latex(t1)}}} = {number_latex(-t0 / t1)}")
         # the joint is where the pre-activation is zero:
@@ -271,16 +291,23 @@ def joints(rng: random.Random) -> Exercise:
     theta, phis = _parameters(q, net, units, phi)
     question = (f"The shallow network ${_output(q, net)}$ has the parameters ${theta}$ and ${phis}$. Give its joints "
                 "(the inputs where the slope changes), in increasing order.")
-    sign = r"sign error: the joint solves $\theta_{d0} + \theta_{d1} x = 0$, so $x = -\theta_{d0}/\theta_{d1}$"
-    indices = r"you swapped the indices: the joint is $-\theta_{d0}/\theta_{d1}$, not $-\theta_{d1}/\theta_{d0}$"
+    e, rule = Question("joints", of="solution"), _joint_rules("joints")
+    joint = joint_of(PRE_D, X)
+    zero = rule(sp.Eq(PRE_D.xreplace({X: joint}), 0, evaluate=False), "the joint's equation",
+                typed=rf"{latex(theta_d0)} + {latex(theta_d1)} x = 0", also=[PRE_D])
+    solved = rule((joint, joint), "the joint", typed=rf"x = -{latex(theta_d0)}/{latex(theta_d1)}")
+    e.include(rule)
+    sign = f"sign error: the joint solves ${zero}$, so ${solved}$"
+    exchanged_joint = joint_of(theta_d1 + theta_d0 * X, X)  # the witness's network: theta_{d0}, theta_{d1} exchanged
+    indices = (f"you swapped the indices: the joint is ${e(joint, 'the joint', typed=solved.split(' = ', 1)[1])}$, not "
+               f"${e(exchanged_joint, 'the swapped joint', typed=rf'-{latex(theta_d1)}/{latex(theta_d0)}')}$")
     negated_bias = {**tensors, "beta_0": [-v for v in tensors["beta_0"]]}  # theta_{d0} - ... : joints theta_{d0}/theta_{d1}
     exchanged = {**tensors, "beta_0": [row[0] for row in tensors["omega_0"]],  # theta_{d1} + theta_{d0} x
                  "omega_0": [[v] for v in tensors["beta_0"]]}
     return Exercise(
         "joints", "piecewise_linear", "vector", question, answer_steps, precision=0.001,
-        solution=[r"Unit $d$ has its joint where its pre-activation $\theta_{d0} + \theta_{d1} x$ is zero, "
-                  r"$x = -\theta_{d0}/\theta_{d1}$; every $\phi_d \neq 0$, so each joint is a joint of $y$. "
-                  r"In increasing order:", d],
+        solution=[f"Unit $d$ has its joint where its pre-activation ${e(PRE_D, 'the pre-activation of unit d')}$ is "
+                  rf"zero, ${solved}$; every $\phi_d \neq 0$, so each joint is a joint of $y$. In increasing order:", d],
         mistakes=[(sign, flipped), (indices, swapped)],
         witnesses=[Witness(sign, "the exact joints of the network with the sign of every theta_d0 flipped",
                            _exact_joints(negated_bias), exact=True),
@@ -288,7 +315,7 @@ def joints(rng: random.Random) -> Exercise:
                            _exact_joints(exchanged), exact=True)],
         twin=[("joints (exact piecewise-linear propagation)", float(max(abs(a - b) for a, b in zip(exact_joints, answer))), 0.0)]
         + [(f"slope change at joint {k + 1} (torch twin)", jt, je) for k, (jt, je) in enumerate(zip(jumps_torch, jumps_exact))],
-        title="Joints of a shallow network", printed=q)
+        title="Joints of a shallow network", printed=q, explained=e)
 
 
 @kind("region-slope", "piecewise_linear")
@@ -325,20 +352,25 @@ def region_slope(rng: random.Random) -> Exercise:
     slope = d.steps[-1].rhs  # the answer: the checked derivative on the region
     negated = {**tensors, "beta_1": [-v for v in tensors["beta_1"]], "omega_1": [[-v for v in tensors["omega_1"][0]]]}
     inactive = "you added the slopes of inactive units too: ReLU' is 0 for a negative pre-activation"
+    output = net.substituted_outputs()[0]
+    e = Question("region-slope", names={r"\frac{dy}{dx}": sp.Derivative(output, x)}, of="solution")
+    active_slope = e(sp.diff(phi_d * PRE_D, X), "an active unit's slope")  # the unit's line, ReLU passing it
+    rule = e((sp.Derivative(output, x), sp.diff(output, x)), "the slope of the network",
+             typed=rf"\frac{{dy}}{{dx}} = {latex(sp.diff(output, x))}")
     q = Question("region-slope")
     theta, phis = _parameters(q, net, units, phi)
     question = (f"The shallow network ${_output(q, net)}$ has the parameters ${theta}$ and ${phis}$. What is the slope "
                 f"${q(sp.Derivative(net.outputs[0], x), 'the slope asked for')}$ of the linear region that contains ${q(sp.Eq(x, x0, evaluate=False), 'the input')}$?")
     return Exercise(
         "region-slope", "piecewise_linear", "number", question, d.steps[-1:], precision=0.001,
-        solution=[r"On a linear region every unit is either active (slope $\phi_d\theta_{d1}$) or inactive (slope 0): "
-                  r"$dy/dx = \sum_d \phi_d \theta_{d1}\, \mathbb{I}\left[\theta_{d0} + \theta_{d1} x > 0\right]$.", d],
+        solution=[f"On a linear region every unit is either active (slope ${active_slope}$) or inactive (slope 0): "
+                  f"${rule}$.", d],
         mistakes=[(inactive, every)],
         witnesses=[Witness(inactive, "autograd slope of the torch twin with the ReLU left out (linear activation)",
                            twin.input_gradient((1, 3, 1), tensors, [x0], activation="linear")[0]),
                    Witness(SIGN_ERROR, "autograd slope of the torch twin of -y (output layer negated)",
                            twin.input_gradient((1, 3, 1), negated, [x0])[0])],
-        twin=[("slope dy/dx (torch autograd)", g, slope)], title="Slope of a linear region", printed=q)
+        twin=[("slope dy/dx (torch autograd)", g, slope)], title="Slope of a linear region", printed=q, explained=e)
 
 
 @kind("interpolation-weight", "universal_approximation")
@@ -387,22 +419,27 @@ def interpolation_weight(rng: random.Random) -> Exercise:
 
     joint = target + 1 if target == 2 else target - 1  # the neighbouring joint x_{joint - 1}
     q = Question("interpolation-weight")
-    points = "; ".join(f"${q.givens([(X[k], xs[k]), (Y[k], ys[k])], 'the point')}$" for k in range(4))
-    question = (f"The piecewise-linear function through the four points $(x_k, y_k)$, {points}, is the shallow "
+    points = ", ".join(f"${q.point([(X[k], xs[k]), (Y[k], ys[k])])}$" for k in range(4))
+    question = (f"The piecewise-linear function through the four points $(x_0, y_0), \\dots, (x_3, y_3)$: {points}, is the shallow "
                 f"network ${q(sp.Eq(y, network, evaluate=False), 'the network')}$ for the inputs $x$ from $x_0$ on, "
                 f"with joints at $x_0$, $x_1$ and $x_2$. Find ${q(weights[target], 'the weight asked for')}$.")
-    piece_slope = r"you gave the slope of the piece, not the change of slope $s_d - s_{d-1}$"
+    e = Question("interpolation-weight", of="solution")
+    s_d, s_before = sp.Symbol("s_{d}"), sp.Symbol("s_{d-1}")  # the slopes of piece d and of the piece before
+    piece_slope = ("you gave the slope of the piece, not the change of slope "
+                   f"${e(s_d - s_before, 'the change of slope', typed='s_d - s_{d-1}')}$")
+    rules = [f"${e(sp.Eq(w, d.definitions[w], evaluate=False), f'the weight {w}')}$" for w in weights]
+    starts = [f"${e(X[k], f'the joint of unit {k + 1}')}$" for k in range(3)]
     off_by_one = "off by one: that is the change of slope at the neighbouring joint"
     return Exercise(
         "interpolation-weight", "universal_approximation", "number", question, [answer_step], precision=0.001,
-        solution=[r"Unit $d$ switches on at $x_{d-1}$ and adds $\phi_d$ to the slope from there on: $\phi_0 = y_0$, "
-                  r"$\phi_1 = s_1$ and $\phi_d = s_d - s_{d-1}$, the change of slope.", d],
+        solution=[f"Units 1, 2 and 3 switch on at {', '.join(starts[:2])} and {starts[2]}, and each adds its weight to "
+                  f"the slope from there on: {', '.join(rules[:3])} and {rules[3]}, the changes of slope.", d],
         mistakes=[(piece_slope, s[target - 1]), (off_by_one, neighbour)],
         witnesses=[Witness(piece_slope, f"autograd slope of the torch twin on piece {target}", twin_slope(target)),
                    Witness(off_by_one, f"change of the torch twin's autograd slope at the joint x_{joint - 1}",
                            twin_slope(joint) - twin_slope(joint - 1))],
         twin=[(f"network at x = {xs[k]} (torch twin)", outs[k][0], ys[k]) for k in range(4)],
-        title="The interpolating network", printed=q)
+        title="The interpolating network", printed=q, explained=e)
 
 
 @kind("composition", "deep_networks")
@@ -445,16 +482,17 @@ def composition(rng: random.Random) -> Exercise:
                 f"${q.given(first.inputs[0], x0, 'the input')}$.")
     order = "you composed in the wrong order: the first network's output is the second network's input"
     first_only = "you gave the first network's output y, not the composition's output y'"
+    e = Question("composition", of="solution")
     return Exercise(
         "composition", "deep_networks", "number", question, d2.steps[-1:], precision=0.001,
-        solution=["First network at the given input:", d1, f"The second network at its input $y = {number_latex(y1)}$ "
-                  "(its parameters are the primed ones):", d2],
+        solution=["First network at the given input:", d1, f"The second network at its input "
+                  f"${e.given(first.outputs[0], y1, 'the second input')}$ (its parameters are the primed ones):", d2],
         mistakes=[(order, wrong), (first_only, y1)],
         witnesses=[Witness(order, "the torch twins composed the other way round (the second network first)",
                            reversed_order),
                    Witness(first_only, "the first network's torch twin at the input", mid)],
         twin=[("first network output (torch twin)", mid, y1), ("composed output (torch twin)", out, y2)],
-        title="Composing two networks", printed=q)
+        title="Composing two networks", printed=q, explained=e)
 
 
 @kind("two-input-output", "hidden_units")

@@ -20,6 +20,7 @@ import random
 import sympy as sp
 
 from symbolic.core.derivation import Derivation
+from symbolic.core.printing import latex
 from symbolic.training.gradient_descent import least_squares_loss, phi_0, phi_1
 
 from derivations.exercises.base import HALVES, Exercise, R, Witness, kind, number_latex, pick, tex_number
@@ -39,9 +40,31 @@ def _data_symbols(n: int) -> tuple[list, list]:
     return [x[k] for k in range(1, n + 1)], [y[k] for k in range(1, n + 1)]
 
 
-def _gradient_derivation(xs, ys, start, title: str, names=None) -> tuple[Derivation, tuple]:
+#: A sample's loss and its derivatives in phi_0 and phi_1 as the solutions state them.
+ELL_I = (phi_0 + phi_1 * x[i] - y[i]) ** 2
+
+
+def _partial_name(p: sp.Symbol) -> str:
+    return rf"\frac{{\partial \ell_i}}{{\partial {latex(p)}}}"
+
+
+def _sample_rule(e: Question, p: sp.Symbol) -> str:
+    """``d l_i / d p = 2 (phi_0 + phi_1 x_i - y_i) ...``: a sample's derivative, SymPy's (factored)."""
+    return e((sp.Derivative(ELL_I, p), sp.factor(sp.diff(ELL_I, p))), f"a sample's derivative in {p}",
+             typed=f"{_partial_name(p)} = {latex(sp.factor(sp.diff(ELL_I, p)))}")
+
+
+def _words(slug: str) -> Question:
+    """The printed parts of a training solution's words (its reasons and feedback)."""
+    return Question(slug, names={_partial_name(p): sp.Derivative(ELL_I, p) for p in (phi_0, phi_1)}, of="solution")
+
+
+def _gradient_derivation(xs, ys, start, title: str, names=None, e: Question | None = None,
+                         over: str = "the samples") -> tuple[Derivation, tuple]:
     """The gradient of L[phi] = sum_i (phi_0 + phi_1 x_i - y_i)^2 at ``start``; ``names``: the
-    symbols of the samples (default x_1, y_1, ...), defined as the data's numbers."""
+    symbols of the samples (default x_1, y_1, ...), defined as the data's numbers; ``e``: where
+    its reasons print their rules (each sample's derivative, summed ``over``)."""
+    e = e if e is not None else _words(title)
     X, Y = names or _data_symbols(len(xs))
     loss = least_squares_loss(X, Y)  # in the data's symbols: the checks read the numbers from the definitions
     r = [start[0] + start[1] * xv - yv for xv, yv in zip(xs, ys)]
@@ -49,10 +72,10 @@ def _gradient_derivation(xs, ys, start, title: str, names=None) -> tuple[Derivat
     at = {phi_0: start[0], phi_1: start[1]}
     d = Derivation(title, layout="block")
     d.definitions.update({**dict(zip(X, xs)), **dict(zip(Y, ys))})
-    d.add(g0, r"$\partial L / \partial \phi_0 = \sum_i 2 (\phi_0 + \phi_1 x_i - y_i)$", lhs=sp.Derivative(loss, phi_0).subs(at),
+    d.add(g0, f"the sum over {over} of ${_sample_rule(e, phi_0)}$", lhs=sp.Derivative(loss, phi_0).subs(at),
           lhs_latex=r"\frac{\partial L}{\partial \phi_0}",
           rhs_latex=" + ".join(f"2 \\cdot {tex_number(v)}" for v in r) + f" = {number_latex(g0)}")
-    d.add(g1, r"$\partial L / \partial \phi_1 = \sum_i 2 (\phi_0 + \phi_1 x_i - y_i) x_i$",
+    d.add(g1, f"the sum over {over} of ${_sample_rule(e, phi_1)}$",
           lhs=sp.Derivative(loss, phi_1).subs(at), lhs_latex=r"\frac{\partial L}{\partial \phi_1}",
           rhs_latex=" + ".join(f"2 \\cdot {tex_number(v)} \\cdot {tex_number(xv)}" for v, xv in zip(r, xs))
           + f" = {number_latex(g1)}")
@@ -95,9 +118,10 @@ def _data(rng: random.Random, I: int):
 
 
 def _table(q: Question, xs, ys) -> str:
-    """The samples as given numbers, ``$x_1 = .., y_1 = ..$; ...``."""
+    """The samples ``$(x_i, y_i)$``: ``$(.., ..)$, ...``, each entry a given number of x_i or y_i."""
     X, Y = _data_symbols(len(xs))
-    return "; ".join(f"${q.givens([(X[k], xs[k]), (Y[k], ys[k])], 'the sample')}$" for k in range(len(xs)))
+    points = [f"${q.point([(X[k], xs[k]), (Y[k], ys[k])], 'the sample')}$" for k in range(len(xs))]
+    return "$(x_i, y_i)$: " + ", ".join(points[:-1]) + " and " + points[-1]
 
 
 def _loss(q: Question, n: int) -> str:
@@ -119,23 +143,35 @@ def gd_step(rng: random.Random) -> Exercise:
                  "ascent": tuple(s + alpha * gi for s, gi in zip(start, g)), "swap": drawn[::-1]}
         if g[0] != 0 and g[1] != 0 and len({drawn, *wrong.values(), start}) == 6:
             break
-    d, _ = _gradient_derivation(xs, ys, start, "gradient")
+    gradients = [sp.Symbol(f"G_{j}") for j in range(2)]  # dL/dphi_j, as the update's rule names them
+    e = Question("gd-step", of="solution", names={
+        **{_partial_name(p): sp.Derivative(ELL_I, p) for p in (phi_0, phi_1)},
+        **{rf"\frac{{\partial L}}{{\partial {latex(p)}}}": G for p, G in zip((phi_0, phi_1), gradients)},
+        r"\nabla L": sp.Symbol("nabla_L")})
+    d, _ = _gradient_derivation(xs, ys, start, "gradient", e=e)
     step = Derivation("update", layout="block")
     step.definitions[learning_rate] = alpha  # the sheet's learning rate
     for j, (s, gradient) in enumerate(zip(start, d.steps)):
         gj = gradient.rhs  # the checked partial derivative
         nj = s - alpha * gj
-        step.add(nj, r"$\phi \leftarrow \phi - \alpha\, \partial L / \partial \phi$", lhs=s - alpha * gj,
+        new, p = sp.Symbol(f"phi_{j}^[1]"), (phi_0, phi_1)[j]
+        step.definitions.update({new: p - learning_rate * gradients[j], p: s, gradients[j]: gj})  # the rule, its values
+        rule = e(sp.Eq(new, step.definitions[new], evaluate=False), f"the update of {p}",
+                 typed=rf"\phi_{{{j}}}^{{[1]}} = {latex(p)} - \alpha \frac{{\partial L}}{{\partial {latex(p)}}}")
+        step.add(nj, f"${rule}$", lhs=s - alpha * gj,
                  lhs_latex=rf"\phi_{j}^{{[1]}}",
                  rhs_latex=f"{number_latex(s)} - {number_latex(alpha)} \\cdot {tex_number(gj)} = {number_latex(nj)}")
     new = tuple(s.rhs for s in step.steps)  # the answer: the two updated parameters as printed
     torch_new = _torch_step(xs, ys, start, alpha)
     mean = "you used the mean of the per-sample gradients: the loss is a sum over the samples"
     half = "you lost the factor 2 of the derivative of the square"
-    ascent = r"sign error: gradient descent steps against the gradient, $\phi - \alpha \nabla L$"
-    swap = r"you swapped $\phi_0$ and $\phi_1$"
+    phi, nabla = sp.Symbol("phi"), sp.Symbol("nabla_L")  # the parameters and the gradient, as a vector rule
+    against = e(phi - learning_rate * nabla, "the step against the gradient", typed=r"\phi - \alpha \nabla L")
+    ascent = f"sign error: gradient descent steps against the gradient, ${against}$"
+    first, second = (e(p, f"the parameter {p}", typed=t) for p, t in ((phi_0, r"\phi_0"), (phi_1, r"\phi_1")))
+    swap = f"you swapped ${first}$ and ${second}$"
     q = Question("gd-step")
-    question = (f"Fit ${q(MODEL, 'the model')}$ to the data {_table(q, xs, ys)} with the loss ${_loss(q, len(xs))}$. "
+    question = (f"Fit ${q(MODEL, 'the model')}$ to the data {_table(q, xs, ys)}, with the loss ${_loss(q, len(xs))}$. "
                 f"Starting from "
                 f"${', '.join(q(sp.Eq(p, v, evaluate=False), 'the start') for p, v in zip((phi_0, phi_1), start))}$, take one "
                 f"gradient-descent step with learning rate ${q.given(learning_rate, alpha, 'the learning rate')}$. Give "
@@ -152,7 +188,7 @@ def gd_step(rng: random.Random) -> Exercise:
                            _torch_step(xs, ys, start, alpha, maximize=True)),
                    Witness(swap, "the two entries of the key in the other order (a transformation of the key)")],
         twin=[(f"phi_{j} after the step (torch autograd)", torch_new[j], new[j]) for j in range(2)],
-        title="One step of gradient descent", printed=q)
+        title="One step of gradient descent", printed=q, explained=e)
 
 
 @kind("sgd-gradient", "sgd")
@@ -169,7 +205,9 @@ def sgd_gradient(rng: random.Random) -> Exercise:
         mean = (g[0] / 3, g[1] / 3)
         if g[0] != 0 and g[1] != 0 and len({g, full, mean, g[::-1], (g[0] / 2, g[1] / 2)}) == 5:
             break
-    d, _ = _gradient_derivation(bx, by, start, "batch gradient", ([x[k + 1] for k in batch], [y[k + 1] for k in batch]))
+    e = _words("sgd-gradient")
+    d, _ = _gradient_derivation(bx, by, start, "batch gradient", ([x[k + 1] for k in batch], [y[k + 1] for k in batch]),
+                                e=e, over="the batch")
     X, Y = _data_symbols(6)
     d.definitions.update({**dict(zip(X, xs)), **dict(zip(Y, ys))})  # the whole data set, the batch among it
     g = tuple(s.rhs for s in d.steps)  # the answer: the two checked partial derivatives
@@ -195,7 +233,7 @@ def sgd_gradient(rng: random.Random) -> Exercise:
                    Witness(SIGN_ERROR, "torch autograd of minus the batch loss",
                            tuple(_torch_gradient(bx, by, start, scale=-1.0)))],
         twin=[(f"batch gradient component {j} (torch autograd)", grad[j], g[j]) for j in range(2)],
-        title="The gradient of a batch", printed=q)
+        title="The gradient of a batch", printed=q, explained=e)
 
 
 @kind("steps-per-epoch", "sgd")
@@ -215,7 +253,9 @@ def steps_per_epoch(rng: random.Random) -> Exercise:
     d = Derivation("steps", layout="block")
     d.definitions.update({I_: I, B_: B, E_: epochs})  # the sheet's numbers: the count below is of them
     d.definitions[N] = sp.ceiling(I_ / B_) * E_
-    d.add(sp.Integer(per_epoch * epochs), r"each epoch visits every sample once, in $\lceil I / B \rceil$ batches "
+    e = Question("steps-per-epoch", of="solution")
+    batches_per_epoch = e(sp.ceiling(I_ / B_), "the batches of an epoch")
+    d.add(sp.Integer(per_epoch * epochs), f"each epoch visits every sample once, in ${batches_per_epoch}$ batches "
           "(the last one smaller)", lhs=N,
           rhs_latex=rf"{epochs} \cdot \left\lceil \frac{{{I}}}{{{B}}} \right\rceil = {epochs} \cdot {per_epoch} = "
                     f"{per_epoch * epochs}")
@@ -237,7 +277,7 @@ def steps_per_epoch(rng: random.Random) -> Exercise:
                    Witness(samples, "the samples in the batches of the trainer's batching rule, every epoch",
                            epochs * sum(b - a for a, b in batches), True)],
         twin=[("updates made by the torch trainer (its step counter after the epochs)", float(counted), float(answer))],
-        title="Steps of stochastic gradient descent", printed=q)
+        title="Steps of stochastic gradient descent", printed=q, explained=e)
 
 
 def _count_steps(I: int, B: int, epochs: int) -> int:

@@ -20,6 +20,13 @@ sheet against the solution, from the printed end:
   symbol the solution defines. A question that states another network, function or number than
   the one solved fails here.
 
+The build's record ``prose`` (:func:`solution_record`) checks the solution's words the same way:
+the formulas of its prose blocks, of its steps' reasons and of its mistakes' feedback are printed
+through the exercise's ``explained`` :class:`Question` from the objects the solution checks (the
+generic rule its steps apply, the definition a step uses), read back, and nothing else in those
+words states mathematics. A data point prints as a tuple (:meth:`Question.point`), each entry
+printed from its number and read back on its own.
+
 >>> import sympy as sp
 >>> from symbolic.core.derivation import Derivation
 >>> t, x = sp.Symbol("t", real=True), sp.Symbol("x", real=True)
@@ -43,7 +50,7 @@ import sympy as sp
 
 from derivations.checks.printed import Formulas, Printed
 
-__all__ = ["Question", "question_record", "stated_mathematics"]
+__all__ = ["Question", "question_record", "solution_record", "solution_texts", "stated_mathematics"]
 
 #: Math of a question: ``$..$`` (the sheets use no other delimiters in questions).
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
@@ -60,19 +67,27 @@ class Question:
 
     ``names`` maps hand-typed LaTeX names to the objects they name (see
     :class:`~derivations.checks.printed.Formulas`); ``domain`` is where numeric read-backs draw
-    their values."""
+    their values; ``of`` says whose parts they are in the records (``"solution"``: the words of a
+    solution, :func:`solution_record`)."""
 
-    def __init__(self, slug: str, names: Mapping[str, Any] | None = None, domain: Mapping[Any, Any] | None = None):
-        self.slug = slug
-        self.formulas = Formulas(f"question of {slug}", names=names, domain=domain)
+    def __init__(self, slug: str, names: Mapping[str, Any] | None = None, domain: Mapping[Any, Any] | None = None,
+                 of: str = "question"):
+        self.slug, self.of = slug, of
+        self.formulas = Formulas(f"{of} of {slug}", names=names, domain=domain)
         self.parts: list[tuple[Printed, bool]] = []  # (printed part, is a given number)
+        self.joined: list[str] = []  # texts made of printed parts only: the tuples of :meth:`point`
+        self.slips: list[Printed] = []  # parts that state a typical mistake's formula: read back, never linked
 
     def __call__(self, obj: Any, name: str, *, typed: str | None = None, also: Sequence[Any] = (),
-                 given: bool = False, **settings: Any) -> str:
+                 given: bool = False, slip: bool = False, **settings: Any) -> str:
         """Print ``obj`` (an expression, an ``Eq``, a chain tuple; ``typed``: the book's form),
-        read it back, and return its LaTeX for a gap of the question."""
+        read it back, and return its LaTeX for a gap of the question. ``slip``: the formula a
+        typical mistake uses (``\lambda = f``, the link left out): read back, but it states no
+        definition of the solution, so it is not linked to one."""
         printed = self.formulas(obj, name, typed=typed, also=also, **settings)
         self.parts.append((printed, given))
+        if slip:
+            self.slips.append(printed)
         return printed.latex
 
     def given(self, symbol: sp.Basic, value: Any, name: str = "a given value") -> str:
@@ -86,6 +101,36 @@ class Question:
     def number(self, value: Any, name: str) -> str:
         """A bare number of the question (a count, a width), printed from the value the solution uses."""
         return self(sp.sympify(value), name)
+
+    def named(self, obj: Any, text: str, name: str) -> str:
+        """``text``, hand-typed, as the name of the whole ``obj`` (words kept as they were, which the
+        reader would take for another formula): read back as that object."""
+        sub = Question(self.slug, names={**self.formulas.names, text: obj}, domain=self.formulas.domain, of=self.of)
+        printed = sub(obj, name, typed=text)
+        self.include(sub)
+        return printed
+
+    def point(self, pairs: Sequence[tuple[sp.Basic, Any]], name: str = "the point") -> str:
+        r"""``\left(a, b\right)``: a tuple of given numbers (a sample ``(x_i, y_i)``), each entry
+        printed from its value and read back on its own, and each a given of the symbol it is paired
+        with (``pairs``: (symbol, value)), linked to the solution as :meth:`given` is."""
+        entries = []
+        for symbol, value in pairs:
+            value = sp.sympify(value)
+            printed = self.formulas(value, f"{name} {symbol}")
+            # the entry states ``symbol = value``: its chain for the link to the solution
+            self.parts.append((Printed(printed.latex, sp.Eq(symbol, value, evaluate=False), printed.record), True))
+            entries.append(printed.latex)
+        text = r"\left(" + ", ".join(entries) + r"\right)"
+        self.joined.append(text)
+        return text
+
+    def include(self, other: "Question") -> None:
+        """Adopt the printed parts of ``other`` (a derivation built once and shared, whose reasons
+        print through their own :class:`Question`)."""
+        self.parts += [p for p in other.parts if all(p[0] is not q for q, _ in self.parts)]
+        self.joined += [t for t in other.joined if t not in self.joined]
+        self.slips += [p for p in other.slips if all(p is not q for q in self.slips)]
 
 
 def _chain(obj: Any) -> list[Any]:
@@ -152,6 +197,36 @@ def question_record(student: str, eid: str, slug: str, topic: str, text: str, qu
     if question is None:
         return {**base, "method": "none", "max_error": float("inf"), "passed": False,
                 "detail": "the question is typed text, not printed through a Question"}
+    return {**base, **_verdict(text, question, derivations, "the question")}
+
+
+def solution_texts(ex: Any) -> list[str]:
+    """The words a solution prints beside its checked displays: its prose blocks, the reason of
+    every step of its derivations, and the feedback of every typical mistake (which
+    ``answers.json`` and ``deepderive check`` print too)."""
+    from symbolic.core.derivation import Derivation
+
+    texts = [block for block in ex.solution if isinstance(block, str)]
+    texts += [step.reason for block in ex.solution if isinstance(block, Derivation) for step in block.steps]
+    return texts + [feedback for feedback, _ in ex.mistakes]
+
+
+def solution_record(student: str, eid: str, ex: Any) -> dict:
+    """The verification record ``prose`` of one exercise: the formulas of the solution's prose, its
+    steps' reasons and its mistakes' feedback (:func:`solution_texts`) are the printed parts of
+    ``ex.explained`` (a :class:`Question`), each read back against the object the solution checks,
+    nothing else in them states mathematics, and every stated ``s = ...`` whose ``s`` a derivation
+    of the solution defines says what the solution uses (as for the question). A solution without
+    formulas in its words needs no printed parts."""
+    text = "\n".join(solution_texts(ex))
+    base = {"id": f"{student}/{eid}/prose", "kind": "readback", "topic": ex.topic,
+            "name": f"{student} {eid} {ex.slug}: the formulas of the solution's prose, reasons and feedback are "
+                    "printed from the objects the solution checks, read back"}
+    return {**base, **_verdict(text, ex.explained or Question(ex.slug), ex.derivations(), "the solution's words")}
+
+
+def _verdict(text: str, question: Question, derivations: Sequence[Any], where: str) -> dict:
+    """``method``, ``max_error``, ``passed`` (and ``detail``) of a text printed through ``question``."""
     problems, worst = [], 0.0
     parts = question.parts
     for printed, _ in parts:
@@ -160,14 +235,17 @@ def question_record(student: str, eid: str, slug: str, topic: str, text: str, qu
             problems.append(f"{printed.record['name']}: {printed.record.get('detail', 'not read back')}")
         if printed.latex not in text:
             problems.append(f"the printed {printed.record['name'].split(': printed ', 1)[-1]} "
-                            f"({printed.latex[:80]!r}) is not in the question")
-    typed = stated_mathematics(text, [p.latex for p, _ in parts])
+                            f"({printed.latex[:80]!r}) is not in {where}")
+    for joined in question.joined:
+        if joined not in text:
+            problems.append(f"the printed tuple {joined[:80]!r} is not in {where}")
+    typed = stated_mathematics(text, [p.latex for p, _ in parts] + list(question.joined))
     problems += [f"typed beside its object: ${t[:100]}$" for t in typed]
     kept = {_chain(p.obj)[0] for p, given in parts if given}
     linked = 0
     for printed, given in parts:
         chain = _chain(printed.obj)
-        if len(chain) < 2:
+        if len(chain) < 2 or any(printed is slip for slip in question.slips):
             continue
         agrees, detail = _link(chain, derivations, kept)
         if agrees is None and given:
@@ -178,9 +256,7 @@ def question_record(student: str, eid: str, slug: str, topic: str, text: str, qu
     n = len(parts)
     method = f"read back: {n} printed part{'s' if n != 1 else ''}, {linked} given{'s' if linked != 1 else ''} " \
              "linked to the solution"
-    out = {**base, "method": method, "max_error": float(worst if not problems else max(worst, 1.0)),
-           "passed": not problems}
+    out = {"method": method, "max_error": float(worst if not problems else max(worst, 1.0)), "passed": not problems}
     if problems:
         out["detail"] = "; ".join(problems)[:600]
     return out
-

@@ -133,3 +133,101 @@ def test_the_docs_table_lists_only_kinds_of_the_manifest():
     table = Path(__file__).resolve().parents[2] / "docs" / "exercises.md"
     documented = dict(re.findall(r"^\| `([a-z0-9-]+)` \| ([a-z_]+) \|", table.read_text(encoding="utf-8"), re.M))
     assert documented and set(documented.items()) <= set(EXPECTED)
+
+
+# ----- the solution's words: prose, step reasons and feedback (the record ``ID/EID/prose``) -----
+
+def _prose_record(slug: str, student: str = "s001") -> dict:
+    ex = KINDS[slug][1](random.Random(f"0:{student}:{slug}"))
+    records, _ = _check_records(student, "E01", ex)
+    return next(r for r in records if r["id"].endswith("/prose"))
+
+
+@pytest.mark.parametrize("slug", ["joints", "interpolation-weight", "nll", "total-nll", "gd-step", "depth-width",
+                                  "activation-derivative", "toy-backprop", "he-variance"])
+def test_the_prose_record_passes_for_the_printed_solution(slug):
+    record = _prose_record(slug)
+    assert record["passed"], record.get("detail")
+    assert record["kind"] == "readback" and "printed part" in record["method"]
+
+
+def test_a_misprinted_formula_in_a_reason_or_feedback_fails(monkeypatch):
+    original = Question.__call__
+
+    def misprint(self, obj, name, **kw):  # the solution's typed forms with one sign flipped
+        if self.of == "solution" and kw.get("typed") and " - " in kw["typed"]:
+            kw["typed"] = kw["typed"].replace(" - ", " + ", 1)
+        return original(self, obj, name, **kw)
+
+    monkeypatch.setattr(Question, "__call__", misprint)
+    for slug in ("nll", "total-nll", "interpolation-weight"):
+        draws = [_prose_record(slug, student) for student in ("s001", "s002", "s003", "s004")]
+        touched = [r for r in draws if "reads" in r.get("detail", "")]
+        assert touched, slug  # some draw prints a formula with a minus sign, and its misprint is caught
+        assert all(not r["passed"] for r in touched)
+
+
+def test_a_formula_typed_into_a_reason_fails(monkeypatch):
+    def change(ex):  # a rule typed into a step's reason beside the printed ones
+        ex.derivations()[0].steps[0].reason += r" ($\phi_1 = y_1 - y_0$)"
+
+    _wrapped(monkeypatch, "interpolation-weight", change)
+    record = _prose_record("interpolation-weight")
+    assert not record["passed"] and "typed beside its object" in record["detail"]
+
+
+def test_a_stated_rule_that_differs_from_the_solution_fails(monkeypatch):
+    import derivations.exercises.kinds_networks as networks
+
+    original = Question.__call__
+
+    def other_rule(self, obj, name, **kw):  # phi_2 stated as s_2 + s_1, the solution defines s_2 - s_1
+        if self.of == "solution" and isinstance(obj, sp.Equality) and str(obj.lhs) == "phi_{2}":
+            obj = sp.Eq(obj.lhs, obj.rhs.xreplace({sp.Symbol("s_{1}"): -sp.Symbol("s_{1}")}), evaluate=False)
+        return original(self, obj, name, **kw)
+
+    assert networks  # the kind whose rule is stated
+    monkeypatch.setattr(Question, "__call__", other_rule)
+    record = _prose_record("interpolation-weight")
+    assert not record["passed"] and "defines it as" in record["detail"]
+
+
+def test_a_changed_word_of_the_feedback_formula_fails(monkeypatch):
+    def change(ex):  # the feedback's printed joint replaced by another formula
+        ex.mistakes = [(text.replace(r"x = -\theta_{d0}/\theta_{d1}", r"x = \theta_{d0}/\theta_{d1}"), m)
+                       for text, m in ex.mistakes]
+
+    _wrapped(monkeypatch, "joints", change)
+    record = _prose_record("joints")
+    assert not record["passed"]
+    assert "not in the solution's words" in record["detail"] or "typed beside" in record["detail"]
+
+
+def test_a_data_point_prints_as_a_tuple_of_printed_entries():
+    x1, y1 = sp.Symbol("x_1", real=True), sp.Symbol("y_1", real=True)
+    q = Question("demo")
+    text = q.point([(x1, sp.Rational(-3, 2)), (y1, 2)])
+    assert text == r"\left(- \frac{3}{2}, 2\right)"
+    assert [p.passed for p, given in q.parts] == [True, True] and all(given for _, given in q.parts)
+
+
+def test_a_changed_entry_of_a_printed_data_point_fails(monkeypatch):
+    def change(ex):  # the first sample's target stated as another number than the one solved
+        ex.question = re.sub(r"\\left\((-?[^,]+), ([^)]+)\\right\)", r"\\left(\1, 7\\right)", ex.question, count=1)
+
+    _wrapped(monkeypatch, "gd-step", change)
+    record = _question_record("gd-step")
+    assert not record["passed"] and "not in the question" in record["detail"]
+
+
+def test_a_data_point_that_states_other_numbers_than_solved_fails(monkeypatch):
+    original = Question.point
+
+    def other(self, pairs, name="the point"):  # printed and read back, but the target is not the one solved
+        return original(self, [pairs[0], (pairs[1][0], sp.sympify(pairs[1][1]) + 1)], name)
+
+    monkeypatch.setattr(Question, "point", other)
+    for slug in ("gd-step", "sgd-gradient", "interpolation-weight", "total-nll"):
+        record = _question_record(slug)
+        assert not record["passed"], slug
+        assert "the solution" in record["detail"], record["detail"]

@@ -113,7 +113,7 @@ def test_integer_off_by_one_and_vector_order(exercises):
 def test_expression_equivalence_by_points_respects_support():
     from derivations.exercises.kinds_losses import nll_derivation
 
-    _, (y, answer, _, _, domain) = nll_derivation("bernoulli", None)
+    _, (y, answer, _, _, domain), _ = nll_derivation("bernoulli", None)
     record = {"id": "E1", "kind": "expression", "answer_srepr": sp.srepr(answer), "variables": ["f", "y"],
               "precision": None, "domain": domain}
     # log(y sig(f) + (1 - y)(1 - sig(f))) equals the NLL only for y in {0, 1}
