@@ -131,9 +131,9 @@ LECTURE: tuple[Slide, ...] = (
         BREAK,
         F("hidden_units", "two_outputs_shared_joints", 0.75))),
     Slide("The effect of the ReLU activations – Forming piecewise linear functions", body=(
-        T("We can add more hidden units by adding more linear transformations of the input:"),
+        T("The same network with numbers for its parameters; the hidden units:"),
         E("shallow", "numbers: hidden units", defines=("h_{1}", "h_{2}", "h_{3}"), uses=(r"\frac{3}{2}",)),
-        T("We form the output by creating a linear combination of these:"),
+        T("and the output:"),
         E("shallow", "numbers: output", defines=("y",), uses=(r"\frac{7}{10} h_{2}",)),
         BREAK,
         T("Each hidden unit has a joint where its linear function crosses zero:"),
@@ -143,14 +143,8 @@ LECTURE: tuple[Slide, ...] = (
         BREAK,
         F("piecewise_linear", "piecewise_linear_pieces", 0.75))),
     Slide("Digression: Activations for multiple inputs", body=(
-        T("Extending shallow neural networks to take multiple inputs/outputs is quite straightforward. "
-          "For multiple inputs, the hidden units would then be activations applied to linear combinations "
-          "of these inputs, e.g.:"),
-        E("hidden_units", "two inputs: hidden units",
-          defines=("h_{1}", "h_{2}", "h_{3}"), uses=(r"\theta_{12} x_{2}",)),
-        T("The output would still be formed as:"),
-        E("hidden_units", "two inputs: outputs", defines=("y",), uses=(r"\phi_{3} h_{3}",)),
-        BREAK,
+        T("With two inputs, each hidden unit's joint is a line in the input plane, and these lines divide it "
+          "into linear regions:"),
         F("piecewise_linear", "piecewise_linear_regions", 0.75))),
     Slide("The universal approximation theorem", body=(
         T("We can extend shallow neural networks to have an arbitrary number of hidden units. In a network "
@@ -312,6 +306,18 @@ LECTURE: tuple[Slide, ...] = (
         BREAK,
         T("Per sample, in a form that can be computed for any network output $f$:"),
         E("losses", "bernoulli: per-sample loss", gap=False, defines=(r"\ell_i",), uses=(r"\mathrm{softplus}",)))),
+    Slide("Example: Multiclass classification – Softmax and cross-entropy", body=(
+        T("In multiclass classification, the output is one of several classes. The categorical distribution "
+          "gives each class a probability:"),
+        E("losses", "categorical: distribution and link", steps=(0, 1), gap=False,
+          defines=(r"Pr(y \mid \boldsymbol\theta)",), uses=(r"\lambda_{2}",)),
+        T("The softmax of the network outputs gives these probabilities:"),
+        E("losses", "categorical: distribution and link", steps=(3, 6), gap=False,
+          defines=(r"\lambda_{0}", r"\lambda_{2}"), uses=(r"e^{f_{0}}",)),
+        BREAK,
+        T("The negative log-likelihood is the multiclass cross-entropy:"),
+        E("losses", "categorical: likelihood", steps=(1, 4), gap=False, defines=(r"L[\boldsymbol\phi]",),
+          uses=(r"\log",)))),
     Slide("Fitting models – Gradient descent", body=(
         T("We have defined the loss function, and now need to find the parameter values that minimize it. "
           "Gradient descent is an optimization algorithm that uses the gradient of the loss function to "
@@ -376,14 +382,14 @@ LECTURE: tuple[Slide, ...] = (
     Slide("Digression: Initialisation – keeping the variance through the layers", section="Initialisation", body=(
         T("At the start of training, each ReLU layer multiplies the variance of the activations by a factor "
           "set by the variance of the random weights:"),
-        E("initialisation", "forward", defines=(r"\mathbb{E}[h^{2}]", r"\sigma_{f'}^{2}"),
+        E("initialisation", "forward", gap=False, defines=(r"\mathbb{E}[h^{2}]", r"\sigma_{f'}^{2}"),
           uses=(r"\sigma_{\Omega}^{2}",)),
         BREAK,
         T("The same holds for the gradients, one layer down:"),
-        E("initialisation", "backward", defines=(r"\sigma_{\partial f}^{2}",)),
+        E("initialisation", "backward", gap=False, defines=(r"\sigma_{\partial f}^{2}",)),
         BREAK,
         T("A factor of one keeps both: He's initialisation for ReLU, Glorot's for tanh:"),
-        E("initialisation", "rules", defines=(r"\sigma_{\Omega}^{2}",), uses=(r"D_{h'}",)),
+        E("initialisation", "rules", gap=False, defines=(r"\sigma_{\Omega}^{2}",), uses=(r"D_{h'}",)),
         BREAK,
         F("initialisation", "initialisation_variance", 0.7))),
     Slide("Specialized architectures – Modifications to deal with complex inputs, etc.", body=(
