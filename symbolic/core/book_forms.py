@@ -82,13 +82,17 @@ def residual_terms(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
 @lru_cache(maxsize=4096)
 def normal_parts(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
     """``(r, V)`` when ``expr`` is the normal density ``exp(-r^2 / (2 V)) / sqrt(2 pi V)`` of a
-    residual ``r = y - mu`` with variance ``V`` (free of the residual's symbols), else None.
+    residual ``r = y - mu`` with variance ``V`` (free of the residual's symbols), or of ``r = f``
+    (mean 0) with a variance in symbols (``sigma_f^2``, not the standard normal's 1), else None.
 
     >>> y, f1, f2 = sp.symbols("y f_1 f_2", real=True)
     >>> normal_parts(sp.exp(-(y - f1) ** 2 / (2 * sp.exp(f2))) / sp.sqrt(2 * sp.pi * sp.exp(f2)))
     (-f_1 + y, exp(f_2))
     >>> normal_parts(y * sp.exp(-(y - f1) ** 2 / 2) / sp.sqrt(2 * sp.pi)) is None  # not a density
     True
+    >>> s = sp.Symbol("sigma_f", positive=True)
+    >>> normal_parts(sp.exp(-f1**2 / (2 * s**2)) / sp.sqrt(2 * sp.pi * s**2))  # mean 0
+    (f_1, sigma_f**2)
     """
     if not isinstance(expr, sp.Mul) or not expr.has(sp.pi):
         return None
@@ -96,12 +100,15 @@ def normal_parts(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
         if not isinstance(factor, sp.exp):
             continue
         exponent = factor.args[0]
-        squares = {p for p in exponent.atoms(sp.Pow) if p.exp == 2 and residual_terms(p.base) is not None}
+        squares = {p for p in exponent.atoms(sp.Pow) if p.exp == 2 and (residual_terms(p.base) is not None
+                                                                          or _plain(p.base))}
         if len(squares) != 1:
             continue
         square = squares.pop()
         variance = sp.cancel(-square / (2 * exponent))
         if variance.free_symbols & square.free_symbols or variance.is_positive is False:
+            continue
+        if _plain(square.base) and not variance.free_symbols:  # mean 0 of a named variance only, not exp(-z^2/2)
             continue
         rest = expr / factor
         normaliser = 1 / sp.sqrt(2 * sp.pi * variance)

@@ -146,7 +146,8 @@ class LectureLatexPrinter(LatexPrinter):
         if isinstance(argument, (sp.Symbol, sp.Indexed)) or (
                 isinstance(argument, sp.Function) and "_latex" in vars(type(argument)).keys() | _latex_hooks(argument)):
             return rf"\log {self._print(argument)}"
-        return rf"\log({self._print(argument)})"
+        tex = self._print(argument)
+        return rf"\log {tex}" if _one_fraction(tex) else rf"\log({tex})"
 
     def _print_ExpBase(self, expr, exp=None):
         r"""``e^{..}``; inline, a fraction in the exponent on one line (``e^{- f_{2} / 2}``)."""
@@ -165,6 +166,11 @@ class LectureLatexPrinter(LatexPrinter):
         if not self._settings.get("inline"):
             return super()._print_Indexed(expr)
         return f"{self._print(expr.base)}_{{{','.join(map(self._print, expr.indices))}}}"
+
+    def _print_binomial(self, expr, exp=None):
+        r"""SymPy's ``{\binom{D}{j}}``; inline, without the outer braces."""
+        tex = super()._print_binomial(expr, exp)
+        return tex[1:-1] if self._settings.get("inline") and exp is None and tex.startswith("{") else tex
 
     def _print_Sum(self, expr):
         r"""SymPy's ``\sum_{i=1}^{I}``; inline, a sum from 1 to a symbol shows its index only:
@@ -277,6 +283,22 @@ def _plain_brackets(tex: str) -> str:
     \mathrm{sig}[f] (1 - x)
     """
     return re.sub(r"\s+([)\]])", r"\1", _SIZED.sub(r"\1", tex))
+
+
+def _one_fraction(tex: str) -> bool:
+    r"""Whether ``tex`` is one ``\frac{..}{..}`` and nothing else (``\log \frac{a}{b}`` needs no brackets)."""
+    if not tex.startswith(r"\frac{"):
+        return False
+    depth, groups = 0, 0
+    for k, ch in enumerate(tex[5:], start=5):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "}" and depth == 0:
+            groups += 1
+            if groups == 2:
+                return k == len(tex) - 1
+        elif depth == 0 and not ch.isspace():
+            return False
+    return False
 
 
 def _latex_hooks(call: sp.Function) -> set:

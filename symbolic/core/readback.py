@@ -21,7 +21,8 @@ A hand-typed left-hand side of a symbol that reads (``\frac{\partial L}{\partial
 ``G_0``, defined as the derivative) is a formula like any other: it must equal the symbol once
 the definitions are expanded. The formulas of a step's reason (:class:`symbolic.core.reason.Reason`)
 are read back from the printed reason too (side ``reason``), and every fact a reason states
-(kind ``fact``) is proven.
+(kind ``fact``) is proven; so are the formulas of a title that is a :class:`~symbolic.core.reason.Reason`
+(side ``title``, with the first step).
 
 A hand-typed chain ``\mathrm{ReLU}\left[\frac{1}{4}\right] = \frac{1}{4}`` is read part by
 part: every part that reads must equal the object; a printed decimal (``0.366273``, ``\approx
@@ -68,7 +69,7 @@ class Side:
     side that cannot be read); ``unread`` the parts of a hand-typed chain not read, with why."""
 
     step: int
-    side: str  # "lhs", "rhs" or "reason" (a formula of a step's Reason)
+    side: str  # "lhs", "rhs", "reason" (a formula of a step's Reason) or "title" (of the derivation's)
     text: str
     typed: bool
     kind: str
@@ -171,7 +172,7 @@ def _vocabularies(derivation: Derivation) -> tuple[Vocabulary, Vocabulary]:
 
 
 def _reason_sides(number: int, reason: str, vocab: Vocabulary, derivation: Derivation, domain: dict,
-                  symbolic: bool) -> list[Side]:
+                  symbolic: bool, which: str = "reason") -> list[Side]:
     """The formulas of a step's reason (:class:`symbolic.core.reason.Reason`), each read back from
     the printed reason and equal to its object; a stated fact (kind ``fact``) also proven."""
     formulas = getattr(reason, "formulas", ())
@@ -188,7 +189,7 @@ def _reason_sides(number: int, reason: str, vocab: Vocabulary, derivation: Deriv
                            symbolic=symbolic)
 
     checks = check_reason(reason, vocab, equal, prove)
-    return [Side(number, "reason", reason.printed(f), False, "fact" if isinstance(f.value, Fact) else "formula", c)
+    return [Side(number, which, reason.printed(f), False, "fact" if isinstance(f.value, Fact) else "formula", c)
             for f, c in zip(formulas, checks)]
 
 
@@ -222,6 +223,8 @@ def read_back(derivation: Derivation, symbolic: bool = True) -> list[ReadBack]:
                 side = Side(number, which, text, typed, "name", Check("name", True, 0.0))
             sides.append(side)
         sides += _reason_sides(number, step.reason, named, derivation, domain, symbolic)
+        if number == 1:  # a title with formulas (a Reason) is read back with the first step
+            sides += _reason_sides(number, derivation.title, named, derivation, domain, symbolic, which="title")
         passed = all(s.check.passed for s in sides)
         formulas = [s.check for s in sides if s.kind in ("formula", "fact")]
         worst = max(formulas, key=_weakness) if formulas else None

@@ -8,7 +8,8 @@ are filled from objects:
 - a SymPy expression, printed by the package's printer (:func:`symbolic.core.printing.latex`);
 - a :class:`Fact` ``lhs = rhs``, printed as the equation and **proven** (SymPy, else at 50
   digits at random points of the step's domain: :func:`symbolic.core.step_check.check_equal`);
-- a condition (``sp.Gt(lam, 1/2)``), printed as the relation;
+- a condition (``sp.Gt(lam, 1/2)``), printed as the relation; an unevaluated ``sp.Eq`` (a value
+  taken, ``D_i = 1``) is printed and read back side by side, not proven;
 - a :class:`Shown` expression, printed with printer settings of its own;
 - words (a ``str``, or another :class:`Reason`, whose formulas come along).
 
@@ -165,6 +166,8 @@ class Reason(str):
 
 def _objects(value: Any) -> list:
     """The objects a formula's printed parts stand for, in order."""
+    if isinstance(value, sp.Equality):  # a value taken (``D_i = 1``): both sides read back, nothing proven
+        return [value.lhs, value.rhs]
     if isinstance(value, Fact):
         return [_expr(value.rhs)] if value.shown == "rhs" else [_expr(value.lhs), _expr(value.rhs)]
     if isinstance(value, Shown):

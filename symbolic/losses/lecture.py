@@ -29,6 +29,8 @@ from symbolic.losses.engine import Engine, engine_recipe
 from symbolic.losses.functions import Square
 from symbolic.losses.recipes import Softmax
 from symbolic.losses.sample import LogSumExp, SampleLoss, check_loss_width, sample_loss, sigma
+from symbolic.losses.probability import probability
+from symbolic.core.printing import latex
 from symbolic.core.reason import Fact, Reason, Shown
 from symbolic.core.step_check import Cases
 from symbolic.spec.losses import get_loss
@@ -136,11 +138,17 @@ def heteroscedastic(D_o: int = 2) -> Block:
                  lesson=lesson)
 
 
+#: ``Pr(y = v | lambda)`` of the Bernoulli and the Poisson distribution: the prediction steps'
+#: left sides print from them and read back equal to the ratio of the mass functions.
+BernoulliPr = probability("BernoulliPr", lambda v, lam: lam**v * (1 - lam) ** (1 - v))
+PoissonPr = probability("PoissonPr", lambda v, lam: lam**v * sp.exp(-lam) / sp.factorial(v), event=False)
+
+
 def bernoulli(D_o: int = 1) -> Block:
     f, y, lam = sp.Symbol("f", real=True), sp.Symbol("y", real=True), sp.Symbol("lambda", positive=True)
 
-    def pmf(y, lam):
-        return lam**y * (1 - lam) ** (1 - y)
+    pmf = BernoulliPr.definition
+    log_odds = sp.log(BernoulliPr(1, lam) / BernoulliPr(0, lam))  # printed in the book's form, defined by pmf
 
     cross_entropy = -y * sp.log(sig(f)) - (1 - y) * sp.log(1 - sig(f))
     lesson = Lesson(
@@ -162,8 +170,7 @@ def bernoulli(D_o: int = 1) -> Block:
         stable=Reason("$@fact$: nothing rounds to 0 (in float64 the naive form's $@naive$ does beyond "
                       "$f \\approx 37$)", fact=Fact(Softplus(-f), _in_order(Softplus(f), -f)), naive=1 - sig(f)),
         prediction=[dict(rhs=sp.log(lam / (1 - lam)), reason="compare the two outcomes: the log-odds",
-                         lhs=sp.log(pmf(1, lam) / pmf(0, lam)),
-                         lhs_latex=r"\log\frac{\Pr(y = 1 \mid \lambda)}{\Pr(y = 0 \mid \lambda)}"),
+                         lhs=log_odds, lhs_latex=latex(log_odds, inline=True)),
                     dict(rhs=f, reason="the output is the log-odds: $\\hat{y} = 1$ exactly when $\\lambda > 1/2$, "
                          "i.e. $f > 0$", rename={lam: sig(f)})],
         mode_text="$\\hat{y} = 1$ when $\\lambda > 1/2$, else $0$,",
@@ -220,8 +227,8 @@ def poisson(D_o: int = 1) -> Block:
     f, y, lam = sp.Symbol("f", real=True), sp.Symbol("y", real=True, nonnegative=True), sp.Symbol("lambda", positive=True)
     k = sp.Symbol("y", integer=True, nonnegative=True)  # the count as a summation variable
 
-    def pmf(y, lam):
-        return lam**y * sp.exp(-lam) / sp.factorial(y)
+    pmf = PoissonPr.definition
+    ratio = PoissonPr(k + 1, lam) / PoissonPr(k, lam)  # printed in the book's form, defined by pmf
 
     log_factors = sp.exp(f) - y * f + sp.log(sp.factorial(y))
     lesson = Lesson(
@@ -235,8 +242,7 @@ def poisson(D_o: int = 1) -> Block:
         per_sample=[(log_factors, "logarithms of the factors")],
         stable="$\\log y! = \\log\\Gamma(y + 1)$, which also accepts real $y$",
         prediction=[dict(rhs=lam / (k + 1), reason="rising while $y + 1 < \\lambda$, then falling: the most likely "
-                         "count is $\\hat{y} = \\lfloor e^{f}\\rfloor$", lhs=pmf(k + 1, lam) / pmf(k, lam),
-                         lhs_latex=r"\frac{\Pr(y + 1 \mid \lambda)}{\Pr(y \mid \lambda)}"),
+                         "count is $\\hat{y} = \\lfloor e^{f}\\rfloor$", lhs=ratio, lhs_latex=latex(ratio)),
                     dict(rhs=lam, reason="the mean count is $\\lambda = e^{f}$",
                          lhs=sp.Sum(k * pmf(k, lam), (k, 0, sp.oo)))],
         mode_text="$\\hat{y} = \\lfloor\\lambda\\rfloor$",

@@ -39,6 +39,7 @@ import sympy as sp
 
 from symbolic.networks.counts import D, D_i, K
 from symbolic.core.derivation import Derivation
+from symbolic.core.reason import Fact, Reason
 from symbolic.regions.constructions import folding_network
 from symbolic.regions.piecewise import network_pieces
 from symbolic.spec import NetworkSpec, parse_widths
@@ -169,12 +170,14 @@ def region_count_derivation() -> Derivation:
     """
     N = sp.Symbol("N_r")
     d = Derivation("number of linear regions of a one-input deep network")
-    d.add(deep_region_count(), "Prince eq. 4.17, a lower bound on the maximum ($D \\ge 3 D_i$)", lhs=N, check=False)
-    d.add(deep_region_count().subs(D_i, 1), "one input, $D_i = 1$", rename={D_i: sp.S.One})
-    d.add((D + 1) ** (K - 1) * sp.Add(sp.binomial(D, 0, evaluate=False), sp.binomial(D, 1, evaluate=False),
-                                      evaluate=False), "write out the sum over j = 0, 1")
-    d.add((D + 1) ** (K - 1) * (D + 1), r"$\binom{D}{0} = 1$, $\binom{D}{1} = D$")
-    d.add(one_input_region_count(), "collect the powers of $D + 1$")
+    d.add(deep_region_count(), Reason("Prince eq. 4.17, a lower bound on the maximum ($@wide$)", wide=sp.Ge(D, 3 * D_i)),
+          lhs=N, check=False)
+    d.add(deep_region_count().subs(D_i, 1), Reason("one input, $@one$", one=sp.Eq(D_i, 1, evaluate=False)),
+          rename={D_i: sp.S.One})
+    first = [sp.binomial(D, n, evaluate=False) for n in (0, 1)]
+    d.add((D + 1) ** (K - 1) * sp.Add(*first, evaluate=False), "write out the sum over j = 0, 1")
+    d.add((D + 1) ** (K - 1) * (D + 1), Reason("$@zero$, $@one$", zero=Fact(first[0], sp.S.One), one=Fact(first[1], D)))
+    d.add(one_input_region_count(), Reason("collect the powers of $@base$", base=D + 1))
     d.domain = {K: lambda rng: rng.randint(1, 6), D: lambda rng: rng.randint(1, 9)}
     return d
 
@@ -186,10 +189,12 @@ def zaslavsky_small_width_derivation() -> Derivation:
     True
     """
     N = sp.Symbol("N_r")
-    d = Derivation(r"shallow regions when $D \le D_i$")
+    d = Derivation(Reason("shallow regions when $@narrow$", narrow=sp.Le(D, D_i)))
     d.add(shallow_region_count(), "Zaslavsky's count", lhs=N, check=False)
-    d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)), "terms with $j > D$ vanish when $D \\le D_i$")
-    d.add(2 ** D, "binomial theorem, $(1 + 1)^D$")
+    d.add(sp.Sum(sp.binomial(D, j), (j, 0, D)),
+          Reason("terms with $@beyond$ vanish when $@narrow$", beyond=sp.Gt(j, D), narrow=sp.Le(D, D_i)))
+    d.add(2 ** D, Reason("binomial theorem, $@theorem$", theorem=Fact(
+        sp.Sum(sp.binomial(D, j), (j, 0, D)), sp.Pow(sp.Add(1, 1, evaluate=False), D, evaluate=False))))
     d.domain = {D: lambda rng: rng.randint(1, 5), D_i: lambda rng: rng.randint(5, 9)}  # D <= D_i
     return d
 

@@ -44,9 +44,30 @@ sigma_next = sp.Symbol("sigma_{f'}", positive=True)
 sigma_df = sp.Symbol(r"sigma_{\partial f}", positive=True)
 sigma_dnext = sp.Symbol(r"sigma_{\partial f'}", positive=True)
 f = sp.Symbol("f", real=True)
-#: E[h^2], the second moment of a unit's activation (a name in the derivation).
-second_moment = sp.Symbol("E_{h^2}", positive=True)
-SECOND_MOMENT_TEX = r"\mathbb{E}[h^{2}]"
+h = sp.Symbol("h", real=True)
+
+
+class Expectation(sp.Function):
+    r"""``E[x]``, the expectation of a unit's quantity: a name the derivation gives a value by its
+    steps (no definition of its own), printed as the book writes it, ``\mathbb{E}[h^{2}]``.
+
+    >>> from symbolic.core.printing import latex
+    >>> print(latex(Expectation(h**2)))
+    \mathbb{E}[h^{2}]
+    """
+
+    nargs = 1
+
+    def _eval_is_positive(self):  # the mean square of a unit that is not constantly 0
+        return True if self.args[0].is_Pow and self.args[0].exp == 2 else None
+
+    def _latex(self, printer, exp=None) -> str:
+        tex = rf"\mathbb{{E}}[{printer._print(self.args[0])}]"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+
+#: E[h^2], the second moment of a unit's activation.
+second_moment = Expectation(h**2)
 #: Widths the moment expansion is checked at.
 WIDTHS = range(1, 7)
 
@@ -67,7 +88,7 @@ def moment_expansion(width: int, gate: bool = False, moment: sp.Expr = second_mo
     I is an indicator I[f > 0] (I^k = I, mean 1/2), the backward pass's ReLU derivative, else 1.
 
     >>> moment_expansion(3), moment_expansion(2, gate=True, moment=sp.Symbol("g2"))
-    (3*E_{h^2}*sigma_{\Omega}**2, g2*sigma_{\Omega}**2)
+    (3*sigma_{\Omega}**2*Expectation(h**2), g2*sigma_{\Omega}**2)
     """
     omega = sp.symbols(f"Omega_1:{width + 1}", real=True)
     h = sp.symbols(f"h_1:{width + 1}", real=True)
@@ -111,23 +132,20 @@ def forward_variance() -> Derivation:
     from symbolic.activations.functions import ReLU
 
     d = Derivation("the variance of the next layer's pre-activations")
-    whole = sp.Integral(ReLU(f) ** 2 * _normal_density(f, sigma_f), (f, -sp.oo, sp.oo))
-    half = sp.Integral(f**2 * _normal_density(f, sigma_f), (f, 0, sp.oo))
-    # the normal density of mean 0 printed as the book writes it (read back like any typed side)
-    density = r"\frac{1}{\sqrt{2 \pi \sigma_{f}^{2}}} \exp\left[- \frac{f^{2}}{2 \sigma_{f}^{2}}\right]"
+    # the density kept a factor of its own, so that it prints in the book's form (symbolic.core.book_forms)
+    whole = sp.Integral(sp.Mul(ReLU(f) ** 2, _normal_density(f, sigma_f), evaluate=False), (f, -sp.oo, sp.oo))
+    half = sp.Integral(sp.Mul(f**2, _normal_density(f, sigma_f), evaluate=False), (f, 0, sp.oo))
     d.add(whole, "definition: the mean square of a ReLU unit's output, its pre-activation normal with mean 0",
-          lhs=second_moment, lhs_latex=SECOND_MOMENT_TEX, check=False,
-          rhs_latex=r"\int\limits_{-\infty}^{\infty} \mathrm{ReLU}\left[f\right]^{2} " + density + r"\, df")
+          lhs=second_moment, check=False)
     # each check reads its step's printed objects when it runs (a changed step is checked as changed)
     d.add(half, "ReLU is 0 below 0 and the identity above",
-          rhs_latex=r"\int\limits_{0}^{\infty} f^{2} " + density + r"\, df",
           verify=lambda: _same(relu_second_moment(), d.steps[1].rhs.doit(), "symbolic (both integrals by SymPy)"))
     d.add(sigma_f**2 / 2, "the integral: half of the variance, by symmetry",
           verify=lambda: _same(d.steps[1].rhs.doit(), d.steps[2].rhs, "symbolic (SymPy's integral)"))
     d.add(D_h * sigma_Omega**2 * second_moment,
           "no bias; the weights are independent, of mean 0 and independent of the activations: "
           "the cross terms vanish and the squares are alike",
-          lhs=sigma_next**2, rhs_latex=r"D_{h} \sigma_{\Omega}^{2} " + SECOND_MOMENT_TEX,
+          lhs=sigma_next**2,
           verify=lambda: _moment_check(lambda w: d.steps[3].rhs.subs(D_h, w)))
     d.add(D_h * sigma_Omega**2 * sigma_f**2 / 2, "the second moment found above",
           verify=lambda: _same(d.steps[3].rhs.subs(second_moment, relu_second_moment()), d.steps[4].rhs,
