@@ -314,7 +314,6 @@ LECTURE: tuple[Slide, ...] = (
         T("The softmax of the network outputs gives these probabilities:"),
         E("losses", "categorical: distribution and link", steps=(3, 6), gap=False,
           defines=(r"\lambda_{0}", r"\lambda_{2}"), uses=(r"e^{f_{0}}",)),
-        BREAK,
         T("The negative log-likelihood is the multiclass cross-entropy:"),
         E("losses", "categorical: likelihood", steps=(1, 4), gap=False, defines=(r"L[\boldsymbol\phi]",),
           uses=(r"\log",)))),
