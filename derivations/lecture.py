@@ -307,11 +307,8 @@ LECTURE: tuple[Slide, ...] = (
         T("Per sample, in a form that can be computed for any network output $f$:"),
         E("losses", "bernoulli: per-sample loss", gap=False, defines=(r"\ell_i",), uses=(r"\mathrm{softplus}",)))),
     Slide("Example: Multiclass classification – Softmax and cross-entropy", body=(
-        T("In multiclass classification, the output is one of several classes. The categorical distribution "
-          "gives each class a probability:"),
-        E("losses", "categorical: distribution and link", steps=(0, 1), gap=False,
-          defines=(r"Pr(y \mid \boldsymbol\theta)",), uses=(r"\lambda_{2}",)),
-        T("The softmax of the network outputs gives these probabilities:"),
+        T("In multiclass classification, the output is one of several classes, and the categorical distribution "
+          "gives each class a probability. The softmax of the network outputs gives these probabilities:"),
         E("losses", "categorical: distribution and link", steps=(3, 6), gap=False,
           defines=(r"\lambda_{0}", r"\lambda_{2}"), uses=(r"e^{f_{0}}",)),
         T("The negative log-likelihood is the multiclass cross-entropy:"),
