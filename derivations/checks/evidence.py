@@ -202,7 +202,8 @@ _OTHER_NAMES = (("table", "a table's trend"), ("row counts", "log row counts"),
 #: Methods named by a pattern in them (a table's size, a sample's size vary; the kind does not).
 _OTHER_PATTERNS = ((re.compile(r"read back by header"), "tables read back by their headers"),
                    (re.compile(r"within (\d+) standard errors"), r"sampled means within \1 standard errors"),
-                   (re.compile(r"^the derived ratios"), "derived factors compared with each other"))
+                   (re.compile(r"^the derived ratios"), "derived factors compared with each other"),
+                   (re.compile(r"^read back: \d+ printed parts?"), "exercise questions read back"))
 
 
 def _other_name(method: str) -> str:
@@ -210,6 +211,8 @@ def _other_name(method: str) -> str:
 
     >>> _other_name("read back by header: 7 rows, 4 columns"), _other_name("4000 draws, within 4 standard errors")
     ('tables read back by their headers', 'sampled means within 4 standard errors')
+    >>> _other_name("read back: 15 printed parts, 11 givens linked to the solution")
+    'exercise questions read back'
     """
     for start, name in _OTHER_NAMES:
         if method.startswith(start):

@@ -346,12 +346,12 @@ def latex_document(topics: list[TopicResult], records: list[dict], paper: str = 
     status = (rf"All {checked} checks passed" if not failed
               else rf"\textbf{{{len(failed)} of {checked} checks FAILED}} (see {where})")
     status += f" ({definitions} more records are definitions)." if definitions else "."
-    intro = (r"\noindent These notes follow the lecture on deep learning: shallow networks, activation functions, "
-             r"linear regions, deep networks, loss functions from maximum likelihood, gradient descent, stochastic "
-             r"gradient descent, backpropagation, initialisation and convolutional layers. Every equation was derived by SymPy, and each is tagged with "
+    count = f"{len(topics)} topic" + ("" if len(topics) == 1 else "s")
+    intro = (rf"\noindent These notes follow the lecture on deep learning, in {count} (the contents below). "
+             r"Every equation was derived by SymPy, and each is tagged with "
              rf"the checks behind it ({where} lists them, with their method). "
-             + evidence_summary(records) + " " + status)
-    body = [preamble, intro, r"\tableofcontents", r"\clearpage"]
+             + escape(evidence_summary(records)) + " " + status)
+    body = [preamble, intro, r"\setcounter{tocdepth}{1}", r"\tableofcontents", r"\clearpage"]
     for topic in topics:
         body.append(topic.latex)
         body.append(r"\clearpage")

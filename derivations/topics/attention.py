@@ -164,7 +164,7 @@ def count_checks(head: att.SelfAttention) -> tuple[list[dict], list[tuple[int, i
                    0.0 if counted else float("inf"), counted, "exact count", id="counts.symbols"),
             record(f"{len(COUNT_SIZES)} token sizes: the head's count vs nn.MultiheadAttention's input projection, and "
                    "with the output projection vs its numel", "exact", 0.0 if all(ok) else float("inf"), all(ok),
-                   "exact count (torch.nn.MultiheadAttention)", id="counts.torch")], rows
+                   "exact count (torch numel)", id="counts.torch")], rows
 
 
 def jacobian_checks(generator: torch.Generator) -> tuple[list[dict], int]:

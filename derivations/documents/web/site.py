@@ -104,7 +104,9 @@ def _verification(records: list[dict], titles: dict[str, str], note: str = "") -
                         f'</td><td>{inline_html(r["name"])}</td><td>{inline_html(r.get("method") or r["kind"])}</td>'
                         f'<td class="num">{_format_error(r["max_error"])}</td><td>{ok}</td></tr>')
         title = inline_html(titles.get(topic, topic))
-        out.append(f'<section id="topic-{html.escape(topic)}"><h2><a href="{html.escape(topic)}.html">{title}</a></h2>'
+        # a topic's page is linked; records of the whole document (the notes' appendix) have no page
+        heading = f'<a href="{html.escape(topic)}.html">{title}</a>' if topic in titles else title
+        out.append(f'<section id="topic-{html.escape(topic)}"><h2>{heading}</h2>'
                    '<table class="checks"><thead><tr><th>id</th><th>check</th><th>method</th><th>largest error</th>'
                    f'<th>passed</th></tr></thead><tbody>{"".join(body)}</tbody></table></section>')
     return "\n".join(out)
@@ -264,9 +266,9 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
         extra = " · interactive figure" if t.slug in interactive else ""
         items.append(f'<li><a href="{t.slug}.html">{inline_html(t.title)}</a> <span class="meta">'
                      f'{len(pages[t.slug].equations)} displayed equations, {n} checks{extra}</span></li>')
-    return (f"<h1>{html.escape(SITE_TITLE)}</h1><p>These notes follow the lecture on deep learning: shallow "
-            "networks, activation functions, linear regions, deep networks, loss functions from maximum likelihood, "
-            "gradient descent, stochastic gradient descent and backpropagation. Every equation was derived by SymPy "
+    count = f"{len(topics)} topic" + ("" if len(topics) == 1 else "s")
+    return (f"<h1>{html.escape(SITE_TITLE)}</h1><p>These notes follow the lecture on deep learning, in {count} "
+            "(the contents below). Every equation was derived by SymPy "
             "and links to the checks behind it. " + html.escape(evidence_summary(derived)) + f"{own} {status}</p>"
             f"<ol class=\"contents\">{''.join(items)}</ol>"
             '<p><a href="verification.html">Verification: every check, its method and its largest error</a></p>')
