@@ -4,19 +4,24 @@ composed expressions (in the style of the figures of UDL chapter 10)."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
+
+from derivations.figures.style import figure, styled
 
 __all__ = ["convolution_figure"]
 
+#: The fraction of the text width the notes print the figure at (its ``\\includegraphics``).
+WIDTH = 1.0
 #: One colour per kernel weight (by its printed name), white for a zero.
 COLORS = ("#9ecae1", "#a1d99b", "#fdae6b", "#bcbddc", "#fc9272")
 
 
+@styled
 def convolution_figure(labels: list[list[str]], fields: list[list[int]]):
     """``labels[r][c]``: the LaTeX of the weight matrix's entry (``"0"`` for a zero);
     ``fields[n - 1]``: the input offsets the middle output of n stacked layers depends on."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 2.8), gridspec_kw={"width_ratios": [1, 1.25]})
+    fig = figure(WIDTH, 2.9)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     names = sorted({e for row in labels for e in row if e != "0"})
     rows, cols = len(labels), len(labels[0])
     for r, row in enumerate(labels):
@@ -28,25 +33,24 @@ def convolution_figure(labels: list[list[str]], fields: list[list[int]]):
     left.set_xlim(0, cols)
     left.set_ylim(0, rows)
     left.set_aspect("equal")
-    left.set_xticks([c + 0.5 for c in range(cols)], [f"$x_{{{c + 1}}}$" for c in range(cols)], fontsize=8)
-    left.set_yticks([rows - 0.5 - r for r in range(rows)], [f"$z_{{{r + 1}}}$" for r in range(rows)], fontsize=8)
+    left.set_xticks([c + 0.5 for c in range(cols)], [f"$x_{{{c + 1}}}$" for c in range(cols)])
+    left.set_yticks([rows - 0.5 - r for r in range(rows)], [f"$z_{{{r + 1}}}$" for r in range(rows)])
     left.tick_params(length=0)
-    left.set_title("the weight matrix: one band, shared weights", fontsize=9)
+    left.set_title("the weight matrix: one band, shared weights")
     widest = max(max(abs(o) for o in f) for f in fields)
     for n, field in enumerate(fields, start=1):
         for offset in range(-widest, widest + 1):
             inside = offset in field
             right.add_patch(Rectangle((offset - 0.45, n - 0.4), 0.9, 0.8, lw=0.5, edgecolor="0.6",
                                       facecolor="#6baed6" if inside else "white"))
-        right.text(widest + 0.8, n, str(len(field)), va="center", fontsize=8)
+        right.text(widest + 0.8, n, str(len(field)), va="center")
     right.set_xlim(-widest - 0.7, widest + 1.6)
     right.set_ylim(0.4, len(fields) + 0.6)
-    right.set_yticks(range(1, len(fields) + 1), [str(n) for n in range(1, len(fields) + 1)], fontsize=8)
-    right.set_xticks(range(-widest, widest + 1), [str(o) for o in range(-widest, widest + 1)], fontsize=7)
-    right.set_xlabel("input position, relative to the output", fontsize=8)
-    right.set_ylabel("stacked layers", fontsize=8)
-    right.set_title("receptive field (blue; counted on the right)", fontsize=9)
+    right.set_yticks(range(1, len(fields) + 1), [str(n) for n in range(1, len(fields) + 1)])
+    right.set_xticks(range(-widest, widest + 1), [str(o) for o in range(-widest, widest + 1)])
+    right.set_xlabel("input position, relative to the output")
+    right.set_ylabel("stacked layers")
+    right.set_title("receptive field (blue; counted on the right)")
     for side in ("top", "right", "left"):
         right.spines[side].set_visible(False)
-    fig.tight_layout()
     return fig

@@ -33,8 +33,7 @@ ROUNDING_PT = 0.01
 
 #: Figures drawn by modules not yet converted to derivations.figures.style, with the reason;
 #: each must still be too small (so that the entry is dropped when its figure is redone).
-PENDING = {"convolution_layer": "derivations/figures/convolution.py is redone on its own",
-           "attention_matrix": "derivations/figures/attention.py is redone on its own"}
+PENDING: dict[str, str] = {}
 
 
 def _length(data: bytes, dictionary: bytes) -> int:
