@@ -31,6 +31,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from symbolic.core.derivation import Derivation
+from symbolic.core.reason import Reason
 from symbolic.core.step_check import Cases
 from symbolic.spec.losses import get_loss
 from symbolic.losses.block import Block, Lesson, Model, support_interval
@@ -247,7 +248,7 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
         where = ""
         if isinstance(simple, sp.Piecewise) and block.mode is not None and _kinked_at(slope, y, block.mode):
             # SymPy's value at the kink (sign(0) = 0) is a convention, not a slope: print the slope off it
-            simple, where = simple.args[-1][0], f" (for $y \\ne {sp.latex(block.mode)}$)"
+            simple, where = simple.args[-1][0], Reason(" (for $@off$)", off=sp.Ne(y, block.mode))
         d.add(simple, "the slope of the log-density" + where, lhs=sp.Derivative(log_density, y))
         mode = block.mode
         if mode is None:
@@ -260,12 +261,13 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
         if _kinked_at(slope, y, mode):  # no derivative at the mode: its one-sided slopes say it is a peak
             _one_sided_slopes(d, block, log_density, slope, y, mode)
         elif (_attempt(lambda: sp.simplify(simple.xreplace({y: mode}))) == 0):
-            d.add(sp.S.Zero, f"zero at $y = {sp.latex(mode)}$", lhs=sp.Subs(sp.Derivative(log_density, y), y, mode))
+            d.add(sp.S.Zero, Reason("zero at $@at$", at=sp.Eq(y, mode, evaluate=False)),
+                  lhs=sp.Subs(sp.Derivative(log_density, y), y, mode))
         at_mode = block.density.xreplace({y: mode})
         peak = _attempt(lambda: sp.simplify(at_mode)) or at_mode
         note = f" ({block.mode_note})" if block.mode_note else ""
-        d.add(peak, f"the mode $\\hat{{y}} = {sp.latex(mode)}$: no sampled $y$ has a larger density{note}",
-              lhs=_MAX, lhs_latex=_MAX_LATEX)
+        d.add(peak, Reason("the mode $@mode$: no sampled $y$ has a larger density", mode=sp.Eq(_MODE, mode, evaluate=False))
+              + note, lhs=_MAX, lhs_latex=_MAX_LATEX)
         step = d.steps[-1]  # the check reads the printed value, whatever it is when checked
         step.verify = lambda: _mode_check(block, y, mode, step.rhs)
         _add_all(d, lesson.prediction)
@@ -274,10 +276,12 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
         _add_all(d, lesson.prediction)
         if block.mode is not None:
             y = block.targets[0]
-            what = lesson.mode_text or f"$\\hat{{y}} = {sp.latex(block.mode)}$"
+            what = lesson.mode_text or Reason("$@mode$", mode=sp.Eq(_MODE, block.mode, evaluate=False))
             outcomes = "any count" if block.support.counts else \
                 "either outcome" if len(block.support.outcomes(len(block.outputs))) == 2 else "any outcome"
-            d.add(block.density.xreplace({y: block.mode}), f"the mode {what} is at least as probable as {outcomes}", lhs=_MAX, lhs_latex=_MAX_LATEX,
+            d.add(block.density.xreplace({y: block.mode}),
+                  Reason("the mode @what is at least as probable as @outcomes", what=what, outcomes=outcomes),
+                  lhs=_MAX, lhs_latex=_MAX_LATEX,
                   rhs_latex=r"Pr(\hat{y} \mid \boldsymbol\theta)",
                   verify=lambda: _discrete_mode_check(block, y, block.mode))
             return d, f"the mode y = {sp.sstr(block.mode)} of the distribution with the linked parameters"
@@ -296,12 +300,14 @@ def _prediction_steps(block: Block, d: Derivation) -> tuple[Derivation, str]:
     lam = block.parameters
     first = sp.Add(*[block.density.xreplace(block.encode(p)) for p in itertools.permutations(range(width))
                      if p[0] == 0])
-    d.add(lam[0] / sp.Add(*lam), "the rankings with item 0 first: their probabilities add up to "
-          "$\\lambda_0 / \\sum_c \\lambda_c$, so the highest score is most likely first", lhs=first)
+    d.add(lam[0] / sp.Add(*lam), Reason("the rankings with item 0 first: their probabilities add up to $@share$, so "
+                                        "the highest score is most likely first", share=lam[0] / sp.Add(*lam)), lhs=first)
     return d, block.mode_note or "the full distribution"
 
 
 _MAX = sp.Symbol("max_y Pr")
+#: The predicted outcome, the mode (printed ``\hat{y}``).
+_MODE = sp.Symbol("yhat")
 _MAX_LATEX = r"\max_y Pr(y \mid \boldsymbol\theta)"
 
 

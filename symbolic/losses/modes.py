@@ -13,6 +13,7 @@ from typing import Callable
 import sympy as sp
 
 from symbolic.core.derivation import Check, Derivation
+from symbolic.core.reason import Reason
 from symbolic.losses.block import Block, sample_targets
 from symbolic.losses.normalisation import _attempt, _parameter_point
 from symbolic.spec.supports import Support
@@ -47,8 +48,9 @@ def _one_sided_slopes(d: Derivation, block: Block, log_density: sp.Expr, slope: 
         if value is None or value.has(sp.Limit):
             return  # SymPy cannot say: the mode check below still compares densities
         sense = "positive: the log-density rises towards" if side == "-" else "negative: it falls after"
-        d.add(value, f"the slope just {words} $y = {sp.latex(mode)}$ is {sense} the peak (a kink: no derivative "
-              "at the peak itself)", lhs=sp.Limit(sp.Derivative(log_density, y), y, mode, side))
+        d.add(value, Reason("the slope just @words $@at$ is @sense the peak (a kink: no derivative at the peak itself)",
+                            words=words, at=sp.Eq(y, mode, evaluate=False), sense=sense),
+              lhs=sp.Limit(sp.Derivative(log_density, y), y, mode, side))
         step = d.steps[-1]
         step.verify = lambda s=sign, v=value: _one_sided_check(block, slope, y, mode, s, v)
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symbolic.activations.functions import Softplus, StockDefined, sig
-from symbolic.core.printing import latex
+from symbolic.core.reason import Fact, Reason
 from symbolic.losses.functions import ExpScaled, Log1p, Log1pSquare
 from symbolic.losses.sample import LogSumExp
 
@@ -65,11 +65,12 @@ class Rewrite:
     rhs: sp.Expr
     how: str = ""
 
-    def text(self) -> str:
-        r"""The identity as the reason of a step prints it (``$\log(1 + e^{u}) = \mathrm{softplus}[u]$``)."""
+    def text(self) -> Reason:
+        r"""The identity as the reason of a step prints it (``$\log(1 + e^{u}) = \mathrm{softplus}[u]$``): a
+        :class:`~symbolic.core.reason.Reason` whose identity is a fact, read back and proven where it is printed."""
         if self.how:
-            return f"${latex(self.lhs)}$ {self.how}"
-        return f"${latex(self.lhs)} = {latex(self.rhs)}$"
+            return Reason("$@lhs$ @how", lhs=self.lhs, how=self.how)
+        return Reason("$@identity$", identity=Fact(self.lhs, self.rhs))
 
 
 _u, _s, _t = sp.Symbol("u", real=True), sp.Symbol("s", real=True), sp.Symbol("t", real=True)
@@ -98,8 +99,10 @@ class StableForm:
 
     def reason(self) -> str:
         """The reason of the derivation step that introduces it, naming each identity used."""
-        return ("a numerically stable form, derived by rewriting: "
-                + "; ".join(r.text() for r in self.rewrites))
+        out = Reason("a numerically stable form, derived by rewriting: ")
+        for k, rewrite in enumerate(self.rewrites):
+            out = out + ("; " if k else "") + rewrite.text()
+        return out
 
 
 def _exponent(term: sp.Expr) -> sp.Expr | None:

@@ -103,3 +103,53 @@ def test_a_title_with_a_formula_is_read_back():
     assert [s.text for s in d.steps[0].readback.sides if s.side == "title"] == [r"D \leq D_{i}"]
     d.title = _edited(d.title, r"\leq", r"\geq")
     assert not d.check().passed
+
+
+def _part(name: str, part: str = "prediction", D_o: int | None = None):
+    import symbolic.losses  # noqa: F401 - binds the SymPy side of the built-in losses
+    from symbolic.spec.losses import get_loss
+
+    model = get_loss(name).model()
+    return model.recipe(D_o) if D_o else model.recipe(), part
+
+
+def _reason_of(d, start: str):
+    return next(k for k, s in enumerate(d.steps) if str(s.reason).startswith(start))
+
+
+def test_the_mode_texts_print_from_objects_and_an_edit_fails():
+    for name, start, old, new in (("laplace", "the slope just left", r"y = \mu", r"y = 2 \mu"),
+                                  ("laplace", "the slope of the log-density", r"y \neq \mu", r"y \neq 2 \mu"),
+                                  ("gamma", "zero at", r"\alpha - 1", r"\alpha + 1"),
+                                  ("gamma", "the mode", r"\alpha - 1", r"\alpha - 2"),
+                                  ("plackett-luce", "the rankings", r"\frac{\lambda_{0}}", r"\frac{\lambda_{1}}")):
+        recipe, part = _part(name)
+        d = recipe.parts[part]
+        assert d.check().passed, name
+        k = _reason_of(d, start)
+        assert d.steps[k].reason.formulas, (name, start)
+        d.steps[k].reason = _edited(d.steps[k].reason, old, new)
+        assert not _fresh(d).check().passed, (name, start)
+
+
+def test_a_stable_form_states_its_rewrites_as_proven_facts():
+    from symbolic.losses.stabilise import REWRITES, StableForm
+
+    u = REWRITES["softplus"].lhs.free_symbols.pop()
+    form = StableForm(REWRITES["softplus"].rhs, (REWRITES["sigmoid"], REWRITES["softplus"], REWRITES["log1p"]))
+    reason = form.reason()
+    assert [f.name for f in reason.formulas] == ["identity", "identity", "lhs"]
+    d = _derivation_with(reason, u)
+    assert d.check().passed and "2 facts of the reasons proven" in _readback(d)["method"]
+    wrong = REWRITES["softplus"].__class__("softplus", REWRITES["softplus"].lhs, -REWRITES["softplus"].rhs)
+    d = _derivation_with(StableForm(wrong.rhs, (wrong,)).reason(), u)
+    assert not d.check().passed and "the fact is false" in _readback(d)["detail"]
+
+
+def _derivation_with(reason, u):
+    from symbolic.core.derivation import Derivation
+
+    d = Derivation("a stable form")
+    d.add(u + 1, "definition", lhs=sp.Symbol("q"), check=False)
+    d.add(1 + u, reason)
+    return d

@@ -18,7 +18,7 @@ def test_laplace_mode_is_a_kink_with_a_rising_and_a_falling_side():
     reasons = [s.reason for s in part.steps]
     assert not any(r.startswith("zero at") for r in reasons), reasons  # no derivative at the peak
     slope = part.steps[0]
-    assert not slope.rhs.has(sp.Piecewise) and slope.reason.endswith(r"(for $y \ne \mu$)")  # no "0 at y = mu"
+    assert not slope.rhs.has(sp.Piecewise) and slope.reason.endswith(r"(for $y \neq \mu$)")  # no "0 at y = mu"
     limits = [s for s in part.steps if isinstance(s.lhs, sp.Limit)]
     assert [str(s.lhs.args[3]) for s in limits] == ["-", "+"]
     b = [p for p in get_loss("laplace").model().block(2).parameters if p.name == "b"][0]
