@@ -11,6 +11,7 @@ are filled from objects:
 - a condition (``sp.Gt(lam, 1/2)``), printed as the relation; an unevaluated ``sp.Eq`` (a value
   taken, ``D_i = 1``) is printed and read back side by side, not proven;
 - a :class:`Shown` expression, printed with printer settings of its own;
+- a :class:`Renamed` change of notation ``old \to new``, checked to be an entry of the step's renaming;
 - words (a ``str``, or another :class:`Reason`, whose formulas come along).
 
 Every formula prints in the book's light form for math in a line of text (the printer's
@@ -46,7 +47,7 @@ from symbolic.core.latex_reader import Vocabulary, read_chain, read_condition
 from symbolic.core.printing import latex, upright
 from symbolic.core.step_check import Check, check_equal
 
-__all__ = ["Fact", "Formula", "Reason", "Shown", "check_reason"]
+__all__ = ["Fact", "Formula", "Reason", "Renamed", "Shown", "check_reason"]
 
 #: A gap of a template: ``@name`` (letters, digits, underscores).
 _GAP = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)")
@@ -79,6 +80,16 @@ class Shown:
 
 
 @dataclass(frozen=True)
+class Renamed:
+    r"""A change of notation a reason states, ``old \to new``: printed, both sides read back, and
+    checked to be an entry of ``table``, the renaming the step applies (``table[old] == new``)."""
+
+    old: sp.Basic
+    new: sp.Basic
+    table: Mapping[sp.Basic, sp.Basic]
+
+
+@dataclass(frozen=True)
 class Formula:
     """One formula of a reason: its gap, its object (an expression, a :class:`Fact` or a
     condition) and where its printed text sits in the reason (``start:end``)."""
@@ -101,6 +112,8 @@ INLINE = {"inline": True}
 
 
 def _printed(value: Any) -> str:
+    if isinstance(value, Renamed):
+        return rf"{_printed(value.old)} \to {_printed(value.new)}"
     if isinstance(value, Fact):
         return _printed(value.rhs) if value.shown == "rhs" else f"{_printed(value.lhs)} = {_printed(value.rhs)}"
     if isinstance(value, Shown):
@@ -168,6 +181,8 @@ def _objects(value: Any) -> list:
     """The objects a formula's printed parts stand for, in order."""
     if isinstance(value, sp.Equality):  # a value taken (``D_i = 1``): both sides read back, nothing proven
         return [value.lhs, value.rhs]
+    if isinstance(value, Renamed):
+        return [value.old, value.new]
     if isinstance(value, Fact):
         return [_expr(value.rhs)] if value.shown == "rhs" else [_expr(value.lhs), _expr(value.rhs)]
     if isinstance(value, Shown):
@@ -205,6 +220,8 @@ def _check_formula(value: Any, text: str, label: str, vocab: Vocabulary, equal, 
             return Check("read back", False, float("inf"), f"{label} reads as {read}, not {value}")
         checks = [equal(r, v, seed + j) for j, (r, v) in enumerate(zip(read.args, value.args))]
         return _worst(checks, label, "read back")
+    if isinstance(value, Renamed):
+        return _check_renamed(value, text, label, vocab, equal, seed)
     parts = read_chain(text, vocab)
     objects = _objects(value)
     unread = [p for p in parts if p.value is None]
@@ -218,6 +235,23 @@ def _check_formula(value: Any, text: str, label: str, vocab: Vocabulary, equal, 
         fact = prove(_expr(value.lhs), _expr(value.rhs), value.domain or {}, seed + 5)
         checks.append(Check(f"fact {fact.method}", fact.passed, fact.max_error,
                             "" if fact.passed else f"the fact is false: {fact.detail}"))
+    return _worst(checks, label, "read back")
+
+
+def _check_renamed(value: Renamed, text: str, label: str, vocab: Vocabulary, equal, seed: int) -> Check:
+    """``old \to new`` read back side by side, and an entry of the step's renaming."""
+    sides = text.split(r" \to ")
+    if len(sides) != 2:
+        return Check("read back", False, float("inf"), f"{label} prints {len(sides)} sides of a renaming, not 2")
+    checks = []
+    for j, (side, obj) in enumerate(zip(sides, (value.old, value.new))):
+        (part, *rest) = read_chain(side, vocab)
+        if part.value is None or rest:
+            return Check("not read back", False, float("inf"), f"{label}: {side!r}: {part.reason or 'a chain'}")
+        checks.append(equal(part.value, obj, seed + j))
+    entry = value.table.get(value.old)
+    checks.append(Check("fact (an entry of the renaming)", entry == value.new, 0.0 if entry == value.new else float("inf"),
+                        "" if entry == value.new else f"the renaming takes {value.old} to {entry}, not {value.new}"))
     return _worst(checks, label, "read back")
 
 

@@ -15,10 +15,21 @@ import sympy as sp
 
 from symbolic.activations.functions import activation
 from symbolic.core.derivation import Derivation
+from symbolic.core.reason import Fact, Reason, Renamed
 from symbolic.networks.network import deep_network, shallow_network
 from symbolic.spec import NetworkSpec
 
 __all__ = ["shallow_is_deep", "composition_is_deep"]
+
+
+def _renaming(words: str, rename: dict, prefixes: tuple[str, ...], each: int = 1) -> Reason:
+    r"""``words: $a \to b$, ...``: for each name prefix, the first ``each`` entries of ``rename`` whose
+    old symbol starts with it (a concrete instance of the renaming, each checked to be an entry of it)."""
+    shown = []
+    for prefix in prefixes:
+        shown += [old for old in rename if old.name.startswith(prefix) and old not in shown][:each]
+    gaps = {f"r{k}": Renamed(old, rename[old], rename) for k, old in enumerate(shown)}
+    return Reason(words + ": " + ", ".join(f"$@{g}$" for g in gaps), **gaps)
 
 
 def shallow_is_deep(D_i: int = 1, D: int = 3, D_o: int = 1, activation_name: str = "relu") -> Derivation:
@@ -42,11 +53,9 @@ def shallow_is_deep(D_i: int = 1, D: int = 3, D_o: int = 1, activation_name: str
         d.add(y_shallow[j], r"the shallow network, parameters $\theta$ and $\phi$", lhs=lhs, check=False)
         # A change of notation is a definition (comparing the renamed expression with itself
         # would check nothing); the next step proves the renamed network is the deep one.
-        d.add(y_shallow[j].xreplace(rename),
-              r"rename (a definition) $\theta_{d0}\to\beta_{0,d}$, $\theta_{di}\to\omega_{0,d,i}$, "
-              r"$\phi_{j0}\to\beta_{1,j}$, $\phi_{jd}\to\omega_{1,j,d}$", check=False)
-        d.add(y_deep[j], r"the deep network $\mathbf{y} = \boldsymbol\beta_1 + \boldsymbol\Omega_1 "
-                         r"\mathrm{a}[\boldsymbol\beta_0 + \boldsymbol\Omega_0\mathbf{x}]$")
+        d.add(y_shallow[j].xreplace(rename), _renaming("rename (a definition), the first unit's parameters and "
+                                                       "so on for the others", rename, ("theta", "phi"), each=2), check=False)
+        d.add(y_deep[j], "the deep network with one hidden layer, written out")
     return d
 
 
@@ -80,7 +89,7 @@ def composition_is_deep(D: int = 3, D_prime: int = 3, activation_name: str = "re
     der.definitions = {**first_h, **psi_def, y: first_y}
     second = phi_p[0] + sum(phi_p[dp + 1] * a(theta_p[dp][0] + theta_p[dp][1] * y) for dp in range(D_prime))
     der.add(second, "the second network takes the first network's output y as its input", lhs=y_p, check=False)
-    der.add(second.xreplace({y: first_y}), r"substitute $y = \phi_0 + \sum_d \phi_d h_d$")
+    der.add(second.xreplace({y: first_y}), Reason("substitute $@first$", first=Fact(y, first_y)))
     expanded = phi_p[0] + sum(
         phi_p[dp + 1] * a(sp.Add(theta_p[dp][0] + theta_p[dp][1] * phi[0],
                                  *[theta_p[dp][1] * phi[d + 1] * h[d] for d in range(D)], evaluate=False))
@@ -88,7 +97,8 @@ def composition_is_deep(D: int = 3, D_prime: int = 3, activation_name: str = "re
     der.add(expanded, "multiply out inside the activation")
     der.add(phi_p[0] + sum(phi_p[dp + 1] * a(psi[dp][0] + sum(psi[dp][d + 1] * h[d] for d in range(D)))
                            for dp in range(D_prime)),
-            r"name $\psi_{d'0} = \theta'_{d'0} + \theta'_{d'1}\phi_0$, $\psi_{d'd} = \theta'_{d'1}\phi_d$")
+            Reason("name $@bias$, $@weight$ and so on", bias=Fact(psi[0][0], psi_def[psi[0][0]]),
+                   weight=Fact(psi[0][1], psi_def[psi[0][1]])))
     deep = deep_network(NetworkSpec((1, D, D_prime, 1), activation_name))
     rename = {deep.inputs[0]: x}
     for d in range(D):
@@ -101,6 +111,6 @@ def composition_is_deep(D: int = 3, D_prime: int = 3, activation_name: str = "re
         rename[deep.omega[2][0, dp]] = phi_p[dp + 1]
     rename[deep.beta[2][0]] = phi_p[0]
     der.add(deep.substituted_outputs()[0].xreplace(rename),
-            r"a deep network: $\boldsymbol\beta_0,\boldsymbol\Omega_0 = \theta$; "
-            r"$\boldsymbol\beta_1,\boldsymbol\Omega_1 = \psi$; $\boldsymbol\beta_2,\boldsymbol\Omega_2 = \phi'$")
+            _renaming("a deep network, its first unit's parameters in each layer and so on for the others", rename,
+                      ("beta_{0", "omega_{0", "beta_{1", "omega_{1", "beta_{2", "omega_{2")))
     return der

@@ -153,3 +153,26 @@ def _derivation_with(reason, u):
     d.add(u + 1, "definition", lhs=sp.Symbol("q"), check=False)
     d.add(1 + u, reason)
     return d
+
+
+def test_a_renaming_is_printed_from_the_rename_applied_and_checked_against_it():
+    from symbolic.core.reason import Renamed
+    from symbolic.networks.identities import composition_is_deep, shallow_is_deep
+
+    d = shallow_is_deep(1, 3, 1)
+    assert d.check().passed
+    step = d.steps[1]
+    assert [f.value.old.name for f in step.reason.formulas] == ["theta_{1,0}", "theta_{1,1}", "phi_{0}", "phi_{1}"]
+    first = step.reason.formulas[0].value
+    wrong = Renamed(first.old, step.reason.formulas[1].value.new, first.table)  # theta_{10} -> omega_{0,1,1}: not applied
+    d.steps[1].reason = Reason("rename $@r$", r=wrong)
+    assert not _fresh(d).check().passed
+    assert "the renaming takes" in _readback(d)["detail"]
+    d = shallow_is_deep(1, 3, 1)
+    d.steps[1].reason = _edited(d.steps[1].reason, r"\theta_{10} \to \beta_{0,1}", r"\theta_{10} \to \beta_{0,2}")
+    assert not d.check().passed
+    d = composition_is_deep(2, 2)
+    assert d.check().passed and "3 facts of the reasons proven" in _readback(d)["method"]
+    k = _reason_of(d, "name")
+    d.steps[k].reason = _edited(d.steps[k].reason, r"\psi_{11} = \phi_{1}", r"\psi_{11} = \phi_{2}")
+    assert not d.check().passed
