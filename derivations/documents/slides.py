@@ -206,13 +206,13 @@ def _run(display: Display, steps: tuple[int, int] | None, g: Geometry) -> Run:
 
 
 def _key_units(piece: Piece) -> set[int]:
-    """The units a derivation cut short keeps whatever happens: its first and last, and those
-    that show what the slide promises (a left-hand side it names, or the first unit using a term)."""
+    """The units a derivation cut short keeps whatever happens: its first and last, and the first
+    that shows each thing the slide promises (a left-hand side it names, a term it uses)."""
     item, n = piece.extra["eq"], piece.hi - piece.lo
     keep = {0, n - 1}
     texts = [piece.run.render(piece.lo + k, piece.lo + k + 1)[0] for k in range(n)]
     for side in item.defines:
-        keep |= {k for k, tex in enumerate(texts) if _normal(side) in {_normal(s) for s in printed_sides(tex)}}
+        keep |= set([k for k, tex in enumerate(texts) if _normal(side) in {_normal(s) for s in printed_sides(tex)}][:1])
     for use in item.uses:
         keep |= set([k for k, tex in enumerate(texts) if _normal(use) in _normal(tex)][:1])
     return keep
@@ -364,7 +364,9 @@ def _shows(piece: Piece) -> bool:
 def _fit(pieces: list[Piece], height: float, g: Geometry) -> list[list[Piece]]:
     """Pages of at most :data:`MAX_PAGES`: pack; if that takes more, figures down to
     :data:`SMALL_FIGURE`; then displays cut to their key steps (:func:`_key_units` and as many
-    more as fit; those added for teaching first, the longest first); what is left over goes on the last page, which Beamer shrinks."""
+    more as fit; those added for teaching first, the longest first); then pages up to
+    :data:`MAX_SHRINK` taller, a display added for teaching replaced by a pointer to the notes
+    (:func:`_omit`) while they do not fit; what is left goes on the last page, which Beamer shrinks."""
     for words, p in zip(pieces, pieces[1:]):  # a figure its words introduce fits beside them on one page
         room = height - words.height - GAP
         if words.leads and "figure" in p.extra and p.height > room >= figure_height(Path(), SMALL_FIGURE, g):
@@ -396,9 +398,13 @@ def _fit(pieces: list[Piece], height: float, g: Geometry) -> list[list[Piece]]:
             pieces = [best if p is piece else p for p in pieces]
             pages = pack(pieces, height)
     loose = height / (1 - MAX_SHRINK)  # Beamer may shrink a page this much before anything is left out
-    pages = pages if len(pages) <= MAX_PAGES else pack(pieces, loose)
+    if len(pages) > MAX_PAGES:  # one flow: a break starts no page of its own any more
+        pieces = [replace(p, group=0) for p in pieces]
+        pages = pack(pieces, loose)
     while len(pages) > MAX_PAGES:  # a display added for teaching gives way to a pointer to the notes
-        added = [p for p in pieces if "eq" in p.extra and not p.extra["eq"].gap]
+        added = [p for p in pieces if "eq" in p.extra and not p.extra["eq"].gap and _passed(p)]
+        first = next((p for p in pieces if "eq" in p.extra), None)
+        added = [p for p in added if p is not first]  # the slide's first display is its core: never left out
         if not added:
             break
         trials = [(len(pack(_omit(pieces, p), loose)) <= MAX_PAGES, p.height, p) for p in added]
@@ -411,10 +417,16 @@ def _fit(pieces: list[Piece], height: float, g: Geometry) -> list[list[Piece]]:
     return pages
 
 
+def _passed(piece: Piece) -> bool:
+    """Whether every record behind a display passed (a failure is never moved off its slide)."""
+    records = piece.run.render(piece.lo, piece.hi)[1] if piece.run is not None else piece.extra["records"]
+    return all(r["passed"] for r in records)
+
+
 def _omit(pieces: list[Piece], piece: Piece) -> list[Piece]:
     """``pieces`` with the display ``piece`` replaced by a line that names it and where it is."""
     pointer = (f"\\emph{{\\small In the notes (\u2018{escape_text(piece.extra['section'])}\u2019): "
-               f"{escape_text(piece.extra['name'])}, derived and checked.}}")
+               f"{escape_text(piece.extra['name'])}, with its checks.}}")
     return [Piece(pointer, 2 * LINE, group=p.group, extra={"omitted": p.extra["eq"]}) if p is piece else p
             for p in pieces]
 
