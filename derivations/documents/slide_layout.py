@@ -200,7 +200,8 @@ def pack(pieces: list[Piece], height: float) -> list[list[Piece]]:
         if need <= room:
             if piece.leads and queue:  # the words and at least the start of what they introduce
                 nxt = queue[0]
-                first = nxt.height if nxt.run is None else nxt.run.height(nxt.lo, min(nxt.hi, _cut_floor(nxt)))
+                cuttable = nxt.run is not None and nxt.run.row_count(nxt.lo, nxt.hi) >= 2 * MIN_ROWS
+                first = nxt.run.height(nxt.lo, _cut_floor(nxt)) if cuttable else nxt.height
                 if pages[-1] and need + GAP + first > room:
                     pages.append([])
                     used = 0.0

@@ -60,3 +60,14 @@ def thin_pages(tex: str) -> list[tuple[str, int]]:
             if not words_or_figures(body) and (math + reasons < 3 or math <= 1):
                 out.append((title, k))
     return out
+
+
+def dangling_intros(tex: str) -> list[str]:
+    """Slides with a page that ends on words introducing what follows (a last line ending ``:``)
+    while the slide continues on the next page."""
+    out, listed = [], pages(tex)
+    for (title, body), (after, _) in zip(listed, listed[1:]):
+        lines = [line for line in body.splitlines() if line.strip()]
+        if title == after and lines and lines[-1].rstrip().endswith(":"):
+            out.append(title)
+    return out

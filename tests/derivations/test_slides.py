@@ -13,7 +13,7 @@ from derivations.lecture import LECTURE, Eq
 from derivations.documents.slides import build_slides, evidence_tag, overfull_boxes, slides_document
 from derivations.topics.topic import Display, TopicResult, record
 from derivations.checks.records import check_tags
-from tests.derivations.slide_pages import pages, pages_per_title, thin_pages
+from tests.derivations.slide_pages import dangling_intros, pages, pages_per_title, thin_pages
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
 if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip the compile there
@@ -256,7 +256,7 @@ def test_every_slide_fits_in_two_pages_without_a_thin_page(deck):
     counts = pages_per_title(tex)
     assert [t for t, _ in counts][:-2] == [s.title for s in LECTURE]  # every lecture slide, once, in order
     assert [(t, n) for t, n in counts if n > 2] == []
-    assert thin_pages(tex) == []
+    assert thin_pages(tex) == [] and dangling_intros(tex) == []
     assert not re.search(r"checked: *[\w-]+\.[\w.-]+", tex)  # ids stay in the source's comments
     if result.pdf is not None and shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout

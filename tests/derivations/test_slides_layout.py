@@ -15,7 +15,7 @@ from derivations.documents.slide_layout import FRAMES, MIN_ROWS, Piece, Run, pac
 from derivations.lecture import Eq, Slide, Text
 from derivations.topics.topic import Display, TopicResult, record
 from symbolic.core.derivation import Derivation, Step
-from tests.derivations.slide_pages import pages, pages_per_title, thin_pages
+from tests.derivations.slide_pages import dangling_intros, pages, pages_per_title, thin_pages
 
 
 def _run(rows: int, height: float = 20.0) -> Run:
@@ -107,6 +107,7 @@ def test_the_page_readers_count_what_a_reader_sees():
     assert [t for t, _ in pages(tex)] == ["T", "T", "U"]
     assert pages_per_title(tex) == [("T", 2), ("U", 1)]
     assert thin_pages(tex) == [("T", 2)]  # one equation row and its reason, nothing else
+    assert dangling_intros(tex) == [] and dangling_intros(tex.replace("Words.", "Words:")) == ["T"]
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
