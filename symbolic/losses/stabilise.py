@@ -24,6 +24,7 @@ derivation as a step checked against the expanded logarithm. Where no rewrite ap
 :func:`stable_form` returns None and the expanded negative log-likelihood is compiled (and
 printed as such).
 
+>>> from symbolic.core.printing import latex
 >>> f, y = sp.Symbol("f", real=True), sp.Symbol("y", integer=True, nonnegative=True)
 >>> lam = 1 / (1 + sp.exp(-f))
 >>> form = stable_form(sp.expand_log(-sp.log(lam**y * (1 - lam) ** (1 - y)), force=True))
