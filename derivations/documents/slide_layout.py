@@ -183,15 +183,23 @@ def _cut(piece: Piece, room: float) -> int | None:
 
 def pack(pieces: list[Piece], height: float) -> list[list[Piece]]:
     """The pieces on pages of ``height`` points, in order: a run cut where it would overflow
-    (:func:`_cut`), words that lead into a piece moved with it, a new ``group`` started on a new
-    page when it does not fit in what is left of the current one (but would on an empty page)."""
+    (:func:`_cut`), words that lead into a piece moved with it (and kept with it on one page even
+    when the two are too tall for it), a new ``group`` started on a new page when it does not fit
+    in what is left of the current one (but would on an empty page)."""
     pages: list[list[Piece]] = [[]]
     used = 0.0
     queue = list(pieces)
+    held = False  # words alone on a page that cannot take what they introduce: it joins them all the same
     while queue:
         piece = queue.pop(0)
         room = height - used
         need = piece.height + (GAP if pages[-1] else 0.0)
+        if held:
+            held = False
+            if piece.run is None or _cut(piece, room - GAP) is None:
+                pages[-1].append(piece)  # the page is too tall: the frame shrinks it
+                used += need
+                continue
         if pages[-1] and piece.group != pages[-1][-1].group and need > room:
             group_height = sum(p.height + GAP for p in [piece] + queue if p.group == piece.group)
             if group_height <= height:
@@ -205,6 +213,7 @@ def pack(pieces: list[Piece], height: float) -> list[list[Piece]]:
                 if pages[-1] and need + GAP + first > room:
                     pages.append([])
                     used = 0.0
+                held = not pages[-1] and piece.height + GAP + first > height
             pages[-1].append(piece)
             used += piece.height + (GAP if len(pages[-1]) > 1 else 0.0)
             continue
