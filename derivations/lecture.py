@@ -58,7 +58,8 @@ class Fig:
 
 @dataclass(frozen=True)
 class Break:
-    """The frame continues on a new page (``\\framebreak``)."""
+    """What follows starts a new page of the slide when it does not fit on the current one
+    (:mod:`derivations.documents.slide_layout` packs the pages)."""
 
 
 Item = Union[Text, Eq, Fig, Break]
