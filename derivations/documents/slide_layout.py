@@ -70,7 +70,7 @@ def body_height(title: str, subtitle: str, g: Geometry) -> float:
 
 def _plain(tex: str) -> str:
     """LaTeX source less its commands and braces: roughly the characters it typesets."""
-    tex = re.sub(r"\\(?:begin|end)\{[^}]*\}|\\item(?:\[[^]]*\])?", "", tex)
+    tex = re.sub(r"\\(?:begin|end)\{[^}]*\}|\\item(?:\x5b[^\x5d]*\x5d)?", "", tex)  # \x5b, \x5d: brackets
     tex = re.sub(r"\\[A-Za-z]+\s*", "x", tex)  # a command prints about one character
     return re.sub(r"[{}$^_&]", "", tex)
 
@@ -124,7 +124,7 @@ def figure_height(path: Path, fraction: float, g: Geometry) -> float:
     at the full text width are lower (``keepaspectratio``); with the centred block's skips."""
     height = fraction * g.height
     try:
-        box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", path.read_bytes())
+        box = re.search(rb"/MediaBox\s*\x5b\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\x5d", path.read_bytes())
     except OSError:
         box = None
     if box:
