@@ -108,4 +108,4 @@ def test_no_display_of_the_notes_prints_a_line_twice_in_a_row(notes):
         lines = _lines(body)
         repeats += [(a, b) for a, b in zip(lines, lines[1:]) if a[1] == b[1] and b[0] in ("", a[0])]
     assert not repeats
-    assert r"\phi_{jd}\to\omega_{1,j,d}$; the deep network" in tex  # the identity's repeated line, merged
+    assert r"\phi_{1} \to \omega_{1,1,1}$; the deep network" in tex  # the identity's repeated line, merged
