@@ -360,7 +360,7 @@ def region_slope(rng: random.Random) -> Exercise:
     q = Question("region-slope")
     theta, phis = _parameters(q, net, units, phi)
     question = (f"The shallow network ${_output(q, net)}$ has the parameters ${theta}$ and ${phis}$. What is the slope "
-                f"${q(sp.Derivative(net.outputs[0], x), 'the slope asked for')}$ of the linear region that contains ${q(sp.Eq(x, x0, evaluate=False), 'the input')}$?")
+                f"${q(sp.Derivative(net.outputs[0], x), 'the slope asked for', ordinary=True)}$ of the linear region that contains ${q(sp.Eq(x, x0, evaluate=False), 'the input')}$?")
     return Exercise(
         "region-slope", "piecewise_linear", "number", question, d.steps[-1:], precision=0.001,
         solution=[f"On a linear region every unit is either active (slope ${active_slope}$) or inactive (slope 0): "
