@@ -127,6 +127,12 @@ def text_width_in(text: str, size: float) -> float:
     return width / 72
 
 
+#: A word of a title: math between dollar signs, or a run of other non-space characters
+#: (the pattern is assembled from its parts: it is not a formula).
+_DOLLAR = re.escape("$")
+_WORD = re.compile("(?:" + _DOLLAR + "[^" + _DOLLAR + "]*" + _DOLLAR + r"|[^\s" + _DOLLAR + "])+")
+
+
 def wrap(text: str, width_in: float, size: float = RC["axes.titlesize"]) -> str:
     r"""``text`` broken into lines no wider than ``width_in`` inches at ``size`` pt, at spaces
     outside ``$...$``; a line break already in ``text`` stays (and a word wider than the
@@ -139,7 +145,7 @@ def wrap(text: str, width_in: float, size: float = RC["axes.titlesize"]) -> str:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         start = len(lines)
-        for word in re.findall(r"(?:\$[^$]*\$|[^\s$])+", paragraph):
+        for word in _WORD.findall(paragraph):
             if len(lines) > start and text_width_in(lines[-1] + " " + word, size) <= width_in:
                 lines[-1] += " " + word
             else:
