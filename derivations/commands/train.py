@@ -5,14 +5,17 @@
 
 The gradient of each step is the loss *summed* over the batch (the lecture's L[phi] is a
 sum over samples). The run folder gets ``metrics.csv``, ``checkpoints/``, ``params.json``,
-``summary.json`` and ``loss_curve.png``; ``--resume`` continues from the newest checkpoint.
+``summary.json`` and ``loss_curve.png`` (the loss curve; for a 1-input 1-output network the
+fitted function over the data beside it); ``--resume`` continues from the newest checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from numeric.datasets import TOY_DATASETS
 from numeric.optimizers import DEFAULT_LR, OPTIMIZERS
@@ -20,6 +23,9 @@ from symbolic.spec import LOSSES, Problem
 
 from derivations.commands.common import (add_seed_argument, add_spec_arguments, finite_float, nonnegative_int, positive_int,
                      spec_from_args)
+
+if TYPE_CHECKING:
+    from derivations.figures.training import RunFit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer(spec, problem.loss, data, config, Path(args.out))
     out = Path(args.out)
     written = ["params.json", "metrics.csv", "summary.json"]
+    why_not = ""  # why loss_curve.png has no fitted-function panel
     with trainer.folder.locked():  # one writer, from the first checkpoint read to the loss curve
         try:
             result = trainer.run(resume=args.resume)
@@ -89,9 +96,11 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_figure:
             import matplotlib.pyplot as plt
 
-            from derivations.figures.training import loss_curve_figure
+            from derivations.figures.training import run_figure
 
-            figure = loss_curve_figure(trainer.folder.metrics, title=f"{spec.describe()}, {args.loss}, {args.optimizer}")
+            fit, why_not = fitted_function(trainer, data)
+            figure = run_figure(trainer.folder.metrics, title=f"{spec.describe()}, {args.loss}, {args.optimizer}",
+                                fit=fit)
             try:
                 trainer.folder.write_loss_curve(figure)
             finally:
@@ -106,5 +115,33 @@ def run(args: argparse.Namespace) -> int:
         resumed = f"resumed from epoch {trainer.resumed_from}, " if trainer.resumed_from is not None else ""
         print(f"trained {what}: {resumed}{result.epochs} epochs, {result.steps} steps in {result.seconds:.2f} s")
     print(f"final loss L[phi] = {result.loss:.10g} ({result.loss_per_sample:.6g} per sample)")
+    if why_not:
+        print(f"loss_curve.png has no fitted-function panel: {why_not}")
     print(f"wrote {out}/: " + ", ".join(written))
     return 0
+
+
+#: Points of the grid the fitted function is drawn on.
+GRID_POINTS = 200
+
+
+def fitted_function(trainer, data) -> tuple["RunFit | None", str]:
+    """The trained twin's own output f[x, phi] on a grid over the data's x range (1-input
+    1-output networks), with the data; else None and the reason no such panel is drawn."""
+    import numpy as np
+    import torch
+
+    from derivations.figures.training import RunFit  # noqa: F811 - the class itself, at run time
+
+    spec = trainer.spec
+    if (spec.D_i, spec.D_o) != (1, 1):
+        return None, (f"the network has D_i = {spec.D_i} input(s) and D_o = {spec.D_o} output(s); "
+                      "the panel is drawn for 1-input 1-output networks")
+    x, y = data.X[:, 0], data.Y[:, 0]  # (I,)
+    pad = 0.05 * (x.max() - x.min()) or 0.5
+    xs = np.linspace(x.min() - pad, x.max() + pad, GRID_POINTS)  # (G,)
+    with torch.no_grad():
+        f = trainer.model(torch.as_tensor(xs[:, None], dtype=trainer.dtype, device=trainer.device))  # (G, 1)
+    same_scale = trainer.entry.support.interval == (-math.inf, math.inf)  # f predicts a real target itself
+    return RunFit(xs, f[:, 0].cpu().numpy().astype(float), x, y, same_scale), ""
+

@@ -1,10 +1,11 @@
 """Figures of training: loss curves from ``metrics.csv``, the gradient-descent trajectory on the
-loss surface of 1-D linear regression, and a fitted 1-D network over its data."""
+loss surface of 1-D linear regression, a fitted 1-D network over its data, and the figure of a
+``train`` run (its fitted function beside its loss curve)."""
 
 from __future__ import annotations
 
 import os
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -12,33 +13,77 @@ from numeric.monitoring import read_metrics
 
 from derivations.figures.style import figure, styled
 
-__all__ = ["loss_curve_figure", "trajectory_figure", "fit_figure"]
+__all__ = ["loss_curve_figure", "trajectory_figure", "fit_figure", "run_figure", "RunFit"]
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 #: The fraction of the text width each figure is printed at (``derivations/topics/texts/*.py``).
-WIDTHS = {"loss_curve": 0.49, "trajectory": 1.0, "fit": 0.49, "decision": 0.55}
+WIDTHS = {"loss_curve": 0.49, "trajectory": 1.0, "fit": 0.49, "decision": 0.55, "run": 1.0}
 
 
 @styled
 def loss_curve_figure(metrics_csv: str | os.PathLike, title: str = ""):
     """Loss per sample against epochs (and against steps when ``metrics.csv`` has step rows)."""
+    fig = figure(WIDTHS["loss_curve"], 2.5)
+    _draw_loss_curve(fig.subplots(), metrics_csv, title)
+    return fig
+
+
+def _draw_loss_curve(ax, metrics_csv: str | os.PathLike, title: str) -> None:
     epochs = read_metrics(metrics_csv, "epoch")
     steps = read_metrics(metrics_csv, "step")
-    fig = figure(WIDTHS["loss_curve"], 2.5)
-    ax = fig.subplots()
     if steps:
         per_epoch = max(1.0, epochs[-1]["step"] / epochs[-1]["epoch"]) if epochs else 1.0
         ax.plot([r["step"] / per_epoch for r in steps], [r["loss_per_sample"] for r in steps],
-                color="0.7", lw=0.7, label="batch loss / B (per step)")
+                color="0.7", lw=0.7, label="batch loss / B (per step)", gid="step loss")
     ax.plot([r["epoch"] for r in epochs], [r["loss_per_sample"] for r in epochs], color=COLORS[0], lw=1.6,
-            label="epoch loss / I")
+            label="epoch loss / I", gid="epoch loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss per sample")
     if epochs and min(r["loss_per_sample"] for r in epochs) > 0:
         ax.set_yscale("log")
     ax.set_title(title)
     ax.legend()
+
+
+@styled
+def run_figure(metrics_csv: str | os.PathLike, title: str = "", fit: "RunFit | None" = None):
+    """The figure of a ``train`` run: with ``fit``, the fitted function over the data (left)
+    beside the loss curve of ``metrics.csv`` (right); without, the loss curve alone.
+
+    The lines carry ``gid``s (``fitted``, ``data``, ``epoch loss``, ``step loss``) so that a
+    test finds them among the figure's artists."""
+    if fit is None:
+        fig = figure(WIDTHS["loss_curve"], 2.5)
+        _draw_loss_curve(fig.subplots(), metrics_csv, title)
+        return fig
+    fig = figure(WIDTHS["run"], 2.6)
+    ax_fit, ax_loss = fig.subplots(1, 2)
+    ax_fit.plot(fit.xs, fit.f, color=COLORS[1], label=r"network output $f[x, \phi]$", gid="fitted")
+    ax_data = ax_fit if fit.same_scale else ax_fit.twinx()
+    ax_data.plot(fit.x, fit.y, "o", color="black", ms=3.0, label="data", gid="data")
+    ax_fit.set_xlabel("$x$")
+    if fit.same_scale:
+        ax_fit.set_ylabel("$y$")
+    else:  # f is not on the targets' scale (a logit, a log-rate): the data get their own axis
+        ax_fit.set_ylabel(r"network output $f[x, \phi]$", color=COLORS[1])
+        ax_data.set_ylabel("target $y$")
+    lines = ax_fit.get_lines() + (ax_data.get_lines() if ax_data is not ax_fit else [])
+    ax_data.legend(lines, [line.get_label() for line in lines], loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                   ncols=2)  # below the axes: over them it would hide data points
+    ax_fit.set_title("fitted function")
+    _draw_loss_curve(ax_loss, metrics_csv, title)
     return fig
+
+
+class RunFit(NamedTuple):
+    """A 1-input 1-output network's output ``f`` (G,) on the grid ``xs`` (G,), and the data
+    ``x``, ``y`` (I,) it was trained on; ``same_scale`` when f predicts y itself (a real target)."""
+
+    xs: np.ndarray
+    f: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    same_scale: bool
 
 
 @styled
