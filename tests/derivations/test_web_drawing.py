@@ -4,7 +4,8 @@ Each figure's drawing record passes on the drawing code as shipped and fails whe
 ``assets/figures.js`` draws or shows something else: a tangent restated by hand with a sign
 slip, a joint at another unit's output, the loss of the start shown as the last iterate's, a
 learning rate halved, two units' patterns merged, the activation's derivative shown as its
-value, the verdict of the readout inverted. Also the captions' claims added with it.
+value, the verdict of the readout inverted, a likelihood term drawn at another target, the
+density handed the variance for sigma. Also the captions' claims added with it.
 """
 
 import math
@@ -17,8 +18,8 @@ import sympy as sp
 from derivations.checks.javascript_readback import find_node
 from derivations.documents.web import figures as web_figures
 from derivations.documents.web.drawing import drawing_check, drawing_source
-from derivations.documents.web.figures import (activations_figure, descent_figure, regions_figure,
-                                               shallow_figure)
+from derivations.documents.web.figures import (activations_figure, descent_figure, likelihood_figure,
+                                               regions_figure, shallow_figure)
 from derivations.documents.web.site import page_script
 
 
@@ -33,7 +34,7 @@ def node():
 
 
 FIGURES = {"shallow": shallow_figure, "activations": activations_figure, "regions": regions_figure,
-           "descent": descent_figure}
+           "descent": descent_figure, "likelihood": likelihood_figure}
 
 #: One-line slips in figures.js, each with the figure whose drawing it changes.
 MUTATIONS = {
@@ -50,6 +51,16 @@ MUTATIONS = {
     "fitted-line-of-the-start": ("descent", "xs.map((x) => model(x, ...phi))", "xs.map((x) => model(x, ...cfg.start))"),
     "patterns-merged": ("regions", "code |= 1 << d;", "code |= 1 << (d % 2);"),
     "count-off-by-one": ("regions", '"region-count">${seen.size}', '"region-count">${seen.size + 1}'),
+    "stem-of-the-next-target": ("likelihood", "const p = at[cfg.terms[i]]",
+                                "const p = at[cfg.terms[(i + 1) % cfg.terms.length]]"),
+    "density-given-the-variance": ("likelihood", "density(y, v.f, v.sigma)", "density(y, v.f, v.sigma * v.sigma)"),
+    "loss-curve-at-the-first-sigma": ("likelihood", "recipe(f, v.sigma)[cfg.loss]",
+                                      "recipe(f, cfg.params[1].value)[cfg.loss]"),
+    "likelihood-shown-as-a-term": ("likelihood", "${at[cfg.likelihood].toPrecision(4)}",
+                                   "${at[cfg.terms[0]].toPrecision(4)}"),
+    "minimiser-at-the-median": ("likelihood", "x1: right.sx(cfg.minimiser), x2: right.sx(cfg.minimiser)",
+                                "x1: right.sx(cfg.targets[1]), x2: right.sx(cfg.targets[1])"),
+    "prediction-point-a-step-off": ("likelihood", "cx: right.sx(v.f), cy:", "cx: right.sx(v.f + 0.05), cy:"),
 }
 
 

@@ -58,7 +58,8 @@ def _step(fig):
 
 def test_every_figure_is_built_and_checked():
     kinds = sorted(fig.kind for _, figs in pages() for fig in figs)
-    assert kinds == sorted(make().kind for make in INTERACTIVE) == ["activations", "descent", "regions", "shallow"]
+    assert kinds == sorted(make().kind for make in INTERACTIVE) == ["activations", "descent", "likelihood", "regions",
+                                                                      "shallow"]
 
 
 def test_printed_javascript_reads_back(node):

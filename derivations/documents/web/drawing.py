@@ -43,9 +43,10 @@ import sympy as sp
 
 from derivations.checks.javascript_readback import NODE_MISSING, JavaScriptError, find_node
 from derivations.checks.verdicts import record
-from derivations.documents.web.figures import Interactive, z
+from derivations.documents.web.figures import LIKELIHOOD_TARGETS, Interactive, z
 from symbolic.activations.functions import activation
 from symbolic.core.printing import identifier
+from symbolic.losses.lecture import normal_pdf
 from symbolic.networks.network import lecture_1_3_1, shallow_network
 from symbolic.spec.tolerances import DIGITS
 from symbolic.training.gradient_descent import (alpha, least_squares_loss, lecture_linear_regression, phi_0,
@@ -434,9 +435,92 @@ def _regions(fig: Interactive, shots: list[dict], tally: _Tally) -> None:
                 tally.lacks(f"state {k}: {shown} patterns shown, {count} on the grid")
 
 
+def _likelihood(fig: Interactive, shots: list[dict], tally: _Tally) -> None:
+    """The maximum-likelihood figure against the normal density N(y; f, sigma^2) of the
+    lecture's losses (``normal_pdf``) at the losses topic's targets: the density curve, the
+    targets, the stems and points of the terms p_i = N(y_i; f, sigma^2), the prediction's line;
+    the negative log-likelihood -log(p_1 p_2 p_3) against f, its point at the slider's f and
+    the line at its minimiser (solved here); the readout's terms, product and loss."""
+    y, f = sp.Symbol("y", real=True), sp.Symbol("f", real=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    targets = [sp.Integer(t) for t in LIKELIHOOD_TARGETS]
+    terms = [normal_pdf(t, f, sigma**2) for t in targets]
+    likelihood = sp.Mul(*terms)
+    nll = sp.expand_log(-sp.log(likelihood), force=True)  # a sum: no underflow of the product
+    (minimiser,) = sp.solve(sp.diff(nll, f), f)
+    for k, shot in enumerate(shots):
+        tree = shot[fig.id]
+        v = _values(tree)
+        at = {f: v["f"], sigma: v["sigma"]}
+        left, right = (Plot(s, *r) for s, r in zip(_all(tree, "svg"), ((fig.config["y"], fig.config["density"]),
+                                                                       (fig.config["f"], fig.config["nll"]))))
+        exact = {sigma: sp.Rational(v["sigma"]), f: sp.Rational(v["f"])}
+        pdf = sp.lambdify([y], normal_pdf(y, f, sigma**2).xreplace(exact))
+        curves = left.curves("density")
+        if len(curves) != 1:
+            tally.lacks(f"state {k}: {len(curves)} density curves")
+        for c in curves:
+            tally.curve(left, c, lambda t: float(pdf(t)), f"state {k}: density")
+        data = _all(left.svg, "circle", "datum")
+        if len(data) != len(targets):
+            tally.lacks(f"state {k}: {len(data)} targets drawn for {len(targets)}")
+        for dot, t in zip(data, targets):
+            tally.pixel(float(dot["attrs"]["cx"]), left.px(float(t)), f"state {k}: target {t} (y)")
+            tally.pixel(float(dot["attrs"]["cy"]), left.py(0.0), f"state {k}: target {t} (on the axis)")
+        p = [_exact(term, at) for term in terms]
+        for cls in ("term", "stem"):
+            drawn = {n["attrs"].get("data-index"): n for n in _all(left.svg, "circle" if cls == "term" else "line", cls)}
+            if sorted(drawn) != [str(i + 1) for i in range(len(targets))]:
+                tally.lacks(f"state {k}: {cls}s {sorted(drawn)}")
+            for i, (t, p_i) in enumerate(zip(targets, p)):
+                n = drawn.get(str(i + 1))
+                if n is None:
+                    continue
+                a = n["attrs"]
+                if cls == "term":
+                    tally.pixel(float(a["cx"]), left.px(float(t)), f"state {k}: term {i + 1} (y)")
+                    tally.pixel(float(a["cy"]), left.py(p_i), f"state {k}: term {i + 1} (density)")
+                else:
+                    for key, want in (("x1", left.px(float(t))), ("x2", left.px(float(t))), ("y1", left.py(0.0)),
+                                      ("y2", left.py(p_i))):
+                        tally.pixel(float(a[key]), want, f"state {k}: stem {i + 1} ({key})")
+        for cls, plot, x in (("prediction", left, v["f"]), ("minimiser", right, float(minimiser))):
+            lines = _all(plot.svg, "line", cls)
+            if len(lines) != 1:
+                tally.lacks(f"state {k}: {len(lines)} {cls} lines")
+            for line in lines:
+                for key in ("x1", "x2"):
+                    tally.pixel(float(line["attrs"][key]), plot.px(x), f"state {k}: the {cls}'s line ({key})")
+        loss = sp.lambdify([f], nll.xreplace({sigma: exact[sigma]}))
+        curves = right.curves("nll")
+        if len(curves) != 1:
+            tally.lacks(f"state {k}: {len(curves)} loss curves")
+        for c in curves:
+            tally.curve(right, c, lambda t: float(loss(t)), f"state {k}: negative log-likelihood")
+        L = _exact(nll, at)
+        points = _all(right.svg, "circle", "current")
+        if len(points) != 1:
+            tally.lacks(f"state {k}: {len(points)} points at the prediction")
+        for dot in points:
+            tally.pixel(float(dot["attrs"]["cx"]), right.px(v["f"]), f"state {k}: the prediction's loss (f)")
+            tally.pixel(float(dot["attrs"]["cy"]), right.py(L), f"state {k}: the prediction's loss (L)")
+        shown = _readout(tree, "term-value")
+        if len(shown) != len(targets):
+            tally.lacks(f"state {k}: {len(shown)} terms shown")
+        for i, (text, p_i) in enumerate(zip(shown, p)):
+            tally.number(text, p_i, f"state {k}: term {i + 1}")
+        for cls, value in (("likelihood-value", _exact(likelihood, at)), ("nll-value", L)):
+            texts = _readout(tree, cls)
+            if len(texts) != 1:
+                tally.lacks(f"state {k}: {len(texts)} {cls} shown")
+            for text in texts:
+                tally.number(text, value, f"state {k}: {cls}")
+
+
 #: Each figure kind: the reading of its drawing, and the controls moved (after the first drawing).
 _READERS: dict[str, Callable[[Interactive, list[dict], _Tally], None]] = {
-    "shallow": _shallow, "activations": _activations, "descent": _descent, "regions": _regions}
+    "shallow": _shallow, "activations": _activations, "descent": _descent, "regions": _regions,
+    "likelihood": _likelihood}
 
 
 def _actions(fig: Interactive) -> list[dict]:
@@ -446,6 +530,9 @@ def _actions(fig: Interactive) -> list[dict]:
                 for e in fig.config["activations"]]
         return acts + [{"figure": fig.id, "param": "z0", "value": -1.35, "event": "input"},
                        {"figure": fig.id, "param": "z0", "value": 0, "event": "input"}]
+    if fig.kind == "likelihood":  # to the minimum, narrower, past it, wider
+        return [{"figure": fig.id, "param": p, "value": value, "event": "input"}
+                for p, value in (("f", 3), ("sigma", 0.75), ("f", 5.2), ("sigma", 2.6), ("f", -0.85))]
     if fig.kind == "descent":
         return [{"figure": fig.id, "param": "alpha", "value": 0.03, "event": "input"},
                 {"figure": fig.id, "param": "steps", "value": 100, "event": "input"},

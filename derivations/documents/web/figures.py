@@ -37,6 +37,7 @@ import sympy as sp
 from derivations.checks.javascript_readback import JavaScriptError, iterate
 from derivations.checks.verdicts import record
 from symbolic.activations.functions import activation
+from symbolic.losses.recipes import checked_recipe
 from symbolic.training.gradient_descent import (LinearRegression, alpha, least_squares_loss,
                                                 lecture_linear_regression, phi_0, phi_1)
 from symbolic.core.javascript import JavaScriptFunction, NotPrintable
@@ -48,8 +49,8 @@ from symbolic.spec import ACTIVATIONS
 from derivations.documents.web.tex import math_html
 
 __all__ = ["Interactive", "INTERACTIVE", "shallow_figure", "activations_figure", "descent_figure",
-           "regions_figure", "interactive_for", "shallow_joint_expressions", "descent_threshold", "rounded",
-           "DESCENT_MARGIN", "DESCENT_STEPS"]
+           "regions_figure", "likelihood_figure", "interactive_for", "shallow_joint_expressions",
+           "descent_threshold", "rounded", "DESCENT_MARGIN", "DESCENT_STEPS", "LIKELIHOOD_TARGETS"]
 
 #: A check of a caption's claim: ``check(script, node)`` is a verification record (``script``
 #: the page's JavaScript, ``node`` the Node.js executable or None).
@@ -373,9 +374,100 @@ def regions_figure() -> Interactive:
     return Interactive("fig-regions", "regions", "piecewise_linear", caption, functions, config, claims)
 
 
+#: The targets of the losses topic's worked example of the normal loss (one predicted mean for
+#: all three): the maximum-likelihood figure's data.
+LIKELIHOOD_TARGETS = (1, 2, 6)
+
+
+def likelihood_figure() -> Interactive:
+    r"""(5) The maximum-likelihood recipe of the normal model (the losses topic's recipe): the
+    prediction f = mu and sigma on sliders; the density N(y; f, sigma^2), its values p_i at the
+    targets (the likelihood's terms), their product P and the negative log-likelihood L, the
+    sum of the recipe's per-sample losses, against f."""
+    r = checked_recipe("normal")
+    mu, sigma = r.parameters
+    y, f = r.target, r.outputs[0]
+    density = r.pmf.xreplace(r.link)  # N(y; f, sigma^2): the recipe's density, its mean linked to f
+    targets = [sp.Integer(t) for t in LIKELIHOOD_TARGETS]
+    I = len(targets)
+    p = [sp.Symbol(f"p_{{{i + 1}}}", positive=True) for i in range(I)]
+    ell = [sp.Symbol(f"ell_{{{i + 1}}}", real=True) for i in range(I)]
+    P, L = sp.Symbol("P", positive=True), sp.Symbol("L", real=True)
+    program = ([(p_i, density.xreplace({y: t})) for p_i, t in zip(p, targets)] + [(P, sp.Mul(*p))]
+               + [(l_i, r.per_sample_loss.xreplace({y: t})) for l_i, t in zip(ell, targets)] + [(L, sp.Add(*ell))])
+    recipe = JavaScriptFunction.program("likelihood_recipe", [f, sigma], program, [*p, P, *ell, L])
+    functions = (JavaScriptFunction.value("likelihood_density", [y, f, sigma], density), recipe)
+    mean = sp.Add(*targets) / I
+    config = {
+        "params": [{**_slider(f, 1.5, -1.0, 7.0, 0.05), "label": math_html(latex(sp.Eq(mu, f)))},
+                   _slider(sigma, 1.5, 0.5, 3.0, 0.05)],
+        "targets": [float(t) for t in targets], "y": [-2.0, 9.0], "density": [0.0, 0.85],
+        "f": [-1.0, 7.0], "nll": [0.0, 40.0], "minimiser": float(mean),
+        "density_fn": "likelihood_density", "recipe": "likelihood_recipe",
+        "terms": [identifier(v) for v in p], "likelihood": identifier(P), "loss": identifier(L),
+        "term_labels": [math_html(latex(v)) for v in p],
+        "likelihood_label": math_html(latex(P)), "loss_label": math_html(latex(L)),
+    }
+    shown = ", ".join(latex(t) for t in targets)
+    caption = ("The maximum-likelihood recipe for the normal model, on the losses topic's targets "
+               + math_html(f"{latex(sp.Symbol('y_{i}', real=True))} = {shown}") + ". Move the prediction " + math_html(latex(sp.Eq(mu, f)))
+               + " or " + math_html(latex(sigma)) + ": the density " + math_html(latex(density))
+               + " (left) is evaluated at each target (stems): the likelihood's terms "
+               + math_html(", ".join(latex(v) for v in p)) + ", whose product is the likelihood "
+               + math_html(latex(sp.Eq(P, sp.Mul(*p))))
+               + "; the negative log-likelihood " + math_html(f"{latex(L)} = {latex(-sp.log(P))} = "
+                                                             f"{latex(sp.Add(*ell))}")
+               + ", the sum of the recipe's per-sample losses " + math_html(latex(sp.Eq(ell[0], recipe.outputs()[I + 1])))
+               + ", ..., is drawn against " + math_html(latex(f)) + " for the current " + math_html(latex(sigma))
+               + " (right). Density, terms, likelihood and loss are the recipe's SymPy expressions, printed to "
+               "JavaScript. The negative log-likelihood is smallest at " + math_html(latex(sp.Eq(f, mean)))
+               + f", the mean of the {I} targets, for every " + math_html(latex(sigma))
+               + " (dashed line; proven: the derivative in " + math_html(latex(f))
+               + " vanishes only there, with " + math_html(latex(sigma)) + " a symbol, and the second derivative is "
+               "positive).")
+    claims = (_negative_log_claim(recipe, P, L), _minimum_claim(recipe, L, f, sigma, mean, targets))
+    return Interactive("fig-likelihood", "likelihood", "losses", caption, functions, config, claims)
+
+
+def _negative_log_claim(recipe: JavaScriptFunction, P: sp.Symbol, L: sp.Symbol) -> Claim:
+    """The caption's L = -log P: the printed loss is the negative logarithm of the printed
+    likelihood (the difference, logarithms expanded, simplifies to 0)."""
+    def check(script: str, node: str | None) -> dict:
+        out = dict(zip((s for s, _ in recipe.body), recipe.outputs()))
+        diff = sp.simplify(sp.expand_log(-sp.log(out[P]) - out[L], force=False))
+        ok = diff == 0
+        return record(f"web figure: the negative log-likelihood ${latex(L)}$ of the printed figure is "
+                      f"${latex(-sp.log(P))}$ of its printed likelihood ${latex(P)}$", "caption", 0.0 if ok else math.inf,
+                      ok, "symbolic (the logarithm of the product expanded; the difference simplifies to 0)",
+                      id="losses.web.negative-log-likelihood", topic="losses",
+                      **({} if ok else {"detail": f"-log P - L = {diff}"}))
+    return check
+
+
+def _minimum_claim(recipe: JavaScriptFunction, L: sp.Symbol, f: sp.Symbol, sigma: sp.Symbol, minimiser: sp.Expr,
+                   targets: Sequence[sp.Expr]) -> Claim:
+    """The caption's minimiser: the printed loss's derivative in f vanishes there and nowhere
+    else, sigma a symbol; the second derivative is positive; it is the mean of the targets."""
+    def check(script: str, node: str | None) -> dict:
+        loss = dict(zip((s for s, _ in recipe.body), recipe.outputs()))[L]
+        slope = sp.diff(loss, f)
+        stationary = sp.solve(slope, f)
+        curvature = sp.simplify(sp.diff(loss, f, 2))
+        mean = sp.Add(*targets) / len(targets)
+        ok = stationary == [minimiser] and bool(curvature.is_positive) and sp.simplify(minimiser - mean) == 0
+        return record(f"web figure: the negative log-likelihood of the targets ${', '.join(latex(t) for t in targets)}$ "
+                      f"is smallest at ${latex(sp.Eq(f, minimiser))}$, their mean, for every ${latex(sigma)}$",
+                      "caption", 0.0 if ok else math.inf, ok,
+                      "symbolic (the derivative in f solved with sigma a positive symbol: one root; the second "
+                      "derivative positive)", id="losses.web.nll-minimum", topic="losses",
+                      **({} if ok else {"detail": f"stationary at {stationary}, second derivative {curvature}, "
+                                                  f"mean {mean}"}))
+    return check
+
+
 #: The interactive figures, in the lecture's order of their topics.
 INTERACTIVE: tuple[Callable[[], Interactive], ...] = (shallow_figure, activations_figure, regions_figure,
-                                                      descent_figure)
+                                                      descent_figure, likelihood_figure)
 
 
 def interactive_for(topics: list[str]) -> dict[str, list[Interactive]]:

@@ -1,7 +1,7 @@
 // deepderive web notes: drawing code for the interactive figures (plain JavaScript + SVG).
 // The numbers come from functions SymPy printed into each page (shallow_forward, act_relu,
-// tan_relu, descent_step, descent_log_loss, regions_pre, ...); this file only draws them and
-// never restates a formula. What it computes itself is drawing: the map from data to pixels
+// tan_relu, descent_step, descent_log_loss, regions_pre, likelihood_recipe, ...); this file
+// only draws them and never restates a formula. What it computes itself is drawing: the map from data to pixels
 // (plot: sx, sy), tick positions, evenly spaced sample points (linspace), cell midpoints and
 // colours. The build runs this file in Node.js and compares what it draws with SymPy
 // (derivations/documents/web/drawing.py).
@@ -250,5 +250,47 @@ const DD = (function () {
     draw(sliders(root, cfg.params, draw));
   }
 
-  return { shallow, activations, descent, regions };
+  // (5) The maximum-likelihood recipe: the density over the targets, its values there (the
+  // likelihood's terms), their product and the negative log-likelihood against the prediction f.
+  function likelihood(id, cfg) {
+    const root = document.getElementById(id);
+    const density = window[cfg.density_fn], recipe = window[cfg.recipe];
+    const holder = root.querySelector(".plot");
+    const left = plot(holder, cfg.y, cfg.density, { W: 360, H: 300, xlabel: "y", ylabel: "density" });
+    const right = plot(holder, cfg.f, cfg.nll, { W: 360, H: 300, xlabel: "f", ylabel: "L" });
+    const ys = linspace(cfg.y[0], cfg.y[1], 551), fs = linspace(cfg.f[0], cfg.f[1], 401);
+    const terms = el("g", {}, left.layer), loss = el("g", {}, right.layer);
+    // the minimiser the caption states (checked there), and the targets on the y axis
+    el("line", { x1: right.sx(cfg.minimiser), x2: right.sx(cfg.minimiser), y1: right.sy(cfg.nll[0]),
+                 y2: right.sy(cfg.nll[1]), stroke: "#999", "stroke-width": 1, "stroke-dasharray": "4 3",
+                 class: "minimiser" }, right.layer);
+    for (const t of cfg.targets) el("circle", { cx: left.sx(t), cy: left.sy(0), r: 4, fill: "#111", class: "datum" },
+                                    left.layer);
+    function draw(v) {
+      while (terms.firstChild) terms.removeChild(terms.firstChild);
+      while (loss.firstChild) loss.removeChild(loss.firstChild);
+      const at = recipe(v.f, v.sigma);
+      curve({ ...left, layer: terms }, ys, ys.map((y) => density(y, v.f, v.sigma)),
+        { stroke: COLORS[0], "stroke-width": 2.2, class: "density" });
+      el("line", { x1: left.sx(v.f), x2: left.sx(v.f), y1: left.sy(cfg.density[0]), y2: left.sy(cfg.density[1]),
+                   stroke: COLORS[0], "stroke-width": 0.8, "stroke-dasharray": "2 3", class: "prediction" }, terms);
+      cfg.targets.forEach((t, i) => {
+        const p = at[cfg.terms[i]], c = COLORS[(i + 1) % COLORS.length];
+        el("line", { x1: left.sx(t), x2: left.sx(t), y1: left.sy(0), y2: left.sy(p), stroke: c, "stroke-width": 2,
+                     class: "stem", "data-index": i + 1 }, terms);
+        el("circle", { cx: left.sx(t), cy: left.sy(p), r: 4, fill: c, class: "term", "data-index": i + 1 }, terms);
+      });
+      curve({ ...right, layer: loss }, fs, fs.map((f) => recipe(f, v.sigma)[cfg.loss]),
+        { stroke: "#111", "stroke-width": 2.2, class: "nll" });
+      el("circle", { cx: right.sx(v.f), cy: right.sy(at[cfg.loss]), r: 4.5, fill: COLORS[1], class: "current" }, loss);
+      readout(root, cfg.terms.map((name, i) => `<span style="color:${COLORS[(i + 1) % COLORS.length]}">` +
+        `${cfg.term_labels[i]} = <span class="term-value">${at[name].toPrecision(4)}</span></span>`).join("") +
+        `<span>likelihood ${cfg.likelihood_label} = <span class="likelihood-value">${at[cfg.likelihood].toPrecision(4)}` +
+        `</span></span><span>negative log-likelihood ${cfg.loss_label} = ` +
+        `<span class="nll-value">${at[cfg.loss].toPrecision(6)}</span></span>`);
+    }
+    draw(sliders(root, cfg.params, draw));
+  }
+
+  return { shallow, activations, descent, regions, likelihood };
 })();
