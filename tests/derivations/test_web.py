@@ -29,7 +29,8 @@ def test_pages_reference_only_files_in_their_folder(site):
     out, _ = site
     html_dir = out / "html"
     pages = sorted(html_dir.glob("*.html"))
-    assert {p.name for p in pages} == {"index.html", "verification.html", "shallow.html", "gradient_descent.html"}
+    assert {p.name for p in pages} == {"index.html", "verification.html", "gallery.html", "shallow.html",
+                                            "gradient_descent.html"}
     for page in pages:
         text = page.read_text()
         refs = local_references(text)
@@ -179,3 +180,51 @@ def test_a_figure_image_has_its_caption_as_alt_text():
     assert alt.startswith("Normal densities at σ=1.") and "losses normal" not in alt
     bare = fragment_html("\\begin{figure}\\includegraphics{figures/a_b.pdf}\\end{figure}", "t")
     assert 'alt="a b"' in bare.html  # no caption: the file name is all there is
+
+
+def gallery_problems(html_dir, topics) -> list[str]:
+    """What the gallery page lacks: a figure of a topic (by its stem, from the topic's own LaTeX)
+    missing, an image file it references missing, an image without its caption as alt text (the
+    topic page's), or without a link to its topic page."""
+    gallery = (html_dir / "gallery.html").read_text()
+    problems = []
+    for src in re.findall(r'<img src="([^"]+)"', gallery):
+        if not (html_dir / src).is_file():
+            problems.append(f"{src}: no such file")
+    for topic in topics:
+        topic_page = (html_dir / f"{topic.slug}.html").read_text()
+        for stem in fragment_html(topic.latex, topic.slug).figures:
+            src = f"figures/{stem}.svg"
+            alt = re.search(rf'<img src="{re.escape(src)}" alt="([^"]+)"', topic_page).group(1)
+            linked = re.search(rf'<a href="{re.escape(topic.slug)}\.html(#[^"]*)?"><img src="{re.escape(src)}" '
+                               rf'alt="{re.escape(alt)}">', gallery)
+            if not linked:
+                problems.append(f"{topic.slug}: {src} not shown with its caption as alt text, linked to its page")
+    return problems
+
+
+def test_the_gallery_shows_every_figure_of_every_topic(site):
+    out, result = site
+    html_dir = out / "html"
+    assert 'href="gallery.html"' in (html_dir / "index.html").read_text()
+    stems = [s for t in result.topics for s in fragment_html(t.latex, t.slug).figures]
+    assert len(stems) >= len(result.topics)  # each topic has a figure: the test below has something to find
+    assert gallery_problems(html_dir, result.topics) == []
+    gallery = (html_dir / "gallery.html").read_text()
+    for topic in result.topics:
+        assert f'<h2><a href="{topic.slug}.html">' in gallery, topic.slug
+
+
+def test_the_gallery_check_finds_a_missing_figure_or_file(site, tmp_path):
+    """The check above fails on a gallery without one figure, and on a missing image file."""
+    import shutil
+
+    out, result = site
+    copy = tmp_path / "html"
+    shutil.copytree(out / "html", copy)
+    stem = fragment_html(result.topics[0].latex, result.topics[0].slug).figures[0]
+    (copy / "figures" / f"{stem}.svg").unlink()
+    assert gallery_problems(copy, result.topics) == [f"figures/{stem}.svg: no such file"]
+    gallery = (copy / "gallery.html").read_text()
+    (copy / "gallery.html").write_text(re.sub(rf'<img src="figures/{stem}\.svg"[^>]*>', "", gallery))
+    assert any(f"figures/{stem}.svg not shown" in p for p in gallery_problems(copy, result.topics))

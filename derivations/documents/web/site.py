@@ -1,10 +1,11 @@
 """The notes as web pages: ``deepderive notes --html`` writes ``DIR/html/``.
 
-``index.html``, one page per topic and ``verification.html``, from the same topic objects
-as the PDF (each topic's LaTeX fragment converted by :mod:`derivations.documents.web.tex`), with the
-interactive figures of :mod:`derivations.documents.web.figures`. Everything a page uses lies in the
-folder (``assets/``, ``figures/*.svg``): the pages work offline from ``file://``, math as
-MathML, figures as SVG, no script or font from a network.
+``index.html``, one page per topic, ``gallery.html`` (every figure) and ``verification.html``,
+from the same topic objects as the PDF (each topic's LaTeX fragment converted by
+:mod:`derivations.documents.web.tex`), with the interactive figures of
+:mod:`derivations.documents.web.figures`. Everything a page uses lies in the folder
+(``assets/``, ``figures/*.svg``): the pages work offline from ``file://``, math as MathML,
+figures as SVG, no script or font from a network.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from derivations.documents.web.figures import Interactive, interactive_for
 from derivations.documents.web.readback import page_mismatches
 from derivations.documents.web.tex import Page, fragment_html, inline_html
 
-__all__ = ["write_site", "web_checks", "page_script", "record_id", "SITE_TITLE"]
+__all__ = ["write_site", "web_checks", "page_script", "record_id", "SITE_TITLE", "gallery_figures"]
 
 SITE_TITLE = "Deep learning: derivations, checked"
 ASSETS = ("style.css", "figures.js")
@@ -224,8 +225,42 @@ def write_site(out: str | Path | OutputFolder, topics: Sequence[TopicResult], re
     folder.write_text("html/verification.html",
                       _page(f"Verification — {SITE_TITLE}", _verification(records, titles, note)))
     folder.write_text("html/verification.json", json.dumps(records, indent=1, default=json_default) + "\n")
+    folder.write_text("html/gallery.html", _page(f"Figures — {SITE_TITLE}", _gallery(topics, pages, interactive, evidence)))
     folder.write_text("html/index.html", _page(SITE_TITLE, _index(topics, records, pages, interactive, web)))
     return site / "index.html"
+
+
+#: A static figure as :func:`derivations.documents.web.tex.fragment_html` writes it.
+_STATIC_FIGURE = re.compile(r'<figure(?: id="(?P<id>[^"]*)")?>(?P<images>(?:<img [^>]*>)+)'
+                            r"<figcaption>(?P<caption>.*?)</figcaption></figure>", re.S)
+
+
+def gallery_figures(page_html: str) -> list[tuple[str, str, str]]:
+    """The static figures of a topic page's HTML as ``(anchor, images, caption)``: the figure's
+    id ("" without a label), its ``<img>`` elements (caption as alt text) and its caption HTML."""
+    return [(m["id"] or "", m["images"], m["caption"]) for m in _STATIC_FIGURE.finditer(page_html)]
+
+
+def _gallery(topics: Sequence[TopicResult], pages: dict[str, Page], interactive: dict,
+             evidence: dict[str, str]) -> str:
+    """Every figure of the built topics by topic: its image(s), its caption, a link to its topic page."""
+    sections, count = [], 0
+    for t in topics:
+        entries = []
+        for anchor, images, caption in gallery_figures(pages[t.slug].html):
+            href = f"{t.slug}.html" + (f"#{anchor}" if anchor else "")
+            caption = caption.replace('href="#', f'href="{t.slug}.html#')  # the page's own anchors, from here
+            entries.append(f'<figure><a href="{html.escape(href)}">{images}</a><figcaption>{caption} '
+                           f'<a href="{html.escape(href)}">In {inline_html(t.title)}.</a></figcaption></figure>')
+        for fig in interactive.get(t.slug, []):
+            entries.append(f'<p class="interactive-link"><a href="{t.slug}.html#{html.escape(fig.id)}">Interactive '
+                           f"figure</a> (on the topic page): {fig.caption} {evidence.get(fig.id, '')}</p>")
+        if entries:
+            count += len(entries)
+            sections.append(f'<h2><a href="{t.slug}.html">{inline_html(t.title)}</a></h2>\n' + "\n".join(entries))
+    what = f"{count} figure" + ("" if count == 1 else "s")
+    return (f"<h1>Figures</h1><p>Every figure of these notes ({what}) by topic, with its caption; each links to "
+            "its place in the topic's page.</p>\n" + "\n".join(sections))
 
 
 def html_readback(slug: str, written: str, page: Page) -> dict:
@@ -271,6 +306,7 @@ def _index(topics: Sequence[TopicResult], records: list[dict], pages: dict[str, 
             "(the contents below). Every equation was derived by SymPy "
             "and links to the checks behind it. " + html.escape(evidence_summary(derived)) + f"{own} {status}</p>"
             f"<ol class=\"contents\">{''.join(items)}</ol>"
+            '<p><a href="gallery.html">Figures: every figure of the notes with its caption</a></p>'
             '<p><a href="verification.html">Verification: every check, its method and its largest error</a></p>')
 
 
