@@ -404,7 +404,7 @@ def likelihood_figure() -> Interactive:
         "targets": [float(t) for t in targets], "y": [-2.0, 9.0], "density": [0.0, 0.85],
         "f": [-1.0, 7.0], "nll": [0.0, 40.0], "minimiser": float(mean),
         "density_fn": "likelihood_density", "recipe": "likelihood_recipe",
-        "terms": [identifier(v) for v in p], "likelihood": identifier(P), "loss": identifier(L),
+        "term_keys": [identifier(v) for v in p], "likelihood_key": identifier(P), "loss_key": identifier(L),
         "term_labels": [math_html(latex(v)) for v in p],
         "likelihood_label": math_html(latex(P)), "loss_label": math_html(latex(L)),
     }

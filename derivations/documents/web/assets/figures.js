@@ -275,19 +275,19 @@ const DD = (function () {
       el("line", { x1: left.sx(v.f), x2: left.sx(v.f), y1: left.sy(cfg.density[0]), y2: left.sy(cfg.density[1]),
                    stroke: COLORS[0], "stroke-width": 0.8, "stroke-dasharray": "2 3", class: "prediction" }, terms);
       cfg.targets.forEach((t, i) => {
-        const p = at[cfg.terms[i]], c = COLORS[(i + 1) % COLORS.length];
+        const p = at[cfg.term_keys[i]], c = COLORS[(i + 1) % COLORS.length];
         el("line", { x1: left.sx(t), x2: left.sx(t), y1: left.sy(0), y2: left.sy(p), stroke: c, "stroke-width": 2,
                      class: "stem", "data-index": i + 1 }, terms);
         el("circle", { cx: left.sx(t), cy: left.sy(p), r: 4, fill: c, class: "term", "data-index": i + 1 }, terms);
       });
-      curve({ ...right, layer: loss }, fs, fs.map((f) => recipe(f, v.sigma)[cfg.loss]),
+      curve({ ...right, layer: loss }, fs, fs.map((f) => recipe(f, v.sigma)[cfg.loss_key]),
         { stroke: "#111", "stroke-width": 2.2, class: "nll" });
-      el("circle", { cx: right.sx(v.f), cy: right.sy(at[cfg.loss]), r: 4.5, fill: COLORS[1], class: "current" }, loss);
-      readout(root, cfg.terms.map((name, i) => `<span style="color:${COLORS[(i + 1) % COLORS.length]}">` +
+      el("circle", { cx: right.sx(v.f), cy: right.sy(at[cfg.loss_key]), r: 4.5, fill: COLORS[1], class: "current" }, loss);
+      readout(root, cfg.term_keys.map((name, i) => `<span style="color:${COLORS[(i + 1) % COLORS.length]}">` +
         `${cfg.term_labels[i]} = <span class="term-value">${at[name].toPrecision(4)}</span></span>`).join("") +
-        `<span>likelihood ${cfg.likelihood_label} = <span class="likelihood-value">${at[cfg.likelihood].toPrecision(4)}` +
+        `<span>likelihood ${cfg.likelihood_label} = <span class="likelihood-value">${at[cfg.likelihood_key].toPrecision(4)}` +
         `</span></span><span>negative log-likelihood ${cfg.loss_label} = ` +
-        `<span class="nll-value">${at[cfg.loss].toPrecision(6)}</span></span>`);
+        `<span class="nll-value">${at[cfg.loss_key].toPrecision(6)}</span></span>`);
     }
     draw(sliders(root, cfg.params, draw));
   }
