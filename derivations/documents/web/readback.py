@@ -152,6 +152,12 @@ def content_of_latex(tex: str, prose: bool = False) -> str:
                 if tex[i:i + 2] == "{}":
                     i += 2
                 continue
+            if name == "texttt" and tex[i:i + 1] == "{":  # code: its characters as typed, no ligatures
+                arg, i = _group(tex, i)
+                arg = arg.replace(r"\textbackslash{}", "\x00").replace(r"\~{}", "~").replace(r"\^{}", "^")
+                arg = re.sub(r"\\(.)", lambda m: m.group(1), arg).replace("{", "").replace("}", "")
+                out.append(arg.replace("\x00", "\\"))
+                continue
             if name in _LAYOUT:
                 continue
             if name in _WORDS:

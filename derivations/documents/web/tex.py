@@ -185,6 +185,9 @@ def _prose(text: str, problems: list[str], refs: dict[str, str]) -> str:
         if name in ("ldots", "dots", "textbackslash"):
             result.append("…" if name != "textbackslash" else "\\")
             i = end + (2 if text[end:end + 2] == "{}" else 0)
+        elif name == "texttt" and end < len(text) and text[end] == "{":
+            inner, i = _braced(text, end)
+            result.append(f"<code>{html.escape(_verbatim(inner), quote=False)}</code>")
         elif name in _TEXT_COMMANDS and end < len(text) and text[end] == "{":
             inner, i = _braced(text, end)
             tag = _TEXT_COMMANDS[name]
@@ -197,6 +200,19 @@ def _prose(text: str, problems: list[str], refs: dict[str, str]) -> str:
             problems.append(f"\\{name}")
             i = end
     return "".join(result)
+
+
+def _verbatim(text: str) -> str:
+    r"""The characters of ``\texttt{...}`` as typed: a command line's ``--optimizer`` keeps its two
+    hyphens (the typewriter font has no ligatures; an en dash there breaks copy and paste), LaTeX's
+    escapes (``\_``, ``\textbackslash{}``, ``\~{}``) as their characters, a bare group's braces dropped.
+
+    >>> _verbatim(r"deepderive train --lr 0.02 --out run\_1 ``a''")
+    "deepderive train --lr 0.02 --out run_1 ``a''"
+    """
+    text = text.replace(r"\textbackslash{}", "\x00").replace(r"\~{}", "~").replace(r"\^{}", "^")
+    text = re.sub(r"\\([^A-Za-z])", r"\1", text)
+    return " ".join(text.replace("{", "").replace("}", "").replace("\x00", "\\").split())
 
 
 def _plain(text: str) -> str:
