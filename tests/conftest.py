@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests.sampled import full_run
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # One thread per test process: the workers already share the cores out, and torch's and the
@@ -11,7 +13,18 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.setdefault(_name, "1")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true", default=False,
+                     help="run the full set of the sampled end-to-end cases (marker `full`: every topic's script, "
+                          "every web page of the notes); CI (the CI variable set) always does")
+
+
 def pytest_collection_modifyitems(config, items):
+    if not full_run(config):
+        rest = pytest.mark.skip(reason="one of the full set; the default run checks a sample (run with --full; CI does)")
+        for item in items:
+            if item.get_closest_marker("full"):
+                item.add_marker(rest)
     try:
         import torch
 

@@ -11,17 +11,16 @@ import re
 
 import pytest
 
-from derivations.documents.notes import build_notes
-
 NORMAL = r"\frac{1}{\sqrt{2 \pi \sigma^{2}}} \exp\left[- \frac{\left(y - \mu\right)^{2}}{2 \sigma^{2}}\right]"
 DISPLAY = re.compile(r"\\begin\{(align\*|alignat\*)\}(?:\{\d+\})?(.*?)\\end\{\1\}", re.S)
 BARE_PR = re.compile(r"(?<![\\A-Za-z])Pr\(")
 
 
 @pytest.fixture(scope="module")
-def notes(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book_forms")
-    build_notes(out, device="cpu", pdf=False)
+def notes(notes_build):
+    """Every topic's notes as ``deepderive notes --no-pdf`` writes them: the run's shared build
+    (tests/derivations/conftest.py), read, never written."""
+    out = notes_build.path
     records = json.loads((out / "verification.json").read_text())
     return (out / "notes.tex").read_text(), {r["name"]: r for r in records}
 

@@ -14,6 +14,7 @@ from derivations.cli import main
 from derivations.lecture import TOPICS
 from derivations.documents.notes import build_notes, latex_problems, overfull_boxes
 from derivations.topics.topic import TopicResult, record
+from tests.sampled import TOPIC_SCRIPTS, sampled
 
 HAVE_PDFLATEX = shutil.which("pdflatex") is not None
 if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip the compile there
@@ -21,10 +22,12 @@ if os.environ.get("CI") and not HAVE_PDFLATEX:  # CI installs it: never skip the
 
 
 @pytest.fixture(scope="module")
-def notes(tmp_path_factory):
-    out = tmp_path_factory.mktemp("notes")
+def notes(tmp_path_factory, notes_build):
+    """Every topic's notes with their PDF, in a folder of their own: the topics load from the
+    run's shared build (tests/derivations/conftest.py); the notes are assembled and compiled here."""
+    out = notes_build.seed(tmp_path_factory.mktemp("notes"))
     lines = []
-    result = build_notes(out, device="cpu", pdf=HAVE_PDFLATEX, progress=lines.append)
+    result = build_notes(out, device="cpu", pdf=HAVE_PDFLATEX, progress=lines.append, cache=True)
     return out, result, lines
 
 
@@ -100,7 +103,7 @@ def test_every_topic_converts_to_a_web_page(notes):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("topic", sampled(TOPICS, TOPIC_SCRIPTS))  # the rest with --full and in CI
 def test_each_topic_script_runs_on_its_own(topic, tmp_path):
     proc = subprocess.run([sys.executable, "-m", f"derivations.topics.{topic}", "--out", str(tmp_path)],
                           capture_output=True, text=True)

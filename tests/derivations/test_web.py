@@ -18,10 +18,15 @@ from symbolic.core.javascript import javascript
 from symbolic.networks.network import lecture_1_3_1
 
 
+SITE_TOPICS = ["shallow", "gradient_descent"]
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("web")
-    result = build_notes(out, ["shallow", "gradient_descent"], device="cpu", pdf=False, html=True)
+def site(tmp_path_factory, web_build):
+    """Two topics' web notes: the topics load from the run's shared web build
+    (tests/derivations/conftest.py); the pages and their checks are made here."""
+    out = web_build.seed(tmp_path_factory.mktemp("web"), SITE_TOPICS)
+    result = build_notes(out, SITE_TOPICS, device="cpu", pdf=False, html=True, cache=True)
     return out, result
 
 

@@ -22,10 +22,12 @@ import sympy as sp
 
 from derivations.documents.notes import build_notes
 from derivations.documents.web.figures import descent_threshold, rounded
+from derivations.lecture import TOPICS
 from symbolic.activations.functions import activation
 from symbolic.training.gradient_descent import least_squares_loss, lecture_linear_regression, phi_0, phi_1
 from symbolic.networks.network import lecture_1_3_1
 from symbolic.core.printing import identifier
+from tests.sampled import WEB_PAGES, sampled
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +50,11 @@ FIGURE_TOPICS = ["shallow", "activations", "piecewise_linear", "gradient_descent
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("web")
-    result = build_notes(out, FIGURE_TOPICS, device="cpu", pdf=False, html=True)
+def site(tmp_path_factory, web_build):
+    """The four topics' web notes: the topics load from the run's shared web build
+    (tests/derivations/conftest.py); the pages and their checks are made here."""
+    out = web_build.seed(tmp_path_factory.mktemp("web"), FIGURE_TOPICS)
+    result = build_notes(out, FIGURE_TOPICS, device="cpu", pdf=False, html=True, cache=True)
     assert result.passed
     return out / "html"
 
@@ -304,32 +308,37 @@ def test_regions_figure_counts_patterns(site, browser):
     assert int(figure.find_element(By.CSS_SELECTOR, ".region-count").text) <= 7
 
 
-@pytest.mark.slow
-def test_every_topic_of_the_notes_as_a_page(tmp_path, browser):
-    """The whole notes (every topic) as pages; load time measured (printed, not asserted)."""
-    result = build_notes(tmp_path, device="cpu", pdf=False, html=True)
-    site = tmp_path / "html"
+@pytest.fixture(scope="module")
+def notes_site(web_build, browser):
+    """The run's shared web notes (every topic in a full run, the sample otherwise) and the
+    link targets of their verification page, as the browser reads it."""
+    site = web_build.path / "html"
     browser.get((site / "verification.html").as_uri())
     ids = browser.execute_script("return [...document.querySelectorAll('tr[id], section[id]')].map(e => e.id);")
-    targets = {f"verification.html#{i}" for i in ids}
-    times = {}
-    for topic in result.topics:
-        report = load(browser, site / f"{topic.slug}.html")
-        assert_clean(site, report)
-        times[topic.slug] = report["load_ms"]
-        empty = browser.execute_script(
-            "return [...document.querySelectorAll('math')].filter(m => { const r = m.getBoundingClientRect();"
-            " return !(r.width > 0 && r.height > 0); }).length;")
-        assert empty == 0, topic.slug
-        links = browser.execute_script(
-            "return [...document.querySelectorAll('.equation')].map(e => [...e.querySelectorAll('.evidence a')]"
-            ".map(a => a.getAttribute('href')));")
-        assert all(links), f"{topic.slug}: a displayed equation without a link to its checks"
-        dangling = [h for block in links for h in block if h not in targets]
-        assert dangling == [], (topic.slug, dangling[:3])
-        screenshot(browser, tmp_path / f"{topic.slug}.png")
+    return site, {f"verification.html#{i}" for i in ids}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("topic", sampled(TOPICS, WEB_PAGES))  # every page with --full and in CI
+def test_every_topic_of_the_notes_as_a_page(topic, notes_site, browser, tmp_path):
+    """Each topic of the notes as a page; load time measured (printed, not asserted)."""
+    site, targets = notes_site
+    assert (site / f"{topic}.html").is_file(), topic
+    report = load(browser, site / f"{topic}.html")
+    assert_clean(site, report)
+    empty = browser.execute_script(
+        "return [...document.querySelectorAll('math')].filter(m => { const r = m.getBoundingClientRect();"
+        " return !(r.width > 0 && r.height > 0); }).length;")
+    assert empty == 0, topic
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('.equation')].map(e => [...e.querySelectorAll('.evidence a')]"
+        ".map(a => a.getAttribute('href')));")
+    assert all(links), f"{topic}: a displayed equation without a link to its checks"
+    dangling = [h for block in links for h in block if h not in targets]
+    assert dangling == [], (topic, dangling[:3])
+    screenshot(browser, tmp_path / f"{topic}.png")
     weight = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    print(f"site {weight} bytes; load times (ms): {times}")
+    print(f"{topic}: loaded in {report['load_ms']} ms; the site {weight} bytes")
 
 
 def test_dark_mode_and_print_follow_the_reader(site, browser):
