@@ -1,9 +1,9 @@
 """The end-to-end cases the default test run samples, and the switch that runs them all.
 
 A case marked ``full`` is one of the rest of a sampled set (every topic's script on its own,
-every web page of the notes in the browser): the default run keeps a representative sample and
-skips the rest; ``--full`` runs them all, and so does CI (the ``CI`` variable set, which
-``.ci/run`` exports).
+every web page of the notes in the browser, the twelve students of the exercises' wide sweep):
+the default run keeps a representative sample and skips the rest; ``--full`` runs them all,
+and so does CI (the ``CI`` variable set, which ``.ci/run`` exports).
 """
 
 from __future__ import annotations

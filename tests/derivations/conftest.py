@@ -122,6 +122,12 @@ ONE_WORKER = {
     "test_notes.py": {"notes"},  # the notes assembled and compiled (pdflatex: half a minute)
     "test_web.py": {"site"},
     "test_web_browser.py": {"browser", "site", "notes_site"},  # Chromium, and a site made and read back
+    "test_claims_count_records.py": {"losses", "backprop", "solutions"},
+    "test_exercises.py": {"exercises", "answers_dir"},  # every kind's exercises for two students: 15 s
+    "test_exercises_initialisation.py": {"exercises"},
+    "test_exercises_keys.py": {"exercises"},
+    "test_cli_fuzz.py": {"finished_run", "answers_file"},
+    "test_cli_fuzz_commands.py": {"key"},
 }
 
 

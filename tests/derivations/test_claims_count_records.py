@@ -8,14 +8,20 @@ import pytest
 
 from derivations.checks.evidence import checked_numerically, method_class
 from derivations.checks.records import tagged_ids
-from derivations.topics.topic import TopicContext
+from derivations.topics.topic import run_topics
+
+
+def _topic(name: str, tmp_path_factory, notes_build):
+    """The topic's result as the notes have it: loaded from the topic cache of the run's shared
+    notes build (tests/derivations/conftest.py), or built here where that holds none."""
+    out = notes_build.seed(tmp_path_factory.mktemp(name), [name])
+    (topic,), _ = run_topics(out, [name], cache=True)
+    return topic
 
 
 @pytest.fixture(scope="module")
-def losses(tmp_path_factory):
-    import derivations.topics.losses
-
-    return derivations.topics.losses.build(TopicContext(tmp_path_factory.mktemp("losses")))
+def losses(tmp_path_factory, notes_build):
+    return _topic("losses", tmp_path_factory, notes_build)
 
 
 def _flat(tex: str) -> str:
@@ -50,10 +56,8 @@ def test_losses_network_sentence_names_the_losses_its_record_compared(losses):
 
 
 @pytest.fixture(scope="module")
-def backprop(tmp_path_factory):
-    import derivations.topics.backprop
-
-    return derivations.topics.backprop.build(TopicContext(tmp_path_factory.mktemp("backprop")))
+def backprop(tmp_path_factory, notes_build):
+    return _topic("backprop", tmp_path_factory, notes_build)
 
 
 @pytest.mark.slow
