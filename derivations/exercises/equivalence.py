@@ -18,7 +18,9 @@ the domain:
   ``Piecewise`` conditions, branch points (the argument of a logarithm, the base of a power
   with a non-integer exponent) and poles (the base of a negative power). Roots are solved
   with SymPy where the argument is a polynomial in the variable (``Poly.nroots``), else
-  located numerically (sign changes on a logarithmic grid, then bisection).
+  located numerically (:func:`_numeric_roots`: sign changes on a logarithmic grid, and on
+  either side of a turning point of the argument between two grid points, then bisection);
+  the method line says how many switches were located numerically.
 
 The points are exact rationals drawn from a stream seeded by ``salt`` (the exercise and the
 answer): a verdict is reproducible, but the points are not fixed in advance. Where both
@@ -32,8 +34,10 @@ the reference is not finite (a pole) is skipped; one where only the answer is no
 refutes it. A difference that SymPy reduces to a nonzero constant (``z`` for ``z + 10^-30``)
 refutes at once. What remains accepted: a difference that is not constant and stays below
 ``EXACT_RTOL max(1, |b|)`` wherever a value is irrational (``sig(z) + 10^-30 z`` for
-``sig(z)``), and a difference concentrated between two points and away from every switch (a
-narrow bump such as ``exp(-10^6 (z - 3/10)^2)``).
+``sig(z)``), a difference concentrated between two points and away from every switch (a
+narrow bump such as ``exp(-10^6 (z - 3/10)^2)``), and a switch whose argument (not a
+polynomial) turns more than once between two grid points (10^(1/4) apart) and is positive
+only there, away from the turning point found.
 
 >>> import sympy as sp
 >>> z = sp.Symbol("z", real=True)
@@ -92,12 +96,16 @@ class Comparison:
     switches: int
     where: str = ""
     point: tuple = ()
+    numeric: int = 0  # switches whose zeros were searched for numerically (not solved)
 
     @property
     def method(self) -> str:
         if not self.equal:
             return "equivalence refuted " + ("by a constant difference" if not self.point else "at a point of the domain")
         sides = f", both sides of {self.switches} switch{'es' if self.switches != 1 else ''}" if self.switches else ""
+        if self.numeric:
+            sides += (f"; {self.numeric} of them located numerically, at sign changes of the argument on a grid of "
+                      f"{len(_GRID)} points and beside its turning points, not proven to be every zero")
         return (f"equal at {self.points} points of the domain (exact where rational, else to {DIGITS} digits; "
                 f"both signs, magnitudes 1e-3 to 1e3{sides})")
 
@@ -170,6 +178,24 @@ def _polynomial_roots(g: sp.Expr, s: sp.Symbol) -> list[sp.Rational] | None:
     return real
 
 
+def _numeric_switches(exprs: Sequence[sp.Expr], domain: Mapping) -> int:
+    """How many switch arguments of ``exprs`` are not solved (:func:`_polynomial_roots`) in a
+    variable that is not enumerated: their zeros are located numerically."""
+    found = []
+    for e in exprs:
+        found += [g for g in switches(e) if g not in found]
+    return sum(any(not (s in domain or s.is_integer) and not _solvable(g, s) for s in g.free_symbols) for g in found)
+
+
+def _solvable(g: sp.Expr, s: sp.Symbol) -> bool:
+    try:
+        if not g.is_rational_function(s):
+            return False
+        return sp.Poly(sp.numer(sp.together(g)), s).degree() <= 8
+    except (sp.PolynomialError, TypeError, ValueError, NotImplementedError):
+        return False
+
+
 def _sign(g: sp.Expr, s: sp.Symbol, x: sp.Expr) -> int | None:
     v = value(g, {s: x}, 30)
     if isinstance(v, sp.Rational):
@@ -177,28 +203,59 @@ def _sign(g: sp.Expr, s: sp.Symbol, x: sp.Expr) -> int | None:
     return int(mpmath.sign(v)) if isinstance(v, mpmath.mpf) else None
 
 
+def _bisect(g: sp.Expr, s: sp.Symbol, lo: sp.Rational, hi: sp.Rational, s_lo: int, halvings: int = 40) -> sp.Rational:
+    """A zero of ``g`` between ``lo`` and ``hi``, where its sign changes from ``s_lo``
+    (bisection: at most 2^-40 of the interval away)."""
+    for _ in range(halvings):
+        mid = (lo + hi) / 2
+        sm = _sign(g, s, mid)
+        if sm is None or sm == 0:
+            return sp.Rational(sp.Float(mid, 20))
+        lo, hi = (mid, hi) if sm == s_lo else (lo, mid)
+    return sp.Rational(sp.Float((lo + hi) / 2, 20))
+
+
+def _derivative(g: sp.Expr, s: sp.Symbol) -> sp.Expr | None:
+    try:
+        d = sp.diff(_unfold(g), s)
+    except (TypeError, ValueError, AttributeError, NotImplementedError):
+        return None
+    return None if d.has(sp.Derivative, sp.Subs) else d
+
+
 def _numeric_roots(g: sp.Expr, s: sp.Symbol) -> list[sp.Rational]:
-    """Sign changes of ``g`` on a logarithmic grid of ``s`` (0, +-10^-3 .. +-10^3), refined by
-    bisection."""
+    """Zeros of ``g`` located numerically on a logarithmic grid of ``s`` (0, +-10^-3 ..
+    +-10^3): the sign changes between grid points, and the sign changes on either side of a
+    turning point (a sign change of the derivative between grid points, refined by
+    bisection) where ``g`` has the other sign, so that an argument positive only on a narrow
+    interval between two grid points (``sin(z) - 0.9999`` near pi/2) is found; each refined by
+    bisection. An argument that turns more than once between two grid points can still hide
+    a zero there."""
     grid = _GRID
     signs = [_sign(g, s, x) for x in grid]
+    d = _derivative(g, s)
+    slopes = [_sign(d, s, x) for x in grid] if d is not None else [None] * len(grid)
     roots = []
-    for (x0, s0), (x1, s1) in zip(zip(grid, signs), zip(grid[1:], signs[1:])):
-        if s0 is None or s1 is None or s0 == s1:
-            continue
+    for i in range(len(grid) - 1):
+        (x0, x1), (s0, s1), (d0, d1) = grid[i:i + 2], signs[i:i + 2], slopes[i:i + 2]
         if s0 == 0:
             roots.append(sp.Rational(x0))
+        if s0 is None or s1 is None:
             continue
-        lo, hi = x0, x1
-        for _ in range(48):
-            mid = (lo + hi) / 2
-            sm = _sign(g, s, mid)
-            if sm is None or sm == 0:
-                lo = hi = mid
-                break
-            lo, hi = (mid, hi) if sm == s0 else (lo, mid)
-        roots.append(sp.Rational(sp.Float((lo + hi) / 2, 20)))
-    return roots
+        pieces = [(x0, s0), (x1, s1)]
+        if d0 is not None and d1 is not None and d0 * d1 < 0:
+            turn = _bisect(d, s, x0, x1, d0, halvings=30)
+            s_turn = _sign(g, s, turn)
+            if s_turn == 0:
+                roots.append(turn)
+            elif s_turn is not None:
+                pieces.insert(1, (turn, s_turn))
+        for (a, sa), (b, sb) in zip(pieces, pieces[1:]):
+            if sa != 0 and sb != 0 and sa != sb:
+                roots.append(_bisect(g, s, a, b, sa))
+    if signs[-1] == 0:
+        roots.append(sp.Rational(grid[-1]))
+    return sorted(set(roots))
 
 
 # ----- sample points ----------------------------------------------------------------------
@@ -262,7 +319,7 @@ def sample_points(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], doma
     for e in exprs:
         found += [g for g in switches(e) if g not in found]
     extra: list[dict] = []
-    searches = 0
+    searches, searched = 0, {}
     for origin in base[:2]:
         for s in symbols:
             values, enumerated = pools[s]
@@ -275,10 +332,13 @@ def sample_points(exprs: Sequence[sp.Expr], variables: Sequence[sp.Symbol], doma
                     continue
                 roots = _polynomial_roots(gs, s)
                 if roots is None:
-                    if enumerated or searches >= MAX_NUMERIC_SEARCHES:
+                    if (gs, s) in searched:
+                        roots = searched[gs, s]
+                    elif enumerated or searches >= MAX_NUMERIC_SEARCHES:
                         continue
-                    searches += 1
-                    roots = _numeric_roots(gs, s)
+                    else:
+                        searches += 1
+                        roots = searched[gs, s] = _numeric_roots(gs, s)
                 for r in roots:
                     if abs(r) > 10**4:
                         continue
@@ -372,6 +432,7 @@ def compare(answer: sp.Expr, reference: sp.Expr, variables: Sequence[sp.Symbol],
         # the constant is not named: the answer minus it would be the key, and feedback reaches the student
         return Comparison(False, 0, 0, "they differ by a nonzero constant")
     points, n_switches = points or sample_points([answer, reference], variables, domain, salt)
+    numeric = _numeric_switches([answer, reference], domain)
     compared = 0
     for p in points:
         b = value(reference, p)
@@ -389,7 +450,7 @@ def compare(answer: sp.Expr, reference: sp.Expr, variables: Sequence[sp.Symbol],
         compared += 1
     if compared == 0:
         return Comparison(False, 0, n_switches, "the correct answer could not be evaluated at any point")
-    return Comparison(True, compared, n_switches)
+    return Comparison(True, compared, n_switches, numeric=numeric)
 
 
 def proven_by_rewriting(answer: sp.Expr, reference: sp.Expr) -> bool:
