@@ -54,4 +54,4 @@ def test_method_names_the_switches_located_numerically():
     assert seen.equal and seen.numeric == 1, seen
     assert "1 of them located numerically" in seen.method and "not proven to be every zero" in seen.method
     solved = compare(sp.Max(z, 0), (z + sp.Abs(z)) / 2, [z], {}, "E1")
-    assert solved.equal and solved.numeric == 0 and solved.switches == 1 and "numerically" not in solved.method, solved
+    assert solved.equal and solved.numeric == 0 and solved.switches >= 1 and "numerically" not in solved.method, solved
