@@ -37,8 +37,8 @@ from numeric.files import TMP_PREFIX
 
 from derivations.exercises.checker import TIME_LIMIT, CheckResult, check_answer, load_answers
 from derivations.exercises.key import MAX_TEXT
-from derivations.exercises.submissions import (ANSWERED_TWICE, FoundSubmission, SubmissionFolder, answered_twice,
-                                              find_submissions, match_exercise)
+from derivations.exercises.submissions import (ANSWERED_TWICE, FoundSubmission, SubmissionFolder, find_submissions,
+                                              resolve_ids)
 
 __all__ = ["GRADING_VERSION", "RESULT_FORMAT", "StudentGrade", "ClassGrades", "grade_class", "grade_student",
            "default_jobs", "GRADED"]
@@ -123,30 +123,9 @@ def _key(path: str | Path) -> dict:
 
 
 def _resolve(found: FoundSubmission, ids: Sequence[str]) -> tuple[dict[str, str], list[str], list[str]]:
-    """The answers of a submission by the key's exercise ids (``e1`` names ``E01``), its
-    problems (those of the file, then the ids that name no exercise or an exercise named
-    before), and the exercises answered twice (none of their answers is graded)."""
-    problems = list(found.parsed.problems)
-    answers: dict[str, str] = {}
-    named: dict[str, str] = {}
-    twice = [t for t in (match_exercise(eid, ids) for eid in found.parsed.twice) if t is not None]
-    for eid, text in found.parsed.answers.items():
-        line = found.parsed.lines.get(eid)
-        where = f"line {line}: " if line else ""
-        target = match_exercise(eid, ids)
-        if target is None:
-            span = f"{ids[0]}-{ids[-1]}" if ids else "none"
-            problems.append(f"{where}{eid} is not one of your exercises ({span}); not graded")
-        elif target in named or target in twice:
-            also = f" (as {named[target]} and {eid})" if target in named else f" (also as {eid})"
-            problems.append(where + answered_twice(target, also))
-            answers.pop(target, None)
-            if target not in twice:
-                twice.append(target)
-        else:
-            named[target] = eid
-            answers[target] = text
-    return {eid: answers[eid] for eid in ids if eid in answers}, problems, [eid for eid in ids if eid in twice]
+    """The answers, problems and exercises answered twice of a submission
+    (:func:`.submissions.resolve_ids`, which ``check --submission`` counts problems with)."""
+    return resolve_ids(found.parsed, ids)
 
 
 def _twice_verdicts(results: dict[str, dict], twice: Sequence[str]) -> dict[str, dict]:

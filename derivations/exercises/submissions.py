@@ -145,13 +145,19 @@ def _json_type(value: Any) -> str:
     return "an object" if isinstance(value, _Pairs) else "a list" if isinstance(value, list) else "a string"
 
 
+#: JSON reads ``\f`` of ``"\frac"`` as a form feed and refuses ``"\s"``: LaTeX typed into JSON.
+_BACKSLASH = ("in JSON a backslash is written \\\\ (\"\\\\frac{1}{2}\"); the text format (E01: \\frac{1}{2}, "
+              "in a .txt file) takes LaTeX as typed")
+
+
 def _parse_json(text: str) -> ParsedSubmission:
     out = ParsedSubmission()
     try:  # numbers stay text: the answer grammar reads them
         doc = json.loads(text, object_pairs_hook=_Pairs, parse_float=str, parse_int=str,
                          parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        out.problems.append(f"line {exc.lineno}: not valid JSON ({exc.msg}); a JSON submission is "
+        hint = f"; {_BACKSLASH}" if "escape" in exc.msg else ""
+        out.problems.append(f"line {exc.lineno}: not valid JSON ({exc.msg}){hint}; a JSON submission is "
                             '{"E01": "answer", ...} (or name the file .txt for one \'EID: answer\' per line)')
         return out
     except (RecursionError, ValueError) as exc:
@@ -173,7 +179,7 @@ def _parse_json(text: str) -> ParsedSubmission:
         elif not isinstance(answer, str):
             out.problems.append(f"{eid}: the answer must be text, got {_json_type(answer)}")
         elif _CONTROL.search(answer):
-            out.problems.append(f"{eid}: the answer holds a control character; write it as plain text")
+            out.problems.append(f"{eid}: the answer holds a control character; write it as plain text ({_BACKSLASH})")
         elif answer.strip():
             out.answers[eid] = answer.strip()
     return out
@@ -239,9 +245,7 @@ class _Oversized(Exception):
         self.size = size
 
 
-def read_submission_file(path: str | os.PathLike) -> dict[str, str]:
-    """``{EID: answer}`` of one submission file (``.json`` or the text format), refusing the
-    file (ValueError naming it and the line) at its first problem."""
+def _parsed_file(path: str | os.PathLike) -> ParsedSubmission:
     name = str(path)
     try:
         data, _ = _read(Path(path), MAX_SUBMISSION_BYTES)
@@ -250,18 +254,28 @@ def read_submission_file(path: str | os.PathLike) -> dict[str, str]:
                          f"{MAX_SUBMISSION_BYTES:,}") from None
     except _Unreadable as exc:
         raise ValueError(f"submission {name!r}: {exc}") from None
-    parsed = parse_submission(data, name)
+    return parse_submission(data, name)
+
+
+def _more(n: int) -> str:
+    """`` (and n more problems)``, or nothing when ``n`` is 0."""
+    return f" (and {n} more problem{'s' if n > 1 else ''})" if n > 0 else ""
+
+
+def read_submission_file(path: str | os.PathLike) -> dict[str, str]:
+    """``{EID: answer}`` of one submission file (``.json`` or the text format), refusing the
+    file (ValueError naming it and the line) at its first problem."""
+    parsed = _parsed_file(path)
     if parsed.problems:
-        more = len(parsed.problems) - 1
-        raise ValueError(f"submission {name!r}: {parsed.problems[0]}"
-                         + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""))
+        raise ValueError(f"submission {str(path)!r}: {parsed.problems[0]}" + _more(len(parsed.problems) - 1))
     return parsed.answers
 
 
 def read_answers(path: str | os.PathLike, known: Sequence[str]) -> dict[str, str]:
     """The answers of the submission file ``path`` by the exercises of ``known`` (``e1`` is
     ``E01``): what ``check --submission`` and ``self-check --submission`` read, with the
-    reader ``grade`` uses (:func:`parse_submission`); a ValueError at the file's first problem.
+    reader ``grade`` uses (:func:`parse_submission`); a ValueError at the file's first problem,
+    saying how many more ``grade`` reports (:func:`resolve_ids`).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -270,7 +284,48 @@ def read_answers(path: str | os.PathLike, known: Sequence[str]) -> dict[str, str
     >>> read_answers(folder / "s001.txt", ["E01", "E02"]), read_answers(folder / "s001.json", ["E01", "E02"])
     ({'E01': '3/8'}, {'E01': '0.375'})
     """
-    return mapped_answers(read_submission_file(path), known, str(path))
+    name = str(path)
+    parsed = _parsed_file(path)
+    problems = resolve_ids(parsed, known)[1]
+    try:
+        if parsed.problems:
+            raise ValueError(f"submission {name!r}: {parsed.problems[0]}")
+        return mapped_answers(parsed.answers, known, name)
+    except ValueError as exc:
+        raise ValueError(str(exc) + _more(len(problems) - 1)) from None
+
+
+def resolve_ids(parsed: ParsedSubmission, ids: Sequence[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """The answers of a submission by the key's exercise ids (``e1`` names ``E01``), its
+    problems (those of the file, then the ids that name no exercise or an exercise named
+    before), and the exercises answered twice (none of their answers is graded): what
+    ``grade`` grades and reports, and what ``check --submission`` counts.
+
+    >>> resolve_ids(parse_submission(b"E01: 1\\ne1: 2\\nE99: 3\\n", "s.txt"), ["E01", "E02"])[1]
+    ['line 2: E01 is answered twice (as E01 and e1); keep one answer per exercise (neither is graded)', \
+'line 3: E99 is not one of your exercises (E01-E02); not graded']
+    """
+    problems = list(parsed.problems)
+    answers: dict[str, str] = {}
+    named: dict[str, str] = {}
+    twice = [t for t in (match_exercise(eid, ids) for eid in parsed.twice) if t is not None]
+    for eid, text in parsed.answers.items():
+        line = parsed.lines.get(eid)
+        where = f"line {line}: " if line else ""
+        target = match_exercise(eid, ids)
+        if target is None:
+            span = f"{ids[0]}-{ids[-1]}" if ids else "none"
+            problems.append(f"{where}{eid} is not one of your exercises ({span}); not graded")
+        elif target in named or target in twice:
+            also = f" (as {named[target]} and {eid})" if target in named else f" (also as {eid})"
+            problems.append(where + answered_twice(target, also))
+            answers.pop(target, None)
+            if target not in twice:
+                twice.append(target)
+        else:
+            named[target] = eid
+            answers[target] = text
+    return {eid: answers[eid] for eid in ids if eid in answers}, problems, [eid for eid in ids if eid in twice]
 
 
 def _eid_key(eid: str) -> tuple[str, str]:
