@@ -161,6 +161,22 @@ class Softplus(Activation):
     def _eval_is_positive(self):
         return self.args[0].is_real or None
 
+    def _eval_evalf(self, prec):
+        """``log1p(exp(z))`` (``z + log1p(exp(-z))`` for positive ``z``) at a real number: the
+        definition's ``log(1 + exp(z))`` at ``prec`` bits rounds ``1 + exp(-23.3)`` to 1 and
+        gives 0, which SymPy then took for the exact value (``Abs(-softplus(f))`` became 0 at
+        f = -23.3)."""
+        import mpmath
+
+        z = self.args[0]
+        value = z._eval_evalf(prec + 10) if z.is_number else None
+        if value is None or not (value.is_real and value.is_Float):
+            return super()._eval_evalf(prec)
+        with mpmath.workprec(prec + 10):
+            x = value._to_mpmath(prec + 10)
+            r = mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x))
+        return sp.Float._new(r._mpf_, prec)
+
 
 class ELUPrime(Activation):
     r"""Derivative of ELU: 1 for z > 0, ``alpha exp(z)`` otherwise.

@@ -74,3 +74,19 @@ def test_lambdify_free_of_max_and_heaviside():
     for name in ACTIVATIONS:
         src = compile_program([z], [], [activation(name)(z), sp.diff(activation(name)(z), z)], "torch").source
         assert "Max" not in src and "Heaviside" not in src and "torch.max(0" not in src
+
+
+def test_softplus_keeps_its_digits_far_below_zero():
+    """log(1 + exp(z)) at working precision rounded softplus(-23.3) to 0, and SymPy then took
+    Abs(-softplus(f)) at f = -23.3 for exactly 0 (a right answer was refuted there)."""
+    import mpmath
+
+    from symbolic.activations.functions import Softplus
+
+    f = sp.Symbol("f", real=True)
+    x = sp.Rational(-233, 10)
+    with mpmath.workdps(60):
+        exact = sp.Float(mpmath.log1p(mpmath.exp(mpmath.mpf(-233) / 10)), 60)
+    for digits in (2, 15, 30):
+        assert abs(Softplus(x).evalf(digits) - exact) <= exact * sp.Float(10) ** (1 - digits)
+    assert sp.Abs(-Softplus(f)).subs(f, x) != 0
