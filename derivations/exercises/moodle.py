@@ -82,16 +82,19 @@ def number_text(value: sp.Expr) -> str:
 def expression_forms(expr: sp.Expr) -> list[str]:
     """Equivalent plain-text forms of an expression, for a short-answer question (unescaped):
     as SymPy prints it, in reverse order, with common factors taken out, expanded; each also
-    without spaces.
+    without spaces, and a power also written with ``^`` (what the question's hint and most
+    students write) besides Python's ``**``.
 
     >>> expression_forms(2 * (sp.Symbol("y") - sp.Symbol("f")))
     ['-2*f + 2*y', '-2*f+2*y', '2*y - 2*f', '2*y-2*f', '2*(-f + y)', '2*(-f+y)', '2*(y - f)', '2*(y-f)']
+    >>> expression_forms(sp.Symbol("z") ** 2)
+    ['z**2', 'z^2']
     """
     out: list[str] = []
     for form in (expr, sp.factor_terms(expr), sp.expand(expr)):
         for order in (None, "rev-lex"):
             text = sp.sstr(form, order=order)
-            for variant in (text, text.replace(" ", "")):
+            for variant in (text, text.replace(" ", ""), text.replace("**", "^"), text.replace(" ", "").replace("**", "^")):
                 if variant not in out:
                     out.append(variant)
     return out
