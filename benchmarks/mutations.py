@@ -299,6 +299,16 @@ MUTATIONS: tuple[Mutation, ...] = (
       "the dot products lose their 1/sqrt(D_q) in the definition the program is instantiated from: the matrix "
       "form (built on its own) and torch's scaled_dot_product_attention and nn.MultiheadAttention must see it",
       ("attention",)),
+    M("attention-jacobian-sign", "symbolic/networks/attention.py",
+      "    return sp.diag(*p) - column * column.T\n",
+      "    return sp.diag(*p) + column * column.T\n",
+      "the softmax's Jacobian printed and checked as diag(p) + p p^T: its proof against the differentiated softmax "
+      "and torch's autograd Jacobian must see it", ("attention",)),
+    M("attention-count-no-biases", "symbolic/networks/attention.py",
+      "    return 3 * D**2 + 3 * D\n",
+      "    return 3 * D**2\n",
+      "one head's parameter count forgets the three biases: the count of the head's own parameter symbols and "
+      "nn.MultiheadAttention's numel must see it", ("attention",)),
     # ----- convolution -----------------------------------------------------------------------
     M("conv-kernel-gradient-flipped", "symbolic/networks/convolution.py",
       "out = {w: sum((layer.input_at(tap(i, k, layer.stride, layer.padding, layer.dilation)) * g",
@@ -306,6 +316,11 @@ MUTATIONS: tuple[Mutation, ...] = (
       "the kernel's gradient pairs omega_k with the input omega_{K+1-k} met (a flipped kernel, as if the layer were "
       "signal processing's convolution): only its proof against the reverse-mode program can see it (the torch "
       "comparison compiles that program)", ("convolution",)),
+    M("conv-count-no-bias", "symbolic/networks/convolution.py",
+      "    return C_o * (C_i * K + 1)\n",
+      "    return C_o * C_i * K\n",
+      "the convolutional layer's parameter count forgets the bias of each output channel: torch's numel of "
+      "Conv1d must see it", ("convolution",)),
     M("conv-tap-dilation-lost", "symbolic/networks/convolution.py",
       "return stride * (i - 1) + dilation * (k - 1) + 1 - padding",
       "return stride * (i - 1) + (k - 1) + 1 - padding",
