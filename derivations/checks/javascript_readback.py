@@ -133,18 +133,26 @@ def run_node(script: str, calls: Sequence[dict], node: str | None = None, timeou
     node = node or find_node()
     if node is None:
         raise JavaScriptError(NODE_MISSING)
-    payload = json.dumps({"script": script, "calls": list(calls)}, allow_nan=False)
+    out = node_json(node, _NODE_PROGRAM, {"script": script, "calls": list(calls)}, timeout,
+                    "the printed JavaScript")
+    return _decode(out["results"])
+
+
+def node_json(node: str, program: str, payload: dict, timeout: float, what: str) -> dict:
+    """Run Node.js ``program`` with ``payload`` as JSON on its standard input (no PATH, no
+    NODE_OPTIONS) and return the JSON object it prints; :class:`JavaScriptError` when Node.js
+    does not run, exits non-zero or reports an ``error`` (``what`` names the code that failed)."""
     try:
-        proc = subprocess.run([node, "-e", _NODE_PROGRAM], input=payload, capture_output=True, text=True,
-                              timeout=timeout, env={"PATH": "", "NODE_OPTIONS": ""})
+        proc = subprocess.run([node, "-e", program], input=json.dumps(payload, allow_nan=False),
+                              capture_output=True, text=True, timeout=timeout, env={"PATH": "", "NODE_OPTIONS": ""})
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise JavaScriptError(f"Node.js did not run: {exc}") from exc
     if proc.returncode != 0:
         raise JavaScriptError(f"Node.js exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
     out = json.loads(proc.stdout)
     if "error" in out:
-        raise JavaScriptError(f"the printed JavaScript failed in Node.js: {out['error']}")
-    return _decode(out["results"])
+        raise JavaScriptError(f"{what} failed in Node.js: {out['error']}")
+    return out
 
 
 # ----- points ------------------------------------------------------------------------------

@@ -31,17 +31,15 @@ True
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
-import subprocess
 from fractions import Fraction
 from importlib import resources
 from typing import Callable, Sequence
 
 import sympy as sp
 
-from derivations.checks.javascript_readback import NODE_MISSING, JavaScriptError, find_node
+from derivations.checks.javascript_readback import NODE_MISSING, JavaScriptError, find_node, node_json
 from derivations.checks.verdicts import record
 from derivations.documents.web.figures import LIKELIHOOD_TARGETS, Interactive, z
 from symbolic.activations.functions import activation
@@ -152,19 +150,9 @@ def run_drawing(script: str, actions: Sequence[dict], node: str, drawing: str | 
     """Run the drawing code and ``script`` in Node.js, then ``actions`` (``{"figure": id,
     "param": name | "tag": tag, "value": v, "event": "input" | "change"}``); the element trees
     of every figure (by id) before the first action and after each."""
-    payload = json.dumps({"script": (drawing if drawing is not None else drawing_source()) + "\n" + script,
-                          "actions": list(actions)}, allow_nan=False)
-    try:
-        proc = subprocess.run([node, "-e", _NODE_PROGRAM], input=payload, capture_output=True, text=True,
-                              timeout=timeout, env={"PATH": "", "NODE_OPTIONS": ""})
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise JavaScriptError(f"Node.js did not run: {exc}") from exc
-    if proc.returncode != 0:
-        raise JavaScriptError(f"Node.js exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    out = json.loads(proc.stdout)
-    if "error" in out:
-        raise JavaScriptError(f"the drawing code failed in Node.js: {out['error']}")
-    return out["shots"]
+    payload = {"script": (drawing if drawing is not None else drawing_source()) + "\n" + script,
+               "actions": list(actions)}
+    return node_json(node, _NODE_PROGRAM, payload, timeout, "the drawing code")["shots"]
 
 
 # ----- reading the element tree --------------------------------------------------------------
