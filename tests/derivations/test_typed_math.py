@@ -96,19 +96,27 @@ def test_the_scanner_sees_typed_formulas_and_passes_gaps_and_notation(tmp_path):
     assert typed_formulas(sample) == ["\\mathrm{softplus}[f] - y f", "x = @FIELD", "y = @rhs"]
 
 
+def new_entries(allowed: dict, found: dict) -> dict:
+    """Per file, what ``found`` holds beyond the ``allowed`` list (repeats counted)."""
+    new = {f: sorted((Counter(v) - Counter(allowed.get(f, []))).elements()) for f, v in found.items()}
+    return {f: v for f, v in new.items() if v}
+
+
+def gone_entries(allowed: dict, found: dict) -> dict:
+    """Per file, what the ``allowed`` list holds that ``found`` no longer does."""
+    return new_entries(found, allowed)
+
+
 def test_no_new_formula_is_typed_in_the_topics():
     allowed = json.loads(ALLOWED.read_text(encoding="utf-8"))
-    new = {f: sorted((Counter(found) - Counter(allowed.get(f, []))).elements()) for f, found in _all().items()}
-    new = {f: v for f, v in new.items() if v}
+    new = new_entries(allowed, _all())
     assert not new, ("typed formulas: print them from the checked object "
                      "(derivations.checks.printed.Formulas) and fill a gap: " + json.dumps(new, indent=1))
 
 
 def test_the_list_of_typed_formulas_only_shrinks():
     allowed = json.loads(ALLOWED.read_text(encoding="utf-8"))
-    found = _all()
-    gone = {f: sorted((Counter(v) - Counter(found.get(f, []))).elements()) for f, v in allowed.items()}
-    gone = {f: v for f, v in gone.items() if v}
+    gone = gone_entries(allowed, _all())
     assert not gone, f"no longer typed, take them off {ALLOWED.name}: " + json.dumps(gone, indent=1)
 
 

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tests.derivations.test_typed_math import _GAP, _MATH, _STATES, _docstrings, _text_of
+from tests.derivations.test_typed_math import _GAP, _MATH, _STATES, _docstrings, _text_of, gone_entries, new_entries
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ROOT / "symbolic"
@@ -145,17 +145,14 @@ def test_the_scanner_sees_typed_reasons_and_sides(tmp_path):
 
 def test_no_new_formula_is_typed_in_a_reason_or_side():
     allowed = json.loads(ALLOWED.read_text(encoding="utf-8"))
-    new = {f: sorted((Counter(found) - Counter(allowed.get(f, []))).elements()) for f, found in _all().items()}
-    new = {f: v for f, v in new.items() if v}
+    new = new_entries(allowed, _all())
     assert not new, ("typed math in a reason or side: fill a gap of a symbolic.core.reason.Reason from the "
                      "object (or print the side from its object): " + json.dumps(new, indent=1))
 
 
 def test_the_list_of_typed_reasons_only_shrinks():
     allowed = json.loads(ALLOWED.read_text(encoding="utf-8"))
-    found = _all()
-    gone = {f: sorted((Counter(v) - Counter(found.get(f, []))).elements()) for f, v in allowed.items()}
-    gone = {f: v for f, v in gone.items() if v}
+    gone = gone_entries(allowed, _all())
     assert not gone, f"no longer typed, take them off {ALLOWED.name}: " + json.dumps(gone, indent=1)
 
 
