@@ -196,7 +196,7 @@ def _header_claim(column: Column, row: Mapping[str, Any], read: Any) -> str:
     if column.formula is None or read is None:
         return ""
     values = {s: stated(row[f]) if isinstance(f, str) else f for s, f in column.at.items()}
-    expected = column.formula.xreplace({s: sp.sympify(v) for s, v in values.items()}).doit()
+    expected = column.formula.xreplace({s: sp.sympify(v, strict=True) for s, v in values.items()}).doit()
     if sp.simplify(expected - read) != 0:
         return f"the header's {column.formula} at {values} is {expected}, the cell {read}"
     return ""

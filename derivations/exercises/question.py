@@ -92,7 +92,7 @@ class Question:
 
     def given(self, symbol: sp.Basic, value: Any, name: str = "a given value") -> str:
         """``symbol = value``: a number the solution's derivation defines ``symbol`` to be."""
-        return self(sp.Eq(symbol, sp.sympify(value), evaluate=False), f"{name} {symbol}", given=True)
+        return self(sp.Eq(symbol, sp.sympify(value, strict=True), evaluate=False), f"{name} {symbol}", given=True)
 
     def givens(self, pairs: Sequence[tuple[sp.Basic, Any]], name: str = "the given values") -> str:
         """``a = 1, b = 2, ...``: one given per pair, joined by commas."""
@@ -100,7 +100,7 @@ class Question:
 
     def number(self, value: Any, name: str) -> str:
         """A bare number of the question (a count, a width), printed from the value the solution uses."""
-        return self(sp.sympify(value), name)
+        return self(sp.sympify(value, strict=True), name)
 
     def named(self, obj: Any, text: str, name: str) -> str:
         """``text``, hand-typed, as the name of the whole ``obj`` (words kept as they were, which the
@@ -116,7 +116,7 @@ class Question:
         with (``pairs``: (symbol, value)), linked to the solution as :meth:`given` is."""
         entries = []
         for symbol, value in pairs:
-            value = sp.sympify(value)
+            value = sp.sympify(value, strict=True)
             printed = self.formulas(value, f"{name} {symbol}")
             # the entry states ``symbol = value``: its chain for the link to the solution
             self.parts.append((Printed(printed.latex, sp.Eq(symbol, value, evaluate=False), printed.record), True))
@@ -160,7 +160,7 @@ def stated_mathematics(question: str, printed: Sequence[str]) -> list[str]:
 
 
 def _expanded(expr: Any, definitions: Mapping[Any, Any]) -> sp.Basic:
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)
     for _ in range(10):
         new = expr.xreplace(definitions)
         if new == expr:
